@@ -1,0 +1,39 @@
+"""phemu: an in-memory emulator of PostHog's management REST API, built for tests.
+
+Only re-exports live here; nothing heavy is imported until it is used (the patchers import
+``responses``/``httpx`` lazily).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from phemu.emulator import Emulator
+    from phemu.errors import ConfigurationError
+    from phemu.errors import SeedError
+    from phemu.plugin_manager import hookimpl
+
+__all__ = ["ConfigurationError", "Emulator", "SeedError", "__version__", "hookimpl"]
+
+_LAZY = {
+    "Emulator": ("phemu.emulator", "Emulator"),
+    "hookimpl": ("phemu.plugin_manager", "hookimpl"),
+    "SeedError": ("phemu.errors", "SeedError"),
+    "ConfigurationError": ("phemu.errors", "ConfigurationError"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy re-exports keep `import phemu` (done by the pytest plugin in every test run) cheap.
+    if name in _LAZY:
+        import importlib
+
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'phemu' has no attribute {name!r}")

@@ -1,0 +1,165 @@
+"""The control plane under ``/_phemu/``: phemu's own API, never PostHog's.
+
+No authentication and no profile differences. Every endpoint has a Python twin on
+:class:`~phemu.emulator.Emulator`. Errors are ``{"error": "<message>"}`` with status 400.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response
+
+from phemu import __version__
+from phemu.errors import ConfigurationError
+from phemu.errors import SeedError
+from phemu.serialization import dumps
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse
+    from _typeshed.wsgi import WSGIEnvironment
+
+    from phemu.emulator import Emulator
+
+ControlHandler = Callable[["Emulator", Request], Response]
+
+
+class ControlError(Exception):
+    """A bad control-plane request; answered 400 with the message."""
+
+
+def reply(data: Any, status: int = 200) -> Response:
+    return Response(dumps(data), status=status, content_type="application/json")
+
+
+def read_json(request: Request) -> Any:
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ControlError(f"body is not valid JSON: {error}") from None
+
+
+def health(emulator: Emulator, request: Request) -> Response:
+    return reply({"status": "ok", "version": __version__, "profile": emulator.profile})
+
+
+def reset(emulator: Emulator, request: Request) -> Response:
+    emulator.reset()
+    return reply({"status": "reset"})
+
+
+def seed(emulator: Emulator, request: Request) -> Response:
+    body = read_json(request)
+    documents = body if isinstance(body, list) else [body]
+    emulator.load_seed(*documents)
+    return reply({"status": "seeded", "documents": len(documents)})
+
+
+def state(emulator: Emulator, request: Request) -> Response:
+    if request.method == "PUT":
+        body = read_json(request)
+        if not isinstance(body, dict):
+            raise ControlError("the state document must be a JSON object")
+        emulator.import_state(body)
+        return reply({"status": "imported"})
+    return reply(emulator.export_state())
+
+
+def requests_(emulator: Emulator, request: Request) -> Response:
+    if request.method == "DELETE":
+        emulator.journal.clear()
+        return reply({"status": "cleared"})
+    status = request.args.get("status")
+    entries = emulator.requests(
+        method=request.args.get("method"),
+        path=request.args.get("path"),
+        status=int(status) if status and status.isdigit() else None,
+    )
+    return reply({"count": len(entries), "results": [e.to_dict() for e in entries]})
+
+
+def clock(emulator: Emulator, request: Request) -> Response:
+    """``POST {"freeze": true, "at": ...}``, ``{"set": ...}``, ``{"advance": seconds}``, ``{"unfreeze": true}``."""
+    if request.method == "POST":
+        body = read_json(request)
+        if not isinstance(body, dict):
+            raise ControlError("expected a JSON object")
+        try:
+            if body.get("unfreeze"):
+                emulator.unfreeze_time()
+            if body.get("freeze"):
+                emulator.freeze_time(body.get("at"))
+            elif "set" in body or ("at" in body and not body.get("freeze")):
+                emulator.set_time(body.get("set", body.get("at")))
+            if "advance" in body:
+                seconds = body["advance"]
+                if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+                    raise ControlError("'advance' must be a number of seconds")
+                emulator.advance_time(seconds)
+        except (TypeError, ValueError, OverflowError) as error:
+            raise ControlError(f"bad clock value: {error}") from None
+    return reply(emulator.clock.describe())
+
+
+def outbox(emulator: Emulator, request: Request) -> Response:
+    if request.method == "DELETE":
+        emulator.outbox.clear()
+        return reply({"status": "cleared"})
+    filters = {k: v for k, v in request.args.items() if k in ("kind", "target_type")}
+    entries = emulator.outbox.entries(**filters)
+    return reply({"count": len(entries), "results": entries})
+
+
+def config(emulator: Emulator, request: Request) -> Response:
+    return reply(
+        {
+            "profile": emulator.profile,
+            "seeds": [str(s) if not isinstance(s, dict) else "<document>" for s in emulator.seed_sources],
+            "plugins": sorted(name for name, _ in emulator.hooks.list_name_plugin() if name),
+            "throttling": emulator.throttler is not None,
+            "version": __version__,
+        }
+    )
+
+
+#: ``(path, methods, handler)``; extended by features that own their control endpoints.
+CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
+    ("/_phemu/health", ("GET",), health),
+    ("/_phemu/reset", ("POST",), reset),
+    ("/_phemu/seed", ("POST",), seed),
+    ("/_phemu/state", ("GET", "PUT"), state),
+    ("/_phemu/requests", ("GET", "DELETE"), requests_),
+    ("/_phemu/clock", ("GET", "POST"), clock),
+    ("/_phemu/outbox", ("GET", "DELETE"), outbox),
+    ("/_phemu/config", ("GET",), config),
+]
+
+_HANDLERS = {path: handler for path, _, handler in CONTROL_ROUTES}
+_MAP = Map(
+    [Rule(path, methods=list(methods), endpoint=path) for path, methods, _ in CONTROL_ROUTES],
+    strict_slashes=False,
+)
+
+
+def control_plane_app(
+    emulator: Emulator, environ: WSGIEnvironment, start_response: StartResponse
+) -> Any:
+    request = Request(environ)
+    try:
+        endpoint, _ = _MAP.bind_to_environ(environ).match()
+        response = _HANDLERS[endpoint](emulator, request)
+    except HTTPException as error:
+        response = reply({"error": error.description or error.name}, status=error.code or 404)
+    except (ControlError, SeedError, ConfigurationError) as error:
+        response = reply({"error": str(error)}, status=400)
+    return response(environ, start_response)

@@ -1,0 +1,203 @@
+"""The WSGI application: PostHog's request flow (platform.md §5) over the emulator's routes.
+
+Every front door (the ``responses`` patcher, httpx transports, the pytest fixtures and the
+server) calls this one app, so behaviour cannot differ between them. The order of checks is:
+route match → authenticate → (cloud) token refused → resolve project → key restrictions →
+scope → membership → throttle → handler. Any failure renders PostHog's error JSON; an unexpected
+exception renders PostHog's 500 and is recorded as a phemu bug.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response
+
+from phemu import auth
+from phemu.context import RequestContext
+from phemu.errors import EndpointNotFound
+from phemu.errors import MethodNotAllowed
+from phemu.errors import NoPersonalAPIKeyAccess
+from phemu.errors import PostHogError
+from phemu.errors import ProjectNotFound
+from phemu.errors import ServerError
+from phemu.resources._base import empty_response
+from phemu.resources._base import json_response
+from phemu.routing import PREFIXES
+from phemu.routing import Route
+from phemu.serialization import format_datetime
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse
+    from _typeshed.wsgi import WSGIEnvironment
+
+    from phemu.emulator import Emulator
+
+CONTROL_PREFIX = "/_phemu"
+
+
+class Outcome:
+    """What the journal needs to know about one handled request."""
+
+    __slots__ = ("endpoint", "error", "near_misses", "unknown_route")
+
+    def __init__(self) -> None:
+        self.endpoint: str | None = None
+        self.unknown_route = False
+        self.near_misses: list[str] = []
+        self.error: str | None = None
+
+
+class PostHogApp:
+    """The WSGI callable of one emulator."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
+            return self.emulator.control_plane(environ, start_response)
+        started = time.perf_counter()
+        outcome = Outcome()
+        response = self.handle(request, outcome)
+        self.emulator.hooks.hook.phemu_after_response(
+            emulator=self.emulator, request=request, response=response
+        )
+        self.emulator.journal.record(
+            at=format_datetime(self.emulator.clock.now()) or "",
+            method=request.method,
+            path=request.path,
+            query=request.query_string.decode("latin-1"),
+            status=response.status_code,
+            endpoint=outcome.endpoint,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            unknown_route=outcome.unknown_route,
+            near_misses=outcome.near_misses,
+            error=outcome.error,
+        )
+        return response(environ, start_response)
+
+    # -- the request flow --------------------------------------------------------------------
+    def handle(self, request: Request, outcome: Outcome) -> Response:
+        emulator = self.emulator
+        hooked = emulator.hooks.hook.phemu_before_request(emulator=emulator, request=request)
+        if hooked is not None:
+            return hooked  # type: ignore[no-any-return]
+        route: Route | None = None
+        prefix: str | None = None
+        try:
+            emulator.tick()
+            route, prefix, values = self.match(request, outcome)
+            ctx = RequestContext(
+                emulator=emulator,
+                request=request,
+                route=route,
+                method=request.method.upper(),
+                path_values=values,
+                prefix=prefix,
+            )
+            self.check(ctx)
+            response = self.dispatch(ctx)
+        except PostHogError as error:
+            response = error_response(error)
+        except Exception:
+            outcome.error = traceback.format_exc()
+            emulator.record_bug(outcome.error)
+            response = error_response(ServerError())
+        if route is not None:
+            self.decorate(request, response, route, prefix)
+        return response
+
+    def match(self, request: Request, outcome: Outcome) -> tuple[Route, str | None, dict[str, str]]:
+        table = self.emulator.routes
+        adapter = table.url_map.bind_to_environ(request.environ)
+        try:
+            (endpoint, index), values = adapter.match(return_rule=False)
+        except HTTPException:
+            outcome.unknown_route = True
+            outcome.near_misses = table.near_misses(request.path)
+            raise EndpointNotFound() from None
+        route = table.routes[endpoint]
+        if self.emulator.profile == "cloud" and route.cloud == "absent":
+            outcome.unknown_route = True
+            raise EndpointNotFound()
+        outcome.endpoint = endpoint
+        return route, (PREFIXES[index] if route.nested else None), dict(values)
+
+    def check(self, ctx: RequestContext) -> None:
+        """Steps 2-8 of platform.md §5."""
+        ctx.user, ctx.key = auth.authenticate(ctx)
+        route = ctx.route
+        if self.emulator.profile == "cloud" and route.cloud == "refuse_keys":
+            raise NoPersonalAPIKeyAccess()
+        if route.nested:
+            ctx.project = self.resolve_project(ctx)
+            auth.check_restrictions(ctx, project=ctx.project)
+        elif route.target is not None:
+            project, organization = route.target(ctx)
+            if project is not None or organization is not None:
+                auth.check_restrictions(ctx, project=project, organization=organization)
+        else:
+            auth.check_restrictions(ctx)
+        auth.check_scope(ctx)
+        auth.check_membership(ctx)
+        throttler = self.emulator.throttler
+        if throttler is not None and ctx.key is not None:
+            throttler.check(route.throttle, ctx.key.secure_value, ctx.now)
+
+    def resolve_project(self, ctx: RequestContext) -> Any:
+        raw = ctx.path_values.get("project", "")
+        if raw == "@current":
+            project_id = ctx.owner.current_project
+        elif raw.isdigit() and raw.isascii():
+            project_id = int(raw)
+        else:
+            project_id = None
+        project = self.emulator.store.projects.get(project_id) if project_id is not None else None
+        if project is None:
+            raise ProjectNotFound()
+        return project
+
+    def dispatch(self, ctx: RequestContext) -> Response:
+        route, method = ctx.route, ctx.method
+        handler = route.handlers.get("GET" if method == "HEAD" else method)
+        if handler is not None:
+            return handler(ctx)
+        if method == "OPTIONS":
+            return json_response(options_metadata(route))
+        if method == "DELETE" and route.forbid_destroy:
+            # PostHog's ForbidDestroyModel: a bare 405, the object is never looked up.
+            return empty_response(405)
+        raise MethodNotAllowed(method, route.allow)
+
+    def decorate(
+        self, request: Request, response: Response, route: Route, prefix: str | None
+    ) -> None:
+        """Headers every response of a matched route carries."""
+        response.headers["Allow"] = route.allow
+        if self.emulator.profile == "cloud" and prefix == "environments":
+            rest = request.path[len("/api/environments") :]
+            query = request.query_string.decode("latin-1")
+            target = "/api/projects" + rest + (f"?{query}" if query else "")
+            response.headers["Deprecation"] = "true"
+            response.headers["Link"] = f'<{target}>; rel="successor-version"'
+
+
+def error_response(error: PostHogError) -> Response:
+    return json_response(error.body(), status=error.status, headers=error.headers)
+
+
+def options_metadata(route: Route) -> dict[str, Any]:
+    """DRF's ``SimpleMetadata`` answer to OPTIONS (tests only rely on status and ``Allow``)."""
+    parses = ["application/json"]
+    if not route.json_only:
+        parses += ["application/x-www-form-urlencoded", "multipart/form-data"]
+    name = route.name or route.endpoint.replace(".", " ").replace("_", " ").title()
+    return {"name": name, "description": route.description, "renders": ["application/json"], "parses": parses}

@@ -1,0 +1,257 @@
+"""The :class:`Emulator` facade: one store, one clock, one outbox, one journal, one WSGI app.
+
+Everything a test can do over the control plane it can do here in Python, and every front door
+wraps :attr:`Emulator.app`. No state lives outside an instance.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable
+from collections.abc import Sequence
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+from phemu import seed as seeding
+from phemu.app import PostHogApp
+from phemu.clock import Clock
+from phemu.errors import ConfigurationError
+from phemu.journal import Journal
+from phemu.journal import JournalEntry
+from phemu.outbox import Outbox
+from phemu.plugin_manager import build_plugin_manager
+from phemu.resources import ALL_RESOURCES
+from phemu.resources import Resource
+from phemu.routing import Route
+from phemu.routing import RouteTable
+from phemu.routing import build_table
+from phemu.store import Store
+from phemu.throttling import Throttler
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse
+    from _typeshed.wsgi import WSGIEnvironment
+    from werkzeug.test import Client
+
+PROFILES = ("docs", "cloud")
+SeedSource = str | Path | dict[str, Any]
+
+
+class PhemuBug(AssertionError):
+    """An unexpected exception inside phemu while handling a request (re-raised by ``check``)."""
+
+
+def resolve_profile(profile: str | None) -> str:
+    """Argument, else ``PHEMU_PROFILE``, else ``docs``; anything else is a configuration error."""
+    chosen = profile or os.environ.get("PHEMU_PROFILE") or "docs"
+    if chosen not in PROFILES:
+        raise ConfigurationError(f"unknown profile {chosen!r}; choose one of {', '.join(PROFILES)}")
+    return chosen
+
+
+class Emulator:
+    """An in-memory PostHog.
+
+    :param profile: ``docs`` (default) or ``cloud`` (see the reference README).
+    :param seeds: seed documents (mappings or JSON file paths) loaded on top of the default seed.
+    :param default_seed: load ``fixtures/default.json`` first (project 1, a ``*`` key).
+    :param plugins: extra pluggy plugins (objects, modules, or ``"module[:attr]"`` strings).
+    :param disable_plugins: plugin names not to register (e.g. ``"ai_rules"``).
+    :param load_entrypoints: register plugins from the ``phemu`` entry-point group.
+    :param throttle: ``True`` for PostHog's budgets, or a mapping overriding some of them
+        (``{"burst": "3/minute"}``); off by default, as in platform.md §8.
+    :param random_seed: seed of the generator behind UUIDs, tokens and short ids.
+    """
+
+    def __init__(
+        self,
+        *,
+        profile: str | None = None,
+        seeds: Sequence[SeedSource] = (),
+        default_seed: bool = True,
+        plugins: Iterable[Any] = (),
+        disable_plugins: Iterable[str] = (),
+        load_entrypoints: bool = True,
+        throttle: bool | dict[str, str] = False,
+        random_seed: int = 0,
+        clock: Clock | None = None,
+    ) -> None:
+        self.profile = resolve_profile(profile)
+        self.random_seed = random_seed
+        self.clock = clock or Clock()
+        self.clock.listeners.append(lambda _now: self.tick())
+        self.hooks = build_plugin_manager(
+            builtins=self._builtin_plugins(),
+            plugins=plugins,
+            load_entrypoints=load_entrypoints,
+            disabled=disable_plugins,
+        )
+        self.resources: tuple[Resource, ...] = ALL_RESOURCES
+        self.routes: RouteTable = build_table(self._all_routes())
+        self.throttler: Throttler | None = None
+        if throttle:
+            self.throttler = Throttler(throttle if isinstance(throttle, dict) else None)
+        self.outbox = Outbox(on_delivery=self._deliver)
+        self.journal = Journal()
+        self.bugs: list[str] = []
+        self._bugs_lock = threading.Lock()
+        self._tick_lock = threading.Lock()
+        self.seed_sources: list[SeedSource] = (["default"] if default_seed else []) + list(seeds)
+        self._seed_documents = [seeding.read_document(s) for s in self.seed_sources]
+        self.store = Store(seed=random_seed)
+        self.app = PostHogApp(self)
+        self._load_initial_state()
+
+    # -- construction helpers ------------------------------------------------------------------
+    def _builtin_plugins(self) -> list[tuple[str, Any]]:
+        return []
+
+    def _all_routes(self) -> list[Route]:
+        routes = [route for resource in self.resources for route in resource.routes]
+        for extra in self.hooks.hook.phemu_routes(profile=self.profile):
+            routes.extend(extra or [])
+        return routes
+
+    def _load_initial_state(self) -> None:
+        documents = list(self._seed_documents)
+        for result in self.hooks.hook.phemu_seed(emulator=self):
+            if isinstance(result, dict):
+                documents.append(result)
+            elif result:
+                documents.extend(result)
+        seeding.load_documents(self, documents)
+
+    def seed_sections(self) -> dict[str, seeding.SeedSection]:
+        """Every top-level seed key, in load order (platform first, then resources)."""
+        sections = {s.key: s for s in seeding.PLATFORM_SECTIONS}
+        for resource in self.resources:
+            for section in resource.seed_sections:
+                sections[section.key] = section
+        return sections
+
+    # -- WSGI ------------------------------------------------------------------------------------
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+        return self.app(environ, start_response)
+
+    def control_plane(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+        from phemu.admin import control_plane_app
+
+        return control_plane_app(self, environ, start_response)
+
+    def client(self) -> Client:
+        """A werkzeug test client bound to this emulator (no network)."""
+        from werkzeug.test import Client
+
+        return Client(self.app)
+
+    @property
+    def default_api_key(self) -> str | None:
+        """The first plaintext key of the loaded seed documents (the default seed's ``*`` key)."""
+        for doc in self._seed_documents:
+            for key in doc.get("personal_api_keys", []) or []:
+                if isinstance(key, dict) and isinstance(key.get("value"), str):
+                    return str(key["value"])
+        return None
+
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        key = self.default_api_key
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    # -- state -------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to the seeds: a new store, empty outbox and journal, real time."""
+        self.clock.reset()
+        self.store = Store(seed=self.random_seed)
+        self.outbox.clear()
+        self.journal.clear()
+        if self.throttler is not None:
+            self.throttler.clear()
+        with self._bugs_lock:
+            self.bugs.clear()
+        self._load_initial_state()
+
+    def load_seed(self, *sources: SeedSource) -> None:
+        """Load seed documents on top of the current state (all or nothing)."""
+        seeding.load_documents(self, [seeding.read_document(s) for s in sources])
+
+    def export_state(self) -> dict[str, Any]:
+        """The whole store as one versioned seed document."""
+        with self.store.lock:
+            return seeding.export_document(self)
+
+    def import_state(self, document: dict[str, Any]) -> None:
+        """Replace the whole store with ``document`` (an :meth:`export_state` result)."""
+        old = self.store
+        self.store = Store(seed=self.random_seed)
+        try:
+            seeding.load_documents(self, [document])
+        except Exception:
+            self.store = old
+            raise
+
+    # -- time ---------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def freeze_time(self, at: str | datetime | None = None) -> datetime:
+        return self.clock.freeze(at)
+
+    def unfreeze_time(self) -> datetime:
+        return self.clock.unfreeze()
+
+    def set_time(self, at: str | datetime) -> datetime:
+        return self.clock.set(at)
+
+    def advance_time(self, delta: timedelta | float = 0, **units: float) -> datetime:
+        """Advance by ``delta`` (seconds or timedelta) plus ``days=``/``hours=``/... keywords."""
+        step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
+        return self.clock.advance(step + timedelta(**units))
+
+    def tick(self) -> None:
+        """Run every resource's scheduler once (subscriptions.md §10.2)."""
+        with self._tick_lock:
+            for resource in self.resources:
+                if resource.on_tick is not None:
+                    resource.on_tick(self)
+
+    # -- journal and bugs -------------------------------------------------------------------
+    def requests(
+        self, method: str | None = None, path: str | None = None, status: int | None = None
+    ) -> list[JournalEntry]:
+        """Journaled requests, filtered by method, path (trailing slash ignored) and status."""
+        return self.journal.entries(method=method, path=path, status=status)
+
+    def assert_called(self, method: str, path: str, times: int | None = None) -> None:
+        """Assert ``method path`` was requested (exactly ``times`` times when given)."""
+        found = len(self.requests(method=method, path=path))
+        if (times is None and found == 0) or (times is not None and found != times):
+            seen = "\n".join(
+                f"  {e.method} {e.path} -> {e.status}"
+                + (f"  (unknown route; did you mean {', '.join(e.near_misses)}?)" if e.unknown_route and e.near_misses else "")
+                for e in self.journal.entries()
+            )
+            expected = "at least once" if times is None else f"{times} time(s)"
+            raise AssertionError(
+                f"expected {method.upper()} {path} {expected}, found {found}; requests seen:\n"
+                + (seen or "  (none)")
+            )
+
+    def record_bug(self, trace: str) -> None:
+        with self._bugs_lock:
+            self.bugs.append(trace)
+
+    def check(self) -> None:
+        """Raise :class:`PhemuBug` if any request hit an unexpected exception inside phemu."""
+        with self._bugs_lock:
+            bugs, self.bugs = list(self.bugs), []
+        if bugs:
+            raise PhemuBug("phemu failed while handling a request:\n" + bugs[0])
+
+    # -- plugins --------------------------------------------------------------------------------
+    def _deliver(self, entry: dict[str, Any]) -> None:
+        self.hooks.hook.phemu_subscription_delivery(emulator=self, entry=entry)

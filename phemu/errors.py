@@ -1,0 +1,243 @@
+"""PostHog's error bodies, and every exact message string phemu answers with.
+
+PostHog renders errors through drf-exceptions-hog with multi-error support off, so every error
+body is ``{"type", "code", "detail", "attr"}`` describing only the *first* error. Clients branch on
+these strings, so they live in this one module (``Msg``) and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from typing import ClassVar
+
+
+class Msg:
+    """Every PostHog message phemu reproduces, byte for byte.
+
+    Templates use :meth:`str.format` placeholders; callers fill them through the helpers on the
+    error classes below rather than formatting ad hoc.
+    """
+
+    ENDPOINT_NOT_FOUND = "Endpoint not found."
+    PROJECT_NOT_FOUND = "Project not found."
+    NOT_FOUND = "Not found."
+    CURRENT_ORGANIZATION_NOT_FOUND = "Current organization not found."
+    NOT_AUTHENTICATED = "Authentication credentials were not provided."
+    AUTHENTICATION_FAILED = "Personal API key found in request {source} is invalid."
+    MISSING_SCOPE = "API key missing required scope '{scope}'"
+    NO_PERSONAL_API_KEY_ACCESS = "This action does not support personal API key access"
+    NO_PROJECT_ACCESS = "You don't have access to the project."
+    ORG_DISALLOWS_KEYS = (
+        "Organization '{name}' does not allow using personal API keys. "
+        "Contact an admin to enable personal API keys for this organization."
+    )
+    SCOPED_TEAMS_ONLY_PROJECT_ENDPOINTS = (
+        "API keys with scoped projects are only supported on project-based endpoints."
+    )
+    KEY_NO_PROJECT_ACCESS = "API key does not have access to the requested project: ID {id}."
+    KEY_NO_ORGANIZATION_ACCESS = (
+        "API key does not have access to the requested organization: ID {id}."
+    )
+    METHOD_NOT_ALLOWED = 'Method "{method}" not allowed.'
+    UNSUPPORTED_MEDIA_TYPE = 'Unsupported media type "{media_type}" in request.'
+    JSON_PARSE_ERROR = "JSON parse error - {error}"
+    THROTTLED = "Request was throttled. Expected available in {wait} {unit}."
+    SERVER_ERROR = "A server error occurred."
+    NO_DATA = "No data provided"
+    EXPECTED_DICT = "Invalid data. Expected a dictionary, but got {type}."
+
+    # Django REST Framework field messages (subscriptions.md §3).
+    REQUIRED = "This field is required."
+    NULL = "This field may not be null."
+    BLANK = "This field may not be blank."
+    INVALID_CHOICE = '"{value}" is not a valid choice.'
+    NOT_A_STRING = "Not a valid string."
+    MAX_LENGTH = "Ensure this field has no more than {max} characters."
+    INVALID_INTEGER = "A valid integer is required."
+    MIN_VALUE = "Ensure this value is greater than or equal to {min}."
+    MAX_VALUE = "Ensure this value is less than or equal to {max}."
+    INVALID_DATETIME = (
+        "Datetime has wrong format. Use one of these formats instead: "
+        "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+    )
+    INVALID_BOOLEAN = "Must be a valid boolean."
+    PK_DOES_NOT_EXIST = 'Invalid pk "{value}" - object does not exist.'
+    PK_INCORRECT_TYPE = "Incorrect type. Expected pk value, received {type}."
+    NOT_A_LIST = 'Expected a list of items but got type "{type}".'
+
+    # Subscriptions (subscriptions.md §4).
+    DASHBOARD_NOT_YOUR_TEAM = "This dashboard does not belong to your team."
+    INSIGHT_NOT_YOUR_TEAM = "This insight does not belong to your team."
+    EXPORT_NEEDS_RESOURCE = "Either dashboard or insight is required for an export."
+    INSIGHT_SUBSCRIPTION_BOTH = "Insight subscriptions cannot also set dashboard or prompt."
+    DASHBOARD_SUBSCRIPTION_BOTH = "Dashboard subscriptions cannot also set insight or prompt."
+    INVALID_WEBHOOK_URL = "Invalid webhook URL: {reason}"
+
+    # Insights (dashboards-insights.md §3.3).
+    DASHBOARD_NOT_FOUND = "Dashboard not found"
+
+    # Sessions (sessions.md §3.1).
+    KEY_NOT_PROVIDED = "Key not provided"
+
+    # Session-recording AI (ai.md).
+    MISSING_REGEX = "Missing required field: regex"
+    INVALID_OPENAI_RESPONSE = "Invalid response from OpenAI"
+    INVALID_OPENAI_JSON = "Invalid JSON response from OpenAI"
+    REGEX_REFUSAL = "Please ask questions only about regex generation."
+
+
+def _type_name(value: object) -> str:
+    """Python's type name as DRF prints it (``list``, ``str``, ``int``, ``bool``...)."""
+    return type(value).__name__
+
+
+class PostHogError(Exception):
+    """An error answered with PostHog's JSON body.
+
+    Subclasses fix ``status``/``type``/``code``; ``detail`` and ``attr`` vary per raise.
+    """
+
+    status: ClassVar[int] = 500
+    type: ClassVar[str] = "server_error"
+    code: str = "error"
+    default_detail: ClassVar[str] = Msg.SERVER_ERROR
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        attr: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.detail = self.default_detail if detail is None else detail
+        if code is not None:
+            self.code = code
+        self.attr = attr
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__(self.detail)
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body, keys in PostHog's order."""
+        return {"type": self.type, "code": self.code, "detail": self.detail, "attr": self.attr}
+
+
+class ValidationError(PostHogError):
+    """A 400 ``validation_error``; DRF's ``invalid`` code is rewritten to ``invalid_input``."""
+
+    status = 400
+    type = "validation_error"
+    code = "invalid_input"
+
+    def __init__(self, detail: str, *, code: str = "invalid_input", attr: str | None = None) -> None:
+        super().__init__(detail, code="invalid_input" if code == "invalid" else code, attr=attr)
+
+    def nested(self, prefix: str | int) -> ValidationError:
+        """The same error one level deeper: ``attr`` becomes ``<prefix>__<attr>``."""
+        attr = str(prefix) if self.attr is None else f"{prefix}__{self.attr}"
+        return ValidationError(self.detail, code=self.code, attr=attr)
+
+
+class ParseError(PostHogError):
+    status = 400
+    type = "invalid_request"
+    code = "parse_error"
+
+    @classmethod
+    def json(cls, error: str) -> ParseError:
+        return cls(Msg.JSON_PARSE_ERROR.format(error=error))
+
+
+class NotAuthenticated(PostHogError):
+    status = 401
+    type = "authentication_error"
+    code = "not_authenticated"
+    default_detail = Msg.NOT_AUTHENTICATED
+
+
+class AuthenticationFailed(PostHogError):
+    status = 401
+    type = "authentication_error"
+    code = "authentication_failed"
+
+    @classmethod
+    def for_source(cls, source: str) -> AuthenticationFailed:
+        """``source`` is PostHog's phrase: ``Authorization header``, ``body`` or ``query string``."""
+        return cls(Msg.AUTHENTICATION_FAILED.format(source=source))
+
+
+class PermissionDenied(PostHogError):
+    status = 403
+    type = "authentication_error"
+    code = "permission_denied"
+
+    @classmethod
+    def missing_scope(cls, scope: str) -> PermissionDenied:
+        return cls(Msg.MISSING_SCOPE.format(scope=scope))
+
+
+class NotFound(PostHogError):
+    status = 404
+    type = "invalid_request"
+    code = "not_found"
+    default_detail = Msg.NOT_FOUND
+
+
+class EndpointNotFound(NotFound):
+    default_detail = Msg.ENDPOINT_NOT_FOUND
+
+
+class ProjectNotFound(NotFound):
+    default_detail = Msg.PROJECT_NOT_FOUND
+
+
+class MethodNotAllowed(PostHogError):
+    status = 405
+    type = "invalid_request"
+    code = "method_not_allowed"
+
+    def __init__(self, method: str, allow: str) -> None:
+        super().__init__(Msg.METHOD_NOT_ALLOWED.format(method=method), headers={"Allow": allow})
+
+
+class UnsupportedMediaType(PostHogError):
+    status = 415
+    type = "invalid_request"
+    code = "unsupported_media_type"
+
+    def __init__(self, media_type: str) -> None:
+        super().__init__(Msg.UNSUPPORTED_MEDIA_TYPE.format(media_type=media_type))
+
+
+class Throttled(PostHogError):
+    status = 429
+    type = "throttled_error"
+    code = "throttled"
+
+    def __init__(self, wait: int) -> None:
+        unit = "second" if wait == 1 else "seconds"
+        super().__init__(
+            Msg.THROTTLED.format(wait=wait, unit=unit), headers={"Retry-After": str(wait)}
+        )
+
+
+class ServerError(PostHogError):
+    """PostHog's generic 500. Raised deliberately where PostHog itself fails (not a phemu bug)."""
+
+    status = 500
+    type = "server_error"
+    code = "error"
+
+
+class ConfigurationError(ValueError):
+    """A bad emulator configuration (unknown profile, bad plugin...), raised at start-up."""
+
+
+class SeedError(ValueError):
+    """A seed or state document that cannot be loaded; the message names the bad record."""
+
+
+class NoPersonalAPIKeyAccess(PermissionDenied):
+    """The ``cloud`` profile's refusal of personal API keys on the session-recording AI routes."""
+
+    default_detail = Msg.NO_PERSONAL_API_KEY_ACCESS

@@ -1,0 +1,69 @@
+"""The request journal: every request any front door sent into the emulator.
+
+Tests read it to assert what their client did (``emulator.assert_called``); requests to routes
+phemu does not emulate are flagged with the closest known routes so the author sees the typo.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+DEFAULT_CAPACITY = 10_000
+
+
+@dataclass(slots=True, kw_only=True)
+class JournalEntry:
+    id: int
+    at: str
+    method: str
+    path: str
+    query: str
+    status: int
+    endpoint: str | None
+    duration_ms: float
+    unknown_route: bool = False
+    near_misses: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Journal:
+    """A bounded, thread-safe log of handled requests (oldest dropped past ``capacity``)."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._lock = threading.Lock()
+        self._next = 1
+
+    def record(self, **fields: Any) -> JournalEntry:
+        with self._lock:
+            entry = JournalEntry(id=self._next, **fields)
+            self._next += 1
+            self._entries.append(entry)
+        return entry
+
+    def entries(
+        self, method: str | None = None, path: str | None = None, status: int | None = None
+    ) -> list[JournalEntry]:
+        """Entries filtered by method, path (trailing slash ignored) and status."""
+        with self._lock:
+            items = list(self._entries)
+        wanted = path.rstrip("/") if path is not None else None
+        return [
+            e
+            for e in items
+            if (method is None or e.method == method.upper())
+            and (wanted is None or e.path.rstrip("/") == wanted)
+            and (status is None or e.status == status)
+        ]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

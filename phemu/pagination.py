@@ -1,0 +1,106 @@
+"""Django REST Framework's limit/offset pagination with its exact ``next``/``previous`` links.
+
+The page is fetched through a callback so a list costs what the page holds, not what the store
+holds (subscriptions keep a sorted index; see ``resources/subscriptions.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Sequence
+from typing import Any
+from typing import TypeVar
+from urllib.parse import parse_qsl
+from urllib.parse import quote
+from urllib.parse import urlencode
+
+from werkzeug.wrappers import Request
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 100
+
+
+def _positive_int(raw: str | None, *, strict: bool) -> int | None:
+    # DRF's _positive_int: int(), then 0 (when strict) and negatives are invalid.
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    if value < 0 or (strict and value == 0):
+        return None
+    return value
+
+
+def limit_offset(request: Request) -> tuple[int, int]:
+    """``limit`` (default 100, no maximum) and ``offset`` (default 0) as DRF reads them."""
+    limit = _positive_int(request.args.get("limit"), strict=True)
+    offset = _positive_int(request.args.get("offset"), strict=False)
+    return (DEFAULT_LIMIT if limit is None else limit), (0 if offset is None else offset)
+
+
+def request_url(request: Request) -> tuple[str, str]:
+    """The absolute URL of the request without query (scheme and host as received), and query."""
+    path = quote(request.path, safe="/:@!$&'()*+,;=-._~")
+    return f"{request.host_url.rstrip('/')}{path}", request.query_string.decode("latin-1")
+
+
+def _replace(base: str, query: str, changes: dict[str, int | None]) -> str:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs:
+        grouped.setdefault(key, []).append(value)
+    for key, new in changes.items():
+        if new is None:
+            grouped.pop(key, None)
+        else:
+            grouped[key] = [str(new)]
+    encoded = urlencode(sorted(grouped.items()), doseq=True)
+    return f"{base}?{encoded}" if encoded else base
+
+
+def links(request: Request, count: int, limit: int, offset: int) -> tuple[str | None, str | None]:
+    """DRF's ``get_next_link`` / ``get_previous_link``."""
+    base, query = request_url(request)
+    next_link = None
+    if offset + limit < count:
+        next_link = _replace(base, query, {"limit": limit, "offset": offset + limit})
+    previous_link = None
+    if offset > 0:
+        if offset - limit <= 0:
+            previous_link = _replace(base, query, {"limit": limit, "offset": None})
+        else:
+            previous_link = _replace(base, query, {"limit": limit, "offset": offset - limit})
+    return next_link, previous_link
+
+
+def paginate(
+    request: Request,
+    count: int,
+    fetch: Callable[[int, int], Sequence[T]],
+    render: Callable[[T], Any],
+) -> dict[str, Any]:
+    """The paginated body ``{"count", "next", "previous", "results"}``.
+
+    :param count: total number of items in the filtered list.
+    :param fetch: ``fetch(offset, limit)`` returns that slice of the ordered list.
+    :param render: turns one item into its JSON shape (only the page is rendered).
+    """
+    limit, offset = limit_offset(request)
+    next_link, previous_link = links(request, count, limit, offset)
+    page = fetch(offset, limit) if offset < count else []
+    return {
+        "count": count,
+        "next": next_link,
+        "previous": previous_link,
+        "results": [render(item) for item in page],
+    }
+
+
+def paginate_list(
+    request: Request, items: Sequence[T], render: Callable[[T], Any]
+) -> dict[str, Any]:
+    """:func:`paginate` over an in-memory sequence."""
+    return paginate(request, len(items), lambda o, n: items[o : o + n], render)

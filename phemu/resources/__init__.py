@@ -1,0 +1,19 @@
+"""The emulated resources, listed explicitly (no import-time registration).
+
+Each module keeps its model, rules, handlers and routes together and exports ``RESOURCE``.
+"""
+
+from __future__ import annotations
+
+from phemu.resources import organizations
+from phemu.resources import projects
+from phemu.resources import users
+from phemu.resources._base import Resource
+
+ALL_RESOURCES: tuple[Resource, ...] = (
+    projects.RESOURCE,
+    users.RESOURCE,
+    organizations.RESOURCE,
+)
+
+__all__ = ["ALL_RESOURCES", "Resource"]

@@ -1,0 +1,115 @@
+"""``GET /api/projects/`` and ``GET /api/projects/:id/`` (platform.md §9.1-9.2).
+
+Read-only: projects come from seeds. Other methods pass the checks and answer 405.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from phemu.auth import visible_organizations
+from phemu.errors import NotFound
+from phemu.pagination import paginate_list
+from phemu.resources._base import Resource
+from phemu.resources._base import iso
+from phemu.resources._base import json_response
+from phemu.resources._base import project_basic
+from phemu.routing import Route
+
+if TYPE_CHECKING:
+    from phemu.context import RequestContext
+    from phemu.store import Organization
+    from phemu.store import Project
+
+
+def visible_projects(ctx: RequestContext) -> list[Project]:
+    """Projects of the owner's organizations (narrowed by ``scoped_organizations``), by id."""
+    orgs = set(visible_organizations(ctx.store, ctx.owner, ctx.key))
+    return sorted((p for p in ctx.store.projects.values() if p.organization in orgs), key=lambda p: p.id)
+
+
+def find_visible_project(ctx: RequestContext, raw: str) -> Project | None:
+    if raw == "@current":
+        wanted = ctx.owner.current_project
+    elif raw.isdigit() and raw.isascii():
+        wanted = int(raw)
+    else:
+        return None
+    return next((p for p in visible_projects(ctx) if p.id == wanted), None)
+
+
+def _target(ctx: RequestContext) -> tuple[Project | None, Organization | None]:
+    return find_visible_project(ctx, ctx.path_values["id"]), None
+
+
+def list_(ctx: RequestContext) -> Response:
+    projects = visible_projects(ctx)
+    search = ctx.query.get("search")
+    if search:
+        projects = [p for p in projects if search.lower() in p.name.lower()]
+    return json_response(paginate_list(ctx.request, projects, project_basic))
+
+
+def retrieve(ctx: RequestContext) -> Response:
+    project = find_visible_project(ctx, ctx.path_values["id"])
+    if project is None:
+        raise NotFound()
+    return json_response(project_detail(ctx, project))
+
+
+def project_detail(ctx: RequestContext, project: Project) -> dict[str, Any]:
+    level = ctx.owner.memberships.get(project.organization)
+    return {
+        "id": project.id,
+        "organization": project.organization,
+        "name": project.name,
+        "product_description": None,
+        "created_at": iso(project.created_at),
+        "updated_at": iso(project.updated_at),
+        "uuid": project.uuid,
+        "api_token": project.api_token,
+        "timezone": project.timezone,
+        "is_demo": False,
+        "ingested_event": True,
+        "completed_snippet_onboarding": True,
+        "has_completed_onboarding_for": None,
+        "access_control": False,
+        "project_id": project.id,
+        "effective_membership_level": level,
+        "group_types": [],
+        "has_group_types": False,
+        "session_recording_opt_in": False,
+        "session_recording_retention_period": "30d",
+        "week_start_day": None,
+        "test_account_filters": [],
+        "modifiers": {},
+        "default_modifiers": {},
+        "person_on_events_querying_enabled": True,
+    }
+
+
+RESOURCE = Resource(
+    name="projects",
+    routes=(
+        Route(
+            "/api/projects/",
+            "projects.list",
+            {"GET": list_},
+            "project",
+            nested=False,
+            restriction="projects_list",
+        ),
+        Route(
+            "/api/projects/<id>/",
+            "projects.retrieve",
+            {"GET": retrieve},
+            "project",
+            nested=False,
+            restriction="project_detail",
+            target=_target,
+        ),
+    ),
+)

@@ -1,0 +1,133 @@
+"""Route declarations and the werkzeug URL map built from them.
+
+A :class:`Route` is data: a path, the handler per HTTP method, the scope object and a few flags
+that decide how the platform checks of ``platform.md`` §5 apply. Resource modules declare their
+routes; :func:`build_map` turns them into one werkzeug ``Map`` serving both project prefixes,
+with an optional trailing slash and no redirects (PostHog's router uses ``/?$`` and
+``APPEND_SLASH`` is off).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+from typing import Literal
+
+from werkzeug.routing import Map
+from werkzeug.routing import Rule
+
+if TYPE_CHECKING:
+    from werkzeug.wrappers import Response
+
+    from phemu.context import RequestContext
+    from phemu.store import Organization
+    from phemu.store import Project
+
+Handler = Callable[["RequestContext"], "Response"]
+
+#: How key restrictions (platform.md §4.3) apply to a route.
+Restriction = Literal["nested", "project_detail", "projects_list", "organization", "user"]
+
+PREFIXES = ("projects", "environments")
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True, eq=False)
+class Route:
+    """One PostHog route.
+
+    :param path: for nested routes, the part after ``/api/<prefix>/<project>``, e.g.
+        ``/subscriptions/<pk>/``; otherwise the absolute path, e.g. ``/api/projects/``.
+    :param endpoint: ``"<resource>.<action>"``, unique; used in the journal and coverage report.
+    :param handlers: the mapped methods. ``HEAD`` follows ``GET`` and ``OPTIONS`` is answered by
+        the platform, so neither is listed here.
+    :param scope_object: ``subscription`` for ``subscription:read`` / ``subscription:write``.
+    :param forbid_destroy: PostHog's ``ForbidDestroyModel``: DELETE is mapped but answers 405
+        with an empty body after every check.
+    :param read_methods: methods needing only the read scope besides GET/HEAD/OPTIONS (the AI
+        routes take POST with ``session_recording:read``).
+    :param throttle: the throttle family, ``burst`` (CRUD) or ``clickhouse`` (queries).
+    :param json_only: PostHog installs a JSON-only parser (insights): forms answer 415.
+    :param target: for non-nested routes, finds the project or organization the request is
+        about (if the owner can see it) so key restrictions can be checked against it.
+    :param cloud: ``None`` (same in both profiles), ``"absent"`` (the route does not exist in
+        the ``cloud`` profile) or ``"refuse_keys"`` (every personal API key gets 403 there).
+    """
+
+    path: str
+    endpoint: str
+    handlers: Mapping[str, Handler]
+    scope_object: str
+    nested: bool = True
+    restriction: Restriction = "nested"
+    forbid_destroy: bool = False
+    read_methods: frozenset[str] = frozenset()
+    throttle: Literal["burst", "clickhouse"] = "burst"
+    json_only: bool = False
+    cloud: Literal["absent", "refuse_keys"] | None = None
+    target: Callable[[RequestContext], tuple[Project | None, Organization | None]] | None = None
+    name: str = ""
+    description: str = field(default="", repr=False)
+
+    @property
+    def allow(self) -> str:
+        """The ``Allow`` header DRF sends: mapped methods, then HEAD (if GET) and OPTIONS."""
+        methods = [m for m in ("GET", "POST", "PUT", "PATCH") if m in self.handlers]
+        if self.forbid_destroy or "DELETE" in self.handlers:
+            methods.append("DELETE")
+        if "GET" in self.handlers:
+            methods.append("HEAD")
+        methods.append("OPTIONS")
+        return ", ".join(methods)
+
+    def required_scope(self, method: str) -> str:
+        action = "read" if method in READ_METHODS or method in self.read_methods else "write"
+        return f"{self.scope_object}:{action}"
+
+    def patterns(self) -> list[str]:
+        """The werkzeug rule strings for this route (one per prefix when nested)."""
+        if not self.nested:
+            return [self.path]
+        return [f"/api/{prefix}/<project>{self.path}" for prefix in PREFIXES]
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    """The compiled map plus the routes by endpoint, shared by all emulators with the same set."""
+
+    url_map: Map
+    routes: Mapping[str, Route]
+
+    def known_paths(self) -> list[str]:
+        return [pattern for route in self.routes.values() for pattern in route.patterns()]
+
+    def near_misses(self, path: str, limit: int = 3) -> list[str]:
+        """The known route patterns closest to an unmatched path, for the journal."""
+        return difflib.get_close_matches(path, self.known_paths(), n=limit, cutoff=0.5)
+
+
+def build_table(routes: Iterable[Route]) -> RouteTable:
+    return _build_table(tuple(routes))
+
+
+@lru_cache(maxsize=32)
+def _build_table(routes: tuple[Route, ...]) -> RouteTable:
+    # Routes are immutable and compared by identity, so caching the compiled map is safe and
+    # keeps creating an Emulator cheap.
+    by_endpoint: dict[str, Route] = {}
+    rules: list[Rule] = []
+    for route in routes:
+        if route.endpoint in by_endpoint:
+            raise ValueError(f"duplicate route endpoint {route.endpoint!r}")
+        by_endpoint[route.endpoint] = route
+        for index, pattern in enumerate(route.patterns()):
+            rules.append(Rule(pattern, endpoint=(route.endpoint, index), strict_slashes=False))
+    url_map = Map(rules, strict_slashes=False, merge_slashes=False, redirect_defaults=False)
+    return RouteTable(url_map=url_map, routes=by_endpoint)

@@ -1,0 +1,183 @@
+"""The state store: organizations, projects, users, personal API keys and resource tables.
+
+One :class:`Store` belongs to one emulator; nothing here is module-level state. Every mutation
+happens under ``store.lock`` (an ``RLock``, so operations can nest). Resources keep their own
+tables in state objects obtained with :meth:`Store.state`, keyed by the state class, so a
+resource's model, rules and routes stay together in its own module.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import random
+import threading
+import uuid
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from typing import Any
+from typing import TypeVar
+
+T = TypeVar("T")
+
+MEMBER, ADMIN, OWNER = 1, 8, 15
+
+
+def hash_key(value: str) -> str:
+    """PostHog's ``sha256$<hex>`` secure value of a personal API key (no salt)."""
+    return "sha256$" + hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def mask_key(value: str) -> str:
+    """PostHog's ``mask_value``: first 4 characters, ``...``, last 4 (``phx_...a1b2``)."""
+    return f"{value[:4]}...{value[-4:]}"
+
+
+@dataclass(slots=True, kw_only=True)
+class Organization:
+    id: str
+    name: str
+    slug: str
+    created_at: datetime
+    updated_at: datetime
+    members_can_use_personal_api_keys: bool = True
+
+
+@dataclass(slots=True, kw_only=True)
+class Project:
+    """A project and its single environment; both share ``id`` (platform.md §2.1)."""
+
+    id: int
+    uuid: str
+    organization: str
+    name: str
+    api_token: str
+    timezone: str
+    created_at: datetime
+    updated_at: datetime
+    custom_channel_types: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True, kw_only=True)
+class User:
+    id: int
+    uuid: str
+    distinct_id: str
+    email: str
+    first_name: str
+    last_name: str
+    date_joined: datetime
+    memberships: dict[str, int] = field(default_factory=dict)  # organization id -> level
+    current_project: int | None = None
+    is_active: bool = True
+    is_email_verified: bool | None = None
+    role_at_organization: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class PersonalAPIKey:
+    id: str
+    label: str
+    secure_value: str
+    mask_value: str
+    user: int
+    scopes: list[str]
+    scoped_teams: list[int] | None
+    scoped_organizations: list[str] | None
+    created_at: datetime
+    last_used_at: datetime | None = None
+
+
+class Store:
+    """All state of one emulator.
+
+    ``seed`` seeds the random generator used for UUIDs, tokens and short ids, so the same seed
+    documents always produce the same state.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self.lock = threading.RLock()
+        self.rng = random.Random(seed)
+        self.organizations: dict[str, Organization] = {}
+        self.projects: dict[int, Project] = {}
+        self.users: dict[int, User] = {}
+        self.keys: dict[str, PersonalAPIKey] = {}  # secure_value -> key
+        self.counters: dict[str, int] = {}
+        self._states: dict[type[Any], Any] = {}
+
+    # -- ids and random values -------------------------------------------------------------
+    def next_id(self, sequence: str) -> int:
+        """The next value of a per-resource sequence shared by all projects (starts at 1)."""
+        with self.lock:
+            value = self.counters.get(sequence, 0) + 1
+            self.counters[sequence] = value
+            return value
+
+    def bump_id(self, sequence: str, used: int) -> None:
+        """Make sure ``sequence`` never hands out ``used`` again (explicit ids in seeds)."""
+        with self.lock:
+            if self.counters.get(sequence, 0) < used:
+                self.counters[sequence] = used
+
+    def new_uuid(self) -> str:
+        """A deterministic UUID from the store's generator."""
+        with self.lock:
+            return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def random_token(self, length: int, alphabet: str) -> str:
+        with self.lock:
+            return "".join(self.rng.choice(alphabet) for _ in range(length))
+
+    # -- resource tables -------------------------------------------------------------------
+    def state(self, cls: type[T]) -> T:
+        """The resource state object of class ``cls``, created empty on first use."""
+        found = self._states.get(cls)
+        if found is None:
+            with self.lock:
+                found = self._states.get(cls)
+                if found is None:
+                    found = self._states[cls] = cls()
+        return found  # type: ignore[no-any-return]
+
+    # -- transactions ----------------------------------------------------------------------
+    def checkpoint(self) -> dict[str, Any]:
+        """A deep copy of everything mutable, for :meth:`rollback` if a seed fails half-way."""
+        with self.lock:
+            return copy.deepcopy(
+                {
+                    "rng": self.rng.getstate(),
+                    "organizations": self.organizations,
+                    "projects": self.projects,
+                    "users": self.users,
+                    "keys": self.keys,
+                    "counters": self.counters,
+                    "states": self._states,
+                }
+            )
+
+    def rollback(self, saved: dict[str, Any]) -> None:
+        with self.lock:
+            self.rng.setstate(saved["rng"])
+            self.organizations = saved["organizations"]
+            self.projects = saved["projects"]
+            self.users = saved["users"]
+            self.keys = saved["keys"]
+            self.counters = saved["counters"]
+            self._states = saved["states"]
+
+    # -- platform lookups ------------------------------------------------------------------
+    def find_key(self, plaintext: str) -> PersonalAPIKey | None:
+        return self.keys.get(hash_key(plaintext))
+
+    def user_by_email(self, email: str) -> User | None:
+        for user in self.users.values():
+            if user.email == email:
+                return user
+        return None
+
+    def projects_of(self, organization_id: str) -> list[Project]:
+        return sorted(
+            (p for p in self.projects.values() if p.organization == organization_id),
+            key=lambda p: p.id,
+        )

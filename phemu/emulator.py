@@ -62,8 +62,8 @@ class Emulator:
     :param plugins: extra pluggy plugins (objects, modules, or ``"module[:attr]"`` strings).
     :param disable_plugins: plugin names not to register (e.g. ``"ai_rules"``).
     :param load_entrypoints: register plugins from the ``phemu`` entry-point group.
-    :param throttle: ``True`` for PostHog's budgets, or a mapping overriding some of them
-        (``{"burst": "3/minute"}``); off by default, as in platform.md §8.
+    :param rate_limits: ``"posthog"`` for PostHog's budgets, or a mapping overriding some of
+        them (``{"burst": "3/minute"}``); off by default, as in platform.md §8.
     :param random_seed: seed of the generator behind UUIDs, tokens and short ids.
     """
 
@@ -76,7 +76,7 @@ class Emulator:
         plugins: Iterable[Any] = (),
         disable_plugins: Iterable[str] = (),
         load_entrypoints: bool = True,
-        throttle: bool | dict[str, str] = False,
+        rate_limits: str | dict[str, str] | None = None,
         random_seed: int = 0,
         clock: Clock | None = None,
     ) -> None:
@@ -93,8 +93,8 @@ class Emulator:
         self.resources: tuple[Resource, ...] = ALL_RESOURCES
         self.routes: RouteTable = build_table(self._all_routes())
         self.throttler: Throttler | None = None
-        if throttle:
-            self.throttler = Throttler(throttle if isinstance(throttle, dict) else None)
+        if rate_limits:
+            self.throttler = Throttler.from_setting(rate_limits)
         self.outbox = Outbox(on_delivery=self._deliver)
         self.journal = Journal()
         self.bugs: list[str] = []

@@ -62,6 +62,15 @@ class Throttler:
         self._windows: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
 
+    @classmethod
+    def from_setting(cls, setting: str | Mapping[str, str]) -> Throttler:
+        """``"posthog"`` (PostHog's budgets) or a mapping of budget overrides."""
+        if isinstance(setting, str):
+            if setting != "posthog":
+                raise ConfigurationError(f"unknown rate limit set {setting!r} (use 'posthog')")
+            return cls()
+        return cls(setting)
+
     def check(self, family: str, key_id: str, now: datetime) -> None:
         """Admit the request or raise PostHog's 429 with the longest wait of any budget."""
         moment = now.timestamp()

@@ -63,7 +63,7 @@ class PostHogApp:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
-            return self.emulator.control_plane(environ, start_response)
+            return self.emulator.control_plane(environ, start_response)  # type: ignore[no-any-return]
         started = time.perf_counter()
         outcome = Outcome()
         response = self.handle(request, outcome)
@@ -200,4 +200,9 @@ def options_metadata(route: Route) -> dict[str, Any]:
     if not route.json_only:
         parses += ["application/x-www-form-urlencoded", "multipart/form-data"]
     name = route.name or route.endpoint.replace(".", " ").replace("_", " ").title()
-    return {"name": name, "description": route.description, "renders": ["application/json"], "parses": parses}
+    return {
+        "name": name,
+        "description": route.description,
+        "renders": ["application/json"],
+        "parses": parses,
+    }

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
 from phemu.errors import ParseError
+from phemu.errors import ServerError
 from phemu.errors import UnsupportedMediaType
 
 if TYPE_CHECKING:
@@ -76,6 +77,10 @@ def parse_body(request: Request, *, json_only: bool = False) -> Any:
             return json.loads(text, parse_constant=_reject_constant)
         except (ValueError, LookupError) as error:
             raise ParseError.json(str(error)) from None
+        except RecursionError:
+            # DRF's JSONParser catches only ValueError, so PostHog answers deeply nested JSON
+            # (Python's decoder recursing too deep) with its generic 500: deliberate, not a bug.
+            raise ServerError() from None
     if media in FORM_TYPES and not json_only:
         return FormBody(MultiDict(list(request.form.items(multi=True))))
     raise UnsupportedMediaType(content_type)

@@ -1,0 +1,237 @@
+"""Isolation: keys scoped to a project or an organization, and users of another organization,
+can neither read, change, nor infer objects of projects they cannot reach (issue 9).
+
+Table-driven over every route of the emulator (``emulator.routes.routes``) and every method.
+The only status differences allowed are PostHog's own, at the project level (platform.md §5:
+an unknown project is 404 ``Project not found.``, a project of another organization 403); at
+the object level an attacker must get the same answer for an existing object as for an id that
+does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from phemu.routing import Route
+from tests.contract import _stats
+from tests.contract.routes import METHODS
+from tests.contract.routes import all_routes
+from tests.contract.routes import error_body
+from tests.contract.routes import has_pk
+from tests.contract.routes import segment
+from tests.contract.routes import url
+from tests.contract.world import ADA_UUID
+from tests.contract.world import BOB_ORG_A_KEY
+from tests.contract.world import DEFAULT_KEY
+from tests.contract.world import EVE_KEY
+from tests.contract.world import ORG_A
+from tests.contract.world import ORG_B
+from tests.contract.world import TEAM1_KEY
+from tests.contract.world import World
+from tests.contract.world import build_world
+
+ROUTES = all_routes()
+NESTED = [r for r in ROUTES if r.nested]
+MISSING_ID = 999_999
+
+NO_ACCESS = "You don't have access to the project."
+
+#: (attacker key, victim project, the exact 403 detail PostHog answers on every nested route)
+NESTED_ATTACKS = [
+    pytest.param(EVE_KEY, 1, NO_ACCESS, id="other-org-user"),
+    pytest.param(DEFAULT_KEY, 7, NO_ACCESS, id="owner-of-A-into-B"),
+    pytest.param(
+        TEAM1_KEY, 2, "API key does not have access to the requested project: ID 2.", id="scoped-team"
+    ),
+    pytest.param(
+        TEAM1_KEY, 7, "API key does not have access to the requested project: ID 7.", id="scoped-team-other-org"
+    ),
+    pytest.param(
+        BOB_ORG_A_KEY,
+        7,
+        f"API key does not have access to the requested organization: ID {ORG_B}.",
+        id="scoped-org",
+    ),
+]
+
+#: bodies the legitimate owner uses to create a victim object, by resource segment; ``{insight}``
+#: is replaced by the insight created first in the same project.
+CREATE_BODIES: dict[str, dict[str, Any]] = {
+    "dashboards": {"name": "victim dashboard"},
+    "insights": {"name": "victim insight"},
+    "subscriptions": {
+        "insight": "{insight}",
+        "target_type": "email",
+        "target_value": "victim@example.com",
+        "frequency": "daily",
+        "start_date": "2026-01-01T00:00:00Z",
+    },
+}
+OWNERS = {1: DEFAULT_KEY, 2: DEFAULT_KEY, 7: EVE_KEY}
+
+
+def create_victims(world: World) -> dict[tuple[str, int], int]:
+    """Create one object per creatable resource in projects 1, 2 and 7, as their owners."""
+    client = world.emulator.client()
+    created: dict[tuple[str, int], int] = {}
+    collections = {segment(r): r for r in NESTED if "POST" in r.handlers and not has_pk(r)}
+    for name, template in CREATE_BODIES.items():
+        route = collections.get(name)
+        if route is None:
+            continue
+        for project, key in OWNERS.items():
+            body = {
+                k: (created.get(("insights", project)) if v == "{insight}" else v)
+                for k, v in template.items()
+            }
+            response = client.post(url(route, project=project), json=body, headers=world.headers(key))
+            assert response.status_code == 201, (name, response.get_data(as_text=True))
+            created[(name, project)] = json.loads(response.get_data())["id"]
+    return created
+
+
+@pytest.fixture(scope="module")
+def victims() -> tuple[World, dict[tuple[str, int], int]]:
+    world = build_world()
+    return world, create_victims(world)
+
+
+def _call(world: World, method: str, path: str, key: str, body: Any = None) -> tuple[int, bytes]:
+    client = world.emulator.client()
+    kwargs: dict[str, Any] = {"headers": world.headers(key)}
+    if method in ("POST", "PUT", "PATCH"):
+        kwargs["json"] = body if body is not None else {"name": "pwned", "deleted": True}
+    response = client.open(path, method=method, **kwargs)
+    return response.status_code, response.get_data()
+
+
+@pytest.mark.parametrize(("attacker", "victim", "detail"), NESTED_ATTACKS)
+@pytest.mark.parametrize("route", NESTED, ids=lambda r: r.endpoint)
+def test_nested_routes_refuse_other_projects(
+    victims: tuple[World, dict[tuple[str, int], int]],
+    route: Route,
+    attacker: str,
+    victim: int,
+    detail: str,
+) -> None:
+    world, created = victims
+    before = world.emulator.export_state()
+    existing = created.get((segment(route), victim), 1)
+    expected = json.dumps(error_body(403, detail), separators=(",", ":")).encode()
+    for prefix in ("projects", "environments"):
+        for method in METHODS:
+            answers = set()
+            for pk in (existing, MISSING_ID):
+                path = url(route, project=victim, pk=pk, prefix=prefix)
+                status, raw = _call(world, method, path, attacker)
+                _stats.count("isolation", f"{method} {route.endpoint}", status)
+                assert status == 403, (method, path, status, raw)
+                if method != "HEAD":
+                    assert json.loads(raw) == json.loads(expected), (method, path, raw)
+                answers.add((status, raw))
+                if not has_pk(route):
+                    break
+            # Existing and missing objects are indistinguishable to the attacker.
+            assert len(answers) == 1, (method, route.endpoint, answers)
+    assert world.emulator.export_state() == before
+    _stats.properties["isolation"].update(
+        {"403 on every nested route and method", "existing == missing object", "store unchanged"}
+    )
+
+
+def test_victim_objects_exist_for_their_owners(
+    victims: tuple[World, dict[tuple[str, int], int]],
+) -> None:
+    """The comparison above is meaningful: owners do see the objects the attackers cannot."""
+    world, created = victims
+    details = {segment(r): r for r in NESTED if has_pk(r) and "GET" in r.handlers}
+    for (name, project), pk in created.items():
+        route = details[name]
+        status, raw = _call(world, "GET", url(route, project=project, pk=pk), OWNERS[project])
+        assert status == 200, (name, project, raw)
+        status, _ = _call(world, "GET", url(route, project=project, pk=MISSING_ID), OWNERS[project])
+        assert status == 404
+
+
+def _same_as_missing(world: World, key: str, path: str, missing: str) -> None:
+    """The answer for someone else's object equals the answer for an object that does not exist."""
+    for method in METHODS:
+        got = _call(world, method, path, key)
+        ref = _call(world, method, missing, key)
+        _stats.count("isolation", f"{method} {path.split('/')[2]} (non-nested)", got[0])
+        assert got == ref, (method, path, got, ref)
+        assert got[0] in (403, 404, 405) or (method == "OPTIONS" and got[0] == 200), (method, path, got)
+
+
+def test_project_detail_of_another_organization_is_invisible(world: World) -> None:
+    _same_as_missing(world, EVE_KEY, "/api/projects/1/", f"/api/projects/{MISSING_ID}/")
+    _same_as_missing(world, DEFAULT_KEY, "/api/projects/7/", f"/api/projects/{MISSING_ID}/")
+    _same_as_missing(world, TEAM1_KEY, "/api/projects/7/", f"/api/projects/{MISSING_ID}/")
+
+
+def test_project_detail_outside_scoped_organizations(world: World) -> None:
+    """``scoped_organizations`` narrows what the key sees: project 7 is either invisible (404 like
+    a missing id) or refused with PostHog's restriction message; never readable."""
+    status, raw = _call(world, "GET", "/api/projects/7/", BOB_ORG_A_KEY)
+    restriction = error_body(403, f"API key does not have access to the requested organization: ID {ORG_B}.")
+    missing = _call(world, "GET", f"/api/projects/{MISSING_ID}/", BOB_ORG_A_KEY)
+    assert (status, raw) == missing or (status == 403 and json.loads(raw) == restriction)
+
+
+def test_project_detail_outside_scoped_teams(world: World) -> None:
+    status, raw = _call(world, "GET", "/api/projects/2/", TEAM1_KEY)
+    assert status == 403
+    assert json.loads(raw) == error_body(403, "API key does not have access to the requested project: ID 2.")
+
+
+def test_organization_of_someone_else_is_invisible(world: World) -> None:
+    missing = "/api/organizations/01928a6e-3c1d-7000-8000-00000000ffff/"
+    _same_as_missing(world, EVE_KEY, f"/api/organizations/{ORG_A}/", missing)
+    _same_as_missing(world, DEFAULT_KEY, f"/api/organizations/{ORG_B}/", missing)
+
+
+def test_organization_routes_refuse_scoped_keys(world: World) -> None:
+    scoped_teams = error_body(403, "API keys with scoped projects are only supported on project-based endpoints.")
+    for org in (ORG_A, "@current"):
+        status, raw = _call(world, "GET", f"/api/organizations/{org}/", TEAM1_KEY)
+        assert (status, json.loads(raw)) == (403, scoped_teams)
+    # An organization the owner is not a member of stays invisible, whatever the key.
+    missing = "/api/organizations/01928a6e-3c1d-7000-8000-00000000ffff/"
+    _same_as_missing(world, TEAM1_KEY, f"/api/organizations/{ORG_B}/", missing)
+    status, raw = _call(world, "GET", f"/api/organizations/{ORG_B}/", BOB_ORG_A_KEY)
+    assert status == 403
+    assert json.loads(raw) == error_body(
+        403, f"API key does not have access to the requested organization: ID {ORG_B}."
+    )
+
+
+def test_users_of_someone_else_are_invisible(world: World) -> None:
+    _same_as_missing(world, EVE_KEY, f"/api/users/{ADA_UUID}/", "/api/users/01928a6e-3c1d-7000-8000-00000000ffff/")
+
+
+def test_project_lists_show_only_reachable_projects(world: World) -> None:
+    client = world.emulator.client()
+
+    def ids(key: str) -> list[int]:
+        response = client.get("/api/projects/?limit=1000", headers=world.headers(key))
+        assert response.status_code == 200
+        return [p["id"] for p in json.loads(response.get_data())["results"]]
+
+    assert ids(EVE_KEY) == [7]
+    assert ids(DEFAULT_KEY) == [1, 2]
+    assert ids(BOB_ORG_A_KEY) == [1, 2]
+    response = client.get("/api/projects/", headers=world.headers(TEAM1_KEY))
+    assert response.status_code == 403
+    assert json.loads(response.get_data()) == error_body(
+        403, "API keys with scoped projects are only supported on project-based endpoints."
+    )
+
+
+def test_every_route_is_covered() -> None:
+    """A new route is either nested (covered by the table above) or one of the known top-level
+    routes with its own test here; anything else must get a test before it lands."""
+    top_level = {r.endpoint for r in ROUTES if not r.nested}
+    assert top_level <= {"projects.list", "projects.retrieve", "users.retrieve", "organizations.retrieve"}

@@ -1,0 +1,79 @@
+"""A two-organization world for the isolation and hostile-input suites.
+
+Organization A (the default seed) owns projects 1 and 2; organization B owns project 7.
+
+| key | owner | restriction | may reach |
+| --- | --- | --- | --- |
+| ``DEFAULT_KEY`` | ada (A, owner) | none | 1, 2 |
+| ``TEAM1_KEY`` | ada | ``scoped_teams: [1]`` | 1 |
+| ``EVE_KEY`` | eve (B, owner) | none | 7 |
+| ``BOB_KEY`` | bob (A member and B member) | none | 1, 2, 7 |
+| ``BOB_ORG_A_KEY`` | bob | ``scoped_organizations: [A]`` | 1, 2 |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+
+from phemu.emulator import Emulator
+
+ORG_A = "01928a6e-3c1d-7000-8000-0000000000aa"
+ORG_B = "01928a6e-3c1d-7000-8000-0000000000bb"
+DEFAULT_KEY = "phx_phemuDefaultPersonalApiKey000000000000000000"
+TEAM1_KEY = "phx_contract_ada_scoped_to_project_1"
+EVE_KEY = "phx_contract_eve_of_organization_b"
+BOB_KEY = "phx_contract_bob_member_of_both"
+BOB_ORG_A_KEY = "phx_contract_bob_scoped_to_org_a"
+ADA_UUID = "01928a6e-3c1d-7000-8000-000000000101"
+EVE_UUID = "01928a6e-3c1d-7000-8000-000000000301"
+
+SECOND_ORG = {
+    "version": 1,
+    "organizations": [{"id": ORG_B, "name": "Organization B", "slug": "organization-b"}],
+    "projects": [
+        {"id": 2, "organization": ORG_A, "name": "Second project of A"},
+        {"id": 7, "organization": ORG_B, "name": "Secret project of B"},
+    ],
+    "users": [
+        {
+            "email": "eve@example.com",
+            "uuid": EVE_UUID,
+            "organizations": [{"id": ORG_B, "level": 15}],
+            "current_project": 7,
+        },
+        {
+            "email": "bob@example.com",
+            "organizations": [{"id": ORG_A, "level": 1}, {"id": ORG_B, "level": 1}],
+            "current_project": 1,
+        },
+    ],
+    "personal_api_keys": [
+        {"user": "ada@example.com", "value": TEAM1_KEY, "scopes": ["*"], "scoped_teams": [1]},
+        {"user": "eve@example.com", "value": EVE_KEY, "scopes": ["*"]},
+        {"user": "bob@example.com", "value": BOB_KEY, "scopes": ["*"]},
+        {
+            "user": "bob@example.com",
+            "value": BOB_ORG_A_KEY,
+            "scopes": ["*"],
+            "scoped_organizations": [ORG_A],
+        },
+    ],
+}
+
+
+@dataclass
+class World:
+    emulator: Emulator
+    #: project id -> organization id
+    projects: dict[int, str] = field(default_factory=dict)
+
+    def headers(self, key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"}
+
+
+def build_world(*, frozen_at: str = "2026-06-15T10:00:00Z") -> World:
+    emulator = Emulator()
+    emulator.freeze_time(frozen_at)
+    emulator.load_seed(SECOND_ORG)
+    return World(emulator=emulator, projects={1: ORG_A, 2: ORG_A, 7: ORG_B})

@@ -1,0 +1,212 @@
+"""Where phemu (like PostHog) answers outside PostHog's published schema, with the evidence.
+
+PostHog's OpenAPI document is drf-spectacular output: it lists each operation's success status
+only, so every error PostHog returns is "undocumented" for schemathesis, and the serializer's
+rules are stricter (or more lenient) than the JSON schema can say. Each entry below names the
+reference text that requires the behaviour; :func:`explain` accepts a schemathesis failure only
+when the response matches one of them exactly. Anything else fails the contract test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tests.contract.routes import is_posthog_error
+
+
+@dataclass(frozen=True)
+class Deviation:
+    title: str
+    reference: str
+    quote: str
+
+
+DEVIATIONS: dict[str, Deviation] = {
+    "error-statuses-undocumented": Deviation(
+        "PostHog's schema documents success statuses only; errors are PostHog's error JSON",
+        "platform.md §6",
+        "Every error except the empty-body DELETE 405 has exactly this body",
+    ),
+    "interval-below-1": Deviation(
+        "`interval` below 1 is schema-valid but rejected",
+        "README.md ground rule 8",
+        "The emulator deliberately rejects some schema-valid requests (for\n   example `interval: 0`",
+    ),
+    "webhook-url": Deviation(
+        "webhook URLs are checked (no local or private hosts)",
+        "README.md ground rule 8",
+        "or a webhook URL pointing at `localhost`); contract tests must expect\n   those 400s.",
+    ),
+    "related-object-missing": Deviation(
+        "`insight`/`dashboard` must name a live object of the project",
+        "subscriptions.md §3",
+        '`does_not_exist`: `Invalid pk "999" - object does not exist.`',
+    ),
+    "resource-required": Deviation(
+        "a subscription needs exactly one of `insight` and `dashboard`",
+        "subscriptions.md §4.2",
+        "| 3 | neither `insight` nor `dashboard` is set | 400 `invalid_input`, attr `null`: `Either dashboard or insight is required for an export.` |",
+    ),
+    "resource-both": Deviation(
+        "a subscription needs exactly one of `insight` and `dashboard`",
+        "subscriptions.md §4.2",
+        "| 4 | both `insight` and `dashboard` are set |",
+    ),
+    "blank-text": Deviation(
+        "`target_value` is trimmed and may not be blank",
+        "subscriptions.md §3",
+        "`blank`: `This field may not be blank.` (`target_value` empty after trimming)",
+    ),
+    "datetime-format": Deviation(
+        "DRF's datetime parser accepts ISO 8601 only in its own forms",
+        "subscriptions.md §3",
+        "`invalid_input`: `Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].`",
+    ),
+    "bysetpos-500": Deviation(
+        "`bysetpos` 0 or beyond ±366 with weekdays fails inside PostHog",
+        "subscriptions.md §9.3",
+        "With a non-empty `byweekday`, a `bysetpos` of `0` or outside `-366..366` makes the rule invalid;\nPostHog then fails with 500 `A server error occurred.`.",
+    ),
+    "drf-lenient-input": Deviation(
+        "DRF coerces values the JSON schema calls invalid, and ignores unknown and read-only keys",
+        "subscriptions.md §3; platform.md §2.5",
+        "integers, integral floats (`2.0`), digit strings (`\"2\"`)",
+    ),
+    "pagination-lenient": Deviation(
+        "invalid `limit`/`offset` fall back to defaults instead of failing",
+        "platform.md §7",
+        "`limit`: a positive integer; missing, `0`, negative or not an integer → 100.",
+    ),
+    "sessions-no-response-body": Deviation(
+        "sessions endpoints are documented as \"No response body\" but answer JSON",
+        "sessions.md §1",
+        'The OpenAPI subset documents both as "200 No response body"; the real responses below are JSON.',
+    ),
+}
+
+#: 400 bodies explained by a deviation: (code, attr, detail regex) -> deviation id
+REJECTIONS: list[tuple[str, str | None, str, str]] = [
+    ("min_value", "interval", r"Ensure this value is greater than or equal to 1\.", "interval-below-1"),
+    ("invalid_input", "target_value", r"Invalid webhook URL: .+", "webhook-url"),
+    ("does_not_exist", "insight", r'Invalid pk ".*" - object does not exist\.', "related-object-missing"),
+    ("does_not_exist", "dashboard", r'Invalid pk ".*" - object does not exist\.', "related-object-missing"),
+    ("invalid_input", None, r"Either dashboard or insight is required for an export\.", "resource-required"),
+    ("invalid_input", "insight", r"Insight subscriptions cannot also set dashboard or prompt\.", "resource-both"),
+    ("invalid_input", "dashboard", r"Dashboard subscriptions cannot also set insight or prompt\.", "resource-both"),
+    ("blank", "target_value", r"This field may not be blank\.", "blank-text"),
+    ("invalid_input", "start_date", r"Datetime has wrong format\..*", "datetime-format"),
+    ("invalid_input", "until_date", r"Datetime has wrong format\..*", "datetime-format"),
+]
+
+SERVER_ERROR = {"type": "server_error", "code": "error", "detail": "A server error occurred.", "attr": None}
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def explain_rejection(raw: bytes) -> str | None:
+    body = _json(raw)
+    if not is_posthog_error(raw):
+        return None
+    for code, attr, pattern, deviation in REJECTIONS:
+        if body["code"] == code and body["attr"] == attr and re.fullmatch(pattern, body["detail"], re.S):
+            return deviation
+    return None
+
+
+def bysetpos_breaks_rule(body: Any) -> bool:
+    """subscriptions.md §9.3: the body carries weekdays and a ``bysetpos`` rrule rejects."""
+    if not isinstance(body, dict):
+        return False
+    days, pos = body.get("byweekday"), body.get("bysetpos")
+    if not days or isinstance(pos, bool):
+        return False
+    try:
+        value = int(pos)
+    except (TypeError, ValueError):
+        return False
+    return value == 0 or abs(value) > 366
+
+
+# -- DRF's leniency: what the serializer turns into schema-valid data ---------------------------
+
+_TRUE = {"t", "true", "y", "yes", "on", "1"}
+_FALSE = {"f", "false", "n", "no", "off", "0"}
+_MISSING = object()
+
+
+def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema or ("allOf" in schema and len(schema["allOf"]) == 1):
+        if "$ref" in schema:
+            schema = {**components[schema["$ref"].rsplit("/", 1)[1]], **{k: v for k, v in schema.items() if k != "$ref"}}
+        else:
+            schema = {**_resolve(schema["allOf"][0], components), **{k: v for k, v in schema.items() if k != "allOf"}}
+    return schema
+
+
+def _coerce(value: Any, schema: dict[str, Any], components: dict[str, Any]) -> Any:
+    """``value`` as DRF's field would read it, or ``_MISSING`` when DRF rejects it."""
+    schema = _resolve(schema, components)
+    if value is None:
+        return None if schema.get("nullable") else _MISSING
+    kind = schema.get("type")
+    if "enum" in schema:
+        text = value if isinstance(value, str) else None
+        return text if text in schema["enum"] else _MISSING
+    if kind == "integer":
+        if isinstance(value, bool):
+            return _MISSING
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+(\.0*)?\s*", value):
+            value = int(float(value)) if "." in value else int(value)
+        if not isinstance(value, int):
+            return _MISSING
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if (low is not None and value < low) or (high is not None and value > high):
+            return _MISSING
+        return value
+    if kind == "string":
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return _MISSING
+        text = str(value).strip()
+        limit = schema.get("maxLength")
+        return _MISSING if limit is not None and len(text) > limit else text
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, str)) and str(value).lower() in _TRUE | _FALSE:
+            return str(value).lower() in _TRUE
+        return _MISSING
+    if kind == "array":
+        items = value if isinstance(value, list) else _MISSING
+        if items is _MISSING:
+            return _MISSING
+        coerced = [_coerce(item, schema.get("items", {}), components) for item in items]
+        return _MISSING if any(c is _MISSING for c in coerced) else coerced
+    return value
+
+
+def drf_reads_as_valid(body: Any, schema_name: str, components: dict[str, Any], *, partial: bool) -> bool:
+    """True when DRF's reading of ``body`` is valid for ``schema_name``: unknown and read-only
+    keys dropped (platform.md §2.5), values coerced (subscriptions.md §3), required fields present
+    (unless ``partial``)."""
+    if not isinstance(body, dict):
+        return False
+    schema = components[schema_name]
+    props = schema.get("properties", {})
+    writable = {k: v for k, v in props.items() if not _resolve(v, components).get("readOnly")}
+    for key, value in body.items():
+        if key in writable and _coerce(value, writable[key], components) is _MISSING:
+            return False
+    if partial:
+        return True
+    required = [k for k in schema.get("required", []) if k in writable]
+    return all(k in body for k in required)

@@ -70,10 +70,31 @@ DEVIATIONS: dict[str, Deviation] = {
         "subscriptions.md §9.3",
         "With a non-empty `byweekday`, a `bysetpos` of `0` or outside `-366..366` makes the rule invalid;\nPostHog then fails with 500 `A server error occurred.`.",
     ),
+    "delete-405": Deviation(
+        "DELETE is documented with 405 only; schemathesis still expects a 2xx for valid input",
+        "subscriptions.md §6.4",
+        "answers **405 with an empty body and no `Content-Type`**",
+    ),
+    "sessions-values-key": Deviation(
+        "`sessions/values` needs `key`, which the schema does not document",
+        "sessions.md §3",
+        '| `key` (required) | a catalogue name. Missing or empty → 400 `{"type":"validation_error","code":"invalid_input","detail":"Key not provided","attr":null}` |',
+    ),
+    "pk-text-beyond-bigint": Deviation(
+        "a form-encoded id of 19+ digits is not an id PostHog's bigint keys can hold; phemu's shared "
+        "`parse_pk` reports it as text (incorrect_type), as for any non-id string",
+        "subscriptions.md §3",
+        "`incorrect_type`: `Incorrect type. Expected pk value, received str.` (`bool`, `str`, `list`, `dict`)",
+    ),
+    "form-null": Deviation(
+        "a form body cannot carry JSON null: the text sent for it is read per field and fails",
+        "platform.md §2.5",
+        "values are strings and are coerced per field",
+    ),
     "drf-lenient-input": Deviation(
         "DRF coerces values the JSON schema calls invalid, and ignores unknown and read-only keys",
         "subscriptions.md §3; platform.md §2.5",
-        "integers, integral floats (`2.0`), digit strings (`\"2\"`)",
+        'integers, integral floats (`2.0`), digit strings (`"2"`)',
     ),
     "pagination-lenient": Deviation(
         "invalid `limit`/`offset` fall back to defaults instead of failing",
@@ -81,7 +102,7 @@ DEVIATIONS: dict[str, Deviation] = {
         "`limit`: a positive integer; missing, `0`, negative or not an integer → 100.",
     ),
     "sessions-no-response-body": Deviation(
-        "sessions endpoints are documented as \"No response body\" but answer JSON",
+        'sessions endpoints are documented as "No response body" but answer JSON',
         "sessions.md §1",
         'The OpenAPI subset documents both as "200 No response body"; the real responses below are JSON.',
     ),
@@ -89,19 +110,54 @@ DEVIATIONS: dict[str, Deviation] = {
 
 #: 400 bodies explained by a deviation: (code, attr, detail regex) -> deviation id
 REJECTIONS: list[tuple[str, str | None, str, str]] = [
-    ("min_value", "interval", r"Ensure this value is greater than or equal to 1\.", "interval-below-1"),
+    (
+        "min_value",
+        "interval",
+        r"Ensure this value is greater than or equal to 1\.",
+        "interval-below-1",
+    ),
     ("invalid_input", "target_value", r"Invalid webhook URL: .+", "webhook-url"),
-    ("does_not_exist", "insight", r'Invalid pk ".*" - object does not exist\.', "related-object-missing"),
-    ("does_not_exist", "dashboard", r'Invalid pk ".*" - object does not exist\.', "related-object-missing"),
-    ("invalid_input", None, r"Either dashboard or insight is required for an export\.", "resource-required"),
-    ("invalid_input", "insight", r"Insight subscriptions cannot also set dashboard or prompt\.", "resource-both"),
-    ("invalid_input", "dashboard", r"Dashboard subscriptions cannot also set insight or prompt\.", "resource-both"),
+    (
+        "does_not_exist",
+        "insight",
+        r'Invalid pk ".*" - object does not exist\.',
+        "related-object-missing",
+    ),
+    (
+        "does_not_exist",
+        "dashboard",
+        r'Invalid pk ".*" - object does not exist\.',
+        "related-object-missing",
+    ),
+    (
+        "invalid_input",
+        None,
+        r"Either dashboard or insight is required for an export\.",
+        "resource-required",
+    ),
+    (
+        "invalid_input",
+        "insight",
+        r"Insight subscriptions cannot also set dashboard or prompt\.",
+        "resource-both",
+    ),
+    (
+        "invalid_input",
+        "dashboard",
+        r"Dashboard subscriptions cannot also set insight or prompt\.",
+        "resource-both",
+    ),
     ("blank", "target_value", r"This field may not be blank\.", "blank-text"),
     ("invalid_input", "start_date", r"Datetime has wrong format\..*", "datetime-format"),
     ("invalid_input", "until_date", r"Datetime has wrong format\..*", "datetime-format"),
 ]
 
-SERVER_ERROR = {"type": "server_error", "code": "error", "detail": "A server error occurred.", "attr": None}
+SERVER_ERROR = {
+    "type": "server_error",
+    "code": "error",
+    "detail": "A server error occurred.",
+    "attr": None,
+}
 
 
 def _json(raw: bytes) -> Any:
@@ -116,7 +172,11 @@ def explain_rejection(raw: bytes) -> str | None:
     if not is_posthog_error(raw):
         return None
     for code, attr, pattern, deviation in REJECTIONS:
-        if body["code"] == code and body["attr"] == attr and re.fullmatch(pattern, body["detail"], re.S):
+        if (
+            body["code"] == code
+            and body["attr"] == attr
+            and re.fullmatch(pattern, body["detail"], re.S)
+        ):
             return deviation
     return None
 
@@ -145,9 +205,15 @@ _MISSING = object()
 def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
     while "$ref" in schema or ("allOf" in schema and len(schema["allOf"]) == 1):
         if "$ref" in schema:
-            schema = {**components[schema["$ref"].rsplit("/", 1)[1]], **{k: v for k, v in schema.items() if k != "$ref"}}
+            schema = {
+                **components[schema["$ref"].rsplit("/", 1)[1]],
+                **{k: v for k, v in schema.items() if k != "$ref"},
+            }
         else:
-            schema = {**_resolve(schema["allOf"][0], components), **{k: v for k, v in schema.items() if k != "allOf"}}
+            schema = {
+                **_resolve(schema["allOf"][0], components),
+                **{k: v for k, v in schema.items() if k != "allOf"},
+            }
     return schema
 
 
@@ -194,7 +260,9 @@ def _coerce(value: Any, schema: dict[str, Any], components: dict[str, Any]) -> A
     return value
 
 
-def drf_reads_as_valid(body: Any, schema_name: str, components: dict[str, Any], *, partial: bool) -> bool:
+def drf_reads_as_valid(
+    body: Any, schema_name: str, components: dict[str, Any], *, partial: bool
+) -> bool:
     """True when DRF's reading of ``body`` is valid for ``schema_name``: unknown and read-only
     keys dropped (platform.md §2.5), values coerced (subscriptions.md §3), required fields present
     (unless ``partial``)."""

@@ -28,7 +28,9 @@ def has_pk(route: Route) -> bool:
     return any(name != "project" for name in _VARIABLE.findall(route.path))
 
 
-def url(route: Route, *, project: str | int = 1, pk: str | int = 1, prefix: str = "projects") -> str:
+def url(
+    route: Route, *, project: str | int = 1, pk: str | int = 1, prefix: str = "projects"
+) -> str:
     """A concrete path for ``route``: nested routes under ``/api/<prefix>/<project>``."""
     path = _VARIABLE.sub(lambda _m: str(pk), route.path)
     return f"/api/{prefix}/{project}{path}" if route.nested else path

@@ -29,9 +29,11 @@ from tests.contract.world import DEFAULT_KEY
 from tests.contract.world import EVE_KEY
 from tests.contract.world import ORG_A
 from tests.contract.world import ORG_B
+from tests.contract.world import OWNERS
 from tests.contract.world import TEAM1_KEY
 from tests.contract.world import World
 from tests.contract.world import build_world
+from tests.contract.world import create_victims
 
 ROUTES = all_routes()
 NESTED = [r for r in ROUTES if r.nested]
@@ -44,10 +46,16 @@ NESTED_ATTACKS = [
     pytest.param(EVE_KEY, 1, NO_ACCESS, id="other-org-user"),
     pytest.param(DEFAULT_KEY, 7, NO_ACCESS, id="owner-of-A-into-B"),
     pytest.param(
-        TEAM1_KEY, 2, "API key does not have access to the requested project: ID 2.", id="scoped-team"
+        TEAM1_KEY,
+        2,
+        "API key does not have access to the requested project: ID 2.",
+        id="scoped-team",
     ),
     pytest.param(
-        TEAM1_KEY, 7, "API key does not have access to the requested project: ID 7.", id="scoped-team-other-org"
+        TEAM1_KEY,
+        7,
+        "API key does not have access to the requested project: ID 7.",
+        id="scoped-team-other-org",
     ),
     pytest.param(
         BOB_ORG_A_KEY,
@@ -56,41 +64,6 @@ NESTED_ATTACKS = [
         id="scoped-org",
     ),
 ]
-
-#: bodies the legitimate owner uses to create a victim object, by resource segment; ``{insight}``
-#: is replaced by the insight created first in the same project.
-CREATE_BODIES: dict[str, dict[str, Any]] = {
-    "dashboards": {"name": "victim dashboard"},
-    "insights": {"name": "victim insight"},
-    "subscriptions": {
-        "insight": "{insight}",
-        "target_type": "email",
-        "target_value": "victim@example.com",
-        "frequency": "daily",
-        "start_date": "2026-01-01T00:00:00Z",
-    },
-}
-OWNERS = {1: DEFAULT_KEY, 2: DEFAULT_KEY, 7: EVE_KEY}
-
-
-def create_victims(world: World) -> dict[tuple[str, int], int]:
-    """Create one object per creatable resource in projects 1, 2 and 7, as their owners."""
-    client = world.emulator.client()
-    created: dict[tuple[str, int], int] = {}
-    collections = {segment(r): r for r in NESTED if "POST" in r.handlers and not has_pk(r)}
-    for name, template in CREATE_BODIES.items():
-        route = collections.get(name)
-        if route is None:
-            continue
-        for project, key in OWNERS.items():
-            body = {
-                k: (created.get(("insights", project)) if v == "{insight}" else v)
-                for k, v in template.items()
-            }
-            response = client.post(url(route, project=project), json=body, headers=world.headers(key))
-            assert response.status_code == 201, (name, response.get_data(as_text=True))
-            created[(name, project)] = json.loads(response.get_data())["id"]
-    return created
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +136,11 @@ def _same_as_missing(world: World, key: str, path: str, missing: str) -> None:
         ref = _call(world, method, missing, key)
         _stats.count("isolation", f"{method} {path.split('/')[2]} (non-nested)", got[0])
         assert got == ref, (method, path, got, ref)
-        assert got[0] in (403, 404, 405) or (method == "OPTIONS" and got[0] == 200), (method, path, got)
+        assert got[0] in (403, 404, 405) or (method == "OPTIONS" and got[0] == 200), (
+            method,
+            path,
+            got,
+        )
 
 
 def test_project_detail_of_another_organization_is_invisible(world: World) -> None:
@@ -176,7 +153,9 @@ def test_project_detail_outside_scoped_organizations(world: World) -> None:
     """``scoped_organizations`` narrows what the key sees: project 7 is either invisible (404 like
     a missing id) or refused with PostHog's restriction message; never readable."""
     status, raw = _call(world, "GET", "/api/projects/7/", BOB_ORG_A_KEY)
-    restriction = error_body(403, f"API key does not have access to the requested organization: ID {ORG_B}.")
+    restriction = error_body(
+        403, f"API key does not have access to the requested organization: ID {ORG_B}."
+    )
     missing = _call(world, "GET", f"/api/projects/{MISSING_ID}/", BOB_ORG_A_KEY)
     assert (status, raw) == missing or (status == 403 and json.loads(raw) == restriction)
 
@@ -184,7 +163,9 @@ def test_project_detail_outside_scoped_organizations(world: World) -> None:
 def test_project_detail_outside_scoped_teams(world: World) -> None:
     status, raw = _call(world, "GET", "/api/projects/2/", TEAM1_KEY)
     assert status == 403
-    assert json.loads(raw) == error_body(403, "API key does not have access to the requested project: ID 2.")
+    assert json.loads(raw) == error_body(
+        403, "API key does not have access to the requested project: ID 2."
+    )
 
 
 def test_organization_of_someone_else_is_invisible(world: World) -> None:
@@ -194,7 +175,9 @@ def test_organization_of_someone_else_is_invisible(world: World) -> None:
 
 
 def test_organization_routes_refuse_scoped_keys(world: World) -> None:
-    scoped_teams = error_body(403, "API keys with scoped projects are only supported on project-based endpoints.")
+    scoped_teams = error_body(
+        403, "API keys with scoped projects are only supported on project-based endpoints."
+    )
     for org in (ORG_A, "@current"):
         status, raw = _call(world, "GET", f"/api/organizations/{org}/", TEAM1_KEY)
         assert (status, json.loads(raw)) == (403, scoped_teams)
@@ -209,7 +192,12 @@ def test_organization_routes_refuse_scoped_keys(world: World) -> None:
 
 
 def test_users_of_someone_else_are_invisible(world: World) -> None:
-    _same_as_missing(world, EVE_KEY, f"/api/users/{ADA_UUID}/", "/api/users/01928a6e-3c1d-7000-8000-00000000ffff/")
+    _same_as_missing(
+        world,
+        EVE_KEY,
+        f"/api/users/{ADA_UUID}/",
+        "/api/users/01928a6e-3c1d-7000-8000-00000000ffff/",
+    )
 
 
 def test_project_lists_show_only_reachable_projects(world: World) -> None:
@@ -234,4 +222,9 @@ def test_every_route_is_covered() -> None:
     """A new route is either nested (covered by the table above) or one of the known top-level
     routes with its own test here; anything else must get a test before it lands."""
     top_level = {r.endpoint for r in ROUTES if not r.nested}
-    assert top_level <= {"projects.list", "projects.retrieve", "users.retrieve", "organizations.retrieve"}
+    assert top_level <= {
+        "projects.list",
+        "projects.retrieve",
+        "users.retrieve",
+        "organizations.retrieve",
+    }

@@ -13,10 +13,16 @@ Organization A (the default seed) owns projects 1 and 2; organization B owns pro
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 from phemu.emulator import Emulator
+from tests.contract.routes import all_routes
+from tests.contract.routes import has_pk
+from tests.contract.routes import segment
+from tests.contract.routes import url
 
 ORG_A = "01928a6e-3c1d-7000-8000-0000000000aa"
 ORG_B = "01928a6e-3c1d-7000-8000-0000000000bb"
@@ -77,3 +83,42 @@ def build_world(*, frozen_at: str = "2026-06-15T10:00:00Z") -> World:
     emulator.freeze_time(frozen_at)
     emulator.load_seed(SECOND_ORG)
     return World(emulator=emulator, projects={1: ORG_A, 2: ORG_A, 7: ORG_B})
+
+
+#: bodies the legitimate owner uses to create a victim object, by resource segment; ``{insight}``
+#: is replaced by the insight created first in the same project.
+CREATE_BODIES: dict[str, dict[str, Any]] = {
+    "dashboards": {"name": "victim dashboard"},
+    "insights": {"name": "victim insight"},
+    "subscriptions": {
+        "insight": "{insight}",
+        "target_type": "email",
+        "target_value": "victim@example.com",
+        "frequency": "daily",
+        "start_date": "2026-01-01T00:00:00Z",
+    },
+}
+OWNERS = {1: DEFAULT_KEY, 2: DEFAULT_KEY, 7: EVE_KEY}
+
+
+def create_victims(world: World) -> dict[tuple[str, int], int]:
+    """Create one object per creatable resource in projects 1, 2 and 7, as their owners."""
+    client = world.emulator.client()
+    created: dict[tuple[str, int], int] = {}
+    nested = [r for r in all_routes() if r.nested]
+    collections = {segment(r): r for r in nested if "POST" in r.handlers and not has_pk(r)}
+    for name, template in CREATE_BODIES.items():
+        route = collections.get(name)
+        if route is None:
+            continue
+        for project, key in OWNERS.items():
+            body = {
+                k: (created.get(("insights", project)) if v == "{insight}" else v)
+                for k, v in template.items()
+            }
+            response = client.post(
+                url(route, project=project), json=body, headers=world.headers(key)
+            )
+            assert response.status_code == 201, (name, response.get_data(as_text=True))
+            created[(name, project)] = json.loads(response.get_data())["id"]
+    return created

@@ -141,6 +141,14 @@ def config(emulator: Emulator, request: Request) -> Response:
     )
 
 
+def coverage(emulator: Emulator, request: Request) -> Response:
+    """The endpoint coverage report (phemu/coverage.py) for this emulator's routes and profile."""
+    from phemu.coverage import load_evidence
+    from phemu.coverage import report
+
+    return reply(report(emulator, load_evidence()))
+
+
 #: ``(path, methods, handler)``; extended by features that own their control endpoints.
 CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
     ("/_phemu/health", ("GET",), health),
@@ -151,6 +159,7 @@ CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
     ("/_phemu/clock", ("GET", "POST"), clock),
     ("/_phemu/outbox", ("GET", "DELETE"), outbox),
     ("/_phemu/config", ("GET",), config),
+    ("/_phemu/coverage", ("GET",), coverage),
 ]
 
 _HANDLERS = {path: handler for path, _, handler in CONTROL_ROUTES}

@@ -1,0 +1,49 @@
+"""The committed coverage report is current, and the control plane serves it live."""
+
+from __future__ import annotations
+
+import json
+
+from phemu.coverage import ROOT
+from phemu.coverage import build
+from phemu.coverage import main
+from phemu.emulator import Emulator
+
+
+def test_committed_report_is_not_stale() -> None:
+    """Regenerate in memory and compare; on failure run ``python -m phemu.coverage``."""
+    markdown, evidence = build(ROOT)
+    assert (ROOT / "COVERAGE.md").read_text(encoding="utf-8") == markdown, (
+        "run python -m phemu.coverage"
+    )
+    assert (ROOT / "phemu" / "data" / "coverage.json").read_text(encoding="utf-8") == evidence
+
+
+def test_check_mode_agrees() -> None:
+    assert main(["--check"]) == 0
+
+
+def test_every_schema_operation_and_the_ai_endpoints_are_listed() -> None:
+    schema = json.loads(
+        (ROOT / "fixtures" / "posthog-openapi-subset.json").read_text(encoding="utf-8")
+    )
+    expected = {op["operationId"] for item in schema["paths"].values() for op in item.values()}
+    body = json.loads(Emulator().client().get("/_phemu/coverage").get_data())
+    listed = {row["operation_id"] for row in body["operations"]}
+    assert expected <= listed
+    assert {
+        "environments_session_recordings_ai_filters_create",
+        "environments_session_recordings_ai_regex_create",
+    } <= listed
+    assert body["totals"]["operations"] == len(body["operations"])
+
+
+def test_control_plane_reflects_the_profile() -> None:
+    docs = json.loads(Emulator(profile="docs").client().get("/_phemu/coverage").get_data())
+    cloud = json.loads(Emulator(profile="cloud").client().get("/_phemu/coverage/").get_data())
+    assert (docs["profile"], cloud["profile"]) == ("docs", "cloud")
+    by_id = {r["operation_id"]: r for r in cloud["operations"]}
+    filters = by_id["environments_session_recordings_ai_filters_create"]
+    assert filters["emulated"] is False
+    projects = {r["operation_id"]: r for r in docs["operations"]}["projects_list"]
+    assert projects["emulated"] is True and projects["note"] == "served"

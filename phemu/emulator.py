@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu import seed as seeding
+from phemu.admin import build_control_table
 from phemu.app import PostHogApp
 from phemu.clock import Clock
 from phemu.errors import ConfigurationError
@@ -35,6 +36,7 @@ from phemu.throttling import Throttler
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
+    from phemu_faults import FaultSet
     from werkzeug.test import Client
 
 PROFILES = ("docs", "cloud")
@@ -64,7 +66,13 @@ class Emulator:
     :param load_entrypoints: register plugins from the ``phemu`` entry-point group.
     :param rate_limits: ``"posthog"`` for PostHog's budgets, or a mapping overriding some of
         them (``{"burst": "3/minute"}``); off by default, as in platform.md §8.
-    :param random_seed: seed of the generator behind UUIDs, tokens and short ids.
+    :param random_seed: seed of the generator behind UUIDs, tokens and short ids (and of the
+        faults plugin's ``probability`` draws).
+    :param faults: fault-injection rules for the shipped ``faults`` plugin (``phemu_faults``):
+        :class:`phemu_faults.FaultRule` objects or mappings such as
+        ``{"status": 503, "path": "/api/projects/*/subscriptions/", "times": 2}``.
+    :param options: options for other plugins (taken in their ``phemu_configure`` hook); an
+        option no plugin takes is a :class:`ConfigurationError`.
     """
 
     def __init__(
@@ -79,6 +87,8 @@ class Emulator:
         rate_limits: str | dict[str, str] | None = None,
         random_seed: int = 0,
         clock: Clock | None = None,
+        faults: Iterable[Any] | None = None,
+        **options: Any,
     ) -> None:
         self.profile = resolve_profile(profile)
         self.random_seed = random_seed
@@ -104,11 +114,26 @@ class Emulator:
         self._seed_documents = [seeding.read_document(s) for s in self.seed_sources]
         self.store = Store(seed=random_seed)
         self.app = PostHogApp(self)
+        self.control_table = build_control_table(
+            row for rows in self.hooks.hook.phemu_control_routes() for row in rows or ()
+        )
+        #: Per-emulator plugin state, by plugin name (see the ``phemu_configure`` hook).
+        self.extensions: dict[str, Any] = {}
+        self._configure_plugins({**options, **({"faults": faults} if faults is not None else {})})
         self._load_initial_state()
 
     # -- construction helpers ------------------------------------------------------------------
     def _builtin_plugins(self) -> list[tuple[str, Any]]:
         return []
+
+    def _configure_plugins(self, options: dict[str, Any]) -> None:
+        self.hooks.hook.phemu_configure(emulator=self, options=options)
+        if options:
+            names = ", ".join(sorted(map(repr, options)))
+            raise ConfigurationError(
+                f"no phemu plugin took the option(s) {names}; is the plugin that owns them "
+                "installed and not disabled?"
+            )
 
     def _all_routes(self) -> list[Route]:
         routes = [route for resource in self.resources for route in resource.routes]
@@ -173,6 +198,7 @@ class Emulator:
             self.throttler.clear()
         with self._bugs_lock:
             self.bugs.clear()
+        self.hooks.hook.phemu_reset(emulator=self)
         self._load_initial_state()
 
     def load_seed(self, *sources: SeedSource) -> None:
@@ -253,5 +279,20 @@ class Emulator:
             raise PhemuBug("phemu failed while handling a request:\n" + bugs[0])
 
     # -- plugins --------------------------------------------------------------------------------
+    def extension(self, name: str) -> Any:
+        """The per-emulator state a plugin stored under ``name`` in ``phemu_configure``."""
+        try:
+            return self.extensions[name]
+        except KeyError:
+            raise ConfigurationError(
+                f"the phemu plugin {name!r} is not active on this emulator (not installed, "
+                "disabled, or load_entrypoints=False without plugins=[...])"
+            ) from None
+
+    @property
+    def faults(self) -> FaultSet:
+        """The rules of the shipped ``faults`` plugin (``add(...)``, ``clear()``, ``rules``)."""
+        return self.extension("faults")  # type: ignore[no-any-return]
+
     def _deliver(self, entry: dict[str, Any]) -> None:
         self.hooks.hook.phemu_subscription_delivery(emulator=self, entry=entry)

@@ -101,6 +101,11 @@ class Emulator:
             disabled=disable_plugins,
         )
         self.resources: tuple[Resource, ...] = ALL_RESOURCES
+        self._plugin_sections: list[seeding.SeedSection] = [
+            section
+            for sections in self.hooks.hook.phemu_seed_sections()
+            for section in sections or ()
+        ]
         self.routes: RouteTable = build_table(self._all_routes())
         self.throttler: Throttler | None = None
         if rate_limits:
@@ -142,20 +147,27 @@ class Emulator:
         return routes
 
     def _load_initial_state(self) -> None:
-        documents = list(self._seed_documents)
+        # The emulator's own documents first, so phemu_seed implementations can look at them.
+        seeding.load_documents(self, self._seed_documents)
+        documents: list[Any] = []
         for result in self.hooks.hook.phemu_seed(emulator=self):
             if isinstance(result, dict):
                 documents.append(result)
             elif result:
                 documents.extend(result)
-        seeding.load_documents(self, documents)
+        if documents:
+            seeding.load_documents(self, documents)
 
     def seed_sections(self) -> dict[str, seeding.SeedSection]:
-        """Every top-level seed key, in load order (platform first, then resources)."""
+        """Every top-level seed key, in load order (platform, resources, then plugins)."""
         sections = {s.key: s for s in seeding.PLATFORM_SECTIONS}
         for resource in self.resources:
             for section in resource.seed_sections:
                 sections[section.key] = section
+        for section in self._plugin_sections:
+            if section.key in sections:
+                raise ConfigurationError(f"a phemu plugin redefines the seed key {section.key!r}")
+            sections[section.key] = section
         return sections
 
     # -- WSGI ------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from phemu.context import RequestContext
     from phemu.emulator import Emulator
     from phemu.routing import Route
+    from phemu.seed import SeedSection
 
 hookspec = pluggy.HookspecMarker("phemu")
 
@@ -86,12 +87,25 @@ def phemu_control_routes() -> list[ControlRoute]:  # type: ignore[empty-body]
 
 
 @hookspec
+def phemu_seed_sections() -> list[SeedSection]:  # type: ignore[empty-body]
+    """Add top-level keys to the seed-document format, for data kept by plugin routes.
+
+    Called once when an emulator is created. Return :class:`phemu.seed.SeedSection` objects
+    (``key``, ``load(emulator, records)``, ``export(emulator)``); they load after the platform
+    and resource sections, take part in ``export_state``/``import_state`` and the server's
+    saved state, and are rolled back with everything else when a document is rejected. Keep
+    the data in ``emulator.store.state(YourState)`` so a reset empties it.
+    """
+
+
+@hookspec
 def phemu_seed(emulator: Emulator) -> list[dict[str, Any]] | dict[str, Any] | None:
     """Add data when a store is created or reset.
 
-    Called after the emulator's own seed documents are read, on creation and on every reset.
-    Return a seed document (or a list of them); they are loaded after the emulator's own seeds,
-    in one all-or-nothing load with the same validation (a bad record rejects everything with a
+    Called on creation and on every reset, after the emulator's own seed documents are loaded
+    (so an implementation can look at ``emulator.store``, e.g. to add data to every project).
+    Return a seed document (or a list of them) or ``None``; all plugin documents load together,
+    all or nothing, with the same validation (a bad record raises a
     :class:`~phemu.errors.SeedError` naming it).
     """
 

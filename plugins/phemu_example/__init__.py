@@ -133,19 +133,25 @@ def phemu_seed_sections() -> list[SeedSection]:
 
 @hookimpl
 def phemu_seed(emulator: Emulator) -> dict[str, Any]:
-    """A welcome note in every project, and a key that may only read notebooks."""
+    """A welcome note in every project, and a key for the first user that may only read notes.
+
+    Runs after the emulator's own seeds, so it can look at what they created.
+    """
+    store = emulator.store
+    first_user = min(store.users) if store.users else None
+    keys = [
+        {
+            "user": first_user,
+            "label": "example read-only",
+            "value": READONLY_KEY,
+            "scopes": ["notebook:read"],
+        }
+    ]
     return {
-        "personal_api_keys": [
-            {
-                "user": "ada@example.com",
-                "label": "example read-only",
-                "value": READONLY_KEY,
-                "scopes": ["notebook:read"],
-            }
-        ],
+        "personal_api_keys": keys if first_user is not None else [],
         "example_notes": [
             {"project": project_id, "text": "Welcome to the example plugin"}
-            for project_id in sorted(emulator.store.projects)
+            for project_id in sorted(store.projects)
         ],
     }
 
@@ -171,13 +177,8 @@ def phemu_reset(emulator: Emulator) -> None:
 @hookimpl
 def phemu_subscription_delivery(emulator: Emulator, entry: dict[str, Any]) -> None:
     # A demo would forward the entry to a real SMTP server or webhook here.
-    emulator.extensions[PHEMU_PLUGIN_NAME].seen.append(
-        {
-            "outbox_id": entry["id"],
-            "kind": entry.get("kind"),
-            "target_type": entry.get("target_type"),
-        }
-    )
+    seen = {"outbox_id": entry["id"], "kind": entry.get("kind"), "to": entry.get("target_type")}
+    emulator.extensions[PHEMU_PLUGIN_NAME].seen.append(seen)
 
 
 def deliveries(emulator: Emulator, request: Request) -> Response:

@@ -69,13 +69,9 @@ def create_note(ctx: RequestContext) -> Response:
         fields.require(data, "text"), "text", allow_blank=False, max_length=200
     )
     with ctx.store.lock:
-        note = {
-            "id": ctx.store.next_id("example_note"),
-            "project": ctx.project.id,
-            "text": text,
-            "created_at": ctx.now,
-        }
-        ctx.store.state(NotesState).notes[note["id"]] = note
+        note_id = ctx.store.next_id("example_note")
+        note = {"id": note_id, "project": ctx.project.id, "text": text, "created_at": ctx.now}
+        ctx.store.state(NotesState).notes[note_id] = note
     return json_response(render(note), status=201)
 
 

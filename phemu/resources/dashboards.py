@@ -406,8 +406,8 @@ def create_dashboard(emulator: Emulator, fields: dict[str, Any]) -> Dashboard:
         return store.state(DashboardsState).dashboards[record["id"]]
 
 
-def _summary(store: Store) -> dict[str, int]:
-    state = store.state(DashboardsState)
+def _summary(emulator: Emulator) -> dict[str, int]:
+    state: DashboardsState = emulator.store.state(DashboardsState)
     return {"dashboards": len(state.dashboards), "tiles": len(state.tiles)}
 
 
@@ -431,5 +431,5 @@ RESOURCE = Resource(
         ),
     ),
     seed_sections=(SeedSection("dashboards", load_records, export_records),),
-    inspect=lambda emulator: _summary(emulator.store),
+    inspect=_summary,
 )

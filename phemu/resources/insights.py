@@ -442,8 +442,9 @@ def create_insight(emulator: Emulator, fields: dict[str, Any]) -> Insight:
         return store.state(InsightsState).insights[record["id"]]
 
 
-def _summary(store: Store) -> dict[str, int]:
-    return {"insights": len(store.state(InsightsState).insights)}
+def _summary(emulator: Emulator) -> dict[str, int]:
+    state: InsightsState = emulator.store.state(InsightsState)
+    return {"insights": len(state.insights)}
 
 
 RESOURCE = Resource(
@@ -470,5 +471,5 @@ RESOURCE = Resource(
         ),
     ),
     seed_sections=(SeedSection("insights", load_records, export_records, finish=link_pending),),
-    inspect=lambda emulator: _summary(emulator.store),
+    inspect=_summary,
 )

@@ -34,8 +34,10 @@ def record_id(store: Store, record: Mapping[str, Any], sequence: str, label: str
 def project_of(store: Store, record: Mapping[str, Any], label: str) -> int:
     """The record's ``project``; may be left out when the store holds exactly one project."""
     value = record.get("project")
-    if value is None and len(store.projects) == 1:
-        return next(iter(store.projects))
+    if value is None:
+        if len(store.projects) == 1:
+            return next(iter(store.projects))
+        raise SeedError(f"{label}: 'project' is required when there is not exactly one project")
     if not isinstance(value, int) or isinstance(value, bool) or value not in store.projects:
         raise SeedError(f"{label}: project {value!r} does not exist")
     return value

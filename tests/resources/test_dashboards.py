@@ -109,7 +109,10 @@ def test_create_accepts_form_bodies(frozen, client, auth):
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ({"name": "x" * 401}, invalid("max_length", "Ensure this field has no more than 400 characters.", "name")),
+        (
+            {"name": "x" * 401},
+            invalid("max_length", "Ensure this field has no more than 400 characters.", "name"),
+        ),
         ({"name": True}, invalid("invalid_input", "Not a valid string.", "name")),
         ({"name": {"a": 1}}, invalid("invalid_input", "Not a valid string.", "name")),
         ({"description": None}, invalid("null", "This field may not be null.", "description")),
@@ -117,15 +120,27 @@ def test_create_accepts_form_bodies(frozen, client, auth):
         ({"pinned": None}, invalid("null", "This field may not be null.", "pinned")),
         ({"pinned": "maybe"}, invalid("invalid_input", "Must be a valid boolean.", "pinned")),
         ({"deleted": 2}, invalid("invalid_input", "Must be a valid boolean.", "deleted")),
-        ({"tags": "a"}, invalid("not_a_list", 'Expected a list of items but got type "str".', "tags")),
-        ({"tags": {"a": 1}}, invalid("not_a_list", 'Expected a list of items but got type "dict".', "tags")),
+        (
+            {"tags": "a"},
+            invalid("not_a_list", 'Expected a list of items but got type "str".', "tags"),
+        ),
+        (
+            {"tags": {"a": 1}},
+            invalid("not_a_list", 'Expected a list of items but got type "dict".', "tags"),
+        ),
         ({"tags": None}, invalid("null", "This field may not be null.", "tags")),
         ({"tags": ["ok", True]}, invalid("invalid_input", "Not a valid string.", "tags__1")),
         ({"tags": [None]}, invalid("null", "This field may not be null.", "tags__0")),
         ({"tags": ["a", " "]}, invalid("blank", "This field may not be blank.", "tags__1")),
         # First error in field order: name, description, pinned, deleted, tags.
-        ({"tags": 1, "pinned": "x", "name": "x" * 401}, invalid("max_length", "Ensure this field has no more than 400 characters.", "name")),
-        ({"tags": 1, "deleted": "x"}, invalid("invalid_input", "Must be a valid boolean.", "deleted")),
+        (
+            {"tags": 1, "pinned": "x", "name": "x" * 401},
+            invalid("max_length", "Ensure this field has no more than 400 characters.", "name"),
+        ),
+        (
+            {"tags": 1, "deleted": "x"},
+            invalid("invalid_input", "Must be a valid boolean.", "deleted"),
+        ),
     ],
 )
 def test_field_errors(client, auth, data, expected):
@@ -172,7 +187,10 @@ def test_list_paginates_and_ignores_other_parameters(client, auth):
         make(client, auth, name=f"d{index}")
     page = body(client.get(BASE + "?limit=2&search=zzz&pinned=true", headers=auth))
     assert page["count"] == 3
-    assert page["next"] == "http://localhost/api/projects/1/dashboards/?limit=2&offset=2&pinned=true&search=zzz"
+    assert (
+        page["next"]
+        == "http://localhost/api/projects/1/dashboards/?limit=2&offset=2&pinned=true&search=zzz"
+    )
     assert [d["name"] for d in page["results"]] == ["d0", "d1"]
 
 
@@ -401,22 +419,35 @@ def test_seed_dashboards_with_tiles_naming_later_insights(emulator, client, auth
 def test_seed_tiles_may_name_insights_of_an_earlier_document(emulator, client, auth):
     emulator.create_insight(name="first", id=3)
     emulator.load_seed({"dashboards": [{"name": "Later", "tiles": [3]}]})
-    assert [t["insight"]["id"] for t in body(client.get(f"{BASE}1/", headers=auth))["tiles"]] == [
-        3
-    ]
+    assert [t["insight"]["id"] for t in body(client.get(f"{BASE}1/", headers=auth))["tiles"]] == [3]
 
 
 @pytest.mark.parametrize(
     ("record", "message"),
     [
         ({"id": 4, "tiles": [99]}, "dashboards[1] (id 4) tiles[0]: insight 99 does not exist"),
-        ({"id": 4, "name": "x" * 401}, "dashboards[1] (id 4): 'name' is longer than 400 characters"),
+        (
+            {"id": 4, "name": "x" * 401},
+            "dashboards[1] (id 4): 'name' is longer than 400 characters",
+        ),
         ({"id": 4, "project": 42}, "dashboards[1] (id 4): project 42 does not exist"),
         ({"id": 4, "pinned": "yes"}, "dashboards[1] (id 4): 'pinned' must be true or false"),
-        ({"id": 4, "created_by": "nobody@x"}, "dashboards[1] (id 4): created_by 'nobody@x' is not a known user email or id"),
-        ({"id": 4, "tags": [1]}, "dashboards[1] (id 4): 'tags' must be a list of non-empty strings"),
-        ({"id": 4, "created_at": "soon"}, "dashboards[1] (id 4): 'created_at' is not an ISO 8601 datetime: 'soon'"),
-        ({"id": 4, "tiles": [{"id": "x", "insight": 1}]}, "dashboards[1] (id 4) tiles[0]: 'id' must be a positive integer"),
+        (
+            {"id": 4, "created_by": "nobody@x"},
+            "dashboards[1] (id 4): created_by 'nobody@x' is not a known user email or id",
+        ),
+        (
+            {"id": 4, "tags": [1]},
+            "dashboards[1] (id 4): 'tags' must be a list of non-empty strings",
+        ),
+        (
+            {"id": 4, "created_at": "soon"},
+            "dashboards[1] (id 4): 'created_at' is not an ISO 8601 datetime: 'soon'",
+        ),
+        (
+            {"id": 4, "tiles": [{"id": "x", "insight": 1}]},
+            "dashboards[1] (id 4) tiles[0]: 'id' must be a positive integer",
+        ),
     ],
 )
 def test_bad_seed_record_rejects_the_whole_document(emulator, client, auth, record, message):
@@ -465,7 +496,12 @@ def test_export_round_trips_including_removed_tiles(frozen, client, auth):
 def test_python_api_creates_dashboards(emulator, client, auth):
     insight = emulator.create_insight(name="i")
     dashboard = emulator.create_dashboard(name="Py", pinned=True, tiles=[insight.id])
-    assert (dashboard.id, dashboard.project, dashboard.name, dashboard.deleted) == (1, 1, "Py", False)
+    assert (dashboard.id, dashboard.project, dashboard.name, dashboard.deleted) == (
+        1,
+        1,
+        "Py",
+        False,
+    )
     assert emulator.create_dashboard(name="Next").id == 2
     seen = body(client.get(f"{BASE}1/", headers=auth))
     assert seen["created_by"] is None

@@ -58,7 +58,7 @@ class Dashboard:
     tags: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, order=True)
 class DashboardTile:
     """One insight placed on one dashboard.
 
@@ -95,6 +95,9 @@ class DashboardsState:
         self.dashboards: dict[int, Dashboard] = {}
         self.tiles: dict[int, DashboardTile] = {}
         self.tile_by_pair: dict[tuple[int, int], int] = {}  # (dashboard, insight) -> tile id
+        # Tiles are never removed (only soft-deleted), so these indexes only grow.
+        self.tiles_by_dashboard: dict[int, list[int]] = {}
+        self.tiles_by_insight: dict[int, list[int]] = {}
         # Seed links waiting for the end of the document (boards_seed.py), so a dashboard's
         # ``tiles`` may name insights that load after it.
         self.pending_links: list[PendingLink] = []
@@ -113,11 +116,11 @@ class DashboardsState:
     # -- tiles ---------------------------------------------------------------------------------
     def tiles_of_dashboard(self, dashboard: int) -> list[DashboardTile]:
         """Every tile of a dashboard, soft-deleted ones included, by tile id."""
-        return sorted((t for t in self.tiles.values() if t.dashboard == dashboard), key=_tile_id)
+        return sorted(self.tiles[pk] for pk in self.tiles_by_dashboard.get(dashboard, ()))
 
     def tiles_of_insight(self, insight: int) -> list[DashboardTile]:
         """Every tile of an insight, soft-deleted ones included, by tile id."""
-        return sorted((t for t in self.tiles.values() if t.insight == insight), key=_tile_id)
+        return sorted(self.tiles[pk] for pk in self.tiles_by_insight.get(insight, ()))
 
     def visible_dashboard_tiles_of_insight(self, insight: int) -> list[DashboardTile]:
         """Tiles that are not soft-deleted and whose dashboard is live (PostHog's tile manager)."""
@@ -144,16 +147,14 @@ class DashboardsState:
         tile = DashboardTile(id=tile_id, dashboard=dashboard, insight=insight)
         self.tiles[tile_id] = tile
         self.tile_by_pair[(dashboard, insight)] = tile_id
+        self.tiles_by_dashboard.setdefault(dashboard, []).append(tile_id)
+        self.tiles_by_insight.setdefault(insight, []).append(tile_id)
         return tile
 
     def unlink(self, dashboard: int, insight: int) -> None:
         existing = self.tile_by_pair.get((dashboard, insight))
         if existing is not None:
             self.tiles[existing].deleted = True
-
-
-def _tile_id(tile: DashboardTile) -> int:
-    return tile.id
 
 
 # -- validation ---------------------------------------------------------------------------------

@@ -7,17 +7,20 @@ a tile is a dashboard's slot; insights write it through their ``dashboards`` fie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import TypeVar
 
 from werkzeug.wrappers import Response
 
 from phemu.context import list_value
 from phemu.errors import NotFound
+from phemu.errors import PostHogError
 from phemu.errors import SeedError
 from phemu.fields import TRUE_VALUES
 from phemu.fields import expect_object
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
     from phemu.store import Store
 
 NAME_MAX = 400
+T = TypeVar("T")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -314,17 +318,38 @@ def retrieve(ctx: RequestContext) -> Response:
         return json_response(render(store, _find(ctx)))
 
 
-def partial_update(ctx: RequestContext) -> Response:
-    body = ctx.body
-    # PostHog widens the lookup to soft-deleted dashboards when ``deleted`` reads as false.
-    restoring = (
+def lookup_then_body(
+    ctx: RequestContext, find: Callable[[bool], T], restores: Callable[[Any], bool]
+) -> tuple[T, Any]:
+    """The object and the parsed body, for a PATCH whose body decides the lookup.
+
+    PostHog widens the lookup to soft-deleted rows from the body, yet a missing object still
+    answers 404 before a body error (platform.md §5), so the narrow lookup runs first when the
+    body cannot be parsed.
+    """
+    try:
+        body = ctx.body
+    except PostHogError:
+        find(False)
+        raise
+    return find(restores(body)), body
+
+
+def _restores(body: Any) -> bool:
+    # PostHog's DashboardViewSet: ``deleted`` present, not null, and not read as true.
+    return (
         isinstance(body, dict)
         and body.get("deleted") is not None
-        and not str_to_bool(body.get("deleted"))
+        and not str_to_bool(body["deleted"])
     )
+
+
+def partial_update(ctx: RequestContext) -> Response:
     store = ctx.store
     with store.lock:
-        dashboard = _find(ctx, include_deleted=restoring)
+        dashboard, body = lookup_then_body(
+            ctx, lambda wide: _find(ctx, include_deleted=wide), _restores
+        )
         for key, value in validate(body).items():
             setattr(dashboard, key, value)
         return json_response(render(store, dashboard))

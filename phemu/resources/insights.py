@@ -283,13 +283,17 @@ def retrieve(ctx: RequestContext) -> Response:
         return json_response(render(store, _find(ctx)))
 
 
-def partial_update(ctx: RequestContext) -> Response:
-    body = ctx.body
+def _restores(body: Any) -> bool:
     # Only the JSON literal ``false`` widens the lookup to soft-deleted insights.
-    restoring = isinstance(body, dict) and body.get("deleted") is False
+    return isinstance(body, dict) and body.get("deleted") is False
+
+
+def partial_update(ctx: RequestContext) -> Response:
     store = ctx.store
     with store.lock:
-        insight = _find(ctx, include_deleted=restoring)
+        insight, body = boards.lookup_then_body(
+            ctx, lambda wide: _find(ctx, include_deleted=wide), _restores
+        )
         data = validate(store, body)
         ids = data.pop("dashboards", None)
         tiles = store.state(boards.DashboardsState)

@@ -509,3 +509,26 @@ def test_python_api_creates_dashboards(emulator, client, auth):
     with pytest.raises(SeedError):
         emulator.create_dashboard(name=5)
     assert emulator.create_dashboard().id == 3
+
+
+def test_seed_records_name_their_project_when_there_are_several(emulator):
+    emulator.create_dashboard(name="only one project: project may be left out", project=None)
+    emulator.load_seed({"projects": [{"id": 2, "organization": DEFAULT_ORG}]})
+    with pytest.raises(SeedError) as raised:
+        emulator.load_seed({"dashboards": [{"name": "where?"}]})
+    assert str(raised.value) == (
+        "dashboards[0]: 'project' is required when there is not exactly one project"
+    )
+    assert emulator.create_dashboard(project=2).project == 2
+
+
+def test_patch_404_comes_before_body_errors(client, auth):
+    make(client, auth)
+    bad = {"data": "{oops", "content_type": "application/json", "headers": auth}
+    response = client.patch(f"{BASE}999/", **bad)
+    assert (response.status_code, response.get_data(as_text=True)) == (404, NOT_FOUND)
+    response = client.patch(f"{BASE}1/", **bad)
+    assert response.status_code == 400
+    assert body(response)["code"] == "parse_error"
+    response = client.patch(f"{BASE}1/", data="x", content_type="text/plain", headers=auth)
+    assert response.status_code == 415

@@ -566,3 +566,14 @@ def test_python_api_creates_insights(emulator, client, auth):
     with pytest.raises(SeedError):
         emulator.create_insight(dashboards=[42])
     assert emulator.create_insight().id == 2
+
+
+def test_patch_404_comes_before_body_errors(client, auth):
+    make(client, auth)
+    response = client.patch(f"{BASE}999/", data={"name": "x"}, headers=auth)
+    assert (response.status_code, response.get_data(as_text=True)) == (404, NOT_FOUND)
+    response = client.patch(f"{BASE}1/", data={"name": "x"}, headers=auth)
+    assert response.status_code == 415
+    client.patch(f"{BASE}1/", json={"deleted": True}, headers=auth)
+    response = client.patch(f"{BASE}1/", data="{bad", content_type="application/json", headers=auth)
+    assert (response.status_code, response.get_data(as_text=True)) == (404, NOT_FOUND)

@@ -1,35 +1,27 @@
-"""Dashboards (dashboards-insights.md §1-§2): model, tile table, rules, handlers, routes.
+"""Dashboards (dashboards-insights.md §1-§2): model, tile table, handlers, routes, seeds.
 
 Dashboards exist so subscriptions can point at real objects. The tile table lives here because
 a tile is a dashboard's slot; insights write it through their ``dashboards`` field
-(``insights.py``), seeds through ``tiles`` (``boards_seed.py``).
+(``insights.py``), seeds through ``tiles``. Field rules shared with insights are in
+``board_rules.py``; seed-record readers in ``board_records.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
-from typing import TypeVar
 
 from werkzeug.wrappers import Response
 
-from phemu.context import list_value
 from phemu.errors import NotFound
-from phemu.errors import PostHogError
 from phemu.errors import SeedError
-from phemu.fields import TRUE_VALUES
-from phemu.fields import expect_object
-from phemu.fields import not_null
-from phemu.fields import parse_bool
-from phemu.fields import parse_list
-from phemu.fields import parse_text
 from phemu.pagination import paginate_list
 from phemu.resources import board_records as records
+from phemu.resources import board_rules as rules
 from phemu.resources._base import Resource
 from phemu.resources._base import created_by
 from phemu.resources._base import iso
@@ -42,9 +34,6 @@ if TYPE_CHECKING:
     from phemu.context import RequestContext
     from phemu.emulator import Emulator
     from phemu.store import Store
-
-NAME_MAX = 400
-T = TypeVar("T")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -161,64 +150,6 @@ class DashboardsState:
             self.tiles[existing].deleted = True
 
 
-# -- validation ---------------------------------------------------------------------------------
-
-
-def str_to_bool(value: Any) -> bool:
-    """PostHog's ``str_to_bool``: falsy values are false, else the text must read as true."""
-    if not value:
-        return False
-    return str(value).lower() in TRUE_VALUES
-
-
-def _tag(value: Any, name: str) -> str:
-    # A DRF ``CharField`` child: null and blank are their own errors.
-    not_null(value, name)
-    return parse_text(value, name, allow_blank=False)
-
-
-def parse_tags(body: Any, name: str = "tags") -> list[str]:
-    """A list of strings; duplicates dropped, first-seen order kept (dashboards-insights §2.1)."""
-    raw = list_value(body, name)
-    not_null(raw, name)
-    seen: dict[str, None] = {}
-    for tag in parse_list(raw, name, _tag):
-        seen.setdefault(tag, None)
-    return list(seen)
-
-
-def optional_text(body: Any, name: str, *, nullable: bool, max_length: int | None) -> str | None:
-    value = body[name]
-    if value is None:
-        if nullable:
-            return None
-        not_null(value, name)
-    return parse_text(value, name, max_length=max_length)
-
-
-def required_bool(body: Any, name: str) -> bool:
-    value = body[name]
-    not_null(value, name)
-    return parse_bool(value, name)
-
-
-def validate(body: Any) -> dict[str, Any]:
-    """The writable keys present in the body, in the serializer's field order; first error wins."""
-    data = expect_object(body)
-    out: dict[str, Any] = {}
-    if "name" in data:
-        out["name"] = optional_text(data, "name", nullable=True, max_length=NAME_MAX)
-    if "description" in data:
-        out["description"] = optional_text(data, "description", nullable=False, max_length=None)
-    if "pinned" in data:
-        out["pinned"] = required_bool(data, "pinned")
-    if "deleted" in data:
-        out["deleted"] = required_bool(data, "deleted")
-    if "tags" in data:
-        out["tags"] = parse_tags(data)
-    return out
-
-
 # -- rendering ----------------------------------------------------------------------------------
 
 
@@ -262,11 +193,6 @@ def render_tiles(store: Store, dashboard: Dashboard) -> list[dict[str, Any]]:
 # -- handlers -----------------------------------------------------------------------------------
 
 
-def path_pk(ctx: RequestContext) -> int | None:
-    raw = ctx.path_values.get("pk", "")
-    return int(raw) if raw.isascii() and raw.isdigit() else None
-
-
 def _list_key(dashboard: Dashboard) -> tuple[bool, bool, str, int]:
     # pinned first, then name ascending with null names last, then id.
     return (not dashboard.pinned, dashboard.name is None, dashboard.name or "", dashboard.id)
@@ -290,7 +216,7 @@ def list_(ctx: RequestContext) -> Response:
 
 
 def create(ctx: RequestContext) -> Response:
-    data = validate(ctx.body)
+    data = rules.validate_dashboard(ctx.body)
     store = ctx.store
     with store.lock:
         dashboard = Dashboard(
@@ -305,7 +231,7 @@ def create(ctx: RequestContext) -> Response:
 
 
 def _find(ctx: RequestContext, *, include_deleted: bool = False) -> Dashboard:
-    pk = path_pk(ctx)
+    pk = rules.path_pk(ctx)
     found = ctx.store.state(DashboardsState).dashboards.get(pk) if pk is not None else None
     if found is None or found.project != ctx.project_id or (found.deleted and not include_deleted):
         raise NotFound()
@@ -318,39 +244,22 @@ def retrieve(ctx: RequestContext) -> Response:
         return json_response(render(store, _find(ctx)))
 
 
-def lookup_then_body(
-    ctx: RequestContext, find: Callable[[bool], T], restores: Callable[[Any], bool]
-) -> tuple[T, Any]:
-    """The object and the parsed body, for a PATCH whose body decides the lookup.
-
-    PostHog widens the lookup to soft-deleted rows from the body, yet a missing object still
-    answers 404 before a body error (platform.md §5), so the narrow lookup runs first when the
-    body cannot be parsed.
-    """
-    try:
-        body = ctx.body
-    except PostHogError:
-        find(False)
-        raise
-    return find(restores(body)), body
-
-
 def _restores(body: Any) -> bool:
     # PostHog's DashboardViewSet: ``deleted`` present, not null, and not read as true.
     return (
         isinstance(body, dict)
         and body.get("deleted") is not None
-        and not str_to_bool(body["deleted"])
+        and not rules.str_to_bool(body["deleted"])
     )
 
 
 def partial_update(ctx: RequestContext) -> Response:
     store = ctx.store
     with store.lock:
-        dashboard, body = lookup_then_body(
+        dashboard, body = rules.lookup_then_body(
             ctx, lambda wide: _find(ctx, include_deleted=wide), _restores
         )
-        for key, value in validate(body).items():
+        for key, value in rules.validate_dashboard(body).items():
             setattr(dashboard, key, value)
         return json_response(render(store, dashboard))
 
@@ -388,7 +297,9 @@ def load_records(emulator: Emulator, items: list[dict[str, Any]]) -> None:
             id=dashboard_id,
             project=records.project_of(store, record, label),
             created_at=records.when(emulator, record, "created_at", label),
-            name=records.text(record, "name", label, None, nullable=True, max_length=NAME_MAX),
+            name=records.text(
+                record, "name", label, None, nullable=True, max_length=rules.DASHBOARD_NAME_MAX
+            ),
             description=records.text(record, "description", label, "", nullable=False) or "",
             pinned=records.flag(record, "pinned", label),
             created_by=records.user_ref(store, record, "created_by", label, None),

@@ -15,15 +15,11 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import SeedError
-from phemu.errors import ValidationError
-from phemu.fields import expect_object
-from phemu.fields import not_null
-from phemu.fields import parse_pk
 from phemu.pagination import paginate_list
 from phemu.resources import board_records as records
+from phemu.resources import board_rules as rules
 from phemu.resources import dashboards as boards
 from phemu.resources._base import Resource
 from phemu.resources._base import created_by
@@ -38,7 +34,6 @@ if TYPE_CHECKING:
     from phemu.emulator import Emulator
     from phemu.store import Store
 
-TEXT_MAX = 400
 #: PostHog's ``generate_short_id`` alphabet (``string.ascii_letters + string.digits``).
 SHORT_ID_ALPHABET = string.ascii_letters + string.digits
 SHORT_ID_LENGTH = 8
@@ -106,84 +101,6 @@ class InsightsState:
                 return candidate
 
 
-# -- validation ---------------------------------------------------------------------------------
-
-
-def _dashboard_ids(store: Store, value: Any) -> list[int]:
-    """DRF's many ``PrimaryKeyRelatedField`` over every live dashboard (any project).
-
-    Item errors keep attr ``dashboards`` (DRF does not index many-related errors); another
-    project's dashboard passes here and fails at save with ``Dashboard not found``.
-    """
-    not_null(value, "dashboards")
-    if isinstance(value, str) or not isinstance(value, (list, dict)):
-        raise ValidationError(
-            Msg.NOT_A_LIST.format(type=type(value).__name__), code="not_a_list", attr="dashboards"
-        )
-    state = store.state(boards.DashboardsState)
-
-    def exists(pk: int) -> bool:
-        found = state.get(pk)
-        return found is not None and not found.deleted
-
-    ids: dict[int, None] = {}
-    for item in value:
-        ids.setdefault(parse_pk(item, "dashboards", exists), None)
-    return list(ids)
-
-
-def validate(store: Store, body: Any) -> dict[str, Any]:
-    """The writable keys present in the body, in PostHog's field order; first error wins."""
-    data = expect_object(body)
-    out: dict[str, Any] = {}
-    for name in ("name", "derived_name"):
-        if name in data:
-            out[name] = boards.optional_text(data, name, nullable=True, max_length=TEXT_MAX)
-    if "query" in data:
-        out["query"] = data["query"]
-    if "deleted" in data:
-        out["deleted"] = boards.required_bool(data, "deleted")
-    if "dashboards" in data:
-        out["dashboards"] = _dashboard_ids(store, data["dashboards"])
-    if "description" in data:
-        out["description"] = boards.optional_text(
-            data, "description", nullable=True, max_length=TEXT_MAX
-        )
-    if "tags" in data:
-        out["tags"] = boards.parse_tags(data)
-    for name in ("favorited", "saved"):
-        if name in data:
-            out[name] = boards.required_bool(data, name)
-    return out
-
-
-def _check_dashboards_project(store: Store, project: int, ids: list[int]) -> None:
-    state = store.state(boards.DashboardsState)
-    for pk in ids:
-        found = state.get(pk)
-        if found is None or found.project != project:
-            raise ValidationError(Msg.DASHBOARD_NOT_FOUND)
-
-
-def set_dashboards(store: Store, insight: Insight, ids: list[int]) -> None:
-    """Replace the insight's tile set (PostHog's ``_update_insight_dashboards``).
-
-    New dashboards get a tile (reviving a removed one), missing ones lose theirs; only added
-    dashboards are checked against the project, and nothing changes when one fails.
-    """
-    state = store.state(boards.DashboardsState)
-    old = [t.dashboard for t in state.visible_dashboard_tiles_of_insight(insight.id)]
-    if sorted(old) == sorted(ids):
-        return
-    added = [pk for pk in ids if pk not in old]
-    _check_dashboards_project(store, insight.project, added)
-    for pk in added:
-        state.link(store, pk, insight.id)
-    for pk in old:
-        if pk not in ids:
-            state.unlink(pk, insight.id)
-
-
 # -- rendering ----------------------------------------------------------------------------------
 
 
@@ -248,9 +165,10 @@ def list_(ctx: RequestContext) -> Response:
 def create(ctx: RequestContext) -> Response:
     store = ctx.store
     with store.lock:
-        data = validate(store, ctx.body)
+        tiles = store.state(boards.DashboardsState)
+        data = rules.validate_insight(tiles, ctx.body)
         ids = data.pop("dashboards", [])
-        _check_dashboards_project(store, ctx.project_id, ids)
+        rules.check_dashboards_project(tiles, ctx.project_id, ids)
         state = store.state(InsightsState)
         insight = Insight(
             id=store.next_id("insight"),
@@ -263,14 +181,13 @@ def create(ctx: RequestContext) -> Response:
             **data,
         )
         state.add(insight)
-        tiles = store.state(boards.DashboardsState)
         for pk in ids:
             tiles.link(store, pk, insight.id)
         return json_response(render(store, insight), 201)
 
 
 def _find(ctx: RequestContext, *, include_deleted: bool = False) -> Insight:
-    pk = boards.path_pk(ctx)
+    pk = rules.path_pk(ctx)
     found = ctx.store.state(InsightsState).get(pk) if pk is not None else None
     if found is None or found.project != ctx.project_id or (found.deleted and not include_deleted):
         raise NotFound()
@@ -291,18 +208,18 @@ def _restores(body: Any) -> bool:
 def partial_update(ctx: RequestContext) -> Response:
     store = ctx.store
     with store.lock:
-        insight, body = boards.lookup_then_body(
+        insight, body = rules.lookup_then_body(
             ctx, lambda wide: _find(ctx, include_deleted=wide), _restores
         )
-        data = validate(store, body)
-        ids = data.pop("dashboards", None)
         tiles = store.state(boards.DashboardsState)
+        data = rules.validate_insight(tiles, body)
+        ids = data.pop("dashboards", None)
         if data.get("deleted"):
             # PostHog soft-deletes every tile of the insight; a restore does not bring them back.
             for tile in tiles.tiles_of_insight(insight.id):
                 tile.deleted = True
         elif ids is not None:
-            set_dashboards(store, insight, ids)
+            rules.set_insight_dashboards(tiles, store, insight, ids)
         if any(name in data and data[name] != getattr(insight, name) for name in MATERIAL_FIELDS):
             insight.last_modified_at = ctx.now
             insight.last_modified_by = ctx.owner.id
@@ -358,16 +275,23 @@ def load_records(emulator: Emulator, items: list[dict[str, Any]]) -> None:
                 if record.get("last_modified_at") is not None
                 else created
             ),
-            name=records.text(record, "name", label, None, nullable=True, max_length=TEXT_MAX),
+            name=records.text(
+                record, "name", label, None, nullable=True, max_length=rules.INSIGHT_TEXT_MAX
+            ),
             derived_name=records.text(
-                record, "derived_name", label, None, nullable=True, max_length=TEXT_MAX
+                record,
+                "derived_name",
+                label,
+                None,
+                nullable=True,
+                max_length=rules.INSIGHT_TEXT_MAX,
             ),
             filters=dict(filters),
             query=record.get("query"),
             deleted=records.flag(record, "deleted", label),
             created_by=author,
             description=records.text(
-                record, "description", label, None, nullable=True, max_length=TEXT_MAX
+                record, "description", label, None, nullable=True, max_length=rules.INSIGHT_TEXT_MAX
             ),
             tags=records.tags(record, label),
             favorited=records.flag(record, "favorited", label),

@@ -194,3 +194,33 @@ def test_the_same_plugin_twice_is_registered_once(monkeypatch: pytest.MonkeyPatc
     emulator = Emulator(plugins=[module, "phemu_fake_twice", module], load_entrypoints=False)
     emulator.client().get("/api/x")
     assert calls == [1]
+
+
+def test_an_installed_distribution_on_sys_path_is_discovered(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real (tiny) distribution: dist-info metadata with an entry point, found on sys.path."""
+    (tmp_path / "phemu_tinydist.py").write_text(
+        "def phemu_before_request(request):\n"
+        "    from werkzeug.wrappers import Response\n"
+        "    return Response(b'tiny', status=418)\n",
+        encoding="utf-8",
+    )
+    info = tmp_path / "phemu_tinydist-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: phemu-tinydist\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text("[phemu]\ntiny = phemu_tinydist\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "phemu_tinydist", raising=False)
+    plugin_manager.entry_point_plugins.cache_clear()
+    try:
+        emulator = Emulator()
+        assert emulator.hooks.get_plugin("tiny") is not None
+        assert emulator.hooks.get_plugin("faults") is not None  # alongside the shipped one
+        assert emulator.client().get("/api/projects/").data == b"tiny"
+        assert Emulator(disable_plugins=["tiny"]).client().get("/api/projects/").status_code == 401
+    finally:
+        plugin_manager.entry_point_plugins.cache_clear()
+        sys.modules.pop("phemu_tinydist", None)

@@ -109,6 +109,7 @@ class Emulator:
             for sections in self.hooks.hook.phemu_seed_sections()
             for section in sections or ()
         ]
+        self.seed_sections()  # a plugin redefining a seed key fails here, at start-up
         self.routes: RouteTable = build_table(self._all_routes())
         self.throttler: Throttler | None = None
         if rate_limits:

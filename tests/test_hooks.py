@@ -371,3 +371,14 @@ def test_control_routes_must_live_under_the_control_prefix() -> None:
         make(Outside())
     with pytest.raises(ConfigurationError, match="duplicate control route '/_phemu/health'"):
         make(Duplicate())
+
+
+def test_a_plugin_may_not_redefine_a_seed_key() -> None:
+    from phemu.seed import SeedSection
+
+    class Clash:
+        def phemu_seed_sections(self) -> list[SeedSection]:
+            return [SeedSection("projects", lambda emulator, records: None, lambda emulator: [])]
+
+    with pytest.raises(ConfigurationError, match="redefines the seed key 'projects'"):
+        make(Clash())

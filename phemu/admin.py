@@ -132,6 +132,15 @@ def config(emulator: Emulator, request: Request) -> Response:
     )
 
 
+def ai_queue(emulator: Emulator, request: Request) -> Response:
+    """Canned AI answers (ai.md §4.1); see :meth:`phemu.ai.CannedAnswers.control`."""
+    body = read_json(request) if request.method == "POST" else None
+    try:
+        return reply(emulator.ai.control(request.method, body, request.args.get("endpoint")))
+    except ValueError as error:
+        raise ControlError(str(error)) from None
+
+
 #: ``(path, methods, handler)``; extended by features that own their control endpoints.
 CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
     ("/_phemu/health", ("GET",), health),
@@ -142,6 +151,7 @@ CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
     ("/_phemu/clock", ("GET", "POST"), clock),
     ("/_phemu/outbox", ("GET", "DELETE"), outbox),
     ("/_phemu/config", ("GET",), config),
+    ("/_phemu/ai/queue", ("GET", "POST", "DELETE"), ai_queue),
 ]
 
 _HANDLERS = {path: handler for path, _, handler in CONTROL_ROUTES}

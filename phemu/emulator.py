@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu import seed as seeding
+from phemu.ai import CANNED_PLUGIN_NAME
+from phemu.ai import CannedAnswers
 from phemu.app import PostHogApp
 from phemu.clock import Clock
 from phemu.errors import ConfigurationError
@@ -84,6 +86,7 @@ class Emulator:
         self.random_seed = random_seed
         self.clock = clock or Clock()
         self.clock.listeners.append(lambda _now: self.tick())
+        self.ai = CannedAnswers(self)
         self.hooks = build_plugin_manager(
             builtins=self._builtin_plugins(),
             plugins=plugins,
@@ -108,7 +111,7 @@ class Emulator:
 
     # -- construction helpers ------------------------------------------------------------------
     def _builtin_plugins(self) -> list[tuple[str, Any]]:
-        return []
+        return [(CANNED_PLUGIN_NAME, self.ai)]
 
     def _all_routes(self) -> list[Route]:
         routes = [route for resource in self.resources for route in resource.routes]

@@ -190,7 +190,9 @@ def parse_pk(value: Any, name: str, exists: Callable[[int], bool]) -> int:
     pk: int | None = None
     if isinstance(value, int):
         pk = value
-    elif (isinstance(value, float) and value.is_integer()) or (isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,18}\s*", value)):
+    elif isinstance(value, float) and value.is_integer():
+        pk = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,18}\s*", value):
         pk = int(value)
     elif isinstance(value, str):
         # Django raises ValueError on int("abc"), which DRF reports as incorrect_type.

@@ -83,6 +83,8 @@ def _messages_value(data: dict[str, Any]) -> Any:
 
 def _parse_message(item: Any, index: int) -> dict[str, str]:
     where = f"messages__{index}"
+    if item is None:  # DRF's run_validation refuses null before looking at the type
+        raise ValidationError(Msg.NULL, code="null", attr=where)
     if not isinstance(item, dict):
         detail = Msg.EXPECTED_DICT.format(type=type(item).__name__)
         raise ValidationError(detail, code="invalid", attr=where)

@@ -39,6 +39,10 @@ EMAIL = ("email", "emails", "email address", "email addresses")
 UUID = ("uuid", "uuids")
 CASE_INSENSITIVE = ("case-insensitive", "case insensitive", "case-insensitively",
                     "case insensitively", "ignore case", "ignoring case", "any case")
+#: Words skipped between a negation and the word it negates ("not the", "not contain").
+NEGATION_SKIP = frozenset({"the", "a", "an", "any", "contain", "contains", "include",
+                           "includes", "match", "matches", "have", "has", "be", "in", "on",
+                           "to", "visit", "visits"})  # fmt: skip
 #: Tokens with a dot that are abbreviations, not literals.
 ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs"})
 
@@ -84,14 +88,15 @@ class Description:
         return has_any(self.keywords, phrases)
 
     def negated_words(self) -> list[str]:
-        """The word after ``not``/``nor``/``except`` (``the`` skipped; never ``page``)."""
+        """The word after ``not``/``nor``/``except`` (``the`` and verbs like ``contain``
+        skipped; never ``page``)."""
         words = [w.lower() for w in _WORD.findall(self.keywords)]
         found: list[str] = []
         for index, word in enumerate(words):
             if word not in NEGATION_WORDS:
                 continue
             rest = words[index + 1 :]
-            while rest and rest[0] in ("the", "a", "an"):
+            while rest and rest[0] in NEGATION_SKIP:
                 rest = rest[1:]
             if rest and rest[0] != "page" and rest[0] not in NEGATION and rest[0] not in found:
                 found.append(rest[0])

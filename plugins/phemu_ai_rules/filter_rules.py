@@ -29,31 +29,116 @@ Leaf = dict[str, Any]
 
 DEFAULT_DATE_FROM = "-5d"
 CHANNEL_TYPES = (
-    "Cross Network", "Paid Search", "Paid Social", "Paid Video", "Paid Shopping", "Paid Unknown",
-    "Direct", "Organic Search", "Organic Social", "Organic Video", "Organic Shopping", "Push",
-    "SMS", "Audio", "Email", "Referral", "Affiliate", "Unknown",
-)  # fmt: skip
+    "Cross Network",
+    "Paid Search",
+    "Paid Social",
+    "Paid Video",
+    "Paid Shopping",
+    "Paid Unknown",
+    "Direct",
+    "Organic Search",
+    "Organic Social",
+    "Organic Video",
+    "Organic Shopping",
+    "Push",
+    "SMS",
+    "Audio",
+    "Email",
+    "Referral",
+    "Affiliate",
+    "Unknown",
+)
 CHANNEL_BY_NAME = {name.lower(): name for name in CHANNEL_TYPES}
 DEVICES = {
-    "mobile": "Mobile", "phone": "Mobile", "phones": "Mobile",
-    "desktop": "Desktop", "desktops": "Desktop", "tablet": "Tablet", "tablets": "Tablet",
-}  # fmt: skip
-BROWSERS = {"chrome": "Chrome", "firefox": "Firefox", "safari": "Safari", "edge": "Edge",
-            "opera": "Opera"}  # fmt: skip
-OPERATING_SYSTEMS = {"windows": "Windows", "macos": "Mac OS X", "mac os": "Mac OS X",
-                     "ios": "iOS", "android": "Android", "linux": "Linux"}  # fmt: skip
+    "mobile": "Mobile",
+    "phone": "Mobile",
+    "phones": "Mobile",
+    "desktop": "Desktop",
+    "desktops": "Desktop",
+    "tablet": "Tablet",
+    "tablets": "Tablet",
+}
+BROWSERS = {
+    "chrome": "Chrome",
+    "firefox": "Firefox",
+    "safari": "Safari",
+    "edge": "Edge",
+    "opera": "Opera",
+}
+OPERATING_SYSTEMS = {
+    "windows": "Windows",
+    "macos": "Mac OS X",
+    "mac os": "Mac OS X",
+    "ios": "iOS",
+    "android": "Android",
+    "linux": "Linux",
+}
 ERROR_WORDS = ("error", "errors", "bug", "bugs", "problem", "problems", "crash", "crashes")
-VAGUE_WORDS = ("recording", "recordings", "replay", "replays", "session", "sessions", "user",
-               "users", "people", "visit", "visits", "visited", "visiting", "visitor",
-               "visitors")  # fmt: skip
+VAGUE_WORDS = (
+    "recording",
+    "recordings",
+    "replay",
+    "replays",
+    "session",
+    "sessions",
+    "user",
+    "users",
+    "people",
+    "visit",
+    "visits",
+    "visited",
+    "visiting",
+    "visitor",
+    "visitors",
+)
 #: Words before "page" that do not name a page ("the page", "any page").
-NOT_PAGE_NAMES = frozenset({
-    "the", "a", "an", "this", "that", "these", "those", "any", "each", "every", "which", "what",
-    "some", "one", "same", "web", "my", "our", "your", "their", "its", "his", "her", "other",
-    "another", "specific", "certain", "particular", "given", "single", "whole",
-})  # fmt: skip
-SECONDS = {"second": 1, "seconds": 1, "sec": 1, "secs": 1, "minute": 60, "minutes": 60,
-           "min": 60, "mins": 60, "hour": 3600, "hours": 3600}  # fmt: skip
+NOT_PAGE_NAMES = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "any",
+        "each",
+        "every",
+        "which",
+        "what",
+        "some",
+        "one",
+        "same",
+        "web",
+        "my",
+        "our",
+        "your",
+        "their",
+        "its",
+        "his",
+        "her",
+        "other",
+        "another",
+        "specific",
+        "certain",
+        "particular",
+        "given",
+        "single",
+        "whole",
+    }
+)
+SECONDS = {
+    "second": 1,
+    "seconds": 1,
+    "sec": 1,
+    "secs": 1,
+    "minute": 60,
+    "minutes": 60,
+    "min": 60,
+    "mins": 60,
+    "hour": 3600,
+    "hours": 3600,
+}
 
 _PATH = re.compile(rf"(?:(?<=^)|(?<=[\s{QUOTES}(]))/[^\s{QUOTES}]*")
 _URL = re.compile(rf"(?<![\w/])https?://[^\s{QUOTES}]+")
@@ -167,14 +252,15 @@ def find_leaves(text: str, literals: list[Literal], keywords: str) -> list[Leaf]
         else:
             url_leaves.append(leaf("$current_url", "event", literal.text, operator))
     leaves = url_leaves + entry_leaves
-    for table, key in ((DEVICES, "$device_type"), (BROWSERS, "$browser"),
-                       (OPERATING_SYSTEMS, "$os")):  # fmt: skip
+    for table, key in (
+        (DEVICES, "$device_type"),
+        (BROWSERS, "$browser"),
+        (OPERATING_SYSTEMS, "$os"),
+    ):
         leaves += [leaf(key, "person", table[w.lower()]) for _, w in find_all(keywords, table)]
     if has_any(keywords, ERROR_WORDS):
         leaves.append(leaf("level", "log_entry", "error"))
-    leaves += [
-        leaf("email", "person", x.text, "icontains") for x in literals if x.kind == "email"
-    ]
+    leaves += [leaf("email", "person", x.text, "icontains") for x in literals if x.kind == "email"]
     for match in _DURATION.finditer(keywords):
         seconds = int(match.group(2)) * SECONDS[match.group(3).lower()]
         operator = "gt" if match.group(1).lower() == "longer" else "lt"
@@ -210,8 +296,12 @@ def question(text: str) -> dict[str, Any]:
 
 def filters(dates: tuple[str, str] | None, filter_group: dict[str, Any]) -> dict[str, Any]:
     date_from, date_to = dates or (DEFAULT_DATE_FROM, "")
-    data = {"question": "", "date_from": date_from, "date_to": date_to,
-            "filter_group": filter_group}  # fmt: skip
+    data = {
+        "question": "",
+        "date_from": date_from,
+        "date_to": date_to,
+        "filter_group": filter_group,
+    }
     return {"result": "filter", "data": data}
 
 

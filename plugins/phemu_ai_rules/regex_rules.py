@@ -21,28 +21,67 @@ from phemu_ai_rules.words import has_any
 from phemu_ai_rules.words import strip_trailing
 
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
-UUID_PATTERN = (
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-)
+UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _SPECIAL = frozenset("\\.^$*+?()[]{}|")
 
-NEGATION = ("not", "neither", "nor", "except", "exclude", "excludes", "excluding",
-            "other than", "without")
+NEGATION = (
+    "not",
+    "neither",
+    "nor",
+    "except",
+    "exclude",
+    "excludes",
+    "excluding",
+    "other than",
+    "without",
+)
 NEGATION_WORDS = ("not", "nor", "except")
 NUMBER_WORDS = ("number", "numbers", "digit", "digits")
 NUMERIC_ID = ("numeric id", "numeric ids", *NUMBER_WORDS)
-STARTS = ("start with", "starts with", "starting with", "begin with", "begins with",
-          "beginning with")
+STARTS = (
+    "start with",
+    "starts with",
+    "starting with",
+    "begin with",
+    "begins with",
+    "beginning with",
+)
 ENDS = ("end with", "ends with", "ending with", "ending in", "end in", "ends in")
 EXACT = ("exactly", "equal", "equals")
 EMAIL = ("email", "emails", "email address", "email addresses")
 UUID = ("uuid", "uuids")
-CASE_INSENSITIVE = ("case-insensitive", "case insensitive", "case-insensitively",
-                    "case insensitively", "ignore case", "ignoring case", "any case")
+CASE_INSENSITIVE = (
+    "case-insensitive",
+    "case insensitive",
+    "case-insensitively",
+    "case insensitively",
+    "ignore case",
+    "ignoring case",
+    "any case",
+)
 #: Words skipped between a negation and the word it negates ("not the", "not contain").
-NEGATION_SKIP = frozenset({"the", "a", "an", "any", "contain", "contains", "include",
-                           "includes", "match", "matches", "have", "has", "be", "in", "on",
-                           "to", "visit", "visits"})  # fmt: skip
+NEGATION_SKIP = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "any",
+        "contain",
+        "contains",
+        "include",
+        "includes",
+        "match",
+        "matches",
+        "have",
+        "has",
+        "be",
+        "in",
+        "on",
+        "to",
+        "visit",
+        "visits",
+    }
+)
 #: Tokens with a dot that are abbreviations, not literals.
 ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs"})
 

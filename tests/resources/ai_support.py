@@ -34,8 +34,9 @@ SERVER_ERROR = error("server_error", "error", "A server error occurred.")
 
 def rules_emulator(**options: Any) -> Emulator:
     """An emulator whose default responder is the rules plugin (entry points off for speed)."""
-    return Emulator(load_entrypoints=False, plugins=[phemu_ai_rules, *options.pop("plugins", [])],
-                    **options)  # fmt: skip
+    return Emulator(
+        load_entrypoints=False, plugins=[phemu_ai_rules, *options.pop("plugins", [])], **options
+    )
 
 
 def post_ai(emu: Emulator, path: str, payload: Any, **kwargs: Any) -> tuple[int, Any]:

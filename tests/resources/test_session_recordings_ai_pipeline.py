@@ -75,13 +75,28 @@ def test_queued_outputs_are_copied_and_sent_in_schema_key_order(ai):
 def test_filters_output_is_reordered_to_schema_order(ai):
     messy = {
         "data": {
-            "filter_group": {"values": [{"values": [
-                {"operator": "exact", "value": ["Mobile"], "type": "person", "key": "$device_type"}
-            ], "type": "OR"}], "type": "AND"},
-            "date_to": "2026-01-02", "date_from": "2026-01-01", "question": "",
+            "filter_group": {
+                "values": [
+                    {
+                        "values": [
+                            {
+                                "operator": "exact",
+                                "value": ["Mobile"],
+                                "type": "person",
+                                "key": "$device_type",
+                            }
+                        ],
+                        "type": "OR",
+                    }
+                ],
+                "type": "AND",
+            },
+            "date_to": "2026-01-02",
+            "date_from": "2026-01-01",
+            "question": "",
         },
         "result": "filter",
-    }  # fmt: skip
+    }
     ai.ai.queue_filters(messy)
     response = ai.client().post(FILTERS, json=CHAT, headers=ai.auth_headers)
     assert response.get_data().decode() == (
@@ -124,21 +139,29 @@ def test_queued_none_lets_the_next_responder_answer(ai):
         ("not json", (400, INVALID_JSON)),
         ("{'result': 'success'}", (400, INVALID_JSON)),
         ("   ", (400, INVALID_JSON)),
-        ('{"result": "success", "data": {"output": "x"}}', (200, {"result": "success",
-                                                                  "data": {"output": "x"}})),
-        (b'{"result": "error", "data": {"output": "no"}}', (200, {"result": "error",
-                                                                  "data": {"output": "no"}})),
+        (
+            '{"result": "success", "data": {"output": "x"}}',
+            (200, {"result": "success", "data": {"output": "x"}}),
+        ),
+        (
+            b'{"result": "error", "data": {"output": "no"}}',
+            (200, {"result": "error", "data": {"output": "no"}}),
+        ),
     ],
     ids=["empty", "empty bytes", "text", "python repr", "blank", "json string", "json bytes"],
-)  # fmt: skip
+)
 def test_canned_strings_are_parsed_like_the_models_reply(ai, output, expected):
     ai.ai.queue_regex(output)
     assert post_ai(ai, REGEX, ASK) == expected
 
 
 def test_ai_error_is_posthogs_400_with_null_attr(ai):
-    for detail in (AIError.CLOUD_ONLY, AIError.OPENAI_KEY_NOT_CONFIGURED,
-                   AIError.ANALYTICS_CLIENT_NOT_CONFIGURED, AIError.FILTERS_CLOUD_ONLY):  # fmt: skip
+    for detail in (
+        AIError.CLOUD_ONLY,
+        AIError.OPENAI_KEY_NOT_CONFIGURED,
+        AIError.ANALYTICS_CLIENT_NOT_CONFIGURED,
+        AIError.FILTERS_CLOUD_ONLY,
+    ):
         ai.ai.queue_filters(AIError(detail))
         assert post_ai(ai, FILTERS, CHAT) == (400, validation("invalid_input", detail))
     assert AIError.CLOUD_ONLY == "AI features are only available in PostHog Cloud"
@@ -149,8 +172,8 @@ def test_ai_error_is_posthogs_400_with_null_attr(ai):
 
 BAD_REGEX_OUTPUTS = [
     ({}, '(root): missing key "result"'),
-    ([], "(root): expected an object with keys \"result\", \"data\", got array"),
-    ('"just a string"', "(root): expected an object with keys \"result\", \"data\", got string"),
+    ([], '(root): expected an object with keys "result", "data", got array'),
+    ('"just a string"', '(root): expected an object with keys "result", "data", got string'),
     ("42", "(root): expected an object"),
     ({"result": "ok", "data": {"output": "x"}}, 'result: "ok" is not one of "success", "error"'),
     ({"result": "success", "data": {"output": 5}}, "data.output: expected a string, got number"),
@@ -161,7 +184,7 @@ BAD_REGEX_OUTPUTS = [
     ({"result": "success", "data": {"output": "x"}, "extra": 1}, '(root): unexpected key "extra"'),
     ({"result": None, "data": {"output": "x"}}, "result: expected a string, got null"),
     (3.5, "(root): expected an object"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("output", "violation"), BAD_REGEX_OUTPUTS)
@@ -181,34 +204,69 @@ def test_schema_violations_answer_500_and_are_reported(output, violation):
 
 BAD_FILTER_OUTPUTS = [
     ({"result": "filter", "data": {}}, 'data: missing key "question"'),
-    (filter_result("-7d", {"type": "XOR", "values": []}),
-     'data.filter_group.type: "XOR" is not one of "AND", "OR"'),
-    (filter_result("-7d", {"type": "AND", "values": [url("/x")]}),
-     'data.filter_group.values[0]: unexpected key "key"'),
-    (filter_result("-7d", and_group({"key": "$browser", "type": "person", "value": "Chrome",
-                                     "operator": "exact"})),
-     "data.filter_group.values[0].values[0].value: expected an array, got string"),
-    (filter_result("-7d", and_group({"key": "$browser", "type": "person", "value": [1],
-                                     "operator": "exact"})),
-     "data.filter_group.values[0].values[0].value[0]: expected a string, got number"),
-    (filter_result("-7d", and_group(url("/x", "contains"))),
-     'data.filter_group.values[0].values[0].operator: "contains" is not one of'),
-    (filter_result("-7d", and_group({**url("/x"), "type": "events"})),
-     'data.filter_group.values[0].values[0].type: "events" is not one of'),
-    (filter_result("-7d", {"type": "AND", "values": [{"type": "AND", "values": [
-        {"type": "AND", "values": []}]}]}),
-     "data.filter_group.values[0].values[0]: missing key \"key\""),
-    ({**question_result("?"), "result": "answer"},
-     'result: "answer" is not one of "filter", "question"'),
-    ({"result": "filter", "data": {**filter_result("-7d", EMPTY_GROUP)["data"], "date_to": None}},
-     "data.date_to: expected a string, got null"),
-    ({"result": "filter", "data": {**filter_result("-7d", EMPTY_GROUP)["data"], "extra": ""}},
-     'data: unexpected key "extra"'),
-    (filter_result("-7d", {"type": "AND", "values": {}}),
-     "data.filter_group.values: expected an array, got object"),
-    ({"result": "question", "data": {**question_result("?")["data"], "question": True}},
-     "data.question: expected a string, got boolean"),
-]  # fmt: skip
+    (
+        filter_result("-7d", {"type": "XOR", "values": []}),
+        'data.filter_group.type: "XOR" is not one of "AND", "OR"',
+    ),
+    (
+        filter_result("-7d", {"type": "AND", "values": [url("/x")]}),
+        'data.filter_group.values[0]: unexpected key "key"',
+    ),
+    (
+        filter_result(
+            "-7d",
+            and_group(
+                {"key": "$browser", "type": "person", "value": "Chrome", "operator": "exact"}
+            ),
+        ),
+        "data.filter_group.values[0].values[0].value: expected an array, got string",
+    ),
+    (
+        filter_result(
+            "-7d",
+            and_group({"key": "$browser", "type": "person", "value": [1], "operator": "exact"}),
+        ),
+        "data.filter_group.values[0].values[0].value[0]: expected a string, got number",
+    ),
+    (
+        filter_result("-7d", and_group(url("/x", "contains"))),
+        'data.filter_group.values[0].values[0].operator: "contains" is not one of',
+    ),
+    (
+        filter_result("-7d", and_group({**url("/x"), "type": "events"})),
+        'data.filter_group.values[0].values[0].type: "events" is not one of',
+    ),
+    (
+        filter_result(
+            "-7d",
+            {"type": "AND", "values": [{"type": "AND", "values": [{"type": "AND", "values": []}]}]},
+        ),
+        'data.filter_group.values[0].values[0]: missing key "key"',
+    ),
+    (
+        {**question_result("?"), "result": "answer"},
+        'result: "answer" is not one of "filter", "question"',
+    ),
+    (
+        {
+            "result": "filter",
+            "data": {**filter_result("-7d", EMPTY_GROUP)["data"], "date_to": None},
+        },
+        "data.date_to: expected a string, got null",
+    ),
+    (
+        {"result": "filter", "data": {**filter_result("-7d", EMPTY_GROUP)["data"], "extra": ""}},
+        'data: unexpected key "extra"',
+    ),
+    (
+        filter_result("-7d", {"type": "AND", "values": {}}),
+        "data.filter_group.values: expected an array, got object",
+    ),
+    (
+        {"result": "question", "data": {**question_result("?")["data"], "question": True}},
+        "data.question: expected a string, got boolean",
+    ),
+]
 
 
 @pytest.mark.parametrize(("output", "violation"), BAD_FILTER_OUTPUTS)
@@ -225,10 +283,11 @@ def test_valid_edge_outputs_pass(ai):
     # Empty outer group, empty leaf value (is_set), free-text dates: the strict schema allows them.
     outputs = [
         filter_result("", {"type": "OR", "values": []}),
-        filter_result("-1h", and_group({"key": "email", "type": "person", "value": [],
-                                        "operator": "is_set"})),
+        filter_result(
+            "-1h", and_group({"key": "email", "type": "person", "value": [], "operator": "is_set"})
+        ),
         filter_result("yesterday-ish", EMPTY_GROUP, date_to="whenever"),
-    ]  # fmt: skip
+    ]
     ai.ai.queue_filters(*outputs)
     for output in outputs:
         assert post_ai(ai, FILTERS, CHAT) == (200, output)
@@ -256,8 +315,9 @@ def test_user_plugin_overrides_the_default_but_not_canned_answers():
     plugin = Override()
     emu = rules_emulator(plugins=[plugin])
     assert post_ai(emu, REGEX, {"regex": "x", "engine": "re2"}) == (
-        200, {"result": "success", "data": {"output": "user:x"}}
-    )  # fmt: skip
+        200,
+        {"result": "success", "data": {"output": "user:x"}},
+    )
     assert plugin.calls == [("x", "re2", 1)]
     # It passes on filters, so the default responder answers those.
     assert post_ai(emu, FILTERS, CHAT)[1]["data"]["filter_group"] == and_group(url("/login"))
@@ -281,8 +341,9 @@ def test_user_plugin_raising_ai_error_is_a_400():
 
     emu = rules_emulator(plugins=[Raiser()])
     assert post_ai(emu, REGEX, ASK) == (
-        400, validation("invalid_input", "OpenAI API key is not configured")
-    )  # fmt: skip
+        400,
+        validation("invalid_input", "OpenAI API key is not configured"),
+    )
     emu.check()
 
 
@@ -338,9 +399,13 @@ def test_default_responder_comes_from_the_entry_point():
     emu = Emulator()
     assert dict(emu.hooks.list_name_plugin())["ai_rules"] is phemu_ai_rules
     assert post_ai(emu, REGEX, ASK) == (200, DEFAULT_REGEX)
-    assert Emulator(load_entrypoints=False).client().post(
-        REGEX, json=ASK, headers=emu.auth_headers
-    ).status_code == 400
+    assert (
+        Emulator(load_entrypoints=False)
+        .client()
+        .post(REGEX, json=ASK, headers=emu.auth_headers)
+        .status_code
+        == 400
+    )
 
 
 def test_canned_answers_can_be_disabled_as_a_plugin():
@@ -364,8 +429,9 @@ def control(emu: Emulator, method: str, payload: Any = None, query: str = "") ->
 def test_control_plane_queues_counts_and_clears(ai):
     assert control(ai, "GET") == (200, {"pending": {"filters": 0, "regex": 0}})
     assert control(ai, "POST", {"endpoint": "regex", "output": CANNED_REGEX}) == (
-        200, {"pending": {"filters": 0, "regex": 1}}
-    )  # fmt: skip
+        200,
+        {"pending": {"filters": 0, "regex": 1}},
+    )
     control(ai, "POST", {"endpoint": "filters", "outputs": [CANNED_FILTERS, "not json", ""]})
     control(ai, "POST", {"endpoint": "filters", "error": "OpenAI API key is not configured"})
     assert ai.ai.pending() == {"filters": 4, "regex": 1}
@@ -374,8 +440,9 @@ def test_control_plane_queues_counts_and_clears(ai):
     assert post_ai(ai, FILTERS, CHAT) == (400, INVALID_JSON)
     assert post_ai(ai, FILTERS, CHAT) == (400, INVALID_RESPONSE)
     assert post_ai(ai, FILTERS, CHAT) == (
-        400, validation("invalid_input", "OpenAI API key is not configured")
-    )  # fmt: skip
+        400,
+        validation("invalid_input", "OpenAI API key is not configured"),
+    )
     control(ai, "POST", {"endpoint": "regex", "outputs": [CANNED_REGEX, CANNED_REGEX]})
     control(ai, "POST", {"endpoint": "filters", "output": CANNED_FILTERS})
     assert control(ai, "DELETE", query="?endpoint=regex")[1] == {

@@ -19,20 +19,24 @@ PATHS = [
     for action in ("filters", "regex")
     for slash in ("/", "")
 ]
-BODIES = {"filters": {"messages": [{"role": "user", "content": "/login"}]},
-          "regex": {"regex": "urls that contain /pricing"}}  # fmt: skip
+BODIES = {
+    "filters": {"messages": [{"role": "user", "content": "/login"}]},
+    "regex": {"regex": "urls that contain /pricing"},
+}
 NOT_FOUND = error("invalid_request", "not_found", "Endpoint not found.")
 NOT_AUTHENTICATED = error(
     "authentication_error", "not_authenticated", "Authentication credentials were not provided."
 )
 BAD_KEY = error(
-    "authentication_error", "authentication_failed",
+    "authentication_error",
+    "authentication_failed",
     "Personal API key found in request Authorization header is invalid.",
-)  # fmt: skip
+)
 NO_KEY_ACCESS = error(
-    "authentication_error", "permission_denied",
+    "authentication_error",
+    "permission_denied",
     "This action does not support personal API key access",
-)  # fmt: skip
+)
 
 
 def denied(scope: str) -> dict[str, object]:
@@ -64,8 +68,15 @@ def test_docs_serves_both_prefixes_with_and_without_slash(docs, path):
     assert "Deprecation" not in response.headers
 
 
-@pytest.mark.parametrize("scopes", [["session_recording:read"], ["session_recording:write"],
-                                    ["*"], ["insight:read", "session_recording:read"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "scopes",
+    [
+        ["session_recording:read"],
+        ["session_recording:write"],
+        ["*"],
+        ["insight:read", "session_recording:read"],
+    ],
+)
 @pytest.mark.parametrize("action", ["filters", "regex"])
 def test_post_needs_only_the_read_scope(docs, scopes, action):
     headers = add_key(docs, "phx_scoped", scopes=scopes)
@@ -73,8 +84,9 @@ def test_post_needs_only_the_read_scope(docs, scopes, action):
     assert docs.client().post(path, json=BODIES[action], headers=headers).status_code == 200
 
 
-@pytest.mark.parametrize("scopes", [[], ["insight:read"], ["session_recording_playlist:read"],
-                                    ["query:read"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "scopes", [[], ["insight:read"], ["session_recording_playlist:read"], ["query:read"]]
+)
 @pytest.mark.parametrize("action", ["filters", "regex"])
 def test_post_without_the_scope_is_denied(docs, scopes, action):
     headers = add_key(docs, "phx_scoped", scopes=scopes)
@@ -120,25 +132,32 @@ def test_docs_check_order(docs, action):
     body = BODIES[action]
     path = f"/api/projects/999/session_recordings/ai/{action}/"
     assert body_of(client.post(path, json=body)) == NOT_AUTHENTICATED
-    assert body_of(client.post(path, json=body, headers={"Authorization": "Bearer nope"})) == BAD_KEY
+    assert (
+        body_of(client.post(path, json=body, headers={"Authorization": "Bearer nope"})) == BAD_KEY
+    )
     no_scope = add_key(docs, "phx_none", scopes=[])
     response = client.post(path, json=body, headers=no_scope)
     assert response.status_code == 404
     assert body_of(response)["detail"] == "Project not found."
     other = add_other_org(docs)
-    response = client.post(f"/api/projects/1/session_recordings/ai/{action}/", json=body,
-                           headers=other)  # fmt: skip
+    response = client.post(
+        f"/api/projects/1/session_recordings/ai/{action}/", json=body, headers=other
+    )
     assert body_of(response)["detail"] == "You don't have access to the project."
     # Validation comes only after every platform check.
-    response = client.post(f"/api/projects/1/session_recordings/ai/{action}/", json={},
-                           headers=no_scope)  # fmt: skip
+    response = client.post(
+        f"/api/projects/1/session_recordings/ai/{action}/", json={}, headers=no_scope
+    )
     assert body_of(response) == denied("session_recording:read")
 
 
 def test_unknown_ai_paths_are_endpoint_not_found(docs):
     client = docs.client()
-    for path in ("/api/projects/1/session_recordings/ai/", "/api/projects/1/session_recordings/ai/sql/",
-                 "/api/projects/1/session_recordings/ai/regex/extra/"):  # fmt: skip
+    for path in (
+        "/api/projects/1/session_recordings/ai/",
+        "/api/projects/1/session_recordings/ai/sql/",
+        "/api/projects/1/session_recordings/ai/regex/extra/",
+    ):
         response = client.post(path, json={}, headers=docs.auth_headers)
         assert (response.status_code, body_of(response)) == (404, NOT_FOUND)
 
@@ -148,8 +167,11 @@ def test_throttle_family_is_clickhouse():
     emu.freeze_time("2026-06-15T10:00:00Z")
     client = emu.client()
     statuses = [
-        client.post("/api/projects/1/session_recordings/ai/regex/", json={"regex": "/a"},
-                    headers=emu.auth_headers).status_code  # fmt: skip
+        client.post(
+            "/api/projects/1/session_recordings/ai/regex/",
+            json={"regex": "/a"},
+            headers=emu.auth_headers,
+        ).status_code
         for _ in range(3)
     ]
     assert statuses == [200, 200, 429]
@@ -192,8 +214,11 @@ def test_cloud_regex_authenticates_then_refuses_every_key(cloud, path):
 
 def test_cloud_regex_refuses_before_project_resolution(cloud):
     for project in ("999", "abc"):
-        response = cloud.client().post(f"/api/projects/{project}/session_recordings/ai/regex/",
-                                       json={}, headers=cloud.auth_headers)  # fmt: skip
+        response = cloud.client().post(
+            f"/api/projects/{project}/session_recordings/ai/regex/",
+            json={},
+            headers=cloud.auth_headers,
+        )
         assert (response.status_code, body_of(response)) == (403, NO_KEY_ACCESS)
 
 
@@ -208,8 +233,11 @@ def test_cloud_regex_key_in_query_string_is_refused_too(cloud):
 
 def test_cloud_regex_on_environments_carries_deprecation_headers(cloud):
     client = cloud.client()
-    response = client.post("/api/environments/1/session_recordings/ai/regex?x=1",
-                           json=BODIES["regex"], headers=cloud.auth_headers)  # fmt: skip
+    response = client.post(
+        "/api/environments/1/session_recordings/ai/regex?x=1",
+        json=BODIES["regex"],
+        headers=cloud.auth_headers,
+    )
     assert response.status_code == 403
     assert response.headers["Deprecation"] == "true"
     assert response.headers["Link"] == (
@@ -218,15 +246,19 @@ def test_cloud_regex_on_environments_carries_deprecation_headers(cloud):
     unauthenticated = client.post("/api/environments/1/session_recordings/ai/regex/", json={})
     assert unauthenticated.status_code == 401
     assert unauthenticated.headers["Deprecation"] == "true"
-    projects = client.post("/api/projects/1/session_recordings/ai/regex/", json={},
-                           headers=cloud.auth_headers)  # fmt: skip
+    projects = client.post(
+        "/api/projects/1/session_recordings/ai/regex/", json={}, headers=cloud.auth_headers
+    )
     assert "Deprecation" not in projects.headers and "Link" not in projects.headers
 
 
 def test_cloud_never_calls_the_responders(cloud):
     cloud.ai.queue_regex({"result": "success", "data": {"output": "x"}})
-    cloud.client().post("/api/projects/1/session_recordings/ai/regex/", json={"regex": "x"},
-                        headers=cloud.auth_headers)  # fmt: skip
+    cloud.client().post(
+        "/api/projects/1/session_recordings/ai/regex/",
+        json={"regex": "x"},
+        headers=cloud.auth_headers,
+    )
     assert cloud.ai.pending() == {"filters": 0, "regex": 1}
 
 

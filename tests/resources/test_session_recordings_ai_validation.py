@@ -38,46 +38,118 @@ FILTER_ERRORS = [
     ("messages missing", {}, *REQUIRED, "messages"),
     ("other keys only", {"message": []}, *REQUIRED, "messages"),
     ("messages null", {"messages": None}, *NULL, "messages"),
-    ("messages a string", {"messages": "hi"}, "not_a_list",
-     'Expected a list of items but got type "str".', "messages"),
-    ("messages an object", {"messages": {"role": "user"}}, "not_a_list",
-     'Expected a list of items but got type "dict".', "messages"),
-    ("messages a number", {"messages": 3}, "not_a_list",
-     'Expected a list of items but got type "int".', "messages"),
-    ("messages a float", {"messages": 1.5}, "not_a_list",
-     'Expected a list of items but got type "float".', "messages"),
-    ("messages a boolean", {"messages": True}, "not_a_list",
-     'Expected a list of items but got type "bool".', "messages"),
-    ("item a string", {"messages": ["hi"]}, "invalid_input", NOT_DICT.format("str"),
-     "messages__0"),
-    ("item a list", {"messages": [{"role": "user", "content": ""}, []]}, "invalid_input",
-     NOT_DICT.format("list"), "messages__1"),
+    (
+        "messages a string",
+        {"messages": "hi"},
+        "not_a_list",
+        'Expected a list of items but got type "str".',
+        "messages",
+    ),
+    (
+        "messages an object",
+        {"messages": {"role": "user"}},
+        "not_a_list",
+        'Expected a list of items but got type "dict".',
+        "messages",
+    ),
+    (
+        "messages a number",
+        {"messages": 3},
+        "not_a_list",
+        'Expected a list of items but got type "int".',
+        "messages",
+    ),
+    (
+        "messages a float",
+        {"messages": 1.5},
+        "not_a_list",
+        'Expected a list of items but got type "float".',
+        "messages",
+    ),
+    (
+        "messages a boolean",
+        {"messages": True},
+        "not_a_list",
+        'Expected a list of items but got type "bool".',
+        "messages",
+    ),
+    ("item a string", {"messages": ["hi"]}, "invalid_input", NOT_DICT.format("str"), "messages__0"),
+    (
+        "item a list",
+        {"messages": [{"role": "user", "content": ""}, []]},
+        "invalid_input",
+        NOT_DICT.format("list"),
+        "messages__1",
+    ),
     ("item null", {"messages": [None]}, *NULL, "messages__0"),
     ("item an int", {"messages": [1]}, "invalid_input", NOT_DICT.format("int"), "messages__0"),
     ("role missing", {"messages": [{"content": "x"}]}, *REQUIRED, "messages__0__role"),
     ("role null", {"messages": [{"role": None, "content": "x"}]}, *NULL, "messages__0__role"),
-    ("role system", {"messages": [{"role": "system", "content": "x"}]}, "invalid_choice",
-     '"system" is not a valid choice.', "messages__0__role"),
-    ("role blank", {"messages": [{"role": "", "content": "x"}]}, "invalid_choice",
-     '"" is not a valid choice.', "messages__0__role"),
-    ("role wrong case", {"messages": [{"role": "User", "content": "x"}]}, "invalid_choice",
-     '"User" is not a valid choice.', "messages__0__role"),
-    ("role a number", {"messages": [{"role": 1, "content": "x"}]}, "invalid_choice",
-     '"1" is not a valid choice.', "messages__0__role"),
+    (
+        "role system",
+        {"messages": [{"role": "system", "content": "x"}]},
+        "invalid_choice",
+        '"system" is not a valid choice.',
+        "messages__0__role",
+    ),
+    (
+        "role blank",
+        {"messages": [{"role": "", "content": "x"}]},
+        "invalid_choice",
+        '"" is not a valid choice.',
+        "messages__0__role",
+    ),
+    (
+        "role wrong case",
+        {"messages": [{"role": "User", "content": "x"}]},
+        "invalid_choice",
+        '"User" is not a valid choice.',
+        "messages__0__role",
+    ),
+    (
+        "role a number",
+        {"messages": [{"role": 1, "content": "x"}]},
+        "invalid_choice",
+        '"1" is not a valid choice.',
+        "messages__0__role",
+    ),
     ("role missing and content missing", {"messages": [{}]}, *REQUIRED, "messages__0__role"),
     ("content missing", {"messages": [{"role": "user"}]}, *REQUIRED, "messages__0__content"),
-    ("content null", {"messages": [{"role": "user", "content": None}]}, *NULL,
-     "messages__0__content"),
-    ("content a boolean", {"messages": [{"role": "user", "content": False}]}, "invalid_input",
-     "Not a valid string.", "messages__0__content"),
-    ("content an array", {"messages": [{"role": "user", "content": ["a"]}]}, "invalid_input",
-     "Not a valid string.", "messages__0__content"),
-    ("content an object", {"messages": [{"role": "user", "content": {"a": 1}}]},
-     "invalid_input", "Not a valid string.", "messages__0__content"),
-    ("first bad item wins", {"messages": [{"role": "user", "content": "ok"},
-                                          {"role": "bot", "content": None}, "x"]},
-     "invalid_choice", '"bot" is not a valid choice.', "messages__1__role"),
-]  # fmt: skip
+    (
+        "content null",
+        {"messages": [{"role": "user", "content": None}]},
+        *NULL,
+        "messages__0__content",
+    ),
+    (
+        "content a boolean",
+        {"messages": [{"role": "user", "content": False}]},
+        "invalid_input",
+        "Not a valid string.",
+        "messages__0__content",
+    ),
+    (
+        "content an array",
+        {"messages": [{"role": "user", "content": ["a"]}]},
+        "invalid_input",
+        "Not a valid string.",
+        "messages__0__content",
+    ),
+    (
+        "content an object",
+        {"messages": [{"role": "user", "content": {"a": 1}}]},
+        "invalid_input",
+        "Not a valid string.",
+        "messages__0__content",
+    ),
+    (
+        "first bad item wins",
+        {"messages": [{"role": "user", "content": "ok"}, {"role": "bot", "content": None}, "x"]},
+        "invalid_choice",
+        '"bot" is not a valid choice.',
+        "messages__1__role",
+    ),
+]
 
 
 @pytest.mark.parametrize(
@@ -119,17 +191,25 @@ def test_filters_number_content_is_a_string_to_the_responder():
             seen.append(messages)
 
     emu = rules_emulator(plugins=[Spy()])
-    payload = {"messages": [{"role": "user", "content": 42, "x": 1}, {"role": "assistant",
-                                                                    "content": "  hi  "}]}
+    payload = {
+        "messages": [
+            {"role": "user", "content": 42, "x": 1},
+            {"role": "assistant", "content": "  hi  "},
+        ]
+    }
     assert post_ai(emu, FILTERS, payload)[0] == 200
     assert seen == [[{"role": "user", "content": "42"}, {"role": "assistant", "content": "hi"}]]
 
 
 @pytest.mark.parametrize(
     ("raw", "detail"),
-    [("null", "No data provided"), ("[]", NOT_DICT.format("list")),
-     ('"text"', NOT_DICT.format("str")), ("3", NOT_DICT.format("int"))],
-)  # fmt: skip
+    [
+        ("null", "No data provided"),
+        ("[]", NOT_DICT.format("list")),
+        ('"text"', NOT_DICT.format("str")),
+        ("3", NOT_DICT.format("int")),
+    ],
+)
 def test_filters_body_must_be_an_object(ai, raw, detail):
     response = ai.client().post(
         FILTERS, data=raw, content_type="application/json", headers=ai.auth_headers
@@ -178,7 +258,10 @@ def test_unsupported_media_type(ai):
         FILTERS, data="hi", content_type="text/plain", headers=ai.auth_headers
     )
     assert response.status_code == 415
-    assert json.loads(response.get_data())["detail"] == 'Unsupported media type "text/plain" in request.'
+    assert (
+        json.loads(response.get_data())["detail"]
+        == 'Unsupported media type "text/plain" in request.'
+    )
 
 
 # -- ai/regex: §3.1 --------------------------------------------------------------------------
@@ -187,9 +270,18 @@ MISSING_REGEX = validation("invalid_input", "Missing required field: regex")
 
 @pytest.mark.parametrize(
     "raw",
-    ["{}", '{"description": "x"}', '{"Regex": "x"}', "[]", '["regex"]', '"regex"', "null",
-     "1", "true"],
-)  # fmt: skip
+    [
+        "{}",
+        '{"description": "x"}',
+        '{"Regex": "x"}',
+        "[]",
+        '["regex"]',
+        '"regex"',
+        "null",
+        "1",
+        "true",
+    ],
+)
 def test_regex_missing_or_not_an_object(ai, raw):
     response = ai.client().post(
         REGEX, data=raw, content_type="application/json", headers=ai.auth_headers
@@ -226,9 +318,10 @@ def test_regex_empty_string_is_accepted_and_refused(ai):
 
 def test_regex_form_body(ai):
     response = ai.client().post(
-        REGEX, data={"regex": "urls that contain /pricing", "engine": "re2"},
+        REGEX,
+        data={"regex": "urls that contain /pricing", "engine": "re2"},
         headers=ai.auth_headers,
-    )  # fmt: skip
+    )
     assert json.loads(response.get_data()) == {"result": "success", "data": {"output": "/pricing"}}
 
 
@@ -251,9 +344,16 @@ def test_regex_whitespace_is_collapsed_and_trimmed_before_the_responder():
 
 @pytest.mark.parametrize(
     ("engine", "seen_engine"),
-    [("re2", "re2"), ("RE2", "javascript"), ("javascript", "javascript"), ("pcre", "javascript"),
-     (None, "javascript"), (2, "javascript"), (["re2"], "javascript")],
-)  # fmt: skip
+    [
+        ("re2", "re2"),
+        ("RE2", "javascript"),
+        ("javascript", "javascript"),
+        ("pcre", "javascript"),
+        (None, "javascript"),
+        (2, "javascript"),
+        (["re2"], "javascript"),
+    ],
+)
 def test_regex_engine_is_never_validated(engine, seen_engine):
     emu, seen = _spy_regex()
     assert post_ai(emu, REGEX, {"regex": "x", "engine": engine})[0] == 200

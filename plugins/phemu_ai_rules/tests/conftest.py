@@ -36,8 +36,9 @@ def _post(emu: Emulator, path: str, payload: Any) -> Any:
 @pytest.fixture
 def ask_regex(emulator: Emulator) -> Callable[..., dict[str, Any]]:
     def ask(description: str, engine: str | None = None) -> dict[str, Any]:
-        payload = {"regex": description} if engine is None else {"regex": description,
-                                                                  "engine": engine}
+        payload = (
+            {"regex": description} if engine is None else {"regex": description, "engine": engine}
+        )
         output = _post(emulator, REGEX, payload)
         assert check_regex_output(output) == []
         return output  # type: ignore[no-any-return]
@@ -49,10 +50,11 @@ def ask_regex(emulator: Emulator) -> Callable[..., dict[str, Any]]:
 def ask_filters(emulator: Emulator) -> Callable[..., dict[str, Any]]:
     def ask(*messages: str | tuple[str, str]) -> dict[str, Any]:
         chat = [
-            {"role": m[0], "content": m[1]} if isinstance(m, tuple)
+            {"role": m[0], "content": m[1]}
+            if isinstance(m, tuple)
             else {"role": "user", "content": m}
             for m in messages
-        ]  # fmt: skip
+        ]
         output = _post(emulator, FILTERS, {"messages": chat})
         assert check_filters_output(output) == []
         return output  # type: ignore[no-any-return]

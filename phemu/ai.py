@@ -36,6 +36,7 @@ from phemu.ai_schema import order_regex_output
 from phemu.errors import Msg
 from phemu.errors import PluginFault
 from phemu.errors import PostHogError
+from phemu.errors import ServerError
 from phemu.errors import ValidationError
 from phemu.plugin_manager import hookimpl
 
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
 Endpoint = Literal["filters", "regex"]
+CONTROL_KEYS = ("output", "outputs", "error", "server_error")
 ENDPOINTS: tuple[Endpoint, ...] = ("filters", "regex")
 CANNED_PLUGIN_NAME = "ai_canned"
 
@@ -96,7 +98,8 @@ class CannedAnswers:
     on purpose: an output dict, a JSON string, a non-JSON string (400 ``Invalid JSON response
     from OpenAI``), ``""`` (400 ``Invalid response from OpenAI``), an :class:`AIError`, a dict
     off the schema (500, recorded as a bug of the test), or ``None`` (this request falls through
-    to the other responders).
+    to the other responders). To test a client's handling of a 500 on purpose, queue
+    :class:`~phemu.errors.ServerError` ``()``: any returned ``PostHogError`` is answered as is.
     """
 
     def __init__(self, emulator: Emulator) -> None:
@@ -134,8 +137,9 @@ class CannedAnswers:
         """The ``/_phemu/ai/queue`` control endpoint; raises ``ValueError`` on a bad request.
 
         ``GET`` counts, ``DELETE`` clears (``?endpoint=`` for one), ``POST`` queues
-        ``{"endpoint": ..., "output": <any JSON>}``, ``{"endpoint": ..., "outputs": [...]}`` or
-        ``{"endpoint": ..., "error": "<AIError detail>"}``.
+        ``{"endpoint": ..., "output": <any JSON>}``, ``{"endpoint": ..., "outputs": [...]}``,
+        ``{"endpoint": ..., "error": "<AIError detail>"}`` or
+        ``{"endpoint": ..., "server_error": true}`` (PostHog's 500, deliberately: no bug report).
         """
         if method == "DELETE":
             self.clear(endpoint or None)
@@ -164,19 +168,23 @@ def _parse_control_body(body: Any) -> tuple[str, list[Any]]:
     endpoint = body.get("endpoint")
     if endpoint not in ENDPOINTS:
         raise ValueError("'endpoint' must be 'filters' or 'regex'")
-    given = [key for key in ("output", "outputs", "error") if key in body]
+    given = [key for key in CONTROL_KEYS if key in body]
     if len(given) != 1:
-        raise ValueError("give exactly one of 'output', 'outputs' or 'error'")
+        raise ValueError("give exactly one of " + ", ".join(f"'{k}'" for k in CONTROL_KEYS))
+    value = body[given[0]]
     if given[0] == "output":
-        return endpoint, [body["output"]]
+        return endpoint, [value]
+    if given[0] == "outputs":
+        if not isinstance(value, list):
+            raise ValueError("'outputs' must be a list")
+        return endpoint, value
     if given[0] == "error":
-        if not isinstance(body["error"], str):
+        if not isinstance(value, str):
             raise ValueError("'error' must be the detail string of an AIError")
-        return endpoint, [AIError(body["error"])]
-    outputs = body["outputs"]
-    if not isinstance(outputs, list):
-        raise ValueError("'outputs' must be a list")
-    return endpoint, outputs
+        return endpoint, [AIError(value)]
+    if value is not True:
+        raise ValueError("'server_error' must be true")
+    return endpoint, [ServerError()]
 
 
 # -- asking the responders -------------------------------------------------------------------

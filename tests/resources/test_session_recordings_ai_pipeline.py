@@ -14,6 +14,7 @@ from phemu import hookimpl
 from phemu.ai import AIError
 from phemu.emulator import Emulator
 from phemu.emulator import PhemuBug
+from phemu.errors import ServerError
 from tests.resources.ai_support import EMPTY_GROUP
 from tests.resources.ai_support import FILTERS
 from tests.resources.ai_support import REGEX
@@ -470,10 +471,11 @@ def test_control_plane_reset_clears_queues(ai):
         ([], "expected a JSON object"),
         ({"output": {}}, "'endpoint' must be 'filters' or 'regex'"),
         ({"endpoint": "sql", "output": {}}, "'endpoint' must be 'filters' or 'regex'"),
-        ({"endpoint": "regex"}, "give exactly one of 'output', 'outputs' or 'error'"),
+        ({"endpoint": "regex"}, "give exactly one of 'output', 'outputs', 'error', 'server_error'"),
         ({"endpoint": "regex", "output": 1, "error": "x"}, "give exactly one of"),
         ({"endpoint": "regex", "outputs": {}}, "'outputs' must be a list"),
         ({"endpoint": "regex", "error": 3}, "'error' must be the detail string of an AIError"),
+        ({"endpoint": "regex", "server_error": 1}, "'server_error' must be true"),
     ],
 )
 def test_control_plane_bad_requests(ai, payload, message):
@@ -486,6 +488,15 @@ def test_control_plane_bad_requests(ai, payload, message):
 def test_control_plane_unknown_endpoint_in_delete(ai):
     status, data = control(ai, "DELETE", query="?endpoint=sql")
     assert status == 400 and "unknown AI endpoint" in data["error"]
+
+
+def test_deliberate_server_error_is_not_a_bug(ai):
+    ai.ai.queue_regex(ServerError())
+    control(ai, "POST", {"endpoint": "filters", "server_error": True})
+    assert post_ai(ai, REGEX, ASK) == (500, SERVER_ERROR)
+    assert post_ai(ai, FILTERS, CHAT) == (500, SERVER_ERROR)
+    assert ai.requests()[-1].error is None
+    ai.check()
 
 
 def test_control_plane_output_null_falls_through(ai):

@@ -267,7 +267,10 @@ def interpret(ctx: RequestContext, endpoint: Endpoint, answer: Answer) -> dict[s
 def _schema_report(
     ctx: RequestContext, endpoint: str, answer: Answer, violations: list[str], section: str
 ) -> str:
-    shown = json.dumps(answer.value, default=repr, ensure_ascii=False)
+    try:
+        shown = json.dumps(answer.value, default=repr, ensure_ascii=False)
+    except (TypeError, ValueError):  # non-string keys, cycles: a plugin may return anything
+        shown = repr(answer.value)
     if len(shown) > 2000:
         shown = shown[:2000] + "..."
     lines = "\n".join(f"  - {v}" for v in violations)

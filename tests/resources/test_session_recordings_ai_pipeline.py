@@ -185,6 +185,11 @@ BAD_REGEX_OUTPUTS = [
     ({"result": "success", "data": {"output": "x"}, "extra": 1}, '(root): unexpected key "extra"'),
     ({"result": None, "data": {"output": "x"}}, "result: expected a string, got null"),
     (3.5, "(root): expected an object"),
+    (
+        {"result": "success", "data": {"output": {1, 2}}},
+        "data.output: expected a string, got non-JSON set",
+    ),
+    ({"result": "success", "data": {"output": "x"}, (1, 2): 3}, "(root): unexpected key (1, 2)"),
 ]
 
 

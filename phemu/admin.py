@@ -146,6 +146,15 @@ def config(emulator: Emulator, request: Request) -> Response:
     )
 
 
+def ai_queue(emulator: Emulator, request: Request) -> Response:
+    """Canned AI answers (ai.md §4.1); see :meth:`phemu.ai.CannedAnswers.control`."""
+    body = read_json(request) if request.method == "POST" else None
+    try:
+        return reply(emulator.ai.control(request.method, body, request.args.get("endpoint")))
+    except ValueError as error:
+        raise ControlError(str(error)) from None
+
+
 #: ``(path, methods, handler)``; features extend it here, plugins through the
 #: ``phemu_control_routes`` hook (merged per emulator by :func:`build_control_table`).
 CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
@@ -157,6 +166,7 @@ CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
     ("/_phemu/clock", ("GET", "POST"), clock),
     ("/_phemu/outbox", ("GET", "DELETE"), outbox),
     ("/_phemu/config", ("GET",), config),
+    ("/_phemu/ai/queue", ("GET", "POST", "DELETE"), ai_queue),
 ]
 
 @dataclass(frozen=True)

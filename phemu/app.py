@@ -27,6 +27,7 @@ from phemu.errors import DroppedConnection
 from phemu.errors import EndpointNotFound
 from phemu.errors import MethodNotAllowed
 from phemu.errors import NoPersonalAPIKeyAccess
+from phemu.errors import PluginFault
 from phemu.errors import PostHogError
 from phemu.errors import ProjectNotFound
 from phemu.errors import ServerError
@@ -118,6 +119,10 @@ class PostHogApp:
             )
             self.check(ctx)
             response = self.dispatch(ctx)
+        except PluginFault as error:
+            outcome.error = error.report
+            emulator.record_bug(error.report)
+            response = error_response(error)
         except PostHogError as error:
             response = error_response(error)
         except DroppedConnection:

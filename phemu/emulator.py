@@ -18,6 +18,8 @@ from typing import Any
 
 from phemu import seed as seeding
 from phemu.admin import build_control_table
+from phemu.ai import CANNED_PLUGIN_NAME
+from phemu.ai import CannedAnswers
 from phemu.app import PostHogApp
 from phemu.clock import Clock
 from phemu.errors import ConfigurationError
@@ -97,6 +99,7 @@ class Emulator:
         self.random_seed = random_seed
         self.clock = clock or Clock()
         self.clock.listeners.append(lambda _now: self.tick())
+        self.ai = CannedAnswers(self)
         self.hooks = build_plugin_manager(
             builtins=self._builtin_plugins(),
             plugins=plugins,
@@ -133,7 +136,7 @@ class Emulator:
 
     # -- construction helpers ------------------------------------------------------------------
     def _builtin_plugins(self) -> list[tuple[str, Any]]:
-        return []
+        return [(CANNED_PLUGIN_NAME, self.ai)]
 
     def _configure_plugins(self, options: dict[str, Any]) -> None:
         self.hooks.hook.phemu_configure(emulator=self, options=options)

@@ -147,6 +147,8 @@ def _project_of(emulator: Emulator, record: Mapping[str, Any], label: str) -> in
 
 def _instant(value: Any, label: str, name: str) -> datetime:
     try:
+        if not isinstance(value, (str, datetime)):
+            raise TypeError(value)
         return parse_instant(value)
     except (TypeError, ValueError, OverflowError):
         raise SeedError(f"{label}: {name} is not an ISO 8601 datetime: {value!r}") from None

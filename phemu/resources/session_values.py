@@ -61,8 +61,12 @@ class Session:
 
 
 def column_text(value: Any) -> str | None:
-    """A stored value as the string column PostHog scans; empty strings count as null."""
-    if value is None or value == "":
+    """A stored value as the string column PostHog scans (non-strings as their JSON text).
+
+    Empty strings are indexed: the plain listing drops them, but a search such as ``%`` matches
+    them, as ``ILIKE '%%%'`` does in ClickHouse.
+    """
+    if value is None:
         return None
     if isinstance(value, str):
         return value
@@ -215,12 +219,18 @@ class ProjectSessions:
             return []
         if index.stale:
             self._refresh(key, index)
+        # Step 2 filters, step 3 ranks what is left. Both cases make one pass over the distinct
+        # values, and a search term only ever leaves fewer entries to rank.
+        entries = index.entries.values()
         if search is None:
-            top = heapq.nlargest(TOP, index.entries.values())
+            kept = [e for e in entries if e[3]]  # non-empty
+        elif not any(c in search for c in "%_\\"):
+            needle = search.lower()
+            kept = [e for e in entries if needle in e[2]]
         else:
             matches = like_matcher(search)
-            top = heapq.nlargest(TOP, [e for e in index.entries.values() if matches(e[2])])
-        return [entry[3] for entry in top]
+            kept = [e for e in entries if matches(e[2])]
+        return [entry[3] for entry in heapq.nlargest(TOP, kept)]
 
 
 # -- ClickHouse ILIKE '%<term>%' ---------------------------------------------------------------

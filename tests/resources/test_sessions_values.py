@@ -169,7 +169,9 @@ def test_ties_break_on_session_id_when_start_times_are_equal(emulator):
 def test_empty_and_null_values_are_not_values(emulator):
     seed_values(emulator, "$entry_utm_medium", ["", None, "cpc"])
     assert names(emulator, "$entry_utm_medium") == ["cpc"]
-    assert names(emulator, "$entry_utm_medium", "%") == ["cpc"]
+    # ... but an empty string (possible only in the computed form) matches ILIKE '%%%'
+    assert names(emulator, "$entry_utm_medium", "%") == ["", "cpc"]
+    assert names(emulator, "$entry_utm_medium", "_") == ["cpc"]
 
 
 def test_non_string_computed_values_are_indexed_as_json_text(emulator):

@@ -228,7 +228,7 @@ def test_unauthenticated_and_unknown_project(client, auth):
     missing = client.get("/api/projects/999/sessions/values/?key=x", headers=auth)
     assert missing.status_code == 404
     assert body(missing)["detail"] == "Project not found."
-    # the key check comes after project resolution: an unknown project wins over a missing key
+    # a non-numeric project id is "Project not found." too (before the handler reads `key`)
     assert client.get("/api/projects/abc/sessions/values/", headers=auth).status_code == 404
 
 

@@ -197,7 +197,7 @@ def load_sessions(emulator: Emulator, records: list[dict[str, Any]]) -> None:
                 "(keys must be names from the v2 catalogue, e.g. '$entry_utm_source')"
             )
         # Copied so later changes to the caller's objects cannot reach the stored session.
-        props = {
+        props: dict[str, Any] = {
             k: copy.deepcopy(v) if isinstance(v, (dict, list)) else v for k, v in given.items()
         }
         for name in DATETIME_KEYS:

@@ -231,6 +231,18 @@ class ServerError(PostHogError):
     code = "error"
 
 
+class DroppedConnection(ConnectionError):
+    """The connection is dropped instead of answered (fault injection, ``phemu_before_request``).
+
+    The WSGI app lets it propagate. Front doors translate it into their client library's own
+    failure: the ``responses`` patcher raises ``requests.exceptions.ConnectionError``, the httpx
+    transports raise ``httpx.RemoteProtocolError`` (the server disconnected without a
+    response), the werkzeug test client lets it through, and the HTTP server closes the socket
+    without writing anything. It subclasses the built-in :class:`ConnectionError` so werkzeug's
+    server treats it as a dropped connection rather than an application error.
+    """
+
+
 class ConfigurationError(ValueError):
     """A bad emulator configuration (unknown profile, bad plugin...), raised at start-up."""
 

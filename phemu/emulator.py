@@ -341,3 +341,23 @@ class Emulator:
         return create_insight(self, {"project": project, **fields})
 
     # -- end of dashboards and insights ---------------------------------------------------------
+
+    # -- sessions (sessions.md §4; phemu/resources/sessions.py) -----------------------------
+    def add_sessions(self, sessions: Iterable[dict[str, Any]], *, project: int = 1) -> None:
+        """Seed sessions in computed form (``{"session_id", "distinct_id", "properties"}``).
+
+        Records without a ``project`` go to ``project``; all or nothing, like a seed document.
+        """
+        self.load_seed({"sessions": [{"project": project, **s} for s in sessions]})
+
+    def add_events(self, events: Iterable[dict[str, Any]], *, project: int = 1) -> None:
+        """Seed raw events; their sessions' properties are derived again (all or nothing)."""
+        self.load_seed({"events": [{"project": project, **e} for e in events]})
+
+    def session_properties(self, session_id: str, *, project: int = 1) -> dict[str, Any] | None:
+        """Every catalogue property of a session (plus ``distinct_id``), or ``None``."""
+        from phemu.resources.sessions import session_properties
+
+        return session_properties(self, project, session_id)
+
+    # -- end of sessions ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from phemu.resources import insights
 from phemu.resources import organizations
 from phemu.resources import projects
 from phemu.resources import session_recordings_ai
+from phemu.resources import sessions
 from phemu.resources import users
 from phemu.resources._base import Resource
 
@@ -20,6 +21,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     dashboards.RESOURCE,
     insights.RESOURCE,
     session_recordings_ai.RESOURCE,
+    sessions.RESOURCE,
 )
 
 __all__ = ["ALL_RESOURCES", "Resource"]

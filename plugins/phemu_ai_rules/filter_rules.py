@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from phemu.errors import Msg
+from phemu.resources.channel_type import BUILTIN_CHANNEL_TYPES
 from phemu_ai_rules.words import QUOTES
 from phemu_ai_rules.words import blank
 from phemu_ai_rules.words import find_all
@@ -28,26 +29,7 @@ from phemu_ai_rules.words import strip_trailing
 Leaf = dict[str, Any]
 
 DEFAULT_DATE_FROM = "-5d"
-CHANNEL_TYPES = (
-    "Cross Network",
-    "Paid Search",
-    "Paid Social",
-    "Paid Video",
-    "Paid Shopping",
-    "Paid Unknown",
-    "Direct",
-    "Organic Search",
-    "Organic Social",
-    "Organic Video",
-    "Organic Shopping",
-    "Push",
-    "SMS",
-    "Audio",
-    "Email",
-    "Referral",
-    "Affiliate",
-    "Unknown",
-)
+CHANNEL_TYPES = BUILTIN_CHANNEL_TYPES
 CHANNEL_BY_NAME = {name.lower(): name for name in CHANNEL_TYPES}
 DEVICES = {
     "mobile": "Mobile",

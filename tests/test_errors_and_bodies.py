@@ -125,3 +125,20 @@ def test_handler_crash_is_posthog_500_and_recorded(widgets):
 def test_messages_live_in_one_table():
     assert Msg.NOT_FOUND == "Not found."
     assert Msg.THROTTLED.format(wait=1, unit="second").endswith("in 1 second.")
+
+
+def test_head_has_get_status_and_headers_without_body(widgets):
+    client = widgets.client()
+    get = client.get("/api/projects/1/widgets/", headers=widgets.auth_headers)
+    head = client.head("/api/projects/1/widgets/", headers=widgets.auth_headers)
+    assert head.status_code == get.status_code == 200
+    assert head.data == b""
+    assert head.headers["Allow"] == get.headers["Allow"]
+
+
+def test_options_describes_the_route(widgets):
+    response = widgets.client().options("/api/projects/1/widgets/", headers=widgets.auth_headers)
+    data = body(response)
+    assert response.status_code == 200
+    assert data["renders"] == ["application/json"]
+    assert "multipart/form-data" in data["parses"]

@@ -86,6 +86,16 @@ DEVIATIONS: dict[str, Deviation] = {
         "subscriptions.md §3",
         "`incorrect_type`: `Incorrect type. Expected pk value, received str.` (`bool`, `str`, `list`, `dict`)",
     ),
+    "ai-regex-500": Deviation(
+        "a non-string `regex` makes PostHog fail while normalising whitespace",
+        "ai.md §3.1",
+        "A non-string value (number, `null`, array, object) makes PostHog fail while normalising whitespace: 500 `A server error occurred.` (deliberate).",
+    ),
+    "ai-engine-unvalidated": Deviation(
+        "`engine` is never validated; only the presence of `regex` is checked",
+        "ai.md §3.1",
+        "Any other value, or none, selects JavaScript rules (lookahead allowed). Never validated.",
+    ),
     "form-null": Deviation(
         "a form body cannot carry JSON null: the text sent for it is read per field and fails",
         "platform.md §2.5",

@@ -47,3 +47,18 @@ def test_control_plane_reflects_the_profile() -> None:
     assert filters["emulated"] is False
     projects = {r["operation_id"]: r for r in docs["operations"]}["projects_list"]
     assert projects["emulated"] is True and projects["note"] == "served"
+
+
+def test_evidence_tables_are_read_as_declared() -> None:
+    """A table the generator cannot read (not a literal) would silently drop its rows."""
+    from phemu.coverage import declared_tables
+    from tests.contract import test_ai_contract
+    from tests.contract import test_openapi_contract
+    from tests.contract import test_real_client
+
+    validated = declared_tables(ROOT, "VALIDATED_OPERATIONS")
+    verified = declared_tables(ROOT, "REAL_CLIENT_OPERATIONS")
+    for op_id in test_openapi_contract.VALIDATED_OPERATIONS + test_ai_contract.VALIDATED_OPERATIONS:
+        assert validated.get(op_id), op_id
+    for op_id in test_real_client.REAL_CLIENT_OPERATIONS:
+        assert verified.get(op_id), op_id

@@ -17,25 +17,24 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck
-from hypothesis import settings
-from schemathesis.core.failures import FailureGroup
 
 from phemu.emulator import Emulator
 from phemu.server import ThreadedServer
 from tests.contract import _stats
+from tests.contract._contract import FUZZ_SETTINGS
+from tests.contract._contract import PROJECT_ID
+from tests.contract._contract import is_emulated
+from tests.contract._contract import is_server_error
+from tests.contract._contract import request_body
+from tests.contract._contract import run_and_validate
+from tests.contract._contract import serve
 from tests.contract.conftest import SCHEMA_PATH
-from tests.contract.conftest import budget
 from tests.contract.deviations import DEVIATIONS
-from tests.contract.deviations import SERVER_ERROR
 from tests.contract.deviations import bysetpos_breaks_rule
 from tests.contract.deviations import drf_reads_as_valid
 from tests.contract.deviations import explain_rejection
 from tests.contract.routes import is_posthog_error
 
-EXAMPLES = budget("PHEMU_CONTRACT_EXAMPLES", 200)
-PROJECT_ID = "1"
-SEEDED_OBJECTS = 20
 SCHEMA = schemathesis.openapi.from_path(str(SCHEMA_PATH))
 SCHEMA.config.update(parameters={"project_id": PROJECT_ID})
 RAW = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -75,38 +74,7 @@ INVALID_KEY = {
 
 @pytest.fixture(scope="module")
 def contract_server() -> Iterator[tuple[Emulator, ThreadedServer]]:
-    emulator = Emulator()
-    emulator.freeze_time("2026-06-15T10:00:00Z")
-    # Small ids are what hypothesis draws first: give them objects so generated subscriptions
-    # get past `does_not_exist` and reach the rest of validation (and 201 responses).
-    client = emulator.client()
-    for resource in ("insights", "dashboards"):
-        if is_emulated(emulator, "post", f"/api/environments/{{project_id}}/{resource}/"):
-            for n in range(SEEDED_OBJECTS):
-                client.post(
-                    f"/api/projects/1/{resource}/",
-                    json={"name": f"contract {n}"},
-                    headers=emulator.auth_headers,
-                )
-    with ThreadedServer(emulator, host="127.0.0.1", port=0) as server:
-        yield emulator, server
-    emulator.check()
-
-
-def is_emulated(emulator: Emulator, method: str, path: str) -> bool:
-    adapter = emulator.routes.url_map.bind("testserver")
-    concrete = path.replace("{project_id}", PROJECT_ID).replace("{id}", "1")
-    try:
-        (endpoint, _), _ = adapter.match(concrete, method="GET", return_rule=False)
-    except Exception:
-        return False
-    route = emulator.routes.routes[endpoint]
-    return method.upper() in route.handlers or (method.upper() == "DELETE" and route.forbid_destroy)
-
-
-def request_body(case: Any) -> Any:
-    body = case.body
-    return body if isinstance(body, dict) else None
+    yield from serve()
 
 
 def explain_form_null(case: Any, raw: bytes) -> str | None:
@@ -147,7 +115,7 @@ def explain(failure: Exception, case: Any, response: Any) -> str | None:
     status = response.status_code
     raw = response.content
     if status == 500:
-        if json.loads(raw or b"null") == SERVER_ERROR and bysetpos_breaks_rule(request_body(case)):
+        if is_server_error(raw) and bysetpos_breaks_rule(request_body(case)):
             return "bysetpos-500"
         return None
     if (
@@ -186,37 +154,11 @@ def explain(failure: Exception, case: Any, response: Any) -> str | None:
 
 
 @SCHEMA.parametrize()
-@settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+@FUZZ_SETTINGS
 def test_operation_matches_posthog_schema(
     case: Any, contract_server: tuple[Emulator, ThreadedServer]
 ) -> None:
-    emulator, server = contract_server
-    if not is_emulated(emulator, case.operation.method, case.path):
-        pytest.skip(f"{case.operation.method.upper()} {case.path} is not emulated yet")
-    response = case.call(base_url=server.url, headers=emulator.auth_headers)
-    label = case.operation.label
-    if case.method.upper() != case.operation.method.upper():
-        label += f" (probe: {case.method.upper()})"
-    _stats.count("schemathesis", label, response.status_code)
-    try:
-        case.validate_response(response, headers=emulator.auth_headers)
-    except FailureGroup as group:
-        unexplained = []
-        for failure in group.exceptions:
-            deviation = explain(failure, case, response)
-            if deviation is None:
-                unexplained.append(failure)
-            else:
-                _stats.deviations[f"{deviation} ({type(failure).__name__})"] += 1
-        if unexplained:
-            raise FailureGroup(unexplained, group.message) from None
-    _stats.properties["schemathesis"].add("all built-in checks; deviations only with evidence")
+    run_and_validate(case, contract_server, explain)
 
 
 OPERATIONS = [

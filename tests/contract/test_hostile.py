@@ -7,7 +7,8 @@ and header injection, on every route the emulator serves. Properties checked on 
 1. never a 500, except PostHog's deliberate ones (:func:`deliberate_500`);
 2. every error body is exactly ``{type, code, detail, attr}`` (platform.md §6), except the
    empty-body DELETE 405 of ``forbid_destroy`` routes (platform.md §2.4);
-3. a rejected request (status >= 400) leaves ``emulator.export_state()`` unchanged;
+3. a rejected request (status >= 400) leaves ``emulator.export_state()`` and the outbox
+   unchanged;
 4. a key of another organization gets only 403/404/405 and changes nothing;
 5. injected header text never reaches a response header; phemu records no internal bug.
 
@@ -189,7 +190,12 @@ field_objects = st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6
 @st.composite
 def bodies(draw: st.DrawFn) -> tuple[bytes | None, str | None, Any, bool]:
     """``(raw body, Content-Type, parsed JSON or None, deeply nested?)``."""
-    kind = draw(st.sampled_from(["fields", "json", "bytes", "deep", "form", "none", "charset"]))
+    kind = draw(
+        st.sampled_from(["fields", "json", "bytes", "deep", "form", "none", "charset", "huge"])
+    )
+    if kind == "huge":
+        value = {draw(st.sampled_from(FIELDS)): draw(st.sampled_from(["x" * 1_000_000, 10**4000]))}
+        return json.dumps(value).encode(), "application/json", value, False
     if kind == "none":
         return None, draw(st.sampled_from([None, *CONTENT_TYPES])), None, False
     if kind == "deep":
@@ -199,7 +205,18 @@ def bodies(draw: st.DrawFn) -> tuple[bytes | None, str | None, Any, bool]:
         return raw.encode(), "application/json", None, depth >= 900
     if kind == "bytes":
         raw = draw(
-            st.binary(max_size=200) | st.sampled_from([b"\xff\xfe", b"{", b"nul", b"NaN", b"[1,]"])
+            st.binary(max_size=200)
+            | st.sampled_from(
+                [
+                    b"\xff\xfe",
+                    b"{",
+                    b"nul",
+                    b"NaN",
+                    b"[1,]",
+                    b'{"interval": 1' + b"0" * 5000 + b"}",
+                    b'{"count": 1e999}',
+                ]
+            )
         )
         return raw, draw(st.sampled_from([None, *CONTENT_TYPES])), None, False
     if kind == "form":
@@ -334,6 +351,11 @@ class Reply:
         return self._body
 
 
+def snapshot(world: World) -> dict[str, Any]:
+    """Everything a request could change that a client can observe: the store and the outbox."""
+    return {"state": world.emulator.export_state(), "outbox": world.emulator.outbox.entries()}
+
+
 def check_response(
     world: World, req: dict[str, Any], response: Any, before: dict[str, Any]
 ) -> None:
@@ -349,7 +371,7 @@ def check_response(
             assert raw == b"" and "Content-Type" not in response.headers
         else:
             assert is_posthog_error(raw), (label, status, raw)
-        assert world.emulator.export_state() == before, (label, status, raw)
+        assert snapshot(world) == before, (label, status, raw)
     for name, value in response.headers.items():
         assert "X-Phemu-Injected" not in name and "\n" not in value and "\r" not in value, (
             name,
@@ -369,7 +391,7 @@ def hostile_world() -> Iterator[World]:
 @given(req=requests_(ROUTES))
 def test_any_request_with_a_valid_key(hostile_world: World, req: dict[str, Any]) -> None:
     """Properties 1-3 and 5 with the owner's ``*`` key on any route, path, query and body."""
-    before = hostile_world.emulator.export_state()
+    before = snapshot(hostile_world)
     response = send(hostile_world, req, DEFAULT_KEY)
     _stats.count("hostile", f"{req['method']} {req['route'].endpoint}", response.status_code)
     check_response(hostile_world, req, response, before)
@@ -393,7 +415,7 @@ def test_another_organization_cannot_touch_project_1(
     """Property 4: eve (organization B) aims any request at organization A's projects."""
     if req["project"] not in ("1", "2"):
         req = {**req, "path": url(req["route"], project=1, pk=req["pk"], prefix=req["prefix"])}
-    before = hostile_world.emulator.export_state()
+    before = snapshot(hostile_world)
     response = send(hostile_world, req, EVE_KEY)
     _stats.count(
         "hostile-cross-org", f"{req['method']} {req['route'].endpoint}", response.status_code
@@ -402,7 +424,7 @@ def test_another_organization_cannot_touch_project_1(
         response.status_code == 500 and deliberate_500(req)
     ), (req["path"], response.status_code, response.get_data())
     check_response(hostile_world, req, response, before)
-    assert hostile_world.emulator.export_state() == before
+    assert snapshot(hostile_world) == before
     _stats.properties["hostile-cross-org"].update({"other organization: refused, store unchanged"})
 
 

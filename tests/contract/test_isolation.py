@@ -91,7 +91,7 @@ def test_nested_routes_refuse_other_projects(
     detail: str,
 ) -> None:
     world, created = victims
-    before = world.emulator.export_state()
+    before = (world.emulator.export_state(), world.emulator.outbox.entries())
     existing = created.get((segment(route), victim), 1)
     expected = json.dumps(error_body(403, detail), separators=(",", ":")).encode()
     for prefix in ("projects", "environments"):
@@ -109,7 +109,7 @@ def test_nested_routes_refuse_other_projects(
                     break
             # Existing and missing objects are indistinguishable to the attacker.
             assert len(answers) == 1, (method, route.endpoint, answers)
-    assert world.emulator.export_state() == before
+    assert (world.emulator.export_state(), world.emulator.outbox.entries()) == before
     _stats.properties["isolation"].update(
         {"403 on every nested route and method", "existing == missing object", "store unchanged"}
     )

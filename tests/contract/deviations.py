@@ -177,7 +177,10 @@ def _json(raw: bytes) -> Any:
         return None
 
 
-def explain_rejection(raw: bytes) -> str | None:
+def explain_rejection(raw: bytes, sent: Any = None, method: str = "POST") -> str | None:
+    """The deviation behind a 400 for schema-valid input, checked against what was sent: the
+    error must match a documented rule *and* that rule must apply to the request body (on
+    PUT/PATCH the stored object takes part, so only the field's presence is required there)."""
     body = _json(raw)
     if not is_posthog_error(raw):
         return None
@@ -186,9 +189,29 @@ def explain_rejection(raw: bytes) -> str | None:
             body["code"] == code
             and body["attr"] == attr
             and re.fullmatch(pattern, body["detail"], re.S)
+            and rule_applies(deviation, attr, sent if isinstance(sent, dict) else {}, method)
         ):
             return deviation
     return None
+
+
+def rule_applies(deviation: str, attr: str | None, sent: dict[str, Any], method: str) -> bool:
+    creating = method.upper() == "POST"
+    if deviation == "interval-below-1":
+        value = _coerce(sent.get("interval"), {"type": "integer"}, {})
+        return isinstance(value, int) and value < 1
+    if deviation == "blank-text":
+        value = sent.get("target_value")
+        return isinstance(value, (str, int, float)) and str(value).strip() == ""
+    if deviation == "resource-required":
+        missing = all(sent.get(k) is None for k in ("insight", "dashboard"))
+        return missing if creating else True
+    if deviation == "resource-both":
+        both = all(sent.get(k) is not None for k in ("insight", "dashboard"))
+        return both if creating else any(k in sent for k in ("insight", "dashboard"))
+    if deviation == "webhook-url":
+        return sent.get("target_type") == "webhook" or (not creating and "target_value" in sent)
+    return attr is not None and attr in sent
 
 
 def bysetpos_breaks_rule(body: Any) -> bool:

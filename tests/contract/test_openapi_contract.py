@@ -127,7 +127,11 @@ def explain(failure: Exception, case: Any, response: Any) -> str | None:
     if name == "RejectedPositiveData" and status == 400:
         if case.path.endswith("/sessions/values/") and json.loads(raw) == KEY_NOT_PROVIDED:
             return "sessions-values-key"
-        return explain_form_null(case, raw) or explain_rejection(raw) or explain_long_pk(case, raw)
+        return (
+            explain_form_null(case, raw)
+            or explain_rejection(raw, case.body, case.method)
+            or explain_long_pk(case, raw)
+        )
     if (
         name == "RejectedPositiveData"
         and status == 405

@@ -425,6 +425,8 @@ def test_another_organization_cannot_touch_project_1(
     ), (req["path"], response.status_code, response.get_data())
     check_response(hostile_world, req, response, before)
     assert snapshot(hostile_world) == before
+    for secret in (b"victim", b"Default project", b"Second project of A", b"ada@example.com"):
+        assert secret not in response.get_data(), (req["path"], secret)
     _stats.properties["hostile-cross-org"].update({"other organization: refused, store unchanged"})
 
 

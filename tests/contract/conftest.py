@@ -7,14 +7,11 @@ shared ``tests/conftest.py``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from phemu.emulator import Emulator
-from phemu.server import ThreadedServer
 from tests.contract import _stats
 from tests.contract.world import World
 from tests.contract.world import build_world
@@ -27,22 +24,6 @@ def budget(name: str, default: int) -> int:
     """An example budget, overridable by environment variable (``PHEMU_CONTRACT_EXAMPLES=50``)."""
     raw = os.environ.get(name, "")
     return int(raw) if raw.isdigit() and int(raw) > 0 else default
-
-
-@pytest.fixture(scope="module")
-def live_emulator() -> Iterator[Emulator]:
-    """One emulator for a whole module, frozen in time so schedules are deterministic."""
-    emulator = Emulator()
-    emulator.freeze_time("2026-06-15T10:00:00Z")
-    yield emulator
-    emulator.check()
-
-
-@pytest.fixture(scope="module")
-def live_server(live_emulator: Emulator) -> Iterator[ThreadedServer]:
-    """The emulator over real HTTP on 127.0.0.1 and a free port."""
-    with ThreadedServer(live_emulator, host="127.0.0.1", port=0) as server:
-        yield server
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fixtures of the contract suites: a live server, a two-organization world, the CI summary.
+"""Shared bits of the contract suites: example budgets, a two-organization world, the CI summary.
 
 Everything here is local to ``tests/contract/`` so the suites do not depend on, or change, the
 shared ``tests/conftest.py``.

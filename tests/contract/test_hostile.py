@@ -18,7 +18,6 @@ Budgets: ``PHEMU_HOSTILE_EXAMPLES`` examples per property test (default 500), de
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -34,6 +33,7 @@ from werkzeug.test import run_wsgi_app
 
 from phemu.routing import Route
 from tests.contract import _stats
+from tests.contract.conftest import budget
 from tests.contract.routes import METHODS
 from tests.contract.routes import all_routes
 from tests.contract.routes import is_posthog_error
@@ -45,8 +45,7 @@ from tests.contract.world import World
 from tests.contract.world import build_world
 from tests.contract.world import create_victims
 
-_raw = os.environ.get("PHEMU_HOSTILE_EXAMPLES", "")
-EXAMPLES = int(_raw) if _raw.isdigit() and int(_raw) > 0 else 500
+EXAMPLES = budget("PHEMU_HOSTILE_EXAMPLES", 500)
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -56,7 +56,7 @@ def _reads_as_filters_request(body: Any) -> bool:
     return True
 
 
-def explain(failure: Exception, case: Any, response: Any) -> str | None:
+def explain(failure: Exception, case: Any, response: Any, emulator: Emulator) -> str | None:
     name = type(failure).__name__
     status = response.status_code
     raw = response.content

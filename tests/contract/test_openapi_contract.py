@@ -36,7 +36,9 @@ from tests.contract.deviations import explain_rejection
 from tests.contract.routes import is_posthog_error
 
 SCHEMA = schemathesis.openapi.from_path(str(SCHEMA_PATH))
-SCHEMA.config.update(parameters={"project_id": PROJECT_ID})
+# Pin the object id to subscription 1 (seeded): otherwise the coverage phase spends most PUT
+# and PATCH cases on id 0, a plain 404; unknown ids are the hostile suite's business.
+SCHEMA.config.update(parameters={"project_id": PROJECT_ID, "id": 1})
 RAW = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 COMPONENTS = RAW["components"]["schemas"]
 
@@ -52,6 +54,7 @@ VALIDATED_OPERATIONS = (
     "environments_sessions_values_retrieve",
 )
 
+FORM_MEDIA = ("multipart/form-data", "application/x-www-form-urlencoded")
 KEY_NOT_PROVIDED = {
     "type": "validation_error",
     "code": "invalid_input",
@@ -109,13 +112,28 @@ def explain_long_pk(case: Any, raw: bytes) -> str | None:
     return None
 
 
-def explain(failure: Exception, case: Any, response: Any) -> str | None:
+def stored_then_sent(case: Any, emulator: Emulator) -> Any:
+    """For PUT/PATCH on a subscription: the stored object overlaid with the body (§6.1), which
+    is what the schedule rule is built from; a rejected request left the store unchanged."""
+    body = request_body(case)
+    if body is None or case.method.upper() not in ("PUT", "PATCH") or "{id}" not in case.path:
+        return body
+    pk = case.path_parameters.get("id")
+    answer = emulator.client().get(
+        f"/api/projects/{PROJECT_ID}/subscriptions/{pk}/", headers=emulator.auth_headers
+    )
+    if answer.status_code != 200:
+        return body
+    return {**json.loads(answer.get_data()), **body}
+
+
+def explain(failure: Exception, case: Any, response: Any, emulator: Emulator) -> str | None:
     """The deviation id that accounts for ``failure``, or ``None``."""
     name = type(failure).__name__
     status = response.status_code
     raw = response.content
     if status == 500:
-        if is_server_error(raw) and bysetpos_breaks_rule(request_body(case)):
+        if is_server_error(raw) and bysetpos_breaks_rule(stored_then_sent(case, emulator)):
             return "bysetpos-500"
         return None
     if (
@@ -150,8 +168,13 @@ def explain(failure: Exception, case: Any, response: Any) -> str | None:
             schema_name = (
                 "PatchedSubscription" if case.method.upper() == "PATCH" else "Subscription"
             )
+            body = case.body
+            media = (case.media_type or "").split(";")[0]
+            if not isinstance(body, dict) and media in FORM_MEDIA:
+                # A JSON array or scalar has no form encoding: the wire carried no fields.
+                body = {}
             if drf_reads_as_valid(
-                case.body, schema_name, COMPONENTS, partial=case.method.upper() == "PATCH"
+                body, schema_name, COMPONENTS, partial=case.method.upper() == "PATCH"
             ):
                 return "drf-lenient-input"
     return None

@@ -38,6 +38,21 @@ def entry_point_plugins() -> tuple[tuple[str, Any], ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=256)
+def _hookspec_opts(namespace: Any, name: str) -> Any:
+    # pluggy inspects every attribute of the hookspec module with getattr_static; the answer
+    # only depends on the (immutable) module, so it is computed once per process instead of
+    # once per Emulator.
+    return pluggy.PluginManager(PROJECT_NAME).parse_hookspec_opts(namespace, name)
+
+
+class PhemuPluginManager(pluggy.PluginManager):
+    """pluggy's manager with hookspec parsing memoised (see :func:`_hookspec_opts`)."""
+
+    def parse_hookspec_opts(self, module_or_class: Any, name: str) -> Any:
+        return _hookspec_opts(module_or_class, name)
+
+
 def load_module(spec: str) -> Any:
     """Import a plugin given as ``module`` or ``module:attribute`` (the server's ``--plugin``)."""
     module_name, _, attribute = spec.partition(":")
@@ -63,7 +78,7 @@ def build_plugin_manager(
     :raises ConfigurationError: on an unknown hook implementation (``check_pending``).
     """
     skip = set(disabled)
-    pm = pluggy.PluginManager(PROJECT_NAME)
+    pm = PhemuPluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     for name, plugin in builtins:
         if name not in skip:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -58,7 +59,8 @@ def read_document(source: str | Path | SeedDocument) -> SeedDocument:
         return source
     path = default_seed_path() if str(source) == "default" else Path(source)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        raw = _default_seed_text() if str(source) == "default" else path.read_text(encoding="utf-8")
+        doc = json.loads(raw)
     except FileNotFoundError:
         raise SeedError(f"{path}: seed file not found") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -66,6 +68,12 @@ def read_document(source: str | Path | SeedDocument) -> SeedDocument:
     if not isinstance(doc, dict):
         raise SeedError(f"{path}: a seed document must be a JSON object")
     return doc
+
+
+@lru_cache(maxsize=1)
+def _default_seed_text() -> str:
+    # The packaged default seed never changes while the process runs; every Emulator reads it.
+    return default_seed_path().read_text(encoding="utf-8")
 
 
 def default_seed_path() -> Path:

@@ -227,22 +227,17 @@ class Emulator:
         return self.journal.entries(method=method, path=path, status=status)
 
     def assert_called(self, method: str, path: str, times: int | None = None) -> None:
-        """Assert ``method path`` was requested (exactly ``times`` times when given)."""
+        """Assert ``method path`` was requested (exactly ``times`` times when given).
+
+        The failure lists every journaled request, flags those that hit a route phemu does not
+        emulate with the closest known routes, and says so when ``path`` itself is not a route.
+        """
         found = len(self.requests(method=method, path=path))
         if (times is None and found == 0) or (times is not None and found != times):
-            seen = "\n".join(
-                f"  {e.method} {e.path} -> {e.status}"
-                + (
-                    f"  (unknown route; did you mean {', '.join(e.near_misses)}?)"
-                    if e.unknown_route and e.near_misses
-                    else ""
-                )
-                for e in self.journal.entries()
-            )
-            expected = "at least once" if times is None else f"{times} time(s)"
+            from phemu.journal import assertion_message
+
             raise AssertionError(
-                f"expected {method.upper()} {path} {expected}, found {found}; requests seen:\n"
-                + (seen or "  (none)")
+                assertion_message(self.journal, self.routes, method, path, times, found)
             )
 
     def record_bug(self, trace: str) -> None:

@@ -19,6 +19,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from typing import Literal
 
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import Map
 from werkzeug.routing import Rule
 
@@ -107,6 +109,16 @@ class RouteTable:
 
     def known_paths(self) -> list[str]:
         return [pattern for route in self.routes.values() for pattern in route.patterns()]
+
+    def matches(self, path: str) -> bool:
+        """Whether ``path`` is one of the emulated routes (any method)."""
+        try:
+            self.url_map.bind("phemu.invalid").match(path, method="GET")
+        except MethodNotAllowed:
+            return True
+        except HTTPException:
+            return False
+        return True
 
     def near_misses(self, path: str, limit: int = 3) -> list[str]:
         """The known route patterns closest to an unmatched path, for the journal."""

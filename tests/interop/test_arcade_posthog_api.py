@@ -1,0 +1,103 @@
+"""arcade-posthog-api (async httpx, ``/api/environments/`` paths) driven against phemu.
+
+Its tools share one module-level ``httpx.AsyncClient`` built on ``httpx.AsyncHTTPTransport``.
+In-process, the ``posthog_httpx`` fixture routes that very client (the patch is on the
+transport class); against the live server, the tools get a fresh client per test (a pooled
+connection must not outlive the event loop that opened it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from arcade_posthog_api import tools
+from arcade_tdk import ToolContext
+from arcade_tdk.errors import UpstreamError
+
+from phemu.emulator import Emulator
+from tests.interop.conftest import SUBSCRIPTION
+from tests.interop.conftest import has_route
+from tests.interop.conftest import make_insight
+
+ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
+
+
+@pytest.fixture(params=["in_process", "live_server"])
+def context(
+    request: pytest.FixtureRequest, posthog_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ToolContext]:
+    if request.param == "in_process":
+        url = request.getfixturevalue("posthog_httpx").base_url
+    else:
+        url = request.getfixturevalue("posthog_server").url
+        monkeypatch.setattr(tools, "HTTP_CLIENT", httpx.AsyncClient(timeout=30))
+    secrets = {
+        "POSTHOG_SERVER_URL": url,
+        "POSTHOG_PERSONAL_API_KEY": posthog_emulator.default_api_key,
+    }
+    yield ToolContext(secrets=[{"key": k, "value": v} for k, v in secrets.items()])
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def test_organization_details(context: ToolContext, posthog_emulator: Emulator) -> None:
+    result = run(tools.get_organization_details(context, organization_id=ORG))
+    assert result["response_json"]["name"] == "Default organization"
+    result = run(tools.get_organization_details(context, organization_id="@current"))
+    assert result["response_json"]["id"] == ORG
+    posthog_emulator.assert_called("GET", f"/api/organizations/{ORG}/", times=1)
+
+
+def test_unknown_environment_route_is_a_404_for_the_tool(
+    context: ToolContext, posthog_emulator: Emulator
+) -> None:
+    # arcade turns httpx's 404 status error into its UpstreamError
+    with pytest.raises(UpstreamError, match=r"Not Found, client error") as caught:
+        run(tools.retrieve_web_vitals(context, filter_by_pathname="/", project_id="1"))
+    assert caught.value.status_code == 404
+    (entry,) = posthog_emulator.requests("GET", "/api/environments/1/web_vitals/")
+    assert entry.unknown_route
+    assert entry.query == "pathname=%2F"
+
+
+def test_subscriptions_create_list_retrieve_soft_delete(
+    context: ToolContext, posthog_emulator: Emulator
+) -> None:
+    if not has_route(posthog_emulator, "/api/environments/1/subscriptions/"):
+        pytest.skip("the subscriptions resource is not merged into this branch yet")
+    insight = make_insight(posthog_emulator)
+    body = json.dumps({**SUBSCRIPTION, "insight": insight})
+    created = run(
+        tools.create_environment_subscription(
+            context, mode=tools.ToolMode.EXECUTE, project_id="1", request_body=body
+        )
+    )["response_json"]
+    assert (created["insight"], created["deleted"]) == (insight, False)
+    listed = run(tools.list_environment_subscriptions(context, project_id="1"))["response_json"]
+    assert [s["id"] for s in listed["results"]] == [created["id"]]
+    fetched = run(
+        tools.retrieve_subscription_details(
+            context, project_identifier="1", subscription_id=created["id"]
+        )
+    )["response_json"]
+    assert fetched["title"] == "Weekly numbers"
+    patched = run(
+        tools.modify_environment_subscription(
+            context,
+            mode=tools.ToolMode.EXECUTE,
+            subscription_id=created["id"],
+            project_id="1",
+            request_body='{"deleted": true}',
+        )
+    )["response_json"]
+    assert patched["deleted"] is True
+    listed = run(tools.list_environment_subscriptions(context, project_id="1"))["response_json"]
+    assert listed["count"] == 0
+    posthog_emulator.assert_called("GET", "/api/environments/1/subscriptions/", times=2)

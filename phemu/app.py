@@ -117,9 +117,10 @@ class PostHogApp:
 
     def match(self, request: Request, outcome: Outcome) -> tuple[Route, str | None, dict[str, str]]:
         table = self.emulator.routes
-        adapter = table.url_map.bind_to_environ(request.environ)
         try:
-            (endpoint, index), values = adapter.match(return_rule=False)
+            (endpoint, index), values = table.adapter.match(
+                path_info=request.path, method=request.method, return_rule=False
+            )
         except HTTPException:
             outcome.unknown_route = True
             outcome.near_misses = table.near_misses(request.path)

@@ -10,17 +10,20 @@ base URLs.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
+from io import BytesIO
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import unquote_to_bytes
 from urllib.parse import urlsplit
 
 from phemu.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from werkzeug.test import Client
+    from _typeshed.wsgi import WSGIApplication
 
     from phemu.emulator import Emulator
 
@@ -34,10 +37,6 @@ DEFAULT_BASE_URLS = (
 )
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-#: Headers the WSGI environ carries by other means (``base_url`` sets the host; the body sets
-#: the length).
-_DROPPED_HEADERS = frozenset({"host", "content-length"})
 
 Passthrough = bool | Sequence[str]
 
@@ -131,30 +130,65 @@ def resolve_emulator(emulator: Emulator | None, options: Mapping[str, Any]) -> E
 
 
 def call_app(
-    client: Client,
+    app: WSGIApplication,
     method: str,
     url: str,
     headers: Iterable[tuple[str, str]],
     body: bytes,
 ) -> tuple[int, list[tuple[str, str]], bytes]:
-    """Send one request through the emulator's WSGI app in-process.
+    """Send one request through a WSGI app in-process and collect the answer.
 
-    The client's scheme and host become the WSGI host, so absolute URLs phemu builds
-    (pagination links) point back at the host the client called. Method, path, query, headers
-    and body are passed unchanged.
+    The environ is what werkzeug's test ``EnvironBuilder`` produces for the same request (the
+    path percent-decoded into ``PATH_INFO``, the raw query in ``QUERY_STRING``, every header as
+    ``HTTP_*``), built directly because this is every door's hot path. The client's scheme and
+    host become the WSGI host, so absolute URLs phemu builds (pagination links) point back at
+    the host the client called.
 
     :returns: ``(status, headers, body)``.
     """
     parts = urlsplit(url)
-    response = client.open(
-        path=parts.path or "/",
-        base_url=f"{parts.scheme}://{parts.netloc}",
-        query_string=parts.query,
-        method=method.upper(),
-        headers=[(k, v) for k, v in headers if k.lower() not in _DROPPED_HEADERS],
-        data=body,
-    )
+    scheme = parts.scheme or "http"
+    port = parts.port or _DEFAULT_PORTS.get(scheme, 80)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method.upper(),
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
+        "QUERY_STRING": parts.query,
+        "REQUEST_URI": url[len(scheme) + 3 + len(parts.netloc) :] or "/",
+        "SERVER_NAME": parts.hostname or "localhost",
+        "SERVER_PORT": str(port),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": parts.netloc,
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    for name, value in headers:
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        elif key not in ("HOST", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+            environ[key] = f"{environ[key]}, {value}" if key in environ else value
+    captured: list[Any] = []
+
+    def start_response(
+        status: str, response_headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Any:
+        captured[:] = [status, response_headers]
+        return lambda data: None
+
+    result = app(environ, start_response)
     try:
-        return response.status_code, response.headers.to_wsgi_list(), response.get_data()
+        content = b"".join(result)
     finally:
-        response.close()
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    status, response_headers = captured
+    return int(status.split(" ", 1)[0]), list(response_headers), content

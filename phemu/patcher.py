@@ -26,12 +26,11 @@ import re
 import threading
 from collections.abc import Callable
 from collections.abc import Iterable
+from io import BytesIO
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 from typing import cast
-
-from werkzeug.test import Client
 
 from phemu.doors import HostRouter
 from phemu.doors import Passthrough
@@ -80,7 +79,6 @@ class PostHogMock:
         self.router = HostRouter(named, default_hosts=default_hosts, passthrough=passthrough)
         self.patch_requests = requests
         self.patch_httpx = httpx
-        self._client = Client(self.emulator.app, use_cookies=False)
         self._lock = threading.RLock()
         self._depth = 0
         self._requests_door: _RequestsDoor | None = None
@@ -143,7 +141,7 @@ class PostHogMock:
                 if self.patch_httpx:
                     from phemu.patcher_httpx import HttpxPatch
 
-                    self._httpx_door = HttpxPatch(self.router, self._client)
+                    self._httpx_door = HttpxPatch(self.router, self.emulator)
                     self._httpx_door.install()
             except BaseException:
                 self._depth = 1
@@ -194,7 +192,7 @@ class PostHogMock:
         self, method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         """Answer one request through the emulator (every door of this mock ends here)."""
-        return call_app(self._client, method, url, headers, body)
+        return call_app(self.emulator, method, url, headers, body)
 
 
 def mock(emulator: Emulator | None = None, **kwargs: Any) -> PostHogMock:
@@ -303,6 +301,8 @@ def _has_registration(user_mock: Any, request: Any, kwargs: dict[str, Any]) -> b
 def _emulator_response_class() -> type[Any]:
     """A ``responses`` response that matches any method on a routed host (built lazily)."""
     import responses
+    from responses import _form_response as form_response
+    from urllib3 import HTTPHeaderDict
 
     class EmulatorResponse(responses.CallbackResponse):
         def __init__(self, router: HostRouter, callback: Callable[[Any], Any]) -> None:
@@ -313,5 +313,11 @@ def _emulator_response_class() -> type[Any]:
             if self.router.routes(str(request.url)):
                 return True, ""
             return False, "not a host routed to phemu"
+
+        def get_response(self, request: Any) -> Any:
+            # CallbackResponse's version merges default headers into a fresh header dict first;
+            # the emulator's answer is complete, and this is every request's hot path.
+            status, headers, body = self.callback(request)
+            return form_response(BytesIO(body), HTTPHeaderDict(headers), status, request.method)
 
     return EmulatorResponse

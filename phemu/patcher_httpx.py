@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 import httpx
-from werkzeug.test import Client
 
 from phemu.doors import HostRouter
 from phemu.doors import call_app
@@ -27,9 +26,9 @@ if TYPE_CHECKING:
     from phemu.patcher import PostHogMock
 
 
-def _answer(client: Client, request: httpx.Request, body: bytes) -> httpx.Response:
+def _answer(emulator: Emulator, request: httpx.Request, body: bytes) -> httpx.Response:
     status, headers, content = call_app(
-        client, request.method, str(request.url), request.headers.multi_items(), body
+        emulator, request.method, str(request.url), request.headers.multi_items(), body
     )
     return httpx.Response(status, headers=headers, content=content, request=request)
 
@@ -39,10 +38,9 @@ class EmulatorTransport(httpx.BaseTransport):
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
-        self._client = Client(emulator.app, use_cookies=False)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return _answer(self._client, request, request.read())
+        return _answer(self.emulator, request, request.read())
 
 
 class AsyncEmulatorTransport(httpx.AsyncBaseTransport):
@@ -56,15 +54,14 @@ class AsyncEmulatorTransport(httpx.AsyncBaseTransport):
     def __init__(self, emulator: Emulator, *, in_thread: bool = False) -> None:
         self.emulator = emulator
         self.in_thread = in_thread
-        self._client = Client(emulator.app, use_cookies=False)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         if self.in_thread:
             import anyio.to_thread
 
-            return await anyio.to_thread.run_sync(_answer, self._client, request, body)
-        return _answer(self._client, request, body)
+            return await anyio.to_thread.run_sync(_answer, self.emulator, request, body)
+        return _answer(self.emulator, request, body)
 
 
 def httpx_transport(emulator: Emulator | None = None, **options: Any) -> EmulatorTransport:
@@ -94,22 +91,22 @@ def mock_httpx(emulator: Emulator | None = None, **kwargs: Any) -> PostHogMock:
 class HttpxPatch:
     """Patches httpx's default transports while installed (used by :class:`PostHogMock`)."""
 
-    def __init__(self, router: HostRouter, client: Client) -> None:
+    def __init__(self, router: HostRouter, emulator: Emulator) -> None:
         self.router = router
-        self.client = client
+        self.emulator = emulator
         self._saved: tuple[Any, Any] | None = None
 
     def install(self) -> None:
         sync_original = httpx.HTTPTransport.handle_request
         async_original = httpx.AsyncHTTPTransport.handle_async_request
-        router, client = self.router, self.client
+        router, emulator = self.router, self.emulator
 
         def handle_request(
             transport: httpx.HTTPTransport, request: httpx.Request
         ) -> httpx.Response:
             url = str(request.url)
             if router.routes(url):
-                return _answer(client, request, request.read())
+                return _answer(emulator, request, request.read())
             if router.may_pass(url):
                 return sync_original(transport, request)
             raise httpx.ConnectError(router.refusal(request.method, url), request=request)
@@ -119,7 +116,7 @@ class HttpxPatch:
         ) -> httpx.Response:
             url = str(request.url)
             if router.routes(url):
-                return _answer(client, request, await request.aread())
+                return _answer(emulator, request, await request.aread())
             if router.may_pass(url):
                 return await async_original(transport, request)
             raise httpx.ConnectError(router.refusal(request.method, url), request=request)

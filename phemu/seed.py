@@ -57,9 +57,11 @@ def read_document(source: str | Path | SeedDocument) -> SeedDocument:
     """A seed document from a mapping, a JSON file path, or the name ``"default"``."""
     if isinstance(source, Mapping):
         return source
-    path = default_seed_path() if str(source) == "default" else Path(source)
+    is_default = str(source) == "default"
+    # the packaged default's path is only built for error messages (Path work costs per Emulator)
+    path = Path("phemu/data/default.json") if is_default else Path(source)
     try:
-        raw = _default_seed_text() if str(source) == "default" else path.read_text(encoding="utf-8")
+        raw = _default_seed_text() if is_default else path.read_text(encoding="utf-8")
         doc = json.loads(raw)
     except FileNotFoundError:
         raise SeedError(f"{path}: seed file not found") from None

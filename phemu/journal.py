@@ -80,7 +80,7 @@ def describe(entry: JournalEntry) -> str:
     if entry.unknown_route:
         line += "  [route not emulated by phemu"
         if entry.near_misses:
-            line += f"; closest known routes: {', '.join(entry.near_misses)}"
+            line += f"; did you mean {', '.join(entry.near_misses)}?"
         line += "]"
     return line
 
@@ -98,7 +98,7 @@ def assertion_message(
     lines = [f"expected {method.upper()} {path} {expected}, found {found}"]
     if not table.matches(path):
         close = table.near_misses(path)
-        hint = f"; closest known routes: {', '.join(close)}" if close else ""
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
         lines.append(f"note: {path} is not a route phemu emulates{hint}")
     seen = [describe(entry) for entry in journal.entries()]
     lines.append("requests seen:")

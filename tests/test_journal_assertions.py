@@ -47,13 +47,15 @@ def test_assert_called_failure_lists_requests_and_near_misses(emu: Emulator) -> 
         requests.get(ph.url("/api/users/@me/"), headers=ph.auth_headers)
     with pytest.raises(AssertionError) as caught:
         emu.assert_called("GET", "/api/projects/", times=1)
-    assert str(caught.value) == (
-        "expected GET /api/projects/ 1 time(s), found 0\n"
-        "requests seen:\n"
-        "  GET /api/projets/?x=1 -> 404  [route not emulated by phemu; closest known routes: "
-        "/api/projects/, /api/projects/<id>/, /api/users/<id>/]\n"
-        "  GET /api/users/@me/ -> 200"
+    lines = str(caught.value).splitlines()
+    assert lines[:2] == ["expected GET /api/projects/ 1 time(s), found 0", "requests seen:"]
+    # the suggestions depend on which resources exist; the closest two are stable
+    assert lines[2].startswith(
+        "  GET /api/projets/?x=1 -> 404  [route not emulated by phemu; did you mean "
+        "/api/projects/, /api/projects/<id>/"
     )
+    assert lines[2].endswith("?]")
+    assert lines[3:] == ["  GET /api/users/@me/ -> 200"]
 
 
 def test_assert_called_on_a_path_phemu_does_not_emulate_says_so(emu: Emulator) -> None:

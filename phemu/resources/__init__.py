@@ -5,8 +5,12 @@ Each module keeps its model, rules, handlers and routes together and exports ``R
 
 from __future__ import annotations
 
+from phemu.resources import dashboards
+from phemu.resources import insights
 from phemu.resources import organizations
 from phemu.resources import projects
+from phemu.resources import session_recordings_ai
+from phemu.resources import sessions
 from phemu.resources import users
 from phemu.resources._base import Resource
 
@@ -14,6 +18,10 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     projects.RESOURCE,
     users.RESOURCE,
     organizations.RESOURCE,
+    dashboards.RESOURCE,
+    insights.RESOURCE,
+    session_recordings_ai.RESOURCE,
+    sessions.RESOURCE,
 )
 
 __all__ = ["ALL_RESOURCES", "Resource"]

@@ -21,6 +21,7 @@ from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import cast
 
 import pluggy
 
@@ -45,6 +46,24 @@ class PhemuPluginManager(pluggy.PluginManager):
         return _hookspec_opts(module_or_class, name)
 
     def parse_hookimpl_opts(self, plugin: Any, name: str) -> HookimplOpts | None:
+        # pluggy inspects every attribute of every plugin at registration, for every Emulator.
+        # What a module or a class (for attributes not stored on the instance) offers never
+        # changes, so the answer is memoised per (module or class, name); a copy is returned
+        # because pluggy normalises the options in place.
+        owner: Any = None
+        if inspect.ismodule(plugin):
+            owner = plugin
+        elif not hasattr(plugin, "__slots__") and name not in getattr(plugin, "__dict__", {name}):
+            owner = type(plugin)
+        if owner is not None:
+            try:
+                cached = _hookimpl_opts(owner, name)
+            except TypeError:  # an unhashable owner
+                cached = self._parse_hookimpl_opts(plugin, name)
+            return None if cached is None else cast("HookimplOpts", dict(cached))
+        return self._parse_hookimpl_opts(plugin, name)
+
+    def _parse_hookimpl_opts(self, plugin: Any, name: str) -> HookimplOpts | None:
         opts = super().parse_hookimpl_opts(plugin, name)
         if opts is not None or not name.startswith(HOOK_PREFIX):
             return opts
@@ -62,6 +81,11 @@ class PhemuPluginManager(pluggy.PluginManager):
             "trylast": False,
             "specname": None,
         }
+
+
+@lru_cache(maxsize=4096)
+def _hookimpl_opts(owner: Any, name: str) -> HookimplOpts | None:
+    return PhemuPluginManager(PROJECT_NAME)._parse_hookimpl_opts(owner, name)
 
 
 @lru_cache(maxsize=1)

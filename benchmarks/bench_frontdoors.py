@@ -68,26 +68,31 @@ def bench_request(number: int) -> tuple[float, float, str]:
     return min(phemu_runs), min(canned_runs), path
 
 
-def bench_fixture(number: int) -> tuple[float, float]:
+def bench_fixture(number: int) -> tuple[float, float, float]:
     import moto
 
     from phemu.emulator import Emulator
 
     def fixture_cycle() -> None:
+        # what posthog_emulator does per test: a fresh emulator, check() at teardown
+        emulator = Emulator()
+        emulator.check()
+
+    def create_and_reset() -> None:
         emulator = Emulator()
         emulator.reset()
-        emulator.check()
 
     def moto_cycle() -> None:
         mocked = moto.mock_aws()
         mocked.start()
         mocked.stop()
 
-    fixture_runs, moto_runs = [], []
+    fixture_runs, reset_runs, moto_runs = [], [], []
     for _ in range(5):
         fixture_runs.append(best_per_call(fixture_cycle, number, 1))
+        reset_runs.append(best_per_call(create_and_reset, number, 1))
         moto_runs.append(best_per_call(moto_cycle, max(number // 5, 20), 1))
-    return min(fixture_runs), min(moto_runs)
+    return min(fixture_runs), min(reset_runs), min(moto_runs)
 
 
 def import_seconds(module: str, runs: int) -> float:
@@ -123,11 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     phemu_time, canned_time, path = bench_request(number)
     results.append(line(f"(a) GET {path} phemu.mock vs responses", phemu_time, canned_time, 1.5))
-    fixture_time, moto_time = bench_fixture(number)
+    fixture_time, reset_time, moto_time = bench_fixture(number)
     results.append(
-        line(
-            "(b) posthog_emulator create+reset vs mock_aws start/stop", fixture_time, moto_time, 0.1
-        )
+        line("(b) posthog_emulator per test vs mock_aws start/stop", fixture_time, moto_time, 0.1)
+    )
+    results.append(
+        line("(b') Emulator() + reset() vs mock_aws start/stop", reset_time, moto_time, 0.1)
     )
     moto_import = import_seconds("moto", runs)
     results.append(

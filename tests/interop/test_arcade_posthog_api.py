@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,27 +28,41 @@ from tests.interop.conftest import make_insight
 ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
 
 
+Run = Callable[[Any], Any]
+
+
+@pytest.fixture
+def run() -> Iterator[Run]:
+    """One event loop per test, as an agent runs its tools (pooled connections stay valid)."""
+    loop = asyncio.new_event_loop()
+    yield loop.run_until_complete
+    loop.close()
+
+
 @pytest.fixture(params=["in_process", "live_server"])
 def context(
-    request: pytest.FixtureRequest, posthog_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest,
+    posthog_emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    run: Run,
 ) -> Iterator[ToolContext]:
+    client: httpx.AsyncClient | None = None
     if request.param == "in_process":
         url = request.getfixturevalue("posthog_httpx").base_url
     else:
         url = request.getfixturevalue("posthog_server").url
-        monkeypatch.setattr(tools, "HTTP_CLIENT", httpx.AsyncClient(timeout=30))
+        client = httpx.AsyncClient(timeout=30)
+        monkeypatch.setattr(tools, "HTTP_CLIENT", client)
     secrets = {
         "POSTHOG_SERVER_URL": url,
         "POSTHOG_PERSONAL_API_KEY": posthog_emulator.default_api_key,
     }
     yield ToolContext(secrets=[{"key": k, "value": v} for k, v in secrets.items()])
+    if client is not None:
+        run(client.aclose())
 
 
-def run(coro: Any) -> Any:
-    return asyncio.run(coro)
-
-
-def test_organization_details(context: ToolContext, posthog_emulator: Emulator) -> None:
+def test_organization_details(context: ToolContext, posthog_emulator: Emulator, run: Run) -> None:
     result = run(tools.get_organization_details(context, organization_id=ORG))
     assert result["response_json"]["name"] == "Default organization"
     result = run(tools.get_organization_details(context, organization_id="@current"))
@@ -56,7 +71,7 @@ def test_organization_details(context: ToolContext, posthog_emulator: Emulator) 
 
 
 def test_unknown_environment_route_is_a_404_for_the_tool(
-    context: ToolContext, posthog_emulator: Emulator
+    context: ToolContext, posthog_emulator: Emulator, run: Run
 ) -> None:
     # arcade turns httpx's 404 status error into its UpstreamError
     with pytest.raises(UpstreamError, match=r"Not Found, client error") as caught:
@@ -68,7 +83,7 @@ def test_unknown_environment_route_is_a_404_for_the_tool(
 
 
 def test_subscriptions_create_list_retrieve_soft_delete(
-    context: ToolContext, posthog_emulator: Emulator
+    context: ToolContext, posthog_emulator: Emulator, run: Run
 ) -> None:
     if not has_route(posthog_emulator, "/api/environments/1/subscriptions/"):
         pytest.skip("the subscriptions resource is not merged into this branch yet")

@@ -19,6 +19,7 @@ import inspect
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib.metadata import entry_points
+from types import ModuleType
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import cast
@@ -51,16 +52,17 @@ class PhemuPluginManager(pluggy.PluginManager):
         # changes, so the answer is memoised per (module or class, name); a copy is returned
         # because pluggy normalises the options in place.
         owner: Any = None
-        if inspect.ismodule(plugin):
+        if type(plugin) is ModuleType:
             owner = plugin
         elif not hasattr(plugin, "__slots__") and name not in getattr(plugin, "__dict__", {name}):
             owner = type(plugin)
         if owner is not None:
             try:
-                cached = _hookimpl_opts(owner, name)
+                table = _hookimpl_table(owner)
             except TypeError:  # an unhashable owner
-                cached = self._parse_hookimpl_opts(plugin, name)
-            return None if cached is None else cast("HookimplOpts", dict(cached))
+                return self._parse_hookimpl_opts(plugin, name)
+            found = table.get(name)
+            return None if found is None else cast("HookimplOpts", dict(found))
         return self._parse_hookimpl_opts(plugin, name)
 
     def _parse_hookimpl_opts(self, plugin: Any, name: str) -> HookimplOpts | None:
@@ -83,9 +85,16 @@ class PhemuPluginManager(pluggy.PluginManager):
         }
 
 
-@lru_cache(maxsize=4096)
-def _hookimpl_opts(owner: Any, name: str) -> HookimplOpts | None:
-    return PhemuPluginManager(PROJECT_NAME)._parse_hookimpl_opts(owner, name)
+@lru_cache(maxsize=512)
+def _hookimpl_table(owner: Any) -> dict[str, HookimplOpts]:
+    """The hook implementations a module or class offers, by attribute name."""
+    probe = PhemuPluginManager(PROJECT_NAME)
+    table = {}
+    for name in dir(owner):
+        opts = probe._parse_hookimpl_opts(owner, name)
+        if opts is not None:
+            table[name] = opts
+    return table
 
 
 @lru_cache(maxsize=1)

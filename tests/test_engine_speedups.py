@@ -67,3 +67,28 @@ def test_route_matching_uses_the_request_path_whatever_the_host() -> None:
         assert response.status_code == 200
     assert emulator.routes.matches("/api/projects/1")
     assert not emulator.routes.matches("/api/projects/1/nothing/")
+
+
+def test_memoised_hook_discovery_still_sees_per_instance_and_per_class_hooks() -> None:
+    from phemu.plugin_manager import build_plugin_manager
+    from phemu.plugin_manager import hookimpl
+
+    class ClassHooks:
+        @hookimpl
+        def phemu_routes(self, profile: str) -> list[object]:
+            return [f"class:{profile}"]
+
+    class Bare:
+        pass
+
+    def instance_routes(profile: str) -> list[object]:
+        return [f"instance:{profile}"]
+
+    marked = Bare()
+    marked.phemu_routes = instance_routes  # type: ignore[attr-defined]
+    for _ in range(2):  # the second round is served from the memo
+        pm = build_plugin_manager(plugins=[ClassHooks(), marked], load_entrypoints=False)
+        results = pm.hook.phemu_routes(profile="docs")
+        assert sorted(r[0] for r in results) == ["class:docs", "instance:docs"]
+    plain = build_plugin_manager(plugins=[Bare()], load_entrypoints=False)
+    assert plain.hook.phemu_routes(profile="docs") == []

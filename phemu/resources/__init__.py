@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from phemu.resources import organizations
 from phemu.resources import projects
+from phemu.resources import subscriptions
 from phemu.resources import users
 from phemu.resources._base import Resource
 
@@ -14,6 +15,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     projects.RESOURCE,
     users.RESOURCE,
     organizations.RESOURCE,
+    subscriptions.RESOURCE,
 )
 
 __all__ = ["ALL_RESOURCES", "Resource"]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from typing import Literal
 
 from dateutil import rrule
 
@@ -24,11 +25,16 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 #: PostHog looks for the first occurrence after ``now`` plus this buffer.
 DELIVERY_BUFFER = timedelta(minutes=15)
 
-_FREQ = {"daily": rrule.DAILY, "weekly": rrule.WEEKLY, "monthly": rrule.MONTHLY, "yearly": rrule.YEARLY}
+_FREQ: dict[str, Literal[0, 1, 2, 3, 4, 5, 6]] = {
+    "daily": rrule.DAILY,
+    "weekly": rrule.WEEKLY,
+    "monthly": rrule.MONTHLY,
+    "yearly": rrule.YEARLY,
+}
 _UNIT = {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year"}
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 _WORKWEEK = frozenset(WEEKDAYS[:5])
-_RRULE_DAYS = {name: day for name, day in zip(WEEKDAYS, rrule.weekdays)}
+_RRULE_DAYS = {name: day for name, day in zip(WEEKDAYS, rrule.weekdays, strict=True)}
 #: The most candidate days one period can hold per weekday in ``byweekday`` (a month has at most
 #: five Mondays, a year 53). A ``bysetpos`` beyond that can never select a day.
 _MAX_PER_PERIOD = {"daily": 1, "weekly": 1, "monthly": 5, "yearly": 53}
@@ -96,8 +102,10 @@ class Rule:
 
     def check(self) -> None:
         """Fail as PostHog does (a bare 500) when the recurrence library rejects the rule."""
-        if self.weekdays and self.bysetpos is not None and not (
-            -366 <= self.bysetpos <= 366 and self.bysetpos != 0
+        if (
+            self.weekdays
+            and self.bysetpos is not None
+            and not (-366 <= self.bysetpos <= 366 and self.bysetpos != 0)
         ):
             raise ServerError()
 

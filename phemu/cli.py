@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Sequence
 
 from phemu import __version__
@@ -30,9 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("PHEMU_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PHEMU_PORT", "8000")))
     serve.add_argument(
-        "--seed", action="append", default=[], metavar="FILE", help="JSON seed document (repeatable)"
+        "--seed",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="JSON seed document (repeatable)",
     )
-    serve.add_argument("--no-default-seed", action="store_true", help="do not load the default seed")
+    serve.add_argument(
+        "--no-default-seed", action="store_true", help="do not load the default seed"
+    )
     serve.add_argument("--profile", choices=("docs", "cloud"), default=None)
     return parser
 
@@ -52,7 +59,9 @@ def serve(args: argparse.Namespace) -> int:
     from phemu.server import ThreadedServer
 
     try:
-        emulator = Emulator(profile=args.profile, seeds=args.seed, default_seed=not args.no_default_seed)
+        emulator = Emulator(
+            profile=args.profile, seeds=args.seed, default_seed=not args.no_default_seed
+        )
     except (SeedError, ConfigurationError) as error:
         print(f"phemu: {error}", file=sys.stderr)
         return 2
@@ -63,21 +72,17 @@ def serve(args: argparse.Namespace) -> int:
         print(f"phemu: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
     seeds = ", ".join(str(s) for s in emulator.seed_sources) or "(none)"
-    print(f"phemu {__version__} serving PostHog's API on {server.url}  (profile {emulator.profile})")
+    print(
+        f"phemu {__version__} serving PostHog's API on {server.url}  (profile {emulator.profile})"
+    )
     print(f"  seeds: {seeds}")
     if emulator.default_api_key:
         print(f"  personal API key: {emulator.default_api_key}")
     sys.stdout.flush()
     try:
-        threading_event().wait()
+        threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
     return 0
-
-
-def threading_event() -> object:
-    import threading
-
-    return threading.Event()

@@ -43,7 +43,9 @@ class ThreadedServer:
         )
         self._server = server
         self.port = server.server_port
-        self._thread = threading.Thread(target=server.serve_forever, name="phemu-server", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="phemu-server", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -273,16 +273,22 @@ class Emulator:
         """Create a subscription with ``POST``'s validation; returns the API object.
 
         ``fields`` use the API's names (``insight=7, target_type="email", ...``); ``created_by``
-        is a user id or email (default: none). Seeding writes no outbox entry unless ``notify``.
+        is a user id or email (default: the first member of the project's organization,
+        as PostHog's schema wants a user there). Seeding writes no outbox entry unless ``notify``.
         Raises :class:`phemu.errors.ValidationError` with PostHog's message on bad input.
         """
         from phemu.resources import subscriptions as subs
         from phemu.resources.subscription_model import render
+        from phemu.resources.subscription_seed import default_user
         from phemu.resources.subscription_seed import resolve_user
 
         if project not in self.store.projects:
             raise ValueError(f"project {project!r} does not exist")
-        user_id = resolve_user(self.store, created_by, "create_subscription")
+        user_id = (
+            default_user(self.store, project)
+            if created_by is None
+            else resolve_user(self.store, created_by, "create_subscription")
+        )
         sub = subs.create(self, project, fields, user_id=user_id, notify=notify)
         return render(self.store, sub)
 

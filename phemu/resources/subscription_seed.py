@@ -1,7 +1,7 @@
 """The ``subscriptions`` seed section: load and export subscriptions without HTTP.
 
 Records use the API's field names plus ``project``, and optionally ``id``, ``created_by`` (a user
-email or id), ``created_at`` and ``next_delivery_date`` (when absent it is computed from the
+email or id; default: the first member of the project's organization; ``null`` for none), ``created_at`` and ``next_delivery_date`` (when absent it is computed from the
 clock; when present, even ``null``, it is kept, so an export loads back unchanged). Values go
 through the same validation as ``POST``, except that targets may be soft-deleted (an existing
 subscription may point at an insight deleted later). Seeds write no outbox entries.
@@ -52,6 +52,16 @@ def resolve_user(store: Store, value: Any, label: str) -> int | None:
     return user.id
 
 
+def default_user(store: Store, project: int) -> int | None:
+    """The first member (lowest id) of the project's organization: who "created" a seeded row.
+
+    PostHog's schema types ``created_by`` as a user object, so seeded rows get one by default.
+    """
+    organization = store.projects[project].organization
+    members = sorted(u.id for u in store.users.values() if organization in u.memberships)
+    return members[0] if members else None
+
+
 def build(
     emulator: Emulator, record: dict[str, Any], label: str, *, lenient: bool = True
 ) -> Subscription:
@@ -77,7 +87,9 @@ def build(
         id=pk,
         project=project,
         created_at=instant(emulator, record, "created_at", label),
-        created_by=resolve_user(store, record.get("created_by"), label),
+        created_by=resolve_user(store, record["created_by"], label)
+        if "created_by" in record
+        else default_user(store, project),
         **values,
     )
     try:

@@ -1,8 +1,9 @@
 """The ``subscriptions`` seed section: load and export subscriptions without HTTP.
 
 Records use the API's field names plus ``project``, and optionally ``id``, ``created_by`` (a user
-email or id; default: the first member of the project's organization; ``null`` for none), ``created_at`` and ``next_delivery_date`` (when absent it is computed from the
-clock; when present, even ``null``, it is kept, so an export loads back unchanged). Values go
+email or id; default: the first member of the project's organization; ``null`` for none),
+``created_at`` and ``next_delivery_date`` (when absent it is computed from the clock; when
+present, even ``null``, it is kept, so an export loads back unchanged). Values go
 through the same validation as ``POST``, except that targets may be soft-deleted (an existing
 subscription may point at an insight deleted later). Seeds write no outbox entries.
 """

@@ -239,11 +239,11 @@ def test_empty_body_reports_target_type_first(api: Api) -> None:
 
 def test_first_error_in_field_order(api: Api) -> None:
     # dashboard comes before target_type, start_date after frequency.
-    status, data = api.create(
+    _status, data = api.create(
         {"dashboard": "x", "target_type": "sms", "frequency": "never", "start_date": "bad"}
     )
     assert data == error("incorrect_type", "Incorrect type. Expected pk value, received str.", "dashboard")
-    status, data = api.create({"target_value": " ", "frequency": "never", "title": "x" * 200})
+    _status, data = api.create({"target_value": " ", "frequency": "never", "title": "x" * 200})
     assert data["attr"] == "target_type"
     _status, data = api.create(valid(interval=0, byweekday=["x"], title="x" * 200))
     assert data["attr"] == "interval"

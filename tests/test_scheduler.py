@@ -145,7 +145,7 @@ def test_deleted_rows_are_skipped_and_a_restored_one_fires_on_the_next_tick(api:
     api.emulator.set_time("2026-07-15T10:00:00Z")
     assert scheduled(api) == []
     assert next_date(api, sub["id"]) == "2026-06-20T00:00:00Z"  # stale, not recomputed
-    status, data = api.patch(sub["id"], {"deleted": False})
+    _status, data = api.patch(sub["id"], {"deleted": False})
     assert data["next_delivery_date"] == "2026-06-20T00:00:00Z"
     api.get()  # any request runs a tick first
     assert scheduled(api) == [(sub["id"], "2026-06-20T00:00:00Z")]
@@ -203,7 +203,7 @@ def test_a_tick_with_nothing_due_changes_nothing(api: Api) -> None:
 
 
 def test_other_project_subscriptions_are_delivered_with_their_project(api: Api) -> None:
-    status, sub = api.call(
+    _status, sub = api.call(
         "POST",
         "/api/projects/2/subscriptions/",
         {"insight": 8, "target_type": "email", "target_value": "p2@x.io", "frequency": "daily",

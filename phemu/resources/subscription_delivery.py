@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
+from phemu.errors import ServerError
 from phemu.resources.subscription_model import Subscription
 from phemu.resources.subscription_model import SubscriptionsState
 from phemu.resources.subscription_schedule import following_delivery
@@ -105,9 +106,9 @@ def on_tick(emulator: Emulator) -> None:
             entries.append(scheduled_entry(sub, now, previous))
             try:
                 sub.next_delivery_date = following_delivery(sub.rule(), previous, now)
-            except Exception:
-                # A rule that cannot be evaluated any more stops firing rather than failing
-                # every later request.
+            except ServerError:
+                # Occurrences past year 9999: the rule stops firing rather than failing every
+                # later request.
                 sub.next_delivery_date = None
             state.schedule(sub)
     for entry in entries:

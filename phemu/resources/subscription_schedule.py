@@ -121,12 +121,23 @@ class Rule:
                 # No period can ever hold that position; dateutil would search until year 9999
                 # (seconds of CPU) to reach the same answer.
                 return None
+        if (
+            self.frequency == "daily"
+            and self.weekdays
+            and self.interval % 7 == 0
+            and WEEKDAYS[self.start.weekday()] not in self.weekdays
+        ):
+            return None  # every step lands on the start's weekday, which is not selected
+        return self._search(moment, fast=True)
+
+    def _search(self, moment: datetime, *, fast: bool) -> datetime | None:
+        start, implied = self._fast_forward(moment) if fast else (self.start, {})
         with warnings.catch_warnings():
             # dateutil deprecates count together with until; PostHog passes both as stored.
             warnings.simplefilter("ignore", DeprecationWarning)
             recurrence = rrule.rrule(
                 _FREQ[self.frequency],
-                dtstart=self.start,
+                dtstart=start,
                 interval=self.interval,
                 count=self.count,
                 until=self.until,
@@ -134,6 +145,7 @@ class Rule:
                 if self.weekdays
                 else None,
                 bysetpos=self.bysetpos,
+                **implied,
             )
             try:
                 found: datetime | None = recurrence.after(moment, inc=False)
@@ -141,6 +153,46 @@ class Rule:
                 # Dates past year 9999: PostHog fails the same way.
                 raise ServerError() from None
         return found
+
+    def _fast_forward(self, moment: datetime) -> tuple[datetime, dict[str, int]]:
+        """A later ``dtstart`` with the same occurrences after ``moment``, and what it implied.
+
+        dateutil walks every period from ``dtstart``: a daily rule from 2022 costs thousands of
+        steps per lookup. Without ``count`` (which counts from the real start) the rule can
+        start on a whole number of intervals later, at least one interval before ``moment``:
+        ``bysetpos`` picks within a period before the ``dtstart`` filter, so periods are
+        unchanged. Monthly and yearly rules restart on the 1st (of January), so the day (and
+        month) that ``dtstart`` implied are passed explicitly. A property test compares this
+        with the plain search.
+        """
+        start = self.start
+        if self.count is not None or moment <= start:
+            return start, {}
+        if self.frequency in ("daily", "weekly"):
+            step = self.interval * (7 if self.frequency == "weekly" else 1)
+            periods = (moment - start).days // step - 1
+            if periods <= 0:
+                return start, {}
+            return start + timedelta(days=periods * step), {}
+        implied: dict[str, int] = {}
+        if self.frequency == "monthly":
+            months = (moment.year - start.year) * 12 + moment.month - start.month
+            periods = months // self.interval - 1
+            if periods <= 0:
+                return start, {}
+            index = start.month - 1 + periods * self.interval
+            year, month = start.year + index // 12, index % 12 + 1
+            if not self.weekdays:
+                implied["bymonthday"] = start.day
+        else:
+            periods = (moment.year - start.year) // self.interval - 1
+            if periods <= 0:
+                return start, {}
+            year, month = start.year + periods * self.interval, 1
+            if not self.weekdays:
+                implied["bymonth"] = start.month
+                implied["bymonthday"] = start.day
+        return start.replace(year=year, month=month, day=1), implied
 
 
 def first_delivery(rule: Rule, now: datetime) -> datetime | None:

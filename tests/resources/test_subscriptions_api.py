@@ -70,7 +70,7 @@ def test_pagination_links(
 def test_pagination_keeps_other_parameters_and_the_environments_prefix(api: Api) -> None:
     for _ in range(3):
         api.created()
-    status, page = api.get("/api/environments/1/subscriptions?search=a+b&limit=2")
+    _status, page = api.get("/api/environments/1/subscriptions?search=a+b&limit=2")
     assert page["next"] == (
         "http://localhost/api/environments/1/subscriptions?limit=2&offset=2&search=a+b"
     )
@@ -80,7 +80,7 @@ def test_pagination_keeps_other_parameters_and_the_environments_prefix(api: Api)
 def test_default_page_is_100(api: Api) -> None:
     for _ in range(101):
         api.emulator.create_subscription(**valid())
-    status, page = api.get()
+    _status, page = api.get()
     assert (len(page["results"]), page["next"]) == (100, HOST + BASE + "?limit=100&offset=100")
 
 
@@ -113,7 +113,7 @@ def test_filtered_list_paginates(api: Api) -> None:
     for _ in range(3):
         api.created(insight=7)
         api.created(insight=10)
-    status, page = api.get(f"{BASE}?insight=7&limit=2&offset=1")
+    _status, page = api.get(f"{BASE}?insight=7&limit=2&offset=1")
     assert page["count"] == 3
     assert ids(page) == [3, 1]
     assert page["next"] is None

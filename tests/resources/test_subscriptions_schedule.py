@@ -232,3 +232,46 @@ def test_impossible_positions_answer_null_without_a_long_search() -> None:
     assert found == datetime(2026, 6, 29, tzinfo=timezone.utc)
     with pytest.raises(ServerError):
         first_delivery(_rule(byweekday=["monday"], bysetpos=0), now)
+
+
+def test_fast_forward_matches_the_plain_rrule_search() -> None:
+    """The shortened search gives dateutil's own answer (random rules, fixed seed, bounded)."""
+    import random
+    from datetime import timedelta
+
+    from phemu.resources.subscription_schedule import WEEKDAYS
+
+    rng = random.Random(20260615)
+    checked = 0
+    for _ in range(400):
+        moment = datetime(2026, 6, 15, 10, 15, tzinfo=timezone.utc) + timedelta(
+            seconds=rng.randrange(0, 400 * 86400)
+        )
+        start = moment - timedelta(seconds=rng.randrange(-30 * 86400, 3 * 365 * 86400))
+        if rng.random() < 0.3:
+            try:
+                start = start.replace(day=rng.choice([28, 29, 30, 31]))
+            except ValueError:
+                pass
+        weekdays = rng.sample(WEEKDAYS, rng.randint(1, 7)) if rng.random() < 0.5 else None
+        frequency = rng.choice(["daily", "weekly", "monthly", "yearly"])
+        # Only positions some period can hold: dateutil searches to year 9999 for the others
+        # (even with an until date), which the shortcut tested above answers instantly.
+        most = 1 if frequency == "daily" else len(weekdays or ()) if frequency == "weekly" else 2
+        positions = [None, *range(1, most + 1), *range(-most, 0)]
+        rule = _rule(
+            frequency=frequency,
+            interval=rng.choice([1, 1, 2, 3, 5, 7, 13]),
+            start_date=start,
+            until_date=start + timedelta(days=rng.randrange(0, 2000))
+            if rng.random() < 0.3
+            else None,
+            byweekday=weekdays,
+            bysetpos=rng.choice(positions) if weekdays else None,
+        )
+        fast = rule.next_after(moment)
+        if fast is None and rule.until is None:
+            continue  # the plain search would walk to year 9999
+        assert fast == rule._search(moment, fast=False), (rule, moment)
+        checked += 1
+    assert checked > 300

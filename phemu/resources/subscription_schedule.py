@@ -145,7 +145,8 @@ class Rule:
                 if self.weekdays
                 else None,
                 bysetpos=self.bysetpos,
-                **implied,
+                bymonth=implied.get("bymonth"),
+                bymonthday=implied.get("bymonthday"),
             )
             try:
                 found: datetime | None = recurrence.after(moment, inc=False)

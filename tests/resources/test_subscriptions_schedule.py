@@ -236,6 +236,7 @@ def test_impossible_positions_answer_null_without_a_long_search() -> None:
 
 def test_fast_forward_matches_the_plain_rrule_search() -> None:
     """The shortened search gives dateutil's own answer (random rules, fixed seed, bounded)."""
+    import contextlib
     import random
     from datetime import timedelta
 
@@ -249,10 +250,8 @@ def test_fast_forward_matches_the_plain_rrule_search() -> None:
         )
         start = moment - timedelta(seconds=rng.randrange(-30 * 86400, 3 * 365 * 86400))
         if rng.random() < 0.3:
-            try:
+            with contextlib.suppress(ValueError):
                 start = start.replace(day=rng.choice([28, 29, 30, 31]))
-            except ValueError:
-                pass
         weekdays = rng.sample(WEEKDAYS, rng.randint(1, 7)) if rng.random() < 0.5 else None
         frequency = rng.choice(["daily", "weekly", "monthly", "yearly"])
         # Only positions some period can hold: dateutil searches to year 9999 for the others

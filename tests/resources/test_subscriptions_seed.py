@@ -117,7 +117,7 @@ def test_export_round_trips(api: Api) -> None:
 
 def test_seeded_row_without_created_by_is_null(api: Api) -> None:
     seed(api, {**valid(), "project": 1, "created_by": None})
-    status, data = api.get(f"{BASE}1/", check_schema=False)
+    _, data = api.get(f"{BASE}1/", check_schema=False)
     assert data["created_by"] is None
 
 

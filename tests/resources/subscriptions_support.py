@@ -1,23 +1,17 @@
 """Shared set-up for the subscription tests: a frozen clock, insights and dashboards to point at.
 
-Insights and dashboards are written straight into their state tables so these tests do not
-depend on the dashboards/insights endpoints.
+Insights and dashboards are created with the ``Emulator`` seeding methods (no HTTP).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 import pytest
 from werkzeug.test import Client
 
 from phemu.emulator import Emulator
-from phemu.resources.dashboards import Dashboard
-from phemu.resources.dashboards import DashboardsState
-from phemu.resources.insights import Insight
-from phemu.resources.insights import InsightsState
 from tests.conftest import DEFAULT_KEY
 from tests.conftest import DEFAULT_ORG
 from tests.openapi import assert_valid_response
@@ -32,23 +26,11 @@ DASHBOARDS = [(3, 1, False), (4, 2, False), (5, 1, True), (6, 1, False)]
 
 
 def add_insight(emulator: Emulator, pk: int, project: int, *, deleted: bool = False) -> None:
-    now = emulator.now()
-    emulator.store.state(InsightsState).insights[pk] = Insight(
-        id=pk,
-        project=project,
-        short_id=f"ins{pk:05d}",
-        created_at=now,
-        last_modified_at=now,
-        deleted=deleted,
-    )
-    emulator.store.bump_id("insight", pk)
+    emulator.create_insight(project, id=pk, name=f"Insight {pk}", deleted=deleted)
 
 
 def add_dashboard(emulator: Emulator, pk: int, project: int, *, deleted: bool = False) -> None:
-    emulator.store.state(DashboardsState).dashboards[pk] = Dashboard(
-        id=pk, project=project, created_at=emulator.now(), deleted=deleted
-    )
-    emulator.store.bump_id("dashboard", pk)
+    emulator.create_dashboard(project, id=pk, name=f"Dashboard {pk}", deleted=deleted)
 
 
 def make_emulator(**kwargs: Any) -> Emulator:
@@ -144,7 +126,3 @@ class Api:
 
     def put(self, pk: int, body: Any) -> tuple[int, Any]:
         return self.call("PUT", f"{BASE}{pk}/", body)
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

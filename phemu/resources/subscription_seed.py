@@ -1,6 +1,7 @@
 """The ``subscriptions`` seed section: load and export subscriptions without HTTP.
 
-Records use the API's field names plus ``project``, and optionally ``id``, ``created_by`` (a user
+Records use the API's field names plus ``project`` (optional when the store holds exactly one
+project), and optionally ``id``, ``created_by`` (a user
 email or id; default: the first member of the project's organization; ``null`` for none),
 ``created_at`` and ``next_delivery_date`` (when absent it is computed from the clock; when
 present, even ``null``, it is kept, so an export loads back unchanged). Values go
@@ -72,6 +73,8 @@ def build(
     if unknown:
         raise SeedError(f"{label}: unknown key(s) {', '.join(map(repr, unknown))}")
     project = record.get("project")
+    if "project" not in record and len(store.projects) == 1:
+        project = next(iter(store.projects))
     if isinstance(project, bool) or not isinstance(project, int) or project not in store.projects:
         raise SeedError(f"{label}: 'project' must be an existing project id, not {project!r}")
     pk = record.get("id", 0)

@@ -96,14 +96,20 @@ def main() -> None:
     ratio = cost_large / cost_small
     print(f"(a) GET subscriptions/?limit=100 with   1,000 in the team: {cost_small * 1000:7.2f} ms")
     print(f"    GET subscriptions/?limit=100 with 100,000 in the team: {cost_large * 1000:7.2f} ms")
-    print(f"    ratio 100,000 / 1,000: {ratio:.2f}x (target <= 2x) "
-          f"{'OK' if ratio <= 2 else 'OVER TARGET'}")
-    print(f"    (creating 100,000 subscriptions took {build_large:.1f} s, "
-          f"{build_large / 100_000 * 1e6:.0f} us each)")
+    print(
+        f"    ratio 100,000 / 1,000: {ratio:.2f}x (target <= 2x) "
+        f"{'OK' if ratio <= 2 else 'OVER TARGET'}"
+    )
+    print(
+        f"    (creating 100,000 subscriptions took {build_large:.1f} s, "
+        f"{build_large / 100_000 * 1e6:.0f} us each)"
+    )
     del large, small
     per_row = bytes_per_subscription()
-    print(f"(b) memory per stored subscription: {per_row:.0f} bytes (target < 1024) "
-          f"{'OK' if per_row < 1024 else 'OVER TARGET'}")
+    print(
+        f"(b) memory per stored subscription: {per_row:.0f} bytes (target < 1024) "
+        f"{'OK' if per_row < 1024 else 'OVER TARGET'}"
+    )
     print(f"total run time: {time.perf_counter() - started:.1f} s")
 
 

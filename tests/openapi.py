@@ -138,9 +138,12 @@ def response_validator(path: str, method: str, status: int) -> Draft202012Valida
 
 def _fail(errors: list[Any], what: str, instance: Any) -> None:
     if errors:
-        lines = [f"- {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors]
+        lines = [
+            f"- {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors
+        ]
         raise AssertionError(
-            f"{what} does not match PostHog's OpenAPI schema:\n" + "\n".join(lines)
+            f"{what} does not match PostHog's OpenAPI schema:\n"
+            + "\n".join(lines)
             + f"\nbody: {json.dumps(instance)[:2000]}"
         )
 

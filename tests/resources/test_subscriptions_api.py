@@ -495,3 +495,26 @@ def test_cloud_profile_adds_only_deprecation_headers() -> None:
         '</api/projects/1/subscriptions?limit=2&offset=0>; rel="successor-version"'
     )
     assert response.get_json()["results"] == [sub]
+
+
+def test_body_errors_come_after_the_lookup(api: Api) -> None:
+    sub = api.created()
+    bad_json = {"data": "{nope", "content_type": "application/json"}
+    response = api.client.patch(f"{BASE}999/", headers=api.headers, **bad_json)
+    assert (response.status_code, response.get_json()) == (404, NOT_FOUND)
+    response = api.client.patch(f"{BASE}{sub['id']}/", headers=api.headers, **bad_json)
+    assert response.status_code == 400
+    assert response.get_json() == error(
+        "parse_error",
+        "JSON parse error - Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1)",
+        None,
+        "invalid_request",
+    )
+    response = api.client.post(BASE, headers=api.headers, data="x", content_type="text/plain")
+    assert response.get_json() == error(
+        "unsupported_media_type",
+        'Unsupported media type "text/plain" in request.',
+        None,
+        "invalid_request",
+    )

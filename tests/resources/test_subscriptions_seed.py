@@ -170,3 +170,14 @@ def test_update_subscription_method_and_listing_deleted() -> None:
     with pytest.raises(KeyError):
         emulator.update_subscription(999, title="x")
     assert emulator.get_subscription(999) is None
+
+
+def test_project_may_be_left_out_with_a_single_project() -> None:
+    from phemu.emulator import Emulator
+
+    emulator = Emulator(load_entrypoints=False)
+    emulator.create_insight(1, id=7)
+    emulator.load_seed({"version": 1, "subscriptions": [valid()]})
+    assert [s["insight"] for s in emulator.list_subscriptions(1)] == [7]
+    with pytest.raises(SeedError, match=r"'project' must be an existing project id, not None"):
+        make_emulator().load_seed({"version": 1, "subscriptions": [valid()]})

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from phemu import __version__
 
 EXAMPLES = """examples:
-  phemu serve                                  # default seed on http://127.0.0.1:8000
+  phemu serve                                  # default seed + sample sessions on :8000
   phemu serve --port 0                         # pick a free port and print it
   phemu serve --seed fixtures/demo.json        # default seed, then a document of your own
   phemu serve --no-default-seed --seed my.json --profile cloud
@@ -56,11 +56,16 @@ def serve(args: argparse.Namespace) -> int:
     from phemu.emulator import Emulator
     from phemu.errors import ConfigurationError
     from phemu.errors import SeedError
+    from phemu.resources.sessions import SAMPLE_SEED_PATH
     from phemu.server import ThreadedServer
 
     try:
+        # The default server also loads the sample session data (sessions.md; fixtures/README.md).
+        extra = [] if args.no_default_seed else [SAMPLE_SEED_PATH]
         emulator = Emulator(
-            profile=args.profile, seeds=args.seed, default_seed=not args.no_default_seed
+            profile=args.profile,
+            seeds=[*extra, *args.seed],
+            default_seed=not args.no_default_seed,
         )
     except (SeedError, ConfigurationError) as error:
         print(f"phemu: {error}", file=sys.stderr)

@@ -121,7 +121,7 @@ class Emulator:
         self.journal = Journal()
         self.bugs: list[str] = []
         self._bugs_lock = threading.Lock()
-        self._tick_lock = threading.Lock()
+        self._tick_lock = threading.RLock()  # a delivery hook may call the emulator back
         self.seed_sources: list[SeedSource] = (["default"] if default_seed else []) + list(seeds)
         self._seed_documents = [seeding.read_document(s) for s in self.seed_sources]
         self.store = Store(seed=random_seed)

@@ -212,3 +212,22 @@ def test_other_project_subscriptions_are_delivered_with_their_project(api: Api) 
     api.emulator.advance_time(days=1)
     entry = api.emulator.deliveries("scheduled")[0]
     assert (entry["project_id"], entry["subscription_id"]) == (2, sub["id"])
+
+
+def test_a_delivery_hook_may_call_the_emulator_back() -> None:
+    from phemu import hookimpl
+
+    seen: list[int] = []
+
+    class CallsBack:
+        @hookimpl
+        def phemu_subscription_delivery(self, emulator: Any, entry: dict[str, Any]) -> None:
+            if entry["kind"] == "scheduled":
+                response = emulator.client().get(BASE, headers=Api(emulator).headers)
+                seen.append(response.status_code)
+
+    emulator = make_emulator(plugins=[CallsBack()])
+    Api(emulator).created()
+    emulator.advance_time(days=5)  # the tick delivers; the hook's request runs a nested tick
+    assert seen == [200]
+    assert len(emulator.deliveries("scheduled")) == 1

@@ -518,3 +518,45 @@ def test_body_errors_come_after_the_lookup(api: Api) -> None:
         None,
         "invalid_request",
     )
+
+
+def test_list_indexes_stay_consistent_with_the_rows(api: Api) -> None:
+    """Random creates, moves between resources, soft deletes and restores vs a brute-force list."""
+    import random
+
+    rng = random.Random(7)
+    emulator = api.emulator
+    created: list[int] = []
+    checks = 0
+    for step in range(120):
+        if not created or rng.random() < 0.4:
+            emulator.set_time(f"2026-06-15T10:{rng.randrange(60):02d}:00Z")
+            target = rng.choice([{"insight": 7}, {"insight": 10}, {"insight": OMIT, "dashboard": 3},
+                                 {"insight": OMIT, "dashboard": 6}])  # fmt: skip
+            created.append(emulator.create_subscription(**valid(**target))["id"])
+            continue
+        pk = rng.choice(created)
+        change = rng.choice(
+            [{"deleted": True}, {"deleted": False}, {"insight": 7, "dashboard": None},
+             {"insight": 10, "dashboard": None}, {"insight": None, "dashboard": 6}],
+        )  # fmt: skip
+        emulator.update_subscription(pk, **change)
+        if step % 5:
+            continue
+        checks += 1
+        rows = [emulator.get_subscription(i) for i in created]
+        for query, keep in [
+            ("", lambda s: not s["deleted"]),
+            ("?deleted=1", lambda s: s["deleted"]),
+            ("?insight=7", lambda s: s["insight"] == 7 and not s["deleted"]),
+            ("?dashboard=6&deleted=true", lambda s: s["dashboard"] == 6 and s["deleted"]),
+            ("?insight=10&dashboard=6", lambda s: False),
+        ]:
+            expected = sorted(
+                (s for s in rows if s is not None and keep(s)),
+                key=lambda s: (s["created_at"], s["id"]),
+                reverse=True,
+            )
+            _status, page = api.get(f"{BASE}{query}{'&' if query else '?'}limit=1000")
+            assert ids(page) == [s["id"] for s in expected], query
+    assert checks >= 5

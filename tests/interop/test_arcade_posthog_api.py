@@ -16,14 +16,17 @@ from typing import Any
 
 import httpx
 import pytest
-from arcade_posthog_api import tools
-from arcade_tdk import ToolContext
-from arcade_tdk.errors import UpstreamError
 
 from phemu.emulator import Emulator
 from tests.interop.conftest import SUBSCRIPTION
 from tests.interop.conftest import has_route
 from tests.interop.conftest import make_insight
+
+tools = pytest.importorskip(
+    "arcade_posthog_api.tools", reason="needs the interop extra: pip install -e '.[interop]'"
+)
+ToolContext = pytest.importorskip("arcade_tdk").ToolContext
+UpstreamError = pytest.importorskip("arcade_tdk.errors").UpstreamError
 
 ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
 

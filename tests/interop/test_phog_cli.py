@@ -13,6 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+pytest.importorskip("posthog_cli", reason="needs the interop extra: pip install -e '.[interop]'")
+
 from typer.testing import CliRunner
 
 from phemu.emulator import Emulator

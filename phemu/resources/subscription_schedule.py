@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from typing import Literal
+from typing import cast
 
 from dateutil import rrule
 
@@ -25,12 +26,16 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 #: PostHog looks for the first occurrence after ``now`` plus this buffer.
 DELIVERY_BUFFER = timedelta(minutes=15)
 
-_FREQ: dict[str, Literal[0, 1, 2, 3, 4, 5, 6]] = {
-    "daily": rrule.DAILY,
-    "weekly": rrule.WEEKLY,
-    "monthly": rrule.MONTHLY,
-    "yearly": rrule.YEARLY,
-}
+# The cast keeps mypy happy with both old stubs (constants typed int) and new ones (Literal).
+_FREQ = cast(
+    "dict[str, Literal[0, 1, 2, 3, 4, 5, 6]]",
+    {
+        "daily": rrule.DAILY,
+        "weekly": rrule.WEEKLY,
+        "monthly": rrule.MONTHLY,
+        "yearly": rrule.YEARLY,
+    },
+)
 _UNIT = {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year"}
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 _WORKWEEK = frozenset(WEEKDAYS[:5])

@@ -229,10 +229,14 @@ def _load_projects(emulator: Emulator, records: list[dict[str, Any]]) -> None:
         store.bump_id("project", project_id)
         store.projects[project_id] = Project(
             id=project_id,
-            uuid=text(record, "uuid", label, store.new_uuid()),
+            uuid=text(record, "uuid", label) if "uuid" in record else store.new_uuid(),
             organization=org_id,
             name=text(record, "name", label, "Default project"),
-            api_token=text(record, "api_token", label, "phc_" + store.random_token(43, _ALNUM)),
+            api_token=(
+                text(record, "api_token", label)
+                if "api_token" in record
+                else "phc_" + store.random_token(43, _ALNUM)
+            ),
             timezone=text(record, "timezone", label, "UTC"),
             created_at=instant(emulator, record, "created_at", label),
             updated_at=instant(emulator, record, "updated_at", label),
@@ -284,7 +288,11 @@ def _load_users(emulator: Emulator, records: list[dict[str, Any]]) -> None:
             current = first[0].id if first else None
         store.users[user_id] = User(
             id=user_id,
-            uuid=text(record, "uuid", label, existing.uuid if existing else store.new_uuid()),
+            uuid=(
+                text(record, "uuid", label)
+                if "uuid" in record
+                else (existing.uuid if existing else store.new_uuid())
+            ),
             distinct_id=text(record, "distinct_id", label, f"u{user_id}"),
             email=email,
             first_name=text(record, "first_name", label, ""),
@@ -326,7 +334,7 @@ def _load_keys(emulator: Emulator, records: list[dict[str, Any]]) -> None:
         if len(label_text) > 40:
             raise SeedError(f"{label}: 'label' is longer than 40 characters")
         store.keys[secure] = PersonalAPIKey(
-            id=text(record, "id", label, store.new_uuid()),
+            id=text(record, "id", label) if "id" in record else store.new_uuid(),
             label=label_text,
             secure_value=secure,
             mask_value=mask,

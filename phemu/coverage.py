@@ -11,8 +11,10 @@ from data, never written by hand:
   (the schemathesis suite asserts its table equals the schema's operations);
 - **hostile, isolation**: the route-driven suites in ``tests/contract/`` exist and the route is
   emulated (they enumerate ``emulator.routes.routes``);
+- **HTTP walk**: the operation id is a key of an ``HTTP_CLIENT_OPERATIONS`` table (a client's
+  day walked over a socket with ``requests`` and ``httpx``);
 - **real client**: the operation id is listed in a ``REAL_CLIENT_OPERATIONS`` table of a test
-  module that drives the server with an HTTP client library.
+  module driving a third-party PostHog client (``tests/interop/``).
 
 ``python -m phemu.coverage`` regenerates ``COVERAGE.md`` and ``phemu/data/coverage.json`` (the
 evidence the control plane serves when the tests are not installed); ``--check`` fails when
@@ -132,6 +134,7 @@ class Operation:
     operation_id: str
     source: str
     validated_by: list[str] = field(default_factory=list)
+    walked_by: list[str] = field(default_factory=list)
     verified_by: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,6 +144,7 @@ class Operation:
             "operation_id": self.operation_id,
             "source": self.source,
             "validated_by": self.validated_by,
+            "walked_by": self.walked_by,
             "verified_by": self.verified_by,
         }
 
@@ -195,9 +199,11 @@ def gather(root: Path = ROOT) -> dict[str, Any]:
     """The static evidence document (what ``phemu/data/coverage.json`` holds)."""
     operations = schema_operations(root) + [Operation(*row) for row in EXTRA_OPERATIONS]
     validated = declared_tables(root, "VALIDATED_OPERATIONS")
+    walked = declared_tables(root, "HTTP_CLIENT_OPERATIONS")
     verified = declared_tables(root, "REAL_CLIENT_OPERATIONS")
     for op in operations:
         op.validated_by = validated.get(op.operation_id, [])
+        op.walked_by = walked.get(op.operation_id, [])
         op.verified_by = verified.get(op.operation_id, [])
     suites = {name: path for name, path in ROUTE_SUITES.items() if (root / path).is_file()}
     return {
@@ -247,6 +253,7 @@ def report(emulator: Emulator, evidence: dict[str, Any]) -> dict[str, Any]:
                 **op,
                 # The suites skip what is not emulated, so a table entry alone proves nothing.
                 "validated_by": op["validated_by"] if emulated else [],
+                "walked_by": op["walked_by"] if emulated else [],
                 "verified_by": op["verified_by"] if emulated else [],
                 "emulated": emulated,
                 "note": note,
@@ -257,6 +264,7 @@ def report(emulator: Emulator, evidence: dict[str, Any]) -> dict[str, Any]:
         "operations": len(rows),
         "emulated": sum(r["emulated"] for r in rows),
         "validated": sum(bool(r["validated_by"]) for r in rows),
+        "walked": sum(bool(r["walked_by"]) for r in rows),
         "verified": sum(bool(r["verified_by"]) for r in rows),
     }
     return {"profile": emulator.profile, "totals": totals, "operations": rows}
@@ -291,18 +299,21 @@ def render_markdown(docs: dict[str, Any], cloud: dict[str, Any]) -> str:
         f"- operations: {totals['operations']}",
         f"- emulated (`docs` profile): {totals['emulated']}",
         f"- validated by contract tests (schemathesis, every check): {totals['validated']}",
-        f"- verified by a real HTTP client: {totals['verified']}",
+        f"- walked with requests and httpx over a socket: {totals['walked']}",
+        f"- verified by a third-party PostHog client: {totals['verified']}",
         "",
         "Columns: **emulated** = a route serves the method in the `docs` profile; **cloud** = the",
         "`cloud` profile's difference; **contract** = listed in a `VALIDATED_OPERATIONS` table",
         "(schemathesis, every check, against PostHog's schema or, for the AI endpoints that no",
         "published schema has, phemu's supplement written from ai.md);",
         "**hostile/isolation** = covered by the route-driven suites",
-        "in `tests/contract/`; **real client** = listed in a `REAL_CLIENT_OPERATIONS` table.",
+        "in `tests/contract/`; **HTTP walk** = listed in an `HTTP_CLIENT_OPERATIONS` table;",
+        "**real client** = listed in a `REAL_CLIENT_OPERATIONS` table (third-party PostHog",
+        "clients in `tests/interop/`).",
         "",
         "| Method | Path | Operation | Source | Emulated | Cloud | Contract "
-        "| Hostile / isolation | Real client |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| Hostile / isolation | HTTP walk | Real client |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in docs["operations"]:
         emulated = ("yes" if row["emulated"] else "no") + (
@@ -314,11 +325,11 @@ def render_markdown(docs: dict[str, Any], cloud: dict[str, Any]) -> str:
         lines.append(
             f"| {row['method']} | `{row['path']}` | `{row['operation_id']}` | {row['source']} "
             f"| {emulated} | {cloud_col} | {_mark(row['validated_by'])} | {suites} "
-            f"| {_mark(row['verified_by'])} |"
+            f"| {_mark(row['walked_by'])} | {_mark(row['verified_by'])} |"
         )
     lines += ["", "## Evidence", ""]
     for row in docs["operations"]:
-        files = sorted(set(row["validated_by"] + row["verified_by"]))
+        files = sorted(set(row["validated_by"] + row["walked_by"] + row["verified_by"]))
         if files:
             lines.append(f"- `{row['operation_id']}`: " + ", ".join(f"`{f}`" for f in files))
     return "\n".join(lines) + "\n"

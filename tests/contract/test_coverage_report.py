@@ -57,8 +57,13 @@ def test_evidence_tables_are_read_as_declared() -> None:
     from tests.contract import test_real_client
 
     validated = declared_tables(ROOT, "VALIDATED_OPERATIONS")
+    walked = declared_tables(ROOT, "HTTP_CLIENT_OPERATIONS")
     verified = declared_tables(ROOT, "REAL_CLIENT_OPERATIONS")
     for op_id in test_openapi_contract.VALIDATED_OPERATIONS + test_ai_contract.VALIDATED_OPERATIONS:
         assert validated.get(op_id), op_id
-    for op_id in test_real_client.REAL_CLIENT_OPERATIONS:
-        assert verified.get(op_id), op_id
+    for op_id in test_real_client.HTTP_CLIENT_OPERATIONS:
+        assert walked.get(op_id), op_id
+    for module in ("test_arcade_posthog_api", "test_phog_cli"):
+        path = ROOT / "tests" / "interop" / f"{module}.py"
+        if path.is_file():
+            assert f"tests/interop/{module}.py" in {f for files in verified.values() for f in files}

@@ -1,6 +1,6 @@
 """A client's day against the live server, with real HTTP client libraries (requests, httpx).
 
-``REAL_CLIENT_OPERATIONS`` is the evidence table of the coverage report's "real client" column:
+``HTTP_CLIENT_OPERATIONS`` is the evidence table of the coverage report's "HTTP walk" column:
 each entry is one call a PostHog API user makes, in order, with the status it must get. The
 table is walked over a socket on 127.0.0.1 by ``requests`` and by ``httpx``; placeholders such
 as ``{insight}`` take ids returned by earlier calls.
@@ -23,7 +23,7 @@ from tests.contract import _stats
 E = "/api/environments/1"
 
 #: operation id -> (method, path, JSON body or query, expected status, key to remember from the answer)
-REAL_CLIENT_OPERATIONS = {
+HTTP_CLIENT_OPERATIONS = {
     "projects_list": ("GET", "/api/projects/", {}, 200, None),
     "projects_retrieve": ("GET", "/api/projects/@current/", {}, 200, None),
     "users_retrieve": ("GET", "/api/users/@me/", {}, 200, None),
@@ -205,7 +205,7 @@ def _fill(value: Any, ids: dict[str, Any]) -> Any:
 def walk(emulator: Emulator, send: Any, label: str) -> None:
     routes = {r.path for r in emulator.routes.routes.values()}
     ids: dict[str, Any] = {}
-    for op_id, (method, path, data, status, remember) in REAL_CLIENT_OPERATIONS.items():
+    for op_id, (method, path, data, status, remember) in HTTP_CLIENT_OPERATIONS.items():
         segment = "/" + path.split("/")[4] + "/" if path.startswith(E) else None
         if segment and not any(r.startswith(segment) for r in routes):
             continue  # not emulated yet: the coverage report says so

@@ -30,6 +30,16 @@ UpstreamError = pytest.importorskip("arcade_tdk.errors").UpstreamError
 
 ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
 
+#: Operations this third-party client drives here (evidence for COVERAGE.md's "real client"
+#: column; regenerate with ``python -m phemu.coverage`` after changing it).
+REAL_CLIENT_OPERATIONS = (
+    "organizations_retrieve",
+    "environments_subscriptions_create",
+    "environments_subscriptions_list",
+    "environments_subscriptions_retrieve",
+    "environments_subscriptions_partial_update",
+)
+
 
 Run = Callable[[Any], Any]
 

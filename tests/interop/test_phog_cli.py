@@ -27,6 +27,18 @@ from tests.interop.conftest import make_insight
 
 Run = Callable[..., tuple[int, str]]
 
+#: Operations this third-party client drives here (evidence for COVERAGE.md's "real client"
+#: column; regenerate with ``python -m phemu.coverage`` after changing it).
+REAL_CLIENT_OPERATIONS = (
+    "projects_list",
+    "projects_retrieve",
+    "environments_subscriptions_list",
+    "environments_subscriptions_create",
+    "environments_subscriptions_retrieve",
+    "environments_subscriptions_partial_update",
+    "environments_subscriptions_destroy",
+)
+
 
 def env_for(host: str, key: str) -> dict[str, str]:
     return {

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
 
+import requests
 from hypothesis import HealthCheck
 from hypothesis import settings
 from schemathesis.core.failures import FailureGroup
@@ -83,6 +84,13 @@ def serve() -> Iterator[tuple[Emulator, ThreadedServer]]:
     emulator.check()
 
 
+def local_session() -> requests.Session:
+    """A session that ignores proxy settings from the environment: the server is on 127.0.0.1."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
 def request_body(case: Any) -> Any:
     body = case.body
     return body if isinstance(body, dict) else None
@@ -104,7 +112,9 @@ def run_and_validate(
         import pytest
 
         pytest.skip(f"{case.operation.method.upper()} {case.path} is not emulated yet")
-    response = case.call(base_url=server.url, headers=emulator.auth_headers)
+    response = case.call(
+        base_url=server.url, session=local_session(), headers=emulator.auth_headers
+    )
     label = case.operation.label
     if case.method.upper() != case.operation.method.upper():
         label += f" (probe: {case.method.upper()})"

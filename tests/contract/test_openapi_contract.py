@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 import schemathesis
 
 from phemu.emulator import Emulator
@@ -25,6 +24,7 @@ from tests.contract._contract import FUZZ_SETTINGS
 from tests.contract._contract import PROJECT_ID
 from tests.contract._contract import is_emulated
 from tests.contract._contract import is_server_error
+from tests.contract._contract import local_session
 from tests.contract._contract import request_body
 from tests.contract._contract import run_and_validate
 from tests.contract._contract import serve
@@ -211,8 +211,9 @@ def test_missing_or_invalid_key_is_401(
     if not is_emulated(emulator, method, path):
         pytest.skip(f"{method} {path} is not emulated yet")
     target = server.url + path.replace("{project_id}", PROJECT_ID).replace("{id}", "1")
-    missing = requests.request(method, target, json={}, timeout=10)
-    wrong = requests.request(
+    session = local_session()
+    missing = session.request(method, target, json={}, timeout=10)
+    wrong = session.request(
         method, target, json={}, headers={"Authorization": "Bearer phx_wrong"}, timeout=10
     )
     _stats.count("auth", operation_id, missing.status_code)
@@ -302,7 +303,8 @@ def _fill(value: Any, ids: dict[str, int]) -> Any:
 def seeded_ids(contract_server: tuple[Emulator, ThreadedServer]) -> dict[str, int]:
     emulator, server = contract_server
     headers = emulator.auth_headers
-    insight = requests.post(
+    session = local_session()
+    insight = session.post(
         f"{server.url}/api/projects/1/insights/",
         json={"name": "contract"},
         headers=headers,
@@ -311,7 +313,7 @@ def seeded_ids(contract_server: tuple[Emulator, ThreadedServer]) -> dict[str, in
     assert insight.status_code == 201, insight.text
     ids = {"insight": insight.json()["id"]}
     body = _fill(HAPPY_PATHS[1][2]["body"], ids)
-    sub = requests.post(
+    sub = session.post(
         f"{server.url}/api/projects/1/subscriptions/", json=body, headers=headers, timeout=10
     )
     assert sub.status_code == 201, sub.text
@@ -345,7 +347,9 @@ def test_known_good_request_passes_every_check(
     if "body" in kwargs:
         kwargs["media_type"] = "application/json"
     case = operation.Case(**kwargs)
-    response = case.call(base_url=server.url, headers=emulator.auth_headers)
+    response = case.call(
+        base_url=server.url, session=local_session(), headers=emulator.auth_headers
+    )
     _stats.count("happy-path", operation.label, response.status_code)
     assert response.status_code == status, response.text
     case.validate_response(response, headers=emulator.auth_headers)

@@ -227,6 +227,7 @@ def walk(emulator: Emulator, send: Any, label: str) -> None:
 def test_requests_session(server: tuple[Emulator, ThreadedServer]) -> None:
     emulator, running = server
     session = requests.Session()
+    session.trust_env = False  # the server is on 127.0.0.1: no proxy from the environment
     session.headers.update(emulator.auth_headers)
 
     def send(method: str, path: str, data: dict[str, Any]) -> tuple[int, bytes, Any]:
@@ -245,7 +246,9 @@ def test_requests_session(server: tuple[Emulator, ThreadedServer]) -> None:
 
 def test_httpx_client(server: tuple[Emulator, ThreadedServer]) -> None:
     emulator, running = server
-    with httpx.Client(base_url=running.url, headers=emulator.auth_headers, timeout=10) as client:
+    with httpx.Client(
+        base_url=running.url, headers=emulator.auth_headers, timeout=10, trust_env=False
+    ) as client:
 
         def send(method: str, path: str, data: dict[str, Any]) -> tuple[int, bytes, Any]:
             kwargs: dict[str, Any] = (

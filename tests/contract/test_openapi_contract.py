@@ -127,6 +127,19 @@ def stored_then_sent(case: Any, emulator: Emulator) -> Any:
     return {**json.loads(answer.get_data()), **body}
 
 
+def as_form_text(value: Any) -> Any:
+    """How schemathesis writes a JSON value into a form field (lists become repeated keys)."""
+    if isinstance(value, list):
+        return [as_form_text(item) for item in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
+
+
 def explain(failure: Exception, case: Any, response: Any, emulator: Emulator) -> str | None:
     """The deviation id that accounts for ``failure``, or ``None``."""
     name = type(failure).__name__
@@ -170,9 +183,12 @@ def explain(failure: Exception, case: Any, response: Any, emulator: Emulator) ->
             )
             body = case.body
             media = (case.media_type or "").split(";")[0]
-            if not isinstance(body, dict) and media in FORM_MEDIA:
-                # A JSON array or scalar has no form encoding: the wire carried no fields.
-                body = {}
+            if media in FORM_MEDIA:
+                # A form carries text only: DRF reads what was on the wire, not the JSON value
+                # (and a JSON array or scalar has no form encoding, so no fields at all).
+                body = (
+                    {k: as_form_text(v) for k, v in body.items()} if isinstance(body, dict) else {}
+                )
             if drf_reads_as_valid(
                 body, schema_name, COMPONENTS, partial=case.method.upper() == "PATCH"
             ):

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.test import Client
 
+    from phemu.persistence import StateFile
+
 PROFILES = ("docs", "cloud")
 SeedSource = str | Path | dict[str, Any]
 
@@ -98,6 +100,8 @@ class Emulator:
         self.outbox = Outbox(on_delivery=self._deliver)
         self.journal = Journal()
         self.bugs: list[str] = []
+        #: Set by ``phemu serve --state-file``; ``POST /_phemu/state/save`` saves through it.
+        self.state_file: StateFile | None = None
         self._bugs_lock = threading.Lock()
         self._tick_lock = threading.Lock()
         self.seed_sources: list[SeedSource] = (["default"] if default_seed else []) + list(seeds)

@@ -82,62 +82,89 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
     )
     net = serve.add_argument_group("network")
     net.add_argument(
-        "--host", default=env.get("PHEMU_HOST") or "127.0.0.1",
+        "--host",
+        default=env.get("PHEMU_HOST") or "127.0.0.1",
         help="interface to bind (PHEMU_HOST; default 127.0.0.1)",
     )
     net.add_argument(
-        "--port", type=int, default=env_number(env, "PHEMU_PORT", 8000),
+        "--port",
+        type=int,
+        default=env_number(env, "PHEMU_PORT", 8000),
         help="TCP port, 0 picks a free one and prints it (PHEMU_PORT; default 8000)",
     )
     data = serve.add_argument_group("data")
     data.add_argument(
-        "--seed", action="append", default=None, metavar="FILE",
+        "--seed",
+        action="append",
+        default=None,
+        metavar="FILE",
         help="JSON seed document, repeatable (PHEMU_SEED, comma-separated)",
     )
     data.add_argument(
-        "--no-default-seed", action="store_true", default=env_flag(env, "PHEMU_NO_DEFAULT_SEED"),
+        "--no-default-seed",
+        action="store_true",
+        default=env_flag(env, "PHEMU_NO_DEFAULT_SEED"),
         help="do not load the default seed (PHEMU_NO_DEFAULT_SEED)",
     )
     data.add_argument(
-        "--profile", choices=("docs", "cloud"), default=env.get("PHEMU_PROFILE") or None,
+        "--profile",
+        choices=("docs", "cloud"),
+        default=env.get("PHEMU_PROFILE") or None,
         help="behave like the documented API or like PostHog Cloud (PHEMU_PROFILE; default docs)",
     )
     persist = data.add_mutually_exclusive_group()
     persist.add_argument(
-        "--state-file", metavar="PATH", default=None,
+        "--state-file",
+        metavar="PATH",
+        default=None,
         help="load state from PATH at start if it exists; save it atomically on shutdown, on "
         "POST /_phemu/state/save and with --autosave (PHEMU_STATE_FILE)",
     )
     persist.add_argument(
-        "--ephemeral", action="store_true", default=None,
+        "--ephemeral",
+        action="store_true",
+        default=None,
         help="keep nothing on disk, even if PHEMU_STATE_FILE is set (PHEMU_EPHEMERAL)",
     )
     data.add_argument(
-        "--autosave", type=float, metavar="N", default=env_number(env, "PHEMU_AUTOSAVE", 0, float),
+        "--autosave",
+        type=float,
+        metavar="N",
+        default=env_number(env, "PHEMU_AUTOSAVE", 0, float),
         help="also save the state file every N seconds (PHEMU_AUTOSAVE; default off)",
     )
     plug = serve.add_argument_group("plugins and limits")
     plug.add_argument(
-        "--plugin", action="append", default=None, metavar="MODULE",
+        "--plugin",
+        action="append",
+        default=None,
+        metavar="MODULE",
         help="import MODULE[:attr] as a phemu plugin, repeatable (PHEMU_PLUGIN, comma-separated)",
     )
     plug.add_argument(
-        "--no-default-plugins", action="store_true",
+        "--no-default-plugins",
+        action="store_true",
         default=env_flag(env, "PHEMU_NO_DEFAULT_PLUGINS"),
         help="do not load plugins from the 'phemu' entry points (PHEMU_NO_DEFAULT_PLUGINS)",
     )
     plug.add_argument(
-        "--rate-limits", choices=("posthog", "off"), default=env.get("PHEMU_RATE_LIMITS") or "off",
+        "--rate-limits",
+        choices=("posthog", "off"),
+        default=env.get("PHEMU_RATE_LIMITS") or "off",
         help="apply PostHog's API rate limits (PHEMU_RATE_LIMITS; default off)",
     )
     out = serve.add_argument_group("output")
     out.add_argument(
-        "--log-level", choices=LOG_LEVELS, type=str.lower,
+        "--log-level",
+        choices=LOG_LEVELS,
+        type=str.lower,
         default=(env.get("PHEMU_LOG_LEVEL") or "info").lower(),
         help="logging level on stderr (PHEMU_LOG_LEVEL; default info)",
     )
     out.add_argument(
-        "--quiet", action="store_true", default=env_flag(env, "PHEMU_QUIET"),
+        "--quiet",
+        action="store_true",
+        default=env_flag(env, "PHEMU_QUIET"),
         help="no access log lines (PHEMU_QUIET)",
     )
     return parser
@@ -177,7 +204,9 @@ def resolve_env_lists(args: argparse.Namespace, env: Mapping[str, str]) -> None:
     if args.rate_limits not in ("posthog", "off"):
         raise EnvError(f"PHEMU_RATE_LIMITS={args.rate_limits!r}: expected posthog or off")
     if args.log_level not in LOG_LEVELS:
-        raise EnvError(f"PHEMU_LOG_LEVEL={args.log_level!r}: expected one of {', '.join(LOG_LEVELS)}")
+        raise EnvError(
+            f"PHEMU_LOG_LEVEL={args.log_level!r}: expected one of {', '.join(LOG_LEVELS)}"
+        )
     if args.profile is not None and args.profile not in ("docs", "cloud"):
         raise EnvError(f"PHEMU_PROFILE={args.profile!r}: expected docs or cloud")
     if args.autosave < 0:
@@ -263,9 +292,10 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def banner(emulator: Any, url: str, state_file: str | None, loaded: bool) -> str:
-    seeds = ", ".join(
-        "<document>" if isinstance(s, dict) else str(s) for s in emulator.seed_sources
-    ) or "(none)"
+    seeds = (
+        ", ".join("<document>" if isinstance(s, dict) else str(s) for s in emulator.seed_sources)
+        or "(none)"
+    )
     lines = [f"phemu {__version__} serving PostHog's API on {url}  (profile {emulator.profile})"]
     if state_file:
         lines.append(f"  state: {state_file} ({'loaded' if loaded else 'new'}; seeds: {seeds})")

@@ -81,7 +81,12 @@ def collect(emulator: Emulator) -> list[tuple[str, str, Any]]:
                 "organizations",
                 "Organizations",
                 [
-                    {"id": o.id, "name": o.name, "slug": o.slug, "projects": len(store.projects_of(o.id))}
+                    {
+                        "id": o.id,
+                        "name": o.name,
+                        "slug": o.slug,
+                        "projects": len(store.projects_of(o.id)),
+                    }
                     for o in store.organizations.values()
                 ],
             )
@@ -176,9 +181,7 @@ def page(emulator: Emulator, sections: list[tuple[str, str, Any]], refresh: int)
         f'<div class="meta">profile <b>{esc(emulator.profile)}</b> · clock {esc(now)} ({clock}) · '
         + (f"refreshes every {refresh}s" if refresh > 0 else "auto-refresh off")
         + "</div>",
-        "<nav>"
-        + "".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for a, t, _ in sections)
-        + "</nav>",
+        "<nav>" + "".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for a, t, _ in sections) + "</nav>",
     ]
     parts = list(head)
     for anchor, heading, data in sections:
@@ -220,11 +223,15 @@ def records_table(records: list[Any]) -> str:
         cells = []
         for column in columns:
             value = record.get(column)
-            css = f' class="s{value // 100}"' if column == "status" and isinstance(value, int) else ""
+            css = (
+                f' class="s{value // 100}"' if column == "status" and isinstance(value, int) else ""
+            )
             cells.append(f"<td{css}>{esc(cell(value))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = (
-        f'<p class="empty">showing {MAX_ROWS} of {len(records)}</p>' if len(records) > MAX_ROWS else ""
+        f'<p class="empty">showing {MAX_ROWS} of {len(records)}</p>'
+        if len(records) > MAX_ROWS
+        else ""
     )
     return f"<table><tr>{header}</tr>{''.join(rows)}</table>{more}"
 

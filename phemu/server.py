@@ -169,6 +169,7 @@ class ThreadedServer:
                 server_name="phemu",
             )
             server.max_request_body_size = 0  # ServerApp answers 413 itself, as JSON
+            server.expiration_interval = 0.2  # how soon stop() stops accepting (default 0.5 s)
             server.prepare()  # binds and listens; raises OSError if the port is taken
             self.port = int(server.bind_addr[1])
             self._server = server

@@ -15,9 +15,13 @@ import sys
 import threading
 from collections.abc import Mapping
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu import __version__
+
+if TYPE_CHECKING:
+    from phemu.emulator import Emulator
 
 EXAMPLES = """examples:
   phemu serve                                  # default seed on http://127.0.0.1:8000
@@ -57,19 +61,18 @@ def env_list(env: Mapping[str, str], name: str) -> list[str]:
     return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
 
 
-def env_number(env: Mapping[str, str], name: str, default: float, kind: type = int) -> Any:
+def env_number(env: Mapping[str, str], name: str, kind: type = int) -> Any:
     raw = env.get(name)
     if raw is None or not raw.strip():
-        return default
+        return None
     try:
         return kind(raw.strip())
     except ValueError:
         raise EnvError(f"{name}={raw!r}: expected a number") from None
 
 
-def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
-    """The parser, with defaults taken from ``env`` (``os.environ`` when omitted)."""
-    env = os.environ if env is None else env
+def build_parser() -> argparse.ArgumentParser:
+    """The parser; defaults are ``None`` so :func:`resolve` can tell "not given" from a value."""
     parser = argparse.ArgumentParser(prog="phemu", description="An in-memory PostHog API emulator.")
     parser.add_argument("--version", action="version", version=f"phemu {__version__}")
     commands = parser.add_subparsers(dest="command")
@@ -81,42 +84,34 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     net = serve.add_argument_group("network")
-    net.add_argument(
-        "--host",
-        default=env.get("PHEMU_HOST") or "127.0.0.1",
-        help="interface to bind (PHEMU_HOST; default 127.0.0.1)",
-    )
+    net.add_argument("--host", help="interface to bind (PHEMU_HOST; default 127.0.0.1)")
     net.add_argument(
         "--port",
         type=int,
-        default=env_number(env, "PHEMU_PORT", 8000),
         help="TCP port, 0 picks a free one and prints it (PHEMU_PORT; default 8000)",
     )
     data = serve.add_argument_group("data")
     data.add_argument(
         "--seed",
         action="append",
-        default=None,
         metavar="FILE",
         help="JSON seed document, repeatable (PHEMU_SEED, comma-separated)",
     )
     data.add_argument(
         "--no-default-seed",
         action="store_true",
-        default=env_flag(env, "PHEMU_NO_DEFAULT_SEED"),
+        default=None,
         help="do not load the default seed (PHEMU_NO_DEFAULT_SEED)",
     )
     data.add_argument(
         "--profile",
         choices=("docs", "cloud"),
-        default=env.get("PHEMU_PROFILE") or None,
         help="behave like the documented API or like PostHog Cloud (PHEMU_PROFILE; default docs)",
     )
     persist = data.add_mutually_exclusive_group()
     persist.add_argument(
         "--state-file",
         metavar="PATH",
-        default=None,
         help="load state from PATH at start if it exists; save it atomically on shutdown, on "
         "POST /_phemu/state/save and with --autosave (PHEMU_STATE_FILE)",
     )
@@ -130,27 +125,24 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         "--autosave",
         type=float,
         metavar="N",
-        default=env_number(env, "PHEMU_AUTOSAVE", 0, float),
         help="also save the state file every N seconds (PHEMU_AUTOSAVE; default off)",
     )
     plug = serve.add_argument_group("plugins and limits")
     plug.add_argument(
         "--plugin",
         action="append",
-        default=None,
         metavar="MODULE",
         help="import MODULE[:attr] as a phemu plugin, repeatable (PHEMU_PLUGIN, comma-separated)",
     )
     plug.add_argument(
         "--no-default-plugins",
         action="store_true",
-        default=env_flag(env, "PHEMU_NO_DEFAULT_PLUGINS"),
+        default=None,
         help="do not load plugins from the 'phemu' entry points (PHEMU_NO_DEFAULT_PLUGINS)",
     )
     plug.add_argument(
         "--rate-limits",
         choices=("posthog", "off"),
-        default=env.get("PHEMU_RATE_LIMITS") or "off",
         help="apply PostHog's API rate limits (PHEMU_RATE_LIMITS; default off)",
     )
     out = serve.add_argument_group("output")
@@ -158,59 +150,88 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         "--log-level",
         choices=LOG_LEVELS,
         type=str.lower,
-        default=(env.get("PHEMU_LOG_LEVEL") or "info").lower(),
         help="logging level on stderr (PHEMU_LOG_LEVEL; default info)",
     )
     out.add_argument(
         "--quiet",
         action="store_true",
-        default=env_flag(env, "PHEMU_QUIET"),
+        default=None,
         help="no access log lines (PHEMU_QUIET)",
     )
     return parser
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
-    env = os.environ if env is None else env
-    try:
-        parser = build_parser(env)
-    except EnvError as error:
-        print(f"phemu: {error}", file=sys.stderr)
-        return 2
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command != "serve":
         parser.print_help()
         return 0
     try:
-        resolve_env_lists(args, env)
+        resolve(args, os.environ if env is None else env)
     except EnvError as error:
         print(f"phemu: {error}", file=sys.stderr)
         return 2
     return serve(args)
 
 
-def resolve_env_lists(args: argparse.Namespace, env: Mapping[str, str]) -> None:
-    """Fill list and either/or options from the environment where no flag was given."""
+def resolve(args: argparse.Namespace, env: Mapping[str, str]) -> argparse.Namespace:
+    """Fill every option not given on the command line from its ``PHEMU_*`` variable."""
+    if args.host is None:
+        args.host = env.get("PHEMU_HOST") or "127.0.0.1"
+    if args.port is None:
+        port = env_number(env, "PHEMU_PORT")
+        args.port = 8000 if port is None else port
     if args.seed is None:
         args.seed = env_list(env, "PHEMU_SEED")
-    if args.plugin is None:
-        args.plugin = env_list(env, "PHEMU_PLUGIN")
-    if args.state_file is None and not args.ephemeral:
+    if args.no_default_seed is None:
+        args.no_default_seed = env_flag(env, "PHEMU_NO_DEFAULT_SEED")
+    if args.profile is None:
+        args.profile = env.get("PHEMU_PROFILE") or "docs"
+        if args.profile not in ("docs", "cloud"):
+            raise EnvError(f"PHEMU_PROFILE={args.profile!r}: expected docs or cloud")
+    if args.state_file is None and args.ephemeral is None:
         args.ephemeral = env_flag(env, "PHEMU_EPHEMERAL")
         if not args.ephemeral:
             args.state_file = env.get("PHEMU_STATE_FILE") or None
     if args.ephemeral:
         args.state_file = None
-    if args.rate_limits not in ("posthog", "off"):
-        raise EnvError(f"PHEMU_RATE_LIMITS={args.rate_limits!r}: expected posthog or off")
-    if args.log_level not in LOG_LEVELS:
-        raise EnvError(
-            f"PHEMU_LOG_LEVEL={args.log_level!r}: expected one of {', '.join(LOG_LEVELS)}"
-        )
-    if args.profile is not None and args.profile not in ("docs", "cloud"):
-        raise EnvError(f"PHEMU_PROFILE={args.profile!r}: expected docs or cloud")
+    if args.autosave is None:
+        autosave = env_number(env, "PHEMU_AUTOSAVE", float)
+        args.autosave = 0.0 if autosave is None else autosave
     if args.autosave < 0:
-        raise EnvError("--autosave must be a positive number of seconds")
+        raise EnvError("--autosave/PHEMU_AUTOSAVE must be a positive number of seconds")
+    if args.plugin is None:
+        args.plugin = env_list(env, "PHEMU_PLUGIN")
+    if args.no_default_plugins is None:
+        args.no_default_plugins = env_flag(env, "PHEMU_NO_DEFAULT_PLUGINS")
+    if args.rate_limits is None:
+        args.rate_limits = (env.get("PHEMU_RATE_LIMITS") or "off").lower()
+        if args.rate_limits not in ("posthog", "off"):
+            raise EnvError(f"PHEMU_RATE_LIMITS={args.rate_limits!r}: expected posthog or off")
+    if args.log_level is None:
+        args.log_level = (env.get("PHEMU_LOG_LEVEL") or "info").lower()
+        if args.log_level not in LOG_LEVELS:
+            raise EnvError(
+                f"PHEMU_LOG_LEVEL={args.log_level!r}: expected one of {', '.join(LOG_LEVELS)}"
+            )
+    if args.quiet is None:
+        args.quiet = env_flag(env, "PHEMU_QUIET")
+    return args
+
+
+def make_emulator(args: argparse.Namespace) -> Emulator:
+    """The emulator ``phemu serve`` runs, from resolved options."""
+    from phemu.emulator import Emulator
+
+    return Emulator(
+        profile=args.profile,
+        seeds=args.seed,
+        default_seed=not args.no_default_seed,
+        plugins=args.plugin,
+        load_entrypoints=not args.no_default_plugins,
+        rate_limits="posthog" if args.rate_limits == "posthog" else None,
+    )
 
 
 def configure_logging(level: str, quiet: bool) -> None:
@@ -225,7 +246,6 @@ def configure_logging(level: str, quiet: bool) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from phemu.emulator import Emulator
     from phemu.errors import ConfigurationError
     from phemu.errors import SeedError
     from phemu.persistence import StateFile
@@ -235,14 +255,7 @@ def serve(args: argparse.Namespace) -> int:
     configure_logging(args.log_level, args.quiet)
     log = logging.getLogger("phemu.server")
     try:
-        emulator = Emulator(
-            profile=args.profile,
-            seeds=args.seed,
-            default_seed=not args.no_default_seed,
-            plugins=args.plugin,
-            load_entrypoints=not args.no_default_plugins,
-            rate_limits="posthog" if args.rate_limits == "posthog" else None,
-        )
+        emulator = make_emulator(args)
     except (SeedError, ConfigurationError) as error:
         print(f"phemu: {error}", file=sys.stderr)
         return 2
@@ -256,14 +269,7 @@ def serve(args: argparse.Namespace) -> int:
             print(f"phemu: {error}", file=sys.stderr)
             return 2
         emulator.state_file = state_file
-    server = ThreadedServer(emulator, host=args.host, port=args.port, access_log=not args.quiet)
-    try:
-        server.start()
-    except OSError as error:
-        print(f"phemu: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
-        return 2
-    print(banner(emulator, server.url, args.state_file, loaded), flush=True)
-
+    # Handlers go in before the banner: a supervisor may signal as soon as it sees the URL.
     stop = threading.Event()
     received: list[str] = []
 
@@ -275,6 +281,14 @@ def serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    server = ThreadedServer(emulator, host=args.host, port=args.port, access_log=not args.quiet)
+    try:
+        server.start()
+    except OSError as error:
+        print(f"phemu: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 2
+    print(banner(emulator, server.url, args.state_file, loaded), flush=True)
+
     if state_file is not None and args.autosave > 0:
         state_file.start_autosave(args.autosave)
     while not stop.wait(3600):
@@ -291,7 +305,7 @@ def serve(args: argparse.Namespace) -> int:
     return status
 
 
-def banner(emulator: Any, url: str, state_file: str | None, loaded: bool) -> str:
+def banner(emulator: Emulator, url: str, state_file: str | None, loaded: bool) -> str:
     seeds = (
         ", ".join("<document>" if isinstance(s, dict) else str(s) for s in emulator.seed_sources)
         or "(none)"

@@ -124,8 +124,9 @@ def run_fails(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
     """Run ``phemu serve`` expecting it to refuse to start (bounded)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PHEMU_")}
     environment.update(env or {})
+    port = [] if "PHEMU_PORT" in environment or "--port" in args else ["--port", "0"]
     return subprocess.run(
-        [sys.executable, "-m", "phemu", "serve", "--port", "0", *args],
+        [sys.executable, "-m", "phemu", "serve", *port, *args],
         capture_output=True,
         text=True,
         env=environment,

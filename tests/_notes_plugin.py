@@ -30,7 +30,11 @@ def create(ctx: RequestContext) -> Response:
     body = ctx.body
     store = ctx.emulator.store
     with store.lock:
-        note = {"id": store.next_id("test_note"), "project": ctx.project.id, "text": body.get("text", "")}
+        note = {
+            "id": store.next_id("test_note"),
+            "project": ctx.project.id,
+            "text": body.get("text", ""),
+        }
         _state(ctx).notes[note["id"]] = note
         return json_response(dict(note), 201)
 
@@ -66,5 +70,7 @@ def update(ctx: RequestContext) -> Response:
 def phemu_routes(profile: str) -> list[Route]:
     return [
         Route("/test_notes/", "test_notes.list", {"GET": list_, "POST": create}, "notebook"),
-        Route("/test_notes/<pk>/", "test_notes.detail", {"GET": retrieve, "PATCH": update}, "notebook"),
+        Route(
+            "/test_notes/<pk>/", "test_notes.detail", {"GET": retrieve, "PATCH": update}, "notebook"
+        ),
     ]

@@ -220,7 +220,7 @@ def test_profile_flag_wins_over_variable() -> None:
         assert config(server)["profile"] == "docs"
 
 
-# -- plugins and rate limits ------------------------------------------------------------------------
+# -- plugins and rate limits -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,9 @@ from phemu.persistence import StateFileError
 
 EXTRA = {
     "version": 1,
-    "projects": [{"id": 7, "name": "Saved project", "organization": "01928a6e-3c1d-7000-8000-0000000000aa"}],
+    "projects": [
+        {"id": 7, "name": "Saved project", "organization": "01928a6e-3c1d-7000-8000-0000000000aa"}
+    ],
 }
 
 
@@ -54,7 +56,10 @@ def test_load_without_a_file_keeps_the_seeded_store(tmp_path: Path) -> None:
         (b"\x00\x01garbage\xff", "it is not valid JSON, probably truncated"),
         (b"[1, 2]", "it is not a JSON object"),
         (b'{"version": 99}', "it is not a phemu state document (seed document #1 has version 99"),
-        (b'{"version": 1, "projects": [{"id": "x"}]}', "it is not a phemu state document (projects[0]"),
+        (
+            b'{"version": 1, "projects": [{"id": "x"}]}',
+            "it is not a phemu state document (projects[0]",
+        ),
     ],
 )
 def test_damaged_file_is_refused_with_a_message_naming_it(
@@ -88,7 +93,14 @@ def test_failed_save_keeps_the_previous_good_file(
     emulator = saved_emulator()
     StateFile(emulator, path).save()
     good = path.read_bytes()
-    emulator.load_seed({"version": 1, "projects": [{"id": 8, "name": "Unsaved", "organization": "01928a6e-3c1d-7000-8000-0000000000aa"}]})
+    emulator.load_seed(
+        {
+            "version": 1,
+            "projects": [
+                {"id": 8, "name": "Unsaved", "organization": "01928a6e-3c1d-7000-8000-0000000000aa"}
+            ],
+        }
+    )
 
     def broken_fsync(fd: int) -> None:
         raise OSError(28, "No space left on device")

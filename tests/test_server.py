@@ -33,7 +33,7 @@ def raw_exchange(server: ThreadedServer, payload: bytes, timeout: float = 5.0) -
         while True:
             try:
                 chunk = sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 break
             if not chunk:
                 break
@@ -215,10 +215,12 @@ def test_stop_finishes_in_flight_requests() -> None:
 def test_access_log_has_method_path_status_duration(
     emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="phemu.access"):
-        with ThreadedServer(emulator, access_log=True) as server:
-            requests.get(server.url + "/api/projects/?limit=1", timeout=5)
-            requests.get(server.url + "/api/nowhere/", timeout=5)
+    with (
+        caplog.at_level(logging.INFO, logger="phemu.access"),
+        ThreadedServer(emulator, access_log=True) as server,
+    ):
+        requests.get(server.url + "/api/projects/?limit=1", timeout=5)
+        requests.get(server.url + "/api/nowhere/", timeout=5)
     lines = [r.getMessage() for r in caplog.records if r.name == "phemu.access"]
     assert len(lines) == 2
     method, path, status, duration = lines[0].split(" ")
@@ -230,7 +232,9 @@ def test_access_log_has_method_path_status_duration(
 def test_no_access_log_by_default_in_process(
     emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="phemu.access"):
-        with ThreadedServer(emulator) as server:
-            requests.get(server.url + "/_phemu/health", timeout=5)
+    with (
+        caplog.at_level(logging.INFO, logger="phemu.access"),
+        ThreadedServer(emulator) as server,
+    ):
+        requests.get(server.url + "/_phemu/health", timeout=5)
     assert not [r for r in caplog.records if r.name == "phemu.access"]

@@ -185,12 +185,24 @@ def page(emulator: Emulator, sections: list[tuple[str, str, Any]], refresh: int)
     ]
     parts = list(head)
     for anchor, heading, data in sections:
-        count = f' <span class="count">({len(data)})</span>' if isinstance(data, list) else ""
+        count = f' <span class="count">({counts(data)})</span>' if isinstance(data, list) else ""
         parts.append(f'<section id="{esc(anchor)}"><h2>{esc(heading)}{count}</h2>')
         parts.append(render_value(data))
         parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p)
+
+
+def counts(records: list[Any]) -> str:
+    """``3`` or ``3 · project 1: 2, project 42: 1`` (session counts and the like per project)."""
+    per_project: dict[Any, int] = {}
+    for record in records:
+        if isinstance(record, Mapping) and isinstance(record.get("project"), int):
+            per_project[record["project"]] = per_project.get(record["project"], 0) + 1
+    if not per_project:
+        return str(len(records))
+    detail = ", ".join(f"project {p}: {n}" for p, n in sorted(per_project.items()))
+    return f"{len(records)} · {detail}"
 
 
 def render_value(data: Any) -> str:

@@ -109,7 +109,11 @@ def requests_(emulator: Emulator, request: Request) -> Response:
 
 
 def clock(emulator: Emulator, request: Request) -> Response:
-    """``POST {"freeze": true, "at": ...}``, ``{"set": ...}``, ``{"advance": seconds}``, ``{"unfreeze": true}``."""
+    """Read the clock, or change it with a JSON body.
+
+    ``{"freeze": true, "at": ...}``, ``{"set": ...}``, ``{"advance": seconds}``,
+    ``{"unfreeze": true}``; several keys apply in that order.
+    """
     if request.method == "POST":
         body = read_json(request)
         if not isinstance(body, dict):
@@ -119,8 +123,11 @@ def clock(emulator: Emulator, request: Request) -> Response:
                 emulator.unfreeze_time()
             if body.get("freeze"):
                 emulator.freeze_time(body.get("at"))
-            elif "set" in body or ("at" in body and not body.get("freeze")):
-                emulator.set_time(body.get("set", body.get("at")))
+            elif "set" in body or "at" in body:
+                target = body.get("set", body.get("at"))
+                if not isinstance(target, str):
+                    raise ControlError("'set' must be an ISO 8601 datetime string")
+                emulator.set_time(target)
             if "advance" in body:
                 seconds = body["advance"]
                 if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
@@ -144,7 +151,9 @@ def config(emulator: Emulator, request: Request) -> Response:
     return reply(
         {
             "profile": emulator.profile,
-            "seeds": [str(s) if not isinstance(s, dict) else "<document>" for s in emulator.seed_sources],
+            "seeds": [
+                str(s) if not isinstance(s, dict) else "<document>" for s in emulator.seed_sources
+            ],
             "plugins": sorted(name for name, _ in emulator.hooks.list_name_plugin() if name),
             "throttling": emulator.throttler is not None,
             "version": __version__,

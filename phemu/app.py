@@ -63,7 +63,7 @@ class PostHogApp:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
-            return self.emulator.control_plane(environ, start_response)
+            return self.emulator.control_plane(environ, start_response)  # type: ignore[no-any-return]
         started = time.perf_counter()
         outcome = Outcome()
         response = self.handle(request, outcome)
@@ -119,8 +119,12 @@ class PostHogApp:
         table = self.emulator.routes
         adapter = table.url_map.bind_to_environ(request.environ)
         try:
+            if "//" in request.path:
+                # PostHog's URL patterns never match an empty segment; werkzeug's optional
+                # trailing slash would otherwise accept "/api/projects//".
+                raise EndpointNotFound()
             (endpoint, index), values = adapter.match(return_rule=False)
-        except HTTPException:
+        except (HTTPException, EndpointNotFound):
             outcome.unknown_route = True
             outcome.near_misses = table.near_misses(request.path)
             raise EndpointNotFound() from None
@@ -200,4 +204,9 @@ def options_metadata(route: Route) -> dict[str, Any]:
     if not route.json_only:
         parses += ["application/x-www-form-urlencoded", "multipart/form-data"]
     name = route.name or route.endpoint.replace(".", " ").replace("_", " ").title()
-    return {"name": name, "description": route.description, "renders": ["application/json"], "parses": parses}
+    return {
+        "name": name,
+        "description": route.description,
+        "renders": ["application/json"],
+        "parses": parses,
+    }

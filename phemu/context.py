@@ -68,7 +68,9 @@ def parse_body(request: Request, *, json_only: bool = False) -> Any:
         return {}
     content_type = request.headers.get("Content-Type", "")
     media = content_type.split(";", 1)[0].strip().lower()
-    if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+    if media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    ):
         try:
             text = raw.decode(request.mimetype_params.get("charset", "utf-8"))
             return json.loads(text, parse_constant=_reject_constant)

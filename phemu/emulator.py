@@ -236,7 +236,11 @@ class Emulator:
         if (times is None and found == 0) or (times is not None and found != times):
             seen = "\n".join(
                 f"  {e.method} {e.path} -> {e.status}"
-                + (f"  (unknown route; did you mean {', '.join(e.near_misses)}?)" if e.unknown_route and e.near_misses else "")
+                + (
+                    f"  (unknown route; did you mean {', '.join(e.near_misses)}?)"
+                    if e.unknown_route and e.near_misses
+                    else ""
+                )
                 for e in self.journal.entries()
             )
             expected = "at least once" if times is None else f"{times} time(s)"

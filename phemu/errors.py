@@ -132,7 +132,9 @@ class ValidationError(PostHogError):
     type = "validation_error"
     code = "invalid_input"
 
-    def __init__(self, detail: str, *, code: str = "invalid_input", attr: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, code: str = "invalid_input", attr: str | None = None
+    ) -> None:
         super().__init__(detail, code="invalid_input" if code == "invalid" else code, attr=attr)
 
     def nested(self, prefix: str | int) -> ValidationError:
@@ -165,7 +167,7 @@ class AuthenticationFailed(PostHogError):
 
     @classmethod
     def for_source(cls, source: str) -> AuthenticationFailed:
-        """``source`` is PostHog's phrase: ``Authorization header``, ``body`` or ``query string``."""
+        """``source``: PostHog's phrase, ``Authorization header``, ``body`` or ``query string``."""
         return cls(Msg.AUTHENTICATION_FAILED.format(source=source))
 
 

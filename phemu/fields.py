@@ -79,9 +79,7 @@ def parse_text(
     if not allow_blank and text == "":
         raise ValidationError(Msg.BLANK, code="blank", attr=name)
     if max_length is not None and len(text) > max_length:
-        raise ValidationError(
-            Msg.MAX_LENGTH.format(max=max_length), code="max_length", attr=name
-        )
+        raise ValidationError(Msg.MAX_LENGTH.format(max=max_length), code="max_length", attr=name)
     return text
 
 
@@ -89,7 +87,9 @@ def parse_choice(value: Any, name: str, choices: Iterable[str]) -> str:
     """DRF ``ChoiceField``: exact, case-sensitive match against ``choices``."""
     key = str(value) if not isinstance(value, bool) else ("True" if value else "False")
     if key not in set(choices):
-        raise ValidationError(Msg.INVALID_CHOICE.format(value=key), code="invalid_choice", attr=name)
+        raise ValidationError(
+            Msg.INVALID_CHOICE.format(value=key), code="invalid_choice", attr=name
+        )
     return key
 
 

@@ -32,7 +32,9 @@ def entry_point_plugins() -> tuple[tuple[str, Any], ...]:
         try:
             found.append((ep.name, ep.load()))
         except Exception as error:  # a broken plugin must say which one it is
-            raise ConfigurationError(f"phemu plugin {ep.name!r} ({ep.value}) failed to load: {error}") from error
+            raise ConfigurationError(
+                f"phemu plugin {ep.name!r} ({ep.value}) failed to load: {error}"
+            ) from error
     return tuple(found)
 
 
@@ -72,12 +74,12 @@ def build_plugin_manager(
                 pm.register(plugin, name=name)
     for plugin in plugins:
         obj = load_module(plugin) if isinstance(plugin, str) else plugin
-        name = plugin if isinstance(plugin, str) else getattr(obj, "__name__", None)
-        if name in skip:
+        plugin_name: str | None = (
+            plugin if isinstance(plugin, str) else getattr(obj, "__name__", None)
+        )
+        if plugin_name in skip or pm.is_registered(obj):
             continue
-        if pm.is_registered(obj):
-            continue
-        pm.register(obj, name=name)
+        pm.register(obj, name=plugin_name)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as error:

@@ -99,7 +99,9 @@ def _load_one(emulator: Emulator, doc: SeedDocument, index: int) -> None:
             f"{FORMAT_VERSION} (export the state again with a matching phemu)"
         )
     sections = emulator.seed_sections()
-    unknown = [k for k in doc if k not in _META_KEYS and k not in sections and not k.startswith("_")]
+    unknown = [
+        k for k in doc if k not in _META_KEYS and k not in sections and not k.startswith("_")
+    ]
     if unknown:
         raise SeedError(
             f"seed document #{index + 1}: unknown key(s) {', '.join(map(repr, unknown))}; "
@@ -204,7 +206,9 @@ def _load_projects(emulator: Emulator, records: list[dict[str, Any]]) -> None:
         if org_id not in store.organizations:
             raise SeedError(f"{label}: organization {org_id!r} does not exist")
         channel_types = record.get("custom_channel_types", [])
-        if not isinstance(channel_types, list) or not all(isinstance(c, str) for c in channel_types):
+        if not isinstance(channel_types, list) or not all(
+            isinstance(c, str) for c in channel_types
+        ):
             raise SeedError(f"{label}: 'custom_channel_types' must be a list of strings")
         store.bump_id("project", project_id)
         store.projects[project_id] = Project(

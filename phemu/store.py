@@ -138,7 +138,7 @@ class Store:
                 found = self._states.get(cls)
                 if found is None:
                     found = self._states[cls] = cls()
-        return found  # type: ignore[no-any-return]
+        return found
 
     # -- transactions ----------------------------------------------------------------------
     def checkpoint(self) -> dict[str, Any]:

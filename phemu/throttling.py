@@ -46,7 +46,9 @@ class Rate:
             seconds = next(v for k, v in _UNITS.items() if k.startswith(unit.strip().lower()[:1]))
             return cls(int(count), float(seconds))
         except (ValueError, StopIteration):
-            raise ConfigurationError(f"invalid throttle rate {text!r} (use e.g. '480/minute')") from None
+            raise ConfigurationError(
+                f"invalid throttle rate {text!r} (use e.g. '480/minute')"
+            ) from None
 
 
 class Throttler:

@@ -45,7 +45,7 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def empty_response(status: int, headers: dict[str, str] | None = None) -> Response:
-    """A response with no body and no ``Content-Type`` (PostHog's bare ``ForbidDestroyModel`` 405)."""
+    """No body and no ``Content-Type``: PostHog's bare ``ForbidDestroyModel`` 405."""
     response = Response(b"", status=status, headers=headers)
     response.headers.remove("Content-Type")
     return response

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 def visible_projects(ctx: RequestContext) -> list[Project]:
     """Projects of the owner's organizations (narrowed by ``scoped_organizations``), by id."""
     orgs = set(visible_organizations(ctx.store, ctx.owner, ctx.key))
-    return sorted((p for p in ctx.store.projects.values() if p.organization in orgs), key=lambda p: p.id)
+    return sorted(
+        (p for p in ctx.store.projects.values() if p.organization in orgs), key=lambda p: p.id
+    )
 
 
 def find_visible_project(ctx: RequestContext, raw: str) -> Project | None:

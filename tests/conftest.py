@@ -1,0 +1,72 @@
+"""Shared fixtures: a fresh emulator per test, a werkzeug client, and seed helpers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from werkzeug.test import Client
+
+from phemu.emulator import Emulator
+
+pytest_plugins = ["pytester"]
+
+DEFAULT_KEY = "phx_phemuDefaultPersonalApiKey000000000000000000"
+DEFAULT_ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
+OTHER_ORG = "01928a6e-3c1d-7000-8000-0000000000bb"
+
+
+@pytest.fixture
+def emulator() -> Emulator:
+    """A fresh emulator on the default seed; fails the test if phemu hit an internal error."""
+    emu = Emulator(load_entrypoints=False)
+    yield emu
+    emu.check()
+
+
+@pytest.fixture
+def widgets() -> Emulator:
+    """An emulator with the neutral test routes of ``tests/platform_plugin.py``."""
+    from tests.platform_plugin import WidgetPlugin
+
+    return Emulator(load_entrypoints=False, plugins=[WidgetPlugin()])
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Client:
+    return emulator.client()
+
+
+@pytest.fixture
+def auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {DEFAULT_KEY}"}
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def add_key(emulator: Emulator, value: str, **fields: Any) -> dict[str, str]:
+    """Seed a key for the default user and return its auth headers."""
+    record = {"user": "ada@example.com", "value": value, "scopes": ["*"], **fields}
+    emulator.load_seed({"version": 1, "personal_api_keys": [record]})
+    return bearer(value)
+
+
+def add_other_org(emulator: Emulator, project_id: int = 7) -> dict[str, str]:
+    """A second organization with project ``project_id``, its own user and ``*`` key."""
+    emulator.load_seed(
+        {
+            "version": 1,
+            "organizations": [{"id": OTHER_ORG, "name": "Other org"}],
+            "projects": [{"id": project_id, "organization": OTHER_ORG, "name": "Theirs"}],
+            "users": [{"email": "eve@example.com", "organizations": [OTHER_ORG]}],
+            "personal_api_keys": [{"user": "eve@example.com", "value": "phx_eve", "scopes": ["*"]}],
+        }
+    )
+    return bearer("phx_eve")
+
+
+def body(response: Any) -> Any:
+    return json.loads(response.get_data(as_text=True))

@@ -1,0 +1,121 @@
+"""Seed documents: format, validation, merging, rollback, default seed (platform.md, issue 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from phemu.emulator import Emulator
+from phemu.errors import SeedError
+from phemu.seed import default_seed_path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_packaged_default_seed_is_the_fixture():
+    assert default_seed_path().read_text() == (ROOT / "fixtures" / "default.json").read_text()
+
+
+def test_default_key_is_documented_in_readme():
+    key = Emulator(load_entrypoints=False).default_api_key
+    assert key and key in (ROOT / "README.md").read_text()
+
+
+def test_seed_from_file_and_merge_order(tmp_path):
+    first = tmp_path / "a.json"
+    first.write_text(json.dumps({"version": 1, "projects": [{"id": 2, "name": "Staging"}]}))
+    second = {"version": 1, "projects": [{"id": 2, "name": "Renamed"}]}
+    emu = Emulator(load_entrypoints=False, seeds=[first, second])
+    assert emu.store.projects[2].name == "Renamed"
+
+
+def test_no_default_seed():
+    emu = Emulator(load_entrypoints=False, default_seed=False)
+    assert emu.store.projects == {} and emu.default_api_key is None
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"version": 2}, "has version 2"),
+        ({"version": 1, "projets": []}, "unknown key(s) 'projets'"),
+        ({"version": 1, "projects": {}}, "projects: must be a list"),
+        (
+            {"version": 1, "projects": [{"id": "x"}]},
+            "projects[0] (id 'x'): 'id' must be a positive integer",
+        ),
+        (
+            {"version": 1, "users": [{"email": "b@x", "organizations": ["zz"]}]},
+            "users[0] (id 'b@x'): organization 'zz'",
+        ),
+        (
+            {"version": 1, "personal_api_keys": [{"user": "nobody@x", "value": "k"}]},
+            "user 'nobody@x' does not exist",
+        ),
+        (
+            {"version": 1, "personal_api_keys": [{"user": "ada@example.com"}]},
+            "needs a non-empty 'value'",
+        ),
+        (
+            {
+                "version": 1,
+                "personal_api_keys": [{"user": "ada@example.com", "value": "k", "label": "x" * 41}],
+            },
+            "longer than 40",
+        ),
+    ],
+)
+def test_bad_documents_name_the_record(doc, message):
+    emu = Emulator(load_entrypoints=False)
+    with pytest.raises(SeedError) as raised:
+        emu.load_seed(doc)
+    assert message in str(raised.value)
+
+
+def test_a_bad_record_never_half_loads():
+    emu = Emulator(load_entrypoints=False)
+    before = emu.export_state()
+    with pytest.raises(SeedError):
+        emu.load_seed(
+            {"version": 1, "projects": [{"id": 9, "name": "ok"}]},
+            {"version": 1, "projects": [{"id": 10, "organization": "missing"}]},
+        )
+    assert emu.export_state() == before
+
+
+def test_bad_seed_file_names_the_file(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text("{not json")
+    with pytest.raises(SeedError, match=r"broken\.json"):
+        Emulator(load_entrypoints=False, seeds=[path])
+
+
+def test_emulators_do_not_share_state():
+    one, two = Emulator(load_entrypoints=False), Emulator(load_entrypoints=False)
+    one.load_seed({"version": 1, "projects": [{"id": 2, "name": "Only here"}]})
+    assert 2 not in two.store.projects
+
+
+def test_same_seed_gives_same_state():
+    from phemu.clock import Clock
+
+    def build() -> Emulator:
+        clock = Clock()
+        clock.freeze("2026-06-15T10:00:00Z")  # untimed records take the clock's time
+        doc = {"version": 1, "projects": [{"id": 2}], "users": [{"email": "b@example.com"}]}
+        return Emulator(load_entrypoints=False, seeds=[doc], clock=clock)
+
+    assert build().export_state() == build().export_state()
+
+
+def test_state_import_with_counters_keeps_sequences():
+    emu = Emulator(load_entrypoints=False)
+    emu.load_seed({"version": 1, "projects": [{"name": "auto"}]})
+    assert 2 in emu.store.projects
+    state = emu.export_state()
+    other = Emulator(load_entrypoints=False, default_seed=False)
+    other.import_state(state)
+    other.load_seed({"version": 1, "projects": [{"name": "next"}]})
+    assert 3 in other.store.projects

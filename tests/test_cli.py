@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 import requests
-from _server_support import Serve
-from _server_support import run_fails
 
 from phemu import __version__
 from phemu import cli
 from phemu import plugin_manager
 from phemu.plugin_manager import hookimpl
+from tests._server_support import Serve
+from tests._server_support import run_fails
 
 ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
 DEFAULT_KEY = "phx_phemuDefaultPersonalApiKey000000000000000000"

@@ -61,9 +61,7 @@ def free_port() -> int:
 
 @contextmanager
 def process(command: list[str], url_pattern: str | None, url: str | None = None) -> Iterator[str]:
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         if url_pattern is not None:
             assert proc.stdout is not None
@@ -96,7 +94,9 @@ def wait_until_up(url: str) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
-def call(url: str, method: str, path: str, headers: dict[str, str], body: bytes | None = None) -> tuple[int, bytes]:
+def call(
+    url: str, method: str, path: str, headers: dict[str, str], body: bytes | None = None
+) -> tuple[int, bytes]:
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
@@ -107,7 +107,9 @@ def call(url: str, method: str, path: str, headers: dict[str, str], body: bytes 
         conn.close()
 
 
-def measure(url: str, path: str, headers: dict[str, str], seconds: float, concurrency: int) -> tuple[float, int]:
+def measure(
+    url: str, path: str, headers: dict[str, str], seconds: float, concurrency: int
+) -> tuple[float, int]:
     """Requests per second over ``seconds`` after a short warm-up; and the non-200 count."""
     parts = urlsplit(url)
     counts = [0] * concurrency
@@ -158,15 +160,29 @@ def phemu_target(url: str, objects: int) -> tuple[str, str]:
     status, _ = call(url, "GET", "/api/projects/1/subscriptions/", auth)
     if status == 200:
         document = subscriptions_document(objects)
-        call(url, "POST", "/_phemu/seed", {"Content-Type": "application/json"}, json.dumps(document).encode())
+        call(
+            url,
+            "POST",
+            "/_phemu/seed",
+            {"Content-Type": "application/json"},
+            json.dumps(document).encode(),
+        )
         status, body = call(url, "GET", "/api/projects/1/subscriptions/", auth)
         count = json.loads(body)["count"]
         return "/api/projects/1/subscriptions/", f"GET subscriptions/ ({count} objects)"
     document = {
         "version": 1,
-        "projects": [{"id": 100 + i, "name": f"bench {i}", "organization": ORG} for i in range(objects - 1)],
+        "projects": [
+            {"id": 100 + i, "name": f"bench {i}", "organization": ORG} for i in range(objects - 1)
+        ],
     }
-    call(url, "POST", "/_phemu/seed", {"Content-Type": "application/json"}, json.dumps(document).encode())
+    call(
+        url,
+        "POST",
+        "/_phemu/seed",
+        {"Content-Type": "application/json"},
+        json.dumps(document).encode(),
+    )
     status, body = call(url, "GET", "/api/projects/", auth)
     count = json.loads(body)["count"]
     return "/api/projects/", f"GET projects/ ({count} objects; subscriptions not emulated yet)"
@@ -210,7 +226,9 @@ def main() -> int:
         rps, bad = measure(url, path, phemu_auth, args.seconds, args.concurrency)
         results.append((f"phemu serve (cheroot)      {label}", rps, bad))
 
-    with process([env_python, "-c", WERKZEUG_PHEMU], r"serving PostHog's API on (http://\S+)") as url:
+    with process(
+        [env_python, "-c", WERKZEUG_PHEMU], r"serving PostHog's API on (http://\S+)"
+    ) as url:
         path, label = phemu_target(url, args.objects)
         rps, bad = measure(url, path, phemu_auth, args.seconds, args.concurrency)
         results.append((f"phemu app on werkzeug      {label}", rps, bad))
@@ -218,7 +236,11 @@ def main() -> int:
     port = free_port()
     moto_url = f"http://127.0.0.1:{port}"
     with process([env_python, "-c", MOTO, str(port)], None, moto_url) as url:
-        s3 = {"Authorization": S3_AUTH, "x-amz-date": "20240101T000000Z", "Host": f"127.0.0.1:{port}"}
+        s3 = {
+            "Authorization": S3_AUTH,
+            "x-amz-date": "20240101T000000Z",
+            "Host": f"127.0.0.1:{port}",
+        }
         for i in range(args.objects):
             call(url, "PUT", f"/bench-bucket-{i}", s3)
         status, body = call(url, "GET", "/", s3)
@@ -226,7 +248,9 @@ def main() -> int:
         if status != 200 or buckets != args.objects:
             raise SystemExit(f"moto ListBuckets answered {status} with {buckets} buckets")
         rps, bad = measure(url, "/", s3, args.seconds, args.concurrency)
-        results.append((f"moto_server (werkzeug)     GET / ListBuckets ({buckets} objects)", rps, bad))
+        results.append(
+            (f"moto_server (werkzeug)     GET / ListBuckets ({buckets} objects)", rps, bad)
+        )
 
     print(f"concurrency {args.concurrency}, {args.seconds:g} s per server, access logs off")
     for name, rps, bad in results:

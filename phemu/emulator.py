@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from werkzeug.test import Client
 
     from phemu.persistence import StateFile
+    from phemu.resources.dashboards import Dashboard
+    from phemu.resources.insights import Insight
 
 PROFILES = ("docs", "cloud")
 SeedSource = str | Path | dict[str, Any]
@@ -263,3 +265,25 @@ class Emulator:
     # -- plugins --------------------------------------------------------------------------------
     def _deliver(self, entry: dict[str, Any]) -> None:
         self.hooks.hook.phemu_subscription_delivery(emulator=self, entry=entry)
+
+    # -- dashboards and insights (dashboards-insights.md) -----------------------------------------
+    # Seeding without HTTP: each call loads one seed record (same fields and checks as the
+    # ``dashboards`` / ``insights`` seed sections) and returns the stored object.
+
+    def create_dashboard(self, project: int = 1, **fields: Any) -> Dashboard:
+        """Create a dashboard: ``name``, ``description``, ``pinned``, ``deleted``, ``tags``,
+        ``created_by`` (user email or id), ``created_at``, ``tiles`` (insight ids), ``id``."""
+        from phemu.resources.dashboards import create_dashboard
+
+        return create_dashboard(self, {"project": project, **fields})
+
+    def create_insight(self, project: int = 1, **fields: Any) -> Insight:
+        """Create an insight: ``name``, ``derived_name``, ``query``, ``description``, ``tags``,
+        ``favorited``, ``saved``, ``deleted``, ``short_id``, ``dashboards`` (dashboard ids),
+        ``created_by``/``last_modified_by`` (user email or id), ``created_at``,
+        ``last_modified_at``, ``id``."""
+        from phemu.resources.insights import create_insight
+
+        return create_insight(self, {"project": project, **fields})
+
+    # -- end of dashboards and insights ---------------------------------------------------------

@@ -44,12 +44,15 @@ class SeedSection:
 
     ``load`` receives the emulator and the list of records and raises :class:`SeedError` naming
     the bad record (``"subscriptions[3]: ..."``); ``export`` returns records that ``load`` takes
-    back unchanged.
+    back unchanged. ``finish``, when set, runs after every section of each document has loaded
+    (whether or not the document has this key), for links between sections that reference each
+    other (dashboard tiles name insights, which load after dashboards).
     """
 
     key: str
     load: Callable[[Emulator, list[dict[str, Any]]], None]
     export: Callable[[Emulator], list[dict[str, Any]]]
+    finish: Callable[[Emulator], None] | None = None
 
 
 def read_document(source: str | Path | SeedDocument) -> SeedDocument:
@@ -117,6 +120,9 @@ def _load_one(emulator: Emulator, doc: SeedDocument, index: int) -> None:
             if not isinstance(record, dict):
                 raise SeedError(f"{key}[{position}]: must be a JSON object")
         section.load(emulator, records)
+    for section in sections.values():
+        if section.finish is not None:
+            section.finish(emulator)
     counters = doc.get("counters")
     if isinstance(counters, dict):
         for sequence, value in counters.items():

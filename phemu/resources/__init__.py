@@ -5,6 +5,8 @@ Each module keeps its model, rules, handlers and routes together and exports ``R
 
 from __future__ import annotations
 
+from phemu.resources import dashboards
+from phemu.resources import insights
 from phemu.resources import organizations
 from phemu.resources import projects
 from phemu.resources import users
@@ -14,6 +16,8 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     projects.RESOURCE,
     users.RESOURCE,
     organizations.RESOURCE,
+    dashboards.RESOURCE,
+    insights.RESOURCE,
 )
 
 __all__ = ["ALL_RESOURCES", "Resource"]

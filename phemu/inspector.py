@@ -3,7 +3,7 @@
 No build step, no external assets, no JavaScript needed: the page refreshes itself with a
 ``<meta http-equiv="refresh">`` (``?refresh=N`` seconds, ``0`` to stop). Resource data is read
 generically so the page shows whatever resources the emulator has: a resource's ``inspect``
-callback when it declares one, otherwise the records its seed sections export (the state format).
+summary when it declares one, then the records its seed sections export (the state format).
 Keys are only ever shown masked; the store never holds plaintext values anyway.
 """
 
@@ -136,8 +136,10 @@ def collect(emulator: Emulator) -> list[tuple[str, str, Any]]:
         )
         for resource in emulator.resources:
             if resource.inspect is not None:
-                sections.append((resource.name, title(resource.name), resource.inspect(emulator)))
-                continue
+                summary = resource.inspect(emulator)
+                sections.append(
+                    (f"{resource.name}-summary", f"{title(resource.name)}: summary", summary)
+                )
             for section in resource.seed_sections:
                 sections.append((section.key, title(section.key), section.export(emulator)))
     outbox = emulator.outbox.entries()

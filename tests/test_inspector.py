@@ -80,6 +80,18 @@ def test_inspector_shows_every_section() -> None:
     assert "src=" not in page and "<link" not in page  # no external assets
 
 
+def test_inspector_shows_dashboards_and_insights_created_over_the_api() -> None:
+    emulator = Emulator()
+    client = emulator.client()
+    created = client.post(
+        "/api/projects/1/dashboards/", json={"name": "Board seen"}, headers=emulator.auth_headers
+    )
+    assert created.status_code == 201
+    page = client.get("/_phemu/").text
+    assert "Board seen" in page
+    assert "Dashboards: summary" in page
+
+
 def test_inspector_refresh_can_be_changed_or_disabled() -> None:
     client = Emulator().client()
     assert '<meta http-equiv="refresh" content="30">' in client.get("/_phemu/?refresh=30").text

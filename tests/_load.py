@@ -31,6 +31,8 @@ class Target:
     patch: Callable[[int, int], dict[str, Any]]  # (thread, n) -> body
     patched_field: str
     paginated: bool = False
+    #: Run once against a fresh server before the load (creates what the objects point at).
+    prepare: Callable[[str, dict[str, str]], None] | None = None
 
     def detail(self, pk: Any) -> str:
         return f"{self.collection}{pk}/"
@@ -64,6 +66,8 @@ def run_load(
     Pass ``outcome`` to watch progress from another thread.
     """
     outcome = outcome if outcome is not None else Outcome()
+    if target.prepare is not None:
+        target.prepare(base_url, headers)
     deadline = time.monotonic() + seconds
     stop = stop or threading.Event()
 

@@ -6,6 +6,7 @@ a 3-second run of the same checks always runs.
 
 from __future__ import annotations
 
+import importlib.util
 import signal
 import threading
 import time
@@ -43,8 +44,41 @@ DASHBOARDS = Target(
     paginated=True,
 )
 
-#: The resource the reliability tests load (subscriptions once they are emulated).
-TARGETS = [DASHBOARDS, NOTES]
+
+def _insight_one(base_url: str, headers: dict[str, str]) -> None:
+    """Subscriptions need an insight: create it through the API (id 1 on a fresh server)."""
+    response = requests.post(
+        base_url + "/api/projects/1/insights/",
+        json={"name": "Load insight"},
+        headers=headers,
+        timeout=10,
+    )
+    assert response.status_code == 201 and response.json()["id"] == 1, response.text
+
+
+SUBSCRIPTIONS = Target(
+    name="subscriptions",
+    collection="/api/projects/1/subscriptions/",
+    create=lambda thread, n: {
+        "insight": 1,
+        "target_type": "email",
+        "target_value": f"t{thread}-n{n}@example.com",
+        "frequency": "weekly",
+        "start_date": "2022-01-01T00:00:00Z",
+        "title": f"t{thread}-n{n}",
+    },
+    patch=lambda thread, n: {"title": f"t{thread}-p{n}"},
+    patched_field="title",
+    paginated=True,
+    prepare=_insight_one,
+)
+
+#: What the reliability tests load: subscriptions (the issue's resource) where emulated, then
+#: dashboards, and the plugin notes (independent of any PostHog resource).
+TARGETS = ([SUBSCRIPTIONS] if importlib.util.find_spec("phemu.resources.subscriptions") else []) + [
+    DASHBOARDS,
+    NOTES,
+]
 
 
 def assert_nothing_lost(

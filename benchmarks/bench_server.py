@@ -5,7 +5,8 @@
 Both servers run as subprocesses on 127.0.0.1 with access logs off. The client (this process)
 keeps one HTTP/1.1 connection per thread where the server allows it and reconnects where it does
 not (moto's werkzeug server answers HTTP/1.0 and closes). phemu lists ``--objects`` subscriptions
-(``GET /api/projects/1/subscriptions/``; projects where subscriptions are not emulated yet);
+(``GET /api/projects/1/subscriptions/``, created through the API; projects where
+subscriptions are not emulated);
 moto lists as many S3 buckets (``GET /``), the closest plain list call it has. A third line runs
 phemu's app on werkzeug's threaded server, to show what the server choice is worth. Bounded:
 about 3 x (seconds + 1) seconds plus start-up. Needs the ``bench`` extra (``moto[server]``).
@@ -155,18 +156,33 @@ def measure(
 
 
 def phemu_target(url: str, objects: int) -> tuple[str, str]:
-    """Seed ``objects`` subscriptions (or projects) and return ``(path, label)``."""
+    """Create ``objects`` subscriptions (or projects) and return ``(path, label)``."""
     auth = {"Authorization": f"Bearer {KEY}"}
+    post = {**auth, "Content-Type": "application/json"}
     status, _ = call(url, "GET", "/api/projects/1/subscriptions/", auth)
     if status == 200:
-        document = subscriptions_document(objects)
-        call(
-            url,
-            "POST",
-            "/_phemu/seed",
-            {"Content-Type": "application/json"},
-            json.dumps(document).encode(),
+        status, body = call(
+            url, "POST", "/api/projects/1/insights/", post, json.dumps({"name": "Bench"}).encode()
         )
+        insight = json.loads(body)["id"]
+        for i in range(objects):
+            subscription = {
+                "insight": insight,
+                "target_type": "email",
+                "target_value": f"bench{i}@example.com",
+                "frequency": "daily",
+                "start_date": "2024-01-01T09:00:00Z",
+                "title": f"Bench {i}",
+            }
+            status, body = call(
+                url,
+                "POST",
+                "/api/projects/1/subscriptions/",
+                post,
+                json.dumps(subscription).encode(),
+            )
+            if status != 201:
+                raise SystemExit(f"could not create a subscription: {status} {body!r}")
         status, body = call(url, "GET", "/api/projects/1/subscriptions/", auth)
         count = json.loads(body)["count"]
         return "/api/projects/1/subscriptions/", f"GET subscriptions/ ({count} objects)"
@@ -186,26 +202,6 @@ def phemu_target(url: str, objects: int) -> tuple[str, str]:
     status, body = call(url, "GET", "/api/projects/", auth)
     count = json.loads(body)["count"]
     return "/api/projects/", f"GET projects/ ({count} objects; subscriptions not emulated yet)"
-
-
-def subscriptions_document(objects: int) -> dict[str, object]:
-    return {
-        "version": 1,
-        "insights": [{"id": 1, "project": 1, "name": "Bench insight"}],
-        "subscriptions": [
-            {
-                "id": 1 + i,
-                "project": 1,
-                "insight": 1,
-                "target_type": "email",
-                "target_value": f"bench{i}@example.com",
-                "frequency": "daily",
-                "start_date": "2024-01-01T09:00:00Z",
-                "title": f"Bench {i}",
-            }
-            for i in range(objects)
-        ],
-    }
 
 
 def main() -> int:

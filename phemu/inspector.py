@@ -54,7 +54,7 @@ h1{font-size:1.3em;margin:0 0 .2em} h2{font-size:1.1em;margin:1.4em 0 .4em}
 .meta{color:#666;margin-bottom:1em} .count{color:#666;font-weight:normal}
 table{border-collapse:collapse;background:#fff;margin-bottom:.6em;max-width:100%}
 th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top;
-font-size:13px;word-break:break-word} th{background:#f0f0f0}
+font-size:13px;overflow-wrap:break-word} th{background:#f0f0f0;white-space:nowrap}
 .s2{color:#137333}.s4{color:#b06000}.s5{color:#c5221f;font-weight:bold}
 nav a{margin-right:.8em} .empty{color:#888;font-style:italic}
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -180,3 +181,39 @@ def test_inspector_over_a_real_server_shows_objects_created_over_http(tmp_path: 
         dom = dump_dom(server.url + "/_phemu/?refresh=0")
     assert "Posted over HTTP" in dom
     assert "/api/projects/9/" in dom
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("phemu.resources.subscriptions") is None,
+    reason="subscriptions are not emulated on this branch yet",
+)
+def test_inspector_in_chromium_shows_a_subscription_and_its_next_delivery() -> None:
+    emulator = Emulator(load_entrypoints=False)
+    emulator.freeze_time("2026-06-15T10:00:00Z")
+    with ThreadedServer(emulator) as server:
+        import requests
+
+        headers = emulator.auth_headers
+        insight = requests.post(
+            server.url + "/api/projects/1/insights/",
+            json={"name": "KPIs"},
+            headers=headers,
+            timeout=10,
+        ).json()
+        created = requests.post(
+            server.url + "/api/projects/1/subscriptions/",
+            json={
+                "insight": insight["id"],
+                "target_type": "email",
+                "target_value": "ops@example.com",
+                "frequency": "weekly",
+                "start_date": "2026-06-01T09:00:00Z",
+                "title": "Weekly KPI mail",
+            },
+            headers=headers,
+            timeout=10,
+        ).json()
+        dom = dump_dom(server.url + "/_phemu/?refresh=0")
+    assert "Weekly KPI mail" in dom
+    assert created["next_delivery_date"] in dom
+    assert "ops@example.com" in dom

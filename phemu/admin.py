@@ -7,7 +7,10 @@ No authentication and no profile differences. Every endpoint has a Python twin o
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -20,6 +23,8 @@ from werkzeug.wrappers import Response
 from phemu import __version__
 from phemu.errors import ConfigurationError
 from phemu.errors import SeedError
+from phemu.hookspecs import ControlHandler
+from phemu.hookspecs import ControlRoute
 from phemu.serialization import dumps
 
 if TYPE_CHECKING:
@@ -28,7 +33,7 @@ if TYPE_CHECKING:
 
     from phemu.emulator import Emulator
 
-ControlHandler = Callable[["Emulator", Request], Response]
+CONTROL_PREFIX = "/_phemu"
 
 
 class ControlError(Exception):
@@ -161,7 +166,17 @@ def config(emulator: Emulator, request: Request) -> Response:
     )
 
 
-#: ``(path, methods, handler)``; extended by features that own their control endpoints.
+def ai_queue(emulator: Emulator, request: Request) -> Response:
+    """Canned AI answers (ai.md §4.1); see :meth:`phemu.ai.CannedAnswers.control`."""
+    body = read_json(request) if request.method == "POST" else None
+    try:
+        return reply(emulator.ai.control(request.method, body, request.args.get("endpoint")))
+    except ValueError as error:
+        raise ControlError(str(error)) from None
+
+
+#: ``(path, methods, handler)``; features extend it here, plugins through the
+#: ``phemu_control_routes`` hook (merged per emulator by :func:`build_control_table`).
 CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
     ("/_phemu/health", ("GET",), health),
     ("/_phemu/reset", ("POST",), reset),
@@ -173,13 +188,39 @@ CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
     ("/_phemu/clock", ("GET", "POST"), clock),
     ("/_phemu/outbox", ("GET", "DELETE"), outbox),
     ("/_phemu/config", ("GET",), config),
+    ("/_phemu/ai/queue", ("GET", "POST", "DELETE"), ai_queue),
 ]
 
-_HANDLERS = {path: handler for path, _, handler in CONTROL_ROUTES}
-_MAP = Map(
-    [Rule(path, methods=list(methods), endpoint=path) for path, methods, _ in CONTROL_ROUTES],
-    strict_slashes=False,
-)
+@dataclass(frozen=True)
+class ControlTable:
+    """The control plane's URL map: :data:`CONTROL_ROUTES` plus plugin rows."""
+
+    url_map: Map
+    handlers: Mapping[str, ControlHandler]
+
+
+def build_control_table(extra: Iterable[ControlRoute] = ()) -> ControlTable:
+    """The table for the built-in rows and ``extra`` (``phemu_control_routes`` results)."""
+    return _build_control_table(tuple((path, tuple(methods), h) for path, methods, h in extra))
+
+
+@lru_cache(maxsize=32)
+def _build_control_table(
+    extra: tuple[tuple[str, tuple[str, ...], ControlHandler], ...],
+) -> ControlTable:
+    rows = [*CONTROL_ROUTES, *extra]
+    handlers: dict[str, ControlHandler] = {}
+    for path, _, handler in rows:
+        if not path.startswith(CONTROL_PREFIX + "/"):
+            raise ConfigurationError(f"control route {path!r} must start with {CONTROL_PREFIX}/")
+        if path in handlers:
+            raise ConfigurationError(f"duplicate control route {path!r}")
+        handlers[path] = handler
+    url_map = Map(
+        [Rule(path, methods=list(methods), endpoint=path) for path, methods, _ in rows],
+        strict_slashes=False,
+    )
+    return ControlTable(url_map=url_map, handlers=handlers)
 
 
 def control_plane_app(
@@ -187,8 +228,9 @@ def control_plane_app(
 ) -> Any:
     request = Request(environ)
     try:
-        endpoint, _ = _MAP.bind_to_environ(environ).match()
-        response = _HANDLERS[endpoint](emulator, request)
+        table = emulator.control_table
+        endpoint, values = table.url_map.bind_to_environ(environ).match()
+        response = table.handlers[endpoint](emulator, request, **values)
     except HTTPException as error:
         response = reply({"error": error.description or error.name}, status=error.code or 404)
     except (ControlError, SeedError, ConfigurationError) as error:

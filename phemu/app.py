@@ -9,6 +9,8 @@ exception renders PostHog's 500 and is recorded as a phemu bug.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import time
 import traceback
 from collections.abc import Iterable
@@ -21,9 +23,11 @@ from werkzeug.wrappers import Response
 
 from phemu import auth
 from phemu.context import RequestContext
+from phemu.errors import DroppedConnection
 from phemu.errors import EndpointNotFound
 from phemu.errors import MethodNotAllowed
 from phemu.errors import NoPersonalAPIKeyAccess
+from phemu.errors import PluginFault
 from phemu.errors import PostHogError
 from phemu.errors import ProjectNotFound
 from phemu.errors import ServerError
@@ -66,33 +70,43 @@ class PostHogApp:
             return self.emulator.control_plane(environ, start_response)  # type: ignore[no-any-return]
         started = time.perf_counter()
         outcome = Outcome()
-        response = self.handle(request, outcome)
+        try:
+            response = self.handle(request, outcome)
+        except DroppedConnection:
+            # Journaled with status 0 so retries through a dropped connection can be counted.
+            outcome.error = "dropped connection"
+            self.record(request, 0, outcome, started)
+            drop_socket(environ)
+            raise
         self.emulator.hooks.hook.phemu_after_response(
             emulator=self.emulator, request=request, response=response
         )
+        self.record(request, response.status_code, outcome, started)
+        return response(environ, start_response)
+
+    def record(self, request: Request, status: int, outcome: Outcome, started: float) -> None:
         self.emulator.journal.record(
             at=format_datetime(self.emulator.clock.now()) or "",
             method=request.method,
             path=request.path,
             query=request.query_string.decode("latin-1"),
-            status=response.status_code,
+            status=status,
             endpoint=outcome.endpoint,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             unknown_route=outcome.unknown_route,
             near_misses=outcome.near_misses,
             error=outcome.error,
         )
-        return response(environ, start_response)
 
     # -- the request flow --------------------------------------------------------------------
     def handle(self, request: Request, outcome: Outcome) -> Response:
         emulator = self.emulator
-        hooked = emulator.hooks.hook.phemu_before_request(emulator=emulator, request=request)
-        if hooked is not None:
-            return hooked  # type: ignore[no-any-return]
         route: Route | None = None
         prefix: str | None = None
         try:
+            hooked = emulator.hooks.hook.phemu_before_request(emulator=emulator, request=request)
+            if hooked is not None:
+                return hooked  # type: ignore[no-any-return]
             emulator.tick()
             route, prefix, values = self.match(request, outcome)
             ctx = RequestContext(
@@ -105,8 +119,14 @@ class PostHogApp:
             )
             self.check(ctx)
             response = self.dispatch(ctx)
+        except PluginFault as error:
+            outcome.error = error.report
+            emulator.record_bug(error.report)
+            response = error_response(error)
         except PostHogError as error:
             response = error_response(error)
+        except DroppedConnection:
+            raise
         except Exception:
             outcome.error = traceback.format_exc()
             emulator.record_bug(outcome.error)
@@ -192,6 +212,20 @@ class PostHogApp:
             target = "/api/projects" + rest + (f"?{query}" if query else "")
             response.headers["Deprecation"] = "true"
             response.headers["Link"] = f'<{target}>; rel="successor-version"'
+
+
+def drop_socket(environ: WSGIEnvironment) -> None:
+    """Close the client's socket under a real server, so it sees the connection drop.
+
+    werkzeug's server exposes the socket as ``werkzeug.socket``; without the shutdown it would
+    keep the keep-alive connection open and the client would wait for an answer that never
+    comes. In-process front doors have no socket and translate the exception instead.
+    """
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        return
+    with contextlib.suppress(OSError):  # already gone
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def error_response(error: PostHogError) -> Response:

@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
 EXAMPLES = """examples:
-  phemu serve                                  # default seed on http://127.0.0.1:8000
+  phemu serve                                  # default seed + sample sessions on :8000
   phemu serve --port 0                         # pick a free port and print it
   phemu serve --seed fixtures/demo.json        # default seed, then a document of your own
   phemu serve --no-default-seed --seed my.json --profile cloud
@@ -223,10 +224,13 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str]) -> argparse.Namesp
 def make_emulator(args: argparse.Namespace) -> Emulator:
     """The emulator ``phemu serve`` runs, from resolved options."""
     from phemu.emulator import Emulator
+    from phemu.resources.sessions import SAMPLE_SEED_PATH
 
+    # The default server also loads the sample session data (sessions.md; fixtures/README.md).
+    extra = [] if args.no_default_seed else [SAMPLE_SEED_PATH]
     return Emulator(
         profile=args.profile,
-        seeds=args.seed,
+        seeds=[*extra, *args.seed],
         default_seed=not args.no_default_seed,
         plugins=args.plugin,
         load_entrypoints=not args.no_default_plugins,
@@ -305,11 +309,17 @@ def serve(args: argparse.Namespace) -> int:
     return status
 
 
+def seed_label(source: object) -> str:
+    """How the banner names a seed: files shipped inside phemu by name only."""
+    if isinstance(source, dict):
+        return "<document>"
+    path = Path(str(source))
+    bundled = Path(__file__).resolve().parent / "data"
+    return f"{path.name} (bundled)" if path.parent == bundled else str(source)
+
+
 def banner(emulator: Emulator, url: str, state_file: str | None, loaded: bool) -> str:
-    seeds = (
-        ", ".join("<document>" if isinstance(s, dict) else str(s) for s in emulator.seed_sources)
-        or "(none)"
-    )
+    seeds = ", ".join(seed_label(s) for s in emulator.seed_sources) or "(none)"
     lines = [f"phemu {__version__} serving PostHog's API on {url}  (profile {emulator.profile})"]
     if state_file:
         lines.append(f"  state: {state_file} ({'loaded' if loaded else 'new'}; seeds: {seeds})")

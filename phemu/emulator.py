@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu import seed as seeding
+from phemu.admin import build_control_table
+from phemu.ai import CANNED_PLUGIN_NAME
+from phemu.ai import CannedAnswers
 from phemu.app import PostHogApp
 from phemu.clock import Clock
 from phemu.errors import ConfigurationError
@@ -35,6 +38,7 @@ from phemu.throttling import Throttler
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
+    from phemu_faults import FaultSet
     from werkzeug.test import Client
 
     from phemu.persistence import StateFile
@@ -68,7 +72,13 @@ class Emulator:
     :param load_entrypoints: register plugins from the ``phemu`` entry-point group.
     :param rate_limits: ``"posthog"`` for PostHog's budgets, or a mapping overriding some of
         them (``{"burst": "3/minute"}``); off by default, as in platform.md §8.
-    :param random_seed: seed of the generator behind UUIDs, tokens and short ids.
+    :param random_seed: seed of the generator behind UUIDs, tokens and short ids (and of the
+        faults plugin's ``probability`` draws).
+    :param faults: fault-injection rules for the shipped ``faults`` plugin (``phemu_faults``):
+        :class:`phemu_faults.FaultRule` objects or mappings such as
+        ``{"status": 503, "path": "/api/projects/*/subscriptions/", "times": 2}``.
+    :param options: options for other plugins (taken in their ``phemu_configure`` hook); an
+        option no plugin takes is a :class:`ConfigurationError`.
     """
 
     def __init__(
@@ -83,11 +93,14 @@ class Emulator:
         rate_limits: str | dict[str, str] | None = None,
         random_seed: int = 0,
         clock: Clock | None = None,
+        faults: Iterable[Any] | None = None,
+        **options: Any,
     ) -> None:
         self.profile = resolve_profile(profile)
         self.random_seed = random_seed
         self.clock = clock or Clock()
         self.clock.listeners.append(lambda _now: self.tick())
+        self.ai = CannedAnswers(self)
         self.hooks = build_plugin_manager(
             builtins=self._builtin_plugins(),
             plugins=plugins,
@@ -95,6 +108,12 @@ class Emulator:
             disabled=disable_plugins,
         )
         self.resources: tuple[Resource, ...] = ALL_RESOURCES
+        self._plugin_sections: list[seeding.SeedSection] = [
+            section
+            for sections in self.hooks.hook.phemu_seed_sections()
+            for section in sections or ()
+        ]
+        self.seed_sections()  # a plugin redefining a seed key fails here, at start-up
         self.routes: RouteTable = build_table(self._all_routes())
         self.throttler: Throttler | None = None
         if rate_limits:
@@ -110,11 +129,26 @@ class Emulator:
         self._seed_documents = [seeding.read_document(s) for s in self.seed_sources]
         self.store = Store(seed=random_seed)
         self.app = PostHogApp(self)
+        self.control_table = build_control_table(
+            row for rows in self.hooks.hook.phemu_control_routes() for row in rows or ()
+        )
+        #: Per-emulator plugin state, by plugin name (see the ``phemu_configure`` hook).
+        self.extensions: dict[str, Any] = {}
+        self._configure_plugins({**options, **({"faults": faults} if faults is not None else {})})
         self._load_initial_state()
 
     # -- construction helpers ------------------------------------------------------------------
     def _builtin_plugins(self) -> list[tuple[str, Any]]:
-        return []
+        return [(CANNED_PLUGIN_NAME, self.ai)]
+
+    def _configure_plugins(self, options: dict[str, Any]) -> None:
+        self.hooks.hook.phemu_configure(emulator=self, options=options)
+        if options:
+            names = ", ".join(sorted(map(repr, options)))
+            raise ConfigurationError(
+                f"no phemu plugin took the option(s) {names}; is the plugin that owns them "
+                "installed and not disabled?"
+            )
 
     def _all_routes(self) -> list[Route]:
         routes = [route for resource in self.resources for route in resource.routes]
@@ -123,20 +157,27 @@ class Emulator:
         return routes
 
     def _load_initial_state(self) -> None:
-        documents = list(self._seed_documents)
+        # The emulator's own documents first, so phemu_seed implementations can look at them.
+        seeding.load_documents(self, self._seed_documents)
+        documents: list[Any] = []
         for result in self.hooks.hook.phemu_seed(emulator=self):
             if isinstance(result, dict):
                 documents.append(result)
             elif result:
                 documents.extend(result)
-        seeding.load_documents(self, documents)
+        if documents:
+            seeding.load_documents(self, documents)
 
     def seed_sections(self) -> dict[str, seeding.SeedSection]:
-        """Every top-level seed key, in load order (platform first, then resources)."""
+        """Every top-level seed key, in load order (platform, resources, then plugins)."""
         sections = {s.key: s for s in seeding.PLATFORM_SECTIONS}
         for resource in self.resources:
             for section in resource.seed_sections:
                 sections[section.key] = section
+        for section in self._plugin_sections:
+            if section.key in sections:
+                raise ConfigurationError(f"a phemu plugin redefines the seed key {section.key!r}")
+            sections[section.key] = section
         return sections
 
     # -- WSGI ------------------------------------------------------------------------------------
@@ -179,6 +220,7 @@ class Emulator:
             self.throttler.clear()
         with self._bugs_lock:
             self.bugs.clear()
+        self.hooks.hook.phemu_reset(emulator=self)
         self._load_initial_state()
 
     def load_seed(self, *sources: SeedSource) -> None:
@@ -263,6 +305,21 @@ class Emulator:
             raise PhemuBug("phemu failed while handling a request:\n" + bugs[0])
 
     # -- plugins --------------------------------------------------------------------------------
+    def extension(self, name: str) -> Any:
+        """The per-emulator state a plugin stored under ``name`` in ``phemu_configure``."""
+        try:
+            return self.extensions[name]
+        except KeyError:
+            raise ConfigurationError(
+                f"the phemu plugin {name!r} is not active on this emulator (not installed, "
+                "disabled, or load_entrypoints=False without plugins=[...])"
+            ) from None
+
+    @property
+    def faults(self) -> FaultSet:
+        """The rules of the shipped ``faults`` plugin (``add(...)``, ``clear()``, ``rules``)."""
+        return self.extension("faults")  # type: ignore[no-any-return]
+
     def _deliver(self, entry: dict[str, Any]) -> None:
         self.hooks.hook.phemu_subscription_delivery(emulator=self, entry=entry)
 
@@ -287,3 +344,23 @@ class Emulator:
         return create_insight(self, {"project": project, **fields})
 
     # -- end of dashboards and insights ---------------------------------------------------------
+
+    # -- sessions (sessions.md §4; phemu/resources/sessions.py) -----------------------------
+    def add_sessions(self, sessions: Iterable[dict[str, Any]], *, project: int = 1) -> None:
+        """Seed sessions in computed form (``{"session_id", "distinct_id", "properties"}``).
+
+        Records without a ``project`` go to ``project``; all or nothing, like a seed document.
+        """
+        self.load_seed({"sessions": [{"project": project, **s} for s in sessions]})
+
+    def add_events(self, events: Iterable[dict[str, Any]], *, project: int = 1) -> None:
+        """Seed raw events; their sessions' properties are derived again (all or nothing)."""
+        self.load_seed({"events": [{"project": project, **e} for e in events]})
+
+    def session_properties(self, session_id: str, *, project: int = 1) -> dict[str, Any] | None:
+        """Every catalogue property of a session (plus ``distinct_id``), or ``None``."""
+        from phemu.resources.sessions import session_properties
+
+        return session_properties(self, project, session_id)
+
+    # -- end of sessions ----------------------------------------------------------------------

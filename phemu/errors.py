@@ -87,6 +87,14 @@ class Msg:
     INVALID_OPENAI_RESPONSE = "Invalid response from OpenAI"
     INVALID_OPENAI_JSON = "Invalid JSON response from OpenAI"
     REGEX_REFUSAL = "Please ask questions only about regex generation."
+    AI_ONLY_IN_CLOUD = "AI features are only available in PostHog Cloud"
+    AI_FILTERS_ONLY_IN_CLOUD = "AI filters are only available in PostHog Cloud"
+    OPENAI_KEY_NOT_CONFIGURED = "OpenAI API key is not configured"
+    ANALYTICS_CLIENT_NOT_CONFIGURED = "PostHog analytics client is not configured"
+    # Questions of the default AI responder (ai.md §5.1).
+    FILTERS_OFF_TOPIC = "please specify your question about session replay"
+    FILTERS_PAGE_URL = "What is the URL of the {word} page?"
+    FILTERS_VAGUE = "Which page, event or property should the recordings match?"
 
 
 def _type_name(value: object) -> str:
@@ -243,6 +251,30 @@ class RequestTooLarge(PostHogError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(Msg.REQUEST_TOO_LARGE.format(limit=limit))
+
+
+class DroppedConnection(ConnectionError):
+    """The connection is dropped instead of answered (fault injection, ``phemu_before_request``).
+
+    The WSGI app lets it propagate. Front doors translate it into their client library's own
+    failure: the ``responses`` patcher raises ``requests.exceptions.ConnectionError``, the httpx
+    transports raise ``httpx.RemoteProtocolError`` (the server disconnected without a
+    response), the werkzeug test client lets it through, and the HTTP server closes the socket
+    without writing anything. It subclasses the built-in :class:`ConnectionError` so werkzeug's
+    server treats it as a dropped connection rather than an application error.
+    """
+
+class PluginFault(ServerError):
+    """A plugin broke its contract (e.g. an AI responder returned output off PostHog's schema).
+
+    The client sees PostHog's plain 500; ``report`` names the plugin and what it did wrong and is
+    written to the journal and to :attr:`Emulator.bugs`, so the pytest fixtures re-raise it in
+    the test that queued or installed the faulty answer.
+    """
+
+    def __init__(self, report: str) -> None:
+        super().__init__()
+        self.report = report
 
 
 class ConfigurationError(ValueError):

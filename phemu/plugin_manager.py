@@ -2,15 +2,24 @@
 
 Third-party plugins come from the ``phemu`` entry-point group. Entry points are discovered once
 per process and cached (the list of importable plugin objects, which are immutable modules), so
-creating an :class:`~phemu.emulator.Emulator` stays cheap.
+creating an :class:`~phemu.emulator.Emulator` stays cheap; tests that fake entry points clear
+the cache with ``entry_point_plugins.cache_clear()``.
+
+Like pytest, phemu treats every callable attribute named ``phemu_*`` as a hook implementation,
+marked with ``@phemu.hookimpl`` or not, and verifies all of them against the specs when the
+manager is built: a misspelt hook (``phemu_before_requests``) or a misspelt argument name is a
+:class:`~phemu.errors.ConfigurationError` at start-up instead of a hook that silently never
+runs.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 from typing import Any
 
 import pluggy
@@ -18,10 +27,37 @@ import pluggy
 from phemu import hookspecs
 from phemu.errors import ConfigurationError
 
+if TYPE_CHECKING:
+    from pluggy._hooks import HookimplOpts
+
 PROJECT_NAME = "phemu"
 ENTRY_POINT_GROUP = "phemu"
+HOOK_PREFIX = "phemu_"
 
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+class PhemuPluginManager(pluggy.PluginManager):
+    """pluggy's manager, also picking up unmarked ``phemu_*`` functions (as pytest does)."""
+
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> HookimplOpts | None:
+        opts = super().parse_hookimpl_opts(plugin, name)
+        if opts is not None or not name.startswith(HOOK_PREFIX):
+            return opts
+        try:
+            static = inspect.getattr_static(plugin, name)
+        except AttributeError:
+            return None
+        if not (inspect.isroutine(static) or isinstance(static, (staticmethod, classmethod))):
+            return None
+        return {
+            "wrapper": False,
+            "hookwrapper": False,
+            "optionalhook": False,
+            "tryfirst": False,
+            "trylast": False,
+            "specname": None,
+        }
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +81,34 @@ def load_module(spec: str) -> Any:
         module = importlib.import_module(module_name)
     except ImportError as error:
         raise ConfigurationError(f"cannot import phemu plugin {spec!r}: {error}") from error
-    return getattr(module, attribute) if attribute else module
+    if not attribute:
+        return module
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise ConfigurationError(
+            f"phemu plugin {spec!r}: {module_name} has no {attribute!r}"
+        ) from None
+
+
+def plugin_name(plugin: Any) -> str | None:
+    """The name a plugin is registered under when none is given explicitly.
+
+    A module or object may choose it with a ``PHEMU_PLUGIN_NAME`` attribute; modules otherwise
+    use their dotted name; other objects get pluggy's generated name (``None`` here).
+    """
+    explicit = getattr(plugin, "PHEMU_PLUGIN_NAME", None)
+    if isinstance(explicit, str):
+        return explicit
+    if inspect.ismodule(plugin):
+        return plugin.__name__
+    return None
+
+
+def _aliases(name: str | None, plugin: Any) -> set[str]:
+    """Every name ``disable_plugins`` may use for a plugin."""
+    names = {name, plugin_name(plugin), getattr(plugin, "__name__", None)}
+    return {n for n in names if isinstance(n, str)}
 
 
 def build_plugin_manager(
@@ -57,31 +120,44 @@ def build_plugin_manager(
 ) -> pluggy.PluginManager:
     """A plugin manager with phemu's hookspecs and the given plugins registered.
 
+    Registration order is built-ins, entry points, then ``plugins``; pluggy calls the most
+    recently registered implementation first, so a user plugin's ``firstresult`` answer beats
+    the shipped ones.
+
     :param builtins: ``(name, plugin)`` pairs phemu registers itself (canned AI answers...).
-    :param plugins: user plugins (modules, objects, or ``"module[:attr]"`` strings).
-    :param disabled: plugin names (entry-point names, built-in names or module names) to skip.
-    :raises ConfigurationError: on an unknown hook implementation (``check_pending``).
+    :param plugins: user plugins: modules, objects, ``"module[:attr]"`` strings, or
+        ``(name, plugin)`` pairs.
+    :param disabled: names to skip: entry-point names (``faults``), built-in names, module
+        names (``phemu_faults``), ``"module[:attr]"`` strings or explicit pair names.
+    :raises ConfigurationError: a plugin that cannot be imported, an implementation of an
+        unknown hook (``check_pending``) or with argument names its spec does not have.
     """
     skip = set(disabled)
-    pm = pluggy.PluginManager(PROJECT_NAME)
+    pm = PhemuPluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
-    for name, plugin in builtins:
-        if name not in skip:
-            pm.register(plugin, name=name)
+    candidates: list[tuple[str | None, Any]] = list(builtins)
     if load_entrypoints:
-        for name, plugin in entry_point_plugins():
-            if name not in skip and pm.get_plugin(name) is None:
-                pm.register(plugin, name=name)
+        candidates.extend(entry_point_plugins())
     for plugin in plugins:
-        obj = load_module(plugin) if isinstance(plugin, str) else plugin
-        plugin_name: str | None = (
-            plugin if isinstance(plugin, str) else getattr(obj, "__name__", None)
-        )
-        if plugin_name in skip or pm.is_registered(obj):
+        if isinstance(plugin, tuple):
+            candidates.append((plugin[0], plugin[1]))
+        elif isinstance(plugin, str):
+            if plugin not in skip:
+                obj = load_module(plugin)
+                candidates.append((plugin_name(obj) or plugin, obj))
+        else:
+            candidates.append((plugin_name(plugin), plugin))
+    for name, obj in candidates:
+        if _aliases(name, obj) & skip or pm.is_registered(obj):
             continue
-        pm.register(obj, name=plugin_name)
+        if name is not None and pm.get_plugin(name) is not None:
+            continue  # e.g. an entry point also passed explicitly: keep the first
+        try:
+            pm.register(obj, name=name)
+        except (pluggy.PluginValidationError, ValueError) as error:
+            raise ConfigurationError(f"phemu plugin {name or obj!r} is invalid: {error}") from error
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as error:
-        raise ConfigurationError(str(error)) from error
+        raise ConfigurationError(f"phemu plugin is invalid: {error}") from error
     return pm

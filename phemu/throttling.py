@@ -40,11 +40,16 @@ class Rate:
 
     @classmethod
     def parse(cls, text: str) -> Rate:
-        """``"480/minute"`` (units second, minute, hour, day; DRF also accepts prefixes)."""
+        """``"480/minute"``: units second, minute, hour, day, judged by the first letter as DRF
+        does (``"480/m"`` and ``"480/min"`` work too)."""
         try:
-            count, unit = text.split("/")
-            seconds = next(v for k, v in _UNITS.items() if k.startswith(unit.strip().lower()[:1]))
-            return cls(int(count), float(seconds))
+            count, unit = str(text).split("/")
+            first = unit.strip().lower()[:1]
+            seconds = next(v for k, v in _UNITS.items() if first and k.startswith(first))
+            budget = int(count)
+            if budget < 0:
+                raise ValueError(count)
+            return cls(budget, float(seconds))
         except (ValueError, StopIteration):
             raise ConfigurationError(
                 f"invalid throttle rate {text!r} (use e.g. '480/minute')"
@@ -81,10 +86,14 @@ class Throttler:
             for scope in FAMILIES[family]:
                 rate = self.rates[scope]
                 window = self._windows.setdefault((scope, key_id), deque())
+                while window and window[-1] > moment:
+                    window.pop()  # the clock was set back: forget requests "from the future"
                 while window and window[0] <= moment - rate.period:
                     window.popleft()
                 if len(window) >= rate.budget:
-                    waits.append(rate.period - (moment - window[0]))
+                    # DRF: an empty window (a budget of 0) waits a whole period.
+                    oldest = window[0] if window else moment
+                    waits.append(rate.period - (moment - oldest))
                 else:
                     window.append(moment)
         if waits:

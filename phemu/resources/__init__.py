@@ -9,6 +9,8 @@ from phemu.resources import dashboards
 from phemu.resources import insights
 from phemu.resources import organizations
 from phemu.resources import projects
+from phemu.resources import session_recordings_ai
+from phemu.resources import sessions
 from phemu.resources import users
 from phemu.resources._base import Resource
 
@@ -18,6 +20,8 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     organizations.RESOURCE,
     dashboards.RESOURCE,
     insights.RESOURCE,
+    session_recordings_ai.RESOURCE,
+    sessions.RESOURCE,
 )
 
 __all__ = ["ALL_RESOURCES", "Resource"]

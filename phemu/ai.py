@@ -1,0 +1,281 @@
+"""The session-recording AI responder pipeline (ai.md §4): hooks in, schema-checked output out.
+
+PostHog asks an LLM; phemu asks the ``phemu_ai_filters`` / ``phemu_ai_regex`` hooks, first
+answer wins. Three kinds of implementation answer, in pluggy's call order:
+
+1. :class:`CannedAnswers` (built in, ``tryfirst``): per-emulator FIFO queues filled by tests,
+   like a scripted LLM (``emulator.ai.queue_regex(...)`` or ``POST /_phemu/ai/queue``);
+2. third-party plugins (``phemu`` entry points, ``Emulator(plugins=[...])``);
+3. the deterministic default responder ``phemu_ai_rules`` (``trylast``, in ``plugins/``).
+
+Whatever answers is interpreted as PostHog interprets the model's reply (:func:`interpret`):
+nothing or ``""`` is ``Invalid response from OpenAI``, a non-JSON string is ``Invalid JSON
+response from OpenAI``, and an object off the strict schema is a bug of whoever produced it:
+PostHog's 500 for the client, a :class:`~phemu.errors.PluginFault` report for the test.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import traceback
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from functools import partial
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import ClassVar
+from typing import Literal
+
+from phemu.ai_schema import check_filters_output
+from phemu.ai_schema import check_regex_output
+from phemu.ai_schema import order_filters_output
+from phemu.ai_schema import order_regex_output
+from phemu.errors import Msg
+from phemu.errors import PluginFault
+from phemu.errors import PostHogError
+from phemu.errors import ServerError
+from phemu.errors import ValidationError
+from phemu.plugin_manager import hookimpl
+
+if TYPE_CHECKING:
+    from pluggy import HookImpl
+
+    from phemu.context import RequestContext
+    from phemu.emulator import Emulator
+
+Endpoint = Literal["filters", "regex"]
+CONTROL_KEYS = ("output", "outputs", "error", "server_error")
+ENDPOINTS: tuple[Endpoint, ...] = ("filters", "regex")
+CANNED_PLUGIN_NAME = "ai_canned"
+
+
+class AIError(ValidationError):
+    """An error PostHog's AI endpoints answer instead of a model reply: 400, ``attr`` null.
+
+    Return it (or raise it) from a responder, or queue it, to reproduce PostHog's environment
+    errors; the class attributes hold PostHog's exact texts::
+
+        emulator.ai.queue_regex(AIError(AIError.OPENAI_KEY_NOT_CONFIGURED))
+    """
+
+    CLOUD_ONLY: ClassVar[str] = Msg.AI_ONLY_IN_CLOUD
+    FILTERS_CLOUD_ONLY: ClassVar[str] = Msg.AI_FILTERS_ONLY_IN_CLOUD
+    OPENAI_KEY_NOT_CONFIGURED: ClassVar[str] = Msg.OPENAI_KEY_NOT_CONFIGURED
+    ANALYTICS_CLIENT_NOT_CONFIGURED: ClassVar[str] = Msg.ANALYTICS_CLIENT_NOT_CONFIGURED
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, code="invalid_input")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Queued errors are deep-copied with the store (seed checkpoints).
+        return (type(self), (self.detail,))
+
+
+# -- canned answers --------------------------------------------------------------------------
+@dataclass
+class CannedQueues:
+    """The queues live in the store so ``reset()`` empties them with everything else."""
+
+    filters: deque[Any] = field(default_factory=deque)
+    regex: deque[Any] = field(default_factory=deque)
+
+    def of(self, endpoint: str) -> deque[Any]:
+        if endpoint == "filters":
+            return self.filters
+        if endpoint == "regex":
+            return self.regex
+        raise ValueError(f"unknown AI endpoint {endpoint!r}; use 'filters' or 'regex'")
+
+
+class CannedAnswers:
+    """``emulator.ai``: queue the next answers of the AI endpoints, like a scripted LLM.
+
+    One queued item is consumed per request to that endpoint; an empty queue lets the next
+    responder answer. Items may be anything a responder may return, including malformed ones
+    on purpose: an output dict, a JSON string, a non-JSON string (400 ``Invalid JSON response
+    from OpenAI``), ``""`` (400 ``Invalid response from OpenAI``), an :class:`AIError`, a dict
+    off the schema (500, recorded as a bug of the test), or ``None`` (this request falls through
+    to the other responders). To test a client's handling of a 500 on purpose, queue
+    :class:`~phemu.errors.ServerError` ``()``: any returned ``PostHogError`` is answered as is.
+    """
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._emulator = emulator
+
+    def _queues(self) -> CannedQueues:
+        return self._emulator.store.state(CannedQueues)
+
+    def queue(self, endpoint: str, *outputs: Any) -> None:
+        """Append ``outputs`` to the queue of ``endpoint`` (``"filters"`` or ``"regex"``)."""
+        store = self._emulator.store
+        with store.lock:
+            self._queues().of(endpoint).extend(copy.deepcopy(list(outputs)))
+
+    def queue_filters(self, *outputs: Any) -> None:
+        self.queue("filters", *outputs)
+
+    def queue_regex(self, *outputs: Any) -> None:
+        self.queue("regex", *outputs)
+
+    def clear(self, endpoint: str | None = None) -> None:
+        """Drop queued answers (of one endpoint, or of both)."""
+        with self._emulator.store.lock:
+            queues = self._queues()
+            for name in ENDPOINTS if endpoint is None else (endpoint,):
+                queues.of(name).clear()
+
+    def pending(self) -> dict[str, int]:
+        """How many answers are still queued per endpoint."""
+        with self._emulator.store.lock:
+            queues = self._queues()
+            return {name: len(queues.of(name)) for name in ENDPOINTS}
+
+    def control(self, method: str, body: Any, endpoint: str | None) -> dict[str, Any]:
+        """The ``/_phemu/ai/queue`` control endpoint; raises ``ValueError`` on a bad request.
+
+        ``GET`` counts, ``DELETE`` clears (``?endpoint=`` for one), ``POST`` queues
+        ``{"endpoint": ..., "output": <any JSON>}``, ``{"endpoint": ..., "outputs": [...]}``,
+        ``{"endpoint": ..., "error": "<AIError detail>"}`` or
+        ``{"endpoint": ..., "server_error": true}`` (PostHog's 500, deliberately: no bug report).
+        """
+        if method == "DELETE":
+            self.clear(endpoint or None)
+        elif method == "POST":
+            endpoint, outputs = _parse_control_body(body)
+            self.queue(endpoint, *outputs)
+        return {"pending": self.pending()}
+
+    def _next(self, ctx: RequestContext, endpoint: Endpoint) -> Any:
+        with ctx.store.lock:
+            queue = ctx.store.state(CannedQueues).of(endpoint)
+            return queue.popleft() if queue else None
+
+    @hookimpl(tryfirst=True)
+    def phemu_ai_filters(self, ctx: RequestContext, messages: list[dict[str, str]]) -> Any:
+        return self._next(ctx, "filters")
+
+    @hookimpl(tryfirst=True)
+    def phemu_ai_regex(self, ctx: RequestContext, description: str, engine: str) -> Any:
+        return self._next(ctx, "regex")
+
+
+def _parse_control_body(body: Any) -> tuple[str, list[Any]]:
+    if not isinstance(body, dict):
+        raise ValueError("expected a JSON object with 'endpoint' and 'output'")
+    endpoint = body.get("endpoint")
+    if endpoint not in ENDPOINTS:
+        raise ValueError("'endpoint' must be 'filters' or 'regex'")
+    given = [key for key in CONTROL_KEYS if key in body]
+    if len(given) != 1:
+        raise ValueError("give exactly one of " + ", ".join(f"'{k}'" for k in CONTROL_KEYS))
+    value = body[given[0]]
+    if given[0] == "output":
+        return endpoint, [value]
+    if given[0] == "outputs":
+        if not isinstance(value, list):
+            raise ValueError("'outputs' must be a list")
+        return endpoint, value
+    if given[0] == "error":
+        if not isinstance(value, str):
+            raise ValueError("'error' must be the detail string of an AIError")
+        return endpoint, [AIError(value)]
+    if value is not True:
+        raise ValueError("'server_error' must be true")
+    return endpoint, [ServerError()]
+
+
+# -- asking the responders -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Answer:
+    """What the first responder returned, and who it was (for bug reports)."""
+
+    value: Any
+    responder: str
+
+
+def describe(impl: HookImpl) -> str:
+    function = impl.function
+    where = f"{getattr(function, '__module__', '?')}.{getattr(function, '__qualname__', '?')}"
+    return f"{impl.plugin_name!r} ({where})"
+
+
+def ask(ctx: RequestContext, hook_name: str, **arguments: Any) -> Answer:
+    """Call the implementations of ``hook_name(ctx=ctx, **arguments)`` as pluggy's
+    ``firstresult`` would.
+
+    The loop is pluggy's own (``tryfirst`` first, then last registered first, ``trylast`` last)
+    so that the implementation that answered can be named. Hook wrappers, if any plugin installs
+    one, need pluggy's machinery: then the hook is called normally and the responder is named
+    by the hook only.
+    """
+    kwargs = {"ctx": ctx, **arguments}
+    caller = getattr(ctx.emulator.hooks.hook, hook_name)
+    impls: list[HookImpl] = caller.get_hookimpls()
+    if any(impl.hookwrapper or getattr(impl, "wrapper", False) for impl in impls):
+        return _call(partial(caller, **kwargs), f"{hook_name} (through hook wrappers)")
+    for impl in reversed(impls):
+        args = [kwargs[name] for name in impl.argnames]
+        answer = _call(partial(impl.function, *args), describe(impl))
+        if answer.value is not None:
+            return answer
+    return Answer(None, "no responder")
+
+
+def _call(function: Callable[[], Any], responder: str) -> Answer:
+    try:
+        return Answer(function(), responder)
+    except PostHogError:
+        raise
+    except Exception:
+        raise PluginFault(
+            f"AI responder {responder} raised an exception:\n{traceback.format_exc()}"
+        ) from None
+
+
+Checker = Callable[[Any], list[str]]
+Orderer = Callable[[dict[str, Any]], dict[str, Any]]
+SCHEMAS: dict[str, tuple[Checker, Orderer, str]] = {
+    "filters": (check_filters_output, order_filters_output, "ai.md §2.2"),
+    "regex": (check_regex_output, order_regex_output, "ai.md §3.2"),
+}
+
+
+def interpret(ctx: RequestContext, endpoint: Endpoint, answer: Answer) -> dict[str, Any]:
+    """The body PostHog would send for ``answer``, or PostHog's error (ai.md §4.2, §4.3)."""
+    value = answer.value
+    if isinstance(value, PostHogError):
+        raise value
+    if value is None or value == "" or value == b"":
+        raise ValidationError(Msg.INVALID_OPENAI_RESPONSE)
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode("utf-8", errors="replace")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ValidationError(Msg.INVALID_OPENAI_JSON) from None
+    check, order, section = SCHEMAS[endpoint]
+    violations = check(value)
+    if violations:
+        raise PluginFault(_schema_report(ctx, endpoint, answer, violations, section))
+    return order(value)
+
+
+def _schema_report(
+    ctx: RequestContext, endpoint: str, answer: Answer, violations: list[str], section: str
+) -> str:
+    try:
+        shown = json.dumps(answer.value, default=repr, ensure_ascii=False)
+    except (TypeError, ValueError):  # non-string keys, cycles: a plugin may return anything
+        shown = repr(answer.value)
+    if len(shown) > 2000:
+        shown = shown[:2000] + "..."
+    lines = "\n".join(f"  - {v}" for v in violations)
+    return (
+        f"{ctx.method} {ctx.request.path}: AI responder {answer.responder} returned an output "
+        f"that breaks PostHog's strict ai/{endpoint} schema ({section}):\n{lines}\n"
+        f"output: {shown}"
+    )

@@ -1,0 +1,251 @@
+"""The default ``ai/filters`` responder (ai.md §5.1): every reference row, then a table of
+plain-language requests with the filter groups they must produce."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+OFF_TOPIC = "please specify your question about session replay"
+VAGUE = "Which page, event or property should the recordings match?"
+TODAY = "2026-06-15"  # the module emulator's frozen clock (conftest)
+
+
+def leaf(key: str, kind: str, value: str, operator: str = "exact") -> dict[str, Any]:
+    return {"key": key, "type": kind, "value": [value], "operator": operator}
+
+
+def url(value: str, operator: str = "icontains") -> dict[str, Any]:
+    return leaf("$current_url", "event", value, operator)
+
+
+def entry(value: str, operator: str = "icontains") -> dict[str, Any]:
+    return leaf("$entry_current_url", "session", value, operator)
+
+
+def device(name: str) -> dict[str, Any]:
+    return leaf("$device_type", "person", name)
+
+
+def browser(name: str) -> dict[str, Any]:
+    return leaf("$browser", "person", name)
+
+
+def os_(name: str) -> dict[str, Any]:
+    return leaf("$os", "person", name)
+
+
+def channel(name: str) -> dict[str, Any]:
+    return leaf("$channel_type", "session", name)
+
+
+def duration(seconds: int, operator: str) -> dict[str, Any]:
+    return leaf("duration", "recording", str(seconds), operator)
+
+
+ERRORS = leaf("level", "log_entry", "error")
+
+
+def AND(*leaves: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "AND", "values": [{"type": "AND", "values": list(leaves)}]}
+
+
+def OR(*inner: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "OR", "values": [{"type": "AND", "values": list(x)} for x in inner]}
+
+
+EMPTY = AND()
+
+
+def filters(date_from: str, group: dict[str, Any], date_to: str = "") -> dict[str, Any]:
+    data = {"question": "", "date_from": date_from, "date_to": date_to, "filter_group": group}
+    return {"result": "filter", "data": data}
+
+
+def question(text: str) -> dict[str, Any]:
+    data = {"question": text, "date_from": "", "date_to": "", "filter_group": EMPTY}
+    return {"result": "question", "data": data}
+
+
+REFERENCE = [
+    (["users who visited /login in the last 7 days"], filters("-7d", AND(url("/login")))),
+    (
+        ["show me recordings of mobile users on /checkout"],
+        filters("-5d", AND(url("/checkout"), device("Mobile"))),
+    ),
+    (
+        ["people who visited /pricing or /signup"],
+        filters("-5d", OR([url("/pricing")], [url("/signup")])),
+    ),
+    (["sessions with errors in the past 24 hours"], filters("-24h", AND(ERRORS))),
+    (
+        ["recordings of chrome users who landed on /blog"],
+        filters("-5d", AND(entry("/blog"), browser("Chrome"))),
+    ),
+    (["show me people visiting the login page"], question("What is the URL of the login page?")),
+    (["show me people visiting the login page", "/login"], filters("-5d", AND(url("/login")))),
+    (["last 3 days"], filters("-3d", EMPTY)),
+    (["what is the weather in Paris"], question(OFF_TOPIC)),
+]
+
+MORE = [
+    (
+        ["firefox users on windows who hit https://app.example.com/billing?tab=plan."],
+        filters(
+            "-5d",
+            AND(
+                url("https://app.example.com/billing?tab=plan"),
+                browser("Firefox"),
+                os_("Windows"),
+            ),
+        ),
+    ),
+    (
+        ["users with email ada@example.com"],
+        filters("-5d", AND(leaf("email", "person", "ada@example.com", "icontains"))),
+    ),
+    (
+        ["sessions longer than 5 minutes from android phones"],
+        filters("-5d", AND(device("Mobile"), os_("Android"), duration(300, "gt"))),
+    ),
+    (
+        ["recordings shorter than 30 seconds since 2026-01-15"],
+        filters("2026-01-15", AND(duration(30, "lt"))),
+    ),
+    (
+        ["sessions between 2026-01-01 and 2026-01-31 on safari"],
+        filters("2026-01-01", AND(browser("Safari")), "2026-01-31"),
+    ),
+    (
+        ["Paid Search visitors on 2026-02-14"],
+        filters("2026-02-14", AND(channel("Paid Search")), "2026-02-14"),
+    ),
+    (
+        ["users from organic social in the last 2 weeks"],
+        filters("-14d", AND(channel("Organic Social"))),
+    ),
+    (
+        ["visitors with utm_source=newsletter who visited /pricing"],
+        filters("-5d", AND(url("/pricing"), leaf("$entry_utm_source", "session", "newsletter"))),
+    ),
+    (
+        ["utm source Google users in the previous 3 days"],
+        filters("-3d", AND(leaf("$entry_utm_source", "session", "Google"))),
+    ),
+    (
+        ["people whose landing page is /promo and who then visited /checkout"],
+        filters("-5d", AND(url("/checkout"), entry("/promo"))),
+    ),
+    (["recordings where the url is exactly /"], filters("-5d", AND(url("/", "exact")))),
+    (["url equals /Pricing"], filters("-5d", AND(url("/Pricing", "exact")))),
+    (
+        ["tablet users on macos last month"],
+        filters("-30d", AND(device("Tablet"), os_("Mac OS X"))),
+    ),
+    (["iPhone owners on iOS last week"], filters("-7d", AND(os_("iOS")))),
+    (
+        ["linux desktop users on Edge with crashes"],
+        filters("-5d", AND(device("Desktop"), browser("Edge"), os_("Linux"), ERRORS)),
+    ),
+    (
+        ["ios users visiting /app or /store on opera"],
+        filters(
+            "-5d",
+            OR(
+                [url("/app"), browser("Opera"), os_("iOS")],
+                [url("/store"), browser("Opera"), os_("iOS")],
+            ),
+        ),
+    ),
+    (
+        ["entry page /home and visited /pricing or /plans"],
+        filters("-5d", OR([url("/pricing"), entry("/home")], [url("/plans"), entry("/home")])),
+    ),
+    (
+        ["users who visited /a and /b"],  # two URLs without "or": one AND group
+        filters("-5d", AND(url("/a"), url("/b"))),
+    ),
+    (
+        ["people who visited /pricing or used chrome"],  # one URL leaf: no OR split
+        filters("-5d", AND(url("/pricing"), browser("Chrome"))),
+    ),
+    (["users with knowledge of /docs"], filters("-5d", AND(url("/docs")))),
+    (["show me recordings"], question(VAGUE)),
+    (["which users churned?"], question(VAGUE)),
+    (["hello", "how are you"], question(OFF_TOPIC)),
+    (["", "  "], question(OFF_TOPIC)),
+    (
+        ["users from direct traffic in the previous 48 hours"],
+        filters("-48h", AND(channel("Direct"))),
+    ),
+    (
+        ["show me bugs on 'https://x.com/a'"],
+        filters("-5d", AND(url("https://x.com/a"), ERRORS)),
+    ),
+    (["mobile and phone users"], filters("-5d", AND(device("Mobile")))),
+    (["visits to (/docs) or /blog"], filters("-5d", OR([url("/docs")], [url("/blog")]))),
+    (["users on the /pricing page"], filters("-5d", AND(url("/pricing")))),
+    (["checkout page on desktop"], question("What is the URL of the checkout page?")),
+    (["the page was slow"], question(OFF_TOPIC)),
+    (["problems on /mobile/checkout"], filters("-5d", AND(url("/mobile/checkout"), ERRORS))),
+    (["sessions from yesterday"], filters("2026-06-14", EMPTY, "2026-06-14")),
+    (["recordings from today on chrome"], filters(TODAY, AND(browser("Chrome")))),
+    (["sessions from this month"], filters("2026-06-01", EMPTY)),
+    (["sessions from this week"], filters("2026-06-15", EMPTY)),
+    (["last 2 weeks since 2026-01-01"], filters("-14d", EMPTY)),
+    (["replays on 2026-02-30"], question(VAGUE)),  # not a date
+]
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"), REFERENCE, ids=[" / ".join(m) for m, _ in REFERENCE]
+)
+def test_reference_rows(ask_filters, messages, expected):
+    assert ask_filters(*messages) == expected
+
+
+@pytest.mark.parametrize(("messages", "expected"), MORE, ids=[" / ".join(m) for m, _ in MORE])
+def test_requests_to_filter_groups(ask_filters, messages, expected):
+    assert ask_filters(*messages) == expected
+
+
+def test_table_is_large_enough():
+    assert len([e for _, e in REFERENCE + MORE if e["result"] == "filter"]) >= 20
+
+
+def test_assistant_messages_are_ignored(ask_filters):
+    output = ask_filters(
+        "show me people visiting the login page",
+        ("assistant", "What is the URL of the login page? /signup"),
+        "/login",
+    )
+    assert output == filters("-5d", AND(url("/login")))
+
+
+def test_keywords_match_whole_words_only(ask_filters):
+    # "knowledge" holds "edge", "windowsill" holds "windows", "errorless" holds "error".
+    assert ask_filters("knowledge windowsill errorless /x") == filters("-5d", AND(url("/x")))
+
+
+def test_literals_keep_their_case_and_drop_trailing_punctuation(ask_filters):
+    output = ask_filters("who visited /Docs/API?, then /Blog!")
+    assert output["data"]["filter_group"] == AND(url("/Docs/API"), url("/Blog"))
+
+
+def test_email_word_with_an_email_literal_is_not_the_email_channel(ask_filters):
+    assert ask_filters("email channel users")["data"]["filter_group"] == AND(channel("Email"))
+    output = ask_filters("users with email Bob@Example.com")
+    assert output["data"]["filter_group"] == AND(
+        leaf("email", "person", "Bob@Example.com", "icontains")
+    )
+
+
+def test_channel_names_take_the_longest_match(ask_filters):
+    output = ask_filters("paid unknown and unknown traffic")
+    assert output["data"]["filter_group"] == AND(channel("Paid Unknown"), channel("Unknown"))
+
+
+def test_same_input_same_output(ask_filters):
+    chat = "users who visited /pricing or /signup on chrome in the last 3 days"
+    assert ask_filters(chat) == ask_filters(chat)

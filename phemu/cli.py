@@ -13,9 +13,9 @@ import os
 import signal
 import sys
 import threading
-from pathlib import Path
 from collections.abc import Mapping
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 

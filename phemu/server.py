@@ -14,6 +14,7 @@ per request on the ``phemu.access`` logger.
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import threading
@@ -24,6 +25,7 @@ from typing import Any
 
 from cheroot import wsgi
 
+from phemu.errors import DroppedConnection
 from phemu.errors import RequestTooLarge
 from phemu.serialization import dumps
 
@@ -65,10 +67,21 @@ class ServerApp:
             return start_response(status, headers, exc_info)
 
         refused = self._check_body(environ)
-        if refused is not None:
-            result: Iterable[bytes] = self._too_large(recording_start_response)
-        else:
-            result = self.app(environ, recording_start_response)
+        try:
+            if refused is not None:
+                result: Iterable[bytes] = self._too_large(recording_start_response)
+            else:
+                result = self.app(environ, recording_start_response)
+        except DroppedConnection:
+            # Fault injection asked for a dropped connection: cheroot closes the socket without
+            # writing anything (and without logging) for a reset it is told about.
+            status_seen.append("dropped")
+            self._log(environ, status_seen, started)
+            raise ConnectionResetError(errno.ECONNRESET, "connection dropped by phemu") from None
+        self._log(environ, status_seen, started)
+        return result
+
+    def _log(self, environ: WSGIEnvironment, status_seen: list[str], started: float) -> None:
         if self.log and access_log.isEnabledFor(logging.INFO):
             query = environ.get("QUERY_STRING", "")
             access_log.info(
@@ -79,7 +92,6 @@ class ServerApp:
                 status_seen[0].split(" ", 1)[0] if status_seen else "-",
                 (time.perf_counter() - started) * 1000,
             )
-        return result
 
     def _check_body(self, environ: WSGIEnvironment) -> str | None:
         """``"too large"`` when the declared or chunked body exceeds the limit.

@@ -26,6 +26,7 @@ from tests._server_support import run_fails
 
 ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
 DEFAULT_KEY = "phx_phemuDefaultPersonalApiKey000000000000000000"
+SAMPLE = "sessions_sample.json (bundled)"
 OWN_KEY = "phx_ownSeedKey0000000000000000000000000000000000"
 
 
@@ -119,7 +120,7 @@ def test_banner_and_port_zero() -> None:
             f"phemu {__version__} serving PostHog's API on {server.url}  (profile docs)"
         )
         assert server.banner_lines[1:] == [
-            "  seeds: default",
+            f"  seeds: default, {SAMPLE}",
             f"  personal API key: {DEFAULT_KEY}",
             f"  inspector: {server.url}/_phemu/",
         ]
@@ -172,7 +173,7 @@ def test_bad_variable_values_are_refused_naming_the_variable() -> None:
 
 def test_seed_flag_is_loaded_after_the_default(extra_seed: str) -> None:
     with Serve("--seed", extra_seed) as server:
-        assert server.banner_lines[1] == f"  seeds: default, {extra_seed}"
+        assert server.banner_lines[1] == f"  seeds: default, {SAMPLE}, {extra_seed}"
         assert get(server, "/api/projects/7/").json()["name"] == "From seed"
 
 
@@ -335,12 +336,12 @@ def test_state_file_saved_on_signal_and_loaded_on_restart(
 ) -> None:
     state = tmp_path / "state.json"
     with Serve("--state-file", str(state)) as server:
-        assert server.banner_lines[1] == f"  state: {state} (new; seeds: default)"
+        assert server.banner_lines[1] == f"  state: {state} (new; seeds: default, {SAMPLE})"
         requests.post(server.url + "/_phemu/seed", data=Path(extra_seed).read_bytes(), timeout=10)
         assert server.terminate(sig) == 0
     assert [p["id"] for p in json.loads(state.read_text())["projects"]] == [1, 7]
     with Serve("--state-file", str(state)) as server:
-        assert server.banner_lines[1] == f"  state: {state} (loaded; seeds: default)"
+        assert server.banner_lines[1] == f"  state: {state} (loaded; seeds: default, {SAMPLE})"
         assert get(server, "/api/projects/7/").json()["name"] == "From seed"
 
 
@@ -377,7 +378,7 @@ def test_autosave(tmp_path: Path, extra_seed: str, args: list[str], env: dict[st
 def test_ephemeral_flag_beats_state_file_variable(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     with Serve("--ephemeral", env={"PHEMU_STATE_FILE": str(state)}) as server:
-        assert server.banner_lines[1] == "  seeds: default"
+        assert server.banner_lines[1] == f"  seeds: default, {SAMPLE}"
         assert requests.post(server.url + "/_phemu/state/save", timeout=10).status_code == 400
         assert server.terminate() == 0
     assert not state.exists()

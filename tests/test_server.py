@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
 from phemu.emulator import Emulator
+from phemu.errors import DroppedConnection
 from phemu.plugin_manager import hookimpl
 from phemu.server import ThreadedServer
 
@@ -238,3 +239,31 @@ def test_no_access_log_by_default_in_process(
     ):
         requests.get(server.url + "/_phemu/health", timeout=5)
     assert not [r for r in caplog.records if r.name == "phemu.access"]
+
+
+class Dropper:
+    @hookimpl
+    def phemu_before_request(self, emulator: Emulator, request: Request) -> Response | None:
+        if request.path.endswith("/drop/"):
+            raise DroppedConnection("gone")
+        return None
+
+
+def test_dropped_connection_closes_the_socket_without_an_answer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    emulator = Emulator(load_entrypoints=False, plugins=[Dropper()])
+    with (
+        caplog.at_level(logging.INFO, logger="phemu.access"),
+        ThreadedServer(emulator, access_log=True) as server,
+    ):
+        answer = raw_exchange(server, b"GET /api/projects/1/drop/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert answer == b""  # closed, nothing written
+        with requests.Session() as session:
+            with pytest.raises(requests.ConnectionError):
+                session.get(server.url + "/api/projects/1/drop/", timeout=5)
+            assert session.get(server.url + "/_phemu/health", timeout=5).status_code == 200
+    assert [e.status for e in emulator.requests(path="/api/projects/1/drop/")] == [0, 0]
+    assert any(
+        r.getMessage().startswith("GET /api/projects/1/drop/ dropped ") for r in caplog.records
+    )

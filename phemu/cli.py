@@ -244,8 +244,6 @@ def configure_logging(level: str, quiet: bool) -> None:
     root = logging.getLogger("phemu")
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    root.propagate = False
-    # cheroot reports client errors (bad HTTP, resets) itself; phemu answers them, so keep quiet.
     logging.getLogger("phemu.access").disabled = quiet
 
 
@@ -273,7 +271,12 @@ def serve(args: argparse.Namespace) -> int:
             print(f"phemu: {error}", file=sys.stderr)
             return 2
         emulator.state_file = state_file
-    # Handlers go in before the banner: a supervisor may signal as soon as it sees the URL.
+    server = ThreadedServer(emulator, host=args.host, port=args.port, access_log=not args.quiet)
+    try:
+        server.start()
+    except OSError as error:
+        print(f"phemu: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 2
     stop = threading.Event()
     received: list[str] = []
 
@@ -283,22 +286,22 @@ def serve(args: argparse.Namespace) -> int:
         # A second signal kills at once, as people expect from a second Ctrl-C.
         signal.signal(signum, signal.SIG_DFL)
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    server = ThreadedServer(emulator, host=args.host, port=args.port, access_log=not args.quiet)
+    # Handlers go in before the banner (a supervisor may signal as soon as it sees the URL) and
+    # are restored on return, so calling main() from Python leaves the process as it was.
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server.start()
-    except OSError as error:
-        print(f"phemu: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
-        return 2
-    print(banner(emulator, server.url, args.state_file, loaded), flush=True)
-
-    if state_file is not None and args.autosave > 0:
-        state_file.start_autosave(args.autosave)
-    while not stop.wait(3600):
-        pass
-    log.info("%s: stopping (finishing in-flight requests)", received[0] if received else "stop")
-    server.stop()
+        for sig in previous:
+            signal.signal(sig, on_signal)
+        print(banner(emulator, server.url, args.state_file, loaded), flush=True)
+        if state_file is not None and args.autosave > 0:
+            state_file.start_autosave(args.autosave)
+        while not stop.wait(3600):
+            pass
+        log.info("%s: stopping (finishing in-flight requests)", received[0])
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     status = 0
     if state_file is not None:
         state_file.stop_autosave()

@@ -244,6 +244,23 @@ def test_unknown_plugin_is_refused() -> None:
     assert "no_such_module_anywhere" in failed.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "shipped"),
+    [
+        ([], {}, True),
+        (["--no-default-plugins"], {}, False),
+        ([], {"PHEMU_NO_DEFAULT_PLUGINS": "1"}, False),
+    ],
+)
+def test_no_default_plugins_over_the_wire(
+    args: list[str], env: dict[str, str], shipped: bool
+) -> None:
+    """The shipped entry-point plugins (ai_rules, faults) are listed in /_phemu/config."""
+    with Serve(*args, env=env) as server:
+        plugins = config(server)["plugins"]
+    assert ("faults" in plugins and "ai_rules" in plugins) is shipped
+
+
 class EntryPointPlugin:
     @hookimpl
     def phemu_seed(self, emulator: Any) -> None:

@@ -15,15 +15,36 @@ if TYPE_CHECKING:
     from phemu.emulator import Emulator
     from phemu.errors import ConfigurationError
     from phemu.errors import SeedError
+    from phemu.patcher import PostHogMock
+    from phemu.patcher import mock
+    from phemu.patcher_httpx import async_httpx_transport
+    from phemu.patcher_httpx import httpx_transport
+    from phemu.patcher_httpx import mock_httpx
     from phemu.plugin_manager import hookimpl
 
-__all__ = ["ConfigurationError", "Emulator", "SeedError", "__version__", "hookimpl"]
+__all__ = [
+    "ConfigurationError",
+    "Emulator",
+    "PostHogMock",
+    "SeedError",
+    "__version__",
+    "async_httpx_transport",
+    "hookimpl",
+    "httpx_transport",
+    "mock",
+    "mock_httpx",
+]
 
 _LAZY = {
     "Emulator": ("phemu.emulator", "Emulator"),
     "hookimpl": ("phemu.plugin_manager", "hookimpl"),
     "SeedError": ("phemu.errors", "SeedError"),
     "ConfigurationError": ("phemu.errors", "ConfigurationError"),
+    "PostHogMock": ("phemu.patcher", "PostHogMock"),
+    "mock": ("phemu.patcher", "mock"),
+    "httpx_transport": ("phemu.patcher_httpx", "httpx_transport"),
+    "async_httpx_transport": ("phemu.patcher_httpx", "async_httpx_transport"),
+    "mock_httpx": ("phemu.patcher_httpx", "mock_httpx"),
 }
 
 

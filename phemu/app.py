@@ -137,13 +137,14 @@ class PostHogApp:
 
     def match(self, request: Request, outcome: Outcome) -> tuple[Route, str | None, dict[str, str]]:
         table = self.emulator.routes
-        adapter = table.url_map.bind_to_environ(request.environ)
         try:
             if "//" in request.path:
                 # PostHog's URL patterns never match an empty segment; werkzeug's optional
                 # trailing slash would otherwise accept "/api/projects//".
                 raise EndpointNotFound()
-            (endpoint, index), values = adapter.match(return_rule=False)
+            (endpoint, index), values = table.adapter.match(
+                path_info=request.path, method=request.method, return_rule=False
+            )
         except (HTTPException, EndpointNotFound):
             outcome.unknown_route = True
             outcome.near_misses = table.near_misses(request.path)

@@ -13,13 +13,24 @@ from collections.abc import Callable
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
+from functools import lru_cache
 
 from dateutil.parser import isoparse
 
 
+@lru_cache(maxsize=4096)
+def _parse_text(value: str) -> datetime:
+    # Seeds repeat the same few instants for every Emulator a test suite creates; datetimes are
+    # immutable, so parsing each string once per process is safe.
+    return _to_utc(isoparse(value))
+
+
 def parse_instant(value: str | datetime) -> datetime:
     """An aware UTC datetime from an ISO 8601 string or datetime (naive values are UTC)."""
-    dt = isoparse(value) if isinstance(value, str) else value
+    return _parse_text(value) if isinstance(value, str) else _to_utc(value)
+
+
+def _to_utc(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         return dt.replace(tzinfo=timezone.utc)
     return dt.astimezone(timezone.utc)

@@ -124,7 +124,7 @@ class Emulator:
         #: Set by ``phemu serve --state-file``; ``POST /_phemu/state/save`` saves through it.
         self.state_file: StateFile | None = None
         self._bugs_lock = threading.Lock()
-        self._tick_lock = threading.Lock()
+        self._tick_lock = threading.RLock()  # a delivery hook may call the emulator back
         self.seed_sources: list[SeedSource] = (["default"] if default_seed else []) + list(seeds)
         self._seed_documents = [seeding.read_document(s) for s in self.seed_sources]
         self.store = Store(seed=random_seed)
@@ -275,22 +275,17 @@ class Emulator:
         return self.journal.entries(method=method, path=path, status=status)
 
     def assert_called(self, method: str, path: str, times: int | None = None) -> None:
-        """Assert ``method path`` was requested (exactly ``times`` times when given)."""
+        """Assert ``method path`` was requested (exactly ``times`` times when given).
+
+        The failure lists every journaled request, flags those that hit a route phemu does not
+        emulate with the closest known routes, and says so when ``path`` itself is not a route.
+        """
         found = len(self.requests(method=method, path=path))
         if (times is None and found == 0) or (times is not None and found != times):
-            seen = "\n".join(
-                f"  {e.method} {e.path} -> {e.status}"
-                + (
-                    f"  (unknown route; did you mean {', '.join(e.near_misses)}?)"
-                    if e.unknown_route and e.near_misses
-                    else ""
-                )
-                for e in self.journal.entries()
-            )
-            expected = "at least once" if times is None else f"{times} time(s)"
+            from phemu.journal import assertion_message
+
             raise AssertionError(
-                f"expected {method.upper()} {path} {expected}, found {found}; requests seen:\n"
-                + (seen or "  (none)")
+                assertion_message(self.journal, self.routes, method, path, times, found)
             )
 
     def record_bug(self, trace: str) -> None:
@@ -364,3 +359,77 @@ class Emulator:
         return session_properties(self, project, session_id)
 
     # -- end of sessions ----------------------------------------------------------------------
+
+    # -- subscriptions: seeding and inspection without HTTP (phemu/resources/subscriptions.py) --
+    # Subscriptions block BEGIN
+    def create_subscription(
+        self,
+        project: int = 1,
+        *,
+        created_by: int | str | None = None,
+        notify: bool = False,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Create a subscription with ``POST``'s validation; returns the API object.
+
+        ``fields`` use the API's names (``insight=7, target_type="email", ...``); ``created_by``
+        is a user id or email (default: the first member of the project's organization,
+        as PostHog's schema wants a user there). Seeding writes no outbox entry unless ``notify``.
+        Raises :class:`phemu.errors.ValidationError` with PostHog's message on bad input.
+        """
+        from phemu.resources import subscriptions as subs
+        from phemu.resources.subscription_model import render
+        from phemu.resources.subscription_seed import default_user
+        from phemu.resources.subscription_seed import resolve_user
+
+        if project not in self.store.projects:
+            raise ValueError(f"project {project!r} does not exist")
+        user_id = (
+            default_user(self.store, project)
+            if created_by is None
+            else resolve_user(self.store, created_by, "create_subscription")
+        )
+        sub = subs.create(self, project, fields, user_id=user_id, notify=notify)
+        return render(self.store, sub)
+
+    def update_subscription(
+        self, pk: int, *, notify: bool = False, **fields: Any
+    ) -> dict[str, Any]:
+        """Change a subscription with ``PATCH``'s validation (``deleted=True`` soft-deletes)."""
+        from phemu.resources import subscriptions as subs
+        from phemu.resources.subscription_model import SubscriptionsState
+        from phemu.resources.subscription_model import render
+
+        sub = self.store.state(SubscriptionsState).get(pk)
+        if sub is None:
+            raise KeyError(f"subscription {pk} does not exist")
+        subs.update(self, sub, fields, partial=True, notify=notify)
+        return render(self.store, sub)
+
+    def get_subscription(self, pk: int) -> dict[str, Any] | None:
+        """The API object of subscription ``pk`` (any project, deleted or not), or ``None``."""
+        from phemu.resources.subscription_model import SubscriptionsState
+        from phemu.resources.subscription_model import render
+
+        sub = self.store.state(SubscriptionsState).get(pk)
+        return None if sub is None else render(self.store, sub)
+
+    def list_subscriptions(
+        self, project: int = 1, *, deleted: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every subscription of ``project`` as the list endpoint orders them (newest first)."""
+        from phemu.resources.subscription_model import SubscriptionsState
+        from phemu.resources.subscription_model import render
+
+        state = self.store.state(SubscriptionsState)
+        with self.store.lock:
+            ids, _ = state.candidates(project, deleted, None, None)
+            return [render(self.store, state.rows[i]) for i in reversed(ids)]
+
+    def deliveries(self, kind: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """Outbox entries (``kind="scheduled"`` or ``"value_change"``), oldest first."""
+        if kind is not None:
+            filters["kind"] = kind
+        return self.outbox.entries(**filters)
+
+    # Subscriptions block END

@@ -11,7 +11,11 @@ from collections import deque
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
+from typing import TYPE_CHECKING
 from typing import Any
+
+if TYPE_CHECKING:
+    from phemu.routing import RouteTable
 
 DEFAULT_CAPACITY = 10_000
 
@@ -67,3 +71,36 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def describe(entry: JournalEntry) -> str:
+    """One line of an assertion report; unknown routes carry the near-miss suggestions."""
+    line = f"  {entry.method} {entry.path}" + (f"?{entry.query}" if entry.query else "")
+    line += f" -> {entry.status}"
+    if entry.unknown_route:
+        line += "  [route not emulated by phemu"
+        if entry.near_misses:
+            line += f"; did you mean {', '.join(entry.near_misses)}?"
+        line += "]"
+    return line
+
+
+def assertion_message(
+    journal: Journal,
+    table: RouteTable,
+    method: str,
+    path: str,
+    times: int | None,
+    found: int,
+) -> str:
+    """The failure text of ``Emulator.assert_called``."""
+    expected = "at least once" if times is None else f"{times} time(s)"
+    lines = [f"expected {method.upper()} {path} {expected}, found {found}"]
+    if not table.matches(path):
+        close = table.near_misses(path)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        lines.append(f"note: {path} is not a route phemu emulates{hint}")
+    seen = [describe(entry) for entry in journal.entries()]
+    lines.append("requests seen:")
+    lines.extend(seen or ["  (none)"])
+    return "\n".join(lines)

@@ -19,10 +19,13 @@ import inspect
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib.metadata import entry_points
+from types import ModuleType
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import cast
 
 import pluggy
+from pluggy import HookCaller
 
 from phemu import hookspecs
 from phemu.errors import ConfigurationError
@@ -38,9 +41,32 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 class PhemuPluginManager(pluggy.PluginManager):
-    """pluggy's manager, also picking up unmarked ``phemu_*`` functions (as pytest does)."""
+    """pluggy's manager, also picking up unmarked ``phemu_*`` functions (as pytest does), with
+    hookspec parsing memoised per process (see :func:`_hookspec_opts`)."""
+
+    def parse_hookspec_opts(self, module_or_class: Any, name: str) -> Any:
+        return _hookspec_opts(module_or_class, name)
 
     def parse_hookimpl_opts(self, plugin: Any, name: str) -> HookimplOpts | None:
+        # pluggy inspects every attribute of every plugin at registration, for every Emulator.
+        # What a module or a class (for attributes not stored on the instance) offers never
+        # changes, so the answer is memoised per (module or class, name); a copy is returned
+        # because pluggy normalises the options in place.
+        owner: Any = None
+        if type(plugin) is ModuleType:
+            owner = plugin
+        elif not hasattr(plugin, "__slots__") and name not in getattr(plugin, "__dict__", {name}):
+            owner = type(plugin)
+        if owner is not None:
+            try:
+                table = _hookimpl_table(owner)
+            except TypeError:  # an unhashable owner
+                return self._parse_hookimpl_opts(plugin, name)
+            found = table.get(name)
+            return None if found is None else cast("HookimplOpts", dict(found))
+        return self._parse_hookimpl_opts(plugin, name)
+
+    def _parse_hookimpl_opts(self, plugin: Any, name: str) -> HookimplOpts | None:
         opts = super().parse_hookimpl_opts(plugin, name)
         if opts is not None or not name.startswith(HOOK_PREFIX):
             return opts
@@ -61,6 +87,41 @@ class PhemuPluginManager(pluggy.PluginManager):
 
 
 @lru_cache(maxsize=1)
+def _spec_template() -> pluggy.PluginManager:
+    template = PhemuPluginManager(PROJECT_NAME)
+    template.add_hookspecs(hookspecs)
+    return template
+
+
+def add_phemu_hookspecs(pm: pluggy.PluginManager) -> None:
+    """``pm.add_hookspecs(phemu.hookspecs)``, sharing the parsed specs of a per-process template.
+
+    A ``HookSpec`` (the spec's options and argument names) is read-only once built; building
+    the eleven of them for every Emulator was a sixth of its construction.
+    """
+    for name, caller in vars(_spec_template().hook).items():
+        if not isinstance(caller, HookCaller) or caller.spec is None:
+            continue
+        clone = HookCaller(name, pm._hookexec)
+        clone.spec = caller.spec
+        if caller.spec.opts.get("historic"):
+            clone._call_history = []
+        setattr(pm.hook, name, clone)
+
+
+@lru_cache(maxsize=512)
+def _hookimpl_table(owner: Any) -> dict[str, HookimplOpts]:
+    """The hook implementations a module or class offers, by attribute name."""
+    probe = PhemuPluginManager(PROJECT_NAME)
+    table = {}
+    for name in dir(owner):
+        opts = probe._parse_hookimpl_opts(owner, name)
+        if opts is not None:
+            table[name] = opts
+    return table
+
+
+@lru_cache(maxsize=1)
 def entry_point_plugins() -> tuple[tuple[str, Any], ...]:
     """``(name, plugin)`` for every installed ``phemu`` entry point, loaded once per process."""
     found: list[tuple[str, Any]] = []
@@ -72,6 +133,14 @@ def entry_point_plugins() -> tuple[tuple[str, Any], ...]:
                 f"phemu plugin {ep.name!r} ({ep.value}) failed to load: {error}"
             ) from error
     return tuple(found)
+
+
+@lru_cache(maxsize=256)
+def _hookspec_opts(namespace: Any, name: str) -> Any:
+    # pluggy inspects every attribute of the hookspec module with getattr_static; the answer
+    # only depends on the (immutable) module, so it is computed once per process instead of
+    # once per Emulator.
+    return pluggy.PluginManager(PROJECT_NAME).parse_hookspec_opts(namespace, name)
 
 
 def load_module(spec: str) -> Any:
@@ -134,7 +203,7 @@ def build_plugin_manager(
     """
     skip = set(disabled)
     pm = PhemuPluginManager(PROJECT_NAME)
-    pm.add_hookspecs(hookspecs)
+    add_phemu_hookspecs(pm)
     candidates: list[tuple[str | None, Any]] = list(builtins)
     if load_entrypoints:
         candidates.extend(entry_point_plugins())

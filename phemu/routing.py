@@ -15,11 +15,15 @@ from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from functools import cached_property
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from typing import Literal
 
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import Map
+from werkzeug.routing import MapAdapter
 from werkzeug.routing import Rule
 
 if TYPE_CHECKING:
@@ -105,8 +109,24 @@ class RouteTable:
     url_map: Map
     routes: Mapping[str, Route]
 
+    @cached_property
+    def adapter(self) -> MapAdapter:
+        """One adapter for every request: matching only reads it, and binding the map to each
+        request's environ cost more than the match itself."""
+        return self.url_map.bind("phemu.invalid")
+
     def known_paths(self) -> list[str]:
         return [pattern for route in self.routes.values() for pattern in route.patterns()]
+
+    def matches(self, path: str) -> bool:
+        """Whether ``path`` is one of the emulated routes (any method)."""
+        try:
+            self.adapter.match(path, method="GET")
+        except MethodNotAllowed:
+            return True
+        except HTTPException:
+            return False
+        return True
 
     def near_misses(self, path: str, limit: int = 3) -> list[str]:
         """The known route patterns closest to an unmatched path, for the journal."""

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -59,9 +60,12 @@ def read_document(source: str | Path | SeedDocument) -> SeedDocument:
     """A seed document from a mapping, a JSON file path, or the name ``"default"``."""
     if isinstance(source, Mapping):
         return source
-    path = default_seed_path() if str(source) == "default" else Path(source)
+    is_default = str(source) == "default"
+    # the packaged default's path is only built for error messages (Path work costs per Emulator)
+    path = Path("phemu/data/default.json") if is_default else Path(source)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        raw = _default_seed_text() if is_default else path.read_text(encoding="utf-8")
+        doc = json.loads(raw)
     except FileNotFoundError:
         raise SeedError(f"{path}: seed file not found") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -69,6 +73,12 @@ def read_document(source: str | Path | SeedDocument) -> SeedDocument:
     if not isinstance(doc, dict):
         raise SeedError(f"{path}: a seed document must be a JSON object")
     return doc
+
+
+@lru_cache(maxsize=1)
+def _default_seed_text() -> str:
+    # The packaged default seed never changes while the process runs; every Emulator reads it.
+    return default_seed_path().read_text(encoding="utf-8")
 
 
 def default_seed_path() -> Path:
@@ -219,10 +229,14 @@ def _load_projects(emulator: Emulator, records: list[dict[str, Any]]) -> None:
         store.bump_id("project", project_id)
         store.projects[project_id] = Project(
             id=project_id,
-            uuid=text(record, "uuid", label, store.new_uuid()),
+            uuid=text(record, "uuid", label) if "uuid" in record else store.new_uuid(),
             organization=org_id,
             name=text(record, "name", label, "Default project"),
-            api_token=text(record, "api_token", label, "phc_" + store.random_token(43, _ALNUM)),
+            api_token=(
+                text(record, "api_token", label)
+                if "api_token" in record
+                else "phc_" + store.random_token(43, _ALNUM)
+            ),
             timezone=text(record, "timezone", label, "UTC"),
             created_at=instant(emulator, record, "created_at", label),
             updated_at=instant(emulator, record, "updated_at", label),
@@ -274,7 +288,11 @@ def _load_users(emulator: Emulator, records: list[dict[str, Any]]) -> None:
             current = first[0].id if first else None
         store.users[user_id] = User(
             id=user_id,
-            uuid=text(record, "uuid", label, existing.uuid if existing else store.new_uuid()),
+            uuid=(
+                text(record, "uuid", label)
+                if "uuid" in record
+                else (existing.uuid if existing else store.new_uuid())
+            ),
             distinct_id=text(record, "distinct_id", label, f"u{user_id}"),
             email=email,
             first_name=text(record, "first_name", label, ""),
@@ -316,7 +334,7 @@ def _load_keys(emulator: Emulator, records: list[dict[str, Any]]) -> None:
         if len(label_text) > 40:
             raise SeedError(f"{label}: 'label' is longer than 40 characters")
         store.keys[secure] = PersonalAPIKey(
-            id=text(record, "id", label, store.new_uuid()),
+            id=text(record, "id", label) if "id" in record else store.new_uuid(),
             label=label_text,
             secure_value=secure,
             mask_value=mask,

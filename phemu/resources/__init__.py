@@ -11,6 +11,7 @@ from phemu.resources import organizations
 from phemu.resources import projects
 from phemu.resources import session_recordings_ai
 from phemu.resources import sessions
+from phemu.resources import subscriptions
 from phemu.resources import users
 from phemu.resources._base import Resource
 
@@ -20,6 +21,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     organizations.RESOURCE,
     dashboards.RESOURCE,
     insights.RESOURCE,
+    subscriptions.RESOURCE,  # after its targets: seed sections load in this order
     session_recordings_ai.RESOURCE,
     sessions.RESOURCE,
 )

@@ -1,0 +1,192 @@
+"""Subscription validation in PostHog's order: field rules (§3), then object rules (§4.2, §6.2).
+
+PostHog's ``SubscriptionSerializer`` is a DRF ``ModelSerializer``: fields are validated in
+declaration order and only the first error is reported, so fields are listed once, in that
+order, with their DRF flags (required, nullable, blank). Form bodies follow DRF's HTML-input
+rules (an empty string is ``null`` for nullable fields, a missing boolean is ``false``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from typing import Any
+
+from phemu.context import FormBody
+from phemu.context import list_value
+from phemu.errors import Msg
+from phemu.errors import ValidationError
+from phemu.fields import MISSING
+from phemu.fields import parse_bool
+from phemu.fields import parse_choice
+from phemu.fields import parse_datetime
+from phemu.fields import parse_int
+from phemu.fields import parse_list
+from phemu.fields import parse_pk
+from phemu.fields import parse_text
+from phemu.resources.dashboards import DashboardsState
+from phemu.resources.insights import InsightsState
+from phemu.resources.subscription_model import TARGET_TYPES
+from phemu.resources.subscription_schedule import FREQUENCIES
+from phemu.resources.subscription_schedule import WEEKDAYS
+from phemu.resources.webhook_url import webhook_url_problem
+
+if TYPE_CHECKING:
+    from phemu.resources.subscription_model import Subscription
+    from phemu.store import Store
+
+#: Canonical string objects, so stored rows share them instead of holding one copy each.
+_CANONICAL = {name: name for name in (*TARGET_TYPES, *FREQUENCIES, *WEEKDAYS)}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # "pk", "choice", "text", "int", "list", "datetime", "bool"
+    required: bool = False
+    nullable: bool = False
+    allow_blank: bool = False
+
+
+#: The writable fields in the serializer's order (subscriptions.md §2).
+FIELDS: tuple[Field, ...] = (
+    Field("dashboard", "pk", nullable=True),
+    Field("insight", "pk", nullable=True),
+    Field("target_type", "choice", required=True),
+    Field("target_value", "text", required=True),
+    Field("frequency", "choice", required=True),
+    Field("interval", "int"),
+    Field("byweekday", "list", nullable=True),
+    Field("bysetpos", "int", nullable=True),
+    Field("count", "int", nullable=True),
+    Field("start_date", "datetime", required=True),
+    Field("until_date", "datetime", nullable=True),
+    Field("deleted", "bool"),
+    Field("title", "text", nullable=True, allow_blank=True),
+    Field("invite_message", "text", nullable=True, allow_blank=True),
+)
+FIELD_NAMES = frozenset(f.name for f in FIELDS)
+
+
+def _raw(data: Mapping[str, Any], spec: Field, partial: bool) -> Any:
+    """The value DRF's ``Field.get_value`` would see, or ``MISSING``."""
+    if not isinstance(data, FormBody):
+        return data.get(spec.name, MISSING)
+    if spec.name not in data:
+        if not partial and spec.kind == "bool":
+            return False  # BooleanField.default_empty_html
+        return MISSING
+    if spec.kind == "list":
+        return list_value(data, spec.name)
+    value = data[spec.name]
+    if value == "":
+        if spec.nullable:
+            return "" if spec.allow_blank else None
+        if not spec.required:
+            return "" if spec.allow_blank else MISSING
+    return value
+
+
+def _weekday(value: Any, name: str) -> str:
+    if value is None:
+        raise ValidationError(Msg.NULL, code="null", attr=name)
+    return _CANONICAL[parse_choice(value, name, WEEKDAYS)]
+
+
+def _parse(store: Store, spec: Field, value: Any, *, lenient: bool) -> Any:
+    name = spec.name
+    if spec.kind == "pk":
+        table: DashboardsState | InsightsState = (
+            store.state(DashboardsState) if name == "dashboard" else store.state(InsightsState)
+        )
+
+        def exists(pk: int) -> bool:
+            found = table.get(pk)
+            return found is not None and (lenient or not found.deleted)
+
+        return parse_pk(value, name, exists)
+    if spec.kind == "choice":
+        choices = TARGET_TYPES if name == "target_type" else FREQUENCIES
+        return _CANONICAL[parse_choice(value, name, choices)]
+    if spec.kind == "text":
+        return parse_text(
+            value,
+            name,
+            allow_blank=spec.allow_blank,
+            max_length=100 if name == "title" else None,
+        )
+    if spec.kind == "int":
+        if name == "interval":
+            return parse_int(value, name, min_value=1)
+        return parse_int(value, name)
+    if spec.kind == "list":
+        return tuple(parse_list(value, name, _weekday))
+    if spec.kind == "datetime":
+        return parse_datetime(value, name)
+    return parse_bool(value, name)
+
+
+def validate_fields(
+    store: Store, data: Mapping[str, Any], *, creating: bool, partial: bool, lenient: bool = False
+) -> dict[str, Any]:
+    """The validated values of the fields present (with create defaults), first error raised.
+
+    ``partial`` is PATCH; PUT is ``creating=False, partial=False`` (required fields enforced,
+    absent optional fields untouched). ``lenient`` (seeds) accepts soft-deleted targets, so an
+    exported subscription whose insight was deleted later can be loaded back.
+    """
+    values: dict[str, Any] = {}
+    for spec in FIELDS:
+        raw = _raw(data, spec, partial)
+        if raw is MISSING:
+            if spec.required and not partial:
+                raise ValidationError(Msg.REQUIRED, code="required", attr=spec.name)
+            continue
+        if raw is None:
+            if not spec.nullable:
+                raise ValidationError(Msg.NULL, code="null", attr=spec.name)
+            values[spec.name] = None
+            continue
+        values[spec.name] = _parse(store, spec, raw, lenient=lenient)
+    if creating:
+        values.setdefault("interval", 1)
+        values.setdefault("deleted", False)
+    return values
+
+
+def check_object(
+    store: Store, project: int, values: Mapping[str, Any], instance: Subscription | None
+) -> None:
+    """The object rules of §4.2 (create) and §6.2 (update), in PostHog's order."""
+    dashboards, insights = store.state(DashboardsState), store.state(InsightsState)
+    dashboard = values.get("dashboard")
+    insight = values.get("insight")
+    if dashboard is not None:
+        found_dashboard = dashboards.get(dashboard)
+        if found_dashboard is not None and found_dashboard.project != project:
+            raise ValidationError(Msg.DASHBOARD_NOT_YOUR_TEAM, attr="dashboard")
+    if insight is not None:
+        found_insight = insights.get(insight)
+        if found_insight is not None and found_insight.project != project:
+            raise ValidationError(Msg.INSIGHT_NOT_YOUR_TEAM, attr="insight")
+    merged: Callable[[str], Any] = (
+        values.get
+        if instance is None
+        else (lambda key: values[key] if key in values else getattr(instance, key))
+    )
+    dashboard, insight = merged("dashboard"), merged("insight")
+    if dashboard is None and insight is None:
+        raise ValidationError(Msg.EXPORT_NEEDS_RESOURCE)
+    if dashboard is not None and insight is not None:
+        if instance is not None and instance.dashboard is not None and instance.insight is None:
+            raise ValidationError(Msg.DASHBOARD_SUBSCRIPTION_BOTH, attr="dashboard")
+        raise ValidationError(Msg.INSIGHT_SUBSCRIPTION_BOTH, attr="insight")
+    target_sent = "target_value" in values or "target_type" in values
+    if target_sent and merged("target_type") == "webhook":
+        problem = webhook_url_problem(merged("target_value"))
+        if problem is not None:
+            raise ValidationError(
+                Msg.INVALID_WEBHOOK_URL.format(reason=problem), attr="target_value"
+            )

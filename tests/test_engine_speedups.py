@@ -1,0 +1,94 @@
+"""The engine shortcuts taken for the front-door benchmarks change no observable behaviour."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from phemu.clock import parse_instant
+from phemu.emulator import Emulator
+from phemu.errors import SeedError
+from phemu.store import Store
+
+ALPHABETS = ["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "abc", "x"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345])
+def test_random_token_draws_exactly_what_random_choice_draws(seed: int) -> None:
+    store, reference = Store(seed=seed), random.Random(seed)
+    for alphabet in ALPHABETS:
+        for length in (1, 8, 43):
+            expected = "".join(reference.choice(alphabet) for _ in range(length))
+            assert store.random_token(length, alphabet) == expected
+    assert store.rng.getstate() == reference.getstate()
+
+
+def test_parsed_instants_are_shared_but_immutable_and_errors_still_raise() -> None:
+    first = parse_instant("2026-06-15T10:00:00Z")
+    assert parse_instant("2026-06-15T10:00:00Z") is first
+    assert parse_instant("2026-06-15T12:00:00+02:00") == first
+    with pytest.raises(ValueError):
+        parse_instant("not a date")
+    with pytest.raises(ValueError):
+        parse_instant("not a date")
+
+
+def test_a_failed_seed_on_a_fresh_store_rolls_back_to_empty() -> None:
+    emulator = Emulator(default_seed=False, load_entrypoints=False)
+    with pytest.raises(SeedError, match="organization 'nope' does not exist"):
+        emulator.load_seed(
+            {
+                "version": 1,
+                "organizations": [{"id": "o1", "name": "O"}],
+                "projects": [{"id": 1, "organization": "nope", "name": "P"}],
+            }
+        )
+    assert emulator.store.organizations == {}
+    assert emulator.store.projects == {}
+
+
+def test_emulators_and_resets_are_identical_to_a_first_one() -> None:
+    first = Emulator(load_entrypoints=False)
+    state = first.export_state()
+    second = Emulator(load_entrypoints=False)
+    assert second.export_state() == state
+    second.load_seed({"version": 1, "projects": [{"id": 5, "name": "Extra"}]})
+    second.reset()
+    assert second.export_state() == state
+    assert second.store.rng.getstate() == first.store.rng.getstate()
+
+
+def test_route_matching_uses_the_request_path_whatever_the_host() -> None:
+    emulator = Emulator(load_entrypoints=False)
+    client = emulator.client()
+    for base in ("http://a.example:1", "https://eu.posthog.com"):
+        response = client.get("/api/projects/", base_url=base, headers=emulator.auth_headers)
+        assert response.status_code == 200
+    assert emulator.routes.matches("/api/projects/1")
+    assert not emulator.routes.matches("/api/projects/1/nothing/")
+
+
+def test_memoised_hook_discovery_still_sees_per_instance_and_per_class_hooks() -> None:
+    from phemu.plugin_manager import build_plugin_manager
+    from phemu.plugin_manager import hookimpl
+
+    class ClassHooks:
+        @hookimpl
+        def phemu_routes(self, profile: str) -> list[object]:
+            return [f"class:{profile}"]
+
+    class Bare:
+        pass
+
+    def instance_routes(profile: str) -> list[object]:
+        return [f"instance:{profile}"]
+
+    marked = Bare()
+    marked.phemu_routes = instance_routes  # type: ignore[attr-defined]
+    for _ in range(2):  # the second round is served from the memo
+        pm = build_plugin_manager(plugins=[ClassHooks(), marked], load_entrypoints=False)
+        results = pm.hook.phemu_routes(profile="docs")
+        assert sorted(r[0] for r in results) == ["class:docs", "instance:docs"]
+    plain = build_plugin_manager(plugins=[Bare()], load_entrypoints=False)
+    assert plain.hook.phemu_routes(profile="docs") == []

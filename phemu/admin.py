@@ -80,6 +80,26 @@ def state(emulator: Emulator, request: Request) -> Response:
     return reply(emulator.export_state())
 
 
+def save_state(emulator: Emulator, request: Request) -> Response:
+    """Write the state file now (``phemu serve --state-file``), atomically."""
+    from phemu.persistence import StateFileError
+
+    state_file = emulator.state_file
+    if state_file is None:
+        raise ControlError("no state file: start phemu serve with --state-file PATH")
+    try:
+        path = state_file.save()
+    except StateFileError as error:
+        return reply({"error": str(error)}, status=500)
+    return reply({"status": "saved", "path": str(path)})
+
+
+def inspector(emulator: Emulator, request: Request) -> Response:
+    from phemu.inspector import render
+
+    return render(emulator, request)
+
+
 def requests_(emulator: Emulator, request: Request) -> Response:
     if request.method == "DELETE":
         emulator.journal.clear()
@@ -170,6 +190,8 @@ CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
     ("/_phemu/reset", ("POST",), reset),
     ("/_phemu/seed", ("POST",), seed),
     ("/_phemu/state", ("GET", "PUT"), state),
+    ("/_phemu/state/save", ("POST",), save_state),
+    ("/_phemu/", ("GET",), inspector),
     ("/_phemu/requests", ("GET", "DELETE"), requests_),
     ("/_phemu/clock", ("GET", "POST"), clock),
     ("/_phemu/outbox", ("GET", "DELETE"), outbox),

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from phemu_faults import FaultSet
     from werkzeug.test import Client
 
+    from phemu.persistence import StateFile
     from phemu.resources.dashboards import Dashboard
     from phemu.resources.insights import Insight
 
@@ -120,6 +121,8 @@ class Emulator:
         self.outbox = Outbox(on_delivery=self._deliver)
         self.journal = Journal()
         self.bugs: list[str] = []
+        #: Set by ``phemu serve --state-file``; ``POST /_phemu/state/save`` saves through it.
+        self.state_file: StateFile | None = None
         self._bugs_lock = threading.Lock()
         self._tick_lock = threading.RLock()  # a delivery hook may call the emulator back
         self.seed_sources: list[SeedSource] = (["default"] if default_seed else []) + list(seeds)

@@ -44,6 +44,9 @@ class Msg:
     THROTTLED = "Request was throttled. Expected available in {wait} {unit}."
     SERVER_ERROR = "A server error occurred."
     NO_DATA = "No data provided"
+    # phemu serve only: PostHog's proxies refuse big bodies before Django sees them; phemu answers
+    # in PostHog's error shape (type per platform.md: anything not listed is server_error).
+    REQUEST_TOO_LARGE = "Request body is larger than {limit} bytes."
     EXPECTED_DICT = "Invalid data. Expected a dictionary, but got {type}."
 
     # Django REST Framework field messages (subscriptions.md §3).
@@ -237,6 +240,17 @@ class ServerError(PostHogError):
     status = 500
     type = "server_error"
     code = "error"
+
+
+class RequestTooLarge(PostHogError):
+    """413 from ``phemu serve`` for a body above ``--max-body`` (the app never reads it)."""
+
+    status = 413
+    type = "server_error"
+    code = "request_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(Msg.REQUEST_TOO_LARGE.format(limit=limit))
 
 
 class DroppedConnection(ConnectionError):

@@ -1,0 +1,176 @@
+"""State files: atomic saves, loads, refusal of damaged files, and the save endpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from phemu.emulator import Emulator
+from phemu.persistence import StateFile
+from phemu.persistence import StateFileError
+
+EXTRA = {
+    "version": 1,
+    "projects": [
+        {"id": 7, "name": "Saved project", "organization": "01928a6e-3c1d-7000-8000-0000000000aa"}
+    ],
+}
+
+
+def saved_emulator() -> Emulator:
+    emulator = Emulator()
+    emulator.load_seed(EXTRA)
+    return emulator
+
+
+def test_save_then_load_round_trips_the_export(tmp_path: Path) -> None:
+    source = saved_emulator()
+    path = tmp_path / "state.json"
+    StateFile(source, path).save()
+    assert json.loads(path.read_text()) == json.loads(json.dumps(source.export_state()))
+    target = Emulator()
+    assert StateFile(target, path).load() is True
+    assert target.export_state() == source.export_state()
+    response = target.client().get("/api/projects/7/", headers=target.auth_headers)
+    assert response.json["name"] == "Saved project"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # no temporary left behind
+
+
+def test_load_without_a_file_keeps_the_seeded_store(tmp_path: Path) -> None:
+    emulator = Emulator()
+    before = emulator.export_state()
+    assert StateFile(emulator, tmp_path / "missing.json").load() is False
+    assert emulator.export_state() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "it is empty"),
+        (b"   \n", "it is empty"),
+        (b'{"version": 1, "projects": [{"id": 7, "na', "it is not valid JSON, probably truncated"),
+        (b"\x00\x01garbage\xff", "it is not valid JSON, probably truncated"),
+        (b"[1, 2]", "it is not a JSON object"),
+        (b'{"version": 99}', "it is not a phemu state document (seed document #1 has version 99"),
+        (
+            b'{"version": 1, "projects": [{"id": "x"}]}',
+            "it is not a phemu state document (projects[0]",
+        ),
+    ],
+)
+def test_damaged_file_is_refused_with_a_message_naming_it(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    path = tmp_path / "state.json"
+    path.write_bytes(content)
+    emulator = Emulator()
+    before = emulator.export_state()
+    with pytest.raises(StateFileError) as raised:
+        StateFile(emulator, path).load()
+    message = str(raised.value)
+    assert message.startswith(f"{path}: refusing to start from this state file: {problem}")
+    assert emulator.export_state() == before
+    assert path.read_bytes() == content  # never touched
+
+
+def test_truncated_real_export_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    StateFile(saved_emulator(), path).save()
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(StateFileError, match="probably truncated"):
+        StateFile(Emulator(), path).load()
+
+
+def test_failed_save_keeps_the_previous_good_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.json"
+    emulator = saved_emulator()
+    StateFile(emulator, path).save()
+    good = path.read_bytes()
+    emulator.load_seed(
+        {
+            "version": 1,
+            "projects": [
+                {"id": 8, "name": "Unsaved", "organization": "01928a6e-3c1d-7000-8000-0000000000aa"}
+            ],
+        }
+    )
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    with pytest.raises(StateFileError, match=r"could not save state: \[Errno 28\] No space left"):
+        StateFile(emulator, path).save()
+    assert path.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_failed_rename_keeps_the_previous_good_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.json"
+    state_file = StateFile(saved_emulator(), path)
+    state_file.save()
+    good = path.read_bytes()
+
+    def broken_replace(src: str, dst: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    assert state_file.save_logged() is False
+    assert path.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_save_into_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere" / "state.json"
+    with pytest.raises(StateFileError, match=f"^{path}: could not save state"):
+        StateFile(Emulator(), path).save()
+
+
+def test_save_endpoint_writes_the_file(tmp_path: Path) -> None:
+    emulator = saved_emulator()
+    path = tmp_path / "state.json"
+    emulator.state_file = StateFile(emulator, path)
+    response = emulator.client().post("/_phemu/state/save")
+    assert response.status_code == 200
+    assert response.json == {"status": "saved", "path": str(path)}
+    assert json.loads(path.read_text())["projects"][-1]["name"] == "Saved project"
+
+
+def test_save_endpoint_without_a_state_file_is_400() -> None:
+    response = Emulator().client().post("/_phemu/state/save")
+    assert response.status_code == 400
+    assert response.json == {"error": "no state file: start phemu serve with --state-file PATH"}
+
+
+def test_save_endpoint_reports_a_failed_save(tmp_path: Path) -> None:
+    emulator = Emulator()
+    emulator.state_file = StateFile(emulator, tmp_path / "missing-dir" / "state.json")
+    response = emulator.client().post("/_phemu/state/save")
+    assert response.status_code == 500
+    assert "could not save state" in response.json["error"]
+
+
+def test_autosave_writes_periodically_and_stops(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    state_file = StateFile(saved_emulator(), path)
+    state_file.start_autosave(0.05)
+    try:
+        for _ in range(200):
+            if state_file.saves >= 2:
+                break
+            time.sleep(0.01)
+    finally:
+        state_file.stop_autosave()
+    assert state_file.saves >= 2
+    saves = state_file.saves
+    assert json.loads(path.read_text())["version"] == 1
+    assert state_file.saves == saves  # stopped

@@ -435,3 +435,63 @@ def test_injected_headers_are_refused_by_the_client() -> None:
     world = build_world()
     with pytest.raises(ValueError, match="newline"):
         world.emulator.client().get("/api/projects/", headers={"Authorization": "Bearer x\r\nX: 1"})
+
+
+DELIBERATE_500S = [
+    pytest.param(
+        "GET", "/api/projects/1/subscriptions/?insight=abc", None, id="subscriptions-filter"
+    ),
+    pytest.param(
+        "GET", "/api/projects/1/subscriptions/?dashboard=1.5", None, id="subscriptions-filter-2"
+    ),
+    pytest.param(
+        "POST", "/api/projects/1/session_recordings/ai/regex/", {"regex": 5}, id="ai-regex"
+    ),
+    pytest.param(
+        "POST",
+        "/api/projects/1/subscriptions/",
+        {
+            "insight": "{insight}",
+            "target_type": "email",
+            "target_value": "a@example.com",
+            "frequency": "monthly",
+            "byweekday": ["monday"],
+            "bysetpos": 0,
+            "start_date": "2022-01-01T00:00:00Z",
+        },
+        id="bysetpos-0",
+    ),
+    pytest.param(
+        "POST", "/api/projects/1/insights/", "[" * 100_000 + "]" * 100_000, id="deep-json"
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), DELIBERATE_500S)
+def test_deliberate_500s_are_posthogs_not_phemu_bugs(
+    method: str, path: str, body: Any
+) -> None:
+    """The exclusions of :func:`deliberate_500` are real: PostHog's body, nothing recorded."""
+    world = build_world()
+    created = create_victims(world)
+    routes = {r.endpoint.split(".")[0] for r in ROUTES}
+    if path.split("/")[4] not in routes:
+        pytest.skip("resource not emulated yet")
+    headers = world.headers(DEFAULT_KEY)
+    client = world.emulator.client()
+    if isinstance(body, str):
+        response = client.open(
+            path, method=method, data=body, headers={**headers, "Content-Type": "application/json"}
+        )
+    else:
+        if isinstance(body, dict) and body.get("insight") == "{insight}":
+            body = {**body, "insight": created[("insights", 1)]}
+        response = client.open(path, method=method, json=body, headers=headers)
+    assert response.status_code == 500
+    assert response.get_json() == {
+        "type": "server_error",
+        "code": "error",
+        "detail": "A server error occurred.",
+        "attr": None,
+    }
+    world.emulator.check()  # deliberate: not recorded as a phemu bug

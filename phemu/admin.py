@@ -191,6 +191,7 @@ CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
     ("/_phemu/ai/queue", ("GET", "POST", "DELETE"), ai_queue),
 ]
 
+
 @dataclass(frozen=True)
 class ControlTable:
     """The control plane's URL map: :data:`CONTROL_ROUTES` plus plugin rows."""

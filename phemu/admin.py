@@ -200,6 +200,7 @@ CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
     ("/_phemu/coverage", ("GET",), coverage),
 ]
 
+
 @dataclass(frozen=True)
 class ControlTable:
     """The control plane's URL map: :data:`CONTROL_ROUTES` plus plugin rows."""

@@ -380,14 +380,14 @@ class Emulator:
         from phemu.resources import subscriptions as subs
         from phemu.resources.subscription_model import render
         from phemu.resources.subscription_seed import default_user
-        from phemu.resources.subscription_seed import resolve_user
+        from phemu.seed import user_ref
 
         if project not in self.store.projects:
             raise ValueError(f"project {project!r} does not exist")
         user_id = (
             default_user(self.store, project)
             if created_by is None
-            else resolve_user(self.store, created_by, "create_subscription")
+            else user_ref(self.store, created_by, "create_subscription")
         )
         sub = subs.create(self, project, fields, user_id=user_id, notify=notify)
         return render(self.store, sub)

@@ -264,6 +264,7 @@ class DroppedConnection(ConnectionError):
     server treats it as a dropped connection rather than an application error.
     """
 
+
 class PluginFault(ServerError):
     """A plugin broke its contract (e.g. an AI responder returned output off PostHog's schema).
 

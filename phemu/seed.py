@@ -165,6 +165,21 @@ def text(record: Mapping[str, Any], name: str, label: str, default: str | None =
     return value
 
 
+def user_ref(store: Any, value: Any, label: str, name: str = "created_by") -> int | None:
+    """A user given by id or email in a seed record (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        user = store.user_by_email(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        user = store.users.get(value)
+    else:
+        user = None
+    if user is None:
+        raise SeedError(f"{label}: {name} {value!r} is not a known user email or id")
+    return int(user.id)
+
+
 def instant(emulator: Emulator, record: Mapping[str, Any], name: str, label: str) -> Any:
     """A datetime field of a record, defaulting to the emulator clock."""
     from phemu.clock import parse_instant

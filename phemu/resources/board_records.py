@@ -12,6 +12,7 @@ from typing import Any
 
 from phemu.errors import SeedError
 from phemu.seed import instant
+from phemu.seed import user_ref as seed_user_ref
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -49,18 +50,7 @@ def user_ref(
     """A user given by email or id (``null`` for none); absent means ``default``."""
     if name not in record:
         return default
-    value = record[name]
-    if value is None:
-        return None
-    if isinstance(value, str):
-        user = store.user_by_email(value)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        user = store.users.get(value)
-    else:
-        user = None
-    if user is None:
-        raise SeedError(f"{label}: {name} {value!r} is not a known user email or id")
-    return user.id
+    return seed_user_ref(store, record[name], label, name)
 
 
 def text(

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Protocol
 from typing import TypeVar
 
 from phemu.context import list_value
 from phemu.errors import Msg
+from phemu.errors import NotFound
 from phemu.errors import PostHogError
 from phemu.errors import ValidationError
 from phemu.fields import TRUE_VALUES
@@ -177,6 +179,28 @@ def path_pk(ctx: RequestContext) -> int | None:
     """The detail id as an integer; anything but ASCII digits finds nothing (404)."""
     raw = ctx.path_values.get("pk", "")
     return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
+class ProjectRow(Protocol):
+    project: int
+    deleted: bool
+
+
+R = TypeVar("R", bound=ProjectRow)
+
+
+def find_in_project(
+    ctx: RequestContext, get: Callable[[int], R | None], *, include_deleted: bool = False
+) -> R:
+    """The detail route's object of the requested project, or PostHog's 404 ``Not found.``.
+
+    Another project's id and (unless ``include_deleted``) a soft-deleted row both look missing.
+    """
+    pk = path_pk(ctx)
+    found = get(pk) if pk is not None else None
+    if found is None or found.project != ctx.project_id or (found.deleted and not include_deleted):
+        raise NotFound()
+    return found
 
 
 def lookup_then_body(

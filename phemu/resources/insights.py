@@ -15,7 +15,6 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from phemu.errors import NotFound
 from phemu.errors import SeedError
 from phemu.pagination import paginate_list
 from phemu.resources import board_records as records
@@ -187,11 +186,9 @@ def create(ctx: RequestContext) -> Response:
 
 
 def _find(ctx: RequestContext, *, include_deleted: bool = False) -> Insight:
-    pk = rules.path_pk(ctx)
-    found = ctx.store.state(InsightsState).get(pk) if pk is not None else None
-    if found is None or found.project != ctx.project_id or (found.deleted and not include_deleted):
-        raise NotFound()
-    return found
+    return rules.find_in_project(
+        ctx, ctx.store.state(InsightsState).get, include_deleted=include_deleted
+    )
 
 
 def retrieve(ctx: RequestContext) -> Response:

@@ -19,14 +19,15 @@ from phemu.errors import ServerError
 from phemu.errors import ValidationError
 from phemu.resources.subscription_model import Subscription
 from phemu.resources.subscription_model import SubscriptionsState
+from phemu.resources.subscription_model import render
 from phemu.resources.subscription_rules import FIELD_NAMES
 from phemu.resources.subscription_rules import check_object
 from phemu.resources.subscription_rules import validate_fields
 from phemu.resources.subscription_schedule import first_delivery
 from phemu.seed import SeedSection
 from phemu.seed import instant
+from phemu.seed import user_ref
 from phemu.seed import where
-from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
@@ -37,21 +38,6 @@ SEQUENCE = "subscription"
 _EXTRA_KEYS = frozenset({"id", "project", "created_by", "created_at", "next_delivery_date"})
 #: Read-only keys of the API shape, accepted (and ignored) so a response can be pasted as is.
 _IGNORED_KEYS = frozenset({"summary"})
-
-
-def resolve_user(store: Store, value: Any, label: str) -> int | None:
-    """A ``created_by`` given as a user id or email (``None`` stays ``None``)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        user = store.user_by_email(value)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        user = store.users.get(value)
-    else:
-        user = None
-    if user is None:
-        raise SeedError(f"{label}: created_by {value!r} is not a known user id or email")
-    return user.id
 
 
 def default_user(store: Store, project: int) -> int | None:
@@ -91,7 +77,7 @@ def build(
         id=pk,
         project=project,
         created_at=instant(emulator, record, "created_at", label),
-        created_by=resolve_user(store, record["created_by"], label)
+        created_by=user_ref(store, record["created_by"], label)
         if "created_by" in record
         else default_user(store, project),
         **values,
@@ -136,29 +122,14 @@ def export(emulator: Emulator) -> list[dict[str, Any]]:
     for pk in sorted(state.rows):
         sub = state.rows[pk]
         user = store.users.get(sub.created_by) if sub.created_by is not None else None
-        records.append(
-            {
-                "id": sub.id,
-                "project": sub.project,
-                "dashboard": sub.dashboard,
-                "insight": sub.insight,
-                "target_type": sub.target_type,
-                "target_value": sub.target_value,
-                "frequency": sub.frequency,
-                "interval": sub.interval,
-                "byweekday": list(sub.byweekday) if sub.byweekday is not None else None,
-                "bysetpos": sub.bysetpos,
-                "count": sub.count,
-                "start_date": format_datetime(sub.start_date),
-                "until_date": format_datetime(sub.until_date),
-                "created_at": format_datetime(sub.created_at),
-                "created_by": user.email if user is not None else sub.created_by,
-                "deleted": sub.deleted,
-                "title": sub.title,
-                "next_delivery_date": format_datetime(sub.next_delivery_date),
-            }
-        )
+        # The API shape, minus what is computed or never stored, plus what a seed needs.
+        record = {k: v for k, v in render(store, sub).items() if k not in _NOT_EXPORTED}
+        record["project"] = sub.project
+        record["created_by"] = user.email if user is not None else sub.created_by
+        records.append(record)
     return records
 
+
+_NOT_EXPORTED = frozenset({"summary", "invite_message"})
 
 SECTION = SeedSection(KEY, load, export)

@@ -65,7 +65,7 @@ def test_seed_records_use_api_names(api: Api) -> None:
          "subscriptions[0]: the schedule is invalid (bysetpos must be between -366 and 366, "
          "not 0, when byweekday is set)"),
         ({"project": 1, "created_by": "nobody@example.com"},
-         "subscriptions[0]: created_by 'nobody@example.com' is not a known user id or email"),
+         "subscriptions[0]: created_by 'nobody@example.com' is not a known user email or id"),
         ({"project": 1, "colour": "red"}, "subscriptions[0]: unknown key(s) 'colour'"),
         ({"project": 1, "created_at": "yesterday"},
          "subscriptions[0]: 'created_at' is not an ISO 8601 datetime: 'yesterday'"),

@@ -405,6 +405,35 @@ def test_any_request_with_a_valid_key(hostile_world: World, req: dict[str, Any])
     )
 
 
+@pytest.fixture(scope="module")
+def cloud_world() -> Iterator[World]:
+    world = build_world(profile="cloud")
+    create_victims(world)
+    yield world
+    world.emulator.check()
+
+
+@settings(SETTINGS, max_examples=max(EXAMPLES // 2, 1))
+@given(req=requests_(ROUTES))
+def test_any_request_in_the_cloud_profile(cloud_world: World, req: dict[str, Any]) -> None:
+    """The same properties in the ``cloud`` profile (refused AI keys, missing ai/filters,
+    deprecation headers on ``/api/environments/``)."""
+    before = snapshot(cloud_world)
+    response = send(cloud_world, req, DEFAULT_KEY)
+    _stats.count("hostile-cloud", f"{req['method']} {req['route'].endpoint}", response.status_code)
+    check_response(cloud_world, req, response, before)
+    if req["route"].cloud == "refuse_keys" and response.status_code not in (
+        400,
+        401,
+        404,
+        415,
+        500,
+    ):
+        assert response.status_code == 403, (req["path"], response.get_data())
+    cloud_world.emulator.check()
+    _stats.properties["hostile-cloud"].update({"cloud profile: same properties"})
+
+
 @pytest.mark.skipif(not NESTED, reason="no nested route is emulated yet")
 @SETTINGS
 @given(req=requests_(NESTED or ROUTES))
@@ -468,9 +497,7 @@ DELIBERATE_500S = [
 
 
 @pytest.mark.parametrize(("method", "path", "body"), DELIBERATE_500S)
-def test_deliberate_500s_are_posthogs_not_phemu_bugs(
-    method: str, path: str, body: Any
-) -> None:
+def test_deliberate_500s_are_posthogs_not_phemu_bugs(method: str, path: str, body: Any) -> None:
     """The exclusions of :func:`deliberate_500` are real: PostHog's body, nothing recorded."""
     world = build_world()
     created = create_victims(world)

@@ -78,8 +78,8 @@ class World:
         return {"Authorization": f"Bearer {key}"}
 
 
-def build_world(*, frozen_at: str = "2026-06-15T10:00:00Z") -> World:
-    emulator = Emulator()
+def build_world(*, frozen_at: str = "2026-06-15T10:00:00Z", profile: str = "docs") -> World:
+    emulator = Emulator(profile=profile)
     emulator.freeze_time(frozen_at)
     emulator.load_seed(SECOND_ORG)
     return World(emulator=emulator, projects={1: ORG_A, 2: ORG_A, 7: ORG_B})

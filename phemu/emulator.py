@@ -18,6 +18,7 @@ from typing import Any
 
 from phemu import seed as seeding
 from phemu.admin import build_control_table
+from phemu.ai import CANNED_PLUGIN
 from phemu.ai import CANNED_PLUGIN_NAME
 from phemu.ai import CannedAnswers
 from phemu.app import PostHogApp
@@ -36,6 +37,7 @@ from phemu.store import Store
 from phemu.throttling import Throttler
 
 if TYPE_CHECKING:
+    import pluggy
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
     from phemu_faults import FaultSet
@@ -101,7 +103,7 @@ class Emulator:
         self.clock = clock or Clock()
         self.clock.listeners.append(lambda _now: self.tick())
         self.ai = CannedAnswers(self)
-        self.hooks = build_plugin_manager(
+        self._hooks = build_plugin_manager(
             builtins=self._builtin_plugins(),
             plugins=plugins,
             load_entrypoints=load_entrypoints,
@@ -126,7 +128,7 @@ class Emulator:
         self._bugs_lock = threading.Lock()
         self._tick_lock = threading.RLock()  # a delivery hook may call the emulator back
         self.seed_sources: list[SeedSource] = (["default"] if default_seed else []) + list(seeds)
-        self._seed_documents = [seeding.read_document(s) for s in self.seed_sources]
+        self._seed_documents = [seeding.shared_document(s) for s in self.seed_sources]
         self.store = Store(seed=random_seed)
         self.app = PostHogApp(self)
         self.control_table = build_control_table(
@@ -139,7 +141,19 @@ class Emulator:
 
     # -- construction helpers ------------------------------------------------------------------
     def _builtin_plugins(self) -> list[tuple[str, Any]]:
-        return [(CANNED_PLUGIN_NAME, self.ai)]
+        # Stateless (the canned queues live in the store), so the manager can be shared.
+        return [(CANNED_PLUGIN_NAME, CANNED_PLUGIN)]
+
+    @property
+    def hooks(self) -> pluggy.PluginManager:
+        """The pluggy manager of this emulator's plugins (``hooks.hook.phemu_*(...)``).
+
+        It may be shared with other emulators built with the same plugins (modules and entry
+        points; see :mod:`phemu.plugin_manager`), so treat it as read-only: register plugins
+        through the constructor (``plugins=[...]``, ``disable_plugins=[...]``), never with
+        ``hooks.register``, and keep plugin state on the emulator (``extensions``, ``store``).
+        """
+        return self._hooks
 
     def _configure_plugins(self, options: dict[str, Any]) -> None:
         self.hooks.hook.phemu_configure(emulator=self, options=options)

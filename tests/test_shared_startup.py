@@ -172,9 +172,11 @@ def test_emulators_never_share_seeded_records() -> None:
     first.store.users[1].memberships.clear()
     first.store.projects[1].custom_channel_types.append("x")
     next(iter(first.store.keys.values())).scopes.append("insight:read")
-    assert second.export_state() == Emulator().export_state()
+    expected = slow_default().export_state()
+    assert second.export_state() == expected
+    assert Emulator().export_state() == expected
     first.reset()
-    assert first.export_state() == second.export_state()
+    assert first.export_state() == expected
 
 
 def test_reset_still_runs_user_seeds_and_plugin_seeds() -> None:
@@ -191,8 +193,31 @@ def test_reset_still_runs_user_seeds_and_plugin_seeds() -> None:
 def test_loading_the_default_seed_again_is_the_ordinary_load() -> None:
     emulator = Emulator()
     state = emulator.export_state()
-    emulator.load_seed("default")  # the store is not empty: no template
+    emulator.load_seed("default")
     assert emulator.export_state() == state
+
+
+def test_the_template_is_not_used_on_a_store_with_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plugin may put data in the store before the seeds load; the default seed must then
+    load exactly as the ordinary loader would (here: its key goes to the first user with the
+    key's owner email, the plugin's)."""
+    module = types.ModuleType("phemu_fake_early_user")
+
+    def phemu_configure(emulator: Emulator) -> None:
+        emulator.load_seed({"users": [{"id": 7, "email": "ada@example.com"}]})
+
+    module.phemu_configure = phemu_configure  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "phemu_fake_early_user", module)
+    def frozen() -> Clock:
+        clock = Clock()
+        clock.freeze("2026-03-04T05:06:07Z")
+        return clock
+
+    emulator = Emulator(plugins=["phemu_fake_early_user"], clock=frozen())
+    expected = slow_default(plugins=["phemu_fake_early_user"], clock=frozen()).export_state()
+    assert emulator.export_state() == expected
+    assert [k["user"] for k in expected["personal_api_keys"]] == ["ada@example.com"]
+    assert next(iter(emulator.store.keys.values())).user == 7
 
 
 def test_a_lazy_generator_rolls_back_to_its_seed() -> None:

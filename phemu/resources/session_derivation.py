@@ -86,6 +86,18 @@ def _lcp(events: Sequence[Event]) -> float | None:
     return None
 
 
+#: The entry properties ``$channel_type`` depends on (equal values give equal channels).
+CHANNEL_INPUT_KEYS = (
+    "$entry_utm_campaign",
+    "$entry_utm_medium",
+    "$entry_utm_source",
+    "$entry_referring_domain",
+    "$entry_gclid",
+    "$entry_fbclid",
+    "$entry_gad_source",
+)
+
+
 def channel_of(props: Mapping[str, Any], lookups: ChannelLookups) -> str:
     """``$channel_type`` from a derived session's entry properties (sessions.md §5)."""
     return channel_type(

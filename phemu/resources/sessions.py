@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import operator
 import re
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -38,6 +39,7 @@ from phemu.resources.session_catalogue import BY_NAME
 from phemu.resources.session_catalogue import DATETIME_KEYS
 from phemu.resources.session_catalogue import STORED_STRING_KEYS
 from phemu.resources.session_catalogue import search_catalogue
+from phemu.resources.session_derivation import CHANNEL_INPUT_KEYS
 from phemu.resources.session_derivation import Event
 from phemu.resources.session_derivation import channel_of
 from phemu.resources.session_derivation import derive
@@ -290,18 +292,24 @@ def load_events(emulator: Emulator, records: list[dict[str, Any]]) -> None:
 def load_channel_lookups(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     """Extend the lookup table, then re-derive ``$channel_type`` of event-built sessions.
 
-    Only the channel is recomputed (from the stored entry properties, no pass over events);
-    computed-form sessions keep the channel they were seeded with.
+    Only the channel is recomputed (from the stored entry properties, no pass over events,
+    once per distinct combination of inputs); computed-form sessions keep the channel they were
+    seeded with.
     """
     if not channel_lookups.add_seeded(emulator, records):
         return
     lookups = channel_lookups.effective(emulator)
+    memo: dict[tuple[Any, ...], str] = {}
+    inputs_of = operator.itemgetter(*CHANNEL_INPUT_KEYS)
     for sessions in _state(emulator).projects.values():
         changed = []
         for session in sessions.sessions.values():
             if session.computed:
                 continue
-            channel = channel_of(session.properties, lookups)
+            inputs = inputs_of(session.properties)
+            channel = memo.get(inputs)
+            if channel is None:
+                channel = memo[inputs] = channel_of(session.properties, lookups)
             if channel != session.properties["$channel_type"]:
                 props = {**session.properties, "$channel_type": channel}
                 changed.append(dataclasses.replace(session, properties=props))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import datetime
 from datetime import timedelta
@@ -30,6 +31,7 @@ from phemu.outbox import Outbox
 from phemu.plugin_manager import build_plugin_manager
 from phemu.resources import ALL_RESOURCES
 from phemu.resources import Resource
+from phemu.resources.channel_lookups import configured_lookups
 from phemu.routing import Route
 from phemu.routing import RouteTable
 from phemu.routing import build_table
@@ -79,6 +81,9 @@ class Emulator:
     :param faults: fault-injection rules for the shipped ``faults`` plugin (``phemu_faults``):
         :class:`phemu_faults.FaultRule` objects or mappings such as
         ``{"status": 503, "path": "/api/projects/*/subscriptions/", "times": 2}``.
+    :param channel_lookups: extra entries for the ``$channel_type`` lookup table, on top of the
+        shipped subset: ``{"sources": {"mysearch.example": ["Paid Search", "Organic Search"]},
+        "mediums": {"newsletter-x": [None, "Email"]}}`` (``docs/sessions.md``).
     :param options: options for other plugins (taken in their ``phemu_configure`` hook); an
         option no plugin takes is a :class:`ConfigurationError`.
     """
@@ -96,10 +101,12 @@ class Emulator:
         random_seed: int = 0,
         clock: Clock | None = None,
         faults: Iterable[Any] | None = None,
+        channel_lookups: Mapping[str, Any] | None = None,
         **options: Any,
     ) -> None:
         self.profile = resolve_profile(profile)
         self.random_seed = random_seed
+        self.channel_lookups = configured_lookups(channel_lookups)
         self.clock = clock or Clock()
         self.clock.listeners.append(lambda _now: self.tick())
         self.ai = CannedAnswers(self)

@@ -208,6 +208,7 @@ def test_the_template_is_not_used_on_a_store_with_data(monkeypatch: pytest.Monke
 
     module.phemu_configure = phemu_configure  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "phemu_fake_early_user", module)
+
     def frozen() -> Clock:
         clock = Clock()
         clock.freeze("2026-03-04T05:06:07Z")

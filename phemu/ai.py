@@ -148,18 +148,28 @@ class CannedAnswers:
             self.queue(endpoint, *outputs)
         return {"pending": self.pending()}
 
-    def _next(self, ctx: RequestContext, endpoint: Endpoint) -> Any:
-        with ctx.store.lock:
-            queue = ctx.store.state(CannedQueues).of(endpoint)
-            return queue.popleft() if queue else None
-
+    # The hook implementations are static: the class itself is the registered plugin
+    # (:data:`CANNED_PLUGIN`), stateless and shared by every emulator's plugin manager; the
+    # queues are found through the request's store, so they stay per emulator.
+    @staticmethod
     @hookimpl(tryfirst=True)
-    def phemu_ai_filters(self, ctx: RequestContext, messages: list[dict[str, str]]) -> Any:
-        return self._next(ctx, "filters")
+    def phemu_ai_filters(ctx: RequestContext, messages: list[dict[str, str]]) -> Any:
+        return _next_canned(ctx, "filters")
 
+    @staticmethod
     @hookimpl(tryfirst=True)
-    def phemu_ai_regex(self, ctx: RequestContext, description: str, engine: str) -> Any:
-        return self._next(ctx, "regex")
+    def phemu_ai_regex(ctx: RequestContext, description: str, engine: str) -> Any:
+        return _next_canned(ctx, "regex")
+
+
+#: The built-in plugin registered as :data:`CANNED_PLUGIN_NAME` in every emulator.
+CANNED_PLUGIN: type[CannedAnswers] = CannedAnswers
+
+
+def _next_canned(ctx: RequestContext, endpoint: Endpoint) -> Any:
+    with ctx.store.lock:
+        queue = ctx.store.state(CannedQueues).of(endpoint)
+        return queue.popleft() if queue else None
 
 
 def _parse_control_body(body: Any) -> tuple[str, list[Any]]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
@@ -82,6 +83,10 @@ class PostHogApp:
             emulator=self.emulator, request=request, response=response
         )
         self.record(request, response.status_code, outcome, started)
+        # Django's reason phrases are title case ("405 Method Not Allowed"); werkzeug's status
+        # setter upper-cases them.
+        code = response.status_code
+        response.status = f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown Status Code')}"
         return response(environ, start_response)
 
     def record(self, request: Request, status: int, outcome: Outcome, started: float) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import datetime
 from datetime import timedelta
@@ -18,6 +19,7 @@ from typing import Any
 
 from phemu import seed as seeding
 from phemu.admin import build_control_table
+from phemu.ai import CANNED_PLUGIN
 from phemu.ai import CANNED_PLUGIN_NAME
 from phemu.ai import CannedAnswers
 from phemu.app import PostHogApp
@@ -29,6 +31,7 @@ from phemu.outbox import Outbox
 from phemu.plugin_manager import build_plugin_manager
 from phemu.resources import ALL_RESOURCES
 from phemu.resources import Resource
+from phemu.resources.channel_lookups import configured_lookups
 from phemu.routing import Route
 from phemu.routing import RouteTable
 from phemu.routing import build_table
@@ -36,6 +39,7 @@ from phemu.store import Store
 from phemu.throttling import Throttler
 
 if TYPE_CHECKING:
+    import pluggy
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
     from phemu_faults import FaultSet
@@ -77,6 +81,9 @@ class Emulator:
     :param faults: fault-injection rules for the shipped ``faults`` plugin (``phemu_faults``):
         :class:`phemu_faults.FaultRule` objects or mappings such as
         ``{"status": 503, "path": "/api/projects/*/subscriptions/", "times": 2}``.
+    :param channel_lookups: extra entries for the ``$channel_type`` lookup table, on top of the
+        shipped subset: ``{"sources": {"mysearch.example": ["Paid Search", "Organic Search"]},
+        "mediums": {"newsletter-x": [None, "Email"]}}`` (``docs/sessions.md``).
     :param options: options for other plugins (taken in their ``phemu_configure`` hook); an
         option no plugin takes is a :class:`ConfigurationError`.
     """
@@ -94,14 +101,16 @@ class Emulator:
         random_seed: int = 0,
         clock: Clock | None = None,
         faults: Iterable[Any] | None = None,
+        channel_lookups: Mapping[str, Any] | None = None,
         **options: Any,
     ) -> None:
         self.profile = resolve_profile(profile)
         self.random_seed = random_seed
+        self.channel_lookups = configured_lookups(channel_lookups)
         self.clock = clock or Clock()
         self.clock.listeners.append(lambda _now: self.tick())
         self.ai = CannedAnswers(self)
-        self.hooks = build_plugin_manager(
+        self._hooks = build_plugin_manager(
             builtins=self._builtin_plugins(),
             plugins=plugins,
             load_entrypoints=load_entrypoints,
@@ -126,7 +135,7 @@ class Emulator:
         self._bugs_lock = threading.Lock()
         self._tick_lock = threading.RLock()  # a delivery hook may call the emulator back
         self.seed_sources: list[SeedSource] = (["default"] if default_seed else []) + list(seeds)
-        self._seed_documents = [seeding.read_document(s) for s in self.seed_sources]
+        self._seed_documents = [seeding.shared_document(s) for s in self.seed_sources]
         self.store = Store(seed=random_seed)
         self.app = PostHogApp(self)
         self.control_table = build_control_table(
@@ -139,7 +148,19 @@ class Emulator:
 
     # -- construction helpers ------------------------------------------------------------------
     def _builtin_plugins(self) -> list[tuple[str, Any]]:
-        return [(CANNED_PLUGIN_NAME, self.ai)]
+        # Stateless (the canned queues live in the store), so the manager can be shared.
+        return [(CANNED_PLUGIN_NAME, CANNED_PLUGIN)]
+
+    @property
+    def hooks(self) -> pluggy.PluginManager:
+        """The pluggy manager of this emulator's plugins (``hooks.hook.phemu_*(...)``).
+
+        It may be shared with other emulators built with the same plugins (modules and entry
+        points; see :mod:`phemu.plugin_manager`), so treat it as read-only: register plugins
+        through the constructor (``plugins=[...]``, ``disable_plugins=[...]``), never with
+        ``hooks.register``, and keep plugin state on the emulator (``extensions``, ``store``).
+        """
+        return self._hooks
 
     def _configure_plugins(self, options: dict[str, Any]) -> None:
         self.hooks.hook.phemu_configure(emulator=self, options=options)

@@ -5,6 +5,16 @@ per process and cached (the list of importable plugin objects, which are immutab
 creating an :class:`~phemu.emulator.Emulator` stays cheap; tests that fake entry points clear
 the cache with ``entry_point_plugins.cache_clear()``.
 
+Managers are shared: building one (registering and validating every plugin) was half the cost
+of an Emulator, and most emulators of a process have the same plugins. When every plugin is a
+module or a class (entry points, ``"module"`` strings, phemu's built-in canned AI responder),
+:func:`build_plugin_manager` returns one cached manager per configuration, keyed by the plugins'
+identities and their current hook functions (a monkeypatched hook gets a new manager). Such a
+manager is read-only by contract: plugins keep per-emulator state on the emulator
+(``emulator.extensions``, ``emulator.store``), never on the manager, and nobody registers
+anything on it after construction. A plugin *object* (an instance) may carry state and change
+its attributes at any time, so an emulator given one gets a manager of its own, as before.
+
 Like pytest, phemu treats every callable attribute named ``phemu_*`` as a hook implementation,
 marked with ``@phemu.hookimpl`` or not, and verifies all of them against the specs when the
 manager is built: a misspelt hook (``phemu_before_requests``) or a misspelt argument name is a
@@ -16,6 +26,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib.metadata import entry_points
@@ -193,6 +204,9 @@ def build_plugin_manager(
     recently registered implementation first, so a user plugin's ``firstresult`` answer beats
     the shipped ones.
 
+    The manager may be shared with other emulators (see the module docstring): treat it as
+    read-only. Invalid plugins are never cached, so they fail every time.
+
     :param builtins: ``(name, plugin)`` pairs phemu registers itself (canned AI answers...).
     :param plugins: user plugins: modules, objects, ``"module[:attr]"`` strings, or
         ``(name, plugin)`` pairs.
@@ -201,9 +215,42 @@ def build_plugin_manager(
     :raises ConfigurationError: a plugin that cannot be imported, an implementation of an
         unknown hook (``check_pending``) or with argument names its spec does not have.
     """
-    skip = set(disabled)
+    chosen = _chosen_plugins(builtins, plugins, load_entrypoints, set(disabled))
+    key = _cache_key(chosen)
+    if key is not None:
+        try:
+            with _SHARED_LOCK:
+                shared = _SHARED.get(key)
+        except TypeError:  # an unhashable hook callable: no sharing
+            key = shared = None
+        if shared is not None:
+            return shared
     pm = PhemuPluginManager(PROJECT_NAME)
     add_phemu_hookspecs(pm)
+    for name, obj in chosen:
+        try:
+            pm.register(obj, name=name)
+        except (pluggy.PluginValidationError, ValueError) as error:
+            raise ConfigurationError(f"phemu plugin {name or obj!r} is invalid: {error}") from error
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as error:
+        raise ConfigurationError(f"phemu plugin is invalid: {error}") from error
+    if key is not None:
+        with _SHARED_LOCK:
+            if len(_SHARED) >= _SHARED_MAX:
+                del _SHARED[next(iter(_SHARED))]  # the oldest configuration
+            return _SHARED.setdefault(key, pm)  # a racing thread's manager is as good
+    return pm
+
+
+def _chosen_plugins(
+    builtins: Iterable[tuple[str, Any]],
+    plugins: Iterable[Any],
+    load_entrypoints: bool,
+    skip: set[str],
+) -> list[tuple[str | None, Any]]:
+    """The ``(name, plugin)`` pairs to register, in order, after disabling and de-duplicating."""
     candidates: list[tuple[str | None, Any]] = list(builtins)
     if load_entrypoints:
         candidates.extend(entry_point_plugins())
@@ -216,17 +263,41 @@ def build_plugin_manager(
                 candidates.append((plugin_name(obj) or plugin, obj))
         else:
             candidates.append((plugin_name(plugin), plugin))
+    chosen: list[tuple[str | None, Any]] = []
+    seen_objects: set[int] = set()
+    seen_names: set[str] = set()
     for name, obj in candidates:
-        if _aliases(name, obj) & skip or pm.is_registered(obj):
+        if _aliases(name, obj) & skip or id(obj) in seen_objects:
             continue
-        if name is not None and pm.get_plugin(name) is not None:
+        if name is not None and name in seen_names:
             continue  # e.g. an entry point also passed explicitly: keep the first
+        seen_objects.add(id(obj))
+        if name is not None:
+            seen_names.add(name)
+        chosen.append((name, obj))
+    return chosen
+
+
+#: Shared managers by :func:`_cache_key`; bounded, oldest configuration dropped first.
+_SHARED: dict[tuple[Any, ...], PhemuPluginManager] = {}
+_SHARED_LOCK = threading.Lock()
+_SHARED_MAX = 64
+
+
+def _cache_key(chosen: list[tuple[str | None, Any]]) -> tuple[Any, ...] | None:
+    """What a shared manager depends on, or ``None`` when it must not be shared.
+
+    Only modules and classes qualify: their hook attributes are the same for everybody, and
+    the key holds the current hook functions, so replacing one (``monkeypatch.setattr``) builds
+    a new manager. Instances may keep state or gain hooks at any time: no sharing.
+    """
+    key: list[Any] = []
+    for name, obj in chosen:
+        if not isinstance(obj, (ModuleType, type)):
+            return None
         try:
-            pm.register(obj, name=name)
-        except (pluggy.PluginValidationError, ValueError) as error:
-            raise ConfigurationError(f"phemu plugin {name or obj!r} is invalid: {error}") from error
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as error:
-        raise ConfigurationError(f"phemu plugin is invalid: {error}") from error
-    return pm
+            table = _hookimpl_table(obj)
+        except TypeError:  # an unhashable class
+            return None
+        key.append((name, obj, tuple((attr, getattr(obj, attr, None)) for attr in table)))
+    return tuple(key)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
 FORMAT_VERSION = 1
-_META_KEYS = {"version", "description", "counters", "$schema"}
+META_KEYS = {"version", "description", "counters", "$schema"}
 
 SeedDocument = Mapping[str, Any]
 
@@ -81,6 +81,25 @@ def _default_seed_text() -> str:
     return default_seed_path().read_text(encoding="utf-8")
 
 
+def shared_document(source: str | Path | SeedDocument) -> SeedDocument:
+    """:func:`read_document`, except that ``"default"`` is one parsed copy shared by the process.
+
+    The emulator keeps its seed documents for every :meth:`~phemu.emulator.Emulator.reset` and
+    only reads them, so parsing the packaged default once is enough; the shared copy is also
+    what lets :func:`load_documents` apply it from a prepared template. Treat the result as
+    read-only (:func:`read_document` gives a copy to change).
+    """
+    if not isinstance(source, Mapping) and str(source) == "default":
+        return default_document()
+    return read_document(source)
+
+
+@lru_cache(maxsize=1)
+def default_document() -> SeedDocument:
+    """The packaged default seed, parsed once per process and shared: read-only."""
+    return read_document("default")
+
+
 def default_seed_path() -> Path:
     """``default.json`` shipped inside the package (a copy of ``fixtures/default.json``)."""
     return Path(__file__).with_name("data") / "default.json"
@@ -105,6 +124,11 @@ def load_documents(emulator: Emulator, documents: Iterable[SeedDocument]) -> Non
 def _load_one(emulator: Emulator, doc: SeedDocument, index: int) -> None:
     if not isinstance(doc, Mapping):
         raise SeedError(f"seed document #{index + 1} must be a JSON object")
+    if doc is default_document():
+        from phemu.seed_template import load_default_fast
+
+        if load_default_fast(emulator, doc):
+            return
     version = doc.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise SeedError(
@@ -112,17 +136,26 @@ def _load_one(emulator: Emulator, doc: SeedDocument, index: int) -> None:
             f"{FORMAT_VERSION} (export the state again with a matching phemu)"
         )
     sections = emulator.seed_sections()
-    unknown = [
-        k for k in doc if k not in _META_KEYS and k not in sections and not k.startswith("_")
-    ]
+    unknown = [k for k in doc if k not in META_KEYS and k not in sections and not k.startswith("_")]
     if unknown:
         raise SeedError(
             f"seed document #{index + 1}: unknown key(s) {', '.join(map(repr, unknown))}; "
             f"known keys: {', '.join(sections)}"
         )
+    load_sections(emulator, doc, sections)
+
+
+def load_sections(
+    emulator: Emulator,
+    doc: SeedDocument,
+    sections: Mapping[str, SeedSection],
+    done: frozenset[str] = frozenset(),
+) -> None:
+    """Load a checked document: every section's records (except the keys in ``done``, loaded
+    already), then every section's ``finish``, then the ``counters``."""
     for key, section in sections.items():
         records = doc.get(key)
-        if records is None:
+        if records is None or key in done:
             continue
         if not isinstance(records, list):
             raise SeedError(f"{key}: must be a list of records")

@@ -98,7 +98,8 @@ class Store:
 
     def __init__(self, seed: int = 0) -> None:
         self.lock = threading.RLock()
-        self.rng = random.Random(seed)
+        self._seed = seed
+        self._rng: random.Random | None = None  # created on first use, see ``rng``
         self.organizations: dict[str, Organization] = {}
         self.projects: dict[int, Project] = {}
         self.users: dict[int, User] = {}
@@ -107,6 +108,21 @@ class Store:
         self._states: dict[type[Any], Any] = {}
 
     # -- ids and random values -------------------------------------------------------------
+    @property
+    def rng(self) -> random.Random:
+        """The store's generator, ``random.Random(seed)`` until something draws from it.
+
+        Created on first use: the default seed draws nothing, and seeding a generator (and
+        saving its 625-word state in every seed checkpoint) was a fifth of a ``reset()``.
+        """
+        rng = self._rng
+        if rng is None:
+            with self.lock:
+                rng = self._rng
+                if rng is None:
+                    rng = self._rng = random.Random(self._seed)
+        return rng
+
     def next_id(self, sequence: str) -> int:
         """The next value of a per-resource sequence shared by all projects (starts at 1)."""
         with self.lock:
@@ -168,12 +184,16 @@ class Store:
             }
             # A fresh store (every Emulator() and reset()) has nothing to copy.
             saved = copy.deepcopy(tables) if any(tables.values()) else {k: {} for k in tables}
-            saved["rng"] = self.rng.getstate()
+            # A generator never handed out is still ``Random(seed)``: nothing to save.
+            saved["rng"] = None if self._rng is None else self._rng.getstate()
             return saved
 
     def rollback(self, saved: dict[str, Any]) -> None:
         with self.lock:
-            self.rng.setstate(saved["rng"])
+            if saved["rng"] is None:
+                self._rng = None
+            else:
+                self.rng.setstate(saved["rng"])
             self.organizations = saved["organizations"]
             self.projects = saved["projects"]
             self.users = saved["users"]

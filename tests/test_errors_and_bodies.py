@@ -142,3 +142,10 @@ def test_options_describes_the_route(widgets):
     assert response.status_code == 200
     assert data["renders"] == ["application/json"]
     assert "multipart/form-data" in data["parses"]
+
+
+def test_reason_phrases_are_title_case_as_django_sends_them(widgets):
+    client = widgets.client()
+    assert client.get("/api/projects/1/widgets/").status == "401 Unauthorized"
+    deleted = client.delete("/api/projects/1/widgets/1/", headers=widgets.auth_headers)
+    assert deleted.status == "405 Method Not Allowed"

@@ -16,9 +16,20 @@ def test_readme_has_python_snippets():
     assert SNIPPETS
 
 
-@pytest.mark.parametrize("snippet", SNIPPETS, ids=[f"snippet{i}" for i in range(len(SNIPPETS))])
+PLAIN = [s for s in SNIPPETS if "def test_" not in s]
+PYTEST = [s for s in SNIPPETS if "def test_" in s]
+
+
+@pytest.mark.parametrize("snippet", PLAIN, ids=[f"snippet{i}" for i in range(len(PLAIN))])
 def test_readme_snippet_runs(snippet):
     exec(compile(snippet, "README.md", "exec"), {"__name__": "readme"})
+
+
+@pytest.mark.parametrize("snippet", PYTEST, ids=[f"pytest{i}" for i in range(len(PYTEST))])
+def test_readme_pytest_snippet_passes(pytester, snippet):
+    pytester.makepyfile(test_readme_example=snippet)
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=snippet.count("def test_"))
 
 
 def test_readme_names_every_emulated_route():

@@ -1,8 +1,10 @@
 """``$channel_type``: PostHog's default GA4-style rules over a lookup subset (sessions.md §5).
 
 PostHog computes the channel at query time from a session's entry properties and a table of
-several thousand sources. phemu applies the same rule order to the subset the reference lists,
-which keeps every derived value inside the built-in list that ``values`` answers.
+several thousand sources. phemu applies the same rule order to the subset the reference lists
+(:data:`SHIPPED`), which keeps every derived value inside the built-in list that ``values``
+answers. An emulator may extend that subset (``channel_lookups.py``); the rules take the table
+as an argument so no extension is ever global.
 """
 
 from __future__ import annotations
@@ -75,6 +77,30 @@ MEDIUMS: Mapping[str, Types] = {
     "audio": (None, "Audio"),
 }
 
+
+@dataclass(frozen=True)
+class ChannelLookups:
+    """A source table and a medium table: value -> (paid type, organic type)."""
+
+    sources: Mapping[str, Types]
+    mediums: Mapping[str, Types]
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.mediums)
+
+    def extended(self, other: ChannelLookups) -> ChannelLookups:
+        """This table with ``other``'s entries added; an entry of ``other`` replaces ours."""
+        if not other:
+            return self
+        return ChannelLookups(
+            sources={**self.sources, **other.sources}, mediums={**self.mediums, **other.mediums}
+        )
+
+
+#: The subset of sessions.md §5 that every emulator starts from.
+SHIPPED = ChannelLookups(SOURCES, MEDIUMS)
+EMPTY = ChannelLookups({}, {})
+
 PAID_MEDIUMS = frozenset({"cpc", "cpm", "cpv", "cpa", "ppc", "retargeting"})
 DIRECT_SOURCES = frozenset({"(direct)", "direct", "$direct"})
 _SHOP = re.compile(r"(?:^|[^a-df-z])shop")
@@ -101,23 +127,28 @@ def _norm(value: str | None) -> str | None:
     return None if lowered in ("", "null") else lowered
 
 
-def _lookup_source(value: str | None, paid: bool) -> str | None:
-    """Look a source/domain up as given, then minus its first label while two labels remain."""
+def _lookup_source(table: Mapping[str, Types], value: str | None, paid: bool) -> str | None:
+    """Look a source/domain up as given, then minus its first label while two labels remain.
+
+    An entry whose type for this flavour is null does not stop the search: PostHog coalesces
+    the lookup of the value with the lookup of its shorter domain.
+    """
     if value is None:
         return None
     candidate = value
     while True:
-        types = SOURCES.get(candidate)
-        if types is not None:
-            return types[0] if paid else types[1]
+        types = table.get(candidate)
+        found = None if types is None else types[0] if paid else types[1]
+        if found is not None:
+            return found
         _head, dot, rest = candidate.partition(".")
         if not dot or "." not in rest:
             return None
         candidate = rest
 
 
-def _lookup_medium(value: str | None, paid: bool) -> str | None:
-    types = MEDIUMS.get(value) if value is not None else None
+def _lookup_medium(table: Mapping[str, Types], value: str | None, paid: bool) -> str | None:
+    types = table.get(value) if value is not None else None
     if types is None:
         return None
     return types[0] if paid else types[1]
@@ -127,8 +158,9 @@ def is_shopping_campaign(campaign: str | None) -> bool:
     return campaign is not None and ("shopping" in campaign or _SHOP.search(campaign) is not None)
 
 
-def channel_type(inputs: ChannelInputs) -> str:
-    """The first rule of sessions.md §5 that applies."""
+def channel_type(inputs: ChannelInputs, lookups: ChannelLookups = SHIPPED) -> str:
+    """The first rule of sessions.md §5 that applies, with sources and mediums in ``lookups``."""
+    sources, mediums = lookups.sources, lookups.mediums
     campaign, medium, source = _norm(inputs.campaign), _norm(inputs.medium), _norm(inputs.source)
     domain = inputs.referring_domain
     has_gclid, has_fbclid = inputs.gclid is not None, inputs.fbclid is not None
@@ -142,10 +174,10 @@ def channel_type(inputs: ChannelInputs) -> str:
     )
     if paid:
         return (
-            _lookup_source(source, True)
+            _lookup_source(sources, source, True)
             or ("Paid Shopping" if is_shopping_campaign(campaign) else None)
-            or _lookup_medium(medium, True)
-            or _lookup_source(domain, True)
+            or _lookup_medium(mediums, medium, True)
+            or _lookup_source(sources, domain, True)
             or ("Paid Search" if gad_source == "1" else None)
             or ("Paid Video" if campaign is not None and "video" in campaign else None)
             or ("Paid Social" if has_fbclid else None)
@@ -159,10 +191,10 @@ def channel_type(inputs: ChannelInputs) -> str:
     ):
         return "Direct"
     return (
-        _lookup_source(source, False)
+        _lookup_source(sources, source, False)
         or ("Organic Shopping" if is_shopping_campaign(campaign) else None)
-        or _lookup_medium(medium, False)
-        or _lookup_source(domain, False)
+        or _lookup_medium(mediums, medium, False)
+        or _lookup_source(sources, domain, False)
         or ("Organic Video" if campaign is not None and "video" in campaign else None)
         or ("Push" if medium is not None and medium.endswith("push") else None)
         or ("Organic Social" if has_fbclid else None)

@@ -16,7 +16,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from phemu.resources.channel_type import SHIPPED
 from phemu.resources.channel_type import ChannelInputs
+from phemu.resources.channel_type import ChannelLookups
 from phemu.resources.channel_type import channel_type
 from phemu.resources.session_catalogue import CLICK_IDS
 from phemu.resources.session_catalogue import UTM_PARAMETERS
@@ -84,7 +86,35 @@ def _lcp(events: Sequence[Event]) -> float | None:
     return None
 
 
-def derive(events: Sequence[Event]) -> dict[str, Any]:
+#: The entry properties ``$channel_type`` depends on (equal values give equal channels).
+CHANNEL_INPUT_KEYS = (
+    "$entry_utm_campaign",
+    "$entry_utm_medium",
+    "$entry_utm_source",
+    "$entry_referring_domain",
+    "$entry_gclid",
+    "$entry_fbclid",
+    "$entry_gad_source",
+)
+
+
+def channel_of(props: Mapping[str, Any], lookups: ChannelLookups) -> str:
+    """``$channel_type`` from a derived session's entry properties (sessions.md §5)."""
+    return channel_type(
+        ChannelInputs(
+            campaign=props["$entry_utm_campaign"],
+            medium=props["$entry_utm_medium"],
+            source=props["$entry_utm_source"],
+            referring_domain=props["$entry_referring_domain"],
+            gclid=props["$entry_gclid"],
+            fbclid=props["$entry_fbclid"],
+            gad_source=props["$entry_gad_source"],
+        ),
+        lookups,
+    )
+
+
+def derive(events: Sequence[Event], lookups: ChannelLookups = SHIPPED) -> dict[str, Any]:
     """Every v2 property (plus the hidden ``distinct_id``) of one session's events.
 
     "First" and "last" are the first and last events by timestamp (seed order on ties),
@@ -127,17 +157,7 @@ def derive(events: Sequence[Event]) -> dict[str, Any]:
     for name in _COUNTED.values():
         props[name] = len(seen[name]) + anonymous[name]
     duration = _seconds(last.timestamp) - _seconds(first.timestamp)
-    props["$channel_type"] = channel_type(
-        ChannelInputs(
-            campaign=props["$entry_utm_campaign"],
-            medium=props["$entry_utm_medium"],
-            source=props["$entry_utm_source"],
-            referring_domain=props["$entry_referring_domain"],
-            gclid=props["$entry_gclid"],
-            fbclid=props["$entry_fbclid"],
-            gad_source=props["$entry_gad_source"],
-        )
-    )
+    props["$channel_type"] = channel_of(props, lookups)
     props["$session_duration"] = duration
     pageviews = props["$pageview_count"]
     props["$is_bounce"] = (

@@ -2,14 +2,18 @@
 
 Sessions live per project in :class:`SessionsState`, seeded two ways (sessions.md §4.1): the
 ``sessions`` section takes computed property dicts as given, the ``events`` section takes raw
-events and derives every property (``session_derivation``). The value index that makes
+events and derives every property (``session_derivation``). The ``channel_lookups`` section
+extends the channel lookup table (``channel_lookups``) and loads first, so events of the same
+document already use it. The value index that makes
 ``values`` cheap lives in ``session_values``.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+import operator
 import re
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -27,6 +31,7 @@ from phemu.clock import parse_instant
 from phemu.errors import Msg
 from phemu.errors import SeedError
 from phemu.errors import ValidationError
+from phemu.resources import channel_lookups
 from phemu.resources._base import Resource
 from phemu.resources._base import json_response
 from phemu.resources.channel_type import BUILTIN_CHANNEL_TYPES
@@ -34,7 +39,9 @@ from phemu.resources.session_catalogue import BY_NAME
 from phemu.resources.session_catalogue import DATETIME_KEYS
 from phemu.resources.session_catalogue import STORED_STRING_KEYS
 from phemu.resources.session_catalogue import search_catalogue
+from phemu.resources.session_derivation import CHANNEL_INPUT_KEYS
 from phemu.resources.session_derivation import Event
+from phemu.resources.session_derivation import channel_of
 from phemu.resources.session_derivation import derive
 from phemu.resources.session_values import ProjectSessions
 from phemu.resources.session_values import Session
@@ -267,18 +274,46 @@ def load_events(emulator: Emulator, records: list[dict[str, Any]]) -> None:
                 "appear in only one form"
             )
         touched.setdefault(project, {}).setdefault(sid, []).append(event)
+    lookups = channel_lookups.effective(emulator)
     for project, by_session in touched.items():
         sessions = state.project(project)
         derived: list[Session] = []
         for sid, new_events in by_session.items():
             events = sessions.events.get(sid, ()) + tuple(new_events)
             sessions.events[sid] = events
-            props = derive(events)
+            props = derive(events, lookups)
             distinct_id = props.pop("distinct_id")
             derived.append(
                 Session(sid, distinct_id, props, sort_key(sid, props["$start_timestamp"]), False)
             )
         sessions.upsert(derived)
+
+
+def load_channel_lookups(emulator: Emulator, records: list[dict[str, Any]]) -> None:
+    """Extend the lookup table, then re-derive ``$channel_type`` of event-built sessions.
+
+    Only the channel is recomputed (from the stored entry properties, no pass over events,
+    once per distinct combination of inputs); computed-form sessions keep the channel they were
+    seeded with.
+    """
+    if not channel_lookups.add_seeded(emulator, records):
+        return
+    lookups = channel_lookups.effective(emulator)
+    memo: dict[tuple[Any, ...], str] = {}
+    inputs_of = operator.itemgetter(*CHANNEL_INPUT_KEYS)
+    for sessions in _state(emulator).projects.values():
+        changed = []
+        for session in sessions.sessions.values():
+            if session.computed:
+                continue
+            inputs = inputs_of(session.properties)
+            channel = memo.get(inputs)
+            if channel is None:
+                channel = memo[inputs] = channel_of(session.properties, lookups)
+            if channel != session.properties["$channel_type"]:
+                props = {**session.properties, "$channel_type": channel}
+                changed.append(dataclasses.replace(session, properties=props))
+        sessions.upsert(changed)
 
 
 def _json_value(value: Any) -> Any:
@@ -350,6 +385,7 @@ RESOURCE = Resource(
         ),
     ),
     seed_sections=(
+        SeedSection("channel_lookups", load_channel_lookups, channel_lookups.export_seeded),
         SeedSection("sessions", load_sessions, export_sessions),
         SeedSection("events", load_events, export_events),
     ),

@@ -79,8 +79,19 @@ class FaultSet:
         self._lock = threading.Lock()
         self._active: list[ActiveRule] = []
         self._next_id = 1
-        self.rng = random.Random(seed)
+        self._rng: random.Random | None = None
         self.reset()
+
+    @property
+    def rng(self) -> random.Random:
+        """The generator of ``probability`` draws, ``random.Random(seed)`` until first used.
+
+        Made on first use (rules with a probability are rare) rather than seeded for every
+        emulator and every reset. Used under ``_lock``, so it is created once.
+        """
+        if self._rng is None:
+            self._rng = random.Random(self._seed)
+        return self._rng
 
     # -- managing rules ---------------------------------------------------------------------
     def add(self, rule: RuleInput | None = None, /, **fields: Any) -> ActiveRule:
@@ -123,7 +134,7 @@ class FaultSet:
         with self._lock:
             self._active = []
             self._next_id = 1
-            self.rng.seed(self._seed)
+            self._rng = None  # re-seeded: the next draw starts from Random(seed) again
         for rule in self._configured:
             self.add(rule)
 

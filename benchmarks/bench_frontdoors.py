@@ -15,8 +15,8 @@ when ``--check`` is given.
 from __future__ import annotations
 
 import argparse
-import statistics
 import os
+import statistics
 import subprocess
 import sys
 import time

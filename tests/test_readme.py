@@ -38,3 +38,11 @@ def test_readme_names_every_emulated_route():
     for route in Emulator().routes.routes.values():
         path = route.path.split("<")[0].rstrip("/") or route.path
         assert path in README, f"README's endpoint table misses {route.endpoint} ({route.path})"
+
+
+def test_readme_lists_every_control_route():
+    from phemu.emulator import Emulator
+
+    for rule in Emulator().control_table.url_map.iter_rules():
+        path = rule.rule.split("<")[0].rstrip("/") or rule.rule
+        assert f"`{path}" in README, f"README's control-plane table misses {rule.rule}"

@@ -6,13 +6,17 @@ Seeds are written by test authors, not sent by PostHog clients, so errors here a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import TypeVar
 
 from phemu.errors import SeedError
 from phemu.seed import instant
 from phemu.seed import user_ref as seed_user_ref
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -97,3 +101,23 @@ def when(emulator: Emulator, record: Mapping[str, Any], name: str, label: str) -
     """A timestamp of the record (ISO 8601), defaulting to the emulator clock."""
     result: datetime = instant(emulator, record, name, label)
     return result
+
+
+def create_via_seed(
+    emulator: Emulator,
+    section: str,
+    sequence: str,
+    fields: Mapping[str, Any],
+    fetch: Callable[[int], T],
+) -> T:
+    """Create one object from seed-record fields through the seed loader (all or nothing).
+
+    The Python helpers (``Emulator.create_dashboard`` ...) go through the same validation and
+    rollback as seed documents, so there is one way objects enter the store outside HTTP.
+    """
+    store = emulator.store
+    with store.lock:
+        record = dict(fields)
+        record.setdefault("id", store.counters.get(sequence, 0) + 1)
+        emulator.load_seed({section: [record]})
+        return fetch(record["id"])

@@ -332,12 +332,10 @@ def export_records(emulator: Emulator) -> list[dict[str, Any]]:
 
 def create_dashboard(emulator: Emulator, fields: dict[str, Any]) -> Dashboard:
     """Create one dashboard from seed-record fields (all or nothing); see ``Emulator``."""
-    store = emulator.store
-    with store.lock:
-        record = dict(fields)
-        record.setdefault("id", store.counters.get("dashboard", 0) + 1)
-        emulator.load_seed({"dashboards": [record]})
-        return store.state(DashboardsState).dashboards[record["id"]]
+    def fetch(pk: int) -> Dashboard:
+        return emulator.store.state(DashboardsState).dashboards[pk]
+
+    return records.create_via_seed(emulator, "dashboards", "dashboard", fields, fetch)
 
 
 def _summary(emulator: Emulator) -> dict[str, int]:

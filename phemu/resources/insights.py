@@ -359,12 +359,10 @@ def export_records(emulator: Emulator) -> list[dict[str, Any]]:
 
 def create_insight(emulator: Emulator, fields: dict[str, Any]) -> Insight:
     """Create one insight from seed-record fields (all or nothing); see ``Emulator``."""
-    store = emulator.store
-    with store.lock:
-        record = dict(fields)
-        record.setdefault("id", store.counters.get("insight", 0) + 1)
-        emulator.load_seed({"insights": [record]})
-        return store.state(InsightsState).insights[record["id"]]
+    def fetch(pk: int) -> Insight:
+        return emulator.store.state(InsightsState).insights[pk]
+
+    return records.create_via_seed(emulator, "insights", "insight", fields, fetch)
 
 
 def _summary(emulator: Emulator) -> dict[str, int]:

@@ -16,6 +16,19 @@ DEFAULT_KEY = "phx_phemuDefaultPersonalApiKey000000000000000000"
 DEFAULT_ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
 OTHER_ORG = "01928a6e-3c1d-7000-8000-0000000000bb"
 
+#: The default seed's user as PostHog's ``UserBasic`` (``created_by`` everywhere).
+ADA = {
+    "id": 1,
+    "uuid": "01928a6e-3c1d-7000-8000-000000000101",
+    "distinct_id": "u1",
+    "first_name": "Ada",
+    "last_name": "",
+    "email": "ada@example.com",
+    "is_email_verified": None,
+    "hedgehog_config": None,
+    "role_at_organization": None,
+}
+
 
 @pytest.fixture
 def emulator() -> Emulator:

@@ -20,7 +20,9 @@ def api() -> Iterator[Api]:
 
 
 def scheduled(api: Api) -> list[tuple[int, str]]:
-    return [(e["subscription_id"], e["scheduled_for"]) for e in api.emulator.deliveries("scheduled")]
+    return [
+        (e["subscription_id"], e["scheduled_for"]) for e in api.emulator.deliveries("scheduled")
+    ]
 
 
 def next_date(api: Api, pk: int) -> Any:

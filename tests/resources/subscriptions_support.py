@@ -75,7 +75,9 @@ def valid(**overrides: Any) -> dict[str, Any]:
 OMIT: Any = object()
 
 
-def error(code: str, detail: str, attr: str | None, type_: str = "validation_error") -> dict[str, Any]:
+def error(
+    code: str, detail: str, attr: str | None, type_: str = "validation_error"
+) -> dict[str, Any]:
     return {"type": type_, "code": code, "detail": detail, "attr": attr}
 
 
@@ -101,11 +103,16 @@ class Api:
         response = self.client.open(path, method=method, **kwargs)
         raw = response.get_data(as_text=True)
         parsed = json.loads(raw) if raw else None
-        if check_schema and response.status_code in (200, 201) and method in (
-            "GET",
-            "POST",
-            "PUT",
-            "PATCH",
+        if (
+            check_schema
+            and response.status_code in (200, 201)
+            and method
+            in (
+                "GET",
+                "POST",
+                "PUT",
+                "PATCH",
+            )
         ):
             assert_valid_response(response)
         return response.status_code, parsed

@@ -9,23 +9,13 @@ import pytest
 
 from phemu.emulator import Emulator
 from phemu.errors import SeedError
+from tests.conftest import ADA
 from tests.conftest import DEFAULT_ORG
 from tests.conftest import add_key
 from tests.conftest import add_other_org
 from tests.conftest import body
 
 T0 = "2026-06-15T10:00:00Z"
-ADA = {
-    "id": 1,
-    "uuid": "01928a6e-3c1d-7000-8000-000000000101",
-    "distinct_id": "u1",
-    "first_name": "Ada",
-    "last_name": "",
-    "email": "ada@example.com",
-    "is_email_verified": None,
-    "hedgehog_config": None,
-    "role_at_organization": None,
-}
 NOT_FOUND = '{"type":"invalid_request","code":"not_found","detail":"Not found.","attr":null}'
 BASE = "/api/projects/1/dashboards/"
 

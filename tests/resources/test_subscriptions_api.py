@@ -120,12 +120,14 @@ def test_filtered_list_paginates(api: Api) -> None:
     assert page["previous"] == HOST + BASE + "?insight=7&limit=2"
 
 
-@pytest.mark.parametrize("query", ["insight=abc", "dashboard=1.5", "insight=", "dashboard=x&insight=7"])
+@pytest.mark.parametrize(
+    "query", ["insight=abc", "dashboard=1.5", "insight=", "dashboard=x&insight=7"]
+)
 def test_non_integer_filters_are_a_deliberate_500(api: Api, query: str) -> None:
     sub = api.created()
     assert api.get(f"{BASE}?{query}") == (500, SERVER_ERROR)
     assert api.get(f"{BASE}{sub['id']}/?{query}") == (500, SERVER_ERROR)
-    assert api.patch(sub["id"], {}) [0] == 200
+    assert api.patch(sub["id"], {})[0] == 200
     status, data = api.call("PATCH", f"{BASE}{sub['id']}/?{query}", {"title": "x"})
     assert (status, data) == (500, SERVER_ERROR)
     assert api.emulator.bugs == []
@@ -241,11 +243,17 @@ def test_both_resources_on_update(api: Api) -> None:
     dashboard_sub = api.created(insight=OMIT, dashboard=3)
     assert api.patch(insight_sub["id"], {"dashboard": 3}) == (
         400,
-        error("invalid_input", "Insight subscriptions cannot also set dashboard or prompt.", "insight"),
+        error(
+            "invalid_input", "Insight subscriptions cannot also set dashboard or prompt.", "insight"
+        ),
     )
     assert api.patch(dashboard_sub["id"], {"insight": 7}) == (
         400,
-        error("invalid_input", "Dashboard subscriptions cannot also set insight or prompt.", "dashboard"),
+        error(
+            "invalid_input",
+            "Dashboard subscriptions cannot also set insight or prompt.",
+            "dashboard",
+        ),
     )
     # Switching by sending the new resource and null for the old one is allowed.
     status, data = api.patch(dashboard_sub["id"], {"insight": 7, "dashboard": None})
@@ -283,12 +291,20 @@ def test_existing_subscription_keeps_a_later_deleted_insight(api: Api) -> None:
 
 def test_webhook_check_on_update(api: Api) -> None:
     sub = api.created()
-    bad = error("invalid_input", "Invalid webhook URL: Local/Loopback host not allowed", "target_value")
+    bad = error(
+        "invalid_input", "Invalid webhook URL: Local/Loopback host not allowed", "target_value"
+    )
     assert api.patch(sub["id"], {"target_type": "webhook"}) == (
         400,
-        error("invalid_input", "Invalid webhook URL: URL must start with http:// or https://", "target_value"),
+        error(
+            "invalid_input",
+            "Invalid webhook URL: URL must start with http:// or https://",
+            "target_value",
+        ),
     )
-    assert api.patch(sub["id"], {"target_type": "webhook", "target_value": "http://localhost/"}) == (
+    assert api.patch(
+        sub["id"], {"target_type": "webhook", "target_value": "http://localhost/"}
+    ) == (
         400,
         bad,
     )
@@ -450,7 +466,12 @@ def test_other_organization_is_forbidden_and_isolated(api: Api) -> None:
     mine = api.created()
     assert eve.get(f"{BASE}{mine['id']}/") == (
         403,
-        error("permission_denied", "You don't have access to the project.", None, "authentication_error"),
+        error(
+            "permission_denied",
+            "You don't have access to the project.",
+            None,
+            "authentication_error",
+        ),
     )
     assert api.get("/api/projects/70/subscriptions/")[1]["detail"] == (
         "You don't have access to the project."

@@ -6,23 +6,12 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ADA
 from tests.resources.subscriptions_support import BASE
 from tests.resources.subscriptions_support import OMIT
 from tests.resources.subscriptions_support import Api
 from tests.resources.subscriptions_support import error
 from tests.resources.subscriptions_support import valid
-
-ADA = {
-    "id": 1,
-    "uuid": "01928a6e-3c1d-7000-8000-000000000101",
-    "distinct_id": "u1",
-    "first_name": "Ada",
-    "last_name": "",
-    "email": "ada@example.com",
-    "is_email_verified": None,
-    "hedgehog_config": None,
-    "role_at_organization": None,
-}
 
 
 def test_reference_example_returns_the_full_object_in_order(api: Api) -> None:
@@ -230,8 +219,10 @@ def test_field_rules(api: Api, overrides: dict[str, Any], expected: dict[str, An
 
 def test_empty_body_reports_target_type_first(api: Api) -> None:
     for body in ({}, None):
-        response = api.client.post(BASE, headers=api.headers, json=body) if body == {} else (
-            api.client.post(BASE, headers=api.headers)
+        response = (
+            api.client.post(BASE, headers=api.headers, json=body)
+            if body == {}
+            else (api.client.post(BASE, headers=api.headers))
         )
         assert response.status_code == 400
         assert response.get_json() == error("required", "This field is required.", "target_type")
@@ -242,7 +233,9 @@ def test_first_error_in_field_order(api: Api) -> None:
     _status, data = api.create(
         {"dashboard": "x", "target_type": "sms", "frequency": "never", "start_date": "bad"}
     )
-    assert data == error("incorrect_type", "Incorrect type. Expected pk value, received str.", "dashboard")
+    assert data == error(
+        "incorrect_type", "Incorrect type. Expected pk value, received str.", "dashboard"
+    )
     _status, data = api.create({"target_value": " ", "frequency": "never", "title": "x" * 200})
     assert data["attr"] == "target_type"
     _status, data = api.create(valid(interval=0, byweekday=["x"], title="x" * 200))
@@ -336,7 +329,9 @@ def test_webhook_url_check(api: Api, url: str, reason: str | None) -> None:
 
 
 def test_webhook_check_only_for_webhooks(api: Api) -> None:
-    assert api.created(target_type="slack", target_value="http://localhost/")["target_type"] == "slack"
+    assert (
+        api.created(target_type="slack", target_value="http://localhost/")["target_type"] == "slack"
+    )
 
 
 def test_exhausted_schedule_is_accepted_with_null_next_delivery(api: Api) -> None:
@@ -363,7 +358,11 @@ def test_form_urlencoded_body_with_repeated_weekdays(api: Api) -> None:
     )
     data = response.get_json()
     assert response.status_code == 201, data
-    assert (data["interval"], data["byweekday"], data["bysetpos"]) == (2, ["wednesday", "friday"], -1)
+    assert (data["interval"], data["byweekday"], data["bysetpos"]) == (
+        2,
+        ["wednesday", "friday"],
+        -1,
+    )
     assert (data["dashboard"], data["title"], data["deleted"]) == (None, "", False)
     assert data["summary"] == "sent every 2 months on the last day"
 
@@ -375,7 +374,9 @@ def test_multipart_body_and_form_errors(api: Api) -> None:
         data={"insight": "7", "target_type": "", "target_value": "a@b.c"},
         content_type="multipart/form-data",
     )
-    assert response.get_json() == error("invalid_choice", '"" is not a valid choice.', "target_type")
+    assert response.get_json() == error(
+        "invalid_choice", '"" is not a valid choice.', "target_type"
+    )
 
 
 def test_body_must_be_an_object(api: Api) -> None:
@@ -383,5 +384,7 @@ def test_body_must_be_an_object(api: Api) -> None:
         400,
         error("invalid_input", "Invalid data. Expected a dictionary, but got list.", None),
     )
-    response = api.client.post(BASE, headers=api.headers, data="null", content_type="application/json")
+    response = api.client.post(
+        BASE, headers=api.headers, data="null", content_type="application/json"
+    )
     assert response.get_json() == error("null", "No data provided", None)

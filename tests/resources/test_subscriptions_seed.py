@@ -35,7 +35,11 @@ def test_seed_records_use_api_names(api: Api) -> None:
     status, page = api.get()
     assert status == 200
     (first,) = page["results"]
-    assert (first["id"], first["title"], first["created_by"]["email"]) == (1, "Seeded", "ada@example.com")
+    assert (first["id"], first["title"], first["created_by"]["email"]) == (
+        1,
+        "Seeded",
+        "ada@example.com",
+    )
     assert first["created_at"] == "2026-06-15T10:00:00Z"
     assert first["next_delivery_date"] == "2026-06-20T00:00:00Z"
     status, second = api.get("/api/projects/2/subscriptions/40/")

@@ -81,5 +81,13 @@ def add_other_org(emulator: Emulator, project_id: int = 7) -> dict[str, str]:
     return bearer("phx_eve")
 
 
+def invalid(code: str, detail: str, attr: str | None) -> str:
+    """A 400 validation error body exactly as PostHog serialises it."""
+    return json.dumps(
+        {"type": "validation_error", "code": code, "detail": detail, "attr": attr},
+        separators=(",", ":"),
+    )
+
+
 def body(response: Any) -> Any:
     return json.loads(response.get_data(as_text=True))

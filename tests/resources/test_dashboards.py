@@ -14,23 +14,11 @@ from tests.conftest import DEFAULT_ORG
 from tests.conftest import add_key
 from tests.conftest import add_other_org
 from tests.conftest import body
+from tests.conftest import invalid
 
 T0 = "2026-06-15T10:00:00Z"
 NOT_FOUND = '{"type":"invalid_request","code":"not_found","detail":"Not found.","attr":null}'
 BASE = "/api/projects/1/dashboards/"
-
-
-def invalid(code: str, detail: str, attr: str | None) -> str:
-    return json.dumps(
-        {"type": "validation_error", "code": code, "detail": detail, "attr": attr},
-        separators=(",", ":"),
-    )
-
-
-@pytest.fixture
-def frozen(emulator: Emulator) -> Emulator:
-    emulator.freeze_time(T0)
-    return emulator
 
 
 def post(client, auth, data: Any, url: str = BASE):

@@ -7,17 +7,18 @@ from typing import Any
 
 import pytest
 
+# The filter-group shapes are shared with the endpoint tests (one definition of ai.md §2.2).
+from tests.resources.ai_support import EMPTY_GROUP as EMPTY
+from tests.resources.ai_support import and_group as AND
+from tests.resources.ai_support import filter_result as filters
+from tests.resources.ai_support import leaf
+from tests.resources.ai_support import or_group as OR
+from tests.resources.ai_support import question_result as question
+from tests.resources.ai_support import url
+
 OFF_TOPIC = "please specify your question about session replay"
 VAGUE = "Which page, event or property should the recordings match?"
 TODAY = "2026-06-15"  # the module emulator's frozen clock (conftest)
-
-
-def leaf(key: str, kind: str, value: str, operator: str = "exact") -> dict[str, Any]:
-    return {"key": key, "type": kind, "value": [value], "operator": operator}
-
-
-def url(value: str, operator: str = "icontains") -> dict[str, Any]:
-    return leaf("$current_url", "event", value, operator)
 
 
 def entry(value: str, operator: str = "icontains") -> dict[str, Any]:
@@ -45,27 +46,6 @@ def duration(seconds: int, operator: str) -> dict[str, Any]:
 
 
 ERRORS = leaf("level", "log_entry", "error")
-
-
-def AND(*leaves: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "AND", "values": [{"type": "AND", "values": list(leaves)}]}
-
-
-def OR(*inner: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "OR", "values": [{"type": "AND", "values": list(x)} for x in inner]}
-
-
-EMPTY = AND()
-
-
-def filters(date_from: str, group: dict[str, Any], date_to: str = "") -> dict[str, Any]:
-    data = {"question": "", "date_from": date_from, "date_to": date_to, "filter_group": group}
-    return {"result": "filter", "data": data}
-
-
-def question(text: str) -> dict[str, Any]:
-    data = {"question": text, "date_from": "", "date_to": "", "filter_group": EMPTY}
-    return {"result": "question", "data": data}
 
 
 REFERENCE = [

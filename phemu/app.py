@@ -50,10 +50,11 @@ CONTROL_PREFIX = "/_phemu"
 class Outcome:
     """What the journal needs to know about one handled request."""
 
-    __slots__ = ("endpoint", "error", "near_misses", "unknown_route")
+    __slots__ = ("endpoint", "error", "near_misses", "tier", "unknown_route")
 
     def __init__(self) -> None:
         self.endpoint: str | None = None
+        self.tier: str | None = None
         self.unknown_route = False
         self.near_misses: list[str] = []
         self.error: str | None = None
@@ -97,6 +98,7 @@ class PostHogApp:
             query=request.query_string.decode("latin-1"),
             status=status,
             endpoint=outcome.endpoint,
+            tier=outcome.tier,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             unknown_route=outcome.unknown_route,
             near_misses=outcome.near_misses,
@@ -121,9 +123,11 @@ class PostHogApp:
                 method=request.method.upper(),
                 path_values=values,
                 prefix=prefix,
+                tier=outcome.tier,
             )
             self.check(ctx)
             response = self.dispatch(ctx)
+            outcome.tier = ctx.tier
         except PluginFault as error:
             outcome.error = error.report
             emulator.record_bug(error.report)
@@ -159,6 +163,7 @@ class PostHogApp:
             outcome.unknown_route = True
             raise EndpointNotFound()
         outcome.endpoint = endpoint
+        outcome.tier = route.tier(request.method.upper())
         return route, (PREFIXES[index] if route.nested else None), dict(values)
 
     def check(self, ctx: RequestContext) -> None:
@@ -169,6 +174,11 @@ class PostHogApp:
             raise NoPersonalAPIKeyAccess()
         if route.nested:
             ctx.project = self.resolve_project(ctx)
+        if route.required_scopes(ctx.method) is None:
+            # PostHog's scope permission refuses before it looks at key restrictions when the
+            # action has no scope (schema operations without one; unmapped methods there).
+            raise NoPersonalAPIKeyAccess()
+        if route.nested:
             auth.check_restrictions(ctx, project=ctx.project)
         elif route.target is not None:
             project, organization = route.target(ctx)

@@ -32,6 +32,8 @@ from phemu.plugin_manager import build_plugin_manager
 from phemu.resources import ALL_RESOURCES
 from phemu.resources import Resource
 from phemu.resources.channel_lookups import configured_lookups
+from phemu.resources.generic import GenericBackend
+from phemu.resources.generic import complete_routes
 from phemu.routing import Route
 from phemu.routing import RouteTable
 from phemu.routing import build_table
@@ -110,6 +112,8 @@ class Emulator:
         self.clock = clock or Clock()
         self.clock.listeners.append(lambda _now: self.tick())
         self.ai = CannedAnswers(self)
+        #: Records and scripted answers of every schema operation no resource hand-writes.
+        self.generic = GenericBackend(self)
         self._hooks = build_plugin_manager(
             builtins=self._builtin_plugins(),
             plugins=plugins,
@@ -175,7 +179,7 @@ class Emulator:
         routes = [route for resource in self.resources for route in resource.routes]
         for extra in self.hooks.hook.phemu_routes(profile=self.profile):
             routes.extend(extra or [])
-        return routes
+        return complete_routes(routes)  # every other schema operation (phemu/resources/generic)
 
     def _load_initial_state(self) -> None:
         # The emulator's own documents first, so phemu_seed implementations can look at them.

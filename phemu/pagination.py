@@ -34,11 +34,12 @@ def _positive_int(raw: str | None, *, strict: bool) -> int | None:
     return value
 
 
-def limit_offset(request: Request) -> tuple[int, int]:
-    """``limit`` (default 100, no maximum) and ``offset`` (default 0) as DRF reads them."""
+def limit_offset(request: Request, default: int = DEFAULT_LIMIT) -> tuple[int, int]:
+    """``limit`` (default 100 unless the viewset's paginator says otherwise, no maximum) and
+    ``offset`` (default 0) as DRF reads them."""
     limit = _positive_int(request.args.get("limit"), strict=True)
     offset = _positive_int(request.args.get("offset"), strict=False)
-    return (DEFAULT_LIMIT if limit is None else limit), (0 if offset is None else offset)
+    return (default if limit is None else limit), (0 if offset is None else offset)
 
 
 def request_url(request: Request) -> tuple[str, str]:
@@ -49,7 +50,14 @@ def request_url(request: Request) -> tuple[str, str]:
     return f"{request.scheme}://{request.host}{path}", request.query_string.decode("latin-1")
 
 
-def _replace(base: str, query: str, changes: dict[str, int | None]) -> str:
+def link_with(request: Request, changes: dict[str, int | str | None]) -> str:
+    """The request's absolute URL with some query parameters set (or removed, for ``None``),
+    sorted as DRF's ``replace_query_param`` leaves them."""
+    base, query = request_url(request)
+    return _replace(base, query, changes)
+
+
+def _replace(base: str, query: str, changes: dict[str, int | str | None]) -> str:
     pairs = parse_qsl(query, keep_blank_values=True)
     grouped: dict[str, list[str]] = {}
     for key, value in pairs:

@@ -95,11 +95,27 @@ class Route:
         action = "read" if method in READ_METHODS or method in self.read_methods else "write"
         return f"{self.scope_object}:{action}"
 
+    def required_scopes(self, method: str) -> tuple[str, ...] | None:
+        """Every scope a personal API key needs for ``method``; ``None`` when PostHog refuses
+        personal API keys there (schema operations without a scope, ``phemu/openapi/``)."""
+        return (self.required_scope(method),)
+
+    def tier(self, method: str) -> str:
+        """How the answer to ``method`` is made, for the journal: ``exact`` (hand-written);
+        schema-driven routes answer ``stateful`` or ``shaped`` (docs/generic.md)."""
+        return "exact"
+
     def patterns(self) -> list[str]:
         """The werkzeug rule strings for this route (one per prefix when nested)."""
+        return [pattern for _, pattern in self.prefixed_patterns()]
+
+    def prefixed_patterns(self) -> list[tuple[int, str]]:
+        """``(index in PREFIXES, rule string)`` per served prefix (index 0 when not nested)."""
         if not self.nested:
-            return [self.path]
-        return [f"/api/{prefix}/<project>{self.path}" for prefix in PREFIXES]
+            return [(0, self.path)]
+        return [
+            (index, f"/api/{prefix}/<project>{self.path}") for index, prefix in enumerate(PREFIXES)
+        ]
 
 
 @dataclass(frozen=True)
@@ -147,7 +163,7 @@ def _build_table(routes: tuple[Route, ...]) -> RouteTable:
         if route.endpoint in by_endpoint:
             raise ValueError(f"duplicate route endpoint {route.endpoint!r}")
         by_endpoint[route.endpoint] = route
-        for index, pattern in enumerate(route.patterns()):
+        for index, pattern in route.prefixed_patterns():
             rules.append(Rule(pattern, endpoint=(route.endpoint, index), strict_slashes=False))
     url_map = Map(rules, strict_slashes=False, merge_slashes=False, redirect_defaults=False)
     return RouteTable(url_map=url_map, routes=by_endpoint)

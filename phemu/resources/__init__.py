@@ -6,8 +6,11 @@ Each module keeps its model, rules, handlers and routes together and exports ``R
 from __future__ import annotations
 
 from phemu.resources import dashboards
+from phemu.resources import generic
 from phemu.resources import insights
+from phemu.resources import organization_projects
 from phemu.resources import organizations
+from phemu.resources import personal_api_keys
 from phemu.resources import projects
 from phemu.resources import session_recordings_ai
 from phemu.resources import sessions
@@ -19,11 +22,14 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     projects.RESOURCE,
     users.RESOURCE,
     organizations.RESOURCE,
+    organization_projects.RESOURCE,
+    personal_api_keys.RESOURCE,
     dashboards.RESOURCE,
     insights.RESOURCE,
     subscriptions.RESOURCE,  # after its targets: seed sections load in this order
     session_recordings_ai.RESOURCE,
     sessions.RESOURCE,
+    generic.RESOURCE,  # last: its routes are the schema operations nobody else serves
 )
 
 __all__ = ["ALL_RESOURCES", "Resource"]

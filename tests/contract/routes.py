@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from phemu.emulator import Emulator
+from phemu.routing import PREFIXES
 from phemu.routing import Route
 
 METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
@@ -22,6 +23,11 @@ ERROR_KEYS = ["type", "code", "detail", "attr"]
 def all_routes() -> list[Route]:
     """The routes of a default (``docs``) emulator, sorted by endpoint for stable test ids."""
     return sorted(Emulator().routes.routes.values(), key=lambda r: r.endpoint)
+
+
+def prefixes(route: Route) -> list[str]:
+    """The project prefixes a nested route is served under (schema routes may have one)."""
+    return [PREFIXES[index] for index, _ in route.prefixed_patterns()]
 
 
 def has_pk(route: Route) -> bool:

@@ -31,12 +31,14 @@ from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 from werkzeug.test import run_wsgi_app
 
+from phemu.routing import PREFIXES
 from phemu.routing import Route
 from tests.contract import _stats
 from tests.contract.conftest import budget
 from tests.contract.routes import METHODS
 from tests.contract.routes import all_routes
 from tests.contract.routes import is_posthog_error
+from tests.contract.routes import prefixes
 from tests.contract.routes import segment
 from tests.contract.routes import url
 from tests.contract.world import DEFAULT_KEY
@@ -247,7 +249,7 @@ def requests_(draw: st.DrawFn, routes: list[Route]) -> dict[str, Any]:
         | st.sampled_from(IDS)
         | text.filter(lambda s: "/" not in s and "?" not in s and "#" not in s)
     )
-    prefix = draw(st.sampled_from(["projects", "environments"]))
+    prefix = draw(st.sampled_from(prefixes(route) if route.nested else list(PREFIXES)))
     query = draw(
         st.lists(
             st.tuples(

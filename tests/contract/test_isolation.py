@@ -21,6 +21,7 @@ from tests.contract.routes import METHODS
 from tests.contract.routes import all_routes
 from tests.contract.routes import error_body
 from tests.contract.routes import has_pk
+from tests.contract.routes import prefixes
 from tests.contract.routes import segment
 from tests.contract.routes import url
 from tests.contract.world import ADA_UUID
@@ -94,7 +95,7 @@ def test_nested_routes_refuse_other_projects(
     before = (world.emulator.export_state(), world.emulator.outbox.entries())
     existing = created.get((segment(route), victim), 1)
     expected = json.dumps(error_body(403, detail), separators=(",", ":")).encode()
-    for prefix in ("projects", "environments"):
+    for prefix in prefixes(route):
         for method in METHODS:
             answers = set()
             for pk in (existing, MISSING_ID):

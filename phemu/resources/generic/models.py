@@ -1,0 +1,593 @@
+"""Records of the schema-driven resources and :class:`GenericBackend`, their only writer.
+
+Every collection of PostHog's schema that no hand-written resource serves keeps its records
+here, per resource and per place (:class:`Where`: a project, an organization or the root, plus
+the parent ids of nested collections such as ``batch_exports/{batch_export_id}/runs``). A
+record is the JSON object its record schema describes; creates fill the read-only fields as
+PostHog's serializers do (typed ids, ``short_id``, ``created_at``/``updated_at`` from the
+emulator clock, ``created_by`` as the writer's ``UserBasic``), and every write is journaled as
+an activity-log entry so ``.../activity/`` answers from what happened.
+
+The backend's public methods are the Python API (``emulator.generic.create("feature_flags",
+{"key": "beta"})``); the HTTP handlers call the same methods, so both validate alike and
+return what the API returns.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+from collections import deque
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
+
+from phemu.errors import NotFound
+from phemu.errors import PostHogError
+from phemu.openapi.index import Operation
+from phemu.openapi.index import ResourceModel
+from phemu.openapi.index import operation_index
+from phemu.openapi.instances import conform
+from phemu.openapi.instances import instance
+from phemu.openapi.schema import node
+from phemu.openapi.validate import validate_body
+from phemu.resources._base import user_basic
+from phemu.serialization import format_datetime
+
+if TYPE_CHECKING:
+    from phemu.emulator import Emulator
+    from phemu.store import Store
+    from phemu.store import User
+
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+#: Read-only date-times PostHog's models stamp on save.
+STAMPED_ON_CREATE = ("created_at", "updated_at", "last_modified_at", "inserted_at")
+STAMPED_ON_WRITE = ("updated_at", "last_modified_at")
+USER_STAMPS_ON_WRITE = ("last_modified_by",)
+SEARCHED = ("name", "key", "title", "email", "description")
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where records live: ``("project", "1")``, ``("organization", "<uuid>")`` or
+    ``("root", "")``, plus the parent ids of a nested collection, in path order."""
+
+    kind: str
+    owner: str
+    parents: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Record:
+    key: str
+    data: dict[str, Any]
+    seq: int
+
+
+@dataclass(slots=True)
+class Activity:
+    resource: str
+    where: Where
+    key: str
+    entry: dict[str, Any]
+
+
+@dataclass
+class GenericState:
+    """The per-store tables (``store.state(GenericState)``): emptied by ``reset()``."""
+
+    tables: dict[str, dict[Where, dict[str, Record]]] = field(default_factory=dict)
+    activity: list[Activity] = field(default_factory=list)
+    queues: dict[str, deque[Answer]] = field(default_factory=dict)
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A scripted answer: ``status`` (``None``: the operation's success status) and ``body``
+    (``None`` with a 204 is an empty body)."""
+
+    body: Any
+    status: int | None = None
+
+
+class GenericBackend:
+    """``emulator.generic``: the schema-driven resources' records and scripted answers."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._emulator = emulator
+
+    # -- introspection -----------------------------------------------------------------------
+    @staticmethod
+    def resources() -> builtins.list[str]:
+        """Every schema collection's name (``feature_flags``, ``batch_exports/runs``...)."""
+        return sorted(operation_index().resources)
+
+    @staticmethod
+    def model(resource: str) -> ResourceModel:
+        try:
+            return operation_index().resources[resource]
+        except KeyError:
+            raise KeyError(
+                f"{resource!r} is not a collection of PostHog's schema; "
+                "see emulator.generic.resources()"
+            ) from None
+
+    # -- Python API --------------------------------------------------------------------------
+    def create(
+        self,
+        resource: str,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        project: int | None = 1,
+        organization: str | None = None,
+        parents: Iterable[Any] = (),
+        user: int | str | None = None,
+    ) -> dict[str, Any]:
+        """Create a record with the create operation's validation; returns what POST returns.
+
+        Records of organization collections take ``organization=``, root collections
+        ``project=None``; nested collections take their parent ids in ``parents``.
+        """
+        model = self.model(resource)
+        where = self.where(model, project=project, organization=organization, parents=parents)
+        owner = self._user(user, where)
+        op = model.first("create")
+        schema = op.request if op is not None else model.record
+        data = validate_body(dict(fields or {}), schema, partial=False) if schema else {}
+        record = self.insert(model, where, data, owner)
+        return self.render(model, record, op.response if op is not None else model.record)
+
+    def list(
+        self,
+        resource: str,
+        *,
+        project: int | None = 1,
+        organization: str | None = None,
+        parents: Iterable[Any] = (),
+        deleted: bool = False,
+    ) -> builtins.list[dict[str, Any]]:
+        """Every record of a place, newest first (soft-deleted ones only with ``deleted``)."""
+        model = self.model(resource)
+        where = self.where(model, project=project, organization=organization, parents=parents)
+        return [
+            self.render(model, record, model.record)
+            for record in self.records(model, where, deleted=deleted)
+        ]
+
+    def get(
+        self,
+        resource: str,
+        key: Any,
+        *,
+        project: int | None = 1,
+        organization: str | None = None,
+        parents: Iterable[Any] = (),
+    ) -> dict[str, Any] | None:
+        model = self.model(resource)
+        where = self.where(model, project=project, organization=organization, parents=parents)
+        record = self.find(model, where, str(key))
+        return None if record is None else self.render(model, record, model.record)
+
+    def update(
+        self,
+        resource: str,
+        key: Any,
+        fields: Mapping[str, Any],
+        *,
+        project: int | None = 1,
+        organization: str | None = None,
+        parents: Iterable[Any] = (),
+        user: int | str | None = None,
+    ) -> dict[str, Any]:
+        """PATCH a record (``deleted=True`` soft-deletes where the schema has the flag)."""
+        model = self.model(resource)
+        where = self.where(model, project=project, organization=organization, parents=parents)
+        record = self.find(model, where, str(key))
+        if record is None:
+            raise NotFound()
+        op = model.first("partial_update")
+        schema = op.request if op is not None else model.record
+        data = validate_body(dict(fields), schema, partial=True) if schema else dict(fields)
+        self.write(model, where, record, data, self._user(user, where))
+        return self.render(model, record, model.record)
+
+    def delete(
+        self,
+        resource: str,
+        key: Any,
+        *,
+        project: int | None = 1,
+        organization: str | None = None,
+        parents: Iterable[Any] = (),
+    ) -> None:
+        """Remove a record (what a 204 DELETE does; soft-delete with ``update``)."""
+        model = self.model(resource)
+        where = self.where(model, project=project, organization=organization, parents=parents)
+        record = self.find(model, where, str(key))
+        if record is None:
+            raise NotFound()
+        self.remove(model, where, record, None)
+
+    def activity(
+        self, resource: str | None = None, key: Any = None, *, project: int | None = 1
+    ) -> builtins.list[dict[str, Any]]:
+        """Activity-log entries (newest first) of a record, a resource, or a whole project."""
+        owner = "" if project is None else str(project)
+        return [
+            copy.deepcopy(a.entry)
+            for a in reversed(self._state().activity)
+            if (resource is None or a.resource == resource)
+            and (key is None or a.key == str(key))
+            and a.where.owner == owner
+        ]
+
+    # -- scripted answers --------------------------------------------------------------------
+    def queue(self, operation_id: str, *bodies: Any, status: int | None = None) -> None:
+        """Queue the next answers of a schema operation (one per request, first in first out).
+
+        Each body is answered as is, with ``status`` or the operation's success status; an
+        :class:`Answer` sets both per item, and a :class:`~phemu.errors.PostHogError` is
+        answered as PostHog's error (``ValidationError("Bad", attr="key")``). The operation
+        must be served by the generic resource (hand-written operations are scripted through
+        their own resource).
+        """
+        op = operation_index().by_id.get(operation_id)
+        if op is None:
+            raise KeyError(f"{operation_id!r} is not an operationId of PostHog's schema")
+        answers = [_answer(body, status) for body in bodies]
+        store = self._emulator.store
+        with store.lock:
+            queue = self._state().queues.setdefault(operation_id, deque())
+            queue.extend(copy.deepcopy(answers))
+
+    def pending(self) -> dict[str, int]:
+        with self._emulator.store.lock:
+            return {op: len(q) for op, q in self._state().queues.items() if q}
+
+    def clear_queue(self, operation_id: str | None = None) -> None:
+        with self._emulator.store.lock:
+            queues = self._state().queues
+            if operation_id is None:
+                queues.clear()
+            else:
+                queues.pop(operation_id, None)
+
+    def next_answer(self, operation_id: str) -> Answer | None:
+        with self._emulator.store.lock:
+            queue = self._state().queues.get(operation_id)
+            return queue.popleft() if queue else None
+
+    # -- the engine (shared by the Python API and the HTTP handlers) -------------------------
+    def _state(self) -> GenericState:
+        return self._emulator.store.state(GenericState)
+
+    def journal(self) -> builtins.list[Activity]:
+        """Every activity entry, oldest first (read-only)."""
+        return self._state().activity
+
+    @property
+    def now(self) -> str:
+        return format_datetime(self._emulator.clock.now()) or ""
+
+    def where(
+        self,
+        model: ResourceModel,
+        *,
+        project: int | None = None,
+        organization: str | None = None,
+        parents: Iterable[Any] = (),
+    ) -> Where:
+        values = tuple(str(p) for p in parents)
+        if len(values) != len(model.parents):
+            raise ValueError(
+                f"{model.name} lives below {', '.join(model.parents) or 'nothing'}; "
+                f"give parents=({', '.join(model.parents)})"
+            )
+        if model.scope == "project":
+            if project is None or project not in self._emulator.store.projects:
+                raise ValueError(f"project {project!r} does not exist")
+            return Where("project", str(project), values)
+        if model.scope == "organization":
+            org = organization or self._default_organization()
+            if org not in self._emulator.store.organizations:
+                raise ValueError(f"organization {org!r} does not exist")
+            return Where("organization", org, values)
+        return Where("root", "", values)
+
+    def _default_organization(self) -> str:
+        return next(iter(self._emulator.store.organizations), "")
+
+    def _user(self, user: int | str | None, where: Where) -> User | None:
+        store = self._emulator.store
+        if isinstance(user, int):
+            return store.users.get(user)
+        if isinstance(user, str):
+            return store.user_by_email(user)
+        org = where.owner
+        if where.kind == "project":
+            project = store.projects.get(int(where.owner))
+            org = project.organization if project is not None else ""
+        members = sorted(
+            (u for u in store.users.values() if not org or org in u.memberships),
+            key=lambda u: u.id,
+        )
+        return members[0] if members else None
+
+    def table(self, model: ResourceModel, where: Where) -> dict[str, Record]:
+        return self._state().tables.setdefault(model.name, {}).setdefault(where, {})
+
+    def records(
+        self, model: ResourceModel, where: Where, *, deleted: bool = False
+    ) -> builtins.list[Record]:
+        rows = self._state().tables.get(model.name, {}).get(where, {})
+        soft = model.soft_delete
+        found = [
+            r for r in rows.values() if deleted or not (soft and r.data.get("deleted") is True)
+        ]
+        return sorted(found, key=lambda r: r.seq, reverse=True)
+
+    def find(self, model: ResourceModel, where: Where, key: str) -> Record | None:
+        return self._state().tables.get(model.name, {}).get(where, {}).get(normal_key(model, key))
+
+    def insert(
+        self,
+        model: ResourceModel,
+        where: Where,
+        data: Mapping[str, Any],
+        owner: User | None,
+        *,
+        key: str | None = None,
+    ) -> Record:
+        """Store a new record from validated data: defaults, then input, then stamps."""
+        store = self._emulator.store
+        now = self.now
+        with store.lock:
+            record_data = _new_record(model, now)
+            record_data.update(copy.deepcopy(dict(data)))
+            self._stamp_new(model, where, record_data, data, owner, now)
+            if key is not None and model.lookup and model.lookup in _properties(model):
+                record_data[model.lookup] = _typed(model, key)
+            if key is None:
+                found = _key_of(model, record_data)
+                key = store.new_uuid() if found is None else str(found)
+            key = normal_key(model, key)
+            state = self._state()
+            state.seq += 1
+            record = Record(key=key, data=record_data, seq=state.seq)
+            self.table(model, where)[key] = record
+            self._journal(model, where, record, "created", [], owner)
+            return record
+
+    def write(
+        self,
+        model: ResourceModel,
+        where: Where,
+        record: Record,
+        data: Mapping[str, Any],
+        owner: User | None,
+    ) -> None:
+        """Apply validated changes (PUT and PATCH alike: absent fields keep their values)."""
+        store = self._emulator.store
+        now = self.now
+        with store.lock:
+            before = copy.deepcopy(record.data)
+            record.data.update(copy.deepcopy(dict(data)))
+            props = _properties(model)
+            for name in STAMPED_ON_WRITE:
+                if name in props and name not in data:
+                    record.data[name] = now
+            for name in USER_STAMPS_ON_WRITE:
+                if name in props and name not in data:
+                    record.data[name] = user_basic(owner)
+            changes = [
+                {
+                    "type": model.record_name or model.name,
+                    "action": "changed",
+                    "field": name,
+                    "before": before.get(name),
+                    "after": record.data[name],
+                }
+                for name in data
+                if before.get(name) != record.data.get(name)
+            ]
+            deleted = model.soft_delete and record.data.get("deleted") is True
+            soft_deleted = deleted and before.get("deleted") is not True
+            activity = "deleted" if soft_deleted else "updated"
+            self._journal(model, where, record, activity, changes, owner)
+
+    def remove(
+        self, model: ResourceModel, where: Where, record: Record, owner: User | None
+    ) -> None:
+        with self._emulator.store.lock:
+            self.table(model, where).pop(record.key, None)
+            self._journal(model, where, record, "deleted", [], owner)
+
+    def render(self, model: ResourceModel, record: Record, schema: Any) -> dict[str, Any]:
+        """The record as ``schema`` describes it (the record schema when ``None``)."""
+        target = schema if schema is not None else model.record
+        if target is None:
+            return copy.deepcopy(record.data)
+        rendered: dict[str, Any] = conform(record.data, target, self.now)
+        return copy.deepcopy(rendered)
+
+    def _stamp_new(
+        self,
+        model: ResourceModel,
+        where: Where,
+        data: dict[str, Any],
+        given: Mapping[str, Any],
+        owner: User | None,
+        now: str,
+    ) -> None:
+        store = self._emulator.store
+        for name, sub in _properties(model).items():
+            if name in given:
+                continue
+            flat = node(sub)
+            if name == "id":
+                data["id"] = _new_id(store, model, flat.kind, flat.fmt)
+            elif name == "short_id":
+                data["short_id"] = store.random_token(8, ALNUM)
+            elif name in STAMPED_ON_CREATE and flat.kind == "string":
+                data[name] = now
+            elif flat.name == "UserBasic" and flat.read_only:
+                data[name] = user_basic(owner)
+            elif name in ("team_id", "project_id", "team") and flat.kind == "integer":
+                if where.kind == "project":
+                    data[name] = int(where.owner)
+            elif name in ("organization", "organization_id") and where.kind == "organization":
+                data[name] = where.owner
+            elif name == "uuid" and flat.fmt == "uuid":
+                data[name] = store.new_uuid()
+        for parent, value in zip(model.parents, where.parents, strict=True):
+            for name in (parent, parent.removesuffix("_id")):
+                if name in data and not isinstance(data[name], (dict, list)):
+                    data[name] = _coerce_like(data[name], value)
+                    break
+        own_key = model.lookup not in (None, "id") and model.lookup in _properties(model)
+        missing = (
+            own_key
+            and model.lookup not in given
+            and data.get(model.lookup or "")
+            in (
+                None,
+                "",
+                0,
+            )
+        )
+        if missing and model.lookup:
+            flat = node(_properties(model)[model.lookup])
+            data[model.lookup] = _new_id(store, model, flat.kind, flat.fmt)
+
+    def _journal(
+        self,
+        model: ResourceModel,
+        where: Where,
+        record: Record,
+        activity: str,
+        changes: builtins.list[dict[str, Any]],
+        owner: User | None,
+    ) -> None:
+        store = self._emulator.store
+        organization = where.owner if where.kind == "organization" else None
+        if where.kind == "project":
+            project = store.projects.get(int(where.owner))
+            organization = project.organization if project is not None else None
+        entry = {
+            "id": store.new_uuid(),
+            "user": user_basic(owner),
+            "unread": False,
+            "organization_id": organization,
+            "was_impersonated": False,
+            "is_system": owner is None,
+            "activity": activity,
+            "item_id": record.key,
+            "scope": model.record_name or model.name,
+            "detail": {
+                "id": record.key,
+                "changes": changes or None,
+                "merge": None,
+                "trigger": None,
+                "name": _display_name(record.data),
+                "short_id": record.data.get("short_id"),
+                "type": None,
+            },
+            "created_at": self.now,
+        }
+        self._state().activity.append(Activity(model.name, where, record.key, entry))
+
+
+def _answer(body: Any, status: int | None) -> Answer:
+    if isinstance(body, Answer):
+        return body
+    if isinstance(body, PostHogError):
+        return Answer(body.body(), body.status)
+    return Answer(body, status)
+
+
+def _properties(model: ResourceModel) -> dict[str, Any]:
+    if model.record is None:
+        return {}
+    return dict(node(model.record).properties)
+
+
+def _new_record(model: ResourceModel, now: str) -> dict[str, Any]:
+    if model.record is None:
+        return {}
+    base = instance(model.record, now, full=True)
+    return base if isinstance(base, dict) else {}
+
+
+def _new_id(store: Store, model: ResourceModel, kind: str, fmt: str | None) -> Any:
+    if kind == "integer":
+        return store.next_id(f"generic:{model.name}")
+    return store.new_uuid()
+
+
+def lookup_field(model: ResourceModel) -> str:
+    """The record field a detail path's lookup value matches."""
+    lookup = model.lookup or "id"
+    if lookup == "user__uuid" or lookup in _properties(model):
+        return lookup
+    return "id"
+
+
+def _key_of(model: ResourceModel, data: Mapping[str, Any]) -> Any:
+    field_name = lookup_field(model)
+    if field_name == "user__uuid":
+        user = data.get("user")
+        return user.get("uuid") if isinstance(user, dict) else None
+    value = data.get(field_name)
+    return value
+
+
+def normal_key(model: ResourceModel, key: str) -> str:
+    """Lookup values compare as PostHog's database would: UUIDs case-insensitively."""
+    return key.lower() if model.lookup_type == "uuid" else key
+
+
+def _typed(model: ResourceModel, key: str) -> Any:
+    if model.lookup_type == "integer" and key.lstrip("-").isdigit():
+        return int(key)
+    return key
+
+
+def _coerce_like(current: Any, value: str) -> Any:
+    if isinstance(current, int) and not isinstance(current, bool) and value.isdigit():
+        return int(value)
+    return value
+
+
+def _display_name(data: Mapping[str, Any]) -> Any:
+    for name in ("name", "key", "title"):
+        value = data.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def matches_query(record: Record, op: Operation, args: Mapping[str, str]) -> bool:
+    """PostHog's list filters, generically: ``search`` over the usual text fields, and any
+    documented query parameter that names a scalar field of the record by equality."""
+    data = record.data
+    for name in op.query:
+        raw = args.get(name)
+        if raw is None or name in ("limit", "offset", "cursor", "format"):
+            continue
+        if name == "search":
+            needle = raw.lower()
+            if not any(
+                isinstance(data.get(f), str) and needle in data[f].lower() for f in SEARCHED
+            ):
+                return False
+            continue
+        if name in data and not isinstance(data[name], (dict, list)):
+            value = data[name]
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            if text != raw:
+                return False
+    return True

@@ -18,6 +18,7 @@ from dataclasses import field
 from functools import cached_property
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from typing import Any
 from typing import Literal
 
 from werkzeug.exceptions import HTTPException
@@ -118,6 +119,26 @@ class Route:
         ]
 
 
+class MatchOnlyRule(Rule):
+    """A werkzeug rule whose URL builders are compiled on first use, not when the map is built.
+
+    phemu only matches URLs and never builds them; werkzeug compiles two builder functions per
+    rule (with ``ast`` and ``compile``), which was most of the cost of the route table once it
+    held every operation of PostHog's schema.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        compile_now = super()._compile_builder
+        built: list[Callable[..., tuple[str, str]]] = []
+
+        def build(rule: Rule, *args: Any, **kwargs: Any) -> tuple[str, str]:
+            if not built:
+                built.append(compile_now(append_unknown))
+            return built[0](rule, *args, **kwargs)
+
+        return build
+
+
 @dataclass(frozen=True)
 class RouteTable:
     """The compiled map plus the routes by endpoint, shared by all emulators with the same set."""
@@ -164,6 +185,8 @@ def _build_table(routes: tuple[Route, ...]) -> RouteTable:
             raise ValueError(f"duplicate route endpoint {route.endpoint!r}")
         by_endpoint[route.endpoint] = route
         for index, pattern in route.prefixed_patterns():
-            rules.append(Rule(pattern, endpoint=(route.endpoint, index), strict_slashes=False))
+            rules.append(
+                MatchOnlyRule(pattern, endpoint=(route.endpoint, index), strict_slashes=False)
+            )
     url_map = Map(rules, strict_slashes=False, merge_slashes=False, redirect_defaults=False)
     return RouteTable(url_map=url_map, routes=by_endpoint)

@@ -283,19 +283,20 @@ def test_delete_is_an_empty_405(client, auth, pk):
     assert response.status_code == 405
     assert response.get_data() == b""
     assert "Content-Type" not in response.headers
-    assert response.headers["Allow"] == "GET, PATCH, DELETE, HEAD, OPTIONS"
+    assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
     assert body(client.get(BASE, headers=auth))["count"] == 1
 
 
-def test_put_and_list_delete_are_json_405s(client, auth):
+def test_put_is_posthogs_full_update_and_list_delete_a_json_405(emulator, client, auth):
+    # PUT is a documented operation (dashboards_update); the generic layer validates the whole
+    # body against the schema and applies it through the hand-written PATCH (docs/generic.md).
     make(client, auth)
     response = client.put(f"{BASE}1/", json={"name": "x"}, headers=auth)
-    assert response.status_code == 405
-    assert response.get_data(as_text=True) == (
-        '{"type":"invalid_request","code":"method_not_allowed",'
-        '"detail":"Method \\"PUT\\" not allowed.","attr":null}'
-    )
-    assert response.headers["Allow"] == "GET, PATCH, DELETE, HEAD, OPTIONS"
+    assert response.status_code == 200
+    assert body(response)["name"] == "x"
+    assert body(client.get(f"{BASE}1/", headers=auth))["name"] == "x"
+    assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
+    assert emulator.requests("PUT")[-1].tier == "stateful"
     response = client.delete(BASE, headers=auth)
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, POST, HEAD, OPTIONS"

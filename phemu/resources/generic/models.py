@@ -256,6 +256,30 @@ class GenericBackend:
             else:
                 queues.pop(operation_id, None)
 
+    def control(self, method: str, body: Any, operation: str | None) -> dict[str, Any]:
+        """``/_phemu/generic/answers``: ``GET`` counts, ``DELETE`` clears (``?operation=`` for
+        one), ``POST`` queues ``{"operation": ..., "body": <any JSON>}`` or ``{"operation": ...,
+        "bodies": [...]}``, with an optional ``"status"``. Raises ``ValueError`` on a bad body."""
+        if method == "DELETE":
+            self.clear_queue(operation or None)
+        elif method == "POST":
+            if not isinstance(body, dict) or not isinstance(body.get("operation"), str):
+                raise ValueError("expected a JSON object with 'operation' and 'body'")
+            given = [k for k in ("body", "bodies") if k in body]
+            if len(given) != 1:
+                raise ValueError("give exactly one of 'body' and 'bodies'")
+            bodies = [body["body"]] if given == ["body"] else body["bodies"]
+            if not isinstance(bodies, list):
+                raise ValueError("'bodies' must be a list")
+            status = body.get("status")
+            if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+                raise ValueError("'status' must be an HTTP status code")
+            try:
+                self.queue(body["operation"], *bodies, status=status)
+            except KeyError as error:
+                raise ValueError(error.args[0]) from None
+        return {"pending": self.pending()}
+
     def next_answer(self, operation_id: str) -> Answer | None:
         with self._emulator.store.lock:
             queue = self._state().queues.get(operation_id)
@@ -353,7 +377,13 @@ class GenericBackend:
                 record_data[model.lookup] = _typed(model, key)
             if key is None:
                 found = _key_of(model, record_data)
-                key = store.new_uuid() if found is None else str(found)
+                if found is None:
+                    # A record without a documented lookup field: an id of the path's type.
+                    kind = "integer" if model.lookup_type == "integer" else "string"
+                    found = _new_id(store, model, kind, None)
+                    if lookup_field(model) != "user__uuid":
+                        record_data.setdefault(lookup_field(model), found)
+                key = str(found)
             key = normal_key(model, key)
             state = self._state()
             state.seq += 1

@@ -22,7 +22,6 @@ from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import PermissionDenied
 from phemu.openapi.index import component
-from phemu.openapi.instances import conform
 from phemu.openapi.instances import instance
 from phemu.openapi.validate import validate_body
 from phemu.pagination import paginate_list
@@ -91,14 +90,14 @@ def _target(ctx: RequestContext) -> tuple[Project | None, Organization | None]:
 
 
 def project_full(ctx: RequestContext, project: Project) -> dict[str, Any]:
-    """``ProjectBackwardCompat``: the detail ``/api/projects/:id/`` answers, completed with
-    the component's other fields (their defaults) in the component's order."""
-    schema = component("ProjectBackwardCompat")
-    now = format_datetime(ctx.now) or ""
-    data = instance(schema, now, full=True)
-    data.update(project_detail(ctx, project))
-    full: dict[str, Any] = conform(data, schema, now)
-    return full
+    """``ProjectBackwardCompat``: the detail ``/api/projects/:id/`` answers (its values as they
+    are, platform.md §9.2), completed with the component's other fields (their schema
+    defaults), in the component's order."""
+    defaults = instance(
+        component("ProjectBackwardCompat"), format_datetime(ctx.now) or "", full=True
+    )
+    detail = project_detail(ctx, project)
+    return {name: detail.get(name, default) for name, default in defaults.items()}
 
 
 def list_projects(ctx: RequestContext) -> Response:

@@ -465,7 +465,7 @@ class GenericBackend:
             elif name in STAMPED_ON_CREATE and flat.kind == "string":
                 data[name] = now
             elif flat.name == "UserBasic" and flat.read_only:
-                data[name] = user_basic(owner)
+                data[name] = user_basic(_named_user(store, given) or owner)
             elif name in ("team_id", "project_id", "team") and flat.kind == "integer":
                 if where.kind == "project":
                     data[name] = int(where.owner)
@@ -531,6 +531,12 @@ class GenericBackend:
         self._state().activity.append(Activity(model.name, where, record.key, entry))
 
 
+def _named_user(store: Store, given: Mapping[str, Any]) -> User | None:
+    """The user a write names by ``user_uuid`` (collaborators, role memberships)."""
+    wanted = given.get("user_uuid")
+    return next((u for u in store.users.values() if u.uuid == wanted), None)
+
+
 def _answer(body: Any, status: int | None) -> Answer:
     if isinstance(body, Answer):
         return body
@@ -559,9 +565,10 @@ def _new_id(store: Store, model: ResourceModel, kind: str, fmt: str | None) -> A
 
 
 def lookup_field(model: ResourceModel) -> str:
-    """The record field a detail path's lookup value matches."""
+    """The record field a detail path's lookup value matches (for records without a schema,
+    the path parameter's own name: ``endpoints/{name}``)."""
     lookup = model.lookup or "id"
-    if lookup == "user__uuid" or lookup in _properties(model):
+    if lookup == "user__uuid" or lookup in _properties(model) or model.record is None:
         return lookup
     return "id"
 

@@ -4,7 +4,8 @@ A record names its ``resource`` (``feature_flags``, ``batch_exports/runs``...), 
 (``project``, or ``organization`` for organization collections; root collections need
 neither; ``parents`` for nested ones) and either API fields, validated like the create
 operation (``{"resource": "feature_flags", "project": 1, "key": "beta"}``), or, in state
-exports, the stored ``record`` with its lookup ``key`` (restored as is).
+exports, the stored ``record`` with its lookup ``key`` (restored as is; only next to
+``record`` is ``key`` the lookup value rather than a field).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from phemu.seed import where as label_of
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
-PLACE_KEYS = ("resource", "project", "organization", "parents", "user", "key", "record")
+PLACE_KEYS = ("resource", "project", "organization", "parents", "user")
 
 
 def load(emulator: Emulator, records: list[dict[str, Any]]) -> None:

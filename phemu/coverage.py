@@ -1,8 +1,11 @@
 """The endpoint coverage report: ``COVERAGE.md`` and ``GET /_phemu/coverage``.
 
-Rows are every operation of PostHog's published schema in ``fixtures/`` plus the seed page's AI
-endpoints and the supporting endpoints of the reference inventory. Each status column is derived
-from data, never written by hand:
+Rows are every operation of PostHog's published schema (vendored in ``phemu/data/``) plus the
+seed page's AI endpoints and the supporting endpoints of the reference inventory. Each status
+column is derived from data, never written by hand:
+
+- **tier**: how the route answers the method (``Route.tier``): ``exact`` (hand-written),
+  ``stateful`` or ``shaped`` (schema-driven, ``docs/generic.md``);
 
 - **emulated**: a ``docs``-profile :class:`~phemu.emulator.Emulator` has a route serving the
   method (``DELETE`` on ``forbid_destroy`` routes counts, it is PostHog's 405);
@@ -37,7 +40,8 @@ if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = Path("fixtures") / "posthog-openapi-subset.json"
+#: PostHog's whole published schema, vendored (phemu/data/posthog-openapi.SOURCE.md).
+SCHEMA = Path("phemu") / "data" / "posthog-openapi.json.gz"
 EVIDENCE = Path(__file__).with_name("data") / "coverage.json"
 ROUTE_SUITES = {
     "hostile": "tests/contract/test_hostile.py",
@@ -153,12 +157,18 @@ class Operation:
 
 
 def schema_operations(root: Path) -> list[Operation]:
-    document = json.loads((root / SCHEMA).read_text(encoding="utf-8"))
+    from phemu.openapi.index import operation_index
+
     return [
-        Operation(method.upper(), path, op["operationId"], "PostHog schema (fixtures/)")
-        for path, item in document["paths"].items()
-        for method, op in item.items()
+        Operation(op.method, op.path, op.operation_id, "PostHog schema")
+        for op in operation_index()
     ]
+
+
+def _shape(path: str) -> str:
+    import re
+
+    return re.sub(r"\{[^}]+\}", "{}", path)
 
 
 def declared_tables(root: Path, name: str) -> dict[str, list[str]]:
@@ -197,14 +207,25 @@ def _table_value(node: ast.stmt, name: str) -> ast.expr | None:
 
 def gather(root: Path = ROOT) -> dict[str, Any]:
     """The static evidence document (what ``phemu/data/coverage.json`` holds)."""
-    operations = schema_operations(root) + [Operation(*row) for row in EXTRA_OPERATIONS]
+    operations = schema_operations(root)
+    documented = {(op.method, _shape(op.path)): op.operation_id for op in operations}
+    # An extra row the full schema documents too keeps its id as an alias for the evidence.
+    aliases = {
+        documented[(method, _shape(path))]: op_id
+        for method, path, op_id, _ in EXTRA_OPERATIONS
+        if (method, _shape(path)) in documented
+    }
+    operations += [
+        Operation(*row) for row in EXTRA_OPERATIONS if (row[0], _shape(row[1])) not in documented
+    ]
     validated = declared_tables(root, "VALIDATED_OPERATIONS")
     walked = declared_tables(root, "HTTP_CLIENT_OPERATIONS")
     verified = declared_tables(root, "REAL_CLIENT_OPERATIONS")
     for op in operations:
-        op.validated_by = validated.get(op.operation_id, [])
-        op.walked_by = walked.get(op.operation_id, [])
-        op.verified_by = verified.get(op.operation_id, [])
+        ids = [op.operation_id, aliases.get(op.operation_id, "")]
+        op.validated_by = sorted({f for i in ids for f in validated.get(i, [])})
+        op.walked_by = sorted({f for i in ids for f in walked.get(i, [])})
+        op.verified_by = sorted({f for i in ids for f in verified.get(i, [])})
     suites = {name: path for name, path in ROUTE_SUITES.items() if (root / path).is_file()}
     return {
         "version": 1,
@@ -217,19 +238,28 @@ def gather(root: Path = ROOT) -> dict[str, Any]:
 # -- live columns (from an emulator) -------------------------------------------------------------
 
 
-def route_status(emulator: Emulator, method: str, path: str) -> tuple[bool, str]:
-    """``(emulated, note)`` for one operation on ``emulator``'s route table."""
+def route_status(emulator: Emulator, method: str, path: str) -> tuple[bool, str, str | None]:
+    """``(emulated, note, tier)`` for one operation on ``emulator``'s route table."""
+    import re
+
     from werkzeug.exceptions import HTTPException
 
-    concrete = path.replace("{project_id}", "1").replace("{id}", "1")
+    concrete = re.sub(r"\{[^}]+\}", "1", path)
     adapter = emulator.routes.url_map.bind("testserver")
     try:
         (endpoint, _), _ = adapter.match(concrete, method="GET", return_rule=False)
     except HTTPException:
-        return False, "no route"
+        return False, "no route", None
     route = emulator.routes.routes[endpoint]
+    emulated, note = _served(emulator, route, method)
+    return emulated, note, route.tier(method) if emulated else None
+
+
+def _served(emulator: Emulator, route: Any, method: str) -> tuple[bool, str]:
     if emulator.profile == "cloud" and route.cloud == "absent":
         return False, "absent (404) in cloud"
+    if route.required_scopes(method) is None:
+        return True, "403 for personal API keys (no scope in PostHog's schema)"
     if method in route.handlers:
         note = (
             "403 for personal API keys"
@@ -247,10 +277,11 @@ def report(emulator: Emulator, evidence: dict[str, Any]) -> dict[str, Any]:
     rows = []
     suites = evidence.get("route_suites", {})
     for op in evidence["operations"]:
-        emulated, note = route_status(emulator, op["method"], op["path"])
+        emulated, note, tier = route_status(emulator, op["method"], op["path"])
         rows.append(
             {
                 **op,
+                "tier": tier,
                 # The suites skip what is not emulated, so a table entry alone proves nothing.
                 "validated_by": op["validated_by"] if emulated else [],
                 "walked_by": op["walked_by"] if emulated else [],
@@ -266,6 +297,7 @@ def report(emulator: Emulator, evidence: dict[str, Any]) -> dict[str, Any]:
         "validated": sum(bool(r["validated_by"]) for r in rows),
         "walked": sum(bool(r["walked_by"]) for r in rows),
         "verified": sum(bool(r["verified_by"]) for r in rows),
+        **{tier: sum(r["tier"] == tier for r in rows) for tier in ("exact", "stateful", "shaped")},
     }
     return {"profile": emulator.profile, "totals": totals, "operations": rows}
 
@@ -292,17 +324,22 @@ def render_markdown(docs: dict[str, Any], cloud: dict[str, Any]) -> str:
         "# Endpoint coverage",
         "",
         "Generated by `python -m phemu.coverage` from the route table, PostHog's schema",
-        "in `fixtures/` and the evidence tables of the test modules; do not edit by hand",
-        "(a test fails when this file is stale). Served live as JSON by",
+        "(`phemu/data/posthog-openapi.json.gz`) and the evidence tables of the test modules;",
+        "do not edit by hand (a test fails when this file is stale). Served live as JSON by",
         "`GET /_phemu/coverage`.",
         "",
         f"- operations: {totals['operations']}",
         f"- emulated (`docs` profile): {totals['emulated']}",
+        f"- tier `exact` (hand-written): {totals['exact']}",
+        f"- tier `stateful` (schema-driven records later reads see): {totals['stateful']}",
+        f"- tier `shaped` (the schema's minimal valid answer): {totals['shaped']}",
         f"- validated by contract tests (schemathesis, every check): {totals['validated']}",
         f"- walked with requests and httpx over a socket: {totals['walked']}",
         f"- verified by a third-party PostHog client: {totals['verified']}",
         "",
-        "Columns: **emulated** = a route serves the method in the `docs` profile; **cloud** = the",
+        "Columns: **tier** = how the `docs` profile answers (docs/generic.md; for operations",
+        "PostHog refuses to personal API keys, how it would answer were they let in);",
+        "**emulated** = a route serves the method in the `docs` profile; **cloud** = the",
         "`cloud` profile's difference; **contract** = listed in a `VALIDATED_OPERATIONS` table",
         "(schemathesis, every check, against PostHog's schema or, for the AI endpoints that no",
         "published schema has, phemu's supplement written from ai.md);",
@@ -311,9 +348,9 @@ def render_markdown(docs: dict[str, Any], cloud: dict[str, Any]) -> str:
         "**real client** = listed in a `REAL_CLIENT_OPERATIONS` table (third-party PostHog",
         "clients in `tests/interop/`).",
         "",
-        "| Method | Path | Operation | Source | Emulated | Cloud | Contract "
+        "| Method | Path | Operation | Source | Tier | Emulated | Cloud | Contract "
         "| Hostile / isolation | HTTP walk | Real client |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in docs["operations"]:
         emulated = ("yes" if row["emulated"] else "no") + (
@@ -324,7 +361,7 @@ def render_markdown(docs: dict[str, Any], cloud: dict[str, Any]) -> str:
         suites = "yes" if len(row["route_suites"]) == 2 else ", ".join(row["route_suites"]) or "no"
         lines.append(
             f"| {row['method']} | `{row['path']}` | `{row['operation_id']}` | {row['source']} "
-            f"| {emulated} | {cloud_col} | {_mark(row['validated_by'])} | {suites} "
+            f"| {row['tier'] or '-'} | {emulated} | {cloud_col} | {_mark(row['validated_by'])} | {suites} "
             f"| {_mark(row['walked_by'])} | {_mark(row['verified_by'])} |"
         )
     lines += ["", "## Evidence", ""]

@@ -146,7 +146,7 @@ def test_created_project_is_a_project_everywhere(emulator: Emulator) -> None:
     assert (project["id"], project["name"], project["timezone"]) == (2, "Staging", "Europe/Berlin")
     assert project["api_token"].startswith("phc_")
     assert call(emulator, "GET", "/api/projects/2/")[1]["name"] == "Staging"
-    status, flag = call(emulator, "POST", "/api/projects/2/feature_flags/", json={"key": "x"})
+    status, _ = call(emulator, "POST", "/api/projects/2/feature_flags/", json={"key": "x"})
     assert status == 201
     _, org = call(emulator, "GET", "/api/organizations/@current/")
     assert [p["id"] for p in org["projects"]] == [1, 2]

@@ -160,8 +160,7 @@ def schema_operations(root: Path) -> list[Operation]:
     from phemu.openapi.index import operation_index
 
     return [
-        Operation(op.method, op.path, op.operation_id, "PostHog schema")
-        for op in operation_index()
+        Operation(op.method, op.path, op.operation_id, "PostHog schema") for op in operation_index()
     ]
 
 

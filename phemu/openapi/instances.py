@@ -168,7 +168,7 @@ def _shape_matches(value: Any, flat: Node) -> bool:
             return False
         for name, sub in flat.properties:
             marker = node(sub)
-            constant = name in flat.required and marker.enum is not None and len(marker.enum) == 1
+            constant = (name in flat.required or name in value) and len(marker.enum or ()) == 1
             if constant and value.get(name) != (marker.enum or (None,))[0]:
                 return False
         return True

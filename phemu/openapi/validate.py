@@ -62,16 +62,31 @@ def _object(
         if field.read_only:
             continue
         attr = name if prefix is None else f"{prefix}__{name}"
-        if name not in data:
+        present, raw = _read(data, name, field)
+        if not present:
             if name in flat.required and not partial and not field.has_default:
                 raise ValidationError(Msg.REQUIRED, code="required", attr=attr)
             continue
-        raw = data[name]
-        if isinstance(data, FormBody) and field.kind == "array":
-            raw = data.getlist(name)
         required = name in flat.required
         out[name] = value(raw, field, attr, partial=partial, required=required)
     return out
+
+
+def _read(data: Mapping[str, Any], name: str, field: Node) -> tuple[bool, Any]:
+    """Whether the body carries ``name``, and its raw value, as DRF's fields read them."""
+    if isinstance(data, FormBody):
+        if field.kind == "array" and node(field.items).kind in ("object", "union"):
+            # A list of objects is read as ``name[0]key`` fields (html.parse_html_list); a
+            # plain form value of that name is not one.
+            return False, None
+        if field.kind == "array":
+            return name in data, data.getlist(name)
+        if field.kind in ("object", "union"):
+            # A dict or nested serializer is read from a form as ``name.key`` fields
+            # (DRF's html.parse_html_dict); without them the field is absent.
+            dotted = {k[len(name) + 1 :]: v for k, v in data.items() if k.startswith(f"{name}.")}
+            return bool(dotted), dotted
+    return name in data, data.get(name)
 
 
 def value(
@@ -111,6 +126,10 @@ def _bound(limit: float | None) -> int | None:
 
 
 def _union(raw: Any, field: Node, attr: str, partial: bool) -> Any:
+    tagged = [v for v in field.variants if isinstance(raw, Mapping) and _tag_matches(raw, node(v))]
+    if len(tagged) == 1:
+        # A discriminated union (``kind``): the variant the tag names decides, errors included.
+        return value(raw, node(tagged[0]), attr, partial=partial)
     first: ValidationError | None = None
     for variant in field.variants:
         try:
@@ -119,6 +138,16 @@ def _union(raw: Any, field: Node, attr: str, partial: bool) -> Any:
             first = first or error
     assert first is not None
     raise first
+
+
+def _tag_matches(raw: Mapping[str, Any], flat: Node) -> bool:
+    """Whether an object carries the constant a variant requires (``"kind": "TrendsQuery"``)."""
+    tags = [
+        (name, (node(sub).enum or (None,))[0])
+        for name, sub in flat.properties
+        if name in raw and len(node(sub).enum or ()) == 1
+    ]
+    return bool(tags) and all(raw[name] == constant for name, constant in tags)
 
 
 def _string(raw: Any, field: Node, attr: str, required: bool) -> Any:

@@ -37,8 +37,9 @@ def test_every_schema_operation_and_the_ai_endpoints_are_listed() -> None:
     assert rows["environments_subscriptions_list"]["tier"] == "exact"
     assert rows["feature_flags_list"]["tier"] == "stateful"
     assert rows["environments_web_vitals_retrieve"]["tier"] == "shaped"
-    assert body["totals"]["exact"] + body["totals"]["stateful"] + body["totals"]["shaped"] == (
-        body["totals"]["emulated"]
+    assert (
+        body["totals"]["exact"] + body["totals"]["stateful"] + body["totals"]["shaped"]
+        == (body["totals"]["emulated"])
     )
     assert {
         "environments_session_recordings_ai_filters_create",

@@ -102,7 +102,7 @@ CASES = [
         match=("0192a6e3-3c1d-7000-8000-000000000001",),
         no_match=("0192a6e3-3c1d-7000-8000", "zzzzzzzz-3c1d-7000-8000-000000000001"),
     ),
-    Case("only digits", r"\d+", match=("123",), no_match=("abc",)),
+    Case("only digits", r"^\d+$", match=("123",), no_match=("abc", "a1")),  # "only" anchors
     Case("a number", r"\d+", match=("id 7",), no_match=("seven",)),
     Case(
         "urls that are exactly /home",
@@ -216,9 +216,9 @@ CASES = [
     Case("paths that end with /", "/$", match=("/a/",), no_match=("/a",)),
     Case(
         "emails at posthog.com",
-        r"posthog\.com",
+        r"[^@\s]+@posthog\.com$",
         match=("ada@posthog.com",),
-        no_match=("ada@posthogXcom",),
+        no_match=("ada@posthogXcom", "posthog.com", "ada@posthog.com.evil.io"),
     ),
     Case(
         "users with @gmail.com addresses",
@@ -240,9 +240,9 @@ CASES = [
     ),
     Case(
         "query string with ref=twitter.com",
-        r"ref=twitter\.com",
-        match=("/?ref=twitter.com&x=1",),
-        no_match=("/?ref=facebook.com",),
+        r"[?&]ref=twitter\.com(?:[&#]|$)",
+        match=("/?ref=twitter.com&x=1", "/?a=1&ref=twitter.com"),
+        no_match=("/?ref=facebook.com", "/?xref=twitter.com", "/?ref=twitter.com.evil"),
     ),
     Case(
         "links to docs.google.com or drive.google.com",

@@ -41,6 +41,12 @@ def test_corpus_is_large_and_complete():
     assert len([c for c in filters if c.category == "off_topic"]) >= 10
 
 
+def test_a_held_out_split_exists_for_each_endpoint():
+    for endpoint in ("regex", "filters"):
+        held = _cases(endpoint, "holdout")
+        assert len(held) >= 0.15 * len(_cases(endpoint)), endpoint
+
+
 @pytest.mark.parametrize("endpoint", ["regex", "filters"])
 def test_texts_are_unique(endpoint):
     texts = [" / ".join(c.texts) for c in _cases(endpoint)]

@@ -133,7 +133,7 @@ _add("continent", "Oceania", "oceania")
 
 for _channel in BUILTIN_CHANNEL_TYPES:
     _add("channel", _channel, _channel.lower())
-_add("channel", "Paid Search", "google ads | adwords | ppc | search ads | bing ads | sem")
+_add("channel", "Paid Search", "google ads | adwords | ppc | search ads | bing ads")
 _add("channel", "Organic Search", "seo | search engines | search engine | organic google")
 _add("channel", "Paid Social", "facebook ads | instagram ads | meta ads | linkedin ads")
 _add("channel", "Paid Social", "tiktok ads | twitter ads | social ads")

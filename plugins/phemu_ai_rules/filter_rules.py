@@ -214,7 +214,7 @@ def _absolute(groups: tuple[str | None, ...], today: date) -> date | None:
             return date(int(year), month, int(str(day)))
         candidate = date(today.year, month, int(str(day)))
         return candidate if candidate <= today else candidate.replace(year=today.year - 1)
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, OverflowError):
         return None
 
 
@@ -269,8 +269,9 @@ def _relative_dates(text: str, today: date) -> tuple[str, str] | None:
     match = _AGO.search(text)
     if match:
         days = _number(match.group(1)) * (7 if match.group(2).lower().startswith("w") else 1)
-        day = (today - timedelta(days=days)).isoformat()
-        return day, day
+        if days < (today - date.min).days:  # "99999 weeks ago" is before year 1: not a date
+            day = (today - timedelta(days=days)).isoformat()
+            return day, day
     match = _SINCE_WEEKDAY.search(text)
     if match:
         back = (today.weekday() - lx.WEEKDAYS[match.group(1).lower()]) % 7
@@ -286,8 +287,9 @@ def _relative_dates(text: str, today: date) -> tuple[str, str] | None:
         year = int(match.group(2)) if match.group(2) else today.year
         if not match.group(2) and month > today.month:
             year -= 1
-        last = calendar.monthrange(year, month)[1]
-        return date(year, month, 1).isoformat(), date(year, month, last).isoformat()
+        if date.min.year <= year:  # "December 0000" is no month
+            last = calendar.monthrange(year, month)[1]
+            return date(year, month, 1).isoformat(), date(year, month, last).isoformat()
     return None
 
 

@@ -101,6 +101,8 @@ CLAIMING = frozenset(
     {"PAGE", "PARAM", "SUBDOMAIN", "FILE", "ID", "UUID", "SLUG", "DIGITS", "FORMAT", "EMAIL"}
     | {"EXTGROUP", "DATEFORMAT"}
 )
+#: The largest count RE2 accepts in ``{n}``; larger numbers are not read as counts.
+MAX_REPEAT = 1000
 #: Words between a page noun and the words naming it ("pages in the docs").
 PAGE_PREPOSITIONS = frozenset({"in", "under", "on", "of", "within", "inside", "the", "our", "my"})
 #: Classes that describe a whole value unless "contains" says otherwise ("only letters").
@@ -522,7 +524,7 @@ class Parser:
     def number(self, unit: Unit) -> bool:
         """``6 digits``, ``4 digit codes``, ``at least 12 characters``... (True if used)."""
         nxt = self.peek()
-        if nxt is None or nxt.kind != "sym":
+        if nxt is None or nxt.kind != "sym" or int(unit.text) > MAX_REPEAT:
             return False
         if nxt.sym in ("DIGITS", "DIGIT"):
             self.flush(None)
@@ -557,31 +559,26 @@ class Parser:
         upper, chars = self.peek(2), self.peek(3)
         if before is None or before.sym != "BETWEEN" or upper is None or chars is None:
             return False
-        if upper.kind != "num" or chars.sym != "CHARS":
+        if upper.kind != "num" or chars.sym != "CHARS" or int(upper.text) > MAX_REPEAT:
             return False
         self.flush(None)
         self.index += 3
         self.add(Item(f"^.{{{unit.text},{upper.text}}}$", "whole"))
         return True
 
+    def after_words(self, *words: str) -> tuple[Unit | None, bool]:
+        """The next unit that is not one of ``words``, and whether any was skipped."""
+        offset = 1
+        while (nxt := self.peek(offset)) is not None and nxt.kind == "word" and nxt.text in words:
+            offset += 1
+        return nxt, offset > 1
+
     # symbols: modifiers
     def sym_neg(self, unit: Unit, segments: list[list[str]]) -> None:
         self.negated = True
 
     def sym_no(self, unit: Unit, segments: list[list[str]]) -> None:
-        offset = 1
-        while (
-            (nxt := self.peek(offset)) is not None
-            and nxt.kind == "word"
-            and nxt.text
-            in (
-                "a",
-                "an",
-                "any",
-                "the",
-            )
-        ):
-            offset += 1
+        nxt, _ = self.after_words("a", "an", "any", "the")
         if nxt is not None and nxt.kind == "sym" and nxt.sym in NEGATABLE:
             self.negated = True
         else:
@@ -602,21 +599,10 @@ class Parser:
     def sym_only(self, unit: Unit, segments: list[list[str]]) -> None:
         """``only``/``just`` anchor when they qualify what is matched (``only /login``,
         ``numbers only``), not when they qualify the speaker (``I just want``)."""
-        offset = 1
-        while (
-            (nxt := self.peek(offset)) is not None
-            and nxt.kind == "word"
-            and nxt.text
-            in (
-                "the",
-                "a",
-                "an",
-            )
-        ):
-            offset += 1
+        nxt, skipped = self.after_words("the", "a", "an")
         if nxt is None or nxt.kind in ("lit", "sym", "punct", "num"):
             self.spec.full = True
-        elif nxt.kind == "word" and nxt.text not in lx.STOPWORDS and offset > 1:
+        elif nxt.kind == "word" and nxt.text not in lx.STOPWORDS and skipped:
             self.spec.full = True
 
     def sym_page_end(self, unit: Unit, segments: list[list[str]]) -> None:

@@ -230,6 +230,11 @@ def test_channel_names_take_the_longest_match(ask_filters):
     assert output["data"]["filter_group"] == AND(both)
 
 
+def test_days_ago_before_year_one_is_not_a_date(ask_filters):
+    assert ask_filters("sessions from 99999999999 days ago") == question(VAGUE)
+    assert ask_filters("sessions from 3 days ago") == filters("2026-06-12", EMPTY, "2026-06-12")
+
+
 def test_same_input_same_output(ask_filters):
     chat = "users who visited /pricing or /signup on chrome in the last 3 days"
     assert ask_filters(chat) == ask_filters(chat)

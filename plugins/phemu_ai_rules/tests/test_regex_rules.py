@@ -320,6 +320,20 @@ def test_quoted_negation_is_a_literal_not_a_keyword(ask_regex):
     assert ask_regex("match 'not found'")["data"]["output"] == "not found"
 
 
+@pytest.mark.parametrize(
+    "description",
+    ["99999999999 digits", "at least 5000 characters", "between 3 and 99999999999 characters"],
+)
+def test_counts_beyond_re2s_limit_are_not_quantifiers(ask_regex, description):
+    # RE2 refuses repetition counts above 1000 and Python's re overflows far above that.
+    for engine in ("javascript", "re2"):
+        output = ask_regex(description, engine)["data"]["output"]
+        re.compile(output)
+        re2 = pytest.importorskip("re2")
+        assert re2.compile(output) is not None
+        assert not re.search(r"\{\d{4,}", output)
+
+
 def test_same_input_same_output(ask_regex):
     outputs = {
         ask_regex("urls that contain /pricing or /plans")["data"]["output"] for _ in range(3)

@@ -163,7 +163,6 @@ FUNCTIONS: dict[str, Builder] = {
     "notLike": _template("(_0 NOT LIKE _1)"),
     "notILike": _template("(_0 NOT ILIKE _1)"),
     "match": _template("regexp_matches(_0, _1)"),
-    "extract": _template("regexp_extract(_0, _1)"),
     "replaceRegexpAll": _template("regexp_replace(_0, _1, _2, 'g')"),
     "replaceRegexpOne": _template("regexp_replace(_0, _1, _2)"),
     "replaceAll": _call("replace"),

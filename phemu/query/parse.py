@@ -10,6 +10,7 @@ it. Everything else is sqlglot's ClickHouse grammar.
 from __future__ import annotations
 
 import re
+from typing import Any
 from typing import ClassVar
 
 import sqlglot
@@ -18,6 +19,7 @@ from sqlglot.dialects.clickhouse import ClickHouse
 from sqlglot.errors import ParseError
 from sqlglot.errors import TokenError
 from sqlglot.generators.clickhouse import ClickHouseGenerator
+from sqlglot.parsers.clickhouse import ClickHouseParser
 from sqlglot.tokenizer_core import Token
 from sqlglot.tokenizer_core import TokenType
 
@@ -81,6 +83,15 @@ class HogQL(ClickHouse):
                 merged.append(token)
                 index += 1
             return merged
+
+    class Parser(ClickHouseParser):
+        # ClickHouse's JSONExtract* keep their own semantics (``''`` for a missing key), so
+        # they stay plain calls for ``phemu.query.functions`` instead of sqlglot's JSON paths.
+        FUNCTIONS: ClassVar[dict[str, Any]] = {
+            name: builder
+            for name, builder in ClickHouseParser.FUNCTIONS.items()
+            if not name.startswith("JSONEXTRACT")
+        }
 
     class Generator(ClickHouseGenerator):
         def identifier_sql(self, expression: exp.Identifier) -> str:

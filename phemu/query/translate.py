@@ -307,7 +307,7 @@ class Translator:
         return self._function(node)
 
     def _function(self, node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Anonymous):
+        if isinstance(node, (exp.Anonymous, exp.AnonymousAggFunc, exp.CombinedAggFunc)):
             name = node.name
             builder = self.functions.get(name) or self.functions.get(
                 CASE_INSENSITIVE.get(name.lower(), "")

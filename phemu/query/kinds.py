@@ -102,13 +102,15 @@ def property_filter(prop: Mapping[str, Any]) -> str:
 def _filters(properties: Any) -> list[str]:
     if not properties:
         return []
+    if isinstance(properties, Mapping) and "key" in properties:
+        return [property_filter(properties)]
     if isinstance(properties, Mapping):  # a property group: {"type": "AND", "values": [...]}
         inner = [f for value in properties.get("values", []) for f in _filters(value)]
         if not inner:
             return []
         joiner = " OR " if properties.get("type") == "OR" else " AND "
         return ["(" + joiner.join(inner) + ")"]
-    return [property_filter(p) if "key" in p else f for p in properties for f in _filters(p)]
+    return [found for prop in properties for found in _filters(prop)]
 
 
 # -- EventsQuery -------------------------------------------------------------------------------

@@ -74,7 +74,10 @@ def make(seed: int = 7, count: int = 400, days: int = 10) -> Dataset:
     events = []
     for seq in range(1, count + 1):
         moment = NOW - timedelta(seconds=rng.randrange(days * 86400))
-        props: dict[str, Any] = {"$session_id": f"s{rng.randrange(40)}", "price": rng.randrange(1, 90)}
+        props: dict[str, Any] = {
+            "$session_id": f"s{rng.randrange(40)}",
+            "price": rng.randrange(1, 90),
+        }
         browser = rng.choice(BROWSERS)
         if browser is not None:
             props["$browser"] = browser

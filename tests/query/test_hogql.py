@@ -109,8 +109,13 @@ def test_dates_to_start_of_day_week_month_and_date_diff(database: Database) -> N
         sunday = day - timedelta(days=(day.weekday() + 1) % 7)  # ClickHouse's default week
         midnight = datetime(day.year, day.month, day.day)
         expected.append(
-            [midnight.isoformat() + "Z", day.isoformat(), sunday.isoformat(),
-             day.replace(day=1).isoformat(), per_day[day]]
+            [
+                midnight.isoformat() + "Z",
+                day.isoformat(),
+                sunday.isoformat(),
+                day.replace(day=1).isoformat(),
+                per_day[day],
+            ]
         )
     assert got == expected
     first = min(e.timestamp for e in DATA.events)
@@ -139,7 +144,8 @@ def test_if_coalesce_like_ilike_in(database: Database) -> None:
             e.uuid,
             "yes" if e.event == "signup" else "no",
             e.properties.get("$browser") or "none",
-            None if "$current_url" not in e.properties
+            None
+            if "$current_url" not in e.properties
             else int(e.properties["$current_url"].endswith("pricing")),
         ]
         for e in sorted(DATA.events, key=lambda e: e.uuid)
@@ -156,7 +162,12 @@ def test_json_extract_functions(database: Database) -> None:
         "from events order by uuid limit 20",
     )
     expected = [
-        [e.properties["price"], e.properties.get("$browser", ""), "", int("$current_url" in e.properties)]
+        [
+            e.properties["price"],
+            e.properties.get("$browser", ""),
+            "",
+            int("$current_url" in e.properties),
+        ]
         for e in sorted(DATA.events, key=lambda e: e.uuid)[:20]
     ]
     assert got == expected
@@ -171,7 +182,9 @@ def test_person_properties_and_person_id_through_distinct_ids(database: Database
     per_plan: dict[Any, list[Any]] = defaultdict(list)
     for e in DATA.events:
         person = DATA.person_of(e.distinct_id)
-        per_plan[person.properties["plan"] if person else None].append(person.id if person else None)
+        per_plan[person.properties["plan"] if person else None].append(
+            person.id if person else None
+        )
     expected = [
         [plan, len(ids), len({i for i in ids if i is not None})]
         for plan, ids in sorted(per_plan.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
@@ -196,7 +209,9 @@ def test_join_between_virtual_tables_and_persons_table(database: Database) -> No
 
 
 def test_sessions_table_and_lazy_session_join(database: Database) -> None:
-    got = rows(database, "select sum(session.$session_duration) from events where event = 'purchase'")
+    got = rows(
+        database, "select sum(session.$session_duration) from events where event = 'purchase'"
+    )
     expected = sum(
         int(e.properties["$session_id"][1:]) * 10 for e in DATA.events if e.event == "purchase"
     )
@@ -276,6 +291,7 @@ def test_docs_example_multi_if_breakdown(database: Database) -> None:
         "select multiIf(properties.$browser == 'Chrome', 'chromium', properties.$browser == "
         "'Safari', 'webkit', 'other') as engine, count() from events group by engine order by engine",
     )
+
     def engine(browser: str | None) -> str:
         return {"Chrome": "chromium", "Safari": "webkit"}.get(browser or "", "other")
 
@@ -304,8 +320,10 @@ def test_incremental_load_sees_new_events() -> None:
         ("select nope from events", "Unable to resolve field: nope"),
         ("select properties.x from nope", "Unknown table `nope`."),
         ("select fooBar(1)", "Unsupported function call 'fooBar(...)'"),
-        ("select toDat(timestamp) from events",
-         "Unsupported function call 'toDat(...)'. Perhaps you meant 'toDate(...)'?"),
+        (
+            "select toDat(timestamp) from events",
+            "Unsupported function call 'toDat(...)'. Perhaps you meant 'toDate(...)'?",
+        ),
         ("", "Empty query"),
     ],
 )

@@ -13,13 +13,13 @@ import pytest
 
 pytest.importorskip("duckdb")
 
-from phemu.errors import QueryError  # noqa: E402
-from phemu.errors import QuerySyntaxError  # noqa: E402
-from phemu.query.engine import Database  # noqa: E402
-from phemu.query.hogql import run_select  # noqa: E402
-from tests.query.dataset import NOW  # noqa: E402
-from tests.query.dataset import Dataset  # noqa: E402
-from tests.query.dataset import make  # noqa: E402
+from phemu.errors import QueryError
+from phemu.errors import QuerySyntaxError
+from phemu.query.engine import Database
+from phemu.query.hogql import run_select
+from tests.query.dataset import NOW
+from tests.query.dataset import Dataset
+from tests.query.dataset import make
 
 DATA = make()
 

@@ -7,18 +7,17 @@ from collections import Counter
 from collections import defaultdict
 from datetime import datetime
 from datetime import timedelta
-from statistics import median
 from typing import Any
 
 import pytest
 
 pytest.importorskip("duckdb")
 
-from phemu.emulator import Emulator  # noqa: E402
-from tests.conftest import add_key  # noqa: E402
-from tests.openapi import assert_valid  # noqa: E402
-from tests.query.dataset import NOW  # noqa: E402
-from tests.query.dataset import make  # noqa: E402
+from phemu.emulator import Emulator
+from tests.conftest import add_key
+from tests.openapi import assert_valid
+from tests.query.dataset import NOW
+from tests.query.dataset import make
 
 DATA = make(seed=11, count=300, days=9)
 CACHE_FIELDS = ("cache_key", "is_cached", "last_refresh", "next_allowed_client_refresh", "timezone")

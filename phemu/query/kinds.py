@@ -19,6 +19,7 @@ from typing import Any
 from sqlglot import exp
 
 from phemu.errors import Msg
+from phemu.errors import ParseError
 from phemu.errors import QueryError
 from phemu.query import dates
 from phemu.query.engine import Database
@@ -44,6 +45,20 @@ class Context:
     project: int
     data: ProjectData
     now: datetime
+
+
+def shaped(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
+    """``value`` if it has the schema's type, else pydantic's error as PostHog answers it."""
+    if isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool):
+        return value
+    expected = kind[0].__name__ if isinstance(kind, tuple) else kind.__name__
+    raise ParseError(
+        Msg.QUERY_REQUEST_INVALID.format(
+            location=where,
+            message=f"Input should be a valid {expected} [type={expected}_type, "
+            f"input_value={value!r}, input_type={type(value).__name__}]",
+        )
+    )
 
 
 def unsupported(feature: str) -> QueryError:
@@ -120,7 +135,8 @@ _STAR_FIELDS = ("uuid", "event", "properties", "timestamp", "distinct_id", "elem
 
 def events_query(ctx: Context, query: Mapping[str, Any], timings: Timings) -> dict[str, Any]:
     """``posthog/hogql_queries/events_query_runner.py``."""
-    raw: list[str] = list(query.get("select") or []) or ["*"]
+    raw: list[str] = list(shaped(query.get("select") or [], list, "query.EventsQuery.select"))
+    raw = [shaped(c, str, "query.EventsQuery.select") for c in raw] or ["*"]
     select: list[str] = []
     for column in raw:
         if column == "*":
@@ -157,8 +173,8 @@ def events_query(ctx: Context, query: Mapping[str, Any], timings: Timings) -> di
             order = ["timestamp DESC"]
         else:
             order = [f"{select[0]} ASC"]
-    limit = int(query.get("limit") or DEFAULT_RETURNED_ROWS)
-    offset = int(query.get("offset") or 0)
+    limit = shaped(query.get("limit") or DEFAULT_RETURNED_ROWS, int, "query.EventsQuery.limit")
+    offset = shaped(query.get("offset") or 0, int, "query.EventsQuery.offset")
     text = f"SELECT {', '.join(select)} FROM events"
     if plain:
         text += " WHERE " + " AND ".join(plain)
@@ -280,7 +296,8 @@ def trends_query(ctx: Context, query: Mapping[str, Any], timings: Timings) -> di
     }[interval]
     results: list[dict[str, Any]] = []
     hogql: list[str] = []
-    for order, series in enumerate(query.get("series") or []):
+    for order, series in enumerate(shaped(query.get("series") or [], list, "query.series")):
+        shaped(series, dict, "query.series")
         math = series.get("math")
         if math in _MATH:
             value = _MATH[math]
@@ -401,13 +418,17 @@ def funnels_query(ctx: Context, query: Mapping[str, Any], timings: Timings) -> d
         raise unsupported(f"the funnel visualization {options.get('funnelVizType')!r}")
     if (query.get("breakdownFilter") or {}).get("breakdown") is not None:
         raise unsupported("funnel breakdowns")
-    series = list(query.get("series") or [])
+    series = [
+        shaped(s, dict, "query.series")
+        for s in shaped(query.get("series") or [], list, "query.series")
+    ]
     if len(series) < 2:
         raise QueryError(Msg.FUNNEL_TOO_FEW_STEPS)
     unit = options.get("funnelWindowIntervalUnit") or "day"
     if unit not in _WINDOW_UNITS:
         raise unsupported(f"the window unit {unit!r}")
-    window = _WINDOW_UNITS[unit] * int(options.get("funnelWindowInterval") or 14)
+    amount = shaped(options.get("funnelWindowInterval") or 14, int, "funnelWindowInterval")
+    window = _WINDOW_UNITS[unit] * amount
     start, end = _date_range(ctx, query, query.get("interval") or "day")
     conditions = [" AND ".join(_series_where(s, {}) or ["1 = 1"]) for s in series]
     flags = ", ".join(f"if({c}, 1, 0) AS step_{i}" for i, c in enumerate(conditions))

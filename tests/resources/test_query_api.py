@@ -327,3 +327,22 @@ def test_new_events_are_seen_by_the_next_query(seeded: Emulator) -> None:
     assert post(seeded, query)[1]["results"] == [[len(DATA.events) + 1]]
     seeded.reset()
     assert post(seeded, query)[1]["results"] == [[0]]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"kind": "EventsQuery", "select": [1]},
+        {"kind": "EventsQuery", "select": ["event"], "limit": "x"},
+        {"kind": "TrendsQuery", "series": [1]},
+        {
+            "kind": "FunnelsQuery",
+            "series": [{}, {}],
+            "funnelsFilter": {"funnelWindowInterval": "x"},
+        },
+    ],
+)
+def test_malformed_kinds_answer_parse_errors(seeded: Emulator, query: dict[str, Any]) -> None:
+    status, body = post(seeded, query)
+    assert (status, body["code"]) == (400, "parse_error")
+    assert body["detail"].startswith("JSON parse error - 1 validation error for QueryRequest")

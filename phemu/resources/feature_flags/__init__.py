@@ -1,0 +1,1 @@
+"""Feature flags: management (PostHog's serializer rules), evaluation, ``/flags`` and definitions."""

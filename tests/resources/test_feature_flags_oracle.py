@@ -21,8 +21,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from posthog import feature_flags as sdk
 
-from phemu.resources.feature_flags.evaluation import Context
 from phemu.resources.feature_flags.evaluation import CohortSpec
+from phemu.resources.feature_flags.evaluation import Context
 from phemu.resources.feature_flags.evaluation import bucket
 from phemu.resources.feature_flags.evaluation import evaluate
 from phemu.resources.feature_flags.evaluation import hashed_variant
@@ -35,7 +35,9 @@ ids = st.text(min_size=1, max_size=24)
 keys = st.from_regex(r"[a-zA-Z0-9_-]{1,20}", fullmatch=True)
 prop_keys = st.sampled_from(["email", "plan", "age", "country", "version", "signup", "beta"])
 scalars = st.one_of(
-    st.sampled_from(["pro", "free", "PRO", "true", "false", "True", "us", "US", "gb", "", "1.2.3", "2.0"]),
+    st.sampled_from(
+        ["pro", "free", "PRO", "true", "false", "True", "us", "US", "gb", "", "1.2.3", "2.0"]
+    ),
     st.emails(),
     st.integers(-1000, 1000),
     st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
@@ -57,22 +59,52 @@ def filters_for(draw: st.DrawFn, key: str | None = None) -> dict[str, Any]:
     operator = draw(
         st.sampled_from(
             [
-                "exact", "is_not", "icontains", "not_icontains", "regex", "not_regex", "gt", "gte",
-                "lt", "lte", "is_set", "is_not_set", "is_date_before", "is_date_after",
-                "starts_with", "not_starts_with", "ends_with", "not_ends_with",
-                "semver_eq", "semver_neq", "semver_gt", "semver_gte", "semver_lt", "semver_lte",
-                "semver_tilde", "semver_caret", "semver_wildcard",
+                "exact",
+                "is_not",
+                "icontains",
+                "not_icontains",
+                "regex",
+                "not_regex",
+                "gt",
+                "gte",
+                "lt",
+                "lte",
+                "is_set",
+                "is_not_set",
+                "is_date_before",
+                "is_date_after",
+                "starts_with",
+                "not_starts_with",
+                "ends_with",
+                "not_ends_with",
+                "semver_eq",
+                "semver_neq",
+                "semver_gt",
+                "semver_gte",
+                "semver_lt",
+                "semver_lte",
+                "semver_tilde",
+                "semver_caret",
+                "semver_wildcard",
             ]
         )
     )
     if operator in ("exact", "is_not"):
         value: Any = draw(st.one_of(scalars, st.lists(scalars, min_size=1, max_size=3)))
     elif operator in ("gt", "gte", "lt", "lte"):
-        value = str(draw(st.one_of(st.integers(-1000, 1000), st.floats(-1e3, 1e3, allow_nan=False))))
+        value = str(
+            draw(st.one_of(st.integers(-1000, 1000), st.floats(-1e3, 1e3, allow_nan=False)))
+        )
     elif operator.startswith("is_date"):
-        value = draw(st.sampled_from(["2024-01-01", "2024-06-01T00:00:00Z", "-30d", "-1w", "-12h", "2030-12-31"]))
+        value = draw(
+            st.sampled_from(
+                ["2024-01-01", "2024-06-01T00:00:00Z", "-30d", "-1w", "-12h", "2030-12-31"]
+            )
+        )
     elif operator.startswith("semver"):
-        value = draw(st.sampled_from(["1.2.3", "1.10.0", "2.0.0", "0.9.9", "1.*", "1.2.*", "v1.2", "0.0.3"]))
+        value = draw(
+            st.sampled_from(["1.2.3", "1.10.0", "2.0.0", "0.9.9", "1.*", "1.2.*", "v1.2", "0.0.3"])
+        )
     elif operator in ("regex", "not_regex"):
         value = draw(st.sampled_from(["^pro", "com$", "[0-9]+", "a.c", "US|GB", "^$", "(", ""]))
     else:
@@ -90,15 +122,19 @@ def test_bucket_is_the_sdk_hash(key: str, distinct_id: str, salt: str) -> None:
 def variant_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
     count = draw(st.integers(1, 5))
     cuts = sorted(draw(st.lists(st.integers(0, 100), min_size=count - 1, max_size=count - 1)))
-    shares = [b - a for a, b in zip([0, *cuts], [*cuts, 100])]
+    shares = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
     return [{"key": f"v{i}", "rollout_percentage": share} for i, share in enumerate(shares)]
 
 
 @SETTINGS
 @given(key=keys, distinct_id=ids, variants=variant_sets())
-def test_variants_are_the_sdk_variants(key: str, distinct_id: str, variants: list[dict[str, Any]]) -> None:
+def test_variants_are_the_sdk_variants(
+    key: str, distinct_id: str, variants: list[dict[str, Any]]
+) -> None:
     flag = {"key": key, "filters": {"multivariate": {"variants": variants}}}
-    assert hashed_variant(key, flag["filters"], distinct_id) == sdk.get_matching_variant(flag, distinct_id)
+    assert hashed_variant(key, flag["filters"], distinct_id) == sdk.get_matching_variant(
+        flag, distinct_id
+    )
 
 
 versions = st.builds(
@@ -149,7 +185,9 @@ def flags(draw: st.DrawFn) -> dict[str, Any]:
 
 @SETTINGS
 @given(flag=flags(), distinct_id=ids, person=st.dictionaries(prop_keys, scalars, max_size=7))
-def test_whole_flags_agree_with_the_sdk(flag: dict[str, Any], distinct_id: str, person: dict[str, Any]) -> None:
+def test_whole_flags_agree_with_the_sdk(
+    flag: dict[str, Any], distinct_id: str, person: dict[str, Any]
+) -> None:
     try:
         expected = sdk.match_feature_flag_properties(
             flag, distinct_id, person, bucketing_value=distinct_id
@@ -162,8 +200,13 @@ def test_whole_flags_agree_with_the_sdk(flag: dict[str, Any], distinct_id: str, 
 
 @SETTINGS
 @given(distinct_id=ids, person=st.dictionaries(prop_keys, scalars, max_size=7), data=st.data())
-def test_property_cohorts_agree_with_the_sdk(distinct_id: str, person: dict[str, Any], data: st.DataObject) -> None:
-    inner = {"type": data.draw(st.sampled_from(["AND", "OR"])), "values": data.draw(st.lists(filters_for(), min_size=1, max_size=3))}
+def test_property_cohorts_agree_with_the_sdk(
+    distinct_id: str, person: dict[str, Any], data: st.DataObject
+) -> None:
+    inner = {
+        "type": data.draw(st.sampled_from(["AND", "OR"])),
+        "values": data.draw(st.lists(filters_for(), min_size=1, max_size=3)),
+    }
     for item in inner["values"]:
         item["negation"] = data.draw(st.booleans())
     cohort_group = {"type": "OR", "values": [inner]}
@@ -171,11 +214,24 @@ def test_property_cohorts_agree_with_the_sdk(distinct_id: str, person: dict[str,
     flag = {
         "key": "cohort-flag",
         "active": True,
-        "filters": {"groups": [{"properties": [{"key": "id", "type": "cohort", "value": 7, "operator": operator}], "rollout_percentage": 100}]},
+        "filters": {
+            "groups": [
+                {
+                    "properties": [
+                        {"key": "id", "type": "cohort", "value": 7, "operator": operator}
+                    ],
+                    "rollout_percentage": 100,
+                }
+            ]
+        },
     }
     try:
         expected = sdk.match_feature_flag_properties(
-            flag, distinct_id, person, cohort_properties={"7": cohort_group}, bucketing_value=distinct_id
+            flag,
+            distinct_id,
+            person,
+            cohort_properties={"7": cohort_group},
+            bucketing_value=distinct_id,
         )
     except (sdk.InconclusiveMatchError, sdk.RequiresServerEvaluation):
         assume(False)
@@ -203,7 +259,8 @@ def _sdk_test_results(function: str) -> tuple[dict[str, Any], list[Any]]:
 
     spec = importlib.util.find_spec("posthog.test.test_feature_flags")
     assert spec is not None and spec.origin is not None
-    tree = ast.parse(open(spec.origin, encoding="utf-8").read())
+    with open(spec.origin, encoding="utf-8") as source:
+        tree = ast.parse(source.read())
     node = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
     found: dict[str, Any] = {}
     for statement in node.body:
@@ -216,7 +273,9 @@ def _sdk_test_results(function: str) -> tuple[dict[str, Any], list[Any]]:
     return found["flags"][0], found["results"]
 
 
-@pytest.mark.parametrize("function", ["test_simple_flag_consistency", "test_multivariate_flag_consistency"])
+@pytest.mark.parametrize(
+    "function", ["test_simple_flag_consistency", "test_multivariate_flag_consistency"]
+)
 def test_posthog_consistency_vectors(function: str) -> None:
     flag, results = _sdk_test_results(function)
     assert len(results) == 1000
@@ -225,7 +284,11 @@ def test_posthog_consistency_vectors(function: str) -> None:
 
 
 def test_vectors_agree_with_the_sdk_too() -> None:
-    flag = {"key": "simple-flag", "active": True, "filters": {"groups": [{"properties": [], "rollout_percentage": 45}]}}
+    flag = {
+        "key": "simple-flag",
+        "active": True,
+        "filters": {"groups": [{"properties": [], "rollout_percentage": 45}]},
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         for i in range(1000):
@@ -249,8 +312,16 @@ def test_vectors_agree_with_the_sdk_too() -> None:
         ({"key": "key", "value": "1", "operator": "gt"}, {"key": 2}, True),
         ({"key": "key", "value": "1", "operator": "gt"}, {"key": 0}, False),
         ({"key": "key", "value": "43", "operator": "lte"}, {"key": "43"}, True),
-        ({"key": "key", "value": "2022-05-01", "operator": "is_date_before"}, {"key": "2022-03-01"}, True),
-        ({"key": "key", "value": "2022-05-01", "operator": "is_date_after"}, {"key": "2022-03-01"}, False),
+        (
+            {"key": "key", "value": "2022-05-01", "operator": "is_date_before"},
+            {"key": "2022-03-01"},
+            True,
+        ),
+        (
+            {"key": "key", "value": "2022-05-01", "operator": "is_date_after"},
+            {"key": "2022-03-01"},
+            False,
+        ),
         ({"key": "key", "value": "true", "operator": "exact"}, {"key": True}, True),
         ({"key": "key", "value": ["false"], "operator": "exact"}, {"key": False}, True),
         ({"key": "key", "value": "1.2.3", "operator": "semver_gt"}, {"key": "1.10.0"}, True),
@@ -258,16 +329,28 @@ def test_vectors_agree_with_the_sdk_too() -> None:
         ({"key": "key", "value": "1.*", "operator": "semver_wildcard"}, {"key": "2.0.0"}, False),
     ],
 )
-def test_posthog_match_property_vectors(prop: dict[str, Any], values: dict[str, Any], expected: bool) -> None:
+def test_posthog_match_property_vectors(
+    prop: dict[str, Any], values: dict[str, Any], expected: bool
+) -> None:
     assert match_property(prop, values, now=NOW) is expected
     assert _sdk_property(prop, values) is expected
 
 
 @pytest.mark.parametrize(
     ("operator", "expected"),
-    [("exact", False), ("is_not", True), ("icontains", False), ("not_icontains", True),
-     ("regex", False), ("not_regex", True), ("gt", False), ("is_set", False), ("is_not_set", True),
-     ("is_date_before", False), ("semver_gt", False)],
+    [
+        ("exact", False),
+        ("is_not", True),
+        ("icontains", False),
+        ("not_icontains", True),
+        ("regex", False),
+        ("not_regex", True),
+        ("gt", False),
+        ("is_set", False),
+        ("is_not_set", True),
+        ("is_date_before", False),
+        ("semver_gt", False),
+    ],
 )
 def test_missing_properties_follow_the_server(operator: str, expected: bool) -> None:
     # rust/feature-flags/src/properties/property_matching.rs: with the person's stored properties

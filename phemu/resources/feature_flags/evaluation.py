@@ -46,7 +46,7 @@ _DESCRIPTIONS = {
 
 
 def bucket(key: str, bucketing_value: str, salt: str = "", separator: str = ".") -> float:
-    """PostHog's bucket in ``[0, 1]``: the first 15 hex digits of a SHA1 over the flag key and id."""
+    """PostHog's bucket in ``[0, 1]``: the first 15 hex digits of a SHA1 of the flag key and id."""
     digest = hashlib.sha1(f"{key}{separator}{bucketing_value}{salt}".encode()).hexdigest()
     return int(digest[:15], 16) / LONG_SCALE
 

@@ -3,9 +3,9 @@
 The server evaluates with the person's (or group's) stored properties merged with the request's
 overrides, so a missing property is a definite answer here, never "inconclusive": ``exact`` does
 not match, ``is_not`` and the other negated operators do (``rust/feature-flags/src/properties/
-property_matching.rs``, ``match_property``). The SDKs' local evaluation (``posthog/feature_flags.py``
-in the ``posthog`` package) agrees wherever the property is present, which is what the oracle tests
-compare.
+property_matching.rs``, ``match_property``). The SDKs' local evaluation (``posthog``'s
+``posthog/feature_flags.py``) agrees wherever the property is present, which is what the oracle
+tests compare.
 """
 
 from __future__ import annotations

@@ -210,6 +210,9 @@ class PostHogApp:
             return handler(ctx)
         if method == "OPTIONS":
             return json_response(options_metadata(route))
+        if route.public:
+            # axum's method router: an empty 405 naming the allowed methods.
+            return empty_response(405)
         if method == "DELETE" and route.forbid_destroy:
             # PostHog's ForbidDestroyModel: a bare 405, the object is never looked up.
             return empty_response(405)

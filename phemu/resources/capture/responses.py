@@ -42,3 +42,8 @@ def capture(ctx: RequestContext) -> Response:
     if project is not None:
         ctx.emulator.events.ingest(project.id, batch.events)
     return json_response(OK_BODY)
+
+
+def options(ctx: RequestContext) -> Response:
+    """CORS preflight: capture's ``options`` handler answers OK."""
+    return json_response(OK_BODY)

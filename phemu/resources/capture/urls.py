@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from phemu.resources.capture.responses import capture
+from phemu.resources.capture.responses import options
 from phemu.routing import Route
 
 _PATHS = {
@@ -17,7 +18,7 @@ ROUTES: tuple[Route, ...] = tuple(
     Route(
         path,
         f"capture.{name}",
-        {"GET": capture, "POST": capture},
+        {"GET": capture, "POST": capture, "OPTIONS": options},
         "",
         nested=False,
         public=True,

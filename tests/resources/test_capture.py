@@ -15,7 +15,9 @@ TOKEN = "phc_phemuDefaultProjectToken0000000000000000000"
 
 
 def _post(emulator: Emulator, path: str, body: bytes, **headers: str):
-    return emulator.client().post(path, data=body, headers={"Content-Type": "application/json", **headers})
+    return emulator.client().post(
+        path, data=body, headers={"Content-Type": "application/json", **headers}
+    )
 
 
 def event(name: str = "signup_completed", **extra: object) -> dict[str, object]:
@@ -37,7 +39,10 @@ def test_every_door_stores_the_event(emulator: Emulator, path: str) -> None:
         {**event(), "api_key": TOKEN},
         [{**event(), "token": TOKEN}],
         {**event(), "$token": TOKEN},
-        {"event": "signup_completed", "properties": {"token": TOKEN, "distinct_id": "user-1", "plan": "pro"}},
+        {
+            "event": "signup_completed",
+            "properties": {"token": TOKEN, "distinct_id": "user-1", "plan": "pro"},
+        },
     ],
     ids=["batch", "single", "array", "dollar-token", "properties-token"],
 )
@@ -50,7 +55,12 @@ def test_gzip_by_header_by_magic_and_by_query(emulator: Emulator) -> None:
     body = gzip.compress(json.dumps({"api_key": TOKEN, "batch": [event()]}).encode())
     assert _post(emulator, "/batch/", body, **{"Content-Encoding": "gzip"}).status_code == 200
     assert _post(emulator, "/batch/", body).status_code == 200
-    assert _post(emulator, "/batch/?compression=gzip-js", body, **{"Content-Type": "text/plain"}).status_code == 200
+    assert (
+        _post(
+            emulator, "/batch/?compression=gzip-js", body, **{"Content-Type": "text/plain"}
+        ).status_code
+        == 200
+    )
     assert len(emulator.events.find("signup_completed")) == 3
 
 
@@ -77,17 +87,39 @@ def test_top_level_set_is_folded_into_properties(emulator: Emulator) -> None:
     ("payload", "status", "text"),
     [
         ({"batch": [event()]}, 401, "event submitted without an api_key"),
-        ({"api_key": "phx_personal", "batch": [event()]}, 401, "API key is not valid: personal_api_key"),
+        (
+            {"api_key": "phx_personal", "batch": [event()]},
+            401,
+            "API key is not valid: personal_api_key",
+        ),
         ({"api_key": " ", "batch": [event()]}, 401, "API key is not valid: empty"),
         ({"api_key": "x" * 65, "batch": [event()]}, 401, "API key is not valid: too_long"),
-        ({"api_key": TOKEN, "batch": [{**event(), "api_key": "phc_other"}]}, 401, "batch submitted with inconsistent api_key values"),
+        (
+            {"api_key": TOKEN, "batch": [{**event(), "api_key": "phc_other"}]},
+            401,
+            "batch submitted with inconsistent api_key values",
+        ),
         ({"api_key": TOKEN, "batch": []}, 400, "request holds no event"),
-        ({"api_key": TOKEN, "batch": [{"distinct_id": "u"}]}, 400, "event submitted with an empty event name"),
-        ({"api_key": TOKEN, "batch": [{"event": "x"}]}, 400, "event submitted without a distinct_id"),
-        ({"api_key": TOKEN, "batch": [{"event": "x", "distinct_id": " "}]}, 400, "event submitted with an empty distinct_id"),
+        (
+            {"api_key": TOKEN, "batch": [{"distinct_id": "u"}]},
+            400,
+            "event submitted with an empty event name",
+        ),
+        (
+            {"api_key": TOKEN, "batch": [{"event": "x"}]},
+            400,
+            "event submitted without a distinct_id",
+        ),
+        (
+            {"api_key": TOKEN, "batch": [{"event": "x", "distinct_id": " "}]},
+            400,
+            "event submitted with an empty distinct_id",
+        ),
     ],
 )
-def test_refusals_are_plain_text(emulator: Emulator, payload: object, status: int, text: str) -> None:
+def test_refusals_are_plain_text(
+    emulator: Emulator, payload: object, status: int, text: str
+) -> None:
     response = _post(emulator, "/batch/", json.dumps(payload).encode())
     assert (response.status_code, response.get_data(as_text=True)) == (status, text)
     assert response.mimetype == "text/plain"
@@ -104,7 +136,9 @@ def test_unparseable_bodies(emulator: Emulator) -> None:
 
 def test_unknown_token_is_accepted_and_dropped(emulator: Emulator) -> None:
     # Capture checks only the token's shape; PostHog drops unknown tokens later in its pipeline.
-    response = _post(emulator, "/batch/", json.dumps({"api_key": "phc_nobody", "batch": [event()]}).encode())
+    response = _post(
+        emulator, "/batch/", json.dumps({"api_key": "phc_nobody", "batch": [event()]}).encode()
+    )
     assert response.status_code == 200
     assert emulator.events.all() == []
 
@@ -118,8 +152,16 @@ def test_timestamps_are_corrected_for_client_clock_skew(emulator: Emulator) -> N
 
 def test_session_events_feed_session_derivation(emulator: Emulator, auth: dict[str, str]) -> None:
     batch = [
-        {**event("$pageview"), "properties": {"$session_id": "s1", "$current_url": "https://example.com/a"}, "timestamp": "2026-06-15T10:00:00Z"},
-        {**event("$pageview"), "properties": {"$session_id": "s1", "$current_url": "https://example.com/b"}, "timestamp": "2026-06-15T10:05:00Z"},
+        {
+            **event("$pageview"),
+            "properties": {"$session_id": "s1", "$current_url": "https://example.com/a"},
+            "timestamp": "2026-06-15T10:00:00Z",
+        },
+        {
+            **event("$pageview"),
+            "properties": {"$session_id": "s1", "$current_url": "https://example.com/b"},
+            "timestamp": "2026-06-15T10:05:00Z",
+        },
     ]
     _post(emulator, "/batch/", json.dumps({"api_key": TOKEN, "batch": batch}).encode())
     session = emulator.session_properties("s1")
@@ -129,7 +171,11 @@ def test_session_events_feed_session_derivation(emulator: Emulator, auth: dict[s
 
 
 def test_control_plane_lists_captured_events(emulator: Emulator) -> None:
-    _post(emulator, "/batch/", json.dumps({"api_key": TOKEN, "batch": [event(), event("other")]}).encode())
+    _post(
+        emulator,
+        "/batch/",
+        json.dumps({"api_key": TOKEN, "batch": [event(), event("other")]}).encode(),
+    )
     listed = emulator.client().get("/_phemu/events?event=signup_completed").get_json()
     assert listed["count"] == 1
     assert listed["results"][0]["properties"] == {"plan": "pro"}

@@ -10,14 +10,29 @@ def capture(emulator: Emulator, name: str, distinct_id: str, **properties: objec
 
 
 def test_set_set_once_and_unset(emulator: Emulator) -> None:
-    capture(emulator, "visit", "u1", **{"$set": {"plan": "free", "seen": 1}, "$set_once": {"first": "a"}})
-    capture(emulator, "visit", "u1", **{"$set": {"plan": "pro"}, "$set_once": {"first": "b"}, "$unset": ["seen"]})
+    capture(
+        emulator,
+        "visit",
+        "u1",
+        **{"$set": {"plan": "free", "seen": 1}, "$set_once": {"first": "a"}},
+    )
+    capture(
+        emulator,
+        "visit",
+        "u1",
+        **{"$set": {"plan": "pro"}, "$set_once": {"first": "b"}, "$unset": ["seen"]},
+    )
     assert emulator.persons.get("u1").properties == {"plan": "pro", "first": "a"}
 
 
 def test_identify_joins_the_anonymous_person(emulator: Emulator) -> None:
     capture(emulator, "$pageview", "anon-1", **{"$set": {"utm": "x"}})
-    capture(emulator, "$identify", "user-1", **{"$anon_distinct_id": "anon-1", "$set": {"email": "a@example.com"}})
+    capture(
+        emulator,
+        "$identify",
+        "user-1",
+        **{"$anon_distinct_id": "anon-1", "$set": {"email": "a@example.com"}},
+    )
     person = emulator.persons.get("user-1")
     assert person is emulator.persons.get("anon-1")
     assert person.distinct_ids == ["anon-1", "user-1"]
@@ -68,7 +83,12 @@ def test_personless_events_create_no_person(emulator: Emulator) -> None:
 
 
 def test_group_identify_registers_the_type_and_properties(emulator: Emulator) -> None:
-    capture(emulator, "$groupidentify", "u1", **{"$group_type": "company", "$group_key": "acme", "$group_set": {"tier": "gold"}})
+    capture(
+        emulator,
+        "$groupidentify",
+        "u1",
+        **{"$group_type": "company", "$group_key": "acme", "$group_set": {"tier": "gold"}},
+    )
     assert emulator.persons.group_types() == {0: "company"}
     assert emulator.persons.group(1, "company", "acme").properties == {"tier": "gold"}
 
@@ -82,11 +102,19 @@ def test_persons_api(emulator: Emulator, auth: dict[str, str]) -> None:
     person = listed["results"][0]
     assert person["name"] == "ada@example.com"
     assert person["distinct_ids"] == ["u1"]
-    assert client.get(f"/api/projects/1/persons/{person['uuid']}/", headers=auth).get_json()["id"] == person["id"]
-    assert client.get(f"/api/environments/1/persons/{person['id']}/", headers=auth).status_code == 200
+    assert (
+        client.get(f"/api/projects/1/persons/{person['uuid']}/", headers=auth).get_json()["id"]
+        == person["id"]
+    )
+    assert (
+        client.get(f"/api/environments/1/persons/{person['id']}/", headers=auth).status_code == 200
+    )
     by_id = client.get("/api/projects/1/persons/?distinct_id=u2", headers=auth).get_json()
     assert [p["name"] for p in by_id["results"]] == ["Bob"]
-    props = client.get('/api/projects/1/persons/?properties=[{"key":"name","value":"bob","type":"person"}]', headers=auth).get_json()
+    props = client.get(
+        '/api/projects/1/persons/?properties=[{"key":"name","value":"bob","type":"person"}]',
+        headers=auth,
+    ).get_json()
     assert props["count"] == 1
     assert client.get("/api/projects/1/persons/nope/", headers=auth).status_code == 404
 
@@ -104,7 +132,9 @@ def test_events_api(emulator: Emulator, auth: dict[str, str]) -> None:
     follow = client.get(body["next"].split("localhost", 1)[1], headers=auth).get_json()
     assert [e["properties"]["n"] for e in follow["results"]] == [0]
     assert follow["next"] is None
-    filtered = client.get('/api/projects/1/events/?properties=[{"key":"n","value":"1","operator":"gt"}]', headers=auth).get_json()
+    filtered = client.get(
+        '/api/projects/1/events/?properties=[{"key":"n","value":"1","operator":"gt"}]', headers=auth
+    ).get_json()
     assert [e["properties"]["n"] for e in filtered["results"]] == [2]
     one = body["results"][0]
     assert client.get(f"/api/projects/1/events/{one['id']}/", headers=auth).get_json() == one

@@ -60,7 +60,9 @@ def decode(
         raise CaptureError(400, Msg.CAPTURE_PARSE.format(error=error)) from None
     except RecursionError:
         # serde_json stops at 128 levels of nesting with a parse error.
-        raise CaptureError(400, Msg.CAPTURE_PARSE.format(error="recursion limit exceeded")) from None
+        raise CaptureError(
+            400, Msg.CAPTURE_PARSE.format(error="recursion limit exceeded")
+        ) from None
     return _events_of(parsed)
 
 

@@ -258,7 +258,9 @@ def _request_body(ctx: RequestContext) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise FlagsServiceError(400, Msg.FLAGS_PARSE.format(error=error)) from None
     except RecursionError:
-        raise FlagsServiceError(400, Msg.FLAGS_PARSE.format(error="recursion limit exceeded")) from None
+        raise FlagsServiceError(
+            400, Msg.FLAGS_PARSE.format(error="recursion limit exceeded")
+        ) from None
     if not isinstance(body, dict):
         raise FlagsServiceError(400, Msg.FLAGS_PARSE.format(error="expected an object"))
     return body

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from phemu.resources.capture.responses import project_for_token
 from phemu.resources.feature_flags import responses
+from phemu.routing import Handler
 from phemu.routing import Route
 
 if TYPE_CHECKING:
@@ -17,6 +18,13 @@ if TYPE_CHECKING:
 def _token_project(ctx: RequestContext) -> tuple[Project | None, Organization | None]:
     token = ctx.query.get("token")
     return (project_for_token(ctx.store, token) if token else None), None
+
+
+def _door(path: str, endpoint: str, handler: Handler, methods: tuple[str, ...], name: str) -> Route:
+    """A flags-service door: public (project token), the handler answering every method."""
+    return Route(
+        path, endpoint, dict.fromkeys(methods, handler), "", nested=False, public=True, name=name
+    )
 
 
 ROUTES: tuple[Route, ...] = (
@@ -60,31 +68,13 @@ ROUTES: tuple[Route, ...] = (
         nested=False,
         target=_token_project,
     ),
-    Route(
-        "/flags/",
-        "flags.evaluate",
-        {m: responses.flags for m in ("GET", "POST", "OPTIONS")},
-        "",
-        nested=False,
-        public=True,
-        name="Flags",
-    ),
-    Route(
-        "/decide/",
-        "flags.decide",
-        {m: responses.decide for m in ("GET", "POST", "OPTIONS")},
-        "",
-        nested=False,
-        public=True,
-        name="Decide",
-    ),
-    Route(
+    _door("/flags/", "flags.evaluate", responses.flags, ("GET", "POST", "OPTIONS"), "Flags"),
+    _door("/decide/", "flags.decide", responses.decide, ("GET", "POST", "OPTIONS"), "Decide"),
+    _door(
         "/flags/definitions/",
         "flags.definitions",
-        {m: responses.definitions for m in ("GET", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")},
-        "",
-        nested=False,
-        public=True,
-        name="Flag definitions",
+        responses.definitions,
+        ("GET", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"),
+        "Flag definitions",
     ),
 )

@@ -9,6 +9,7 @@ of ``phemu/resources/sessions.py``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -182,12 +183,16 @@ class EventsBackend:
             for r in records
             if isinstance(r.properties.get("$session_id"), str) and r.properties["$session_id"]
         ]
-        for record in raw:
-            try:
-                load_events(self._emulator, [record])
-            except SeedError:
-                # A session already seeded in computed form keeps that form, as in seeds.
-                continue
+        if not raw:
+            return
+        try:
+            load_events(self._emulator, raw)  # one derivation per touched session
+        except SeedError:
+            # A session seeded in computed form keeps that form, as in seeds: retry one by one
+            # so the other events still derive their sessions.
+            for record in raw:
+                with contextlib.suppress(SeedError):
+                    load_events(self._emulator, [record])
 
     def load(self, records: list[dict[str, Any]]) -> None:
         """Restore exported events as they were (persons come from their own section)."""

@@ -14,6 +14,7 @@ from phemu.resources import insights
 from phemu.resources import organizations
 from phemu.resources import persons
 from phemu.resources import projects
+from phemu.resources import query
 from phemu.resources import session_recordings_ai
 from phemu.resources import sessions
 from phemu.resources import subscriptions
@@ -36,6 +37,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     capture.RESOURCE,
     cohorts.RESOURCE,
     feature_flags.RESOURCE,
+    query.RESOURCE,
 )
 
 __all__ = ["ALL_RESOURCES", "Resource"]

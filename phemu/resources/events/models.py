@@ -3,8 +3,9 @@
 An event is stored after PostHog's ingestion steps that matter to a test: the timestamp is
 corrected for client clock skew with ``sent_at`` (``plugin-server/src/worker/ingestion/
 timestamps.ts``, ``parseEventTimestamp``), the person rules run (``phemu/resources/persons``) and
-the event gets its ``person_id``. Events with a ``$session_id`` also feed the session derivation
-of ``phemu/resources/sessions.py``.
+the event gets its ``person_id``. Every event is also handed to ``phemu/resources/sessions.py``,
+whose store the query engine reads (``phemu/resources/query/adapter.py``) and whose session
+derivation uses the events with a ``$session_id``.
 """
 
 from __future__ import annotations
@@ -181,7 +182,6 @@ class EventsBackend:
                 "properties": r.properties,
             }
             for r in records
-            if isinstance(r.properties.get("$session_id"), str) and r.properties["$session_id"]
         ]
         if not raw:
             return

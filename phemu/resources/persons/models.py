@@ -89,6 +89,8 @@ class PersonsTables:
     by_distinct_id: dict[tuple[int, str], str] = field(default_factory=dict)  # -> uuid
     group_types: dict[int, dict[int, str]] = field(default_factory=dict)  # project -> idx -> name
     groups: dict[tuple[int, int, str], Group] = field(default_factory=dict)
+    #: bumped on every change of persons, so readers (the query engine) can cache them
+    revision: int = 0
 
 
 class PersonsBackend:
@@ -192,6 +194,7 @@ class PersonsBackend:
             is_identified=is_identified,
         )
         tables = self._tables
+        tables.revision += 1
         tables.persons[person.uuid] = person
         for distinct_id in ids:
             tables.by_distinct_id[(project, distinct_id)] = person.uuid
@@ -202,6 +205,7 @@ class PersonsBackend:
             person = self._tables.persons.pop(person_uuid, None)
             if person is None:
                 raise KeyError(person_uuid)
+            self._tables.revision += 1
             for distinct_id in person.distinct_ids:
                 self._tables.by_distinct_id.pop((person.project, distinct_id), None)
 
@@ -211,6 +215,7 @@ class PersonsBackend:
         ``event`` is normalised (``$set``/``$set_once`` inside ``properties``). Call under
         ``store.lock``.
         """
+        self._tables.revision += 1
         name = str(event.get("event"))
         distinct_id = str(event["distinct_id"])
         properties: Mapping[str, Any] = event.get("properties") or {}

@@ -181,3 +181,15 @@ def test_control_plane_lists_captured_events(emulator: Emulator) -> None:
     assert listed["results"][0]["properties"] == {"plan": "pro"}
     assert emulator.client().delete("/_phemu/events").get_json() == {"status": "cleared"}
     assert emulator.events.all() == []
+
+
+def test_captured_events_and_persons_are_queryable(
+    emulator: Emulator, auth: dict[str, str]
+) -> None:
+    pytest.importorskip("duckdb")
+    batch = [{**event(), "properties": {"plan": "pro", "$set": {"plan": "pro"}}}]
+    _post(emulator, "/batch/", json.dumps({"api_key": TOKEN, "batch": batch}).encode())
+    query = {"kind": "HogQLQuery", "query": "select event, person.properties.plan from events"}
+    response = emulator.client().post("/api/projects/1/query/", json={"query": query}, headers=auth)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["results"] == [["signup_completed", "pro"]]

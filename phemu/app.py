@@ -35,7 +35,6 @@ from phemu.errors import ProjectNotFound
 from phemu.errors import ServerError
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
-from phemu.routing import PREFIXES
 from phemu.routing import Route
 from phemu.serialization import format_datetime
 
@@ -164,7 +163,7 @@ class PostHogApp:
             outcome.unknown_route = True
             raise EndpointNotFound()
         outcome.endpoint = endpoint
-        return route, (PREFIXES[index] if route.nested else None), dict(values)
+        return route, (route.prefixes[index] if route.nested else None), dict(values)
 
     def check(self, ctx: RequestContext) -> None:
         """Steps 2-8 of platform.md §5."""

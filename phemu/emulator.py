@@ -47,12 +47,17 @@ if TYPE_CHECKING:
     from werkzeug.test import Client
 
     from phemu.persistence import StateFile
+    from phemu.resources.activity_log.models import ActivityLogBackend
+    from phemu.resources.annotations.models import AnnotationsBackend
     from phemu.resources.cohorts.models import CohortsBackend
     from phemu.resources.dashboards import Dashboard
     from phemu.resources.events.models import EventsBackend
     from phemu.resources.feature_flags.models import FeatureFlagsBackend
+    from phemu.resources.experiments.models import ExperimentsBackend
     from phemu.resources.insights import Insight
+    from phemu.resources.organization_members.models import OrganizationMembersBackend
     from phemu.resources.persons.models import PersonsBackend
+    from phemu.resources.surveys.models import SurveysBackend
 
 PROFILES = ("docs", "cloud")
 SeedSource = str | Path | dict[str, Any]
@@ -393,10 +398,41 @@ class Emulator:
 
     @cached_property
     def cohorts(self) -> CohortsBackend:
-        """Static and property cohorts for flag targeting."""
+        """Cohorts: ``cohorts.create(name=..., filters=...)`` with PostHog's rules, counts."""
         from phemu.resources.cohorts.models import CohortsBackend
 
         return CohortsBackend(self)
+
+    # Issue 16's other resources: one backend each (the contract's registry takes them over).
+    @cached_property
+    def activity_log(self) -> ActivityLogBackend:
+        from phemu.resources.activity_log.models import ActivityLogBackend
+
+        return ActivityLogBackend(self)
+
+    @cached_property
+    def annotations(self) -> AnnotationsBackend:
+        from phemu.resources.annotations.models import AnnotationsBackend
+
+        return AnnotationsBackend(self)
+
+    @cached_property
+    def experiments(self) -> ExperimentsBackend:
+        from phemu.resources.experiments.models import ExperimentsBackend
+
+        return ExperimentsBackend(self)
+
+    @cached_property
+    def surveys(self) -> SurveysBackend:
+        from phemu.resources.surveys.models import SurveysBackend
+
+        return SurveysBackend(self)
+
+    @cached_property
+    def organization_members(self) -> OrganizationMembersBackend:
+        from phemu.resources.organization_members.models import OrganizationMembersBackend
+
+        return OrganizationMembersBackend(self)
 
     # -- sessions (sessions.md §4; phemu/resources/sessions.py) -----------------------------
     def add_sessions(self, sessions: Iterable[dict[str, Any]], *, project: int = 1) -> None:

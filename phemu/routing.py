@@ -66,6 +66,9 @@ class Route:
     :param public: the route is one of PostHog's ingestion or flags doors (``/batch/``,
         ``/flags/``...): it authenticates by project token or key itself, so the personal-key
         checks of the API are skipped (see ``PostHogApp.check``).
+    :param prefixes: for nested routes, the prefixes PostHog registers the viewset under: both
+        (``register_grandfathered_environment_nested_viewset``) or ``("projects",)`` for the
+        viewsets only ``projects_router`` registers (``posthog/api/__init__.py``).
     """
 
     path: str
@@ -83,6 +86,7 @@ class Route:
     public: bool = False
     name: str = ""
     description: str = field(default="", repr=False)
+    prefixes: tuple[str, ...] = PREFIXES
 
     @property
     def allow(self) -> str:
@@ -103,7 +107,7 @@ class Route:
         """The werkzeug rule strings for this route (one per prefix when nested)."""
         if not self.nested:
             return [self.path]
-        return [f"/api/{prefix}/<project>{self.path}" for prefix in PREFIXES]
+        return [f"/api/{prefix}/<project>{self.path}" for prefix in self.prefixes]
 
 
 @dataclass(frozen=True)

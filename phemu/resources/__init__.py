@@ -3,8 +3,9 @@
 Each module keeps its model, rules, handlers and routes together and exports ``RESOURCE``.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: it would shadow the ``annotations`` resource.
+from phemu.resources import activity_log
+from phemu.resources import annotations
 from phemu.resources import capture
 from phemu.resources import cohorts
 from phemu.resources import dashboards
@@ -37,7 +38,9 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     capture.RESOURCE,
     cohorts.RESOURCE,
     feature_flags.RESOURCE,
+    annotations.RESOURCE,
     query.RESOURCE,
+    activity_log.RESOURCE,  # last: the journal of the resources above
 )
 
 __all__ = ["ALL_RESOURCES", "Resource"]

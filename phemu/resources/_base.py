@@ -6,13 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Protocol
+from typing import TypeVar
 
 from werkzeug.wrappers import Response
 
+from phemu.errors import NotFound
 from phemu.serialization import dumps
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
+    from phemu.context import RequestContext
     from phemu.emulator import Emulator
     from phemu.routing import Route
     from phemu.seed import SeedSection
@@ -92,3 +96,30 @@ def created_by(store: Store, user_id: int | None) -> dict[str, Any] | None:
 
 def iso(value: Any) -> str | None:
     return format_datetime(value)
+
+
+def path_pk(ctx: RequestContext) -> int | None:
+    """The detail id as an integer; anything but ASCII digits finds nothing (404)."""
+    raw = ctx.path_values.get("pk", "")
+    return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
+class ProjectRow(Protocol):
+    project: int
+    deleted: bool
+
+
+R = TypeVar("R", bound=ProjectRow)
+
+
+def find_in_project(
+    get: Callable[[int], R | None], project: int, pk: int | None, *, include_deleted: bool = False
+) -> R:
+    """The row ``pk`` of ``project``, or PostHog's 404 ``Not found.``.
+
+    Another project's id and (unless ``include_deleted``) a soft-deleted row both look missing.
+    """
+    found = get(pk) if pk is not None else None
+    if found is None or found.project != project or (found.deleted and not include_deleted):
+        raise NotFound()
+    return found

@@ -247,7 +247,7 @@ def requests_(draw: st.DrawFn, routes: list[Route]) -> dict[str, Any]:
         | st.sampled_from(IDS)
         | text.filter(lambda s: "/" not in s and "?" not in s and "#" not in s)
     )
-    prefix = draw(st.sampled_from(["projects", "environments"]))
+    prefix = draw(st.sampled_from(route.prefixes))
     query = draw(
         st.lists(
             st.tuples(

@@ -94,7 +94,7 @@ def test_nested_routes_refuse_other_projects(
     before = (world.emulator.export_state(), world.emulator.outbox.entries())
     existing = created.get((segment(route), victim), 1)
     expected = json.dumps(error_body(403, detail), separators=(",", ":")).encode()
-    for prefix in ("projects", "environments"):
+    for prefix in route.prefixes:
         for method in METHODS:
             answers = set()
             for pk in (existing, MISSING_ID):

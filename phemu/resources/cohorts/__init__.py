@@ -1,4 +1,5 @@
-"""Cohorts: static and property cohorts for flag evaluation (``emulator.cohorts``, seeds)."""
+"""Cohorts: ``{prefix}/cohorts/`` with PostHog's serializer rules, counts from the person store,
+static members, and the cohorts flag evaluation reads (``emulator.cohorts``, seeds)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from phemu.resources._base import Resource
 from phemu.resources.cohorts.models import CohortsBackend
+from phemu.resources.cohorts.urls import ROUTES
 from phemu.seed import SeedSection
 
 if TYPE_CHECKING:
@@ -22,5 +24,5 @@ def _export(emulator: Emulator) -> list[dict[str, Any]]:
 
 
 RESOURCE = Resource(
-    name="cohorts", routes=(), seed_sections=(SeedSection("cohorts", _load, _export),)
+    name="cohorts", routes=ROUTES, seed_sections=(SeedSection("cohorts", _load, _export),)
 )

@@ -20,7 +20,9 @@ from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import PermissionDenied
 from phemu.errors import ProjectNotFound
+from phemu.errors import ServerError
 from phemu.pagination import paginate_list
+from phemu.resources.activity_log.responses import activity_response
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
 from phemu.resources.capture.decoding import decompress
@@ -115,6 +117,17 @@ def update(ctx: RequestContext) -> Response:
         ctx.project_id, flag, ctx.body, user_id=ctx.owner.id, partial=ctx.method == "PATCH"
     )
     return json_response(backend.render(flag))
+
+
+def item_activity(ctx: RequestContext) -> Response:
+    """``FeatureFlagViewSet.activity``: a flag of another project (or none) is a bare 404."""
+    raw = ctx.path_values["pk"]
+    if not (raw.isascii() and raw.isdigit()):
+        raise ServerError()  # ``filter(id="abc")``: Django's ValueError, PostHog's generic 500
+    flag = _backend(ctx).record(int(raw))
+    if flag is None or flag.project != ctx.project_id:
+        return empty_response(404)
+    return activity_response(ctx, "FeatureFlag", [raw])
 
 
 def bulk_keys(ctx: RequestContext) -> Response:

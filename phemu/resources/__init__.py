@@ -10,6 +10,7 @@ from phemu.resources import capture
 from phemu.resources import cohorts
 from phemu.resources import dashboards
 from phemu.resources import events
+from phemu.resources import experiments
 from phemu.resources import feature_flags
 from phemu.resources import insights
 from phemu.resources import organizations
@@ -38,6 +39,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     capture.RESOURCE,
     cohorts.RESOURCE,
     feature_flags.RESOURCE,
+    experiments.RESOURCE,  # after the flags they use
     annotations.RESOURCE,
     query.RESOURCE,
     activity_log.RESOURCE,  # last: the journal of the resources above

@@ -229,7 +229,7 @@ class FeatureFlagsBackend:
             "is_simple_flag": flag.is_simple_flag,
             "rollout_percentage": flag.rollout_percentage,
             "ensure_experience_continuity": flag.ensure_experience_continuity,
-            "experiment_set": [],
+            "experiment_set": self._emulator.experiments.ids_for_flag(flag.id),
             "surveys": [],
             "features": [],
             "rollback_conditions": flag.rollback_conditions,

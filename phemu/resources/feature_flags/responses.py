@@ -90,7 +90,8 @@ def list_(ctx: RequestContext) -> Response:
     elif kind == "multivariant":
         flags = [f for f in flags if (f.filters.get("multivariate") or {}).get("variants")]
     elif kind == "experiment":
-        flags = []  # no experiments are emulated yet, so no flag belongs to one
+        used = {e.feature_flag for e in ctx.emulator.experiments.live(ctx.project_id)}
+        flags = [f for f in flags if f.id in used]
     elif kind == "remote_config":
         flags = [f for f in flags if f.is_remote_configuration]
     if args.get("evaluation_runtime"):

@@ -20,6 +20,7 @@ from phemu.resources import query
 from phemu.resources import session_recordings_ai
 from phemu.resources import sessions
 from phemu.resources import subscriptions
+from phemu.resources import surveys
 from phemu.resources import users
 from phemu.resources._base import Resource
 
@@ -40,6 +41,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     cohorts.RESOURCE,
     feature_flags.RESOURCE,
     experiments.RESOURCE,  # after the flags they use
+    surveys.RESOURCE,
     annotations.RESOURCE,
     query.RESOURCE,
     activity_log.RESOURCE,  # last: the journal of the resources above

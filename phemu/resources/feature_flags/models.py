@@ -230,7 +230,7 @@ class FeatureFlagsBackend:
             "rollout_percentage": flag.rollout_percentage,
             "ensure_experience_continuity": flag.ensure_experience_continuity,
             "experiment_set": self._emulator.experiments.ids_for_flag(flag.id),
-            "surveys": [],
+            "surveys": self._emulator.surveys.linked_to(flag.id),
             "features": [],
             "rollback_conditions": flag.rollback_conditions,
             "performed_rollback": flag.performed_rollback,
@@ -403,6 +403,13 @@ class FeatureFlagsBackend:
             for name, value in changes.items():
                 setattr(flag, name, value)
             return flag
+
+    def remove(self, pk: int) -> None:
+        """Delete a flag for good (``FeatureFlag.delete()``, as surveys do with their targeting
+        flags); the API itself only soft-deletes."""
+        with self._emulator.store.lock:
+            if self._tables.flags.pop(pk, None) is None:
+                raise KeyError(f"feature flag {pk} does not exist")
 
     def _check_transitions(self, flag: FeatureFlag, changes: Mapping[str, Any]) -> None:
         """Dependency rules of ``FeatureFlagSerializer.update``."""

@@ -13,6 +13,7 @@ from phemu.resources import events
 from phemu.resources import experiments
 from phemu.resources import feature_flags
 from phemu.resources import insights
+from phemu.resources import organization_members
 from phemu.resources import organizations
 from phemu.resources import persons
 from phemu.resources import projects
@@ -28,6 +29,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     projects.RESOURCE,
     users.RESOURCE,
     organizations.RESOURCE,
+    organization_members.RESOURCE,
     dashboards.RESOURCE,
     insights.RESOURCE,
     subscriptions.RESOURCE,  # after its targets: seed sections load in this order

@@ -536,12 +536,11 @@ class CohortsBackend:
             cohort.distinct_ids = [str(d) for d in distinct_ids]
             cohort.person_uuids = [str(p) for p in person_ids]
             self._settle(cohort)
-            if cohort.is_static:
-                cohort.last_calculation = (
-                    parse_instant(record["last_calculation"])
-                    if record.get("last_calculation")
-                    else cohort.created_at
-                )
+            if "last_calculation" in record:
+                raw = record["last_calculation"]
+                cohort.last_calculation = parse_instant(raw) if raw else None
+            elif cohort.is_static:
+                cohort.last_calculation = cohort.created_at
             if isinstance(record.get("id"), int):
                 del self._tables.cohorts[cohort.id]
                 cohort.id = record["id"]

@@ -269,7 +269,7 @@ def _request_body(ctx: RequestContext) -> dict[str, Any]:
         raise FlagsServiceError(400, Msg.FLAGS_DECODE.format(error=error)) from None
     try:
         body = json.loads(text)
-    except json.JSONDecodeError as error:
+    except ValueError as error:  # JSONDecodeError, and integers beyond Python's digit limit
         raise FlagsServiceError(400, Msg.FLAGS_PARSE.format(error=error)) from None
     except RecursionError:
         raise FlagsServiceError(

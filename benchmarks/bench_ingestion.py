@@ -73,7 +73,9 @@ def seed_flags(emulator: phemu.Emulator) -> None:
     plan_is_pro = {"key": "plan", "type": "person", "value": "pro", "operator": "exact"}
     cohort = emulator.cohorts.create(
         name="pros",
-        filters={"properties": {"type": "OR", "values": [{"type": "AND", "values": [plan_is_pro]}]}},
+        filters={
+            "properties": {"type": "OR", "values": [{"type": "AND", "values": [plan_is_pro]}]}
+        },
     )
     for n in range(20):
         groups = [

@@ -52,8 +52,8 @@ if TYPE_CHECKING:
     from phemu.resources.cohorts.models import CohortsBackend
     from phemu.resources.dashboards import Dashboard
     from phemu.resources.events.models import EventsBackend
-    from phemu.resources.feature_flags.models import FeatureFlagsBackend
     from phemu.resources.experiments.models import ExperimentsBackend
+    from phemu.resources.feature_flags.models import FeatureFlagsBackend
     from phemu.resources.insights import Insight
     from phemu.resources.organization_members.models import OrganizationMembersBackend
     from phemu.resources.persons.models import PersonsBackend

@@ -199,7 +199,9 @@ class Msg:
         "This cohort is used in {count} active feature flag(s): {names}. "
         "Please remove the cohort from these feature flags before deleting it."
     )
-    COHORT_BEHAVIORAL_IN_FLAG = "Behavioral filters cannot be added to cohorts used in feature flags."
+    COHORT_BEHAVIORAL_IN_FLAG = (
+        "Behavioral filters cannot be added to cohorts used in feature flags."
+    )
     COHORT_DEPENDENCY_BEHAVIORAL = (
         "A cohort dependency ({name}) has filters based on events. These cohorts can't be used "
         "in feature flags."

@@ -21,7 +21,9 @@ def error(response: Any) -> tuple[int, str, str | None]:
     return response.status_code, body["detail"], body["attr"]
 
 
-def test_create_derives_insight_and_dashboard_fields(frozen: Emulator, auth: dict[str, str]) -> None:
+def test_create_derives_insight_and_dashboard_fields(
+    frozen: Emulator, auth: dict[str, str]
+) -> None:
     """posthog/models/annotation.py: insight_short_id, insight_name, insight_derived_name and
     dashboard_name come from the linked insight and dashboard; create() reads dashboard_id."""
     insight = frozen.create_insight(name="Signups", derived_name="Pageview count")
@@ -74,27 +76,49 @@ def test_list_order_search_scope_and_organization_scope(
     early = post(emulator, auth, content="early deploy", date_marker="2026-01-01T00:00:00Z").json
     late = post(emulator, auth, content="late", date_marker="2026-03-01T00:00:00Z").json
     undated = post(emulator, auth, content="undated", scope="project").json
-    org = emulator.client().post(
-        "/api/projects/2/annotations/",
-        json={"content": "org-wide", "scope": "organization", "date_marker": "2025-01-01T00:00:00Z"},
-        headers=auth,
-    ).json
+    org = (
+        emulator.client()
+        .post(
+            "/api/projects/2/annotations/",
+            json={
+                "content": "org-wide",
+                "scope": "organization",
+                "date_marker": "2025-01-01T00:00:00Z",
+            },
+            headers=auth,
+        )
+        .json
+    )
     listed = client.get(ANNOTATIONS, headers=auth).json
     assert_valid(listed, "PaginatedAnnotationList")
-    assert [a["id"] for a in listed["results"]] == [undated["id"], late["id"], early["id"], org["id"]]
-    assert [a["id"] for a in client.get(f"{ANNOTATIONS}?search=DEPLOY", headers=auth).json["results"]] == [early["id"]]
-    assert [a["id"] for a in client.get(f"{ANNOTATIONS}?scope=project", headers=auth).json["results"]] == [undated["id"]]
+    assert [a["id"] for a in listed["results"]] == [
+        undated["id"],
+        late["id"],
+        early["id"],
+        org["id"],
+    ]
+    assert [
+        a["id"] for a in client.get(f"{ANNOTATIONS}?search=DEPLOY", headers=auth).json["results"]
+    ] == [early["id"]]
+    assert [
+        a["id"] for a in client.get(f"{ANNOTATIONS}?scope=project", headers=auth).json["results"]
+    ] == [undated["id"]]
     insights = client.get(f"{ANNOTATIONS}?scope=insight", headers=auth).json["results"]
     assert {a["id"] for a in insights} == {early["id"], late["id"]}
-    assert error(client.get(f"{ANNOTATIONS}?scope=moon", headers=auth)) == (400, "Invalid scope: moon", None)
+    assert error(client.get(f"{ANNOTATIONS}?scope=moon", headers=auth)) == (
+        400,
+        "Invalid scope: moon",
+        None,
+    )
     assert error(client.get(f"{ANNOTATIONS}?date_from=soon", headers=auth)) == (
-        400, "Invalid date range: date_from must be a valid ISO 8601 date", None,
+        400,
+        "Invalid date range: date_from must be a valid ISO 8601 date",
+        None,
     )
     ranged = client.get(f"{ANNOTATIONS}?date_from=2026-02-01&date_to=2026-04-01", headers=auth)
     assert [a["id"] for a in ranged.json["results"]] == [late["id"]]
     page = client.get(ANNOTATIONS, headers=auth).json
     assert page["next"] is None  # 4 rows, a page of 1000
-    # fmt: skip
 
 
 def test_soft_delete_and_restore(emulator: Emulator, auth: dict[str, str]) -> None:
@@ -108,7 +132,10 @@ def test_soft_delete_and_restore(emulator: Emulator, auth: dict[str, str]) -> No
     assert client.get(ANNOTATIONS, headers=auth).json["count"] == 0
     restored = client.patch(detail, json={"deleted": False}, headers=auth)
     assert restored.status_code == 200 and restored.json["deleted"] is False
-    assert (client.delete(detail, headers=auth).status_code, client.delete(detail, headers=auth).data) == (405, b"")
+    assert (
+        client.delete(detail, headers=auth).status_code,
+        client.delete(detail, headers=auth).data,
+    ) == (405, b"")
     state = emulator.export_state()
     other = Emulator(load_entrypoints=False)
     other.import_state(state)

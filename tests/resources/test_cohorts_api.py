@@ -207,9 +207,9 @@ def test_soft_delete_list_filters_and_loops(emulator: Emulator, auth: dict[str, 
     listed = client.get(COHORTS, headers=auth).get_json()
     assert_valid(listed, "PaginatedCohortList")
     assert [c["id"] for c in listed["results"]] == [static["id"], first["id"]]
-    assert [c["id"] for c in client.get(f"{COHORTS}?type=static", headers=auth).json["results"]] == [
-        static["id"]
-    ]
+    assert [
+        c["id"] for c in client.get(f"{COHORTS}?type=static", headers=auth).json["results"]
+    ] == [static["id"]]
     assert [c["id"] for c in client.get(f"{COHORTS}?search=alp", headers=auth).json["results"]] == [
         first["id"]
     ]
@@ -231,7 +231,9 @@ def test_soft_delete_list_filters_and_loops(emulator: Emulator, auth: dict[str, 
     emulator.feature_flags.create(
         key="uses-alpha",
         name="Uses alpha",
-        filters={"groups": [{"properties": [{"key": "id", "type": "cohort", "value": first["id"]}]}]},
+        filters={
+            "groups": [{"properties": [{"key": "id", "type": "cohort", "value": first["id"]}]}]
+        },
     )
     refused = client.patch(f"{COHORTS}{first['id']}/", json={"deleted": True}, headers=auth)
     assert error(refused) == (
@@ -248,7 +250,9 @@ def test_soft_delete_list_filters_and_loops(emulator: Emulator, auth: dict[str, 
     assert (gone.status_code, gone.get_data()) == (405, b"")
 
 
-def test_projects_prefix_only_and_state_round_trip(emulator: Emulator, auth: dict[str, str]) -> None:
+def test_projects_prefix_only_and_state_round_trip(
+    emulator: Emulator, auth: dict[str, str]
+) -> None:
     """posthog/api/__init__.py registers CohortViewSet on projects_router only."""
     missing = emulator.client().get("/api/environments/1/cohorts/", headers=auth)
     assert (missing.status_code, missing.get_json()["detail"]) == (404, "Endpoint not found.")

@@ -54,11 +54,17 @@ def test_create_makes_an_inactive_control_test_flag(frozen: Emulator, auth: dict
         {"key": "control", "name": "Control Group", "rollout_percentage": 50},
         {"key": "test", "name": "Test Variant", "rollout_percentage": 50},
     ]
-    assert body["stats_config"] == {"method": "bayesian"} and body["feature_flag_key"] == "new-checkout"
+    assert (
+        body["stats_config"] == {"method": "bayesian"}
+        and body["feature_flag_key"] == "new-checkout"
+    )
     expected = hashlib.sha256(
         json.dumps(
             {
-                "metric": {"metric_type": "mean", "source": {"kind": "EventsNode", "event": "purchase"}},
+                "metric": {
+                    "metric_type": "mean",
+                    "source": {"kind": "EventsNode", "event": "purchase"},
+                },
                 "start_date": None,
                 "stats_config": {"method": "bayesian"},
             },
@@ -67,7 +73,9 @@ def test_create_makes_an_inactive_control_test_flag(frozen: Emulator, auth: dict
         ).encode()
     ).hexdigest()
     assert body["metrics"][0]["fingerprint"] == expected
-    flag_view = frozen.client().get(f"/api/projects/1/feature_flags/{flag['id']}/", headers=auth).json
+    flag_view = (
+        frozen.client().get(f"/api/projects/1/feature_flags/{flag['id']}/", headers=auth).json
+    )
     assert flag_view["experiment_set"] == [body["id"]]
 
 
@@ -77,9 +85,13 @@ def test_launch_turns_the_flag_on_and_the_fingerprint_follows_the_start(
     """update(): a draft given a start date activates its flag; fingerprints are recomputed."""
     body = post(frozen, auth, name="E", feature_flag_key="e", metrics=[METRIC]).json
     before = body["metrics"][0]["fingerprint"]
-    launched = frozen.client().patch(
-        f"{EXPERIMENTS}{body['id']}/", json={"start_date": "2026-06-15T10:00:00Z"}, headers=auth
-    ).json
+    launched = (
+        frozen.client()
+        .patch(
+            f"{EXPERIMENTS}{body['id']}/", json={"start_date": "2026-06-15T10:00:00Z"}, headers=auth
+        )
+        .json
+    )
     assert launched["feature_flag"]["active"] is True
     assert launched["metrics"][0]["fingerprint"] != before
     assert frozen.feature_flags.value("e", "someone") in ("control", "test")
@@ -120,7 +132,9 @@ def test_update_rules_archive_and_soft_delete(emulator: Emulator, auth: dict[str
     """update(): only ``expected_keys``; a launched experiment keeps its variants; archived ones
     leave the default list; deleted ones are invisible; DELETE is the bare 405."""
     client = emulator.client()
-    body = post(emulator, auth, name="E", feature_flag_key="e", start_date="2026-01-01T00:00:00Z").json
+    body = post(
+        emulator, auth, name="E", feature_flag_key="e", start_date="2026-01-01T00:00:00Z"
+    ).json
     detail = f"{EXPERIMENTS}{body['id']}/"
     assert error(client.patch(detail, json={"type": "web"}, headers=auth)) == (
         400,
@@ -145,7 +159,10 @@ def test_update_rules_archive_and_soft_delete(emulator: Emulator, auth: dict[str
     assert [e["id"] for e in archived["results"]] == [body["id"]]
     assert client.patch(detail, json={"deleted": True}, headers=auth).status_code == 200
     assert client.get(detail, headers=auth).status_code == 404
-    assert (client.delete(detail, headers=auth).status_code, client.delete(detail, headers=auth).data) == (405, b"")
+    assert (
+        client.delete(detail, headers=auth).status_code,
+        client.delete(detail, headers=auth).data,
+    ) == (405, b"")
     state = emulator.export_state()
     other = Emulator(load_entrypoints=False)
     other.import_state(state)

@@ -26,7 +26,13 @@ def test_every_write_is_journaled_newest_first(frozen: Emulator, auth: dict[str,
     assert oldest["user"] == {"first_name": "Ada", "email": "ada@example.com"}
     assert oldest["scope"] == "FeatureFlag" and oldest["created_at"] == "2026-06-15T10:00:00Z"
     assert middle["detail"]["changes"] == [
-        {"type": "FeatureFlag", "action": "changed", "field": "active", "before": True, "after": False},
+        {
+            "type": "FeatureFlag",
+            "action": "changed",
+            "field": "active",
+            "before": True,
+            "after": False,
+        },
         {"type": "FeatureFlag", "action": "changed", "field": "version", "before": 1, "after": 2},
     ]
     assert [c["field"] for c in newest["detail"]["changes"]] == ["deleted", "version"]

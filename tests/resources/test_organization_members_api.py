@@ -34,9 +34,13 @@ def test_list_renders_users_and_levels() -> None:
     ada, bob = _uuids(world)
     assert [(m["user"]["uuid"], m["level"]) for m in listed["results"]] == [(bob, 1), (ada, 15)]
     assert listed["results"][1]["joined_at"] == "2026-01-01T00:00:00Z"
-    current = client.get("/api/organizations/@current/members/", headers=world.emulator.auth_headers)
+    current = client.get(
+        "/api/organizations/@current/members/", headers=world.emulator.auth_headers
+    )
     assert current.json == listed
-    denied = client.get(MEMBERS, headers={"Authorization": "Bearer phx_contract_eve_of_organization_b"})
+    denied = client.get(
+        MEMBERS, headers={"Authorization": "Bearer phx_contract_eve_of_organization_b"}
+    )
     assert error(denied) == (404, "Not found.", None)
 
 
@@ -77,7 +81,9 @@ def test_level_changes_follow_validate_update() -> None:
     # Passing ownership on makes the old owner an admin.
     handed = client.patch(f"{MEMBERS}{bob}/", json={"level": 15}, headers=admin)
     assert handed.json["level"] == 15
-    levels = {m["user"]["uuid"]: m["level"] for m in client.get(MEMBERS, headers=admin).json["results"]}
+    levels = {
+        m["user"]["uuid"]: m["level"] for m in client.get(MEMBERS, headers=admin).json["results"]
+    }
     assert levels == {ada: 8, bob: 15, cy: 1}
 
 

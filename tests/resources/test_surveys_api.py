@@ -26,10 +26,13 @@ def error(response: Any) -> tuple[int, str, str | None]:
 
 
 #: Where PostHog answers null (or an object) and its schema does not say so.
-NULLABLE = (("Survey", "conditions"),) + tuple(
-    (component, name)
-    for component in ("Survey", "SurveySerializerCreateUpdateOnly")
-    for name in ("linked_flag", "targeting_flag", "internal_targeting_flag")
+NULLABLE = (
+    ("Survey", "conditions"),
+    *(
+        (component, name)
+        for component in ("Survey", "SurveySerializerCreateUpdateOnly")
+        for name in ("linked_flag", "targeting_flag", "internal_targeting_flag")
+    ),
 )
 
 
@@ -38,11 +41,20 @@ def schema_shape(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "conditions": None}
 
 
-def test_create_makes_the_targeting_and_internal_flags(frozen: Emulator, auth: dict[str, str]) -> None:
+def test_create_makes_the_targeting_and_internal_flags(
+    frozen: Emulator, auth: dict[str, str]
+) -> None:
     """create(): ``targeting_flag_filters`` become a targeting flag; every survey gets an
     internal flag excluding people who dismissed or answered it; question ids are added."""
     targeting = {"groups": [{"properties": [{"key": "plan", "type": "person", "value": "pro", "operator": "exact"}], "rollout_percentage": 50}]}  # fmt: skip
-    created = post(frozen, auth, name="NPS", type="popover", questions=[RATING], targeting_flag_filters=targeting)
+    created = post(
+        frozen,
+        auth,
+        name="NPS",
+        type="popover",
+        questions=[RATING],
+        targeting_flag_filters=targeting,
+    )
     assert created.status_code == 201
     body = created.get_json()
     assert_valid(schema_shape(body), "SurveySerializerCreateUpdateOnly", nullable=NULLABLE)
@@ -57,8 +69,15 @@ def test_create_makes_the_targeting_and_internal_flags(frozen: Emulator, auth: d
     assert body["questions"][0]["id"]
     read = frozen.client().get(f"{SURVEYS}{body['id']}/", headers=auth).json
     assert_valid(schema_shape(read), "Survey", nullable=NULLABLE)
-    assert read["feature_flag_keys"][1] == {"key": "targeting_flag_key", "value": body["targeting_flag"]["key"]}
-    launched = frozen.client().patch(f"{SURVEYS}{body['id']}/", json={"start_date": "2026-06-15T10:00:00Z"}, headers=auth).json
+    assert read["feature_flag_keys"][1] == {
+        "key": "targeting_flag_key",
+        "value": body["targeting_flag"]["key"],
+    }
+    launched = (
+        frozen.client()
+        .patch(f"{SURVEYS}{body['id']}/", json={"start_date": "2026-06-15T10:00:00Z"}, headers=auth)
+        .json
+    )
     assert launched["internal_targeting_flag"]["active"] is True
     # The internal flag hides the survey from someone who answered it.
     frozen.events.capture("x", "answered", {"$set": {f"$survey_responded/{body['id']}": True}})
@@ -94,10 +113,18 @@ def test_question_link_and_other_rules(emulator: Emulator, auth: dict[str, str])
          (400, "surveyPopupDelaySeconds is not allowed for external surveys", "appearance")),
     ]  # fmt: skip
     for extra, expected in cases:
-        body = extra if "name" not in extra and "type" in extra and len(extra) == 1 else {**base, **extra}
+        body = (
+            extra
+            if "name" not in extra and "type" in extra and len(extra) == 1
+            else {**base, **extra}
+        )
         assert error(post(emulator, auth, **body)) == expected, extra
     assert post(emulator, auth, **base).status_code == 201
-    assert error(post(emulator, auth, **base)) == (400, "There is already a survey with this name.", None)
+    assert error(post(emulator, auth, **base)) == (
+        400,
+        "There is already a survey with this name.",
+        None,
+    )
 
 
 def test_html_is_cleaned_as_posthog_cleans_it(emulator: Emulator, auth: dict[str, str]) -> None:
@@ -108,7 +135,9 @@ def test_html_is_cleaned_as_posthog_cleans_it(emulator: Emulator, auth: dict[str
     assert body["questions"][0]["description"] == '<a href="https://x.io" rel="noopener">more</a>'
 
 
-def test_linked_flag_variant_responses_count_and_delete(emulator: Emulator, auth: dict[str, str]) -> None:
+def test_linked_flag_variant_responses_count_and_delete(
+    emulator: Emulator, auth: dict[str, str]
+) -> None:
     """validate() checks linkedFlagVariant against the linked flag; responses_count counts
     ``survey sent`` once per submission; DELETE removes the survey and its flags (204)."""
     flag = emulator.feature_flags.create(
@@ -118,10 +147,22 @@ def test_linked_flag_variant_responses_count_and_delete(emulator: Emulator, auth
     assert error(post(emulator, auth, name="V", type="popover", linked_flag_id=flag["id"], conditions={"linkedFlagVariant": "blue"})) == (
         400, "Feature flag variant 'blue' does not exist. Available variants: control, test", None,
     )  # fmt: skip
-    survey = post(emulator, auth, name="V", type="api", linked_flag_id=flag["id"], start_date="2026-01-01T00:00:00Z").json
+    survey = post(
+        emulator,
+        auth,
+        name="V",
+        type="api",
+        linked_flag_id=flag["id"],
+        start_date="2026-01-01T00:00:00Z",
+    ).json
     listed = client.get(SURVEYS, headers=auth).json
     assert [s["id"] for s in listed["results"]] == [survey["id"]]
-    assert client.get(f"/api/projects/1/feature_flags/{flag['id']}/", headers=auth).json["surveys"][0]["linked_flag_key"] == "exp"
+    assert (
+        client.get(f"/api/projects/1/feature_flags/{flag['id']}/", headers=auth).json["surveys"][0][
+            "linked_flag_key"
+        ]
+        == "exp"
+    )
     for n, submission in enumerate(["s1", "s1", "s2", None]):
         props = {"$survey_id": survey["id"], "$survey_response": str(n)}
         if submission:

@@ -1,4 +1,5 @@
-"""Annotations: ``{prefix}/annotations/`` with PostHog's serializer rules (``emulator.annotations``)."""
+"""Annotations: ``{prefix}/annotations/`` with PostHog's serializer rules
+(``emulator.annotations``)."""
 
 from __future__ import annotations
 

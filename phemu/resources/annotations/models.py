@@ -205,7 +205,9 @@ class AnnotationsBackend:
             values["dashboard_item"] = (
                 None
                 if item is None
-                else fields.parse_pk(item, "dashboard_item", lambda pk: insights.get(pk) is not None)
+                else fields.parse_pk(
+                    item, "dashboard_item", lambda pk: insights.get(pk) is not None
+                )
             )
         if "deleted" in data:
             fields.not_null(data["deleted"], "deleted")

@@ -72,7 +72,9 @@ _FILTER_FIELDS: dict[str, dict[str, tuple[bool, str]]] = {
 _TAGS = "'behavioral', 'cohort', 'person', 'AND', 'OR'"
 
 
-def _invalid(detail: str, attr: str | None = "filters", code: str = "invalid_input") -> ValidationError:
+def _invalid(
+    detail: str, attr: str | None = "filters", code: str = "invalid_input"
+) -> ValidationError:
     return ValidationError(detail, code=code, attr=attr)
 
 
@@ -135,7 +137,9 @@ def _filter(item: Mapping[str, Any], loc: tuple[Any, ...], errors: _Errors) -> N
         _scalar(value_kind, item[name], (*loc, name), errors)
     for name in item:
         if name not in spec:
-            errors.add("extra_forbidden", (*loc, name), "Extra inputs are not permitted", item[name])
+            errors.add(
+                "extra_forbidden", (*loc, name), "Extra inputs are not permitted", item[name]
+            )
     if kind == "person" and len(errors.items) == before:
         # PersonFilter's model validator runs once the fields are valid.
         missing = []
@@ -147,14 +151,17 @@ def _filter(item: Mapping[str, Any], loc: tuple[Any, ...], errors: _Errors) -> N
             errors.add(
                 "value_error",
                 loc,
-                "Value error, " + Msg.COHORT_MISSING_KEYS.format(kind="person", keys=", ".join(missing)),
+                "Value error, "
+                + Msg.COHORT_MISSING_KEYS.format(kind="person", keys=", ".join(missing)),
                 dict(item),
             )
 
 
 def _group(value: Any, loc: tuple[Any, ...], errors: _Errors, *, root: bool) -> None:
     if not isinstance(value, Mapping):
-        errors.add("model_type", loc, "Input should be a valid dictionary or instance of Group", value)
+        errors.add(
+            "model_type", loc, "Input should be a valid dictionary or instance of Group", value
+        )
         return
     if "type" not in value:
         errors.add("missing", (*loc, "type"), "Field required", dict(value))
@@ -169,7 +176,9 @@ def _group(value: Any, loc: tuple[Any, ...], errors: _Errors, *, root: bool) -> 
             _member(item, (*loc, "values", index), errors)
     for name in value:
         if name not in ("type", "values"):
-            errors.add("extra_forbidden", (*loc, name), "Extra inputs are not permitted", value[name])
+            errors.add(
+                "extra_forbidden", (*loc, name), "Extra inputs are not permitted", value[name]
+            )
 
 
 def _member(item: Any, loc: tuple[Any, ...], errors: _Errors) -> None:

@@ -280,11 +280,15 @@ class ExperimentsBackend:
                 given.add("get_feature_flag_key")
         extra = given - rules.UPDATABLE
         if extra:
-            raise ValidationError(Msg.EXPERIMENT_CANT_UPDATE_KEYS.format(keys=", ".join(sorted(extra))))
+            raise ValidationError(
+                Msg.EXPERIMENT_CANT_UPDATE_KEYS.format(keys=", ".join(sorted(extra)))
+            )
         parameters = values.get("parameters")
         variants = (flag.filters.get("multivariate") or {}).get("variants") or []
         if not experiment.is_draft:
-            wanted = parameters.get("feature_flag_variants") if isinstance(parameters, dict) else None
+            wanted = (
+                parameters.get("feature_flag_variants") if isinstance(parameters, dict) else None
+            )
             if isinstance(parameters, dict) and "feature_flag_variants" in parameters:
                 if not isinstance(wanted, list) or len(wanted) != len(variants):
                     raise ValidationError(Msg.EXPERIMENT_CANT_UPDATE_VARIANTS)

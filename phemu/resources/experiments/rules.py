@@ -61,9 +61,7 @@ def _nullable_datetime(data: Mapping[str, Any], name: str) -> datetime | None:
     return None if value is None else fields.parse_datetime(value, name)
 
 
-def validate(
-    data: Mapping[str, Any], *, creating: bool, partial: bool
-) -> dict[str, Any]:
+def validate(data: Mapping[str, Any], *, creating: bool, partial: bool) -> dict[str, Any]:
     """The fields in ``Meta.fields`` order, then ``validate``'s date check."""
     values: dict[str, Any] = {}
     required = creating or not partial

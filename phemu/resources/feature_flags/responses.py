@@ -22,9 +22,9 @@ from phemu.errors import PermissionDenied
 from phemu.errors import ProjectNotFound
 from phemu.errors import ServerError
 from phemu.pagination import paginate_list
-from phemu.resources.activity_log.responses import activity_response
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
+from phemu.resources.activity_log.responses import activity_response
 from phemu.resources.capture.decoding import decompress
 from phemu.resources.capture.responses import project_for_token
 from phemu.resources.feature_flags.models import FeatureFlag

@@ -119,9 +119,7 @@ class OrganizationMembersBackend:
             if member.memberships.get(organization, 0) > own:
                 raise PermissionDenied(Msg.MEMBER_EDIT_HIGHER)
 
-    def update(
-        self, organization: str, user_uuid: str, *, by: int, body: Any
-    ) -> dict[str, Any]:
+    def update(self, organization: str, user_uuid: str, *, by: int, body: Any) -> dict[str, Any]:
         """``PATCH``: ``level`` (1, 8 or 15); ``by`` is the requesting user's id."""
         store = self._emulator.store
         with store.lock:

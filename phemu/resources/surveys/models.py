@@ -297,7 +297,9 @@ class SurveysBackend:
         conditions = values.get("conditions") or {}
         variant = conditions.get("linkedFlagVariant") if isinstance(conditions, Mapping) else None
         if variant and linked is not None and variant != "any":
-            available = [v.get("key") for v in (linked.filters.get("multivariate") or {}).get("variants", [])]
+            available = [
+                v.get("key") for v in (linked.filters.get("multivariate") or {}).get("variants", [])
+            ]
             if variant not in available:
                 if available:
                     raise ValidationError(
@@ -312,11 +314,7 @@ class SurveysBackend:
         same_name = [s for s in self.of(project) if s.name == name]
         if method == "POST" and same_name:
             raise ValidationError(Msg.SURVEY_NAME_EXISTS, code="unique")
-        if (
-            survey is not None
-            and survey.name != name
-            and any(s.id != survey.id for s in same_name)
-        ):
+        if survey is not None and survey.name != name and any(s.id != survey.id for s in same_name):
             raise ValidationError(Msg.SURVEY_NAME_EXISTS_OTHER, code="unique")
         if values.get("targeting_flag_filters") and rules.targeting_rolls_out_to_everyone(
             values["targeting_flag_filters"]
@@ -342,7 +340,9 @@ class SurveysBackend:
         flags = self._emulator.feature_flags
         try:
             if existing is not None:
-                return flags.save(project, existing, {"filters": filters}, user_id=user_id, partial=True)
+                return flags.save(
+                    project, existing, {"filters": filters}, user_id=user_id, partial=True
+                )
             if not name or not filters:
                 raise ValidationError(Msg.SURVEY_TARGETING_FAILED)
             random_id = self._emulator.store.random_token(10, "1234567890abcdef")
@@ -424,7 +424,11 @@ class SurveysBackend:
         targeting = self._flag(survey.targeting_flag)
         if targeting is not None:
             flags.save(
-                survey.project, targeting, {"active": end_date is None}, user_id=user_id, partial=True
+                survey.project,
+                targeting,
+                {"active": end_date is None},
+                user_id=user_id,
+                partial=True,
             )
         count = values.get("iteration_count")
         current = survey.current_iteration

@@ -88,9 +88,7 @@ _ALLOWED_ATTRIBUTES = {
 
 def clean_html(text: str) -> str:
     """``nh3_clean_with_allow_list``."""
-    return nh3.clean(
-        text, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener"
-    )
+    return nh3.clean(text, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener")
 
 
 def _cleaned(value: Any) -> Any:
@@ -188,9 +186,7 @@ def _check_link(link: Any) -> None:
         raise _fail(Msg.SURVEY_LINK_HTTPS, "questions")
 
 
-def _nullable(
-    data: Mapping[str, Any], name: str, parse: Callable[[Any, str], Any]
-) -> Any:
+def _nullable(data: Mapping[str, Any], name: str, parse: Callable[[Any, str], Any]) -> Any:
     value = data[name]
     return None if value is None else parse(value, name)
 
@@ -221,7 +217,9 @@ def validate_fields(data: Mapping[str, Any], *, creating: bool, partial: bool) -
         values["linked_flag_id"] = _nullable(data, "linked_flag_id", fields.parse_int)
     if "targeting_flag_id" in data:
         fields.not_null(data["targeting_flag_id"], "targeting_flag_id")
-        values["targeting_flag_id"] = fields.parse_int(data["targeting_flag_id"], "targeting_flag_id")
+        values["targeting_flag_id"] = fields.parse_int(
+            data["targeting_flag_id"], "targeting_flag_id"
+        )
     if "targeting_flag_filters" in data:
         values["targeting_flag_filters"] = copy.deepcopy(data["targeting_flag_filters"])
     if "remove_targeting_flag" in data:
@@ -343,7 +341,7 @@ def targeting_rolls_out_to_everyone(filters: Any) -> bool:
 
 def iterations(
     count: int | None, frequency: int | None, start: datetime | None, current: int | None
-) -> tuple[list[datetime] | None, int | None, bool]:
+) -> tuple[list[datetime | None] | None, int | None, bool]:
     """``update_survey_iterations``: ``(iteration_start_dates, current_iteration, reset)``;
     ``reset`` clears ``current_iteration_start_date`` (a new first iteration sets it to the
     start date)."""
@@ -351,7 +349,9 @@ def iterations(
         return [], None, True
     if start is None:
         return None, current, False
-    dates = list(rrule(DAILY, count=min(count, MAX_ITERATION_COUNT), interval=frequency, dtstart=start))
+    dates: list[datetime | None] = list(
+        rrule(DAILY, count=min(count, MAX_ITERATION_COUNT), interval=frequency, dtstart=start)
+    )
     if current is None or current == 0:
         return dates, 1, False
     return dates, current, False

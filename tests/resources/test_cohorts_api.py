@@ -264,3 +264,15 @@ def test_projects_prefix_only_and_state_round_trip(
     assert other.export_state() == state
     emulator.events.capture("x", "later-user")
     assert [c["count"] for c in emulator.cohorts.all()] == [1, 0]
+
+
+def test_the_docs_snippets_run() -> None:
+    """Every Python snippet of docs/cohorts-experiments-surveys.md runs as written."""
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "cohorts-experiments-surveys.md"
+    snippets = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    assert snippets
+    for snippet in snippets:
+        exec(compile(snippet, str(page), "exec"), {"__name__": "docs"})

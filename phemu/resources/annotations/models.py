@@ -22,6 +22,7 @@ from phemu import fields
 from phemu.errors import Msg
 from phemu.errors import ValidationError
 from phemu.resources._base import created_by as render_user
+from phemu.resources._records import load_records
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
@@ -233,38 +234,16 @@ class AnnotationsBackend:
     def load(self, records: list[dict[str, Any]]) -> None:
         """Records use the API's field names plus ``project``, ``id``, ``dashboard_id``,
         ``created_by``, ``created_at`` and ``updated_at``."""
-        from phemu.clock import parse_instant
-        from phemu.errors import SeedError
-        from phemu.seed import user_ref
-        from phemu.seed import where
-
-        store = self._emulator.store
-        for position, record in enumerate(records):
-            label = where("annotations", position, record)
-            project = record.get("project", 1)
-            if project not in store.projects:
-                raise SeedError(f"{label}: 'project' must be the id of an existing project")
-            body = {k: v for k, v in record.items() if k in (*WRITABLE, "dashboard_id")}
-            try:
-                annotation = self.save(
-                    project,
-                    None,
-                    body,
-                    user_id=user_ref(store, record.get("created_by"), label),
-                    partial=False,
-                )
-                for name in ("created_at", "updated_at"):
-                    if record.get(name):
-                        setattr(annotation, name, parse_instant(record[name]))
-            except ValidationError as error:
-                raise SeedError(f"{label}: {error.attr}: {error.detail}") from None
-            except (TypeError, ValueError) as error:
-                raise SeedError(f"{label}: {error}") from None
-            if isinstance(record.get("id"), int):
-                del self._tables.annotations[annotation.id]
-                annotation.id = record["id"]
-                store.bump_id("annotation", annotation.id)
-                self._tables.annotations[annotation.id] = annotation
+        load_records(
+            self._emulator,
+            "annotations",
+            records,
+            lambda project, body, user_id, _record: self.save(
+                project, None, body, user_id=user_id, partial=False
+            ),
+            self._tables.annotations,
+            sequence="annotation",
+        )
 
     def export(self) -> list[dict[str, Any]]:
         store = self._emulator.store

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
+from phemu.resources._records import collection_routes
 from phemu.resources.annotations import responses
 from phemu.routing import Route
 
-PROJECTS = ("projects",)
-
-ROUTES: tuple[Route, ...] = (
-    Route(
-        "/annotations/",
-        "annotations.list",
-        {"GET": responses.list_, "POST": responses.create},
-        "annotation",
-        prefixes=PROJECTS,
-    ),
-    Route(
-        "/annotations/<pk>/",
-        "annotations.detail",
-        {"GET": responses.retrieve, "PUT": responses.update, "PATCH": responses.update},
-        "annotation",
-        forbid_destroy=True,
-        prefixes=PROJECTS,
-    ),
+ROUTES: tuple[Route, ...] = collection_routes(
+    "annotations",
+    "annotation",
+    list_=responses.list_,
+    create=responses.create,
+    retrieve=responses.retrieve,
+    update=responses.update,
 )

@@ -27,6 +27,7 @@ from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import ValidationError
 from phemu.resources._base import created_by as render_user
+from phemu.resources._records import load_records
 from phemu.resources.cohorts import rules
 from phemu.resources.feature_flags.evaluation import CohortSpec
 from phemu.resources.feature_flags.evaluation import Context
@@ -489,63 +490,39 @@ class CohortsBackend:
     # -- seeds and state files -----------------------------------------------------------------
     def load(self, records: list[dict[str, Any]]) -> None:
         """Records use the API's field names plus ``project``, ``id``, ``distinct_ids`` and
-        ``person_ids`` (members of a static cohort), ``created_by``, ``created_at``."""
+        ``person_ids`` (members of a static cohort), ``created_by``, ``created_at`` and
+        ``last_calculation``."""
         from phemu.clock import parse_instant
-        from phemu.errors import SeedError
-        from phemu.seed import user_ref
-        from phemu.seed import where
 
-        store = self._emulator.store
-        for position, record in enumerate(records):
-            label = where("cohorts", position, record)
-            project = record.get("project", 1)
-            if project not in store.projects:
-                raise SeedError(f"{label}: 'project' must be the id of an existing project")
-            body = {
-                k: v
-                for k, v in record.items()
-                if k
-                not in (
-                    "project",
-                    "id",
-                    "distinct_ids",
-                    "person_ids",
-                    "created_by",
-                    "created_at",
-                    "last_calculation",
-                )
-            }
+        def create(
+            project: int, body: dict[str, Any], user_id: int | None, record: Mapping[str, Any]
+        ) -> Cohort:
             distinct_ids = record.get("distinct_ids") or []
             person_ids = record.get("person_ids") or []
             if distinct_ids or person_ids:
                 body.setdefault("is_static", True)
-            try:
-                cohort = self.save(
-                    project,
-                    None,
-                    body,
-                    user_id=user_ref(store, record.get("created_by"), label),
-                    method="POST",
-                )
-                if record.get("created_at"):
-                    cohort.created_at = parse_instant(record["created_at"])
-            except ValidationError as error:
-                raise SeedError(f"{label}: {error.attr}: {error.detail}") from None
-            except (TypeError, ValueError) as error:
-                raise SeedError(f"{label}: {error}") from None
+            cohort = self.save(project, None, body, user_id=user_id, method="POST")
             cohort.distinct_ids = [str(d) for d in distinct_ids]
             cohort.person_uuids = [str(p) for p in person_ids]
+            if record.get("created_at"):
+                cohort.created_at = parse_instant(record["created_at"])
             self._settle(cohort)
             if "last_calculation" in record:
                 raw = record["last_calculation"]
                 cohort.last_calculation = parse_instant(raw) if raw else None
             elif cohort.is_static:
                 cohort.last_calculation = cohort.created_at
-            if isinstance(record.get("id"), int):
-                del self._tables.cohorts[cohort.id]
-                cohort.id = record["id"]
-                store.bump_id("cohort", cohort.id)
-                self._tables.cohorts[cohort.id] = cohort
+            return cohort
+
+        load_records(
+            self._emulator,
+            "cohorts",
+            records,
+            create,
+            self._tables.cohorts,
+            sequence="cohort",
+            extra=("distinct_ids", "person_ids", "last_calculation"),
+        )
 
     def export(self) -> list[dict[str, Any]]:
         store = self._emulator.store

@@ -2,39 +2,30 @@
 
 from __future__ import annotations
 
+from phemu.resources._records import collection_routes
 from phemu.resources.cohorts import responses
 from phemu.routing import Route
 
-PROJECTS = ("projects",)
-
 ROUTES: tuple[Route, ...] = (
-    Route(
-        "/cohorts/",
-        "cohorts.list",
-        {"GET": responses.list_, "POST": responses.create},
+    *collection_routes(
+        "cohorts",
         "cohort",
-        prefixes=PROJECTS,
+        list_=responses.list_,
+        create=responses.create,
+        retrieve=responses.retrieve,
+        update=responses.update,
     ),
-    Route(
-        "/cohorts/<pk>/",
-        "cohorts.detail",
-        {"GET": responses.retrieve, "PUT": responses.update, "PATCH": responses.update},
-        "cohort",
-        forbid_destroy=True,
-        prefixes=PROJECTS,
-    ),
-    Route(
-        "/cohorts/<pk>/add_persons_to_static_cohort/",
-        "cohorts.add_persons_to_static_cohort",
-        {"PATCH": responses.add_persons},
-        "cohort",
-        prefixes=PROJECTS,
-    ),
-    Route(
-        "/cohorts/<pk>/remove_person_from_static_cohort/",
-        "cohorts.remove_person_from_static_cohort",
-        {"PATCH": responses.remove_person},
-        "cohort",
-        prefixes=PROJECTS,
+    *(
+        Route(
+            f"/cohorts/<pk>/{action}/",
+            f"cohorts.{action}",
+            {"PATCH": handler},
+            "cohort",
+            prefixes=("projects",),
+        )
+        for action, handler in (
+            ("add_persons_to_static_cohort", responses.add_persons),
+            ("remove_person_from_static_cohort", responses.remove_person),
+        )
     ),
 )

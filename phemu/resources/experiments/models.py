@@ -24,6 +24,7 @@ from phemu.errors import Msg
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
 from phemu.resources._base import created_by as render_user
+from phemu.resources._records import load_records
 from phemu.resources.experiments import rules
 from phemu.serialization import format_datetime
 
@@ -332,42 +333,16 @@ class ExperimentsBackend:
         """Records use the API's field names (``feature_flag_key`` names the flag, created
         unless a live flag of the project has that key) plus ``project``, ``id``,
         ``created_by``, ``created_at``; metrics keep their fingerprints."""
-        from phemu.clock import parse_instant
-        from phemu.errors import SeedError
-        from phemu.seed import user_ref
-        from phemu.seed import where
-
-        store = self._emulator.store
-        for position, record in enumerate(records):
-            label = where("experiments", position, record)
-            project = record.get("project", 1)
-            if project not in store.projects:
-                raise SeedError(f"{label}: 'project' must be the id of an existing project")
-            body = {
-                k: v
-                for k, v in record.items()
-                if k not in ("project", "id", "created_by", "created_at", "updated_at")
-            }
-            try:
-                experiment = self.save(
-                    project,
-                    None,
-                    body,
-                    user_id=user_ref(store, record.get("created_by"), label),
-                    partial=False,
-                )
-                for name in ("created_at", "updated_at"):
-                    if record.get(name):
-                        setattr(experiment, name, parse_instant(record[name]))
-            except ValidationError as error:
-                raise SeedError(f"{label}: {error.attr}: {error.detail}") from None
-            except (TypeError, ValueError, ServerError) as error:
-                raise SeedError(f"{label}: {error}") from None
-            if isinstance(record.get("id"), int):
-                del self._tables.experiments[experiment.id]
-                experiment.id = record["id"]
-                store.bump_id("experiment", experiment.id)
-                self._tables.experiments[experiment.id] = experiment
+        load_records(
+            self._emulator,
+            "experiments",
+            records,
+            lambda project, body, user_id, _record: self.save(
+                project, None, body, user_id=user_id, partial=False
+            ),
+            self._tables.experiments,
+            sequence="experiment",
+        )
 
     def export(self) -> list[dict[str, Any]]:
         store = self._emulator.store

@@ -51,16 +51,6 @@ _IGNORED_IN_FINGERPRINT = ("uuid", "name", "kind", "fingerprint")
 _EXPOSURE_EVENT_FIELDS = frozenset({"kind", "event", "properties", "response"})
 
 
-def _nullable_text(data: Mapping[str, Any], name: str, max_length: int | None) -> str | None:
-    value = data[name]
-    return None if value is None else fields.parse_text(value, name, max_length=max_length)
-
-
-def _nullable_datetime(data: Mapping[str, Any], name: str) -> datetime | None:
-    value = data[name]
-    return None if value is None else fields.parse_datetime(value, name)
-
-
 def validate(data: Mapping[str, Any], *, creating: bool, partial: bool) -> dict[str, Any]:
     """The fields in ``Meta.fields`` order, then ``validate``'s date check."""
     values: dict[str, Any] = {}
@@ -70,10 +60,12 @@ def validate(data: Mapping[str, Any], *, creating: bool, partial: bool) -> dict[
             fields.require(data, "name"), "name", allow_blank=False, max_length=400
         )
     if "description" in data:
-        values["description"] = _nullable_text(data, "description", 400)
+        values["description"] = fields.nullable(
+            data, "description", lambda v, n: fields.parse_text(v, n, max_length=400)
+        )
     for name in ("start_date", "end_date"):
         if name in data:
-            values[name] = _nullable_datetime(data, name)
+            values[name] = fields.nullable(data, name, fields.parse_datetime)
     if "feature_flag_key" in data or required:
         values["feature_flag_key"] = fields.parse_text(
             fields.require(data, "feature_flag_key"), "feature_flag_key", allow_blank=False
@@ -115,7 +107,9 @@ def validate(data: Mapping[str, Any], *, creating: bool, partial: bool) -> dict[
             else fields.parse_choice(data["conclusion"], "conclusion", CONCLUSIONS)
         )
     if "conclusion_comment" in data:
-        values["conclusion_comment"] = _nullable_text(data, "conclusion_comment", None)
+        values["conclusion_comment"] = fields.nullable(
+            data, "conclusion_comment", fields.parse_text
+        )
     for name in ("primary_metrics_ordered_uuids", "secondary_metrics_ordered_uuids"):
         if name in data:
             values[name] = copy.deepcopy(data[name])

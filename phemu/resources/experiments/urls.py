@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
+from phemu.resources._records import collection_routes
 from phemu.resources.experiments import responses
 from phemu.routing import Route
 
-PROJECTS = ("projects",)
-
-ROUTES: tuple[Route, ...] = (
-    Route(
-        "/experiments/",
-        "experiments.list",
-        {"GET": responses.list_, "POST": responses.create},
-        "experiment",
-        prefixes=PROJECTS,
-    ),
-    Route(
-        "/experiments/<pk>/",
-        "experiments.detail",
-        {"GET": responses.retrieve, "PUT": responses.update, "PATCH": responses.update},
-        "experiment",
-        forbid_destroy=True,
-        prefixes=PROJECTS,
-    ),
+ROUTES: tuple[Route, ...] = collection_routes(
+    "experiments",
+    "experiment",
+    list_=responses.list_,
+    create=responses.create,
+    retrieve=responses.retrieve,
+    update=responses.update,
 )

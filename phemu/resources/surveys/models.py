@@ -24,6 +24,7 @@ from phemu.errors import Msg
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
 from phemu.resources._base import created_by as render_user
+from phemu.resources._records import load_records
 from phemu.resources.surveys import rules
 from phemu.serialization import format_datetime
 
@@ -538,37 +539,23 @@ class SurveysBackend:
         ``created_at``. A hand-written record gets its flags as ``POST`` creates them; an
         exported one names them (``targeting_flag``, ``internal_targeting_flag``,
         ``internal_response_sampling_flag``: ids of flags loaded before it)."""
-        from phemu.clock import parse_instant
-        from phemu.errors import SeedError
-        from phemu.seed import user_ref
-        from phemu.seed import where
 
-        store = self._emulator.store
-        for position, record in enumerate(records):
-            label = where("surveys", position, record)
-            project = record.get("project", 1)
-            if project not in store.projects:
-                raise SeedError(f"{label}: 'project' must be the id of an existing project")
-            extra = ("project", "id", "created_by", "created_at", "updated_at", *self._FLAG_FIELDS)
-            body = {k: v for k, v in record.items() if k not in extra}
-            user_id = user_ref(store, record.get("created_by"), label)
-            exported = any(name in record for name in self._FLAG_FIELDS)
-            try:
-                if exported:
-                    survey = self._restore(project, record, body, user_id)
-                else:
-                    survey = self.save(project, None, body, user_id=user_id, method="POST")
-                for name in ("created_at", "updated_at"):
-                    if record.get(name):
-                        setattr(survey, name, parse_instant(record[name]))
-            except ValidationError as error:
-                raise SeedError(f"{label}: {error.attr}: {error.detail}") from None
-            except (TypeError, ValueError, ServerError) as error:
-                raise SeedError(f"{label}: {error}") from None
-            if isinstance(record.get("id"), str) and record["id"] != survey.id:
-                del self._tables.surveys[survey.id]
-                survey.id = record["id"]
-                self._tables.surveys[survey.id] = survey
+        def create(
+            project: int, body: dict[str, Any], user_id: int | None, record: Mapping[str, Any]
+        ) -> Survey:
+            if any(name in record for name in self._FLAG_FIELDS):
+                return self._restore(project, record, body, user_id)
+            return self.save(project, None, body, user_id=user_id, method="POST")
+
+        load_records(
+            self._emulator,
+            "surveys",
+            records,
+            create,
+            self._tables.surveys,
+            sequence=None,
+            extra=self._FLAG_FIELDS,
+        )
 
     def _restore(
         self, project: int, record: Mapping[str, Any], body: dict[str, Any], user_id: int | None

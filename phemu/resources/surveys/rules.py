@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
 from collections.abc import Mapping
 from datetime import datetime
 from datetime import timedelta
@@ -186,11 +185,6 @@ def _check_link(link: Any) -> None:
         raise _fail(Msg.SURVEY_LINK_HTTPS, "questions")
 
 
-def _nullable(data: Mapping[str, Any], name: str, parse: Callable[[Any, str], Any]) -> Any:
-    value = data[name]
-    return None if value is None else parse(value, name)
-
-
 def _count(value: Any, name: str, max_value: int = INT_MAX) -> int:
     return fields.parse_int(value, name, min_value=0, max_value=max_value)
 
@@ -209,12 +203,12 @@ def validate_fields(data: Mapping[str, Any], *, creating: bool, partial: bool) -
     if "type" in data or required:
         values["type"] = fields.parse_choice(fields.require(data, "type"), "type", TYPES)
     if "schedule" in data:
-        schedule = _nullable(data, "schedule", fields.parse_text)
+        schedule = fields.nullable(data, "schedule", fields.parse_text)
         if schedule is not None and schedule not in SCHEDULES:
             raise _fail(Msg.SURVEY_SCHEDULE, "schedule")
         values["schedule"] = schedule
     if "linked_flag_id" in data:
-        values["linked_flag_id"] = _nullable(data, "linked_flag_id", fields.parse_int)
+        values["linked_flag_id"] = fields.nullable(data, "linked_flag_id", fields.parse_int)
     if "targeting_flag_id" in data:
         fields.not_null(data["targeting_flag_id"], "targeting_flag_id")
         values["targeting_flag_id"] = fields.parse_int(
@@ -223,7 +217,7 @@ def validate_fields(data: Mapping[str, Any], *, creating: bool, partial: bool) -
     if "targeting_flag_filters" in data:
         values["targeting_flag_filters"] = copy.deepcopy(data["targeting_flag_filters"])
     if "remove_targeting_flag" in data:
-        values["remove_targeting_flag"] = _nullable(
+        values["remove_targeting_flag"] = fields.nullable(
             data, "remove_targeting_flag", fields.parse_bool
         )
     if "questions" in data:
@@ -234,20 +228,22 @@ def validate_fields(data: Mapping[str, Any], *, creating: bool, partial: bool) -
         values["appearance"] = validate_appearance(data["appearance"])
     for name in ("start_date", "end_date"):
         if name in data:
-            values[name] = _nullable(data, name, fields.parse_datetime)
+            values[name] = fields.nullable(data, name, fields.parse_datetime)
     if "archived" in data:
         fields.not_null(data["archived"], "archived")
         values["archived"] = fields.parse_bool(data["archived"], "archived")
     if "responses_limit" in data:
-        values["responses_limit"] = _nullable(data, "responses_limit", _count)
+        values["responses_limit"] = fields.nullable(data, "responses_limit", _count)
     if "iteration_count" in data:
-        values["iteration_count"] = _nullable(
+        values["iteration_count"] = fields.nullable(
             data, "iteration_count", lambda v, n: _count(v, n, MAX_ITERATION_COUNT)
         )
     if "iteration_frequency_days" in data:
-        values["iteration_frequency_days"] = _nullable(data, "iteration_frequency_days", _count)
+        values["iteration_frequency_days"] = fields.nullable(
+            data, "iteration_frequency_days", _count
+        )
     if "iteration_start_dates" in data:
-        values["iteration_start_dates"] = _nullable(
+        values["iteration_start_dates"] = fields.nullable(
             data,
             "iteration_start_dates",
             lambda v, n: fields.parse_list(
@@ -255,25 +251,25 @@ def validate_fields(data: Mapping[str, Any], *, creating: bool, partial: bool) -
             ),
         )
     if "current_iteration" in data:
-        values["current_iteration"] = _nullable(data, "current_iteration", _count)
+        values["current_iteration"] = fields.nullable(data, "current_iteration", _count)
     for name in ("current_iteration_start_date", "response_sampling_start_date"):
         if name in data:
-            values[name] = _nullable(data, name, fields.parse_datetime)
+            values[name] = fields.nullable(data, name, fields.parse_datetime)
     if "response_sampling_interval_type" in data:
-        values["response_sampling_interval_type"] = _nullable(
+        values["response_sampling_interval_type"] = fields.nullable(
             data,
             "response_sampling_interval_type",
             lambda v, n: fields.parse_choice(v, n, SAMPLING_INTERVALS),
         )
     for name in ("response_sampling_interval", "response_sampling_limit"):
         if name in data:
-            values[name] = _nullable(data, name, _count)
+            values[name] = fields.nullable(data, name, _count)
     if "response_sampling_daily_limits" in data:
         values["response_sampling_daily_limits"] = copy.deepcopy(
             data["response_sampling_daily_limits"]
         )
     if "enable_partial_responses" in data:
-        values["enable_partial_responses"] = _nullable(
+        values["enable_partial_responses"] = fields.nullable(
             data, "enable_partial_responses", fields.parse_bool
         )
     return values

@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
+from phemu.resources._records import collection_routes
 from phemu.resources.surveys import responses
 from phemu.routing import Route
 
-PROJECTS = ("projects",)
-
 ROUTES: tuple[Route, ...] = (
-    Route(
-        "/surveys/",
-        "surveys.list",
-        {"GET": responses.list_, "POST": responses.create},
+    *collection_routes(
+        "surveys",
         "survey",
-        prefixes=PROJECTS,
+        list_=responses.list_,
+        create=responses.create,
+        retrieve=responses.retrieve,
+        update=responses.update,
+        destroy=responses.destroy,
     ),
     Route(
         "/surveys/responses_count/",
         "surveys.responses_count",
         {"GET": responses.responses_count},
         "survey",
-        prefixes=PROJECTS,
-    ),
-    Route(
-        "/surveys/<pk>/",
-        "surveys.detail",
-        {
-            "GET": responses.retrieve,
-            "PUT": responses.update,
-            "PATCH": responses.update,
-            "DELETE": responses.destroy,
-        },
-        "survey",
-        prefixes=PROJECTS,
+        prefixes=("projects",),
     ),
 )

@@ -369,7 +369,6 @@ class SurveysBackend:
 
     def _create(self, project: int, values: dict[str, Any], user_id: int | None) -> Survey:
         emulator = self._emulator
-        store = emulator.store
         values.pop("remove_targeting_flag", None)
         filters = values.pop("targeting_flag_filters", None)
         linked = values.pop("linked_flag_id", None)
@@ -378,7 +377,18 @@ class SurveysBackend:
             raise ServerError()  # a foreign key to no flag: PostHog's IntegrityError
         if filters:
             targeting_id = self._targeting_flag(project, None, filters, values["name"], user_id).id
-        now = emulator.clock.now()
+        survey = self._insert(project, values, user_id, linked)
+        survey.targeting_flag = targeting_id
+        self._interacted_filters(survey, survey.end_date, user_id)
+        self._sampling_flag(survey, user_id)
+        return survey
+
+    def _insert(
+        self, project: int, values: dict[str, Any], user_id: int | None, linked: int | None
+    ) -> Survey:
+        """A new survey row from validated values (and what the model derives)."""
+        store = self._emulator.store
+        now = self._emulator.clock.now()
         survey = Survey(
             id=store.new_uuid(),
             seq=store.next_id("survey"),
@@ -389,12 +399,9 @@ class SurveysBackend:
             updated_at=now,
             created_by=user_id,
             linked_flag=linked,
-            targeting_flag=targeting_id,
         )
         self._assign(survey, values)
         self._tables.surveys[survey.id] = survey
-        self._interacted_filters(survey, survey.end_date, user_id)
-        self._sampling_flag(survey, user_id)
         return survey
 
     def _update(self, survey: Survey, values: dict[str, Any], user_id: int | None) -> None:
@@ -561,25 +568,11 @@ class SurveysBackend:
         self, project: int, record: Mapping[str, Any], body: dict[str, Any], user_id: int | None
     ) -> Survey:
         values = rules.validate_fields(body, creating=True, partial=False)
-        now = self._emulator.clock.now()
-        store = self._emulator.store
-        survey = Survey(
-            id=store.new_uuid(),
-            seq=store.next_id("survey"),
-            project=project,
-            name=values.pop("name"),
-            type=values.pop("type"),
-            created_at=now,
-            updated_at=now,
-            created_by=user_id,
-            linked_flag=values.pop("linked_flag_id", None),
-        )
-        for name in self._FLAG_FIELDS:
-            setattr(survey, name, record.get(name))
         for name in ("targeting_flag_id", "targeting_flag_filters", "remove_targeting_flag"):
             values.pop(name, None)
-        self._assign(survey, values)
-        self._tables.surveys[survey.id] = survey
+        survey = self._insert(project, values, user_id, values.pop("linked_flag_id", None))
+        for name in self._FLAG_FIELDS:
+            setattr(survey, name, record.get(name))
         return survey
 
     def export(self) -> list[dict[str, Any]]:

@@ -235,7 +235,14 @@ def drop_socket(environ: WSGIEnvironment) -> None:
 
 
 def error_response(error: PostHogError) -> Response:
-    return json_response(error.body(), status=error.status, headers=error.headers)
+    try:
+        return json_response(error.body(), status=error.status, headers=error.headers)
+    except UnicodeEncodeError:
+        # A detail echoing a lone surrogate ('"\ud800" is not a valid choice.'): DRF's
+        # JSONRenderer encodes its output as UTF-8 (rest_framework/renderers.py), fails, and
+        # PostHog answers its generic 500 instead of the 400.
+        server_error = ServerError()
+        return json_response(server_error.body(), status=server_error.status)
 
 
 def options_metadata(route: Route) -> dict[str, Any]:

@@ -55,10 +55,19 @@ def test_load_without_a_file_keeps_the_seeded_store(tmp_path: Path) -> None:
         (b'{"version": 1, "projects": [{"id": 7, "na', "it is not valid JSON, probably truncated"),
         (b"\x00\x01garbage\xff", "it is not valid JSON, probably truncated"),
         (b"[1, 2]", "it is not a JSON object"),
-        (b'{"version": 99}', "it is not a phemu state document (seed document #1 has version 99"),
+        (b'{"version": 99}', "it is not a phemu state document (document has version 99"),
         (
             b'{"version": 1, "projects": [{"id": "x"}]}',
             "it is not a phemu state document (projects[0]",
+        ),
+        # A lone surrogate could never be saved again: refused, never loaded into the store.
+        (
+            b'{"version": 1, "dashboards": [{"id": 1, "name": "\\ud800"}]}',
+            "it is not a phemu state document (dashboards[0].name holds U+D800 (a lone surrogate)",
+        ),
+        (
+            b'{"version": 1, "insights": [{"id": 1, "query": {"kind": {"\\udfff x": 1}}}]}',
+            'it is not a phemu state document (insights[0].query.kind["\\udfff x"] holds U+DFFF',
         ),
     ],
 )
@@ -73,6 +82,8 @@ def test_damaged_file_is_refused_with_a_message_naming_it(
         StateFile(emulator, path).load()
     message = str(raised.value)
     assert message.startswith(f"{path}: refusing to start from this state file: {problem}")
+    assert "\n" not in message
+    message.encode("utf-8")  # printable: the message never carries the bad character itself
     assert emulator.export_state() == before
     assert path.read_bytes() == content  # never touched
 

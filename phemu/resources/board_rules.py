@@ -24,6 +24,7 @@ from phemu.fields import parse_bool
 from phemu.fields import parse_list
 from phemu.fields import parse_pk
 from phemu.fields import parse_text
+from phemu.fields import storable_json
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
@@ -141,6 +142,10 @@ def validate_insight(tiles: DashboardsState, body: Any) -> dict[str, Any]:
     for name in ("favorited", "saved"):
         if name in data:
             out[name] = required_bool(data, name)
+    if "query" in out:
+        # The jsonb column refuses the row at save, after every field has validated and before
+        # the dashboards are checked (posthog/api/insight.py saves, then links dashboards).
+        storable_json(out["query"])
     return out
 
 

@@ -32,6 +32,7 @@ from phemu.errors import PluginFault
 from phemu.errors import PostHogError
 from phemu.errors import ProjectNotFound
 from phemu.errors import ServerError
+from phemu.fields import lookup_int
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
 from phemu.routing import PREFIXES
@@ -184,12 +185,7 @@ class PostHogApp:
 
     def resolve_project(self, ctx: RequestContext) -> Any:
         raw = ctx.path_values.get("project", "")
-        if raw == "@current":
-            project_id = ctx.owner.current_project
-        elif raw.isdigit() and raw.isascii():
-            project_id = int(raw)
-        else:
-            project_id = None
+        project_id = ctx.owner.current_project if raw == "@current" else lookup_int(raw)
         project = self.emulator.store.projects.get(project_id) if project_id is not None else None
         if project is None:
             raise ProjectNotFound()

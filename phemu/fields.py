@@ -112,6 +112,20 @@ def storable_json(value: T) -> T:
     return value
 
 
+def lookup_int(raw: str) -> int | None:
+    """A path id as Django reads it for a lookup: ``int(raw)``; ``None`` finds nothing (404).
+
+    Django's ``IntegerField.get_prep_value`` and PostHog's ``TeamAndOrgViewSetMixin``
+    (``posthog/api/routing.py``) both coerce with ``int()``, so ``" 7"``, ``"+7"``, ``"7_0"`` and
+    non-ASCII digits are numbers, and whatever ``int()`` refuses (letters, or more digits than
+    Python's 4,300-digit conversion limit) is a ``ValueError`` they answer with a 404.
+    """
+    try:
+        return int(raw)
+    except ValueError:
+        return None
+
+
 def parse_choice(value: Any, name: str, choices: Iterable[str]) -> str:
     """DRF ``ChoiceField``: exact, case-sensitive match against ``choices``."""
     key = str(value) if not isinstance(value, bool) else ("True" if value else "False")

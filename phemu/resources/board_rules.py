@@ -19,6 +19,7 @@ from phemu.errors import PostHogError
 from phemu.errors import ValidationError
 from phemu.fields import TRUE_VALUES
 from phemu.fields import expect_object
+from phemu.fields import lookup_int
 from phemu.fields import not_null
 from phemu.fields import parse_bool
 from phemu.fields import parse_list
@@ -181,9 +182,8 @@ def set_insight_dashboards(
 
 
 def path_pk(ctx: RequestContext) -> int | None:
-    """The detail id as an integer; anything but ASCII digits finds nothing (404)."""
-    raw = ctx.path_values.get("pk", "")
-    return int(raw) if raw.isascii() and raw.isdigit() else None
+    """The detail id as Django's lookup reads it (:func:`phemu.fields.lookup_int`)."""
+    return lookup_int(ctx.path_values.get("pk", ""))
 
 
 class ProjectRow(Protocol):

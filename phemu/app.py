@@ -33,6 +33,7 @@ from phemu.errors import PostHogError
 from phemu.errors import ProjectNotFound
 from phemu.errors import ServerError
 from phemu.fields import lookup_int
+from phemu.journal import mask_query
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
 from phemu.routing import PREFIXES
@@ -95,7 +96,7 @@ class PostHogApp:
             at=format_datetime(self.emulator.clock.now()) or "",
             method=request.method,
             path=request.path,
-            query=request.query_string.decode("latin-1"),
+            query=mask_query(request.query_string.decode("latin-1")),
             status=status,
             endpoint=outcome.endpoint,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),

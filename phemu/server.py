@@ -27,6 +27,7 @@ from cheroot import wsgi
 
 from phemu.errors import DroppedConnection
 from phemu.errors import RequestTooLarge
+from phemu.journal import mask_query
 from phemu.serialization import dumps
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class ServerApp:
 
     def _log(self, environ: WSGIEnvironment, status_seen: list[str], started: float) -> None:
         if self.log and access_log.isEnabledFor(logging.INFO):
-            query = environ.get("QUERY_STRING", "")
+            query = mask_query(environ.get("QUERY_STRING", ""))
             access_log.info(
                 "%s %s%s %s %.1fms",
                 environ.get("REQUEST_METHOD", "-"),

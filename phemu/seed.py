@@ -50,13 +50,16 @@ class SeedSection:
     the bad record (``"subscriptions[3]: ..."``); ``export`` returns records that ``load`` takes
     back unchanged. ``finish``, when set, runs after every section of each document has loaded
     (whether or not the document has this key), for links between sections that reference each
-    other (dashboard tiles name insights, which load after dashboards).
+    other (dashboard tiles name insights, which load after dashboards). ``inspect``, when set,
+    gives the rows the web inspector shows under this key instead of the export, where the store
+    holds more than the seed records (sessions derived from events).
     """
 
     key: str
     load: Callable[[Emulator, list[dict[str, Any]]], None]
     export: Callable[[Emulator], list[dict[str, Any]]]
     finish: Callable[[Emulator], None] | None = None
+    inspect: Callable[[Emulator], list[dict[str, Any]]] | None = None
 
 
 def read_document(source: str | Path | SeedDocument) -> SeedDocument:

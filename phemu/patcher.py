@@ -247,7 +247,7 @@ def _install_requests_patch(shared: SharedPatch) -> Callable[[], None]:
         passthru_prefixes=cast(Any, (_ANYTHING,)),
         real_adapter_send=cast(Any, delegate),
     )
-    private.add(_emulator_response_class()(shared))
+    private.add(_emulator_response_class(responses.BaseResponse)(shared))
     private.start()
     installed = requests.adapters.HTTPAdapter.send
     private_send = private.unbound_on_send()
@@ -335,13 +335,15 @@ def _urllib3_response(
     )
 
 
-@functools.lru_cache(maxsize=1)
-def _emulator_response_class() -> type[Any]:
-    """A ``responses`` response that matches any method on a routed host (built lazily)."""
-    import requests
-    import responses
+@functools.lru_cache(maxsize=4)
+def _emulator_response_class(base: type[Any]) -> type[Any]:
+    """A ``responses`` response that matches any method on a routed host (built lazily).
 
-    class EmulatorResponse(responses.BaseResponse):
+    Keyed by ``responses.BaseResponse``: a process that imports ``responses`` afresh (pytester's
+    in-process runs drop modules) gets a class ``responses`` recognises as its own.
+    """
+
+    class EmulatorResponse(base):  # type: ignore[misc]
         def __init__(self, shared: SharedPatch) -> None:
             super().__init__("GET", _ANYTHING)
             self.shared = shared
@@ -355,6 +357,8 @@ def _emulator_response_class() -> type[Any]:
             url = str(request.url)
             door = self.shared.door_for(url)
             if door is None:  # the last mock stopped between matching and answering
+                import requests
+
                 raise requests.ConnectionError(self.shared.refusal(request.method, url))
             body = request.body
             if body is None:
@@ -366,6 +370,8 @@ def _emulator_response_class() -> type[Any]:
                     request.method, url, request.headers.items(), body
                 )
             except DroppedConnection as error:
+                import requests  # the module of this moment: a test may have imported it afresh
+
                 # What requests raises when a server closes the socket without answering.
                 raise requests.ConnectionError(str(error), request=request) from error
             return _urllib3_response(status, headers, content, request.method)

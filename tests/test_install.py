@@ -2,8 +2,8 @@
 
 - the wheel ships phemu and its plugins, not their tests;
 - ``pip install phemu`` alone runs the README's ``phemu.mock()`` snippet (``requests`` and
-  ``responses`` are core dependencies), and an httpx door without httpx fails with one line
-  naming the extra;
+  ``responses`` are core dependencies) and ``phemu serve``, and an httpx door without httpx
+  fails with one line naming the extra;
 - the front-door tests pass with the oldest versions ``pyproject.toml`` allows (``responses``
   0.25.0, ``requests`` 2.31.0, httpx 0.27.0) and with the newest.
 
@@ -113,6 +113,20 @@ def test_a_plain_install_runs_the_readme_mock_snippet_and_names_the_httpx_extra(
         "pip install 'phemu[httpx]'"
     )
     assert "During handling" not in hint.stderr  # one error, not a chain
+    # the README's first command: the installed script serves (then SIGTERM stops it)
+    serve = subprocess.Popen(
+        [str(python.parent / "phemu"), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert serve.stdout is not None
+        banner = serve.stdout.readline()
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+    assert re.match(r"phemu \S+ serving PostHog's API on http://127\.0\.0\.1:\d+ ", banner), banner
 
 
 @pytest.mark.parametrize("which", sorted(VERSIONS))

@@ -24,6 +24,8 @@ from tests.contract._contract import is_server_error
 from tests.contract._contract import request_body
 from tests.contract._contract import run_and_validate
 from tests.contract._contract import serve
+from tests.contract.deviations import echoes_lone_surrogate
+from tests.contract.deviations import explain_rejection
 from tests.contract.routes import is_posthog_error
 
 AI_SCHEMA_PATH = Path(__file__).with_name("schemas") / "phemu-ai-supplement.json"
@@ -65,6 +67,8 @@ def explain(failure: Exception, case: Any, response: Any, emulator: Emulator) ->
     if status == 500:
         if is_regex and is_server_error(raw) and body is not None and "regex" in body:
             return "ai-regex-500" if not isinstance(body["regex"], str) else None
+        if is_server_error(raw) and echoes_lone_surrogate(body):
+            return "error-echoes-surrogate"
         return None
     if (
         name == "UndefinedStatusCode"
@@ -72,6 +76,8 @@ def explain(failure: Exception, case: Any, response: Any, emulator: Emulator) ->
         and is_posthog_error(raw)
     ):
         return "error-statuses-undocumented"
+    if name == "RejectedPositiveData" and status == 400 and not is_regex:
+        return explain_rejection(raw, body)
     if name == "AcceptedNegativeData" and status == 200:
         if is_regex and body is not None and isinstance(body.get("regex"), str):
             return "ai-engine-unvalidated"

@@ -375,3 +375,19 @@ def test_any_string_in_any_writable_field_leaves_a_healthy_store(
     elif not target.startswith("ai."):  # stored: PostHog's database would have refused it
         assert bad_character(text, nul=True) is None, (target, status)
     assert_store_healthy(emulator, tmp_path_factory.mktemp("state"))
+
+
+@pytest.mark.parametrize(("method", "path"), [("PUT", "/_phemu/state"), ("POST", "/_phemu/seed")])
+def test_the_control_plane_refuses_a_document_holding_a_lone_surrogate(
+    method: str, path: str, tmp_path: Path
+) -> None:
+    emulator = make()
+    before = emulator.export_state()
+    document = {"version": 1, "dashboards": [{"name": "\ud800"}]}
+    response = emulator.client().open(
+        path, method=method, data=json.dumps(document), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "dashboards[0].name holds U+D800 (a lone surrogate)" in response.get_json()["error"]
+    assert emulator.export_state() == before
+    assert_store_healthy(emulator, tmp_path)

@@ -12,18 +12,13 @@ import pytest
 
 from phemu.emulator import Emulator
 from tests.conftest import DEFAULT_KEY
+from tests.conftest import SERVER_ERROR
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_KEY}"}
 HUGE = "9" * 4301  # int() refuses more than 4,300 digits
 BIG = "9" * 400  # int() reads it; no object has that id
 NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
 PROJECT_NOT_FOUND = {**NOT_FOUND, "detail": "Project not found."}
-SERVER_ERROR = {
-    "type": "server_error",
-    "code": "error",
-    "detail": "A server error occurred.",
-    "attr": None,
-}
 
 
 @pytest.fixture(scope="module")

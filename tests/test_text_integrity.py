@@ -26,14 +26,9 @@ from phemu.errors import ValidationError
 from phemu.persistence import StateFile
 from phemu.serialization import bad_character
 from tests.conftest import DEFAULT_KEY
+from tests.conftest import SERVER_ERROR
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_KEY}", "Content-Type": "application/json"}
-SERVER_ERROR = {
-    "type": "server_error",
-    "code": "error",
-    "detail": "A server error occurred.",
-    "attr": None,
-}
 SUBSCRIPTION = {
     "insight": 1,
     "target_type": "email",

@@ -103,6 +103,7 @@ class Msg:
     # Capture (rust/capture/src/api.rs, CaptureError; plain-text bodies).
     CAPTURE_DECODE = "failed to decode request: {error}"
     CAPTURE_PARSE = "failed to parse request: {error}"
+    CAPTURE_LONE_SURROGATE = "lone leading surrogate in hex escape"  # serde_json's wording
     CAPTURE_EMPTY_BATCH = "request holds no event"
     CAPTURE_MISSING_EVENT_NAME = "event submitted with an empty event name"
     CAPTURE_EMPTY_DISTINCT_ID = "event submitted with an empty distinct_id"

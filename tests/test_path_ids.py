@@ -34,6 +34,7 @@ def emulator() -> Emulator:
         frequency="weekly",
         start_date="2026-06-15T09:00:00Z",
     )
+    emulator.feature_flags.create(1, key="beta", filters={"groups": [{"rollout_percentage": 50}]})
     return emulator
 
 
@@ -48,6 +49,8 @@ def emulator() -> Emulator:
         ("/api/projects/1/dashboards/{n}/", NOT_FOUND),
         ("/api/projects/1/insights/{n}/", NOT_FOUND),
         ("/api/projects/1/subscriptions/{n}/", NOT_FOUND),
+        ("/api/projects/1/feature_flags/{n}/", NOT_FOUND),
+        ("/api/projects/1/persons/{n}/", NOT_FOUND),
     ],
 )
 def test_ids_no_object_has_are_404_never_500(
@@ -57,8 +60,8 @@ def test_ids_no_object_has_are_404_never_500(
         response = emulator.client().open(
             template.format(n=number), method=method, headers=AUTH, json={}
         )
-        if template == "/api/projects/{n}/" and method == "PATCH":
-            continue  # projects are read-only here: 405 whatever the id
+        if method == "PATCH" and template in ("/api/projects/{n}/", "/api/projects/1/persons/{n}/"):
+            continue  # read-only here: 405 whatever the id
         assert (response.status_code, response.get_json()) == (404, expected), method
     emulator.check()
 
@@ -72,6 +75,7 @@ def test_ids_are_read_with_int_as_django_does(emulator: Emulator, raw: str) -> N
         f"/api/projects/1/dashboards/{raw}/",
         f"/api/projects/1/insights/{raw}/",
         f"/api/projects/1/subscriptions/{raw}/",
+        f"/api/projects/1/feature_flags/{raw}/",
         f"/api/projects/{raw}/",
     ):
         response = client.get(path, headers=AUTH)
@@ -97,3 +101,16 @@ def test_a_big_filter_int_reads_finds_nothing(emulator: Emulator) -> None:
     assert (listed.status_code, listed.get_json()["count"]) == (200, 0)
     detail = emulator.client().get(f"/api/projects/1/subscriptions/1/?insight={BIG}", headers=AUTH)
     assert (detail.status_code, detail.get_json()) == (404, NOT_FOUND)
+
+
+def test_flag_status_and_bulk_keys_take_any_id_without_500(emulator: Emulator) -> None:
+    client = emulator.client()
+    status = client.get(f"/api/projects/1/feature_flags/{HUGE}/status/", headers=AUTH)
+    assert (status.status_code, status.get_json()["status"]) == (404, "unknown")
+    keys = client.post(
+        "/api/projects/1/feature_flags/bulk_keys/", json={"ids": [HUGE, "1"]}, headers=AUTH
+    )
+    assert keys.status_code == 200
+    assert keys.get_json()["keys"] == {"1": "beta"}
+    assert HUGE[:50] in keys.get_json()["warning"]
+    emulator.check()

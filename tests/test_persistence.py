@@ -185,3 +185,18 @@ def test_autosave_writes_periodically_and_stops(tmp_path: Path) -> None:
     saves = state_file.saves
     assert json.loads(path.read_text())["version"] == 1
     assert state_file.saves == saves  # stopped
+
+
+def test_a_flag_created_without_filters_survives_a_state_file(tmp_path: Path) -> None:
+    """Found by tests/test_text_integrity.py: its export was refused on load ("at least one
+    condition set"), so a restart lost the whole state file."""
+    emulator = Emulator()
+    created = emulator.client().post(
+        "/api/projects/1/feature_flags/", json={"key": "bare"}, headers=emulator.auth_headers
+    )
+    assert created.status_code == 201
+    path = tmp_path / "state.json"
+    StateFile(emulator, path).save()
+    again = Emulator()
+    assert StateFile(again, path).load()
+    assert again.export_state() == emulator.export_state()

@@ -25,6 +25,7 @@ from phemu.errors import SeedError
 from phemu.errors import ValidationError
 from phemu.persistence import StateFile
 from phemu.serialization import bad_character
+from phemu.serialization import find_bad_text
 from tests.conftest import DEFAULT_KEY
 from tests.conftest import SERVER_ERROR
 
@@ -38,8 +39,12 @@ SUBSCRIPTION = {
 }
 
 
+FLAG = {"key": "beta", "filters": {"groups": [{"properties": [], "rollout_percentage": 50}]}}
+TOKEN = "<the project token>"  # capture bodies carry it; :func:`send` fills it in
+
+
 def make() -> Emulator:
-    """An emulator with one dashboard, insight and subscription (ids 1) to show and change."""
+    """An emulator with one dashboard, insight, subscription and feature flag (ids 1)."""
     emulator = Emulator(load_entrypoints=False)
     emulator.freeze_time("2026-06-15T10:00:00Z")
     client = emulator.client()
@@ -47,6 +52,7 @@ def make() -> Emulator:
         ("dashboards", {"name": "Board"}),
         ("insights", {"name": "Signups", "query": {"kind": "TrendsQuery"}}),
         ("subscriptions", SUBSCRIPTION),
+        ("feature_flags", FLAG),
     ):
         created = client.post(f"/api/projects/1/{path}/", data=json.dumps(body), headers=AUTH)
         assert created.status_code == 201, created.get_data()
@@ -55,18 +61,20 @@ def make() -> Emulator:
 
 def send(emulator: Emulator, method: str, path: str, body: Any) -> Any:
     # json.dumps escapes a lone surrogate as \ud800, exactly what a client sends.
-    return emulator.client().open(path, method=method, data=json.dumps(body), headers=AUTH)
+    data = json.dumps(body).replace(TOKEN, emulator.store.projects[1].api_token)
+    return emulator.client().open(path, method=method, data=data, headers=AUTH)
 
 
 def assert_store_healthy(emulator: Emulator, tmp_path: Path) -> dict[str, Any]:
     """Every read, the export, the inspector and a save (loaded back) work; returns the export."""
     client = emulator.client()
-    for resource in ("dashboards", "insights", "subscriptions"):
+    for resource in ("dashboards", "insights", "subscriptions", "feature_flags", "persons"):
         listed = client.get(f"/api/projects/1/{resource}/", headers=AUTH)
         assert listed.status_code == 200, (resource, listed.get_data()[:300])
         for item in listed.get_json()["results"]:
             detail = client.get(f"/api/projects/1/{resource}/{item['id']}/", headers=AUTH)
             assert detail.status_code == 200, (resource, item["id"])
+    assert client.get("/api/projects/1/events/", headers=AUTH).status_code == 200
     exported = client.get("/_phemu/state")
     assert exported.status_code == 200
     assert client.get("/_phemu/").status_code == 200
@@ -303,6 +311,28 @@ def _ai(kind: str) -> Any:
     return build
 
 
+def _flag_property(s: str) -> tuple[str, str, Any]:
+    condition = {"key": s, "type": "person", "operator": "exact", "value": [s]}
+    body = {"key": "gamma", "filters": {"groups": [{"properties": [condition]}]}}
+    return "POST", "/api/projects/1/feature_flags/", body
+
+
+def _capture(part: str) -> Any:
+    def build(s: str) -> tuple[str, str, Any]:
+        event: dict[str, Any] = {"event": "signed up", "distinct_id": "u1", "properties": {}}
+        if part in ("event", "distinct_id"):
+            event[part] = s
+        elif part == "key":
+            event["properties"] = {s: 1}
+        elif part == "value":
+            event["properties"] = {"plan": [s]}
+        else:
+            event["properties"] = {"$set": {"name": s}}
+        return "POST", "/batch/", {"api_key": TOKEN, "batch": [event]}
+
+    return build
+
+
 #: Every writable string field of every resource (and strings where numbers, ids, choices,
 #: dates and booleans go, which DRF reads from strings too).
 TARGETS: dict[str, Any] = {
@@ -341,6 +371,14 @@ TARGETS: dict[str, Any] = {
     "insights.patch.query.key": _patch("insights", "query", "key"),
     "insights.patch.query.nested": _patch("insights", "query", "nested"),
     **{f"ai.{kind}": _ai(kind) for kind in ("regex", "engine", "content", "role")},
+    **{f"feature_flags.{n}": _create("feature_flags", n) for n in ("key", "name", "active")},
+    "feature_flags.tags": _create("feature_flags", "tags", "list"),
+    "feature_flags.rollback_conditions": _create("feature_flags", "rollback_conditions", "nested"),
+    "feature_flags.filters.property": _flag_property,
+    "feature_flags.patch.name": _patch("feature_flags", "name"),
+    "feature_flags.patch.filters.nested": _patch("feature_flags", "filters", "nested"),
+    **{f"capture.{part}": _capture(part) for part in ("event", "distinct_id", "key", "value")},
+    "capture.$set": _capture("$set"),
 }
 
 
@@ -367,8 +405,9 @@ def test_any_string_in_any_writable_field_leaves_a_healthy_store(
         assert response.get_json() == SERVER_ERROR
     if status >= 400:
         assert emulator.export_state() == before, (target, status)
-    elif not target.startswith("ai."):  # stored: PostHog's database would have refused it
-        assert bad_character(text, nul=True) is None, (target, status)
+    # The store never holds what PostHog's database refuses; events keep NUL (ClickHouse does).
+    held = find_bad_text(emulator.export_state(), nul=not target.startswith("capture."))
+    assert held is None, (target, status, held)
     assert_store_healthy(emulator, tmp_path_factory.mktemp("state"))
 
 
@@ -385,4 +424,31 @@ def test_the_control_plane_refuses_a_document_holding_a_lone_surrogate(
     assert response.status_code == 400
     assert "dashboards[0].name holds U+D800 (a lone surrogate)" in response.get_json()["error"]
     assert emulator.export_state() == before
+    assert_store_healthy(emulator, tmp_path)
+
+
+def test_capture_refuses_a_lone_surrogate_as_serde_json_does(tmp_path: Path) -> None:
+    emulator = make()
+    before = emulator.export_state()
+    event = {"event": "signed up", "distinct_id": "u1", "properties": {"$set": {"name": "\ud800"}}}
+    response = send(emulator, "POST", "/batch/", {"api_key": TOKEN, "batch": [event]})
+    assert response.status_code == 400
+    assert response.get_data(as_text=True).endswith(
+        "failed to parse request: lone leading surrogate in hex escape"
+    )
+    assert emulator.export_state() == before
+    clean = {"event": "a\x00", "distinct_id": "u1", "properties": {"plan": "b\x00"}}
+    nul = send(emulator, "POST", "/batch/", {"api_key": TOKEN, "batch": [clean]})
+    assert nul.status_code == 200  # ClickHouse keeps NUL; so do events here
+    assert_store_healthy(emulator, tmp_path)
+
+
+def test_a_flag_filter_postgres_cannot_store_is_posthogs_500(tmp_path: Path) -> None:
+    emulator = make()
+    before = emulator.export_state()
+    condition = {"key": "\ud800", "type": "person", "operator": "exact", "value": ["x"]}
+    body = {"key": "gamma", "filters": {"groups": [{"properties": [condition]}]}}
+    response = send(emulator, "POST", "/api/projects/1/feature_flags/", body)
+    assert (response.status_code, response.get_json()) == (500, SERVER_ERROR)
+    assert emulator.export_state() == before and emulator.bugs == []
     assert_store_healthy(emulator, tmp_path)

@@ -141,8 +141,8 @@ def test_python_blocks_run(
             found = iter(source)
             assert all(line in found for line in quoted), f"{block.name} does not quote {argument}"
         elif "def test_" in block.body:
-            pytester.makepyfile(**{f"test_doc_{block.line}": block.body})
-            result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+            path = pytester.makepyfile(**{f"test_doc_{block.line}": block.body})
+            result = pytester.runpytest_inprocess(path, "-q", "-p", "no:cacheprovider")
             result.assert_outcomes(passed=block.body.count("def test_"))
         else:
             exec(compile(block.body, block.name, "exec"), namespace)

@@ -91,6 +91,11 @@ DEVIATIONS: dict[str, Deviation] = {
         "ai.md §3.1",
         "A non-string value (number, `null`, array, object) makes PostHog fail while normalising whitespace: 500 `A server error occurred.` (deliberate).",
     ),
+    "ai-regex-body-type-error": Deviation(
+        "a JSON body that is not an object makes PostHog's `in` test or its indexing raise TypeError",
+        "docs/ai.md",
+        "strings or lists that do contain `regex`",
+    ),
     "ai-engine-unvalidated": Deviation(
         "`engine` is never validated; only the presence of `regex` is checked",
         "ai.md §3.1",
@@ -212,6 +217,17 @@ def rule_applies(deviation: str, attr: str | None, sent: dict[str, Any], method:
     if deviation == "webhook-url":
         return sent.get("target_type") == "webhook" or (not creating and "target_value" in sent)
     return attr is not None and attr in sent
+
+
+def regex_body_crashes(body: Any) -> bool:
+    """Whether PostHog's ``ai_regex`` view (``posthog/session_recordings/session_recording_api.py``)
+    raises on this parsed JSON body: ``"regex" not in body`` then ``body["regex"]`` with Python's
+    semantics, then the whitespace clean-up of a non-string value (docs/ai.md)."""
+    if isinstance(body, dict):
+        return "regex" in body and not isinstance(body["regex"], str)
+    if isinstance(body, (str, list)):
+        return "regex" in body
+    return True  # null, numbers, booleans: ``in`` itself raises
 
 
 def bysetpos_breaks_rule(body: Any) -> bool:

@@ -54,6 +54,9 @@ class Subscription:
     deleted: bool = False
     title: str | None = None
     next_delivery_date: datetime | None = None
+    #: ``insight`` or ``dashboard``, pinned at creation: the 2026 serializer's content rules
+    #: (``cloud`` profile) read it; not part of the November 2025 response.
+    content_type: str = "insight"
 
     def rule(self) -> Rule:
         return Rule.of(

@@ -106,8 +106,12 @@ def test_edits_without_target_change_record_nothing(api: Api) -> None:
 
 def test_failed_requests_record_nothing(api: Api) -> None:
     assert api.create({"target_type": "email"})[0] == 400
-    assert api.create(valid(insight=OMIT))[0] == 400
+    assert api.create(valid(insight=8))[0] == 400  # another project's insight
     assert api.emulator.outbox.entries() == []
+    pk = api.created()["id"]
+    before = api.emulator.outbox.entries()
+    assert api.patch(pk, {"target_value": "new@x.io", "insight": 8})[0] == 400
+    assert api.emulator.outbox.entries() == before
 
 
 def test_control_plane_outbox_reads_filters_and_clears(api: Api) -> None:

@@ -212,10 +212,10 @@ def _check_content(values: Mapping[str, Any], instance: Subscription | None) -> 
     """The 2026 serializer's insight/dashboard rules (no ``prompt`` field: phemu has no AI
     subscriptions, so the prompt is always empty)."""
     sent_insight, sent_dashboard = values.get("insight"), values.get("dashboard")
-    has_insight = sent_insight is not None or (instance is not None and instance.insight is not None)
-    has_dashboard = sent_dashboard is not None or (
-        instance is not None and instance.dashboard is not None
-    )
+    stored_insight = instance.insight if instance is not None else None
+    stored_dashboard = instance.dashboard if instance is not None else None
+    has_insight = sent_insight is not None or stored_insight is not None
+    has_dashboard = sent_dashboard is not None or stored_dashboard is not None
     kind = instance.content_type if instance is not None else content_type_of(values)
     if kind == "insight":
         if not has_insight:

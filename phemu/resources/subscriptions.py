@@ -92,9 +92,7 @@ def update(
     state = store.state(SubscriptionsState)
     with store.lock:
         values = validate_fields(store, data, creating=False, partial=partial)
-        check_object(
-            store, sub.project, values, sub, profile=emulator.profile, empty_body=not data
-        )
+        check_object(store, sub.project, values, sub, profile=emulator.profile, empty_body=not data)
         invite_message = values.pop("invite_message", None)
         now = emulator.clock.now()
         old_rule = sub.rule()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tests.resources.subscriptions_support import BASE
-from tests.resources.subscriptions_support import OMIT
 from tests.resources.subscriptions_support import Api
 from tests.resources.subscriptions_support import valid
 

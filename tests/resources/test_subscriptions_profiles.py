@@ -21,7 +21,9 @@ from tests.resources.subscriptions_support import make_emulator
 from tests.resources.subscriptions_support import valid
 
 NEITHER = error("invalid_input", "Either dashboard or insight is required for an export.", None)
-INSIGHT_REQUIRED = error("invalid_input", "Insight is required for insight subscriptions.", "insight")
+INSIGHT_REQUIRED = error(
+    "invalid_input", "Insight is required for insight subscriptions.", "insight"
+)
 DASHBOARD_REQUIRED = error(
     "invalid_input", "Dashboard is required for dashboard subscriptions.", "dashboard"
 )

@@ -438,14 +438,17 @@ class Emulator:
     def list_subscriptions(
         self, project: int = 1, *, deleted: bool = False
     ) -> list[dict[str, Any]]:
-        """Every subscription of ``project`` as the list endpoint orders them (newest first)."""
+        """Every subscription of ``project`` in the list endpoint's order (by id in ``docs``,
+        newest first in ``cloud``)."""
         from phemu.resources.subscription_model import SubscriptionsState
+        from phemu.resources.subscription_model import list_page
         from phemu.resources.subscription_model import render
 
         state = self.store.state(SubscriptionsState)
         with self.store.lock:
+            state.use_order(by_created=self.profile == "cloud")
             ids, _ = state.candidates(project, deleted, None, None)
-            return [render(self.store, state.rows[i]) for i in reversed(ids)]
+            return [render(self.store, state.rows[i]) for i in list_page(state, ids, 0, len(ids))]
 
     def deliveries(self, kind: str | None = None, **filters: Any) -> list[dict[str, Any]]:
         """Outbox entries (``kind="scheduled"`` or ``"value_change"``), oldest first."""

@@ -27,7 +27,7 @@ from phemu.resources.subscription_delivery import on_tick
 from phemu.resources.subscription_delivery import value_change_entry
 from phemu.resources.subscription_model import Subscription
 from phemu.resources.subscription_model import SubscriptionsState
-from phemu.resources.subscription_model import newest_first
+from phemu.resources.subscription_model import list_page
 from phemu.resources.subscription_model import render
 from phemu.resources.subscription_rules import check_object
 from phemu.resources.subscription_rules import content_type_of
@@ -176,6 +176,7 @@ def list_(ctx: RequestContext) -> Response:
     store = ctx.store
     state = store.state(SubscriptionsState)
     with store.lock:
+        state.use_order(by_created=ctx.emulator.profile == "cloud")
         ids, scan = state.candidates(ctx.project_id, bool(deleted), insight, dashboard)
         if scan:
             rows = state.rows
@@ -183,7 +184,7 @@ def list_(ctx: RequestContext) -> Response:
         body = paginate(
             ctx.request,
             len(ids),
-            lambda offset, limit: [state.rows[i] for i in newest_first(ids, offset, limit)],
+            lambda offset, limit: [state.rows[i] for i in list_page(state, ids, offset, limit)],
             lambda sub: render(store, sub),
         )
     return json_response(body)

@@ -360,6 +360,7 @@ RESOURCE = Resource(
             {"GET": retrieve, "PATCH": partial_update},
             "dashboard",
             forbid_destroy=True,
+            mapped=frozenset({"PUT"}),  # a ModelViewSet update, not emulated
             name="Dashboard Instance",
         ),
     ),

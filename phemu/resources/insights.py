@@ -389,6 +389,7 @@ RESOURCE = Resource(
             {"GET": retrieve, "PATCH": partial_update},
             "insight",
             forbid_destroy=True,
+            mapped=frozenset({"PUT"}),  # a ModelViewSet update, not emulated
             throttle="clickhouse",
             json_only=True,
             name="Insight Instance",

@@ -283,11 +283,14 @@ def test_delete_is_an_empty_405(client, auth, pk):
     assert response.status_code == 405
     assert response.get_data() == b""
     assert "Content-Type" not in response.headers
-    assert response.headers["Allow"] == "GET, PATCH, DELETE, HEAD, OPTIONS"
+    assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
     assert body(client.get(BASE, headers=auth))["count"] == 1
 
 
-def test_put_and_list_delete_are_json_405s(client, auth):
+def test_put_is_a_json_405_and_list_delete_refuses_keys(client, auth):
+    """PostHog maps PUT (a ModelViewSet ``update``; phemu does not emulate it, so 405 after the
+    write scope) and lists it in ``Allow``; DELETE on the list has no action, so a personal API
+    key gets 403 (``posthog/permissions.py``, ``APIScopePermission``)."""
     make(client, auth)
     response = client.put(f"{BASE}1/", json={"name": "x"}, headers=auth)
     assert response.status_code == 405
@@ -295,9 +298,10 @@ def test_put_and_list_delete_are_json_405s(client, auth):
         '{"type":"invalid_request","code":"method_not_allowed",'
         '"detail":"Method \\"PUT\\" not allowed.","attr":null}'
     )
-    assert response.headers["Allow"] == "GET, PATCH, DELETE, HEAD, OPTIONS"
+    assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
     response = client.delete(BASE, headers=auth)
-    assert response.status_code == 405
+    assert response.status_code == 403
+    assert body(response)["detail"] == "This action does not support personal API key access"
     assert response.headers["Allow"] == "GET, POST, HEAD, OPTIONS"
 
 

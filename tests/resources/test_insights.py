@@ -403,7 +403,7 @@ def test_delete_is_an_empty_405(client, auth, pk):
     response = client.delete(f"{BASE}{pk}", headers=auth)
     assert (response.status_code, response.get_data()) == (405, b"")
     assert "Content-Type" not in response.headers
-    assert response.headers["Allow"] == "GET, PATCH, DELETE, HEAD, OPTIONS"
+    assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
     assert body(client.get(BASE, headers=auth))["count"] == 1
 
 
@@ -412,7 +412,7 @@ def test_put_is_a_json_405_after_the_write_scope(emulator, client, auth):
     response = client.put(f"{BASE}1/", json={}, headers=auth)
     assert response.status_code == 405
     assert body(response)["detail"] == 'Method "PUT" not allowed.'
-    assert response.headers["Allow"] == "GET, PATCH, DELETE, HEAD, OPTIONS"
+    assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
     reader = add_key(emulator, "phx_reader", scopes=["insight:read"])
     response = client.put(f"{BASE}1/", json={}, headers=reader)
     assert response.get_data(as_text=True) == (

@@ -205,23 +205,42 @@ def test_other_scopes_are_refused(emulator, path, scopes):
     }
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-def test_other_methods_need_query_write_then_405(emulator, method):
+def test_patch_needs_query_write_then_405(emulator):
+    """``@action(methods=["GET"], detail=False)``: DRF names a PATCH there the ``patch`` action,
+    a write action in ``posthog/permissions.py``: write scope, then 405."""
     reader = add_key(emulator, "phx_reader", scopes=["query:read"])
     writer = add_key(emulator, "phx_writer", scopes=["query:write"])
     client = emulator.client()
-    refused = client.open(URL, method=method, headers=reader)
+    refused = client.patch(URL, headers=reader)
     assert refused.status_code == 403
     assert body(refused)["detail"] == "API key missing required scope 'query:write'"
-    response = client.open(URL, method=method, headers=writer)
+    response = client.patch(URL, headers=writer)
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
     assert body(response) == {
         "type": "invalid_request",
         "code": "method_not_allowed",
-        "detail": f'Method "{method}" not allowed.',
+        "detail": 'Method "PATCH" not allowed.',
         "attr": None,
     }
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_other_methods_refuse_personal_api_keys(emulator, method):
+    """No action for these methods, so no required scope: APIScopePermission refuses every
+    personal API key (``posthog/permissions.py``), even one with ``*``."""
+    client = emulator.client()
+    keys = (emulator.auth_headers, add_key(emulator, "phx_writer", scopes=["query:write"]))
+    for path in (URL, "/api/projects/1/sessions/values/?key=$channel_type"):
+        for headers in keys:
+            response = client.open(path, method=method, headers=headers)
+            assert response.status_code == 403
+            assert body(response) == {
+                "type": "authentication_error",
+                "code": "permission_denied",
+                "detail": "This action does not support personal API key access",
+                "attr": None,
+            }
 
 
 def test_unauthenticated_and_unknown_project(client, auth):

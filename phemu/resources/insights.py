@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 #: PostHog's ``generate_short_id`` alphabet (``string.ascii_letters + string.digits``).
 SHORT_ID_ALPHABET = string.ascii_letters + string.digits
 SHORT_ID_LENGTH = 8
-#: Fields whose change moves ``last_modified_at``/``last_modified_by`` (§3.1).
+#: Fields whose presence in a PATCH moves ``last_modified_at``/``last_modified_by``, changed or
+#: not (``Insight.MATERIAL_INSIGHT_FIELDS`` in ``posthog/api/insight.py``'s update).
 MATERIAL_FIELDS = ("name", "derived_name", "description", "query")
 
 
@@ -308,7 +309,7 @@ def partial_update(ctx: RequestContext) -> Response:
                 tile.deleted = True
         elif ids is not None:
             rules.set_insight_dashboards(tiles, store, insight, ids)
-        if any(name in data and data[name] != getattr(insight, name) for name in MATERIAL_FIELDS):
+        if any(name in data for name in MATERIAL_FIELDS):
             insight.last_modified_at = now
             insight.last_modified_by = ctx.owner.id
         for key, value in data.items():

@@ -370,20 +370,23 @@ def test_restore_with_false(client, auth):
     assert body(again)["dashboard_tiles"] == [{"id": 1, "dashboard_id": 1, "deleted": False}]
 
 
-def test_last_modified_moves_only_on_material_changes(frozen, emulator, client, auth):
+def test_last_modified_moves_when_a_material_field_is_sent(frozen, emulator, client, auth):
+    """``posthog/api/insight.py``: ``if validated_data.keys() & Insight.MATERIAL_INSIGHT_FIELDS``
+    moves ``last_modified_at``/``_by``, whether or not the value changes."""
     emulator.load_seed({"users": [{"email": "bob@example.com", "organizations": [DEFAULT_ORG]}]})
     emulator.load_seed({"personal_api_keys": [{"user": "bob@example.com", "value": "phx_bob2"}]})
     bob = {"Authorization": "Bearer phx_bob2"}
     make(client, auth, name="n", description="d", query={"a": 1})
     emulator.advance_time(hours=1)
-    for data in ({"favorited": True}, {"saved": True}, {"tags": ["x"]}, {"name": "n"},
-                 {"description": "d", "query": {"a": 1}}, {"deleted": False}):  # fmt: skip
+    for data in ({"favorited": True}, {"saved": True}, {"tags": ["x"]}, {"deleted": False},
+                 {"order": 1}):  # fmt: skip
         response = client.patch(f"{BASE}1/", json=data, headers=bob)
         assert body(response)["last_modified_at"] == T0, data
         assert body(response)["last_modified_by"]["email"] == "ada@example.com"
     for index, data in enumerate(
-        ({"name": "m"}, {"derived_name": "dn"}, {"description": None}, {"query": None})
-    ):
+        ({"name": "n"}, {"derived_name": "dn"}, {"description": "d", "query": {"a": 1}},
+         {"query": None})
+    ):  # fmt: skip
         emulator.advance_time(minutes=1)
         response = client.patch(f"{BASE}1/", json=data, headers=bob if index % 2 == 0 else auth)
         expected_at = f"2026-06-15T11:0{index + 1}:00Z"

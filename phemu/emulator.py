@@ -345,7 +345,8 @@ class Emulator:
 
     def create_dashboard(self, project: int = 1, **fields: Any) -> Dashboard:
         """Create a dashboard: ``name``, ``description``, ``pinned``, ``deleted``, ``tags``,
-        ``created_by`` (user email or id), ``created_at``, ``tiles`` (insight ids), ``id``."""
+        ``created_by`` (user email or id), ``created_at``, ``last_accessed_at``, ``tiles``
+        (insight ids), ``id``."""
         from phemu.resources.dashboards import create_dashboard
 
         return create_dashboard(self, {"project": project, **fields})
@@ -354,7 +355,7 @@ class Emulator:
         """Create an insight: ``name``, ``derived_name``, ``query``, ``description``, ``tags``,
         ``favorited``, ``saved``, ``deleted``, ``short_id``, ``dashboards`` (dashboard ids),
         ``created_by``/``last_modified_by`` (user email or id), ``created_at``,
-        ``last_modified_at``, ``id``."""
+        ``last_modified_at``, ``updated_at``, ``last_viewed_at``, ``order``, ``id``."""
         from phemu.resources.insights import create_insight
 
         return create_insight(self, {"project": project, **fields})

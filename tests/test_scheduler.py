@@ -335,3 +335,10 @@ def test_a_delivery_hook_may_call_the_emulator_back() -> None:
     emulator.advance_time(days=5)  # the tick delivers; the hook's request runs a nested tick
     assert seen == [200]
     assert len(emulator.deliveries("scheduled")) == 1
+
+
+def test_docs_example_three_weeks_at_once(api: Api) -> None:
+    """docs/subscriptions.md: one jump of 21 days gives a weekly subscription 3 deliveries."""
+    api.created()
+    api.emulator.advance_time(days=21)
+    assert len(api.emulator.deliveries("scheduled")) == 3

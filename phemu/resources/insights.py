@@ -128,6 +128,18 @@ def _common(store: Store, insight: Insight, viewer: User | None, *, listed: bool
     }
 
 
+def _head(insight: Insight) -> dict[str, Any]:
+    """The fields both serializers start with, in their order."""
+    return {
+        "id": insight.id,
+        "short_id": insight.short_id,
+        "name": insight.name,
+        "derived_name": insight.derived_name,
+        "filters": dict(insight.filters),
+        "query": insight.query,
+    }
+
+
 def render(
     store: Store, insight: Insight, viewer: User | None = None, *, listed: bool = False
 ) -> dict[str, Any]:
@@ -140,12 +152,7 @@ def render(
     """
     common = _common(store, insight, viewer, listed=listed)
     return {
-        "id": insight.id,
-        "short_id": insight.short_id,
-        "name": insight.name,
-        "derived_name": insight.derived_name,
-        "filters": dict(insight.filters),
-        "query": insight.query,
+        **_head(insight),
         "order": insight.order,
         "deleted": insight.deleted,
         "dashboards": common["dashboards"],
@@ -186,12 +193,7 @@ def render_basic(
     ``last_refresh`` (never set here) and ``refreshing``, no computed fields."""
     common = _common(store, insight, viewer, listed=listed)
     return {
-        "id": insight.id,
-        "short_id": insight.short_id,
-        "name": insight.name,
-        "derived_name": insight.derived_name,
-        "filters": dict(insight.filters),
-        "query": insight.query,
+        **_head(insight),
         "dashboards": common["dashboards"],
         "dashboard_tiles": common["dashboard_tiles"],
         "description": insight.description,

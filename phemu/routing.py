@@ -101,8 +101,9 @@ class Route:
 
     @property
     def detail(self) -> bool:
-        """A detail route (its last segment is an id), as DRF's ``view.detail``."""
-        return self.path.rstrip("/").rsplit("/", 1)[-1].startswith("<")
+        """A route about one object (its path has an id, as ``/feature_flags/<pk>/status/``), as
+        DRF's ``view.detail``."""
+        return "<" in self.path
 
     def maps(self, method: str) -> bool:
         """Whether PostHog's viewset has an action for ``method`` on this route.

@@ -220,7 +220,7 @@ def main() -> int:
     ) as url:
         path, label = phemu_target(url, args.objects)
         rps, bad = measure(url, path, phemu_auth, args.seconds, args.concurrency)
-        results.append((f"phemu serve (cheroot)      {label}", rps, bad))
+        results.append((f"phemu serve (waitress)     {label}", rps, bad))
 
     with process(
         [env_python, "-c", WERKZEUG_PHEMU], r"serving PostHog's API on (http://\S+)"

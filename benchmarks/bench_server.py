@@ -109,7 +109,13 @@ def call(
 
 
 def measure(
-    url: str, path: str, headers: dict[str, str], seconds: float, concurrency: int
+    url: str,
+    path: str,
+    headers: dict[str, str],
+    seconds: float,
+    concurrency: int,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> tuple[float, int]:
     """Requests per second over ``seconds`` after a short warm-up; and the non-200 count."""
     parts = urlsplit(url)
@@ -128,7 +134,7 @@ def measure(
             if now >= stop_at:
                 break
             try:
-                conn.request("GET", path, headers=headers)
+                conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 status = response.status

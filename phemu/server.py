@@ -83,6 +83,7 @@ HEALTH_THREADS = 2
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 access_log = logging.getLogger("phemu.access")
+log = logging.getLogger("phemu.server")
 # waitress warns about its task queue depth whenever all workers are busy: normal under load.
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
@@ -388,15 +389,24 @@ class ThreadedServer:
         channels: Callable[[], list[Any]] = lambda: list(server.active_channels.values())  # noqa: E731
         while time.monotonic() < deadline and any(c.requests for c in channels()):
             time.sleep(0.02)
+        unfinished = sum(1 for c in channels() if c.requests)
+        if unfinished:
+            log.warning(
+                "%d request(s) still running after the %g s shutdown deadline: closing their "
+                "connections unanswered",
+                unfinished,
+                self.shutdown_timeout,
+            )
         flushed = min(deadline, time.monotonic() + 1.0)
         while time.monotonic() < flushed and any(c.total_outbufs_len for c in channels()):
             time.sleep(0.02)
         self._in_loop(server, lambda: close_everything(server, self._map))
         if thread is not None:
             thread.join(timeout=5)
-        # Workers still inside a request are daemon threads: they no longer hold anything up.
-        server.task_dispatcher.shutdown(cancel_pending=True, timeout=0.5)
-        server.health.shutdown(cancel_pending=True, timeout=0.5)
+        # Idle workers exit now; one still inside a request (a daemon thread) exits after it,
+        # without picking up anything queued. Nothing waits for it.
+        server.task_dispatcher.set_thread_count(0)
+        server.health.set_thread_count(0)
 
     @staticmethod
     def _in_loop(server: PhemuWSGIServer, action: Callable[[], object]) -> None:

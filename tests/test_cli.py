@@ -599,6 +599,18 @@ def test_control_token_flag_protects_the_control_plane() -> None:
         assert get(server, "/api/projects/").status_code == 200  # the API needs no token
 
 
+@pytest.fixture
+def restored_logging() -> Any:
+    """``cli.main`` configures the ``phemu`` loggers for a process; put them back afterwards."""
+    import logging
+
+    root, access = logging.getLogger("phemu"), logging.getLogger("phemu.access")
+    saved = (list(root.handlers), root.level, access.disabled)
+    yield
+    root.handlers[:], root.level, access.disabled = saved[0], saved[1], saved[2]
+
+
+@pytest.mark.usefixtures("restored_logging")
 def test_binding_a_non_loopback_address_warns_and_generates_a_token(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -146,3 +147,20 @@ def run_fails(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
         timeout=START_TIMEOUT,
         check=False,
     )
+
+
+def raw_exchange(server: Any, payload: bytes, timeout: float = 5.0) -> bytes:
+    """Send ``payload`` on a fresh connection to ``server`` (``host``/``port``) and read until
+    the server closes it (or ``timeout`` passes in silence)."""
+    with socket.create_connection((server.host, server.port), timeout=timeout) as sock:
+        sock.sendall(payload)
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)

@@ -86,13 +86,17 @@ def test_version() -> None:
     assert done.stdout.strip() == f"phemu {__version__}"
 
 
-def test_serve_help_lists_examples_and_every_variable() -> None:
-    done = subprocess.run(
+def serve_help() -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "phemu", "serve", "--help"],
         capture_output=True,
         text=True,
         timeout=30,
     )
+
+
+def test_serve_help_lists_examples_and_every_variable() -> None:
+    done = serve_help()
     assert done.returncode == 0
     assert "examples:" in done.stdout
     assert "phemu serve --port 0" in done.stdout
@@ -547,14 +551,9 @@ def test_a_plugin_module_in_the_current_folder_is_found(tmp_path: Path) -> None:
 
 
 def test_serve_help_names_no_file_that_does_not_exist() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "phemu", "serve", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
     import re
 
+    done = serve_help()
     paths = re.findall(r"[\w.-]+/[\w./-]+\.json", done.stdout)
     assert [p for p in paths if not (REPO / p).exists()] == []
     for variable in ("PHEMU_ALLOWED_HOSTS", "PHEMU_CONTROL_TOKEN", "PHEMU_SYNC"):

@@ -13,55 +13,27 @@ from pathlib import Path
 
 import requests
 
-from tests._load import Outcome
-from tests._load import Target
-from tests._load import check_all_retrievable
-from tests._load import list_all
-from tests._load import run_load
+from tests._load import DASHBOARDS
+from tests._load import acknowledged_survivors
+from tests._load import interrupted_load
 from tests._server_support import Serve
 
 JSON = {"Content-Type": "application/json"}
-
-DASHBOARDS = Target(
-    name="dashboards",
-    collection="/api/projects/1/dashboards/",
-    create=lambda thread, n: {"name": f"t{thread}-n{n}"},
-    patch=lambda thread, n: {"name": f"t{thread}-p{n}"},
-    patched_field="name",
-    paginated=True,
-)
 
 
 def test_kill_9_under_sync_always_loses_no_acknowledged_write(tmp_path: Path) -> None:
     """8 clients create and patch dashboards; SIGKILL mid-run; the restarted server has every
     acknowledged object with its last acknowledged patch, and never reissues an id."""
     state = tmp_path / "state.json"
-    stop = threading.Event()
-    outcome = Outcome()
     with Serve("--state-file", str(state), "--sync", "always", "--quiet") as server:
-        loader = threading.Thread(
-            target=run_load,
-            args=(server.url, server.headers, DASHBOARDS),
-            kwargs={"threads": 8, "seconds": 20, "stop": stop, "outcome": outcome},
+        # SIGKILL: no handler runs, no final save.
+        outcome = interrupted_load(
+            server.url, server.headers, DASHBOARDS, server.kill, threads=8, until_created=100
         )
-        loader.start()
-        deadline = time.monotonic() + 15
-        while len(outcome.created) < 100 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        server.kill()  # SIGKILL: no handler, no final save
-        stop.set()
-        loader.join(60)
     assert not [s for s in outcome.statuses if s >= 500], outcome.statuses
     assert len(outcome.created) >= 100
     with Serve("--state-file", str(state), "--sync", "always", "--quiet") as server:
-        count, results = list_all(server.url, server.headers, DASHBOARDS)
-        present = {r["id"] for r in results}
-        assert [pk for pk in outcome.created if pk not in present] == []
-        assert count == len(results)
-        problems = check_all_retrievable(
-            server.url, server.headers, DASHBOARDS, outcome, allow_pending=True
-        )
-        assert problems == []
+        present = acknowledged_survivors(server.url, server.headers, DASHBOARDS, outcome)
         created = requests.post(
             server.url + DASHBOARDS.collection, json={"name": "after"}, headers=server.headers,
             timeout=10,

@@ -18,6 +18,7 @@ from phemu.emulator import Emulator
 from phemu.errors import DroppedConnection
 from phemu.plugin_manager import hookimpl
 from phemu.server import ThreadedServer
+from tests._server_support import raw_exchange
 
 JSON = {"Content-Type": "application/json"}
 TOO_LARGE = {
@@ -26,21 +27,6 @@ TOO_LARGE = {
     "detail": "Request body is larger than 1000 bytes.",
     "attr": None,
 }
-
-
-def raw_exchange(server: ThreadedServer, payload: bytes, timeout: float = 5.0) -> bytes:
-    with socket.create_connection((server.host, server.port), timeout=timeout) as sock:
-        sock.sendall(payload)
-        chunks = []
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except TimeoutError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
 
 
 @pytest.fixture

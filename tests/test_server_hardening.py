@@ -21,6 +21,7 @@ import requests
 
 from phemu.emulator import Emulator
 from phemu.server import ThreadedServer
+from tests._server_support import raw_exchange
 
 
 @pytest.fixture
@@ -32,22 +33,6 @@ def emulator() -> Emulator:
 def server(emulator: Emulator) -> Iterator[ThreadedServer]:
     with ThreadedServer(emulator, max_body=1000) as running:
         yield running
-
-
-def exchange(server: ThreadedServer, payload: bytes, timeout: float = 5.0) -> bytes:
-    """Send ``payload`` on a fresh connection and read until the server closes it."""
-    with socket.create_connection((server.host, server.port), timeout=timeout) as sock:
-        sock.sendall(payload)
-        chunks = []
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except TimeoutError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def split_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -151,14 +136,9 @@ def test_health_never_waits_behind_api_work(emulator: Emulator) -> None:
 # -- parsing edges -----------------------------------------------------------------------------
 
 
-def head_then_hold(server: ThreadedServer, head: bytes, timeout: float = 5.0) -> bytes:
-    """Send only the head of a request (its body never comes) and read the answer."""
-    return exchange(server, head, timeout=timeout)
-
-
 def test_a_signed_content_length_does_not_skip_the_body_limit(server: ThreadedServer) -> None:
     started = time.monotonic()
-    raw = head_then_hold(
+    raw = raw_exchange(
         server,
         b"POST /api/projects/1/dashboards/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Content-Type: application/json\r\nContent-Length: +31457278\r\n\r\n{}",
@@ -172,7 +152,7 @@ def test_a_signed_content_length_does_not_skip_the_body_limit(server: ThreadedSe
 
 @pytest.mark.parametrize("length", [b"-5", b"0x10", b"1e3", b"12 34", b"\xd9\xa1"])
 def test_a_bad_content_length_is_a_json_400(server: ThreadedServer, length: bytes) -> None:
-    raw = exchange(
+    raw = raw_exchange(
         server,
         b"POST /api/projects/1/dashboards/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Content-Type: application/json\r\nContent-Length: " + length + b"\r\n\r\n{}",
@@ -191,7 +171,7 @@ def test_a_bad_content_length_is_a_json_400(server: ThreadedServer, length: byte
 
 @pytest.mark.parametrize("chunk", [b"zz\r\n{}\r\n0\r\n\r\n", b"-2\r\n{}\r\n0\r\n\r\n"])
 def test_a_malformed_chunk_size_is_a_json_400(server: ThreadedServer, chunk: bytes) -> None:
-    raw = exchange(
+    raw = raw_exchange(
         server,
         b"POST /api/projects/1/dashboards/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk,

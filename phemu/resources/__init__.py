@@ -9,6 +9,7 @@ from phemu.resources import dashboards
 from phemu.resources import insights
 from phemu.resources import organizations
 from phemu.resources import projects
+from phemu.resources import query
 from phemu.resources import session_recordings_ai
 from phemu.resources import sessions
 from phemu.resources import subscriptions
@@ -24,6 +25,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     subscriptions.RESOURCE,  # after its targets: seed sections load in this order
     session_recordings_ai.RESOURCE,
     sessions.RESOURCE,
+    query.RESOURCE,
 )
 
 __all__ = ["ALL_RESOURCES", "Resource"]

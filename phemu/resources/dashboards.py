@@ -332,6 +332,7 @@ def export_records(emulator: Emulator) -> list[dict[str, Any]]:
 
 def create_dashboard(emulator: Emulator, fields: dict[str, Any]) -> Dashboard:
     """Create one dashboard from seed-record fields (all or nothing); see ``Emulator``."""
+
     def fetch(pk: int) -> Dashboard:
         return emulator.store.state(DashboardsState).dashboards[pk]
 

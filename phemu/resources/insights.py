@@ -359,6 +359,7 @@ def export_records(emulator: Emulator) -> list[dict[str, Any]]:
 
 def create_insight(emulator: Emulator, fields: dict[str, Any]) -> Insight:
     """Create one insight from seed-record fields (all or nothing); see ``Emulator``."""
+
     def fetch(pk: int) -> Insight:
         return emulator.store.state(InsightsState).insights[pk]
 

@@ -191,6 +191,21 @@ def coverage(emulator: Emulator, request: Request) -> Response:
     return reply(report(emulator, load_evidence()))
 
 
+def events(emulator: Emulator, request: Request) -> Response:
+    """Captured events of one project (``?project=1``, ``&event=...``), oldest first."""
+    raw = request.args.get("project", "1")
+    if not raw.isdigit():
+        raise ControlError("'project' must be a project id")
+    project = int(raw)
+    if request.method == "DELETE":
+        emulator.events.clear(project)
+        return reply({"status": "cleared"})
+    found = emulator.events.find(request.args.get("event"), project=project)
+    if request.args.get("distinct_id"):
+        found = [e for e in found if e["distinct_id"] == request.args["distinct_id"]]
+    return reply({"count": len(found), "results": found})
+
+
 def ai_queue(emulator: Emulator, request: Request) -> Response:
     """Canned AI answers (ai.md §4.1); see :meth:`phemu.ai.CannedAnswers.control`."""
     body = read_json(request) if request.method == "POST" else None
@@ -215,6 +230,7 @@ CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
     ("/_phemu/config", ("GET",), config),
     ("/_phemu/ai/queue", ("GET", "POST", "DELETE"), ai_queue),
     ("/_phemu/coverage", ("GET",), coverage),
+    ("/_phemu/events", ("GET", "DELETE"), events),
 ]
 
 

@@ -28,6 +28,7 @@ from phemu.errors import DroppedConnection
 from phemu.errors import EndpointNotFound
 from phemu.errors import MethodNotAllowed
 from phemu.errors import NoPersonalAPIKeyAccess
+from phemu.errors import PlainTextError
 from phemu.errors import PluginFault
 from phemu.errors import PostHogError
 from phemu.errors import ProjectNotFound
@@ -130,6 +131,10 @@ class PostHogApp:
             response = error_response(error)
         except PostHogError as error:
             response = error_response(error)
+        except PlainTextError as error:
+            response = Response(
+                error.detail, status=error.status, headers=error.headers, mimetype="text/plain"
+            )
         except DroppedConnection:
             raise
         except Exception:
@@ -163,6 +168,9 @@ class PostHogApp:
 
     def check(self, ctx: RequestContext) -> None:
         """Steps 2-8 of platform.md §5."""
+        if ctx.route.public:
+            # Ingestion and flags doors authenticate by project token in their handlers.
+            return
         ctx.user, ctx.key = auth.authenticate(ctx)
         route = ctx.route
         if self.emulator.profile == "cloud" and route.cloud == "refuse_keys":
@@ -202,6 +210,9 @@ class PostHogApp:
             return handler(ctx)
         if method == "OPTIONS":
             return json_response(options_metadata(route))
+        if route.public:
+            # axum's method router: an empty 405 naming the allowed methods.
+            return empty_response(405)
         if method == "DELETE" and route.forbid_destroy:
             # PostHog's ForbidDestroyModel: a bare 405, the object is never looked up.
             return empty_response(405)

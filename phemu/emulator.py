@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import datetime
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -46,8 +47,12 @@ if TYPE_CHECKING:
     from werkzeug.test import Client
 
     from phemu.persistence import StateFile
+    from phemu.resources.cohorts.models import CohortsBackend
     from phemu.resources.dashboards import Dashboard
+    from phemu.resources.events.models import EventsBackend
+    from phemu.resources.feature_flags.models import FeatureFlagsBackend
     from phemu.resources.insights import Insight
+    from phemu.resources.persons.models import PersonsBackend
 
 PROFILES = ("docs", "cloud")
 SeedSource = str | Path | dict[str, Any]
@@ -360,6 +365,38 @@ class Emulator:
         return create_insight(self, {"project": project, **fields})
 
     # -- end of dashboards and insights ---------------------------------------------------------
+
+    # -- ingestion and flags (issue 16): the resources' Python APIs ----------------------------
+    # Each backend reads the current store on every call, so reset() and import_state() need no
+    # new backends.
+
+    @cached_property
+    def events(self) -> EventsBackend:
+        """Captured events: ``events.captured("signup_completed", plan="pro")``, ``find``..."""
+        from phemu.resources.events.models import EventsBackend
+
+        return EventsBackend(self)
+
+    @cached_property
+    def persons(self) -> PersonsBackend:
+        """Persons and groups as ingestion left them: ``persons.get("user-1").properties``."""
+        from phemu.resources.persons.models import PersonsBackend
+
+        return PersonsBackend(self)
+
+    @cached_property
+    def feature_flags(self) -> FeatureFlagsBackend:
+        """Create, change and evaluate flags: ``feature_flags.create(key=..., filters=...)``."""
+        from phemu.resources.feature_flags.models import FeatureFlagsBackend
+
+        return FeatureFlagsBackend(self)
+
+    @cached_property
+    def cohorts(self) -> CohortsBackend:
+        """Static and property cohorts for flag targeting."""
+        from phemu.resources.cohorts.models import CohortsBackend
+
+        return CohortsBackend(self)
 
     # -- sessions (sessions.md §4; phemu/resources/sessions.py) -----------------------------
     def add_sessions(self, sessions: Iterable[dict[str, Any]], *, project: int = 1) -> None:

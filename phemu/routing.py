@@ -63,6 +63,9 @@ class Route:
         about (if the owner can see it) so key restrictions can be checked against it.
     :param cloud: ``None`` (same in both profiles), ``"absent"`` (the route does not exist in
         the ``cloud`` profile) or ``"refuse_keys"`` (every personal API key gets 403 there).
+    :param public: the route is one of PostHog's ingestion or flags doors (``/batch/``,
+        ``/flags/``...): it authenticates by project token or key itself, so the personal-key
+        checks of the API are skipped (see ``PostHogApp.check``).
     """
 
     path: str
@@ -77,6 +80,7 @@ class Route:
     json_only: bool = False
     cloud: Literal["absent", "refuse_keys"] | None = None
     target: Callable[[RequestContext], tuple[Project | None, Organization | None]] | None = None
+    public: bool = False
     name: str = ""
     description: str = field(default="", repr=False)
 

@@ -5,9 +5,14 @@ Each module keeps its model, rules, handlers and routes together and exports ``R
 
 from __future__ import annotations
 
+from phemu.resources import capture
+from phemu.resources import cohorts
 from phemu.resources import dashboards
+from phemu.resources import events
+from phemu.resources import feature_flags
 from phemu.resources import insights
 from phemu.resources import organizations
+from phemu.resources import persons
 from phemu.resources import projects
 from phemu.resources import query
 from phemu.resources import session_recordings_ai
@@ -25,6 +30,13 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     subscriptions.RESOURCE,  # after its targets: seed sections load in this order
     session_recordings_ai.RESOURCE,
     sessions.RESOURCE,
+    # Ingestion and flags (issue 16): persons load before the captured events that name them,
+    # cohorts before the flags that target them.
+    persons.RESOURCE,
+    events.RESOURCE,
+    capture.RESOURCE,
+    cohorts.RESOURCE,
+    feature_flags.RESOURCE,
     query.RESOURCE,
 )
 

@@ -92,6 +92,9 @@ class Msg:
     DASHBOARD_NOT_YOUR_TEAM = "This dashboard does not belong to your team."
     INSIGHT_NOT_YOUR_TEAM = "This insight does not belong to your team."
     EXPORT_NEEDS_RESOURCE = "Either dashboard or insight is required for an export."
+    # The 2026 serializer's content rules (cloud profile).
+    INSIGHT_REQUIRED = "Insight is required for insight subscriptions."
+    DASHBOARD_REQUIRED = "Dashboard is required for dashboard subscriptions."
     INSIGHT_SUBSCRIPTION_BOTH = "Insight subscriptions cannot also set dashboard or prompt."
     DASHBOARD_SUBSCRIPTION_BOTH = "Dashboard subscriptions cannot also set insight or prompt."
     INVALID_WEBHOOK_URL = "Invalid webhook URL: {reason}"

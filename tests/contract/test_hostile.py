@@ -34,6 +34,7 @@ from werkzeug.test import run_wsgi_app
 from phemu.routing import Route
 from tests.contract import _stats
 from tests.contract.conftest import budget
+from tests.contract.deviations import regex_body_crashes
 from tests.contract.routes import METHODS
 from tests.contract.routes import all_routes
 from tests.contract.routes import is_posthog_error
@@ -297,10 +298,14 @@ def deliberate_500(req: dict[str, Any]) -> bool:
         raw = req["raw"] or b""
         if b"bysetpos" in raw:
             return True
-    if route.path.rstrip("/").endswith("ai/regex"):
-        parsed = req["parsed"]
-        if isinstance(parsed, dict) and "regex" in parsed and not isinstance(parsed["regex"], str):
-            return True
+    if route.path.rstrip("/").endswith("ai/regex") and (req["content_type"] or "").startswith(
+        "application/json"
+    ):
+        try:
+            parsed = json.loads(req["raw"] or b"")
+        except ValueError:
+            return False
+        return regex_body_crashes(parsed)
     return False
 
 

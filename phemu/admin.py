@@ -7,6 +7,7 @@ No authentication and no profile differences. Every endpoint has a Python twin o
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,14 +45,30 @@ def reply(data: Any, status: int = 200) -> Response:
     return Response(dumps(data), status=status, content_type="application/json")
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is out of range for a JSON number")
+    return value
+
+
 def read_json(request: Request) -> Any:
+    """The JSON body (``{}`` when empty). Strict: ``NaN``, ``Infinity`` and numbers that overflow
+    to them are refused, so no control setting (a fault's ``delay``) can hold a non-finite value.
+    """
     raw = request.get_data(cache=True)
     if not raw:
         return {}
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, UnicodeDecodeError) as error:
         raise ControlError(f"body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise ControlError("body is not valid JSON: it is nested too deeply") from None
 
 
 def health(emulator: Emulator, request: Request) -> Response:
@@ -261,4 +278,7 @@ def control_plane_app(
         response = reply({"error": error.description or error.name}, status=error.code or 404)
     except (ControlError, SeedError, ConfigurationError) as error:
         response = reply({"error": str(error)}, status=400)
+    except RecursionError:
+        # phemu's own API: a document too deep to process is the client's error, not a 500.
+        response = reply({"error": "the document is nested too deeply to process"}, status=400)
     return response(environ, start_response)

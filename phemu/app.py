@@ -2,9 +2,10 @@
 
 Every front door (the ``responses`` patcher, httpx transports, the pytest fixtures and the
 server) calls this one app, so behaviour cannot differ between them. The order of checks is:
-route match → authenticate → (cloud) token refused → resolve project → key restrictions →
-scope → membership → throttle → handler. Any failure renders PostHog's error JSON; an unexpected
-exception renders PostHog's 500 and is recorded as a phemu bug.
+route match → authenticate → (cloud) token refused, or a method PostHog's viewset does not
+map → resolve project → key restrictions → scope → membership → throttle → handler. Any
+failure renders PostHog's error JSON; an unexpected exception renders PostHog's 500 and is
+recorded as a phemu bug.
 """
 
 from __future__ import annotations
@@ -176,6 +177,9 @@ class PostHogApp:
         ctx.user, ctx.key = auth.authenticate(ctx)
         route = ctx.route
         if self.emulator.profile == "cloud" and route.cloud == "refuse_keys":
+            raise NoPersonalAPIKeyAccess()
+        if not route.maps(ctx.method):
+            # APIScopePermission finds no action, hence no scope (posthog/permissions.py).
             raise NoPersonalAPIKeyAccess()
         if route.nested:
             ctx.project = self.resolve_project(ctx)

@@ -357,7 +357,8 @@ class Emulator:
 
     def create_dashboard(self, project: int = 1, **fields: Any) -> Dashboard:
         """Create a dashboard: ``name``, ``description``, ``pinned``, ``deleted``, ``tags``,
-        ``created_by`` (user email or id), ``created_at``, ``tiles`` (insight ids), ``id``."""
+        ``created_by`` (user email or id), ``created_at``, ``last_accessed_at``, ``tiles``
+        (insight ids), ``id``."""
         from phemu.resources.dashboards import create_dashboard
 
         return create_dashboard(self, {"project": project, **fields})
@@ -366,7 +367,7 @@ class Emulator:
         """Create an insight: ``name``, ``derived_name``, ``query``, ``description``, ``tags``,
         ``favorited``, ``saved``, ``deleted``, ``short_id``, ``dashboards`` (dashboard ids),
         ``created_by``/``last_modified_by`` (user email or id), ``created_at``,
-        ``last_modified_at``, ``id``."""
+        ``last_modified_at``, ``updated_at``, ``last_viewed_at``, ``order``, ``id``."""
         from phemu.resources.insights import create_insight
 
         return create_insight(self, {"project": project, **fields})
@@ -482,14 +483,17 @@ class Emulator:
     def list_subscriptions(
         self, project: int = 1, *, deleted: bool = False
     ) -> list[dict[str, Any]]:
-        """Every subscription of ``project`` as the list endpoint orders them (newest first)."""
+        """Every subscription of ``project`` in the list endpoint's order (by id in ``docs``,
+        newest first in ``cloud``)."""
         from phemu.resources.subscription_model import SubscriptionsState
+        from phemu.resources.subscription_model import list_page
         from phemu.resources.subscription_model import render
 
         state = self.store.state(SubscriptionsState)
         with self.store.lock:
+            state.use_order(by_created=self.profile == "cloud")
             ids, _ = state.candidates(project, deleted, None, None)
-            return [render(self.store, state.rows[i]) for i in reversed(ids)]
+            return [render(self.store, state.rows[i]) for i in list_page(state, ids, 0, len(ids))]
 
     def deliveries(self, kind: str | None = None, **filters: Any) -> list[dict[str, Any]]:
         """Outbox entries (``kind="scheduled"`` or ``"value_change"``), oldest first."""

@@ -206,9 +206,14 @@ def parse_curl_block(body: str, *, console: bool) -> list[tuple[str, str | None]
     pending = ""
     for raw in body.splitlines():
         line = raw.strip()
-        if console:
-            if line.startswith("$ "):
-                commands.append((line[2:].split("  #", 1)[0], None))
+        if console and not pending:
+            if not line.startswith("$ "):
+                continue
+            line = line[2:].split("  #", 1)[0].strip()
+            if line.endswith("\\"):
+                pending = line.rstrip("\\").strip()
+            else:
+                commands.append((line, None))
             continue
         if pending:
             pending += " " + line.rstrip("\\").strip()

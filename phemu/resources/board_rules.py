@@ -22,6 +22,7 @@ from phemu.fields import expect_object
 from phemu.fields import lookup_int
 from phemu.fields import not_null
 from phemu.fields import parse_bool
+from phemu.fields import parse_int
 from phemu.fields import parse_list
 from phemu.fields import parse_pk
 from phemu.fields import parse_text
@@ -130,6 +131,9 @@ def validate_insight(tiles: DashboardsState, body: Any) -> dict[str, Any]:
             out[name] = optional_text(data, name, nullable=True, max_length=INSIGHT_TEXT_MAX)
     if "query" in data:
         out["query"] = data["query"]
+    if "order" in data:
+        # The model's nullable IntegerField (posthog/models/insight.py).
+        out["order"] = None if data["order"] is None else parse_int(data["order"], "order")
     if "deleted" in data:
         out["deleted"] = required_bool(data, "deleted")
     if "dashboards" in data:

@@ -28,9 +28,10 @@ from phemu.resources.subscription_delivery import on_tick
 from phemu.resources.subscription_delivery import value_change_entry
 from phemu.resources.subscription_model import Subscription
 from phemu.resources.subscription_model import SubscriptionsState
-from phemu.resources.subscription_model import newest_first
+from phemu.resources.subscription_model import list_page
 from phemu.resources.subscription_model import render
 from phemu.resources.subscription_rules import check_object
+from phemu.resources.subscription_rules import content_type_of
 from phemu.resources.subscription_rules import validate_fields
 from phemu.resources.subscription_schedule import first_delivery
 from phemu.resources.subscription_seed import SECTION
@@ -58,10 +59,17 @@ def create(
     store = emulator.store
     with store.lock:
         values = validate_fields(store, data, creating=True, partial=False)
-        check_object(store, project, values, None)
+        check_object(store, project, values, None, profile=emulator.profile, empty_body=not data)
         invite_message = values.pop("invite_message", None)
         now = emulator.clock.now()
-        sub = Subscription(id=0, project=project, created_at=now, created_by=user_id, **values)
+        sub = Subscription(
+            id=0,
+            project=project,
+            created_at=now,
+            created_by=user_id,
+            content_type=content_type_of(values),
+            **values,
+        )
         # Computed before the id is taken: a rule dateutil rejects fails the save (§9.3).
         next_delivery = first_delivery(sub.rule(), now)
         sub.id = store.next_id(SEQUENCE)
@@ -85,7 +93,7 @@ def update(
     state = store.state(SubscriptionsState)
     with store.lock:
         values = validate_fields(store, data, creating=False, partial=partial)
-        check_object(store, sub.project, values, sub)
+        check_object(store, sub.project, values, sub, profile=emulator.profile, empty_body=not data)
         invite_message = values.pop("invite_message", None)
         now = emulator.clock.now()
         old_rule = sub.rule()
@@ -170,6 +178,7 @@ def list_(ctx: RequestContext) -> Response:
     store = ctx.store
     state = store.state(SubscriptionsState)
     with store.lock:
+        state.use_order(by_created=ctx.emulator.profile == "cloud")
         ids, scan = state.candidates(ctx.project_id, bool(deleted), insight, dashboard)
         if scan:
             rows = state.rows
@@ -177,7 +186,7 @@ def list_(ctx: RequestContext) -> Response:
         body = paginate(
             ctx.request,
             len(ids),
-            lambda offset, limit: [state.rows[i] for i in newest_first(ids, offset, limit)],
+            lambda offset, limit: [state.rows[i] for i in list_page(state, ids, offset, limit)],
             lambda sub: render(store, sub),
         )
     return json_response(body)

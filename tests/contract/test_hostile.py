@@ -35,6 +35,7 @@ from phemu.routing import Route
 from phemu.serialization import find_bad_text
 from tests.contract import _stats
 from tests.contract.conftest import budget
+from tests.contract.deviations import regex_body_crashes
 from tests.contract.routes import METHODS
 from tests.contract.routes import all_routes
 from tests.contract.routes import is_posthog_error
@@ -301,15 +302,21 @@ def deliberate_500(req: dict[str, Any]) -> bool:
         if b"bysetpos" in raw:
             return True
     parsed = req["parsed"]
-    if not isinstance(parsed, dict):
-        return False
-    if segment(route) == "insights" and find_bad_text(parsed.get("query"), nul=True) is not None:
+    if (
+        segment(route) == "insights"
+        and isinstance(parsed, dict)
+        and find_bad_text(parsed.get("query"), nul=True) is not None
+    ):
         return True
-    return (
-        route.path.rstrip("/").endswith("ai/regex")
-        and "regex" in parsed
-        and not isinstance(parsed["regex"], str)
-    )
+    if route.path.rstrip("/").endswith("ai/regex") and (req["content_type"] or "").startswith(
+        "application/json"
+    ):
+        try:
+            parsed = json.loads(req["raw"] or b"")
+        except ValueError:
+            return False
+        return regex_body_crashes(parsed)
+    return False
 
 
 def send(world: World, req: dict[str, Any], key: str) -> Any:

@@ -452,3 +452,24 @@ def test_a_flag_filter_postgres_cannot_store_is_posthogs_500(tmp_path: Path) -> 
     assert (response.status_code, response.get_json()) == (500, SERVER_ERROR)
     assert emulator.export_state() == before and emulator.bugs == []
     assert_store_healthy(emulator, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/_phemu/faults", {"status": 500, "path": "/x/", "body": {"detail": "\ud800"}}),
+        ("/_phemu/ai/queue", {"endpoint": "regex", "output": {"result": "\udc00"}}),
+    ],
+)
+def test_no_control_plane_setting_holds_a_lone_surrogate(path: str, body: Any) -> None:
+    """Fault rules and canned AI answers are not in the state export, but they are rendered:
+    phemu's own API refuses the text instead of failing on every later read."""
+    emulator = Emulator()
+    client = emulator.client()
+    response = client.post(
+        path, data=json.dumps(body), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "holds U+D" in response.get_json()["error"]
+    assert client.get(path).status_code == 200
+    assert client.get("/_phemu/").status_code == 200

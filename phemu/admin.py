@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from phemu import __version__
 from phemu.errors import ConfigurationError
 from phemu.errors import SeedError
+from phemu.fields import lookup_int
 from phemu.hookspecs import ControlHandler
 from phemu.hookspecs import ControlRoute
 from phemu.serialization import describe_character
@@ -132,7 +133,7 @@ def requests_(emulator: Emulator, request: Request) -> Response:
     entries = emulator.requests(
         method=request.args.get("method"),
         path=request.args.get("path"),
-        status=int(status) if status and status.isdigit() else None,
+        status=lookup_int(status) if status and status.isdigit() else None,
     )
     return reply({"count": len(entries), "results": [e.to_dict() for e in entries]})
 

@@ -114,3 +114,9 @@ def test_flag_status_and_bulk_keys_take_any_id_without_500(emulator: Emulator) -
     assert keys.get_json()["keys"] == {"1": "beta"}
     assert HUGE[:50] in keys.get_json()["warning"]
     emulator.check()
+
+
+def test_the_journal_status_filter_takes_any_digits(emulator: Emulator) -> None:
+    """``GET /_phemu/requests?status=`` read 4,301 digits with int() and failed."""
+    response = emulator.client().get(f"/_phemu/requests?status={HUGE}")
+    assert response.status_code == 200

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from phemu.errors import NotFound
 from phemu.errors import ServerError
 from phemu.fields import expect_object
+from phemu.fields import lookup_int
 from phemu.fields import truthy_query
 from phemu.pagination import paginate
 from phemu.resources._base import Resource
@@ -121,7 +122,11 @@ def update(
 
 
 def _int_filter(raw: str | None) -> int | None:
-    """An ``insight``/``dashboard`` filter; PostHog's ORM fails with a 500 on non-integers."""
+    """An ``insight``/``dashboard`` filter; PostHog's ORM fails with a 500 on non-integers.
+
+    ``queryset.filter(insight_id=raw)`` raises Django's ``ValueError`` outside any 404 guard, for
+    letters and for more digits than ``int()`` converts (4,300) alike.
+    """
     if raw is None:
         return None
     try:
@@ -156,11 +161,8 @@ def _matches(
 def _lookup(ctx: RequestContext) -> Subscription:
     """The subscription of the URL, in this project, passing the query filters (§5)."""
     deleted, insight, dashboard = _filters(ctx)
-    try:
-        pk = int(ctx.path_values["pk"])
-    except ValueError:
-        raise NotFound() from None
-    sub = ctx.store.state(SubscriptionsState).get(pk)
+    pk = lookup_int(ctx.path_values["pk"])
+    sub = ctx.store.state(SubscriptionsState).get(pk) if pk is not None else None
     if sub is None or sub.project != ctx.project_id:
         raise NotFound()
     if not _matches(sub, deleted, insight, dashboard):

@@ -12,6 +12,8 @@ ROUTES: tuple[Route, ...] = (
         "organization_members.list",
         {"GET": responses.list_},
         "organization_member",
+        # ``<organization>`` is the parent, not an object: a PATCH here is DRF's list ``patch``.
+        mapped=frozenset({"PATCH"}),
         nested=False,
         restriction="organization",
         target=responses.target,

@@ -22,7 +22,9 @@ from werkzeug.wrappers import Response
 
 from phemu import __version__
 from phemu.errors import ConfigurationError
+from phemu.errors import ControlError
 from phemu.errors import SeedError
+from phemu.errors import StateFileError
 from phemu.hookspecs import ControlHandler
 from phemu.hookspecs import ControlRoute
 from phemu.serialization import dumps
@@ -34,10 +36,6 @@ if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
 CONTROL_PREFIX = "/_phemu"
-
-
-class ControlError(Exception):
-    """A bad control-plane request; answered 400 with the message."""
 
 
 def reply(data: Any, status: int = 200) -> Response:
@@ -82,8 +80,6 @@ def state(emulator: Emulator, request: Request) -> Response:
 
 def save_state(emulator: Emulator, request: Request) -> Response:
     """Write the state file now (``phemu serve --state-file``), atomically."""
-    from phemu.persistence import StateFileError
-
     state_file = emulator.state_file
     if state_file is None:
         raise ControlError("no state file: start phemu serve with --state-file PATH")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu import __version__
+from phemu.errors import EnvError
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
@@ -40,10 +41,6 @@ control plane: GET /_phemu/ (web inspector), /_phemu/health, /_phemu/state,
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 LOG_LEVELS = ("debug", "info", "warning", "error")
-
-
-class EnvError(ValueError):
-    """A ``PHEMU_*`` variable with a value the flag would not accept."""
 
 
 def env_flag(env: Mapping[str, str], name: str) -> bool:

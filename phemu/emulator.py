@@ -25,6 +25,7 @@ from phemu.ai import CannedAnswers
 from phemu.app import PostHogApp
 from phemu.clock import Clock
 from phemu.errors import ConfigurationError
+from phemu.errors import PhemuBug
 from phemu.journal import Journal
 from phemu.journal import JournalEntry
 from phemu.outbox import Outbox
@@ -51,10 +52,6 @@ if TYPE_CHECKING:
 
 PROFILES = ("docs", "cloud")
 SeedSource = str | Path | dict[str, Any]
-
-
-class PhemuBug(AssertionError):
-    """An unexpected exception inside phemu while handling a request (re-raised by ``check``)."""
 
 
 def resolve_profile(profile: str | None) -> str:

@@ -1,8 +1,20 @@
-"""PostHog's error bodies, and every exact message string phemu answers with.
+"""PostHog's error bodies, every exact message string phemu answers with, and phemu's own errors.
 
 PostHog renders errors through drf-exceptions-hog with multi-error support off, so every error
 body is ``{"type", "code", "detail", "attr"}`` describing only the *first* error. Clients branch on
 these strings, so they live in this one module (``Msg``) and nowhere else.
+
+Every exception phemu raises on purpose derives from :class:`PhemuError`, so ``except
+phemu.PhemuError`` catches all of them and nothing else. Two families hang off it:
+
+- :class:`PostHogError`: an error PostHog itself would answer. The HTTP API renders it as
+  PostHog's JSON body; the Python API of a resource (``emulator.subscriptions.create(...)``)
+  raises the very same object, so a test can assert on ``error.body()`` either way.
+- phemu's own Python-side errors, which never reach a PostHog client: a bad configuration
+  (:class:`ConfigurationError`), seed or state document (:class:`SeedError`), control-plane
+  request (:class:`ControlError`), state file (:class:`StateFileError`), environment variable
+  (:class:`EnvError`), or an unexpected failure inside phemu (:class:`PhemuBug`). Those that
+  report a bad value also subclass :class:`ValueError`.
 """
 
 from __future__ import annotations
@@ -102,7 +114,11 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-class PostHogError(Exception):
+class PhemuError(Exception):
+    """The root of every exception phemu raises on purpose (see the module docstring)."""
+
+
+class PostHogError(PhemuError):
     """An error answered with PostHog's JSON body.
 
     Subclasses fix ``status``/``type``/``code``; ``detail`` and ``attr`` vary per raise.
@@ -253,7 +269,7 @@ class RequestTooLarge(PostHogError):
         super().__init__(Msg.REQUEST_TOO_LARGE.format(limit=limit))
 
 
-class DroppedConnection(ConnectionError):
+class DroppedConnection(PhemuError, ConnectionError):
     """The connection is dropped instead of answered (fault injection, ``phemu_before_request``).
 
     The WSGI app lets it propagate. Front doors translate it into their client library's own
@@ -278,12 +294,29 @@ class PluginFault(ServerError):
         self.report = report
 
 
-class ConfigurationError(ValueError):
+class ConfigurationError(PhemuError, ValueError):
     """A bad emulator configuration (unknown profile, bad plugin...), raised at start-up."""
 
 
-class SeedError(ValueError):
+class SeedError(PhemuError, ValueError):
     """A seed or state document that cannot be loaded; the message names the bad record."""
+
+
+class ControlError(PhemuError):
+    """A bad control-plane (``/_phemu/``) request; answered 400 ``{"error": message}``."""
+
+
+class StateFileError(PhemuError):
+    """A state file that cannot be loaded or saved; the message names the file."""
+
+
+class EnvError(PhemuError, ValueError):
+    """A ``PHEMU_*`` variable with a value the matching ``phemu serve`` flag would not accept."""
+
+
+class PhemuBug(PhemuError, AssertionError):
+    """An unexpected exception inside phemu while handling a request (re-raised by
+    :meth:`~phemu.emulator.Emulator.check`, so the test that caused it fails)."""
 
 
 class NoPersonalAPIKeyAccess(PermissionDenied):

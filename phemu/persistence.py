@@ -20,16 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from phemu.errors import SeedError
+from phemu.errors import StateFileError
 from phemu.serialization import dumps
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
 log = logging.getLogger("phemu.state")
-
-
-class StateFileError(Exception):
-    """A state file that cannot be loaded or saved; the message names the file."""
 
 
 class StateFile:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from phemu.admin import ControlError
 from phemu.admin import read_json
 from phemu.admin import reply
+from phemu.errors import ControlError
 from phemu.hookspecs import ControlRoute
 
 if TYPE_CHECKING:

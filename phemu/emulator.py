@@ -32,7 +32,7 @@ from phemu.outbox import Outbox
 from phemu.plugin_manager import build_plugin_manager
 from phemu.resources import ALL_RESOURCES
 from phemu.resources import Resource
-from phemu.resources.channel_lookups import configured_lookups
+from phemu.resources.sessions.channel_lookups import configured_lookups
 from phemu.routing import Route
 from phemu.routing import RouteTable
 from phemu.routing import build_table
@@ -343,7 +343,7 @@ class Emulator:
     def create_dashboard(self, project: int = 1, **fields: Any) -> Dashboard:
         """Create a dashboard: ``name``, ``description``, ``pinned``, ``deleted``, ``tags``,
         ``created_by`` (user email or id), ``created_at``, ``tiles`` (insight ids), ``id``."""
-        from phemu.resources.dashboards import create_dashboard
+        from phemu.resources.dashboards.models import create_dashboard
 
         return create_dashboard(self, {"project": project, **fields})
 
@@ -352,7 +352,7 @@ class Emulator:
         ``favorited``, ``saved``, ``deleted``, ``short_id``, ``dashboards`` (dashboard ids),
         ``created_by``/``last_modified_by`` (user email or id), ``created_at``,
         ``last_modified_at``, ``id``."""
-        from phemu.resources.insights import create_insight
+        from phemu.resources.insights.models import create_insight
 
         return create_insight(self, {"project": project, **fields})
 
@@ -395,9 +395,9 @@ class Emulator:
         as PostHog's schema wants a user there). Seeding writes no outbox entry unless ``notify``.
         Raises :class:`phemu.errors.ValidationError` with PostHog's message on bad input.
         """
-        from phemu.resources import subscriptions as subs
-        from phemu.resources.subscription_model import render
-        from phemu.resources.subscription_seed import default_user
+        from phemu.resources.subscriptions import responses as subs
+        from phemu.resources.subscriptions.models import render
+        from phemu.resources.subscriptions.seed import default_user
         from phemu.seed import user_ref
 
         if project not in self.store.projects:
@@ -414,9 +414,9 @@ class Emulator:
         self, pk: int, *, notify: bool = False, **fields: Any
     ) -> dict[str, Any]:
         """Change a subscription with ``PATCH``'s validation (``deleted=True`` soft-deletes)."""
-        from phemu.resources import subscriptions as subs
-        from phemu.resources.subscription_model import SubscriptionsState
-        from phemu.resources.subscription_model import render
+        from phemu.resources.subscriptions import responses as subs
+        from phemu.resources.subscriptions.models import SubscriptionsState
+        from phemu.resources.subscriptions.models import render
 
         sub = self.store.state(SubscriptionsState).get(pk)
         if sub is None:
@@ -426,8 +426,8 @@ class Emulator:
 
     def get_subscription(self, pk: int) -> dict[str, Any] | None:
         """The API object of subscription ``pk`` (any project, deleted or not), or ``None``."""
-        from phemu.resources.subscription_model import SubscriptionsState
-        from phemu.resources.subscription_model import render
+        from phemu.resources.subscriptions.models import SubscriptionsState
+        from phemu.resources.subscriptions.models import render
 
         sub = self.store.state(SubscriptionsState).get(pk)
         return None if sub is None else render(self.store, sub)
@@ -436,8 +436,8 @@ class Emulator:
         self, project: int = 1, *, deleted: bool = False
     ) -> list[dict[str, Any]]:
         """Every subscription of ``project`` as the list endpoint orders them (newest first)."""
-        from phemu.resources.subscription_model import SubscriptionsState
-        from phemu.resources.subscription_model import render
+        from phemu.resources.subscriptions.models import SubscriptionsState
+        from phemu.resources.subscriptions.models import render
 
         state = self.store.state(SubscriptionsState)
         with self.store.lock:

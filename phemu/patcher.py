@@ -5,7 +5,7 @@ a decorator (sync or async functions) and through :meth:`~PostHogMock.start` /
 :meth:`~PostHogMock.stop`, and nests safely (only the outermost stop uninstalls).
 
 For ``requests`` it owns a private ``responses.RequestsMock`` whose single registered response
-hands every request for a routed host to the emulator's WSGI app (:func:`phemu.doors.call_app`).
+hands every request for a routed host to the emulator's WSGI app (:func:`phemu.front_doors.call_app`).
 It coexists with the user's own ``responses`` mocks in either order:
 
 * started *inside* a user's mock, URLs it does not route go to that mock (which answers or
@@ -32,10 +32,10 @@ from typing import Any
 from typing import TypeVar
 from typing import cast
 
-from phemu.doors import HostRouter
-from phemu.doors import Passthrough
-from phemu.doors import call_app
-from phemu.doors import resolve_emulator
+from phemu.front_doors import HostRouter
+from phemu.front_doors import Passthrough
+from phemu.front_doors import call_app
+from phemu.front_doors import resolve_emulator
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
@@ -54,7 +54,7 @@ class PostHogMock:
     :param base_urls: extra base URLs to route (a self-hosted ``http://posthog.internal:8000``).
     :param base_url: one extra base URL (same as ``base_urls=[base_url]``); it also becomes
         :attr:`base_url`.
-    :param default_hosts: route PostHog's Cloud hosts (:data:`phemu.doors.DEFAULT_BASE_URLS`).
+    :param default_hosts: route PostHog's Cloud hosts (:data:`phemu.front_doors.DEFAULT_BASE_URLS`).
     :param passthrough: ``True`` lets other URLs reach the network, a list of URL prefixes lets
         only those; by default they fail with an error naming the URL and the routed base URLs.
     :param requests: patch ``requests`` (through ``responses``).

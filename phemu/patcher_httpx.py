@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 
-from phemu.doors import HostRouter
-from phemu.doors import call_app
-from phemu.doors import resolve_emulator
+from phemu.front_doors import HostRouter
+from phemu.front_doors import call_app
+from phemu.front_doors import resolve_emulator
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator

@@ -175,7 +175,7 @@ def test_ticks_run_on_freeze_and_explicit_calls_and_requests() -> None:
     from datetime import datetime
     from datetime import timezone
 
-    from phemu.resources.subscription_model import SubscriptionsState
+    from phemu.resources.subscriptions.models import SubscriptionsState
 
     state = api.emulator.store.state(SubscriptionsState)
     row = state.get(sub["id"])

@@ -9,7 +9,7 @@ from phemu.resources import dashboards
 from phemu.resources import insights
 from phemu.resources import organizations
 from phemu.resources import projects
-from phemu.resources import session_recordings_ai
+from phemu.resources import session_recordings
 from phemu.resources import sessions
 from phemu.resources import subscriptions
 from phemu.resources import users
@@ -22,7 +22,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     dashboards.RESOURCE,
     insights.RESOURCE,
     subscriptions.RESOURCE,  # after its targets: seed sections load in this order
-    session_recordings_ai.RESOURCE,
+    session_recordings.RESOURCE,
     sessions.RESOURCE,
 )
 

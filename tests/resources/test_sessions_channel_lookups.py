@@ -17,7 +17,7 @@ import pytest
 from phemu.emulator import Emulator
 from phemu.errors import ConfigurationError
 from phemu.errors import SeedError
-from phemu.resources.channel_type import BUILTIN_CHANNEL_TYPES
+from phemu.resources.sessions.channel_type import BUILTIN_CHANNEL_TYPES
 from tests.conftest import body
 
 CHOICES = ", ".join(map(repr, BUILTIN_CHANNEL_TYPES))

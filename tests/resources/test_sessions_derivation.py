@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from phemu.resources.channel_type import ChannelInputs
-from phemu.resources.channel_type import channel_type
-from phemu.resources.channel_type import is_shopping_campaign
+from phemu.resources.sessions.channel_type import ChannelInputs
+from phemu.resources.sessions.channel_type import channel_type
+from phemu.resources.sessions.channel_type import is_shopping_campaign
 from tests.conftest import body
 
 

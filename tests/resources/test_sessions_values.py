@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
-from phemu.resources import session_values
-from phemu.resources.session_catalogue import STORED_STRING_KEYS
+from phemu.resources.sessions import value_index as session_values
+from phemu.resources.sessions.catalogue import STORED_STRING_KEYS
 from tests.conftest import body
 
 BUILTIN = [

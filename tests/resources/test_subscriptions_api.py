@@ -311,7 +311,7 @@ def test_webhook_check_on_update(api: Api) -> None:
     ok = api.patch(sub["id"], {"target_type": "webhook", "target_value": "https://example.com/"})
     assert ok[0] == 200
     # A stored URL that later fails the rules is only re-checked when a target is sent.
-    from phemu.resources.subscription_model import SubscriptionsState
+    from phemu.resources.subscriptions.models import SubscriptionsState
 
     stored = api.emulator.store.state(SubscriptionsState).get(sub["id"])
     assert stored is not None

@@ -8,7 +8,7 @@ import pytest
 
 from phemu.errors import SeedError
 from phemu.errors import ValidationError
-from phemu.resources.subscription_model import SubscriptionsState
+from phemu.resources.subscriptions.models import SubscriptionsState
 from tests.resources.subscriptions_support import BASE
 from tests.resources.subscriptions_support import Api
 from tests.resources.subscriptions_support import make_emulator

@@ -1,6 +1,6 @@
 """Extending the channel lookup subset per emulator (sessions.md §5, "seedable and extendable").
 
-Two layers go on top of :data:`~phemu.resources.channel_type.SHIPPED`, later ones winning per
+Two layers go on top of :data:`~phemu.resources.sessions.channel_type.SHIPPED`, later ones winning per
 value: the ``channel_lookups=`` option of the :class:`~phemu.emulator.Emulator` (configuration,
 kept across ``reset()``) and the ``channel_lookups`` seed key (state: in the store, rolled back
 with a failed seed, exported by ``export_state()``). Both take the same shape, which mirrors the
@@ -24,11 +24,11 @@ from typing import Any
 
 from phemu.errors import ConfigurationError
 from phemu.errors import SeedError
-from phemu.resources.channel_type import BUILTIN_CHANNEL_TYPES
-from phemu.resources.channel_type import EMPTY
-from phemu.resources.channel_type import SHIPPED
-from phemu.resources.channel_type import ChannelLookups
-from phemu.resources.channel_type import Types
+from phemu.resources.sessions.channel_type import BUILTIN_CHANNEL_TYPES
+from phemu.resources.sessions.channel_type import EMPTY
+from phemu.resources.sessions.channel_type import SHIPPED
+from phemu.resources.sessions.channel_type import ChannelLookups
+from phemu.resources.sessions.channel_type import Types
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator

@@ -19,12 +19,12 @@ from werkzeug.wrappers import Response
 
 from phemu.errors import SeedError
 from phemu.pagination import paginate_list
-from phemu.resources import board_records as records
-from phemu.resources import board_rules as rules
 from phemu.resources._base import Resource
 from phemu.resources._base import created_by
 from phemu.resources._base import iso
 from phemu.resources._base import json_response
+from phemu.resources.dashboards import records as records
+from phemu.resources.dashboards import rules as rules
 from phemu.routing import Route
 from phemu.seed import SeedSection
 from phemu.seed import where
@@ -332,6 +332,7 @@ def export_records(emulator: Emulator) -> list[dict[str, Any]]:
 
 def create_dashboard(emulator: Emulator, fields: dict[str, Any]) -> Dashboard:
     """Create one dashboard from seed-record fields (all or nothing); see ``Emulator``."""
+
     def fetch(pk: int) -> Dashboard:
         return emulator.store.state(DashboardsState).dashboards[pk]
 

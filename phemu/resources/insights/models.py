@@ -17,13 +17,13 @@ from werkzeug.wrappers import Response
 
 from phemu.errors import SeedError
 from phemu.pagination import paginate_list
-from phemu.resources import board_records as records
-from phemu.resources import board_rules as rules
 from phemu.resources import dashboards as boards
 from phemu.resources._base import Resource
 from phemu.resources._base import created_by
 from phemu.resources._base import iso
 from phemu.resources._base import json_response
+from phemu.resources.dashboards import records as records
+from phemu.resources.dashboards import rules as rules
 from phemu.routing import Route
 from phemu.seed import SeedSection
 from phemu.seed import where
@@ -359,6 +359,7 @@ def export_records(emulator: Emulator) -> list[dict[str, Any]]:
 
 def create_insight(emulator: Emulator, fields: dict[str, Any]) -> Insight:
     """Create one insight from seed-record fields (all or nothing); see ``Emulator``."""
+
     def fetch(pk: int) -> Insight:
         return emulator.store.state(InsightsState).insights[pk]
 

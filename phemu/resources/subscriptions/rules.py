@@ -28,13 +28,13 @@ from phemu.fields import parse_pk
 from phemu.fields import parse_text
 from phemu.resources.dashboards import DashboardsState
 from phemu.resources.insights import InsightsState
-from phemu.resources.subscription_model import TARGET_TYPES
-from phemu.resources.subscription_schedule import FREQUENCIES
-from phemu.resources.subscription_schedule import WEEKDAYS
-from phemu.resources.webhook_url import webhook_url_problem
+from phemu.resources.subscriptions.models import TARGET_TYPES
+from phemu.resources.subscriptions.schedule import FREQUENCIES
+from phemu.resources.subscriptions.schedule import WEEKDAYS
+from phemu.resources.subscriptions.webhook_url import webhook_url_problem
 
 if TYPE_CHECKING:
-    from phemu.resources.subscription_model import Subscription
+    from phemu.resources.subscriptions.models import Subscription
     from phemu.store import Store
 
 #: Canonical string objects, so stored rows share them instead of holding one copy each.

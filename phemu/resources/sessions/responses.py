@@ -31,21 +31,21 @@ from phemu.clock import parse_instant
 from phemu.errors import Msg
 from phemu.errors import SeedError
 from phemu.errors import ValidationError
-from phemu.resources import channel_lookups
 from phemu.resources._base import Resource
 from phemu.resources._base import json_response
-from phemu.resources.channel_type import BUILTIN_CHANNEL_TYPES
-from phemu.resources.session_catalogue import BY_NAME
-from phemu.resources.session_catalogue import DATETIME_KEYS
-from phemu.resources.session_catalogue import STORED_STRING_KEYS
-from phemu.resources.session_catalogue import search_catalogue
-from phemu.resources.session_derivation import CHANNEL_INPUT_KEYS
-from phemu.resources.session_derivation import Event
-from phemu.resources.session_derivation import channel_of
-from phemu.resources.session_derivation import derive
-from phemu.resources.session_values import ProjectSessions
-from phemu.resources.session_values import Session
-from phemu.resources.session_values import sort_key
+from phemu.resources.sessions import channel_lookups
+from phemu.resources.sessions.catalogue import BY_NAME
+from phemu.resources.sessions.catalogue import DATETIME_KEYS
+from phemu.resources.sessions.catalogue import STORED_STRING_KEYS
+from phemu.resources.sessions.catalogue import search_catalogue
+from phemu.resources.sessions.channel_type import BUILTIN_CHANNEL_TYPES
+from phemu.resources.sessions.derivation import CHANNEL_INPUT_KEYS
+from phemu.resources.sessions.derivation import Event
+from phemu.resources.sessions.derivation import channel_of
+from phemu.resources.sessions.derivation import derive
+from phemu.resources.sessions.value_index import ProjectSessions
+from phemu.resources.sessions.value_index import Session
+from phemu.resources.sessions.value_index import sort_key
 from phemu.routing import Route
 from phemu.seed import SeedSection
 from phemu.serialization import format_datetime
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
 #: The sample data set ``phemu serve`` loads after the default seed (``fixtures/README.md``).
-SAMPLE_SEED_PATH = Path(__file__).resolve().parent.parent / "data" / "sessions_sample.json"
+SAMPLE_SEED_PATH = Path(__file__).resolve().parents[2] / "data" / "sessions_sample.json"
 
 _STORED = frozenset(STORED_STRING_KEYS)
 _FLATTEN_DEPTH = 10  # posthog.utils.flatten's max_depth

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.resources._base import created_by
-from phemu.resources.subscription_schedule import Rule
-from phemu.resources.subscription_schedule import summary
+from phemu.resources.subscriptions.schedule import Rule
+from phemu.resources.subscriptions.schedule import summary
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:

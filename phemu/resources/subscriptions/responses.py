@@ -23,16 +23,16 @@ from phemu.fields import truthy_query
 from phemu.pagination import paginate
 from phemu.resources._base import Resource
 from phemu.resources._base import json_response
-from phemu.resources.subscription_delivery import on_tick
-from phemu.resources.subscription_delivery import value_change_entry
-from phemu.resources.subscription_model import Subscription
-from phemu.resources.subscription_model import SubscriptionsState
-from phemu.resources.subscription_model import newest_first
-from phemu.resources.subscription_model import render
-from phemu.resources.subscription_rules import check_object
-from phemu.resources.subscription_rules import validate_fields
-from phemu.resources.subscription_schedule import first_delivery
-from phemu.resources.subscription_seed import SECTION
+from phemu.resources.subscriptions.delivery import on_tick
+from phemu.resources.subscriptions.delivery import value_change_entry
+from phemu.resources.subscriptions.models import Subscription
+from phemu.resources.subscriptions.models import SubscriptionsState
+from phemu.resources.subscriptions.models import newest_first
+from phemu.resources.subscriptions.models import render
+from phemu.resources.subscriptions.rules import check_object
+from phemu.resources.subscriptions.rules import validate_fields
+from phemu.resources.subscriptions.schedule import first_delivery
+from phemu.resources.subscriptions.seed import SECTION
 from phemu.routing import Route
 
 if TYPE_CHECKING:

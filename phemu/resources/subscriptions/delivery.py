@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.errors import ServerError
-from phemu.resources.subscription_model import Subscription
-from phemu.resources.subscription_model import SubscriptionsState
-from phemu.resources.subscription_schedule import following_delivery
+from phemu.resources.subscriptions.models import Subscription
+from phemu.resources.subscriptions.models import SubscriptionsState
+from phemu.resources.subscriptions.schedule import following_delivery
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:

@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from phemu.resources.channel_type import SHIPPED
-from phemu.resources.channel_type import ChannelInputs
-from phemu.resources.channel_type import ChannelLookups
-from phemu.resources.channel_type import channel_type
-from phemu.resources.session_catalogue import CLICK_IDS
-from phemu.resources.session_catalogue import UTM_PARAMETERS
+from phemu.resources.sessions.catalogue import CLICK_IDS
+from phemu.resources.sessions.catalogue import UTM_PARAMETERS
+from phemu.resources.sessions.channel_type import SHIPPED
+from phemu.resources.sessions.channel_type import ChannelInputs
+from phemu.resources.sessions.channel_type import ChannelLookups
+from phemu.resources.sessions.channel_type import channel_type
 
 #: PostHog's default ``bounceRateDurationSeconds``.
 BOUNCE_DURATION_SECONDS = 10

@@ -29,8 +29,8 @@ from datetime import timedelta
 from datetime import timezone
 from typing import Any
 
-from phemu.resources.session_catalogue import STORED_STRING_KEYS
-from phemu.resources.session_derivation import Event
+from phemu.resources.sessions.catalogue import STORED_STRING_KEYS
+from phemu.resources.sessions.derivation import Event
 
 #: At most this many sessions (newest first) are considered, as PostHog's ``LIMIT 100000``.
 WINDOW = 100_000

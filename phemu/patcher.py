@@ -5,7 +5,8 @@ a decorator (sync or async functions) and through :meth:`~PostHogMock.start` /
 :meth:`~PostHogMock.stop`, and nests safely (only the outermost stop uninstalls).
 
 For ``requests`` it owns a private ``responses.RequestsMock`` whose single registered response
-hands every request for a routed host to the emulator's WSGI app (:func:`phemu.front_doors.call_app`).
+hands every request for a routed host to the emulator's WSGI app
+(:func:`phemu.front_doors.call_app`).
 It coexists with the user's own ``responses`` mocks in either order:
 
 * started *inside* a user's mock, URLs it does not route go to that mock (which answers or

@@ -1,7 +1,8 @@
 """Route declarations and the werkzeug URL map built from them.
 
-A :class:`Route` is data: a path, the handler per HTTP method, the scope object and a few flags
-that decide how the platform checks of ``platform.md`` §5 apply. Resource modules declare their
+A :class:`Route` is data: a path, the handler per HTTP method, the scope object, the PostHog
+operations it implements and a few flags that decide how the platform checks apply (the
+request flow in ``docs/architecture.md``). Resource modules declare their
 routes; :func:`build_map` turns them into one werkzeug ``Map`` serving both project prefixes,
 with an optional trailing slash and no redirects (PostHog's router uses ``/?$`` and
 ``APPEND_SLASH`` is off).
@@ -10,6 +11,7 @@ with an optional trailing slash and no redirects (PostHog's router uses ``/?$`` 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -35,10 +37,12 @@ if TYPE_CHECKING:
 
 Handler = Callable[["RequestContext"], "Response"]
 
-#: How key restrictions (platform.md §4.3) apply to a route.
+#: How personal API key restrictions (``scoped_teams``, ``scoped_organizations``) apply.
 Restriction = Literal["nested", "project_detail", "projects_list", "organization", "user"]
 
 PREFIXES = ("projects", "environments")
+#: Path-value names whose OpenAPI spelling differs.
+_OPENAPI_NAMES = {"pk": "id", "project": "project_id"}
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -63,6 +67,10 @@ class Route:
         about (if the owner can see it) so key restrictions can be checked against it.
     :param cloud: ``None`` (same in both profiles), ``"absent"`` (the route does not exist in
         the ``cloud`` profile) or ``"refuse_keys"`` (every personal API key gets 403 there).
+    :param operations: the PostHog operation each method implements, by its ``operationId`` under
+        ``/api/projects/`` (``{"GET": "subscriptions_list"}``); nested routes also claim the
+        ``environments_`` twin. This is how a hand-written route claims operations of PostHog's
+        schema, so that a schema-driven resource serves only the rest.
     """
 
     path: str
@@ -79,6 +87,7 @@ class Route:
     target: Callable[[RequestContext], tuple[Project | None, Organization | None]] | None = None
     name: str = ""
     description: str = field(default="", repr=False)
+    operations: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def allow(self) -> str:
@@ -94,6 +103,19 @@ class Route:
     def required_scope(self, method: str) -> str:
         action = "read" if method in READ_METHODS or method in self.read_methods else "write"
         return f"{self.scope_object}:{action}"
+
+    def operation_ids(self) -> dict[str, tuple[str, ...]]:
+        """``method -> operationIds`` this route claims (both prefixes for nested routes)."""
+        if not self.nested:
+            return {method: (op,) for method, op in self.operations.items()}
+        return {method: (op, f"environments_{op}") for method, op in self.operations.items()}
+
+    def templates(self) -> list[str]:
+        """The OpenAPI templates of :meth:`patterns` (``/api/projects/{project_id}/x/{id}/``)."""
+        return [
+            re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{" + _OPENAPI_NAMES.get(m[1], m[1]) + "}", p)
+            for p in self.patterns()
+        ]
 
     def patterns(self) -> list[str]:
         """The werkzeug rule strings for this route (one per prefix when nested)."""

@@ -106,6 +106,9 @@ class Store:
         self.keys: dict[str, PersonalAPIKey] = {}  # secure_value -> key
         self.counters: dict[str, int] = {}
         self._states: dict[type[Any], Any] = {}
+        #: Bumped by every seed document load: rendered-row caches (``resources/_cache.py``)
+        #: drop what they hold, since a document may change the users rows show.
+        self.version = 0
 
     # -- ids and random values -------------------------------------------------------------
     @property

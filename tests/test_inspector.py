@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from phemu.emulator import Emulator
+from phemu.resources import Backend
 from phemu.resources import Resource
 from phemu.seed import SeedSection
 from phemu.server import ThreadedServer
@@ -35,7 +36,14 @@ def _export(emulator: Emulator) -> list[dict[str, Any]]:
 
 
 WIDGETS = Resource("widgets", (), seed_sections=(SeedSection("widgets", _load, _export),))
-GADGETS = Resource("gadgets", (), inspect=lambda e: {"total": 3, "next delivery": "tomorrow <9am>"})
+
+
+class Gadgets(Backend):
+    def inspect(self) -> dict[str, Any]:
+        return {"total": 3, "next delivery": "tomorrow <9am>"}
+
+
+GADGETS = Resource("gadgets", (), backend=Gadgets)
 
 
 def populated() -> Emulator:

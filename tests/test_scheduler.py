@@ -21,7 +21,8 @@ def api() -> Iterator[Api]:
 
 def scheduled(api: Api) -> list[tuple[int, str]]:
     return [
-        (e["subscription_id"], e["scheduled_for"]) for e in api.emulator.deliveries("scheduled")
+        (e["subscription_id"], e["scheduled_for"])
+        for e in api.emulator.subscriptions.deliveries("scheduled")
     ]
 
 
@@ -35,7 +36,7 @@ def test_reference_example_one_delivery_when_due(api: Api) -> None:
     api.emulator.set_time("2026-06-19T23:59:59Z")
     assert scheduled(api) == []
     api.emulator.set_time("2026-06-20T00:00:00Z")
-    entries = api.emulator.deliveries("scheduled")
+    entries = api.emulator.subscriptions.deliveries("scheduled")
     assert entries == [
         {
             "id": 2,
@@ -132,13 +133,13 @@ def test_recipients_and_targets_at_delivery_time(api: Api) -> None:
     sub = api.created(target_value="a@x.io, b@x.io")
     api.patch(sub["id"], {"target_value": "c@x.io,,d@x.io "})
     api.emulator.set_time("2026-06-20T00:00:00Z")
-    entry = api.emulator.deliveries("scheduled")[0]
+    entry = api.emulator.subscriptions.deliveries("scheduled")[0]
     assert (entry["target_value"], entry["recipients"]) == ("c@x.io,,d@x.io", ["c@x.io", "d@x.io"])
     slack = api.created(target_type="slack", target_value="C1|#general")
     api.emulator.set_time("2026-06-27T00:00:00Z")
-    assert api.emulator.deliveries("scheduled", subscription_id=slack["id"])[0]["recipients"] == [
-        "C1|#general"
-    ]
+    assert api.emulator.subscriptions.deliveries("scheduled", subscription_id=slack["id"])[0][
+        "recipients"
+    ] == ["C1|#general"]
 
 
 def test_deleted_rows_are_skipped_and_a_restored_one_fires_on_the_next_tick(api: Api) -> None:
@@ -212,7 +213,7 @@ def test_other_project_subscriptions_are_delivered_with_their_project(api: Api) 
          "start_date": "2022-01-01"},
     )  # fmt: skip
     api.emulator.advance_time(days=1)
-    entry = api.emulator.deliveries("scheduled")[0]
+    entry = api.emulator.subscriptions.deliveries("scheduled")[0]
     assert (entry["project_id"], entry["subscription_id"]) == (2, sub["id"])
 
 
@@ -232,4 +233,4 @@ def test_a_delivery_hook_may_call_the_emulator_back() -> None:
     Api(emulator).created()
     emulator.advance_time(days=5)  # the tick delivers; the hook's request runs a nested tick
     assert seen == [200]
-    assert len(emulator.deliveries("scheduled")) == 1
+    assert len(emulator.subscriptions.deliveries("scheduled")) == 1

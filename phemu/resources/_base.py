@@ -1,4 +1,9 @@
-"""What every resource module shares: the resource declaration, responses and common shapes."""
+"""The resource contract: :class:`Resource` (the declaration), :class:`Backend` (the one writer
+of a resource's state), responses, and the shapes and lookups every resource shares.
+
+``docs/architecture.md`` shows the contract with subscriptions as the worked example. Plugin and
+resource authors import these names from :mod:`phemu.extend`, never from here.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Protocol
+from typing import TypeVar
 
 from werkzeug.wrappers import Response
 
+from phemu.errors import NotFound
+from phemu.errors import PostHogError
+from phemu.errors import ProjectNotFound
 from phemu.serialization import dumps
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
+    from phemu.context import RequestContext
     from phemu.emulator import Emulator
     from phemu.routing import Route
     from phemu.seed import SeedSection
@@ -20,28 +31,78 @@ if TYPE_CHECKING:
     from phemu.store import Store
     from phemu.store import User
 
+T = TypeVar("T")
+B = TypeVar("B", bound="Backend")
+
+
+class Backend:
+    """The state operations of one resource, and the only code that writes its tables.
+
+    One instance per emulator, built when the emulator is (cheap: it holds only the emulator).
+    The tables live in the store (``self.store.state(MyTables)``), so ``reset()`` and
+    ``import_state()`` swap the state without rebuilding backends. The public methods are the
+    resource's Python API, reached as ``emulator.<Resource.name>`` (``emulator.subscriptions``):
+    they take the store lock, return exactly what the HTTP API returns (the rendered dict) and
+    raise the same :class:`~phemu.errors.PostHogError` the API renders as a body. HTTP handlers
+    and seed sections call the same methods, so a rule lives in one place.
+    """
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    @property
+    def store(self) -> Store:
+        return self.emulator.store
+
+    @classmethod
+    def of(cls: type[B], emulator: Emulator) -> B:
+        """This emulator's instance of the backend class (for handlers and other backends)."""
+        return emulator.backend(cls)
+
+    def project(self, project: int) -> int:
+        """``project`` if the store has that project, else PostHog's 404 ``Project not found.``"""
+        if project not in self.store.projects:
+            raise ProjectNotFound()
+        return project
+
+    def tick(self) -> None:
+        """Called by the emulator's scheduler tick (after clock changes and before every
+        request); a resource with scheduled work overrides it. Must be cheap when idle."""
+
+    def inspect(self) -> Any:
+        """A JSON-able summary for the web inspector, or ``None`` for nothing to show."""
+        return None
+
 
 @dataclass(frozen=True)
 class Resource:
-    """One emulated resource: its routes, its seed sections and its reaction to clock ticks.
+    """One emulated resource, listed in :data:`phemu.resources.ALL_RESOURCES`.
 
-    :param name: the URL segment (``subscriptions``).
-    :param routes: the routes it serves.
+    :param name: the URL segment (``subscriptions``), and the emulator namespace of the backend
+        (``emulator.subscriptions``).
+    :param routes: the routes it serves (its ``urls.ROUTES``).
+    :param backend: its :class:`Backend` class, or ``None`` for a read-only view of platform
+        tables (``projects``, ``users``, ``organizations``).
     :param seed_sections: top-level seed-document keys it loads and exports, in load order.
-    :param on_tick: called by the emulator's scheduler tick (after clock changes and before
-        every request) with the emulator.
-    :param inspect: a summary for the web inspector / ``GET /_phemu/`` (JSON-able).
+    :param plugin: hook implementations of the resource (a module or class), registered as a
+        built-in plugin: e.g. its ``phemu_configure`` takes the resource's ``Emulator(...)``
+        options, exactly as a plugin takes its own.
     """
 
     name: str
     routes: tuple[Route, ...]
+    backend: type[Backend] | None = None
     seed_sections: tuple[SeedSection, ...] = ()
-    on_tick: Callable[[Emulator], None] | None = None
-    inspect: Callable[[Emulator], Any] | None = None
+    plugin: Any = None
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(dumps(data), status=status, headers=headers, content_type="application/json")
+
+
+def bytes_response(body: bytes, status: int = 200) -> Response:
+    """A JSON response whose body is already serialised (pages assembled from cached rows)."""
+    return Response(body, status=status, content_type="application/json")
 
 
 def empty_response(status: int, headers: dict[str, str] | None = None) -> Response:
@@ -69,7 +130,7 @@ def user_basic(user: User | None) -> dict[str, Any] | None:
 
 
 def project_basic(project: Project) -> dict[str, Any]:
-    """The "project basic" shape of platform.md §9.1."""
+    """PostHog's ``ProjectBasicSerializer`` shape (``posthog/api/project.py``)."""
     return {
         "id": project.id,
         "uuid": project.uuid,
@@ -92,3 +153,50 @@ def created_by(store: Store, user_id: int | None) -> dict[str, Any] | None:
 
 def iso(value: Any) -> str | None:
     return format_datetime(value)
+
+
+# -- detail routes ---------------------------------------------------------------------------
+
+
+def path_pk(ctx: RequestContext) -> int | None:
+    """The detail id as an integer; anything but ASCII digits finds nothing (404)."""
+    raw = ctx.path_values.get("pk", "")
+    return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
+class ProjectRow(Protocol):
+    project: int
+    deleted: bool
+
+
+R = TypeVar("R", bound=ProjectRow)
+
+
+def find_in_project(
+    get: Callable[[int], R | None], project: int, pk: int | None, *, include_deleted: bool = False
+) -> R:
+    """The row ``pk`` of ``project``, or PostHog's 404 ``Not found.``.
+
+    Another project's id and (unless ``include_deleted``) a soft-deleted row both look missing.
+    """
+    found = get(pk) if pk is not None else None
+    if found is None or found.project != project or (found.deleted and not include_deleted):
+        raise NotFound()
+    return found
+
+
+def lookup_then_body(
+    ctx: RequestContext, find: Callable[[bool], T], restores: Callable[[Any], bool]
+) -> tuple[T, Any]:
+    """The object and the parsed body, for a PATCH whose body decides the lookup.
+
+    PostHog widens the lookup to soft-deleted rows from the body, yet a missing object still
+    answers 404 before a body error (DRF looks the object up before it parses the body), so the
+    narrow lookup runs first when the body cannot be parsed.
+    """
+    try:
+        body = ctx.body
+    except PostHogError:
+        find(False)
+        raise
+    return find(restores(body)), body

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-from phemu.plugin_manager import hookimpl
+from phemu.extend import hookimpl
 from phemu_ai_rules import filter_rules
 from phemu_ai_rules import regex_rules
 
 if TYPE_CHECKING:
-    from phemu.context import RequestContext
+    from phemu.extend import RequestContext
 
 __all__ = ["phemu_ai_filters", "phemu_ai_regex"]
 

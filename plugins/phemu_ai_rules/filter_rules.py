@@ -18,7 +18,7 @@ from datetime import date
 from datetime import timedelta
 from typing import Any
 
-from phemu.errors import Msg
+from phemu.extend import Msg
 from phemu.resources.sessions.channel_type import BUILTIN_CHANNEL_TYPES
 from phemu_ai_rules.words import QUOTES
 from phemu_ai_rules.words import blank

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from phemu.errors import Msg
+from phemu.extend import Msg
 from phemu_ai_rules.words import QUOTES
 from phemu_ai_rules.words import blank
 from phemu_ai_rules.words import has_any

@@ -14,8 +14,8 @@ from collections import Counter
 import pytest
 
 from phemu.resources.sessions import value_index as session_values
+from phemu.resources.sessions.models import Session
 from phemu.resources.sessions.value_index import ProjectSessions
-from phemu.resources.sessions.value_index import Session
 from phemu.resources.sessions.value_index import sort_key
 
 KEY = "$entry_utm_source"

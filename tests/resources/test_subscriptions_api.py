@@ -79,7 +79,7 @@ def test_pagination_keeps_other_parameters_and_the_environments_prefix(api: Api)
 
 def test_default_page_is_100(api: Api) -> None:
     for _ in range(101):
-        api.emulator.create_subscription(**valid())
+        api.emulator.subscriptions.create(**valid())
     _status, page = api.get()
     assert (len(page["results"]), page["next"]) == (100, HOST + BASE + "?limit=100&offset=100")
 
@@ -265,7 +265,7 @@ def test_both_resources_on_update(api: Api) -> None:
 def test_team_checks_only_for_values_sent(api: Api) -> None:
     sub = api.created(insight=10)
     # Insight 10 later moves to project 2: existing subscriptions keep working.
-    from phemu.resources.insights import InsightsState
+    from phemu.resources.insights.models import InsightsState
 
     insight = api.emulator.store.state(InsightsState).get(10)
     assert insight is not None
@@ -277,7 +277,7 @@ def test_team_checks_only_for_values_sent(api: Api) -> None:
 
 
 def test_existing_subscription_keeps_a_later_deleted_insight(api: Api) -> None:
-    from phemu.resources.insights import InsightsState
+    from phemu.resources.insights.models import InsightsState
 
     sub = api.created(insight=10)
     insight = api.emulator.store.state(InsightsState).get(10)
@@ -554,18 +554,18 @@ def test_list_indexes_stay_consistent_with_the_rows(api: Api) -> None:
             emulator.set_time(f"2026-06-15T10:{rng.randrange(60):02d}:00Z")
             target = rng.choice([{"insight": 7}, {"insight": 10}, {"insight": OMIT, "dashboard": 3},
                                  {"insight": OMIT, "dashboard": 6}])  # fmt: skip
-            created.append(emulator.create_subscription(**valid(**target))["id"])
+            created.append(emulator.subscriptions.create(**valid(**target))["id"])
             continue
         pk = rng.choice(created)
         change = rng.choice(
             [{"deleted": True}, {"deleted": False}, {"insight": 7, "dashboard": None},
              {"insight": 10, "dashboard": None}, {"insight": None, "dashboard": 6}],
         )  # fmt: skip
-        emulator.update_subscription(pk, **change)
+        emulator.subscriptions.update(pk, **change)
         if step % 5:
             continue
         checks += 1
-        rows = [emulator.get_subscription(i) for i in created]
+        rows = [emulator.subscriptions.get(i) for i in created]
         for query, keep in [
             ("", lambda s: not s["deleted"]),
             ("?deleted=1", lambda s: s["deleted"]),

@@ -1,10 +1,22 @@
-"""Dashboards."""
+"""Dashboards and their tiles (``docs/dashboards-insights.md``).
+
+Dashboards exist so subscriptions can point at real objects. ``models.py`` holds the records,
+tables and :class:`DashboardsBackend` (``emulator.dashboards``); ``rules.py`` the request
+fields; ``responses.py`` the handlers; ``urls.py`` the routes; ``seed.py`` the seed section.
+"""
 
 from __future__ import annotations
 
-from phemu.resources.dashboards.models import RESOURCE
-from phemu.resources.dashboards.models import Dashboard
-from phemu.resources.dashboards.models import DashboardsState
-from phemu.resources.dashboards.models import PendingLink
+from phemu.resources._base import Resource
+from phemu.resources.dashboards import seed
+from phemu.resources.dashboards import urls
+from phemu.resources.dashboards.models import DashboardsBackend
 
-__all__ = ["RESOURCE", "Dashboard", "DashboardsState", "PendingLink"]
+RESOURCE = Resource(
+    name="dashboards",
+    routes=urls.ROUTES,
+    backend=DashboardsBackend,
+    seed_sections=(seed.SECTION,),
+)
+
+__all__ = ["RESOURCE", "DashboardsBackend"]

@@ -1,38 +1,38 @@
-"""Dashboards (dashboards-insights.md §1-§2): model, tile table, handlers, routes, seeds.
+"""Dashboards: the records (dashboards and their tiles), their tables, their JSON shape and
+:class:`DashboardsBackend`, the only code that writes them (``docs/dashboards-insights.md``).
 
-Dashboards exist so subscriptions can point at real objects. The tile table lives here because
-a tile is a dashboard's slot; insights write it through their ``dashboards`` field
-(``insights.py``), seeds through ``tiles``. Field rules shared with insights are in
-``board_rules.py``; seed-record readers in ``board_records.py``.
+A tile is a dashboard's slot for one insight, so the tile table lives here; the insights
+backend adds and removes tiles through :class:`DashboardsBackend` when an insight's
+``dashboards`` change, and the seed section links the ``tiles`` a record names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
-from werkzeug.wrappers import Response
-
-from phemu.errors import SeedError
-from phemu.pagination import paginate_list
-from phemu.resources._base import Resource
+from phemu.errors import Msg
+from phemu.errors import NotFound
+from phemu.errors import ValidationError
+from phemu.pagination import paginate_bytes
+from phemu.resources._base import Backend
 from phemu.resources._base import created_by
+from phemu.resources._base import find_in_project
 from phemu.resources._base import iso
-from phemu.resources._base import json_response
-from phemu.resources.dashboards import records as records
-from phemu.resources.dashboards import rules as rules
-from phemu.routing import Route
-from phemu.seed import SeedSection
-from phemu.seed import where
+from phemu.resources._cache import RenderCache
+from phemu.resources.dashboards.rules import validate_dashboard
+from phemu.seed import user_ref
 
 if TYPE_CHECKING:
-    from phemu.context import RequestContext
-    from phemu.emulator import Emulator
+    from werkzeug.wrappers import Request
+
     from phemu.store import Store
+
+SEQUENCE = "dashboard"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -90,9 +90,10 @@ class DashboardsState:
         # Tiles are never removed (only soft-deleted), so these indexes only grow.
         self.tiles_by_dashboard: dict[int, list[int]] = {}
         self.tiles_by_insight: dict[int, list[int]] = {}
-        # Seed links waiting for the end of the document (boards_seed.py), so a dashboard's
-        # ``tiles`` may name insights that load after it.
+        # Seed links waiting for the end of the document (``seed.py`` of dashboards and
+        # insights), so a dashboard's ``tiles`` may name insights that load after it.
         self.pending_links: list[PendingLink] = []
+        self.json = RenderCache()  # list items (no tiles)
 
     def get(self, pk: int) -> Dashboard | None:
         """The dashboard with id ``pk`` in any project, soft-deleted ones included."""
@@ -170,10 +171,10 @@ def render(store: Store, dashboard: Dashboard, *, with_tiles: bool = True) -> di
 
 
 def render_tiles(store: Store, dashboard: Dashboard) -> list[dict[str, Any]]:
-    """Visible tiles by tile id, each with the full insight (§2.2)."""
+    """Visible tiles by tile id, each with the full insight."""
     # Imported here: insights depend on this module for the tile table.
-    from phemu.resources.insights import InsightsState
-    from phemu.resources.insights import render as render_insight
+    from phemu.resources.insights.models import InsightsState
+    from phemu.resources.insights.models import render as render_insight
 
     if dashboard.deleted:
         return []
@@ -189,180 +190,172 @@ def render_tiles(store: Store, dashboard: Dashboard) -> list[dict[str, Any]]:
     return result
 
 
-# -- handlers -----------------------------------------------------------------------------------
-
-
 def _list_key(dashboard: Dashboard) -> tuple[bool, bool, str, int]:
     # pinned first, then name ascending with null names last, then id.
     return (not dashboard.pinned, dashboard.name is None, dashboard.name or "", dashboard.id)
 
 
-def list_(ctx: RequestContext) -> Response:
-    store = ctx.store
-    project = ctx.project_id
-    with store.lock:
-        boards = sorted(
-            (
-                d
-                for d in store.state(DashboardsState).dashboards.values()
-                if d.project == project and not d.deleted
-            ),
+class DashboardsBackend(Backend):
+    """``emulator.dashboards``: create, change, read and list dashboards, and their tiles.
+
+    The Python methods validate as the API does (``POST``/``PATCH`` bodies, PostHog's
+    :class:`~phemu.errors.ValidationError`), return the API's JSON objects and raise its
+    ``NotFound``; seed documents add what the API cannot set (ids, ``created_at``, tiles).
+    """
+
+    @property
+    def table(self) -> DashboardsState:
+        return self.store.state(DashboardsState)
+
+    # -- the Python API ---------------------------------------------------------------------
+    def create(
+        self, project: int = 1, *, created_by: int | str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Create a dashboard as ``POST`` does (``name``, ``description``, ``pinned``,
+        ``deleted``, ``tags``); ``created_by`` is a user id or email, or ``None``."""
+        with self.store.lock:
+            self.project(project)
+            user = user_ref(self.store, created_by, "created_by")
+            return self.render(self.add(project, fields, user_id=user))
+
+    def update(self, pk: int, **fields: Any) -> dict[str, Any]:
+        """Change a dashboard as ``PATCH`` does (soft-deleted ones included)."""
+        with self.store.lock:
+            return self.render(self.change(self._get(pk), fields))
+
+    def get(self, pk: int) -> dict[str, Any]:
+        """The dashboard as ``GET .../dashboards/<pk>/`` shows it (any project)."""
+        with self.store.lock:
+            return self.render(self._get(pk))
+
+    def list(self, project: int = 1) -> list[dict[str, Any]]:
+        """The live dashboards of ``project`` as the list endpoint orders and shows them."""
+        with self.store.lock:
+            return [render(self.store, d, with_tiles=False) for d in self.listed(project)]
+
+    # -- the operations HTTP, seeds and the Python API share ------------------------------------
+    def _get(self, pk: int) -> Dashboard:
+        found = self.table.get(pk)
+        if found is None:
+            raise NotFound()
+        return found
+
+    def add(self, project: int, body: Any, *, user_id: int | None) -> Dashboard:
+        """Validate a ``POST`` body and store the new dashboard."""
+        data = validate_dashboard(body)
+        with self.store.lock:
+            dashboard = Dashboard(
+                id=self.store.next_id(SEQUENCE),
+                project=project,
+                created_at=self.emulator.clock.now(),
+                created_by=user_id,
+                **data,
+            )
+            return self.insert(dashboard)
+
+    def insert(self, dashboard: Dashboard) -> Dashboard:
+        """Store a dashboard built elsewhere (seeds: the id is reserved by the caller)."""
+        with self.store.lock:
+            self.table.dashboards[dashboard.id] = dashboard
+            self.table.json.drop(dashboard.id)
+            self._insights_changed(None)
+        return dashboard
+
+    def change(self, dashboard: Dashboard, body: Any) -> Dashboard:
+        """Validate a ``PATCH`` body and apply it."""
+        data = validate_dashboard(body)
+        with self.store.lock:
+            for key, value in data.items():
+                setattr(dashboard, key, value)
+            self.table.json.drop(dashboard.id)
+            if "deleted" in data:
+                self._insights_changed(
+                    t.insight for t in self.table.tiles_of_dashboard(dashboard.id)
+                )
+        return dashboard
+
+    def lookup(self, project: int, pk: int | None, *, include_deleted: bool = False) -> Dashboard:
+        """The dashboard ``pk`` of ``project``, or PostHog's 404."""
+        return find_in_project(self.table.get, project, pk, include_deleted=include_deleted)
+
+    def listed(self, project: int) -> list[Dashboard]:
+        """The live dashboards of ``project`` in the list endpoint's order."""
+        return sorted(
+            (d for d in self.table.dashboards.values() if d.project == project and not d.deleted),
             key=_list_key,
         )
-        return json_response(
-            paginate_list(ctx.request, boards, lambda d: render(store, d, with_tiles=False))
-        )
 
+    def render(self, dashboard: Dashboard) -> dict[str, Any]:
+        return render(self.store, dashboard)
 
-def create(ctx: RequestContext) -> Response:
-    data = rules.validate_dashboard(ctx.body)
-    store = ctx.store
-    with store.lock:
-        dashboard = Dashboard(
-            id=store.next_id("dashboard"),
-            project=ctx.project_id,
-            created_at=ctx.now,
-            created_by=ctx.owner.id,
-            **data,
-        )
-        store.state(DashboardsState).dashboards[dashboard.id] = dashboard
-        return json_response(render(store, dashboard), 201)
+    def page(self, request: Request, project: int) -> bytes:
+        """The list endpoint's page as JSON bytes (items without tiles)."""
+        store, table = self.store, self.table
+        with store.lock:
+            boards = self.listed(project)
+            return paginate_bytes(
+                request,
+                len(boards),
+                lambda offset, limit: boards[offset : offset + limit],
+                lambda d: table.json.get(store, d.id, lambda: render(store, d, with_tiles=False)),
+            )
 
+    # -- tiles ----------------------------------------------------------------------------------
+    def check_same_project(self, project: int, ids: Iterable[int]) -> None:
+        """PostHog's save-time check: every dashboard must belong to the insight's project."""
+        for pk in ids:
+            found = self.table.get(pk)
+            if found is None or found.project != project:
+                raise ValidationError(Msg.DASHBOARD_NOT_FOUND)
 
-def _find(ctx: RequestContext, *, include_deleted: bool = False) -> Dashboard:
-    return rules.find_in_project(
-        ctx, ctx.store.state(DashboardsState).dashboards.get, include_deleted=include_deleted
-    )
+    def link(self, dashboard: int, insight: int, tile_id: int | None = None) -> DashboardTile:
+        """Get or create the tile of (dashboard, insight) and make it visible again."""
+        with self.store.lock:
+            tile = self.table.link(self.store, dashboard, insight, tile_id)
+            self._insights_changed((insight,))
+            return tile
 
+    def unlink(self, dashboard: int, insight: int) -> None:
+        """Soft-delete the tile of (dashboard, insight), if any."""
+        with self.store.lock:
+            self.table.unlink(dashboard, insight)
+            self._insights_changed((insight,))
 
-def retrieve(ctx: RequestContext) -> Response:
-    store = ctx.store
-    with store.lock:
-        return json_response(render(store, _find(ctx)))
+    def hide_tiles_of(self, insight: int) -> None:
+        """Soft-delete every tile of an insight (PostHog does when the insight is deleted)."""
+        with self.store.lock:
+            for tile in self.table.tiles_of_insight(insight):
+                tile.deleted = True
+            self._insights_changed((insight,))
 
+    def set_insight_dashboards(self, project: int, insight: int, ids: list[int]) -> None:
+        """Replace the insight's tile set (PostHog's ``_update_insight_dashboards``).
 
-def _restores(body: Any) -> bool:
-    # PostHog's DashboardViewSet: ``deleted`` present, not null, and not read as true.
-    return (
-        isinstance(body, dict)
-        and body.get("deleted") is not None
-        and not rules.str_to_bool(body["deleted"])
-    )
+        New dashboards get a tile (reviving a removed one), missing ones lose theirs; only added
+        dashboards are checked against the project, and nothing changes when one fails.
+        """
+        with self.store.lock:
+            old = [t.dashboard for t in self.table.visible_dashboard_tiles_of_insight(insight)]
+            if sorted(old) == sorted(ids):
+                return
+            added = [pk for pk in ids if pk not in old]
+            self.check_same_project(project, added)
+            for pk in added:
+                self.link(pk, insight)
+            for pk in old:
+                if pk not in ids:
+                    self.unlink(pk, insight)
 
+    def _insights_changed(self, insights: Iterable[int] | None) -> None:
+        """Drop the rendered JSON of insights whose tiles changed (``None``: all of them)."""
+        from phemu.resources.insights.models import InsightsState
 
-def partial_update(ctx: RequestContext) -> Response:
-    store = ctx.store
-    with store.lock:
-        dashboard, body = rules.lookup_then_body(
-            ctx, lambda wide: _find(ctx, include_deleted=wide), _restores
-        )
-        for key, value in rules.validate_dashboard(body).items():
-            setattr(dashboard, key, value)
-        return json_response(render(store, dashboard))
-
-
-# -- seeds and the Python API --------------------------------------------------------------------
-
-
-def _tile_links(record: Mapping[str, Any], dashboard: int, label: str) -> list[PendingLink]:
-    links = []
-    for index, item in enumerate(records.id_list(record, "tiles", label)):
-        where = f"{label} tiles[{index}]"
-        if isinstance(item, dict):
-            tile_id = item.get("id")
-            deleted = item.get("deleted", False)
-            if tile_id is not None and (
-                not isinstance(tile_id, int) or isinstance(tile_id, bool) or tile_id < 1
-            ):
-                raise SeedError(f"{where}: 'id' must be a positive integer")
-            if not isinstance(deleted, bool):
-                raise SeedError(f"{where}: 'deleted' must be true or false")
-            links.append(PendingLink(where, dashboard, item.get("insight"), tile_id, deleted))
+        cache = self.store.state(InsightsState).json
+        if insights is None:
+            cache.clear()
         else:
-            links.append(PendingLink(where, dashboard, item))
-    return links
+            for pk in insights:
+                cache.drop(pk)
 
-
-def load_records(emulator: Emulator, items: list[dict[str, Any]]) -> None:
-    """The ``dashboards`` seed section; ``tiles`` are linked when the document is complete."""
-    store = emulator.store
-    state = store.state(DashboardsState)
-    for position, record in enumerate(items):
-        label = where("dashboards", position, record)
-        dashboard_id = records.record_id(store, record, "dashboard", label)
-        dashboard = Dashboard(
-            id=dashboard_id,
-            project=records.project_of(store, record, label),
-            created_at=records.when(emulator, record, "created_at", label),
-            name=records.text(
-                record, "name", label, None, nullable=True, max_length=rules.DASHBOARD_NAME_MAX
-            ),
-            description=records.text(record, "description", label, "", nullable=False) or "",
-            pinned=records.flag(record, "pinned", label),
-            created_by=records.user_ref(store, record, "created_by", label, None),
-            deleted=records.flag(record, "deleted", label),
-            tags=records.tags(record, label),
-        )
-        state.dashboards[dashboard_id] = dashboard
-        state.pending_links.extend(_tile_links(record, dashboard_id, label))
-
-
-def export_records(emulator: Emulator) -> list[dict[str, Any]]:
-    store = emulator.store
-    state = store.state(DashboardsState)
-    return [
-        {
-            "id": d.id,
-            "project": d.project,
-            "name": d.name,
-            "description": d.description,
-            "pinned": d.pinned,
-            "created_at": iso(d.created_at),
-            "created_by": d.created_by,
-            "deleted": d.deleted,
-            "tags": list(d.tags),
-            "tiles": [
-                {"id": t.id, "insight": t.insight, "deleted": t.deleted}
-                for t in state.tiles_of_dashboard(d.id)
-            ],
-        }
-        for d in sorted(state.dashboards.values(), key=lambda d: d.id)
-    ]
-
-
-def create_dashboard(emulator: Emulator, fields: dict[str, Any]) -> Dashboard:
-    """Create one dashboard from seed-record fields (all or nothing); see ``Emulator``."""
-
-    def fetch(pk: int) -> Dashboard:
-        return emulator.store.state(DashboardsState).dashboards[pk]
-
-    return records.create_via_seed(emulator, "dashboards", "dashboard", fields, fetch)
-
-
-def _summary(emulator: Emulator) -> dict[str, int]:
-    state: DashboardsState = emulator.store.state(DashboardsState)
-    return {"dashboards": len(state.dashboards), "tiles": len(state.tiles)}
-
-
-RESOURCE = Resource(
-    name="dashboards",
-    routes=(
-        Route(
-            "/dashboards/",
-            "dashboards.list",
-            {"GET": list_, "POST": create},
-            "dashboard",
-            name="Dashboard List",
-        ),
-        Route(
-            "/dashboards/<pk>/",
-            "dashboards.detail",
-            {"GET": retrieve, "PATCH": partial_update},
-            "dashboard",
-            forbid_destroy=True,
-            name="Dashboard Instance",
-        ),
-    ),
-    seed_sections=(SeedSection("dashboards", load_records, export_records),),
-    inspect=_summary,
-)
+    def inspect(self) -> dict[str, int]:
+        return {"dashboards": len(self.table.dashboards), "tiles": len(self.table.tiles)}

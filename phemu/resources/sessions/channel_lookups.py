@@ -1,21 +1,22 @@
-"""Extending the channel lookup subset per emulator (sessions.md §5, "seedable and extendable").
+"""Extending the ``$channel_type`` lookup subset per emulator (``docs/sessions.md``).
 
-Two layers go on top of :data:`~phemu.resources.sessions.channel_type.SHIPPED`, later ones winning per
-value: the ``channel_lookups=`` option of the :class:`~phemu.emulator.Emulator` (configuration,
-kept across ``reset()``) and the ``channel_lookups`` seed key (state: in the store, rolled back
-with a failed seed, exported by ``export_state()``). Both take the same shape, which mirrors the
-reference's table::
+Two layers go on top of :data:`~phemu.resources.sessions.channel_type.SHIPPED`, later ones
+winning per value: the ``channel_lookups=`` option of the :class:`~phemu.emulator.Emulator`
+(configuration, kept across ``reset()``; taken in ``options.py``) and the ``channel_lookups``
+seed key (state: in the store, rolled back with a failed seed, exported by ``export_state()``).
+Both take the same shape, which mirrors PostHog's lookup table::
 
     {"sources": {"mysearch.example": ["Paid Search", "Organic Search"]},
      "mediums": {"newsletter-x": [null, "Email"]}}
 
-Types must be built-in channel names (§3.2), so derived values never leave the list that
+Types must be built-in channel names, so derived values never leave the list that
 ``values?key=$channel_type`` answers. Nothing here is global: each emulator holds its own layers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -26,12 +27,12 @@ from phemu.errors import ConfigurationError
 from phemu.errors import SeedError
 from phemu.resources.sessions.channel_type import BUILTIN_CHANNEL_TYPES
 from phemu.resources.sessions.channel_type import EMPTY
-from phemu.resources.sessions.channel_type import SHIPPED
 from phemu.resources.sessions.channel_type import ChannelLookups
 from phemu.resources.sessions.channel_type import Types
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
+    from phemu.store import Store
 
 KINDS = ("sources", "mediums")
 _BUILTIN = frozenset(BUILTIN_CHANNEL_TYPES)
@@ -113,28 +114,31 @@ class ChannelLookupsState:
     mediums: dict[str, Types] = field(default_factory=dict)
 
 
-def add_seeded(emulator: Emulator, records: list[dict[str, Any]]) -> bool:
-    """Validate every record, then add them all; ``True`` when any entry was given."""
-    parsed = [
+def parse_seeded(records: list[dict[str, Any]]) -> list[ChannelLookups]:
+    """Every ``channel_lookups`` seed record, checked (a :class:`SeedError` names the bad one)."""
+    return [
         parse_lookups(record, f"channel_lookups[{position}]", SeedError)
         for position, record in enumerate(records)
     ]
-    state = emulator.store.state(ChannelLookupsState)
+
+
+def add_seeded(store: Store, parsed: Iterable[ChannelLookups]) -> bool:
+    """Add checked entries to the store's seeded layer; ``True`` when any entry was given."""
+    state = store.state(ChannelLookupsState)
+    given = False
     for lookups in parsed:
         state.sources.update(lookups.sources)
         state.mediums.update(lookups.mediums)
-    return any(parsed)
+        given = given or bool(lookups)
+    return given
+
+
+def seeded(store: Store) -> ChannelLookups:
+    state = store.state(ChannelLookupsState)
+    return ChannelLookups(sources=state.sources, mediums=state.mediums)
 
 
 def export_seeded(emulator: Emulator) -> list[dict[str, Any]]:
     """One record with every seeded entry (none when nothing was seeded)."""
-    state = emulator.store.state(ChannelLookupsState)
-    seeded = ChannelLookups(sources=state.sources, mediums=state.mediums)
-    return [render(seeded)] if seeded else []
-
-
-def effective(emulator: Emulator) -> ChannelLookups:
-    """The table derivation uses now: shipped, then configuration, then seeds."""
-    state = emulator.store.state(ChannelLookupsState)
-    seeded = ChannelLookups(sources=state.sources, mediums=state.mediums)
-    return SHIPPED.extended(emulator.channel_lookups).extended(seeded)
+    layer = seeded(emulator.store)
+    return [render(layer)] if layer else []

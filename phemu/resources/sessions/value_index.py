@@ -1,10 +1,10 @@
-"""Observed values of stored session columns: the per-project index behind ``sessions/values``.
+"""One project's sessions and raw events, with the value index behind ``sessions/values``.
 
 PostHog answers ``values`` by scanning the newest 100 000 sessions of a project and counting
 values. Scanning on every request would make each call cost O(sessions); instead each project
 keeps, per stored string key, a count and the newest occurrence of every distinct value among
 its newest :data:`WINDOW` sessions, updated on ingest. A call then costs O(distinct values), and
-a ``value`` search only narrows that set before ranking (sessions.md §3.3).
+a ``value`` search only narrows that set before ranking (``docs/sessions.md``).
 
 Ranking is "count descending, ties by first occurrence newest-first": the first occurrence of a
 value in newest-first order is its newest session, so each value carries ``(count, newest sort
@@ -18,19 +18,21 @@ from __future__ import annotations
 import bisect
 import heapq
 import json
-import re
-from collections.abc import Callable
 from collections.abc import Iterable
-from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
+from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.resources.sessions.catalogue import STORED_STRING_KEYS
 from phemu.resources.sessions.derivation import Event
+from phemu.resources.sessions.like import like_matcher
+
+if TYPE_CHECKING:
+    from phemu.resources.sessions.models import Session
 
 #: At most this many sessions (newest first) are considered, as PostHog's ``LIMIT 100000``.
 WINDOW = 100_000
@@ -47,17 +49,6 @@ _MICRO = timedelta(microseconds=1)
 
 def sort_key(session_id: str, start: datetime | None) -> SortKey:
     return ((start - _EPOCH) // _MICRO if start is not None else _NO_TIME, session_id)
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    """One session's properties (derived or seeded); immutable, so checkpoints can share it."""
-
-    session_id: str
-    distinct_id: str | None
-    properties: Mapping[str, Any]
-    key: SortKey
-    computed: bool  # seeded in computed form (else derived from events)
 
 
 def column_text(value: Any) -> str | None:
@@ -212,15 +203,16 @@ class ProjectSessions:
 
     # -- queries -----------------------------------------------------------------------------
     def top_values(self, key: str, search: str | None) -> list[str]:
-        """sessions.md §3.3 steps 1-3: the at most 20 most frequent values, newest first on ties."""
+        """The at most 20 most frequent values of ``key``, newest first on ties, among those
+        matching ``search`` (ClickHouse's ``ILIKE '%<search>%'``)."""
         self._ensure_index()
         index = self._index.get(key)
         if index is None or not index.entries:
             return []
         if index.stale:
             self._refresh(key, index)
-        # Step 2 filters, step 3 ranks what is left. Both cases make one pass over the distinct
-        # values, and a search term only ever leaves fewer entries to rank.
+        # Filter, then rank what is left. Both cases make one pass over the distinct values,
+        # and a search term only ever leaves fewer entries to rank.
         entries = index.entries.values()
         if search is None:
             kept = [e for e in entries if e[3]]  # non-empty
@@ -231,69 +223,3 @@ class ProjectSessions:
             matches = like_matcher(search)
             kept = [e for e in entries if matches(e[2])]
         return [entry[3] for entry in heapq.nlargest(TOP, kept)]
-
-
-# -- ClickHouse ILIKE '%<term>%' ---------------------------------------------------------------
-
-_ANY = object()  # the `_` wildcard inside a segment
-
-
-def like_matcher(term: str) -> Callable[[str], bool]:
-    """A predicate over lower-cased text for ClickHouse's ``ILIKE '%<term>%'``.
-
-    The term is not escaped (as in PostHog), so ``%`` and ``_`` are wildcards and a backslash
-    escapes the next character. Plain terms use a substring test; others match ``%``-separated
-    segments left to right (greedy leftmost matching is exact for LIKE and never backtracks, so
-    a hostile term cannot blow up).
-    """
-    if not any(c in term for c in "%_\\"):
-        needle = term.lower()
-        return lambda text: needle in text
-    segments = _segments("%" + term + "%")
-    compiled = [_segment_regex(seg) for seg in segments]
-    widths = [len(seg) for seg in segments]
-
-    def matches(text: str) -> bool:
-        if len(segments) == 1:
-            return compiled[0].fullmatch(text) is not None
-        pos, end = 0, len(text)
-        if widths[0]:
-            if compiled[0].match(text, 0) is None:
-                return False
-            pos = widths[0]
-        last_start = end - widths[-1]
-        if last_start < pos or (widths[-1] and compiled[-1].fullmatch(text, last_start) is None):
-            return False
-        for rx, width in zip(compiled[1:-1], widths[1:-1], strict=False):
-            if not width:
-                continue
-            found = rx.search(text, pos, last_start)
-            if found is None:
-                return False
-            pos = found.end()
-        return True
-
-    return matches
-
-
-def _segments(pattern: str) -> list[list[Any]]:
-    segments: list[list[Any]] = [[]]
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\" and i + 1 < len(pattern):
-            segments[-1].append(pattern[i + 1].lower())
-            i += 2
-            continue
-        if char == "%":
-            segments.append([])
-        elif char == "_":
-            segments[-1].append(_ANY)
-        else:
-            segments[-1].append(char.lower())
-        i += 1
-    return segments
-
-
-def _segment_regex(segment: list[Any]) -> re.Pattern[str]:
-    return re.compile("".join("." if t is _ANY else re.escape(t) for t in segment), re.DOTALL)

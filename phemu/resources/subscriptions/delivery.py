@@ -1,4 +1,4 @@
-"""What a subscription would have sent: outbox entries and the emulated scheduler (§10).
+"""What a subscription would have sent: outbox entries and the emulated scheduler.
 
 PostHog starts a "new subscriber" delivery when targets change and a scheduled report when a
 subscription is due. phemu delivers nothing; it writes outbox entries that tests can assert on.
@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.errors import ServerError
-from phemu.resources.subscriptions.models import Subscription
-from phemu.resources.subscriptions.models import SubscriptionsState
 from phemu.resources.subscriptions.schedule import following_delivery
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
-    from phemu.emulator import Emulator
+    from phemu.resources.subscriptions.models import Subscription
+    from phemu.resources.subscriptions.models import SubscriptionsState
 
 
 def _addresses(value: str) -> list[str]:
@@ -77,39 +76,35 @@ def scheduled_entry(sub: Subscription, now: datetime, due: datetime) -> dict[str
     }
 
 
-def on_tick(emulator: Emulator) -> None:
-    """Deliver every due subscription once and move its ``next_delivery_date`` on (§10.2).
+def due_entries(table: SubscriptionsState, now: datetime) -> list[dict[str, Any]]:
+    """Deliver every due subscription once and move its ``next_delivery_date`` on.
 
     A clock jump past several occurrences yields one delivery per subscription: the next value
-    is searched after ``max(previous, now + 15 minutes)``, which is always in the future.
+    is searched after ``max(previous, now + 15 minutes)``, which is always in the future. Called
+    under the store lock by :meth:`SubscriptionsBackend.tick`, which writes the entries.
     """
-    state = emulator.store.state(SubscriptionsState)
-    now = emulator.clock.now()
-    if not state.due or state.due[0][0] > now:
-        return
     entries: list[dict[str, Any]] = []
-    with emulator.store.lock:
-        fired: set[int] = set()
-        due: list[Subscription] = []
-        while state.due and state.due[0][0] <= now:
-            when, pk = heapq.heappop(state.due)
-            sub = state.rows.get(pk)
-            # Stale entries: the row is gone, deleted (restore re-schedules it), was
-            # rescheduled, or already fired in this tick through a duplicate entry.
-            if sub is None or sub.deleted or sub.next_delivery_date != when or pk in fired:
-                continue
-            fired.add(pk)
-            due.append(sub)
-        for sub in due:  # heap order: next_delivery_date, then id
-            previous = sub.next_delivery_date
-            assert previous is not None
-            entries.append(scheduled_entry(sub, now, previous))
-            try:
-                sub.next_delivery_date = following_delivery(sub.rule(), previous, now)
-            except ServerError:
-                # Occurrences past year 9999: the rule stops firing rather than failing every
-                # later request.
-                sub.next_delivery_date = None
-            state.schedule(sub)
-    for entry in entries:
-        emulator.outbox.append(entry)
+    fired: set[int] = set()
+    due: list[Subscription] = []
+    while table.due and table.due[0][0] <= now:
+        when, pk = heapq.heappop(table.due)
+        sub = table.rows.get(pk)
+        # Stale entries: the row is gone, deleted (restore re-schedules it), was
+        # rescheduled, or already fired in this tick through a duplicate entry.
+        if sub is None or sub.deleted or sub.next_delivery_date != when or pk in fired:
+            continue
+        fired.add(pk)
+        due.append(sub)
+    for sub in due:  # heap order: next_delivery_date, then id
+        previous = sub.next_delivery_date
+        assert previous is not None
+        entries.append(scheduled_entry(sub, now, previous))
+        table.json.drop(sub.id)
+        try:
+            sub.next_delivery_date = following_delivery(sub.rule(), previous, now)
+        except ServerError:
+            # Occurrences past year 9999: the rule stops firing rather than failing every
+            # later request.
+            sub.next_delivery_date = None
+        table.schedule(sub)
+    return entries

@@ -1,31 +1,48 @@
-"""The stored subscription, its table with the list indexes, and its JSON shape.
+"""Subscriptions: the record, its table with the list indexes, its JSON shape, and
+:class:`SubscriptionsBackend`, the only code that writes them.
 
 A stored subscription is a slots dataclass of plain values (about 400-600 bytes). The table
 keeps, per project, the ids of live and of soft-deleted rows sorted by ``(created_at, id)``, and
 per project and insight/dashboard the ids pointing at it, so a list page costs what the page
-holds rather than what the store holds (subscriptions.md §7: newest first).
+holds rather than what the store holds (newest first, ``docs/subscriptions.md``). Each row's
+rendered JSON is cached until the backend writes the row, so a page costs what its bytes cost.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import heapq
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
+from phemu.errors import NotFound
+from phemu.pagination import paginate_bytes
+from phemu.resources._base import Backend
 from phemu.resources._base import created_by
+from phemu.resources._cache import RenderCache
+from phemu.resources.subscriptions import delivery
+from phemu.resources.subscriptions.rules import check_object
+from phemu.resources.subscriptions.rules import validate_fields
 from phemu.resources.subscriptions.schedule import Rule
+from phemu.resources.subscriptions.schedule import first_delivery
 from phemu.resources.subscriptions.schedule import summary
+from phemu.seed import user_ref
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
+    from werkzeug.wrappers import Request
+
     from phemu.store import Store
 
-TARGET_TYPES = ("email", "slack", "webhook")
+SEQUENCE = "subscription"
+#: ``created_by=`` of :meth:`SubscriptionsBackend.create` when not given.
+FIRST_MEMBER: Any = object()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -72,7 +89,7 @@ class Subscription:
 
 
 def render(store: Store, sub: Subscription) -> dict[str, Any]:
-    """The 19-key response object, in PostHog's order (subscriptions.md §2)."""
+    """The 19-key response object, in PostHog's order (``SubscriptionSerializer``)."""
     return {
         "id": sub.id,
         "dashboard": sub.dashboard,
@@ -99,12 +116,14 @@ def render(store: Store, sub: Subscription) -> dict[str, Any]:
 class SubscriptionsState:
     """The subscription table of one store (``store.state(SubscriptionsState)``).
 
-    Mutate only through :meth:`add`, :meth:`remove` and :meth:`reindex`, under ``store.lock``,
-    so the indexes and the scheduler heap stay in step with the rows.
+    Only :class:`SubscriptionsBackend` mutates it, through :meth:`add`, :meth:`remove` and
+    :meth:`reindex`, under ``store.lock``, so the indexes, the scheduler heap and the rendered
+    JSON cache stay in step with the rows.
     """
 
     def __init__(self) -> None:
         self.rows: dict[int, Subscription] = {}
+        self.json = RenderCache()
         # project -> ids sorted by (created_at, id); one list for live rows, one for deleted.
         self.live: dict[int, list[int]] = {}
         self.removed: dict[int, list[int]] = {}
@@ -141,10 +160,12 @@ class SubscriptionsState:
         if sub is not None:
             self._unindex(sub)
             del self.rows[pk]
+            self.json.drop(pk)
 
     def reindex(self, sub: Subscription, change: Callable[[], None]) -> None:
         """Apply ``change`` to ``sub`` (which may move it between indexes) and re-index it."""
         self._unindex(sub)
+        self.json.drop(sub.id)
         try:
             change()
         finally:
@@ -190,3 +211,207 @@ def newest_first(ids: list[int], offset: int, limit: int) -> list[int]:
     if end <= 0:
         return []
     return ids[max(0, end - limit) : end][::-1]
+
+
+def first_member(store: Store, project: int) -> int | None:
+    """The first member (lowest id) of the project's organization: who "created" a row that
+    no request created (PostHog's schema types ``created_by`` as a user object)."""
+    organization = store.projects[project].organization
+    members = sorted(u.id for u in store.users.values() if organization in u.memberships)
+    return members[0] if members else None
+
+
+def matches(
+    sub: Subscription, deleted: bool | None, insight: int | None, dashboard: int | None
+) -> bool:
+    """The list and detail filters (``deleted``, ``insight``, ``dashboard``; ``None``: any)."""
+    return (
+        (deleted is None or sub.deleted == deleted)
+        and (insight is None or sub.insight == insight)
+        and (dashboard is None or sub.dashboard == dashboard)
+    )
+
+
+class SubscriptionsBackend(Backend):
+    """``emulator.subscriptions``: create, change, read and list subscriptions.
+
+    HTTP handlers, the seed section and the Python API all go through these methods: the
+    Python methods return the API's JSON objects and raise the API's errors
+    (:class:`~phemu.errors.ValidationError` with PostHog's message, ``NotFound``...).
+    """
+
+    @property
+    def table(self) -> SubscriptionsState:
+        return self.store.state(SubscriptionsState)
+
+    # -- the Python API ---------------------------------------------------------------------
+    def create(
+        self,
+        project: int = 1,
+        *,
+        created_by: int | str | None = FIRST_MEMBER,
+        notify: bool = False,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Create a subscription with ``POST``'s validation; returns the API object.
+
+        ``fields`` use the API's names (``insight=7, target_type="email", ...``); ``created_by``
+        is a user id or email (default: the first member of the project's organization) or
+        ``None``. No outbox entry is written unless ``notify``.
+        """
+        with self.store.lock:
+            self.project(project)
+            user = (
+                first_member(self.store, project)
+                if created_by is FIRST_MEMBER
+                else user_ref(self.store, created_by, "created_by")
+            )
+            return self.render(self.add(project, fields, user_id=user, notify=notify))
+
+    def update(self, pk: int, *, notify: bool = False, **fields: Any) -> dict[str, Any]:
+        """Change a subscription with ``PATCH``'s validation (``deleted=True`` soft-deletes)."""
+        with self.store.lock:
+            sub = self.table.get(pk)
+            if sub is None:
+                raise NotFound()
+            return self.render(self.change(sub, fields, partial=True, notify=notify))
+
+    def get(self, pk: int) -> dict[str, Any]:
+        """The API object of subscription ``pk`` (any project, deleted or not)."""
+        with self.store.lock:
+            sub = self.table.get(pk)
+            if sub is None:
+                raise NotFound()
+            return self.render(sub)
+
+    def list(self, project: int = 1, *, deleted: bool = False) -> list[dict[str, Any]]:
+        """Every subscription of ``project`` as the list endpoint orders them (newest first)."""
+        with self.store.lock:
+            ids, _ = self.table.candidates(project, deleted, None, None)
+            return [self.render(self.table.rows[i]) for i in reversed(ids)]
+
+    def deliveries(self, kind: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """What subscriptions would have sent: outbox entries (``kind="scheduled"`` or
+        ``"value_change"``, ``target_type=...``), oldest first."""
+        if kind is not None:
+            filters["kind"] = kind
+        return self.emulator.outbox.entries(**filters)
+
+    # -- the operations HTTP, seeds and the Python API share ------------------------------------
+    def add(
+        self, project: int, data: Mapping[str, Any], *, user_id: int | None, notify: bool = True
+    ) -> Subscription:
+        """Validate ``data`` as ``POST`` does and store the new subscription."""
+        store = self.store
+        with store.lock:
+            values = validate_fields(store, data, creating=True, partial=False)
+            check_object(store, project, values, None)
+            invite_message = values.pop("invite_message", None)
+            now = self.emulator.clock.now()
+            sub = Subscription(id=0, project=project, created_at=now, created_by=user_id, **values)
+            # Computed before the id is taken: a rule dateutil rejects fails the save.
+            next_delivery = first_delivery(sub.rule(), now)
+            sub.id = store.next_id(SEQUENCE)
+            sub.next_delivery_date = next_delivery
+            self.table.add(sub)
+        if notify:
+            self.emulator.outbox.append(delivery.value_change_entry(sub, now, "", invite_message))
+        return sub
+
+    def insert(self, sub: Subscription) -> Subscription:
+        """Store a validated subscription built elsewhere (seeds), keeping an explicit id."""
+        store = self.store
+        with store.lock:
+            if sub.id:
+                store.bump_id(SEQUENCE, sub.id)
+            else:
+                sub.id = store.next_id(SEQUENCE)
+            self.table.add(sub)
+        return sub
+
+    def change(
+        self, sub: Subscription, data: Mapping[str, Any], *, partial: bool, notify: bool = True
+    ) -> Subscription:
+        """Validate ``data`` as ``PATCH`` (``partial``) or ``PUT`` does and apply it."""
+        store = self.store
+        table = self.table
+        with store.lock:
+            values = validate_fields(store, data, creating=False, partial=partial)
+            check_object(store, sub.project, values, sub)
+            invite_message = values.pop("invite_message", None)
+            now = self.emulator.clock.now()
+            old_rule = sub.rule()
+            old_target = (sub.target_type, sub.target_value)
+            was_deleted = sub.deleted
+            new_rule = dataclasses.replace(sub, **values).rule()
+            next_delivery = sub.next_delivery_date
+            if new_rule != old_rule:
+                next_delivery = first_delivery(new_rule, now)  # may fail before anything changes
+
+            def apply() -> None:
+                for name, value in values.items():
+                    setattr(sub, name, value)
+                sub.next_delivery_date = next_delivery
+
+            table.reindex(sub, apply)
+            if new_rule != old_rule or (was_deleted and not sub.deleted):
+                table.schedule(sub)
+        if notify and (sub.target_type, sub.target_value) != old_target:
+            entry = delivery.value_change_entry(sub, now, old_target[1], invite_message)
+            self.emulator.outbox.append(entry)
+        return sub
+
+    def lookup(
+        self,
+        project: int,
+        pk: int | None,
+        deleted: bool | None = None,
+        insight: int | None = None,
+        dashboard: int | None = None,
+    ) -> Subscription:
+        """The subscription ``pk`` of ``project`` passing the filters, else ``NotFound``."""
+        sub = self.table.get(pk) if pk is not None else None
+        if sub is None or sub.project != project or not matches(sub, deleted, insight, dashboard):
+            raise NotFound()
+        return sub
+
+    def render(self, sub: Subscription) -> dict[str, Any]:
+        return render(self.store, sub)
+
+    def page(
+        self,
+        request: Request,
+        project: int,
+        deleted: bool,
+        insight: int | None,
+        dashboard: int | None,
+    ) -> bytes:
+        """The list endpoint's page as JSON bytes, newest first, from the rows' cached JSON."""
+        store, table = self.store, self.table
+        with store.lock:
+            ids, scan = table.candidates(project, deleted, insight, dashboard)
+            if scan:
+                rows = table.rows
+                ids = [i for i in ids if matches(rows[i], deleted, insight, dashboard)]
+            return paginate_bytes(
+                request,
+                len(ids),
+                lambda offset, limit: newest_first(ids, offset, limit),
+                lambda pk: table.json.get(store, pk, lambda: render(store, table.rows[pk])),
+            )
+
+    # -- scheduler and inspector ----------------------------------------------------------------
+    def tick(self) -> None:
+        """Deliver every due subscription once (see :func:`delivery.due_entries`)."""
+        table = self.table
+        now = self.emulator.clock.now()
+        if not table.due or table.due[0][0] > now:
+            return
+        with self.store.lock:
+            entries = delivery.due_entries(table, now)
+        for entry in entries:
+            self.emulator.outbox.append(entry)
+
+    def inspect(self) -> dict[str, Any]:
+        rows = self.table.rows
+        return {"count": len(rows), "deleted": sum(1 for s in rows.values() if s.deleted)}

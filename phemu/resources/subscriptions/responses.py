@@ -1,115 +1,27 @@
-"""``{prefix}/subscriptions/``: create, list, retrieve, PUT, PATCH, soft delete (subscriptions.md).
+"""``{prefix}/subscriptions/`` handlers: parse the request, call the backend, render.
 
-The model, indexes and JSON shape live in ``subscription_model``; validation in
-``subscription_rules``; the schedule in ``subscription_schedule``; outbox and scheduler in
-``subscription_delivery``; seeds in ``subscription_seed``. This module holds the operations they
-share (:func:`create`, :func:`update`, used by HTTP, seeds and the ``Emulator`` methods alike),
-the handlers and the routes.
+PostHog's ``SubscriptionViewSet`` (``ee/api/subscription.py``): create, list, retrieve, PUT,
+PATCH; DELETE answers 405 (soft delete is ``PATCH {"deleted": true}``). Every rule lives in
+:class:`~phemu.resources.subscriptions.models.SubscriptionsBackend` and ``rules.py``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 
-from werkzeug.wrappers import Response
-
-from phemu.errors import NotFound
 from phemu.errors import ServerError
 from phemu.fields import expect_object
-from phemu.fields import truthy_query
-from phemu.pagination import paginate
-from phemu.resources._base import Resource
+from phemu.fields import str_to_bool
+from phemu.resources._base import bytes_response
 from phemu.resources._base import json_response
-from phemu.resources.subscriptions.delivery import on_tick
-from phemu.resources.subscriptions.delivery import value_change_entry
-from phemu.resources.subscriptions.models import Subscription
-from phemu.resources.subscriptions.models import SubscriptionsState
-from phemu.resources.subscriptions.models import newest_first
-from phemu.resources.subscriptions.models import render
-from phemu.resources.subscriptions.rules import check_object
-from phemu.resources.subscriptions.rules import validate_fields
-from phemu.resources.subscriptions.schedule import first_delivery
-from phemu.resources.subscriptions.seed import SECTION
-from phemu.routing import Route
+from phemu.resources._base import path_pk
+from phemu.resources.subscriptions.models import SubscriptionsBackend
 
 if TYPE_CHECKING:
+    from werkzeug.wrappers import Response
+
     from phemu.context import RequestContext
-    from phemu.emulator import Emulator
-
-SEQUENCE = "subscription"
-
-
-# -- operations shared by HTTP, seeds and the Python API --------------------------------------
-
-
-def create(
-    emulator: Emulator,
-    project: int,
-    data: Mapping[str, Any],
-    *,
-    user_id: int | None,
-    notify: bool = True,
-) -> Subscription:
-    """Validate ``data`` as ``POST`` does and store the new subscription (§4)."""
-    store = emulator.store
-    with store.lock:
-        values = validate_fields(store, data, creating=True, partial=False)
-        check_object(store, project, values, None)
-        invite_message = values.pop("invite_message", None)
-        now = emulator.clock.now()
-        sub = Subscription(id=0, project=project, created_at=now, created_by=user_id, **values)
-        # Computed before the id is taken: a rule dateutil rejects fails the save (§9.3).
-        next_delivery = first_delivery(sub.rule(), now)
-        sub.id = store.next_id(SEQUENCE)
-        sub.next_delivery_date = next_delivery
-        store.state(SubscriptionsState).add(sub)
-    if notify:
-        emulator.outbox.append(value_change_entry(sub, now, "", invite_message))
-    return sub
-
-
-def update(
-    emulator: Emulator,
-    sub: Subscription,
-    data: Mapping[str, Any],
-    *,
-    partial: bool,
-    notify: bool = True,
-) -> Subscription:
-    """Validate ``data`` as ``PATCH`` (``partial``) or ``PUT`` does and apply it (§6)."""
-    store = emulator.store
-    state = store.state(SubscriptionsState)
-    with store.lock:
-        values = validate_fields(store, data, creating=False, partial=partial)
-        check_object(store, sub.project, values, sub)
-        invite_message = values.pop("invite_message", None)
-        now = emulator.clock.now()
-        old_rule = sub.rule()
-        old_target = (sub.target_type, sub.target_value)
-        was_deleted = sub.deleted
-        changed = dataclasses.replace(sub, **values)
-        new_rule = changed.rule()
-        next_delivery = sub.next_delivery_date
-        if new_rule != old_rule:
-            next_delivery = first_delivery(new_rule, now)  # may fail before anything changes
-
-        def apply() -> None:
-            for name, value in values.items():
-                setattr(sub, name, value)
-            sub.next_delivery_date = next_delivery
-
-        state.reindex(sub, apply)
-        if new_rule != old_rule or (was_deleted and not sub.deleted):
-            state.schedule(sub)
-    if notify and (sub.target_type, sub.target_value) != old_target:
-        emulator.outbox.append(value_change_entry(sub, now, old_target[1], invite_message))
-    return sub
-
-
-# -- request helpers ------------------------------------------------------------------------
 
 
 def _int_filter(raw: str | None) -> int | None:
@@ -131,109 +43,42 @@ def _filters(ctx: RequestContext) -> tuple[bool | None, int | None, int | None]:
         return values[-1] if values else None
 
     deleted_raw = last("deleted")
-    deleted = truthy_query(deleted_raw) if deleted_raw is not None else None
+    deleted = str_to_bool(deleted_raw) if deleted_raw is not None else None
     return deleted, _int_filter(last("insight")), _int_filter(last("dashboard"))
 
 
-def _matches(
-    sub: Subscription, deleted: bool | None, insight: int | None, dashboard: int | None
-) -> bool:
-    return (
-        (deleted is None or sub.deleted == deleted)
-        and (insight is None or sub.insight == insight)
-        and (dashboard is None or sub.dashboard == dashboard)
-    )
-
-
-def _lookup(ctx: RequestContext) -> Subscription:
-    """The subscription of the URL, in this project, passing the query filters (§5)."""
+def _find(ctx: RequestContext, subs: SubscriptionsBackend) -> Any:
     deleted, insight, dashboard = _filters(ctx)
-    try:
-        pk = int(ctx.path_values["pk"])
-    except ValueError:
-        raise NotFound() from None
-    sub = ctx.store.state(SubscriptionsState).get(pk)
-    if sub is None or sub.project != ctx.project_id:
-        raise NotFound()
-    if not _matches(sub, deleted, insight, dashboard):
-        raise NotFound()
-    return sub
-
-
-# -- handlers ------------------------------------------------------------------------------
+    return subs.lookup(ctx.project_id, path_pk(ctx), deleted, insight, dashboard)
 
 
 def list_(ctx: RequestContext) -> Response:
     deleted, insight, dashboard = _filters(ctx)
-    store = ctx.store
-    state = store.state(SubscriptionsState)
-    with store.lock:
-        ids, scan = state.candidates(ctx.project_id, bool(deleted), insight, dashboard)
-        if scan:
-            rows = state.rows
-            ids = [i for i in ids if _matches(rows[i], bool(deleted), insight, dashboard)]
-        body = paginate(
-            ctx.request,
-            len(ids),
-            lambda offset, limit: [state.rows[i] for i in newest_first(ids, offset, limit)],
-            lambda sub: render(store, sub),
-        )
-    return json_response(body)
+    subs = SubscriptionsBackend.of(ctx.emulator)
+    return bytes_response(subs.page(ctx.request, ctx.project_id, bool(deleted), insight, dashboard))
 
 
-def create_(ctx: RequestContext) -> Response:
-    data = expect_object(ctx.body)
-    sub = create(ctx.emulator, ctx.project_id, data, user_id=ctx.owner.id)
-    return json_response(render(ctx.store, sub), 201)
+def create(ctx: RequestContext) -> Response:
+    subs = SubscriptionsBackend.of(ctx.emulator)
+    sub = subs.add(ctx.project_id, expect_object(ctx.body), user_id=ctx.owner.id)
+    return json_response(subs.render(sub), 201)
 
 
 def retrieve(ctx: RequestContext) -> Response:
-    return json_response(render(ctx.store, _lookup(ctx)))
+    subs = SubscriptionsBackend.of(ctx.emulator)
+    return json_response(subs.render(_find(ctx, subs)))
 
 
 def _update(ctx: RequestContext, *, partial: bool) -> Response:
-    sub = _lookup(ctx)
-    data = expect_object(ctx.body)
-    update(ctx.emulator, sub, data, partial=partial)
-    return json_response(render(ctx.store, sub))
+    subs = SubscriptionsBackend.of(ctx.emulator)
+    sub = _find(ctx, subs)
+    subs.change(sub, expect_object(ctx.body), partial=partial)
+    return json_response(subs.render(sub))
 
 
-def put(ctx: RequestContext) -> Response:
+def update(ctx: RequestContext) -> Response:
     return _update(ctx, partial=False)
 
 
-def patch(ctx: RequestContext) -> Response:
+def partial_update(ctx: RequestContext) -> Response:
     return _update(ctx, partial=True)
-
-
-def inspect(emulator: Emulator) -> dict[str, Any]:
-    state = emulator.store.state(SubscriptionsState)
-    return {
-        "count": len(state.rows),
-        "deleted": sum(1 for s in state.rows.values() if s.deleted),
-    }
-
-
-RESOURCE = Resource(
-    name="subscriptions",
-    routes=(
-        Route(
-            "/subscriptions/",
-            "subscriptions.list",
-            {"GET": list_, "POST": create_},
-            "subscription",
-            name="Subscription List",
-        ),
-        Route(
-            "/subscriptions/<pk>/",
-            "subscriptions.detail",
-            {"GET": retrieve, "PUT": put, "PATCH": patch},
-            "subscription",
-            forbid_destroy=True,
-            name="Subscription Instance",
-        ),
-    ),
-    seed_sections=(SECTION,),
-    on_tick=on_tick,
-    inspect=inspect,
-)

@@ -1,4 +1,4 @@
-"""Subscription validation in PostHog's order: field rules (§3), then object rules (§4.2, §6.2).
+"""Subscription validation in PostHog's order: field rules, then object rules (``validate``).
 
 PostHog's ``SubscriptionSerializer`` is a DRF ``ModelSerializer``: fields are validated in
 declaration order and only the first error is reported, so fields are listed once, in that
@@ -26,9 +26,8 @@ from phemu.fields import parse_int
 from phemu.fields import parse_list
 from phemu.fields import parse_pk
 from phemu.fields import parse_text
-from phemu.resources.dashboards import DashboardsState
-from phemu.resources.insights import InsightsState
-from phemu.resources.subscriptions.models import TARGET_TYPES
+from phemu.resources.dashboards.models import DashboardsState
+from phemu.resources.insights.models import InsightsState
 from phemu.resources.subscriptions.schedule import FREQUENCIES
 from phemu.resources.subscriptions.schedule import WEEKDAYS
 from phemu.resources.subscriptions.webhook_url import webhook_url_problem
@@ -36,6 +35,8 @@ from phemu.resources.subscriptions.webhook_url import webhook_url_problem
 if TYPE_CHECKING:
     from phemu.resources.subscriptions.models import Subscription
     from phemu.store import Store
+
+TARGET_TYPES = ("email", "slack", "webhook")
 
 #: Canonical string objects, so stored rows share them instead of holding one copy each.
 _CANONICAL = {name: name for name in (*TARGET_TYPES, *FREQUENCIES, *WEEKDAYS)}

@@ -1,0 +1,51 @@
+"""Rendered JSON of stored rows, kept until the row's backend writes it again.
+
+A list page of a resource is mostly the JSON of its rows. The backend of a resource is the only
+writer of its rows, so it knows when a row's JSON goes stale and drops it then
+(:meth:`RenderCache.drop`); what a row shows of *other* tables (the ``created_by`` user, an
+insight's dashboard tiles) changes through seed documents or through another backend, which
+drops what it affects. Seed documents may change users, so every cache empties itself when the
+store has loaded one since (``Store.version``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+
+from phemu.serialization import dumps
+
+if TYPE_CHECKING:
+    from phemu.store import Store
+
+
+class RenderCache:
+    """``id -> JSON bytes`` of rendered rows, valid for one :attr:`Store.version`."""
+
+    __slots__ = ("rows", "version")
+
+    def __init__(self) -> None:
+        self.rows: dict[Any, bytes] = {}
+        self.version = -1
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RenderCache:
+        # Store checkpoints copy every table before a seed loads; a rolled-back table simply
+        # renders its rows again.
+        return RenderCache()
+
+    def get(self, store: Store, pk: Any, render: Callable[[], Any]) -> bytes:
+        """The JSON of row ``pk``, rendered by ``render()`` unless cached."""
+        if self.version != store.version:
+            self.rows.clear()
+            self.version = store.version
+        found = self.rows.get(pk)
+        if found is None:
+            found = self.rows[pk] = dumps(render())
+        return found
+
+    def drop(self, pk: Any) -> None:
+        self.rows.pop(pk, None)
+
+    def clear(self) -> None:
+        self.rows.clear()

@@ -66,7 +66,7 @@ def seeded(count: int) -> tuple[Emulator, float]:
     emulator = Emulator(load_entrypoints=False)
     records = sessions(count)
     started = time.perf_counter()
-    emulator.add_sessions(records)
+    emulator.sessions.add(records)
     return emulator, time.perf_counter() - started
 
 

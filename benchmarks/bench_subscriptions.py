@@ -52,7 +52,7 @@ def emulator_with(count: int) -> Emulator:
     for pk in range(1, 11):
         emulator.create_insight(1, id=pk, name=f"Insight {pk}")
     for i in range(count):
-        emulator.create_subscription(**fields(i))
+        emulator.subscriptions.create(**fields(i))
     return emulator
 
 
@@ -75,11 +75,11 @@ def page_costs(emulators: list[Emulator], runs: int = 50) -> list[float]:
 
 def bytes_per_subscription(count: int = 10_000) -> float:
     emulator = emulator_with(0)
-    emulator.create_subscription(**fields(0))  # first-use allocations (state, caches)
+    emulator.subscriptions.create(**fields(0))  # first-use allocations (state, caches)
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
     for i in range(1, count + 1):
-        emulator.create_subscription(**fields(i))
+        emulator.subscriptions.create(**fields(i))
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
     grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))

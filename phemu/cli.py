@@ -247,8 +247,8 @@ def configure_logging(level: str, quiet: bool) -> None:
 def serve(args: argparse.Namespace) -> int:
     from phemu.errors import ConfigurationError
     from phemu.errors import SeedError
+    from phemu.errors import StateFileError
     from phemu.persistence import StateFile
-    from phemu.persistence import StateFileError
     from phemu.server import ThreadedServer
 
     configure_logging(args.log_level, args.quiet)

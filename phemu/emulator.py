@@ -65,7 +65,8 @@ class Emulator:
 
     :param profile: ``docs`` (default) or ``cloud`` (see the reference README).
     :param seeds: seed documents (mappings or JSON file paths) loaded on top of the default seed.
-    :param default_seed: load ``fixtures/default.json`` first (project 1, a ``*`` key).
+    :param default_seed: load the packaged default seed first (``phemu/data/default.json``:
+        project 1, a ``*`` key).
     :param plugins: extra pluggy plugins (objects, modules, or ``"module[:attr]"`` strings).
     :param disable_plugins: plugin names not to register (e.g. ``"ai_rules"``).
     :param load_entrypoints: register plugins from the ``phemu`` entry-point group.

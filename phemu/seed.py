@@ -104,7 +104,7 @@ def default_document() -> SeedDocument:
 
 
 def default_seed_path() -> Path:
-    """``default.json`` shipped inside the package (a copy of ``fixtures/default.json``)."""
+    """``default.json``, the default seed, shipped inside the package."""
     return Path(__file__).with_name("data") / "default.json"
 
 

@@ -8,6 +8,7 @@ backend adds and removes tiles through :class:`DashboardsBackend` when an insigh
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -228,7 +229,7 @@ class DashboardsBackend(Backend):
         with self.store.lock:
             return self.render(self._get(pk))
 
-    def list(self, project: int = 1) -> list[dict[str, Any]]:
+    def list(self, project: int = 1) -> builtins.list[dict[str, Any]]:
         """The live dashboards of ``project`` as the list endpoint orders and shows them."""
         with self.store.lock:
             return [render(self.store, d, with_tiles=False) for d in self.listed(project)]
@@ -278,7 +279,7 @@ class DashboardsBackend(Backend):
         """The dashboard ``pk`` of ``project``, or PostHog's 404."""
         return find_in_project(self.table.get, project, pk, include_deleted=include_deleted)
 
-    def listed(self, project: int) -> list[Dashboard]:
+    def listed(self, project: int) -> builtins.list[Dashboard]:
         """The live dashboards of ``project`` in the list endpoint's order."""
         return sorted(
             (d for d in self.table.dashboards.values() if d.project == project and not d.deleted),
@@ -328,7 +329,7 @@ class DashboardsBackend(Backend):
                 tile.deleted = True
             self._insights_changed((insight,))
 
-    def set_insight_dashboards(self, project: int, insight: int, ids: list[int]) -> None:
+    def set_insight_dashboards(self, project: int, insight: int, ids: builtins.list[int]) -> None:
         """Replace the insight's tile set (PostHog's ``_update_insight_dashboards``).
 
         New dashboards get a tile (reviving a removed one), missing ones lose theirs; only added

@@ -8,6 +8,7 @@ through :class:`~phemu.resources.dashboards.models.DashboardsBackend`.
 
 from __future__ import annotations
 
+import builtins
 import string
 from dataclasses import dataclass
 from dataclasses import field
@@ -180,7 +181,7 @@ class InsightsBackend(Backend):
         with self.store.lock:
             return self.render(self._get(pk))
 
-    def list(self, project: int = 1) -> list[dict[str, Any]]:
+    def list(self, project: int = 1) -> builtins.list[dict[str, Any]]:
         """The live insights of ``project`` as the list endpoint orders them."""
         with self.store.lock:
             return [self.render(i) for i in self.listed(project, "", None)]
@@ -244,7 +245,7 @@ class InsightsBackend(Backend):
         """The insight ``pk`` of ``project``, or PostHog's 404."""
         return find_in_project(self.table.get, project, pk, include_deleted=include_deleted)
 
-    def listed(self, project: int, short_id: str, search: str | None) -> list[Insight]:
+    def listed(self, project: int, short_id: str, search: str | None) -> builtins.list[Insight]:
         """The live insights of ``project`` (by id), filtered as the list endpoint filters."""
         table = self.table
         if short_id:

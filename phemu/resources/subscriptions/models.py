@@ -11,6 +11,7 @@ rendered JSON is cached until the backend writes the row, so a page costs what i
 from __future__ import annotations
 
 import bisect
+import builtins
 import dataclasses
 import heapq
 from collections.abc import Callable
@@ -284,13 +285,13 @@ class SubscriptionsBackend(Backend):
                 raise NotFound()
             return self.render(sub)
 
-    def list(self, project: int = 1, *, deleted: bool = False) -> list[dict[str, Any]]:
+    def list(self, project: int = 1, *, deleted: bool = False) -> builtins.list[dict[str, Any]]:
         """Every subscription of ``project`` as the list endpoint orders them (newest first)."""
         with self.store.lock:
             ids, _ = self.table.candidates(project, deleted, None, None)
             return [self.render(self.table.rows[i]) for i in reversed(ids)]
 
-    def deliveries(self, kind: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+    def deliveries(self, kind: str | None = None, **filters: Any) -> builtins.list[dict[str, Any]]:
         """What subscriptions would have sent: outbox entries (``kind="scheduled"`` or
         ``"value_change"``, ``target_type=...``), oldest first."""
         if kind is not None:

@@ -171,7 +171,7 @@ def coverage(emulator: Emulator, request: Request) -> Response:
 
 
 def ai_queue(emulator: Emulator, request: Request) -> Response:
-    """Canned AI answers (ai.md §4.1); see :meth:`phemu.ai.CannedAnswers.control`."""
+    """Canned AI answers (``docs/ai.md``); see :meth:`phemu.ai.CannedAnswers.control`."""
     body = read_json(request) if request.method == "POST" else None
     try:
         return reply(emulator.ai.control(request.method, body, request.args.get("endpoint")))

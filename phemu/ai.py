@@ -1,4 +1,4 @@
-"""The session-recording AI responder pipeline (ai.md §4): hooks in, schema-checked output out.
+"""The session-recording AI responder pipeline (``docs/ai.md``): hooks in, checked output out.
 
 PostHog asks an LLM; phemu asks the ``phemu_ai_filters`` / ``phemu_ai_regex`` hooks, first
 answer wins. Three kinds of implementation answer, in pluggy's call order:
@@ -276,13 +276,13 @@ def _call(function: Callable[[], Any], responder: str) -> Answer:
 Checker = Callable[[Any], list[str]]
 Orderer = Callable[[dict[str, Any]], dict[str, Any]]
 SCHEMAS: dict[str, tuple[Checker, Orderer, str]] = {
-    "filters": (check_filters_output, order_filters_output, "ai.md §2.2"),
-    "regex": (check_regex_output, order_regex_output, "ai.md §3.2"),
+    "filters": (check_filters_output, order_filters_output, "``docs/ai.md``"),
+    "regex": (check_regex_output, order_regex_output, "``docs/ai.md``"),
 }
 
 
 def interpret(ctx: RequestContext, endpoint: Endpoint, answer: Answer) -> dict[str, Any]:
-    """The body PostHog would send for ``answer``, or PostHog's error (ai.md §4.2, §4.3)."""
+    """The body PostHog would send for ``answer``, or PostHog's error (``docs/ai.md``)."""
     value = answer.value
     if isinstance(value, PostHogError):
         raise value

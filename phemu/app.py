@@ -1,4 +1,4 @@
-"""The WSGI application: PostHog's request flow (platform.md §5) over the emulator's routes.
+"""The WSGI application: PostHog's request flow over the emulator's routes.
 
 Every front door (the ``responses`` patcher, httpx transports, the pytest fixtures and the
 server) calls this one app, so behaviour cannot differ between them. The order of checks is:
@@ -162,7 +162,7 @@ class PostHogApp:
         return route, (PREFIXES[index] if route.nested else None), dict(values)
 
     def check(self, ctx: RequestContext) -> None:
-        """Steps 2-8 of platform.md §5."""
+        """Authenticate, then the project, key restrictions, scope, membership and throttle."""
         ctx.user, ctx.key = auth.authenticate(ctx)
         route = ctx.route
         if self.emulator.profile == "cloud" and route.cloud == "refuse_keys":

@@ -223,7 +223,7 @@ def make_emulator(args: argparse.Namespace) -> Emulator:
     from phemu.emulator import Emulator
     from phemu.resources.sessions import SAMPLE_SEED_PATH
 
-    # The default server also loads the sample session data (sessions.md; fixtures/README.md).
+    # The default server also loads the sample session data (``docs/sessions.md``).
     extra = [] if args.no_default_seed else [SAMPLE_SEED_PATH]
     return Emulator(
         profile=args.profile,

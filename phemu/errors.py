@@ -57,11 +57,11 @@ class Msg:
     SERVER_ERROR = "A server error occurred."
     NO_DATA = "No data provided"
     # phemu serve only: PostHog's proxies refuse big bodies before Django sees them; phemu answers
-    # in PostHog's error shape (type per platform.md: anything not listed is server_error).
+    # in PostHog's error shape (drf-exceptions-hog types anything it does not list server_error).
     REQUEST_TOO_LARGE = "Request body is larger than {limit} bytes."
     EXPECTED_DICT = "Invalid data. Expected a dictionary, but got {type}."
 
-    # Django REST Framework field messages (subscriptions.md §3).
+    # Django REST Framework field messages (``docs/subscriptions.md``).
     REQUIRED = "This field is required."
     NULL = "This field may not be null."
     BLANK = "This field may not be blank."
@@ -80,7 +80,7 @@ class Msg:
     PK_INCORRECT_TYPE = "Incorrect type. Expected pk value, received {type}."
     NOT_A_LIST = 'Expected a list of items but got type "{type}".'
 
-    # Subscriptions (subscriptions.md §4).
+    # Subscriptions (``docs/subscriptions.md``).
     DASHBOARD_NOT_YOUR_TEAM = "This dashboard does not belong to your team."
     INSIGHT_NOT_YOUR_TEAM = "This insight does not belong to your team."
     EXPORT_NEEDS_RESOURCE = "Either dashboard or insight is required for an export."
@@ -88,13 +88,13 @@ class Msg:
     DASHBOARD_SUBSCRIPTION_BOTH = "Dashboard subscriptions cannot also set insight or prompt."
     INVALID_WEBHOOK_URL = "Invalid webhook URL: {reason}"
 
-    # Insights (dashboards-insights.md §3.3).
+    # Insights (``docs/dashboards-insights.md``).
     DASHBOARD_NOT_FOUND = "Dashboard not found"
 
-    # Sessions (sessions.md §3.1).
+    # Sessions (``docs/sessions.md``).
     KEY_NOT_PROVIDED = "Key not provided"
 
-    # Session-recording AI (ai.md).
+    # Session-recording AI (``docs/ai.md``).
     MISSING_REGEX = "Missing required field: regex"
     INVALID_OPENAI_RESPONSE = "Invalid response from OpenAI"
     INVALID_OPENAI_JSON = "Invalid JSON response from OpenAI"
@@ -103,7 +103,7 @@ class Msg:
     AI_FILTERS_ONLY_IN_CLOUD = "AI filters are only available in PostHog Cloud"
     OPENAI_KEY_NOT_CONFIGURED = "OpenAI API key is not configured"
     ANALYTICS_CLIENT_NOT_CONFIGURED = "PostHog analytics client is not configured"
-    # Questions of the default AI responder (ai.md §5.1).
+    # Questions of the default AI responder (``docs/ai.md``).
     FILTERS_OFF_TOPIC = "please specify your question about session replay"
     FILTERS_PAGE_URL = "What is the URL of the {word} page?"
     FILTERS_VAGUE = "Which page, event or property should the recordings match?"

@@ -134,7 +134,7 @@ class RouteTable:
     @cached_property
     def adapter(self) -> MapAdapter:
         """One adapter for every request: matching only reads it, and binding the map to each
-        request's environ cost more than the match itself."""
+        request's environ costs more than the match itself."""
         return self.url_map.bind("phemu.invalid")
 
     def known_paths(self) -> list[str]:

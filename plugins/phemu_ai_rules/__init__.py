@@ -1,4 +1,4 @@
-"""phemu's default AI responder: deterministic rules instead of a language model (ai.md §5).
+"""phemu's default AI responder: deterministic rules instead of a language model (``docs/ai.md``).
 
 Registered through the ``phemu`` entry-point group as ``ai_rules`` and called last
 (``trylast``), so canned answers and any other plugin answer first. Same input, same output,

@@ -1,4 +1,4 @@
-"""The default ``ai/regex`` responder: plain-language description to pattern (ai.md §5.2).
+"""The default ``ai/regex`` responder: plain-language description to pattern (``docs/ai.md``).
 
 Rules are tried in the order of the reference table; the first that applies answers. Every
 ``success`` pattern compiles with Python's ``re``; with the ``re2`` engine none contains

@@ -1,7 +1,7 @@
 """PostHog's v2 session property catalogue and how ``property_definitions`` filters it.
 
-PostHog builds this list from the lazy sessions table (sessions.md §2.1): every field that is not
-hidden, in declaration order, typed from its database field class. phemu keeps the result as
+PostHog builds this list from the lazy sessions table (``docs/sessions.md``): every field that
+is not hidden, in declaration order, typed from its database field class. phemu keeps the result as
 data, because the list *is* the contract clients pin.
 """
 
@@ -44,7 +44,7 @@ CLICK_IDS: tuple[str, ...] = (
 
 UTM_PARAMETERS: tuple[str, ...] = ("source", "campaign", "medium", "term", "content")
 
-#: sessions.md §2.1, 38 entries in PostHog's order.
+#: ``docs/sessions.md``, 38 entries in PostHog's order.
 CATALOGUE: tuple[Entry, ...] = (
     Entry("$start_timestamp", "DateTime", False),
     Entry("$end_timestamp", "DateTime", False),
@@ -74,7 +74,7 @@ CATALOGUE: tuple[Entry, ...] = (
 NAMES: tuple[str, ...] = tuple(e.name for e in CATALOGUE)
 BY_NAME: dict[str, Entry] = {e.name: e for e in CATALOGUE}
 
-#: Keys whose ``values`` come from a stored raw-session column (sessions.md §3.2). Other
+#: Keys whose ``values`` come from a stored raw-session column (``docs/sessions.md``). Other
 #: string fields (hostnames, ``$channel_type``) are computed at query time in PostHog, so it has
 #: nothing to scan for them.
 STORED_STRING_KEYS: tuple[str, ...] = (
@@ -107,7 +107,7 @@ def definition(entry: Entry) -> dict[str, Any]:
 
 
 def search_catalogue(search: str | None, is_numerical: str | None) -> list[dict[str, Any]]:
-    """The entries matching PostHog's ``search`` and ``is_numerical`` rules (sessions.md §2.2).
+    """The entries matching PostHog's ``search`` and ``is_numerical`` rules (``docs/sessions.md``).
 
     Every ``\\w+`` run of the lower-cased search must be a substring of the lower-cased name;
     no words means no filter. ``is_numerical`` present means "equals ``true``" (lower-cased),

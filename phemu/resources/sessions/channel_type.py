@@ -1,4 +1,4 @@
-"""``$channel_type``: PostHog's default GA4-style rules over a lookup subset (sessions.md §5).
+"""``$channel_type``: PostHog's default GA4-style rules over a lookup subset (``docs/sessions.md``).
 
 PostHog computes the channel at query time from a session's entry properties and a table of
 several thousand sources. phemu applies the same rule order to the subset the reference lists
@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-#: sessions.md §3.2, in PostHog's order.
+#: ``docs/sessions.md``, in PostHog's order.
 BUILTIN_CHANNEL_TYPES: tuple[str, ...] = (
     "Cross Network",
     "Paid Search",
@@ -48,7 +48,7 @@ def _table(groups: list[tuple[Types, str]]) -> dict[str, Types]:
     return {name: types for types, names in groups for name in names.split(",")}
 
 
-#: Sources (and referring domains), sessions.md §5.
+#: Sources (and referring domains), ``docs/sessions.md``
 SOURCES: Mapping[str, Types] = _table(
     [
         (
@@ -66,7 +66,7 @@ SOURCES: Mapping[str, Types] = _table(
     ]
 )
 
-#: Mediums, sessions.md §5 (PostHog's Display mediums are deliberately left out).
+#: Mediums, ``docs/sessions.md`` (PostHog's Display mediums are deliberately left out).
 MEDIUMS: Mapping[str, Types] = {
     **_table([(_SOCIAL, "social,sm,social media,social-media,social network,social-network")]),
     "video": _VIDEO,
@@ -97,7 +97,7 @@ class ChannelLookups:
         )
 
 
-#: The subset of sessions.md §5 that every emulator starts from.
+#: The subset of ``docs/sessions.md`` that every emulator starts from.
 SHIPPED = ChannelLookups(SOURCES, MEDIUMS)
 EMPTY = ChannelLookups({}, {})
 
@@ -159,7 +159,8 @@ def is_shopping_campaign(campaign: str | None) -> bool:
 
 
 def channel_type(inputs: ChannelInputs, lookups: ChannelLookups = SHIPPED) -> str:
-    """The first rule of sessions.md §5 that applies, with sources and mediums in ``lookups``."""
+    """The first channel rule (``docs/sessions.md``) that applies, sources and mediums in
+    ``lookups``."""
     sources, mediums = lookups.sources, lookups.mediums
     campaign, medium, source = _norm(inputs.campaign), _norm(inputs.medium), _norm(inputs.source)
     domain = inputs.referring_domain

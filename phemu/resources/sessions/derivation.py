@@ -1,4 +1,4 @@
-"""Deriving a session's v2 properties from its raw events (sessions.md §4.2).
+"""Deriving a session's v2 properties from its raw events (``docs/sessions.md``).
 
 PostHog aggregates events into ``raw_sessions`` with "value at minimum / maximum timestamp"
 states, unique-uuid counters and a few computed columns. This module reproduces those
@@ -99,7 +99,7 @@ CHANNEL_INPUT_KEYS = (
 
 
 def channel_of(props: Mapping[str, Any], lookups: ChannelLookups) -> str:
-    """``$channel_type`` from a derived session's entry properties (sessions.md §5)."""
+    """``$channel_type`` from a derived session's entry properties (``docs/sessions.md``)."""
     return channel_type(
         ChannelInputs(
             campaign=props["$entry_utm_campaign"],

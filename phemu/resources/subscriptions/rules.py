@@ -51,7 +51,7 @@ class Field:
     allow_blank: bool = False
 
 
-#: The writable fields in the serializer's order (subscriptions.md §2).
+#: The writable fields in the serializer's order (``docs/subscriptions.md``).
 FIELDS: tuple[Field, ...] = (
     Field("dashboard", "pk", nullable=True),
     Field("insight", "pk", nullable=True),
@@ -160,7 +160,8 @@ def validate_fields(
 def check_object(
     store: Store, project: int, values: Mapping[str, Any], instance: Subscription | None
 ) -> None:
-    """The object rules of §4.2 (create) and §6.2 (update), in PostHog's order."""
+    """The serializer's object rules on create (``instance`` is ``None``) and update, in
+    PostHog's order (``ee/api/subscription.py``)."""
     dashboards, insights = store.state(DashboardsState), store.state(InsightsState)
     dashboard = values.get("dashboard")
     insight = values.get("insight")

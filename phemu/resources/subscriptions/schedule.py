@@ -1,9 +1,9 @@
 """A subscription's schedule: its ``summary`` wording and its ``next_delivery_date``.
 
 PostHog builds a ``dateutil.rrule`` from the subscription and asks it for the first occurrence
-after "now + 15 minutes" (subscriptions.md §9); the summary is a fixed wording table (§8,
-algorithm A). Both are pure functions of the schedule fields, kept here so the resource module
-only stores and renders.
+after "now + 15 minutes" (``docs/subscriptions.md``); the summary is a fixed wording table
+(``ee/tasks/subscriptions/subscription_utils.py``). Both are pure functions of the schedule
+fields, kept here so the model only stores and renders.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class Rule:
     """The schedule as the recurrence library sees it; equal rules give equal occurrences.
 
     Comparing two ``Rule`` values is how an update decides whether ``next_delivery_date`` must
-    be recomputed (§9.2): order of ``byweekday`` and a ``bysetpos`` without weekdays don't count.
+    be recomputed: order of ``byweekday`` and a ``bysetpos`` without weekdays don't count.
     """
 
     frequency: str
@@ -207,5 +207,5 @@ def first_delivery(rule: Rule, now: datetime) -> datetime | None:
 
 
 def following_delivery(rule: Rule, previous: datetime, now: datetime) -> datetime | None:
-    """The scheduler's next value after delivering ``previous`` (§10.2)."""
+    """The scheduler's next value after delivering ``previous``."""
     return rule.next_after(max(previous, now + DELIVERY_BUFFER))

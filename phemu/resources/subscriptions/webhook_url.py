@@ -2,7 +2,7 @@
 
 An emulator must never resolve names (tests run offline and must be deterministic), so only the
 literal checks remain: scheme, host, metadata and loopback names, internal suffixes and IP
-literals (subscriptions.md §4.3). The first failing rule gives the reason.
+literals (``docs/subscriptions.md``). The first failing rule gives the reason.
 """
 
 from __future__ import annotations

@@ -64,6 +64,10 @@ class PostHogApp:
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
+        # The plugin manager is read-only once built, so whether anything observes responses
+        # is known now; most emulators have no such plugin and skip the hook call.
+        hook = emulator.hooks.hook.phemu_after_response
+        self.after_response = hook if hook.get_hookimpls() else None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
@@ -79,14 +83,15 @@ class PostHogApp:
             self.record(request, 0, outcome, started)
             drop_socket(environ)
             raise
-        self.emulator.hooks.hook.phemu_after_response(
-            emulator=self.emulator, request=request, response=response
-        )
+        if self.after_response is not None:
+            self.after_response(emulator=self.emulator, request=request, response=response)
         self.record(request, response.status_code, outcome, started)
         # Django's reason phrases are title case ("405 Method Not Allowed"); werkzeug's status
         # setter upper-cases them.
         code = response.status_code
-        response.status = f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown Status Code')}"
+        status = f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown Status Code')}"
+        if response.status != status:
+            response.status = status
         return response(environ, start_response)
 
     def record(self, request: Request, status: int, outcome: Outcome, started: float) -> None:
@@ -147,9 +152,7 @@ class PostHogApp:
                 # PostHog's URL patterns never match an empty segment; werkzeug's optional
                 # trailing slash would otherwise accept "/api/projects//".
                 raise EndpointNotFound()
-            (endpoint, index), values = table.adapter.match(
-                path_info=request.path, method=request.method, return_rule=False
-            )
+            (endpoint, index), values = table.match(request.path)
         except (HTTPException, EndpointNotFound):
             outcome.unknown_route = True
             outcome.near_misses = table.near_misses(request.path)

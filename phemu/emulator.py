@@ -102,6 +102,8 @@ class Emulator:
         self.random_seed = random_seed
         self.resources: tuple[Resource, ...] = ALL_RESOURCES
         self._backends: dict[type[Backend], Backend] = {}
+        #: The backends with scheduled work, for the ``resources`` they were found in.
+        self._ticking: tuple[tuple[Resource, ...], tuple[Backend, ...]] = ((), ())
         self.clock = clock or Clock()
         self.clock.listeners.append(lambda _now: self.tick())
         self.ai = CannedAnswers(self)
@@ -301,11 +303,20 @@ class Emulator:
 
     def tick(self) -> None:
         """Run every resource's scheduler once (``Backend.tick``)."""
+        resources, ticking = self._ticking
+        if resources is not self.resources:
+            ticking = tuple(
+                self.backend(r.backend)
+                for r in self.resources
+                if r.backend is not None and r.backend.tick is not Backend.tick
+            )
+            self._ticking = (self.resources, ticking)
+        if not ticking:
+            return
+        now = self.clock.now()
         with self._tick_lock:
-            for resource in self.resources:
-                cls = resource.backend
-                if cls is not None and cls.tick is not Backend.tick:
-                    self.backend(cls).tick()
+            for backend in ticking:
+                backend.tick(now)
 
     # -- journal and bugs -------------------------------------------------------------------
     def requests(

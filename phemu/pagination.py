@@ -67,6 +67,8 @@ def _replace(base: str, query: str, changes: dict[str, int | None]) -> str:
 
 def links(request: Request, count: int, limit: int, offset: int) -> tuple[str | None, str | None]:
     """DRF's ``get_next_link`` / ``get_previous_link``."""
+    if offset + limit >= count and offset <= 0:
+        return None, None
     base, query = request_url(request)
     next_link = None
     if offset + limit < count:
@@ -118,8 +120,8 @@ def paginate_bytes(
     page = fetch(offset, limit) if offset < count else []
     return b'{"count":%d,"next":%s,"previous":%s,"results":[%s]}' % (
         count,
-        dumps(next_link),
-        dumps(previous_link),
+        b"null" if next_link is None else dumps(next_link),
+        b"null" if previous_link is None else dumps(previous_link),
         b",".join([row_json(item) for item in page]),
     )
 

@@ -43,6 +43,7 @@ Restriction = Literal["nested", "project_detail", "projects_list", "organization
 PREFIXES = ("projects", "environments")
 #: Path-value names whose OpenAPI spelling differs.
 _OPENAPI_NAMES = {"pk": "id", "project": "project_id"}
+_MATCH_CACHE = 4096
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -89,7 +90,7 @@ class Route:
     description: str = field(default="", repr=False)
     operations: Mapping[str, str] = field(default_factory=dict, repr=False)
 
-    @property
+    @cached_property
     def allow(self) -> str:
         """The ``Allow`` header DRF sends: mapped methods, then HEAD (if GET) and OPTIONS."""
         methods = [m for m in ("GET", "POST", "PUT", "PATCH") if m in self.handlers]
@@ -130,12 +131,28 @@ class RouteTable:
 
     url_map: Map
     routes: Mapping[str, Route]
+    #: ``path -> ((endpoint, prefix index), values)`` of recent matches: tests and clients
+    #: repeat the same few paths, and werkzeug's matcher costs more than a dict lookup.
+    _matched: dict[str, tuple[tuple[str, int], Mapping[str, str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @cached_property
     def adapter(self) -> MapAdapter:
         """One adapter for every request: matching only reads it, and binding the map to each
         request's environ costs more than the match itself."""
         return self.url_map.bind("phemu.invalid")
+
+    def match(self, path: str) -> tuple[tuple[str, int], Mapping[str, str]]:
+        """``((endpoint, prefix index), path values)`` of ``path`` (any method: routes take
+        every method and answer 405 themselves); werkzeug's ``HTTPException`` when none."""
+        found = self._matched.get(path)
+        if found is None:
+            found = self.adapter.match(path_info=path, method="GET", return_rule=False)
+            if len(self._matched) >= _MATCH_CACHE:
+                self._matched.clear()
+            self._matched[path] = found
+        return found
 
     def known_paths(self) -> list[str]:
         return [pattern for route in self.routes.values() for pattern in route.patterns()]

@@ -23,6 +23,8 @@ from phemu.serialization import dumps
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from phemu.context import RequestContext
     from phemu.emulator import Emulator
     from phemu.routing import Route
@@ -65,9 +67,10 @@ class Backend:
             raise ProjectNotFound()
         return project
 
-    def tick(self) -> None:
+    def tick(self, now: datetime) -> None:
         """Called by the emulator's scheduler tick (after clock changes and before every
-        request); a resource with scheduled work overrides it. Must be cheap when idle."""
+        request) with the emulator's time; a resource with scheduled work overrides it. Must be
+        cheap when idle."""
 
     def inspect(self) -> Any:
         """A JSON-able summary for the web inspector, or ``None`` for nothing to show."""

@@ -402,10 +402,9 @@ class SubscriptionsBackend(Backend):
             )
 
     # -- scheduler and inspector ----------------------------------------------------------------
-    def tick(self) -> None:
+    def tick(self, now: datetime) -> None:
         """Deliver every due subscription once (see :func:`delivery.due_entries`)."""
         table = self.table
-        now = self.emulator.clock.now()
         if not table.due or table.due[0][0] > now:
             return
         with self.store.lock:

@@ -108,6 +108,39 @@ class Msg:
     FILTERS_PAGE_URL = "What is the URL of the {word} page?"
     FILTERS_VAGUE = "Which page, event or property should the recordings match?"
 
+    # Query API (query.md): HogQL errors PostHog exposes (posthog/hogql/database/database.py,
+    # posthog/hogql/resolver.py, posthog/hogql/printer.py, posthog/hogql/parser.py).
+    HOGQL_UNKNOWN_TABLE = "Unknown table `{name}`."
+    HOGQL_UNRESOLVED_FIELD = "Unable to resolve field: {name}"
+    HOGQL_AMBIGUOUS_FIELD = "Ambiguous query. Found multiple sources for field: {name}"
+    HOGQL_UNSUPPORTED_FUNCTION = "Unsupported function call '{name}(...)'"
+    HOGQL_UNSUPPORTED_FUNCTION_HINT = (
+        "Unsupported function call '{name}(...)'. Perhaps you meant '{hint}(...)'?"
+    )
+    HOGQL_EMPTY_QUERY = "Empty query"
+    # PostHog answers ANTLR's message here; phemu's parser words it its own way, with the
+    # position (query.md §Errors).
+    HOGQL_SYNTAX_ERROR = "Syntax error at line {line}, column {column}: {reason}"
+    # posthog/api/services/query.py: nodes the query runner cannot run.
+    UNSUPPORTED_QUERY_KIND = "Unsupported query kind: {kind}"
+    # phemu's own: a kind PostHog computes but phemu does not (query.md §Kinds).
+    QUERY_KIND_NOT_COMPUTED = (
+        "phemu does not compute {kind} queries; it computes HogQLQuery, EventsQuery, "
+        "TrendsQuery and FunnelsQuery"
+    )
+    # phemu's own: an option of a computed kind that phemu does not compute.
+    QUERY_FEATURE_NOT_COMPUTED = "phemu does not compute {feature}"
+    # posthog/hogql_queries/insights/funnels/base.py
+    FUNNEL_TOO_FEW_STEPS = "Funnels require at least two steps before calculating."
+    # posthog/api/mixins.py: pydantic's message for a body that is not a QueryRequest.
+    QUERY_REQUEST_INVALID = (
+        "JSON parse error - 1 validation error for QueryRequest\n{location}\n  {message}"
+    )
+    # phemu's own: the optional engine is not installed.
+    QUERY_ENGINE_MISSING = (
+        "phemu's query engine is not installed; install it with: pip install 'phemu[query]'"
+    )
+
 
 def _type_name(value: object) -> str:
     """Python's type name as DRF prints it (``list``, ``str``, ``int``, ``bool``...)."""
@@ -175,6 +208,32 @@ class ParseError(PostHogError):
     @classmethod
     def json(cls, error: str) -> ParseError:
         return cls(Msg.JSON_PARSE_ERROR.format(error=error))
+
+
+class QueryError(ValidationError):
+    """An error PostHog exposes from HogQL (``ExposedHogQLError``), answered as a 400.
+
+    ``posthog/api/query.py`` turns it into ``ValidationError(str(e))``; ``start``/``end`` locate
+    the offending text in the query (PostHog keeps them for its metadata endpoint).
+    """
+
+    def __init__(self, detail: str, *, start: int | None = None, end: int | None = None) -> None:
+        super().__init__(detail)
+        self.start = start
+        self.end = end
+
+
+class QuerySyntaxError(QueryError):
+    """The query does not parse as HogQL."""
+
+
+class QueryEngineMissing(PostHogError):
+    """``query/`` without the optional ``phemu[query]`` extra installed."""
+
+    status = 501
+    type = "server_error"
+    code = "query_engine_missing"
+    default_detail = Msg.QUERY_ENGINE_MISSING
 
 
 class NotAuthenticated(PostHogError):

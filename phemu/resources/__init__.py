@@ -11,6 +11,7 @@ from phemu.resources import dashboards
 from phemu.resources import insights
 from phemu.resources import organizations
 from phemu.resources import projects
+from phemu.resources import query
 from phemu.resources import session_recordings
 from phemu.resources import sessions
 from phemu.resources import subscriptions
@@ -27,6 +28,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     subscriptions.RESOURCE,  # after its targets
     session_recordings.RESOURCE,
     sessions.RESOURCE,
+    query.RESOURCE,
 )
 
 __all__ = ["ALL_RESOURCES", "Backend", "Resource"]

@@ -11,6 +11,7 @@ store has loaded one since (``Store.version``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -34,15 +35,19 @@ class RenderCache:
         # renders its rows again.
         return RenderCache()
 
-    def get(self, store: Store, pk: Any, render: Callable[[], Any]) -> bytes:
-        """The JSON of row ``pk``, rendered by ``render()`` unless cached."""
+    def many(self, store: Store, pks: Sequence[Any], render: Callable[[Any], Any]) -> list[bytes]:
+        """The JSON of rows ``pks``, in order; ``render(pk)`` gives the object of a row whose
+        JSON is not cached."""
         if self.version != store.version:
             self.rows.clear()
             self.version = store.version
-        found = self.rows.get(pk)
-        if found is None:
-            found = self.rows[pk] = dumps(render())
-        return found
+        rows = self.rows
+        found = [rows.get(pk) for pk in pks]
+        if None in found:
+            for index, pk in enumerate(pks):
+                if found[index] is None:
+                    found[index] = rows[pk] = dumps(render(pk))
+        return found  # type: ignore[return-value]
 
     def drop(self, pk: Any) -> None:
         self.rows.pop(pk, None)

@@ -297,8 +297,11 @@ class DashboardsBackend(Backend):
             return paginate_bytes(
                 request,
                 len(boards),
-                lambda offset, limit: boards[offset : offset + limit],
-                lambda d: table.json.get(store, d.id, lambda: render(store, d, with_tiles=False)),
+                lambda offset, limit: table.json.many(
+                    store,
+                    [d.id for d in boards[offset : offset + limit]],
+                    lambda pk: render(store, table.dashboards[pk], with_tiles=False),
+                ),
             )
 
     # -- tiles ----------------------------------------------------------------------------------

@@ -272,8 +272,11 @@ class InsightsBackend(Backend):
             return paginate_bytes(
                 request,
                 len(items),
-                lambda offset, limit: items[offset : offset + limit],
-                lambda i: table.json.get(store, i.id, lambda: render(store, i)),
+                lambda offset, limit: table.json.many(
+                    store,
+                    [i.id for i in items[offset : offset + limit]],
+                    lambda pk: render(store, table.insights[pk]),
+                ),
             )
 
     def inspect(self) -> dict[str, int]:

@@ -394,11 +394,13 @@ class SubscriptionsBackend(Backend):
             if scan:
                 rows = table.rows
                 ids = [i for i in ids if matches(rows[i], deleted, insight, dashboard)]
+            rows = table.rows
             return paginate_bytes(
                 request,
                 len(ids),
-                lambda offset, limit: newest_first(ids, offset, limit),
-                lambda pk: table.json.get(store, pk, lambda: render(store, table.rows[pk])),
+                lambda offset, limit: table.json.many(
+                    store, newest_first(ids, offset, limit), lambda pk: render(store, rows[pk])
+                ),
             )
 
     # -- scheduler and inspector ----------------------------------------------------------------

@@ -216,7 +216,7 @@ class DashboardsBackend(Backend):
         ``deleted``, ``tags``); ``created_by`` is a user id or email, or ``None``."""
         with self.store.lock:
             self.project(project)
-            user = user_ref(self.store, created_by, "created_by")
+            user = user_ref(self.store, created_by, "dashboards.create")
             return self.render(self.add(project, fields, user_id=user))
 
     def update(self, pk: int, **fields: Any) -> dict[str, Any]:

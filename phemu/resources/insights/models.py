@@ -165,7 +165,7 @@ class InsightsBackend(Backend):
         ``created_by`` is a user id or email, or ``None``."""
         with self.store.lock:
             self.project(project)
-            user = user_ref(self.store, created_by, "created_by")
+            user = user_ref(self.store, created_by, "insights.create")
             return self.render(self.add(project, fields, user_id=user))
 
     def update(
@@ -173,7 +173,7 @@ class InsightsBackend(Backend):
     ) -> dict[str, Any]:
         """Change an insight as ``PATCH`` does (soft-deleted ones included)."""
         with self.store.lock:
-            user = user_ref(self.store, modified_by, "modified_by")
+            user = user_ref(self.store, modified_by, "insights.update", "modified_by")
             return self.render(self.change(self._get(pk), fields, user_id=user))
 
     def get(self, pk: int) -> dict[str, Any]:

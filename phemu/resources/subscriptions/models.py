@@ -265,7 +265,7 @@ class SubscriptionsBackend(Backend):
             user = (
                 first_member(self.store, project)
                 if created_by is FIRST_MEMBER
-                else user_ref(self.store, created_by, "created_by")
+                else user_ref(self.store, created_by, "subscriptions.create")
             )
             return self.render(self.add(project, fields, user_id=user, notify=notify))
 

@@ -49,8 +49,9 @@ def fields(i: int) -> dict[str, Any]:
 def emulator_with(count: int) -> Emulator:
     emulator = Emulator(load_entrypoints=False)
     emulator.freeze_time("2026-06-15T10:00:00Z")
-    for pk in range(1, 11):
-        emulator.create_insight(1, id=pk, name=f"Insight {pk}")
+    emulator.load_seed(
+        {"insights": [{"project": 1, "id": pk, "name": f"Insight {pk}"} for pk in range(1, 11)]}
+    )
     for i in range(count):
         emulator.subscriptions.create(**fields(i))
     return emulator

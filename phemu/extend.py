@@ -34,6 +34,8 @@ from phemu.pagination import paginate_bytes
 from phemu.pagination import paginate_list
 from phemu.plugin_manager import hookimpl
 from phemu.resources._base import Backend
+from phemu.resources._base import ModelBackend
+from phemu.resources._base import ModelHandlers
 from phemu.resources._base import Resource
 from phemu.resources._base import bytes_response
 from phemu.resources._base import empty_response
@@ -56,6 +58,8 @@ __all__ = [
     "ControlError",
     "ControlRoute",
     "DroppedConnection",
+    "ModelBackend",
+    "ModelHandlers",
     "Msg",
     "NotFound",
     "ParseError",

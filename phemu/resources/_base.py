@@ -203,3 +203,53 @@ def lookup_then_body(
         find(False)
         raise
     return find(restores(body)), body
+
+
+class ModelBackend(Protocol):
+    """The operations a backend of a PostHog ``ModelViewSet`` with soft-deleted rows offers
+    (dashboards, insights), which :class:`ModelHandlers` turns into handlers."""
+
+    def add(self, project: int, body: Any, *, user_id: int | None) -> Any: ...
+
+    def lookup(self, project: int, pk: int | None, *, include_deleted: bool = False) -> Any: ...
+
+    def change(self, row: Any, body: Any, *, user_id: int | None) -> Any: ...
+
+    def render(self, row: Any) -> dict[str, Any]: ...
+
+
+class ModelHandlers:
+    """``create``, ``retrieve`` and ``partial_update`` handlers over a :class:`ModelBackend`.
+
+    :param backend: the backend class (found per emulator with ``Backend.of``).
+    :param restores: whether a PATCH body widens the lookup to soft-deleted rows (each viewset
+        reads ``deleted`` its own way).
+    """
+
+    def __init__(self, backend: type[Backend], restores: Callable[[Any], bool]) -> None:
+        self.backend = backend
+        self.restores = restores
+
+    def _of(self, ctx: RequestContext) -> ModelBackend:
+        return self.backend.of(ctx.emulator)  # type: ignore[return-value]
+
+    def create(self, ctx: RequestContext) -> Response:
+        backend = self._of(ctx)
+        with ctx.store.lock:
+            row = backend.add(ctx.project_id, ctx.body, user_id=ctx.owner.id)
+            return json_response(backend.render(row), 201)
+
+    def retrieve(self, ctx: RequestContext) -> Response:
+        backend = self._of(ctx)
+        with ctx.store.lock:
+            return json_response(backend.render(backend.lookup(ctx.project_id, path_pk(ctx))))
+
+    def partial_update(self, ctx: RequestContext) -> Response:
+        backend = self._of(ctx)
+        with ctx.store.lock:
+            row, body = lookup_then_body(
+                ctx,
+                lambda wide: backend.lookup(ctx.project_id, path_pk(ctx), include_deleted=wide),
+                self.restores,
+            )
+            return json_response(backend.render(backend.change(row, body, user_id=ctx.owner.id)))

@@ -262,8 +262,8 @@ class DashboardsBackend(Backend):
             self._insights_changed(None)
         return dashboard
 
-    def change(self, dashboard: Dashboard, body: Any) -> Dashboard:
-        """Validate a ``PATCH`` body and apply it."""
+    def change(self, dashboard: Dashboard, body: Any, *, user_id: int | None = None) -> Dashboard:
+        """Validate a ``PATCH`` body and apply it (dashboards keep no last modifier)."""
         data = validate_dashboard(body)
         with self.store.lock:
             for key, value in data.items():

@@ -2,9 +2,10 @@
 
 Every front door (the ``responses`` patcher, httpx transports, the pytest fixtures and the
 server) calls this one app, so behaviour cannot differ between them. The order of checks is:
-route match → authenticate → (cloud) token refused → resolve project → key restrictions →
-scope → membership → throttle → handler. Any failure renders PostHog's error JSON; an unexpected
-exception renders PostHog's 500 and is recorded as a phemu bug.
+route match → authenticate → (cloud) token refused, or a method PostHog's viewset does not
+map → resolve project → key restrictions → scope → membership → throttle → handler. Any
+failure renders PostHog's error JSON; an unexpected exception renders PostHog's 500 and is
+recorded as a phemu bug.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from phemu.errors import DroppedConnection
 from phemu.errors import EndpointNotFound
 from phemu.errors import MethodNotAllowed
 from phemu.errors import NoPersonalAPIKeyAccess
+from phemu.errors import PlainTextError
 from phemu.errors import PluginFault
 from phemu.errors import PostHogError
 from phemu.errors import ProjectNotFound
@@ -135,6 +137,10 @@ class PostHogApp:
             response = error_response(error)
         except PostHogError as error:
             response = error_response(error)
+        except PlainTextError as error:
+            response = Response(
+                error.detail, status=error.status, headers=error.headers, mimetype="text/plain"
+            )
         except DroppedConnection:
             raise
         except Exception:
@@ -166,9 +172,15 @@ class PostHogApp:
 
     def check(self, ctx: RequestContext) -> None:
         """Authenticate, then the project, key restrictions, scope, membership and throttle."""
+        if ctx.route.public:
+            # Ingestion and flags doors authenticate by project token in their handlers.
+            return
         ctx.user, ctx.key = auth.authenticate(ctx)
         route = ctx.route
         if self.emulator.profile == "cloud" and route.cloud == "refuse_keys":
+            raise NoPersonalAPIKeyAccess()
+        if not route.maps(ctx.method):
+            # APIScopePermission finds no action, hence no scope (posthog/permissions.py).
             raise NoPersonalAPIKeyAccess()
         if route.nested:
             ctx.project = self.resolve_project(ctx)
@@ -205,6 +217,9 @@ class PostHogApp:
             return handler(ctx)
         if method == "OPTIONS":
             return json_response(options_metadata(route))
+        if route.public:
+            # axum's method router: an empty 405 naming the allowed methods.
+            return empty_response(405)
         if method == "DELETE" and route.forbid_destroy:
             # PostHog's ForbidDestroyModel: a bare 405, the object is never looked up.
             return empty_response(405)

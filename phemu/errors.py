@@ -59,6 +59,26 @@ class Msg:
     # phemu serve only: PostHog's proxies refuse big bodies before Django sees them; phemu answers
     # in PostHog's error shape (drf-exceptions-hog types anything it does not list server_error).
     REQUEST_TOO_LARGE = "Request body is larger than {limit} bytes."
+    # phemu serve only: what its HTTP server refuses before the app sees a request (a proxy in
+    # front of PostHog would refuse these too). docs/server.md describes each.
+    MALFORMED_REQUEST = "Malformed HTTP request: {reason}."
+    DISALLOWED_HOST = (
+        "phemu: Host {host!r} is not allowed. phemu serve answers only loopback names and the "
+        "names given with --allowed-host (or PHEMU_ALLOWED_HOSTS); restart it with "
+        "--allowed-host {name} to accept this one."
+    )
+    CONTROL_TOKEN_REQUIRED = (
+        "phemu: this server's control plane needs its token (printed in phemu serve's banner): "
+        "send it in the X-Phemu-Token header, or as the password of HTTP Basic auth."
+    )
+    CONTROL_NEEDS_JSON = (
+        "phemu: control-plane requests that change something must be sent with "
+        "Content-Type: application/json (got {content_type!r})."
+    )
+    WRITE_NOT_DURABLE = (
+        "phemu: this write was applied in memory but could not be saved to the state file, so "
+        "it may be lost on a crash: {reason}"
+    )
     EXPECTED_DICT = "Invalid data. Expected a dictionary, but got {type}."
 
     # Django REST Framework field messages (``docs/subscriptions.md``).
@@ -84,6 +104,9 @@ class Msg:
     DASHBOARD_NOT_YOUR_TEAM = "This dashboard does not belong to your team."
     INSIGHT_NOT_YOUR_TEAM = "This insight does not belong to your team."
     EXPORT_NEEDS_RESOURCE = "Either dashboard or insight is required for an export."
+    # The 2026 serializer's content rules (cloud profile).
+    INSIGHT_REQUIRED = "Insight is required for insight subscriptions."
+    DASHBOARD_REQUIRED = "Dashboard is required for dashboard subscriptions."
     INSIGHT_SUBSCRIPTION_BOTH = "Insight subscriptions cannot also set dashboard or prompt."
     DASHBOARD_SUBSCRIPTION_BOTH = "Dashboard subscriptions cannot also set insight or prompt."
     INVALID_WEBHOOK_URL = "Invalid webhook URL: {reason}"
@@ -108,6 +131,92 @@ class Msg:
     FILTERS_PAGE_URL = "What is the URL of the {word} page?"
     FILTERS_VAGUE = "Which page, event or property should the recordings match?"
 
+    # Capture (rust/capture/src/api.rs, CaptureError; plain-text bodies).
+    CAPTURE_DECODE = "failed to decode request: {error}"
+    CAPTURE_PARSE = "failed to parse request: {error}"
+    CAPTURE_EMPTY_BATCH = "request holds no event"
+    CAPTURE_MISSING_EVENT_NAME = "event submitted with an empty event name"
+    CAPTURE_EMPTY_DISTINCT_ID = "event submitted with an empty distinct_id"
+    CAPTURE_MISSING_DISTINCT_ID = "event submitted without a distinct_id"
+    CAPTURE_NO_TOKEN = "event submitted without an api_key"
+    CAPTURE_MULTIPLE_TOKENS = "batch submitted with inconsistent api_key values"
+    CAPTURE_INVALID_TOKEN = "API key is not valid: {reason}"
+    # phemu's own: PostHog decodes lz-string; phemu does not (no current SDK sends it).
+    CAPTURE_LZ64_UNSUPPORTED = "lz64 (lz-string) payloads are not supported by phemu; send gzip"
+
+    # The flags service (rust/feature-flags/src/api/errors.rs; plain-text bodies).
+    FLAGS_NO_TOKEN = "No API token provided. Please include a valid API token in your request."
+    FLAGS_INVALID_TOKEN = (
+        "The provided API key is invalid or has expired. Please check your API key and try again."
+    )
+    FLAGS_MISSING_DISTINCT_ID = (
+        "The distinct_id field is missing from the request. Please include a valid identifier."
+    )
+    FLAGS_EMPTY_DISTINCT_ID = (
+        "The distinct_id field cannot be empty. Please provide a valid identifier."
+    )
+    FLAGS_DECODE = (
+        "Failed to decode request: {error}. Please check your request format and try again."
+    )
+    FLAGS_PARSE = (
+        "Failed to parse request: {error}. Please ensure your request is properly formatted and "
+        "all required fields are present."
+    )
+    DEFINITIONS_NO_KEY = "No personal API key provided"
+    DEFINITIONS_INVALID_KEY = "Invalid personal API key"
+
+    # Feature flags (posthog/api/feature_flag.py, FeatureFlagSerializer).
+    FLAG_KEY_EXISTS = "There is already a feature flag with this key."
+    FLAG_KEY_FORMAT = "Only letters, numbers, hyphens (-) & underscores (_) are allowed."
+    FLAG_NEEDS_GROUP = "Feature flags must have at least one condition set (group)."
+    FLAG_PERSON_FILTERS_ONLY = (
+        "Filters are not valid (can only use person, cohort, and flag properties)"
+    )
+    FLAG_GROUP_FILTERS_ONLY = "Filters are not valid (can only use group properties)"
+    FLAG_FLAG_OPERATOR = "Flag properties must use the 'flag_evaluates_to' operator"
+    FLAG_VARIANTS_SUM = "Invalid variant definitions: Variant rollout percentages must sum to 100."
+    FLAG_UNKNOWN_OVERRIDE = "Filters are not valid (variant override does not exist)"
+    FLAG_TOO_MANY_VALUES = (
+        "Property group expressions of type {key} cannot contain more than {limit} values."
+    )
+    FLAG_COHORT_MISSING = "Cohort with id {id} does not exist"
+    FLAG_BEHAVIORAL_COHORT = (
+        "Cohort '{name}' with filters on events cannot be used in feature flags."
+    )
+    FLAG_INVALID_DATE = "Invalid date value: {value}"
+    FLAG_INVALID_VALUE = "Invalid value for operator {operator}: {value}"
+    FLAG_COHORT_OPERATOR = (
+        "The '{operator}' operator is only valid for cohort properties, not '{type}' properties."
+    )
+    FLAG_PAYLOADS_DICT = "Payloads must be passed as a dictionary"
+    FLAG_PAYLOAD_JSON = "Payload value is not valid JSON"
+    FLAG_PAYLOAD_VARIANT_KEYS = "Payload keys must match a variant key for multivariate flags"
+    FLAG_PAYLOAD_BOOLEAN_KEYS = "Payload keys must be 'true' for boolean flags"
+    FLAG_DEPENDENCY_NOT_ID = (
+        "Flag dependencies must reference flag IDs (integers), not flag keys. "
+        "Invalid reference: '{reference}'"
+    )
+    FLAG_DEPENDENCY_DISABLED = (
+        "Cannot create dependency on disabled flag '{key}' (ID: {id}). "
+        "Flag dependencies must reference active flags only."
+    )
+    FLAG_DEPENDENCY_MISSING = "Flag dependency references non-existent flag with ID {id}"
+    FLAG_DEPENDS_ON_ITSELF = "Feature flag '{key}' cannot depend on itself"
+    FLAG_CIRCULAR = "Circular dependency detected: {cycle}"
+    FLAG_DELETE_DEPENDED_ON = (
+        "Cannot delete this feature flag because other flags depend on it: {flags}. "
+        "Please update or delete the dependent flags first."
+    )
+    FLAG_DISABLE_DEPENDED_ON = (
+        "Cannot disable this feature flag because other flags depend on it: {flags}. "
+        "Please update or disable the dependent flags first."
+    )
+    FLAG_ENABLE_DISABLED_DEPENDENCY = (
+        "Cannot enable this feature flag because it depends on disabled flags: {flags}. "
+        "Please enable the dependency flags first."
+    )
+    FLAG_INVALID_IDS = "Invalid flag IDs provided"
+    FLAG_IGNORED_IDS = "Invalid flag IDs ignored: {ids}"
     # Query API (query.md): HogQL errors PostHog exposes (posthog/hogql/database/database.py,
     # posthog/hogql/resolver.py, posthog/hogql/printer.py, posthog/hogql/parser.py).
     HOGQL_UNKNOWN_TABLE = "Unknown table `{name}`."
@@ -328,6 +437,40 @@ class RequestTooLarge(PostHogError):
         super().__init__(Msg.REQUEST_TOO_LARGE.format(limit=limit))
 
 
+class MalformedRequest(PostHogError):
+    """A request the HTTP server cannot parse (bad ``Content-Length``, chunk size, header...)."""
+
+    status = 400
+    type = "invalid_request"
+    code = "malformed_request"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(Msg.MALFORMED_REQUEST.format(reason=reason.rstrip(".")))
+
+
+class DisallowedHost(PostHogError):
+    """``phemu serve`` refuses a ``Host`` that is neither loopback nor allowed (DNS rebinding)."""
+
+    status = 400
+    type = "invalid_request"
+    code = "disallowed_host"
+
+    def __init__(self, host: str) -> None:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        super().__init__(Msg.DISALLOWED_HOST.format(host=host, name=name or "NAME"))
+
+
+class WriteNotDurable(PostHogError):
+    """``--sync always``: the state file could not be written before answering a write."""
+
+    status = 503
+    type = "server_error"
+    code = "write_not_durable"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(Msg.WRITE_NOT_DURABLE.format(reason=reason))
+
+
 class DroppedConnection(PhemuError, ConnectionError):
     """The connection is dropped instead of answered (fault injection, ``phemu_before_request``).
 
@@ -351,6 +494,24 @@ class PluginFault(ServerError):
     def __init__(self, report: str) -> None:
         super().__init__()
         self.report = report
+
+
+class PlainTextError(PhemuError):
+    """An answer of PostHog's Rust services (capture, flags): a status and a plain-text body."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = dict(headers or {})
+
+
+class CaptureError(PlainTextError):
+    """A capture request PostHog's capture service refuses (``rust/capture/src/api.rs``)."""
+
+
+class FlagsServiceError(PlainTextError):
+    """A ``/flags`` or definitions request the flags service refuses (``api/errors.rs``)."""
 
 
 class ConfigurationError(PhemuError, ValueError):

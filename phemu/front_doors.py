@@ -28,12 +28,13 @@ if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
 #: The hosts PostHog's clients talk to by default (US and EU Cloud, the legacy app host, and the
-#: US ingestion host some SDKs use for every call).
+#: US and EU ingestion hosts PostHog's SDKs send capture, ``/flags`` and definitions to).
 DEFAULT_BASE_URLS = (
     "https://us.posthog.com",
     "https://eu.posthog.com",
     "https://app.posthog.com",
     "https://us.i.posthog.com",
+    "https://eu.i.posthog.com",
 )
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}

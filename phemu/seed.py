@@ -276,6 +276,13 @@ class RecordReader:
             raise self.error(f"{name!r} is longer than {max_length} characters")
         return value
 
+    def integer(self, name: str) -> int | None:
+        """An integer field that may be null or absent."""
+        value = self.record.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise self.error(f"{name!r} must be an integer or null")
+        return value
+
     def flag(self, name: str, default: bool = False) -> bool:
         value = self.record.get(name, default)
         if not isinstance(value, bool):

@@ -37,4 +37,5 @@ def test_the_plugin_gets_the_platform_checks(monkeypatch: pytest.MonkeyPatch) ->
         "hello": "ada@example.com",
     }
     assert client.get("/api/projects/1/hello/").status_code == 401
-    assert client.post("/api/projects/1/hello/", headers=emulator.auth_headers).status_code == 405
+    assert client.post("/api/projects/1/hello/", headers=emulator.auth_headers).status_code == 403
+    assert client.patch("/api/projects/1/hello/", headers=emulator.auth_headers).status_code == 405

@@ -16,7 +16,7 @@ from phemu import Emulator
 from phemu import hookimpl
 from phemu import plugin_manager
 from phemu.errors import ConfigurationError
-from phemu.resources._base import json_response
+from phemu.extend import json_response
 
 
 @pytest.fixture

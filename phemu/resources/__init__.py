@@ -7,9 +7,14 @@ sections load in this order, so a resource comes after the resources its records
 
 from __future__ import annotations
 
+from phemu.resources import capture
+from phemu.resources import cohorts
 from phemu.resources import dashboards
+from phemu.resources import events
+from phemu.resources import feature_flags
 from phemu.resources import insights
 from phemu.resources import organizations
+from phemu.resources import persons
 from phemu.resources import projects
 from phemu.resources import query
 from phemu.resources import session_recordings
@@ -28,6 +33,13 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     subscriptions.RESOURCE,  # after its targets
     session_recordings.RESOURCE,
     sessions.RESOURCE,
+    # Ingestion and flags (issue 16): persons load before the captured events that name them,
+    # cohorts before the flags that target them.
+    persons.RESOURCE,
+    events.RESOURCE,
+    capture.RESOURCE,
+    cohorts.RESOURCE,
+    feature_flags.RESOURCE,
     query.RESOURCE,
 )
 

@@ -21,6 +21,7 @@ from phemu.errors import PostHogError
 from phemu.errors import ProjectNotFound
 from phemu.serialization import dumps
 from phemu.serialization import format_datetime
+from phemu.store import ADMIN
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -66,6 +67,20 @@ class Backend:
         if project not in self.store.projects:
             raise ProjectNotFound()
         return project
+
+    def viewer(self, who: int | str | None = None) -> User | None:
+        """Who a Python call answers for, where the API's answer depends on the requesting user
+        (``user_access_level``): ``who`` (a user id or email), else the owner of the emulator's
+        default API key (the user of ``emulator.auth_headers``)."""
+        from phemu.seed import user_ref
+
+        store = self.store
+        if who is None:
+            plaintext = self.emulator.default_api_key
+            key = store.find_key(plaintext) if plaintext else None
+            return store.users.get(key.user) if key is not None else None
+        found = user_ref(store, who, type(self).__name__, "viewer")
+        return store.users.get(found) if found is not None else None
 
     def tick(self, now: datetime) -> None:
         """Called by the emulator's scheduler tick (after clock changes and before every
@@ -154,6 +169,30 @@ def created_by(store: Store, user_id: int | None) -> dict[str, Any] | None:
     return user_basic(store.users.get(user_id)) if user_id is not None else None
 
 
+#: ``Dashboard.RestrictionLevel.EVERYONE_IN_PROJECT_CAN_EDIT`` and
+#: ``Dashboard.PrivilegeLevel.CAN_EDIT``: what PostHog reports for dashboards and insights of a
+#: project without access restrictions (``posthog/user_permissions.py``).
+EVERYONE_CAN_EDIT = 21
+CAN_EDIT = 37
+
+
+def user_access_level(
+    store: Store, viewer: User | None, creator: int | None, project: int
+) -> str | None:
+    """``user_access_level`` of an insight or dashboard for the requesting user.
+
+    PostHog's ``UserAccessControl.access_level_for_object``
+    (``posthog/rbac/user_access_control.py``): creators and organization admins get the highest
+    level, ``manager``; other members the default, ``editor``; no membership, ``None``.
+    """
+    if viewer is None:
+        return None
+    level = viewer.memberships.get(store.projects[project].organization)
+    if level is None:
+        return None
+    return "manager" if creator == viewer.id or level >= ADMIN else "editor"
+
+
 def iso(value: Any) -> str | None:
     return format_datetime(value)
 
@@ -215,11 +254,12 @@ class ModelBackend(Protocol):
 
     def change(self, row: Any, body: Any, *, user_id: int | None) -> Any: ...
 
-    def render(self, row: Any) -> dict[str, Any]: ...
+    def render(self, row: Any, viewer: User | None = None) -> dict[str, Any]: ...
 
 
 class ModelHandlers:
-    """``create``, ``retrieve`` and ``partial_update`` handlers over a :class:`ModelBackend`.
+    """``create`` and ``partial_update`` handlers over a :class:`ModelBackend`, answering as
+    the key's owner sees the row.
 
     :param backend: the backend class (found per emulator with ``Backend.of``).
     :param restores: whether a PATCH body widens the lookup to soft-deleted rows (each viewset
@@ -230,26 +270,22 @@ class ModelHandlers:
         self.backend = backend
         self.restores = restores
 
-    def _of(self, ctx: RequestContext) -> ModelBackend:
+    def of(self, ctx: RequestContext) -> ModelBackend:
         return self.backend.of(ctx.emulator)  # type: ignore[return-value]
 
     def create(self, ctx: RequestContext) -> Response:
-        backend = self._of(ctx)
+        backend = self.of(ctx)
         with ctx.store.lock:
             row = backend.add(ctx.project_id, ctx.body, user_id=ctx.owner.id)
-            return json_response(backend.render(row), 201)
-
-    def retrieve(self, ctx: RequestContext) -> Response:
-        backend = self._of(ctx)
-        with ctx.store.lock:
-            return json_response(backend.render(backend.lookup(ctx.project_id, path_pk(ctx))))
+            return json_response(backend.render(row, ctx.owner), 201)
 
     def partial_update(self, ctx: RequestContext) -> Response:
-        backend = self._of(ctx)
+        backend = self.of(ctx)
         with ctx.store.lock:
             row, body = lookup_then_body(
                 ctx,
                 lambda wide: backend.lookup(ctx.project_id, path_pk(ctx), include_deleted=wide),
                 self.restores,
             )
-            return json_response(backend.render(backend.change(row, body, user_id=ctx.owner.id)))
+            changed = backend.change(row, body, user_id=ctx.owner.id)
+            return json_response(backend.render(changed, ctx.owner))

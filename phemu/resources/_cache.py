@@ -11,6 +11,7 @@ store has loaded one since (``Store.version``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Hashable
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import Any
@@ -22,12 +23,16 @@ if TYPE_CHECKING:
 
 
 class RenderCache:
-    """``id -> JSON bytes`` of rendered rows, valid for one :attr:`Store.version`."""
+    """``id -> variant -> JSON bytes`` of rendered rows, valid for one :attr:`Store.version`.
+
+    A variant tells renderings of one row apart when the JSON depends on the request (who asks,
+    which serializer); dropping a row drops all of them.
+    """
 
     __slots__ = ("rows", "version")
 
     def __init__(self) -> None:
-        self.rows: dict[Any, bytes] = {}
+        self.rows: dict[Any, dict[Hashable, bytes]] = {}
         self.version = -1
 
     def __deepcopy__(self, memo: dict[int, Any]) -> RenderCache:
@@ -35,19 +40,29 @@ class RenderCache:
         # renders its rows again.
         return RenderCache()
 
-    def many(self, store: Store, pks: Sequence[Any], render: Callable[[Any], Any]) -> list[bytes]:
-        """The JSON of rows ``pks``, in order; ``render(pk)`` gives the object of a row whose
-        JSON is not cached."""
+    def many(
+        self,
+        store: Store,
+        pks: Sequence[Any],
+        render: Callable[[Any], Any],
+        variant: Hashable = None,
+    ) -> list[bytes]:
+        """The JSON of rows ``pks`` (as ``variant``), in order; ``render(pk)`` gives the object
+        of a row whose JSON is not cached."""
         if self.version != store.version:
             self.rows.clear()
             self.version = store.version
         rows = self.rows
-        found = [rows.get(pk) for pk in pks]
-        if None in found:
-            for index, pk in enumerate(pks):
-                if found[index] is None:
-                    found[index] = rows[pk] = dumps(render(pk))
-        return found  # type: ignore[return-value]
+        found: list[bytes] = []
+        for pk in pks:
+            entry = rows.get(pk)
+            if entry is None:
+                entry = rows[pk] = {}
+            json = entry.get(variant)
+            if json is None:
+                json = entry[variant] = dumps(render(pk))
+            found.append(json)
+        return found
 
     def drop(self, pk: Any) -> None:
         self.rows.pop(pk, None)

@@ -103,6 +103,7 @@ RESOURCE = Resource(
             "project",
             nested=False,
             restriction="projects_list",
+            mapped=frozenset({"POST"}),  # ProjectViewSet is a ModelViewSet (posthog/api/project.py)
         ),
         Route(
             "/api/projects/<id>/",
@@ -112,6 +113,7 @@ RESOURCE = Resource(
             nested=False,
             restriction="project_detail",
             target=_target,
+            mapped=frozenset({"PUT", "PATCH", "DELETE"}),
         ),
     ),
 )

@@ -46,14 +46,9 @@ DEVIATIONS: dict[str, Deviation] = {
         '`does_not_exist`: `Invalid pk "999" - object does not exist.`',
     ),
     "resource-required": Deviation(
-        "a subscription needs exactly one of `insight` and `dashboard`",
-        "subscriptions.md §4.2",
-        "| 3 | neither `insight` nor `dashboard` is set | 400 `invalid_input`, attr `null`: `Either dashboard or insight is required for an export.` |",
-    ),
-    "resource-both": Deviation(
-        "a subscription needs exactly one of `insight` and `dashboard`",
-        "subscriptions.md §4.2",
-        "| 4 | both `insight` and `dashboard` are set |",
+        "a PATCH with an empty body fails PostHog's `if not self.initial_data` check",
+        "docs/subscriptions.md",
+        "only a `PATCH` with an empty body reaches it",
     ),
     "blank-text": Deviation(
         "`target_value` is trimmed and may not be blank",
@@ -90,6 +85,11 @@ DEVIATIONS: dict[str, Deviation] = {
         "a non-string `regex` makes PostHog fail while normalising whitespace",
         "ai.md §3.1",
         "A non-string value (number, `null`, array, object) makes PostHog fail while normalising whitespace: 500 `A server error occurred.` (deliberate).",
+    ),
+    "ai-regex-body-type-error": Deviation(
+        "a JSON body that is not an object makes PostHog's `in` test or its indexing raise TypeError",
+        "docs/ai.md",
+        "strings or lists that do contain `regex`",
     ),
     "ai-engine-unvalidated": Deviation(
         "`engine` is never validated; only the presence of `regex` is checked",
@@ -145,18 +145,6 @@ REJECTIONS: list[tuple[str, str | None, str, str]] = [
         r"Either dashboard or insight is required for an export\.",
         "resource-required",
     ),
-    (
-        "invalid_input",
-        "insight",
-        r"Insight subscriptions cannot also set dashboard or prompt\.",
-        "resource-both",
-    ),
-    (
-        "invalid_input",
-        "dashboard",
-        r"Dashboard subscriptions cannot also set insight or prompt\.",
-        "resource-both",
-    ),
     ("blank", "target_value", r"This field may not be blank\.", "blank-text"),
     ("invalid_input", "start_date", r"Datetime has wrong format\..*", "datetime-format"),
     ("invalid_input", "until_date", r"Datetime has wrong format\..*", "datetime-format"),
@@ -204,14 +192,21 @@ def rule_applies(deviation: str, attr: str | None, sent: dict[str, Any], method:
         value = sent.get("target_value")
         return isinstance(value, (str, int, float)) and str(value).strip() == ""
     if deviation == "resource-required":
-        missing = all(sent.get(k) is None for k in ("insight", "dashboard"))
-        return missing if creating else True
-    if deviation == "resource-both":
-        both = all(sent.get(k) is not None for k in ("insight", "dashboard"))
-        return both if creating else any(k in sent for k in ("insight", "dashboard"))
+        return method.upper() == "PATCH" and not sent
     if deviation == "webhook-url":
         return sent.get("target_type") == "webhook" or (not creating and "target_value" in sent)
     return attr is not None and attr in sent
+
+
+def regex_body_crashes(body: Any) -> bool:
+    """Whether PostHog's ``ai_regex`` view (``posthog/session_recordings/session_recording_api.py``)
+    raises on this parsed JSON body: ``"regex" not in body`` then ``body["regex"]`` with Python's
+    semantics, then the whitespace clean-up of a non-string value (docs/ai.md)."""
+    if isinstance(body, dict):
+        return "regex" in body and not isinstance(body["regex"], str)
+    if isinstance(body, (str, list)):
+        return "regex" in body
+    return True  # null, numbers, booleans: ``in`` itself raises
 
 
 def bysetpos_breaks_rule(body: Any) -> bool:

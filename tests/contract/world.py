@@ -97,6 +97,10 @@ CREATE_BODIES: dict[str, dict[str, Any]] = {
         "frequency": "daily",
         "start_date": "2026-01-01T00:00:00Z",
     },
+    "feature_flags": {
+        "key": "victim-flag",
+        "filters": {"groups": [{"properties": [], "rollout_percentage": 100}]},
+    },
 }
 OWNERS = {1: DEFAULT_KEY, 2: DEFAULT_KEY, 7: EVE_KEY}
 

@@ -47,14 +47,9 @@ def page(emulator: Emulator, resource: str, query: str = "") -> bytes:
 
 
 def expected(emulator: Emulator, resource: str) -> bytes:
-    """The page rendered the slow way: every row's object, dumped as one document."""
-    backend = getattr(emulator, resource)
-    if resource == "dashboards":
-        rows = [
-            {k: v for k, v in backend.get(d["id"]).items() if k != "tiles"} for d in backend.list(1)
-        ]
-    else:
-        rows = backend.list(1)
+    """The page rendered the slow way: every row's object (the Python API renders each one
+    afresh, as the key's owner sees it), dumped as one document."""
+    rows = getattr(emulator, resource).list(1)
     return dumps({"count": len(rows), "next": None, "previous": None, "results": rows})
 
 

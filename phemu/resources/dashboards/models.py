@@ -20,10 +20,13 @@ from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import ValidationError
 from phemu.pagination import paginate_bytes
+from phemu.resources._base import CAN_EDIT
+from phemu.resources._base import EVERYONE_CAN_EDIT
 from phemu.resources._base import Backend
 from phemu.resources._base import created_by
 from phemu.resources._base import find_in_project
 from phemu.resources._base import iso
+from phemu.resources._base import user_access_level
 from phemu.resources._cache import RenderCache
 from phemu.resources.dashboards.rules import validate_dashboard
 from phemu.seed import user_ref
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     from werkzeug.wrappers import Request
 
     from phemu.store import Store
+    from phemu.store import User
 
 SEQUENCE = "dashboard"
 
@@ -49,6 +53,8 @@ class Dashboard:
     created_by: int | None = None
     deleted: bool = False
     tags: list[str] = field(default_factory=list)
+    #: Set to the clock by every GET of the dashboard (``DashboardsViewSet.retrieve``).
+    last_accessed_at: datetime | None = None
 
 
 @dataclass(slots=True, kw_only=True, order=True)
@@ -57,13 +63,14 @@ class DashboardTile:
 
     ``deleted`` marks a tile removed from the insight's ``dashboards`` (or whose insight was
     soft-deleted): PostHog soft-deletes tiles, and re-adding the dashboard revives the same tile
-    (same id).
+    (same id). The model's column is a nullable boolean left ``None`` by ``create``, so a tile
+    that was never removed reads ``null`` and a revived one ``false``.
     """
 
     id: int
     dashboard: int
     insight: int
-    deleted: bool = False
+    deleted: bool | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -78,7 +85,7 @@ class PendingLink:
     dashboard: int
     insight: Any
     tile_id: int | None = None
-    deleted: bool = False
+    deleted: bool | None = None
 
 
 class DashboardsState:
@@ -128,11 +135,13 @@ class DashboardsState:
     def link(
         self, store: Store, dashboard: int, insight: int, tile_id: int | None = None
     ) -> DashboardTile:
-        """Get or create the tile of (dashboard, insight) and make it visible again."""
+        """Get or create the tile of (dashboard, insight) and make it visible again (PostHog's
+        ``get_or_create``, then ``deleted = False`` only if it was deleted)."""
         existing = self.tile_by_pair.get((dashboard, insight))
         if existing is not None:
             tile = self.tiles[existing]
-            tile.deleted = False
+            if tile.deleted:
+                tile.deleted = False
             return tile
         if tile_id is None:
             tile_id = store.next_id("dashboard_tile")
@@ -154,8 +163,17 @@ class DashboardsState:
 # -- rendering ----------------------------------------------------------------------------------
 
 
-def render(store: Store, dashboard: Dashboard, *, with_tiles: bool = True) -> dict[str, Any]:
-    """The dashboard as PostHog returns it; list items leave out ``tiles``."""
+def render(
+    store: Store, dashboard: Dashboard, viewer: User | None = None, *, with_tiles: bool = True
+) -> dict[str, Any]:
+    """The dashboard as PostHog returns it (``posthog/api/dashboards/dashboard.py``).
+
+    ``with_tiles`` is ``DashboardSerializer`` (detail, create, update); without it,
+    ``DashboardBasicSerializer`` (list items). Fields phemu does not let clients write carry
+    the model's defaults: no filters or variables, no theme, PostHog's unrestricted access
+    levels. ``user_access_level`` depends on who asks (``viewer``).
+    """
+    detail = with_tiles
     body: dict[str, Any] = {
         "id": dashboard.id,
         "name": dashboard.name,
@@ -163,16 +181,37 @@ def render(store: Store, dashboard: Dashboard, *, with_tiles: bool = True) -> di
         "pinned": dashboard.pinned,
         "created_at": iso(dashboard.created_at),
         "created_by": created_by(store, dashboard.created_by),
+        "last_accessed_at": iso(dashboard.last_accessed_at),
+        "last_viewed_at": None,
+        "is_shared": False,
         "deleted": dashboard.deleted,
-        "tags": list(dashboard.tags),
+        "creation_mode": "default",
     }
-    if with_tiles:
-        body["tiles"] = render_tiles(store, dashboard)
+    if detail:
+        body.update(filters={}, variables={}, breakdown_colors=[], data_color_theme_id=None)
+    body.update(
+        tags=list(dashboard.tags),
+        restriction_level=EVERYONE_CAN_EDIT,
+        effective_restriction_level=EVERYONE_CAN_EDIT,
+        effective_privilege_level=CAN_EDIT,
+        user_access_level=user_access_level(store, viewer, dashboard.created_by, dashboard.project),
+        access_control_version="v2",
+        last_refresh=None,
+    )
+    if detail:
+        body.update(persisted_filters=None, persisted_variables=None)
+    body["team_id"] = dashboard.project
+    if detail:
+        body["tiles"] = render_tiles(store, dashboard, viewer)
     return body
 
 
-def render_tiles(store: Store, dashboard: Dashboard) -> list[dict[str, Any]]:
-    """Visible tiles by tile id, each with the full insight."""
+def render_tiles(
+    store: Store, dashboard: Dashboard, viewer: User | None = None
+) -> list[dict[str, Any]]:
+    """Visible tiles by tile id, as ``DashboardTileSerializer``: the tile's own columns (minus
+    the excluded caching ones), the full insight, then ``order``, ``last_refresh`` and
+    ``is_cached`` taken from the insight."""
     # Imported here: insights depend on this module for the tile table.
     from phemu.resources.insights.models import InsightsState
     from phemu.resources.insights.models import render as render_insight
@@ -185,8 +224,19 @@ def render_tiles(store: Store, dashboard: Dashboard) -> list[dict[str, Any]]:
         insight = insights.get(tile.insight)
         if tile.deleted or insight is None or insight.deleted:
             continue
+        shown = render_insight(store, insight, viewer)
         result.append(
-            {"id": tile.id, "insight": render_insight(store, insight), "order": len(result)}
+            {
+                "id": tile.id,
+                "insight": shown,
+                "text": None,
+                "layouts": {},
+                "color": None,
+                "filters_overrides": {},
+                "order": len(result),
+                "last_refresh": shown["last_refresh"],
+                "is_cached": shown["is_cached"],
+            }
         )
     return result
 
@@ -213,26 +263,32 @@ class DashboardsBackend(Backend):
         self, project: int = 1, *, created_by: int | str | None = None, **fields: Any
     ) -> dict[str, Any]:
         """Create a dashboard as ``POST`` does (``name``, ``description``, ``pinned``,
-        ``deleted``, ``tags``); ``created_by`` is a user id or email, or ``None``."""
+        ``deleted``, ``tags``); ``created_by`` is a user id or email, or ``None``. The answer
+        is what the creator would see (``user_access_level``)."""
         with self.store.lock:
             self.project(project)
             user = user_ref(self.store, created_by, "dashboards.create")
-            return self.render(self.add(project, fields, user_id=user))
+            dashboard = self.add(project, fields, user_id=user)
+            return self.render(dashboard, self.store.users.get(user) if user else None)
 
-    def update(self, pk: int, **fields: Any) -> dict[str, Any]:
+    def update(self, pk: int, *, viewer: int | str | None = None, **fields: Any) -> dict[str, Any]:
         """Change a dashboard as ``PATCH`` does (soft-deleted ones included)."""
         with self.store.lock:
-            return self.render(self.change(self._get(pk), fields))
+            return self.render(self.change(self._get(pk), fields), self.viewer(viewer))
 
-    def get(self, pk: int) -> dict[str, Any]:
-        """The dashboard as ``GET .../dashboards/<pk>/`` shows it (any project)."""
+    def get(self, pk: int, *, viewer: int | str | None = None) -> dict[str, Any]:
+        """The dashboard as ``GET .../dashboards/<pk>/`` shows it (any project), without
+        stamping ``last_accessed_at`` as a request does."""
         with self.store.lock:
-            return self.render(self._get(pk))
+            return self.render(self._get(pk), self.viewer(viewer))
 
-    def list(self, project: int = 1) -> builtins.list[dict[str, Any]]:
+    def list(
+        self, project: int = 1, *, viewer: int | str | None = None
+    ) -> builtins.list[dict[str, Any]]:
         """The live dashboards of ``project`` as the list endpoint orders and shows them."""
         with self.store.lock:
-            return [render(self.store, d, with_tiles=False) for d in self.listed(project)]
+            user = self.viewer(viewer)
+            return [render(self.store, d, user, with_tiles=False) for d in self.listed(project)]
 
     # -- the operations HTTP, seeds and the Python API share ------------------------------------
     def _get(self, pk: int) -> Dashboard:
@@ -286,12 +342,20 @@ class DashboardsBackend(Backend):
             key=_list_key,
         )
 
-    def render(self, dashboard: Dashboard) -> dict[str, Any]:
-        return render(self.store, dashboard)
+    def render(self, dashboard: Dashboard, viewer: User | None = None) -> dict[str, Any]:
+        return render(self.store, dashboard, viewer)
 
-    def page(self, request: Request, project: int) -> bytes:
-        """The list endpoint's page as JSON bytes (items without tiles)."""
+    def access(self, dashboard: Dashboard) -> Dashboard:
+        """What a ``GET`` of the dashboard writes: ``last_accessed_at``."""
+        with self.store.lock:
+            dashboard.last_accessed_at = self.emulator.clock.now()
+            self.table.json.drop(dashboard.id)
+        return dashboard
+
+    def page(self, request: Request, project: int, viewer: User | None) -> bytes:
+        """The list endpoint's page as JSON bytes (items without tiles), as ``viewer`` sees it."""
         store, table = self.store, self.table
+        seen_by = viewer.id if viewer is not None else None
         with store.lock:
             boards = self.listed(project)
             return paginate_bytes(
@@ -300,7 +364,8 @@ class DashboardsBackend(Backend):
                 lambda offset, limit: table.json.many(
                     store,
                     [d.id for d in boards[offset : offset + limit]],
-                    lambda pk: render(store, table.dashboards[pk], with_tiles=False),
+                    lambda pk: render(store, table.dashboards[pk], viewer, with_tiles=False),
+                    seen_by,
                 ),
             )
 

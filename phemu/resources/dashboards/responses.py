@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from phemu.resources._base import ModelHandlers
 from phemu.resources._base import bytes_response
+from phemu.resources._base import json_response
+from phemu.resources._base import path_pk
 from phemu.resources.dashboards.models import DashboardsBackend
 from phemu.resources.dashboards.rules import restores
 
@@ -21,10 +23,16 @@ if TYPE_CHECKING:
 
 def list_(ctx: RequestContext) -> Response:
     boards = DashboardsBackend.of(ctx.emulator)
-    return bytes_response(boards.page(ctx.request, ctx.project_id))
+    return bytes_response(boards.page(ctx.request, ctx.project_id, ctx.owner))
+
+
+def retrieve(ctx: RequestContext) -> Response:
+    boards = DashboardsBackend.of(ctx.emulator)
+    with ctx.store.lock:
+        dashboard = boards.access(boards.lookup(ctx.project_id, path_pk(ctx)))
+        return json_response(boards.render(dashboard, ctx.owner))
 
 
 _model = ModelHandlers(DashboardsBackend, restores)
 create = _model.create
-retrieve = _model.retrieve
 partial_update = _model.partial_update

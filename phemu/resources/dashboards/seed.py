@@ -39,7 +39,9 @@ def _tile_links(r: RecordReader, dashboard: int) -> list[PendingLink]:
                 not isinstance(tile_id, int) or isinstance(tile_id, bool) or tile_id < 1
             ):
                 raise tile.error("'id' must be a positive integer")
-            deleted = tile.flag("deleted")
+            deleted = tile.raw("deleted")
+            if deleted is not None and not isinstance(deleted, bool):
+                raise tile.error("'deleted' must be true, false or null")
             links.append(PendingLink(where, dashboard, item.get("insight"), tile_id, deleted))
         else:
             links.append(PendingLink(where, dashboard, item))
@@ -60,6 +62,7 @@ def load(emulator: Emulator, records: list[dict[str, Any]]) -> None:
             created_by=r.user("created_by"),
             deleted=r.flag("deleted"),
             tags=r.tags(),
+            last_accessed_at=r.instant("last_accessed_at", default_now=False),
         )
         boards.insert(dashboard)
         boards.table.pending_links.extend(_tile_links(r, pk))
@@ -78,6 +81,7 @@ def export(emulator: Emulator) -> list[dict[str, Any]]:
             "created_by": d.created_by,
             "deleted": d.deleted,
             "tags": list(d.tags),
+            "last_accessed_at": iso(d.last_accessed_at),
             "tiles": [
                 {"id": t.id, "insight": t.insight, "deleted": t.deleted}
                 for t in table.tiles_of_dashboard(d.id)

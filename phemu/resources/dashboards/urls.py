@@ -20,6 +20,7 @@ ROUTES: tuple[Route, ...] = (
         {"GET": responses.retrieve, "PATCH": responses.partial_update},
         "dashboard",
         forbid_destroy=True,
+        mapped=frozenset({"PUT"}),  # a ModelViewSet update, not emulated
         name="Dashboard Instance",
         operations={
             "GET": "dashboards_retrieve",

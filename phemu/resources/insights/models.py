@@ -18,10 +18,13 @@ from typing import Any
 
 from phemu.errors import NotFound
 from phemu.pagination import paginate_bytes
+from phemu.resources._base import CAN_EDIT
+from phemu.resources._base import EVERYONE_CAN_EDIT
 from phemu.resources._base import Backend
 from phemu.resources._base import created_by
 from phemu.resources._base import find_in_project
 from phemu.resources._base import iso
+from phemu.resources._base import user_access_level
 from phemu.resources._cache import RenderCache
 from phemu.resources.dashboards.models import DashboardsBackend
 from phemu.resources.dashboards.models import DashboardsState
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from werkzeug.wrappers import Request
 
     from phemu.store import Store
+    from phemu.store import User
 
 SEQUENCE = "insight"
 
@@ -50,10 +54,13 @@ class Insight:
     short_id: str
     created_at: datetime
     last_modified_at: datetime
+    #: The model's ``auto_now``: every save (create, any PATCH) moves it.
+    updated_at: datetime
     name: str | None = None
     derived_name: str | None = None
     filters: dict[str, Any] = field(default_factory=dict)
     query: Any = None
+    order: int | None = None
     deleted: bool = False
     created_by: int | None = None
     description: str | None = None
@@ -61,6 +68,8 @@ class Insight:
     favorited: bool = False
     saved: bool = False
     last_modified_by: int | None = None
+    #: The latest ``InsightViewed`` row: PostHog writes one when the API creates the insight.
+    last_viewed_at: datetime | None = None
 
 
 class InsightsState:
@@ -106,9 +115,22 @@ class InsightsState:
 # -- rendering ----------------------------------------------------------------------------------
 
 
-def render(store: Store, insight: Insight) -> dict[str, Any]:
-    """The insight as ``GET .../insights/<id>/`` returns it, in PostHog's key order."""
+def _common(store: Store, insight: Insight, viewer: User | None, *, listed: bool) -> dict[str, Any]:
+    """The values both serializers compute the same way."""
     tiles = store.state(DashboardsState).visible_dashboard_tiles_of_insight(insight.id)
+    return {
+        "dashboards": [t.dashboard for t in tiles],
+        "dashboard_tiles": [
+            {"id": t.id, "dashboard_id": t.dashboard, "deleted": t.deleted} for t in tiles
+        ],
+        "user_access_level": user_access_level(store, viewer, insight.created_by, insight.project),
+        # Annotated (Max over InsightViewed) on the list action only.
+        "last_viewed_at": iso(insight.last_viewed_at) if listed else None,
+    }
+
+
+def _head(insight: Insight) -> dict[str, Any]:
+    """The fields both serializers start with, in their order."""
     return {
         "id": insight.id,
         "short_id": insight.short_id,
@@ -116,19 +138,77 @@ def render(store: Store, insight: Insight) -> dict[str, Any]:
         "derived_name": insight.derived_name,
         "filters": dict(insight.filters),
         "query": insight.query,
+    }
+
+
+def render(
+    store: Store, insight: Insight, viewer: User | None = None, *, listed: bool = False
+) -> dict[str, Any]:
+    """The insight as PostHog's ``InsightSerializer`` returns it (``posthog/api/insight.py``).
+
+    Key order is the serializer's (the published ``Insight`` schema plus ``filters`` and
+    ``saved``, which PostHog returns but leaves out of the schema). phemu computes no results,
+    so the result fields carry what PostHog answers for an insight with nothing cached (its
+    default ``refresh`` never calculates): ``null``, and ``is_cached`` false.
+    """
+    common = _common(store, insight, viewer, listed=listed)
+    return {
+        **_head(insight),
+        "order": insight.order,
         "deleted": insight.deleted,
-        "dashboards": [t.dashboard for t in tiles],
-        "dashboard_tiles": [
-            {"id": t.id, "dashboard_id": t.dashboard, "deleted": False} for t in tiles
-        ],
+        "dashboards": common["dashboards"],
+        "dashboard_tiles": common["dashboard_tiles"],
+        "last_refresh": None,
+        "cache_target_age": None,
+        "next_allowed_client_refresh": None,
+        "result": None,
+        "hasMore": None,
+        "columns": None,
         "created_at": iso(insight.created_at),
         "created_by": created_by(store, insight.created_by),
         "description": insight.description,
+        "updated_at": iso(insight.updated_at),
         "tags": list(insight.tags),
         "favorited": insight.favorited,
         "saved": insight.saved,
         "last_modified_at": iso(insight.last_modified_at),
         "last_modified_by": created_by(store, insight.last_modified_by),
+        "is_sample": False,
+        "effective_restriction_level": EVERYONE_CAN_EDIT,
+        "effective_privilege_level": CAN_EDIT,
+        "user_access_level": common["user_access_level"],
+        "timezone": None,
+        "is_cached": False,
+        "query_status": None,
+        "hogql": None,
+        "types": None,
+        "alerts": [],
+        "last_viewed_at": common["last_viewed_at"],
+    }
+
+
+def render_basic(
+    store: Store, insight: Insight, viewer: User | None = None, *, listed: bool = False
+) -> dict[str, Any]:
+    """``InsightBasicSerializer`` (``?basic=true`` on list and retrieve): the model's
+    ``last_refresh`` (never set here) and ``refreshing``, no computed fields."""
+    common = _common(store, insight, viewer, listed=listed)
+    return {
+        **_head(insight),
+        "dashboards": common["dashboards"],
+        "dashboard_tiles": common["dashboard_tiles"],
+        "description": insight.description,
+        "last_refresh": None,
+        "refreshing": False,
+        "saved": insight.saved,
+        "tags": list(insight.tags),
+        "updated_at": iso(insight.updated_at),
+        "created_by": created_by(store, insight.created_by),
+        "created_at": iso(insight.created_at),
+        "last_modified_at": iso(insight.last_modified_at),
+        "favorited": insight.favorited,
+        "user_access_level": common["user_access_level"],
+        "last_viewed_at": common["last_viewed_at"],
     }
 
 
@@ -160,31 +240,41 @@ class InsightsBackend(Backend):
     def create(
         self, project: int = 1, *, created_by: int | str | None = None, **fields: Any
     ) -> dict[str, Any]:
-        """Create an insight as ``POST`` does (``name``, ``derived_name``, ``query``,
+        """Create an insight as ``POST`` does (``name``, ``derived_name``, ``query``, ``order``,
         ``description``, ``tags``, ``favorited``, ``saved``, ``deleted``, ``dashboards``);
-        ``created_by`` is a user id or email, or ``None``."""
+        ``created_by`` is a user id or email, or ``None``. The answer is what the creator would
+        see (``user_access_level``)."""
         with self.store.lock:
             self.project(project)
             user = user_ref(self.store, created_by, "insights.create")
-            return self.render(self.add(project, fields, user_id=user))
+            insight = self.add(project, fields, user_id=user)
+            return self.render(insight, self.store.users.get(user) if user else None)
 
     def update(
         self, pk: int, *, modified_by: int | str | None = None, **fields: Any
     ) -> dict[str, Any]:
-        """Change an insight as ``PATCH`` does (soft-deleted ones included)."""
+        """Change an insight as ``PATCH`` does (soft-deleted ones included); ``modified_by``
+        becomes ``last_modified_by`` when a material field is sent."""
         with self.store.lock:
             user = user_ref(self.store, modified_by, "insights.update", "modified_by")
-            return self.render(self.change(self._get(pk), fields, user_id=user))
+            insight = self.change(self._get(pk), fields, user_id=user)
+            return self.render(insight, self.viewer(modified_by))
 
-    def get(self, pk: int) -> dict[str, Any]:
+    def get(
+        self, pk: int, *, viewer: int | str | None = None, basic: bool = False
+    ) -> dict[str, Any]:
         """The insight as ``GET .../insights/<pk>/`` shows it (any project)."""
         with self.store.lock:
-            return self.render(self._get(pk))
+            return self.render(self._get(pk), self.viewer(viewer), basic=basic)
 
-    def list(self, project: int = 1) -> builtins.list[dict[str, Any]]:
-        """The live insights of ``project`` as the list endpoint orders them."""
+    def list(
+        self, project: int = 1, *, viewer: int | str | None = None, basic: bool = False
+    ) -> builtins.list[dict[str, Any]]:
+        """The live insights of ``project`` as the list endpoint orders and shows them."""
         with self.store.lock:
-            return [self.render(i) for i in self.listed(project, "", None)]
+            user = self.viewer(viewer)
+            items = self.listed(project, "", None)
+            return [self.render(i, user, basic=basic, listed=True) for i in items]
 
     # -- the operations HTTP, seeds and the Python API share ------------------------------------
     def _get(self, pk: int) -> Insight:
@@ -207,8 +297,10 @@ class InsightsBackend(Backend):
                 short_id=self.table.new_short_id(store, project),
                 created_at=now,
                 last_modified_at=now,
+                updated_at=now,
                 created_by=user_id,
                 last_modified_by=user_id,
+                last_viewed_at=now,
                 **data,
             )
             self.insert(insight)
@@ -233,11 +325,13 @@ class InsightsBackend(Backend):
                 self.tiles.hide_tiles_of(insight.id)
             elif ids is not None:
                 self.tiles.set_insight_dashboards(insight.project, insight.id, ids)
-            if any(n in data and data[n] != getattr(insight, n) for n in MATERIAL_FIELDS):
-                insight.last_modified_at = self.emulator.clock.now()
+            now = self.emulator.clock.now()
+            if any(name in data for name in MATERIAL_FIELDS):
+                insight.last_modified_at = now
                 insight.last_modified_by = user_id
             for key, value in data.items():
                 setattr(insight, key, value)
+            insight.updated_at = now
             self.table.json.drop(insight.id)
             return insight
 
@@ -261,12 +355,32 @@ class InsightsBackend(Backend):
             items = [i for i in items if _matches(i, needle)]
         return items
 
-    def render(self, insight: Insight) -> dict[str, Any]:
-        return render(self.store, insight)
+    def render(
+        self,
+        insight: Insight,
+        viewer: User | None = None,
+        *,
+        basic: bool = False,
+        listed: bool = False,
+    ) -> dict[str, Any]:
+        """``InsightSerializer`` (or ``InsightBasicSerializer`` with ``basic``) as ``viewer``
+        sees it; ``listed``: the list action's annotations."""
+        draw = render_basic if basic else render
+        return draw(self.store, insight, viewer, listed=listed)
 
-    def page(self, request: Request, project: int, short_id: str, search: str | None) -> bytes:
-        """The list endpoint's page as JSON bytes."""
+    def page(
+        self,
+        request: Request,
+        project: int,
+        short_id: str,
+        search: str | None,
+        viewer: User | None,
+        basic: bool,
+    ) -> bytes:
+        """The list endpoint's page as JSON bytes, as ``viewer`` sees it."""
         store, table = self.store, self.table
+        draw = render_basic if basic else render
+        variant = (viewer.id if viewer is not None else None, basic)
         with store.lock:
             items = self.listed(project, short_id, search)
             return paginate_bytes(
@@ -275,7 +389,8 @@ class InsightsBackend(Backend):
                 lambda offset, limit: table.json.many(
                     store,
                     [i.id for i in items[offset : offset + limit]],
-                    lambda pk: render(store, table.insights[pk]),
+                    lambda pk: draw(store, table.insights[pk], viewer, listed=True),
+                    variant,
                 ),
             )
 

@@ -11,6 +11,7 @@ from phemu.errors import ValidationError
 from phemu.fields import expect_object
 from phemu.fields import not_null
 from phemu.fields import optional_text
+from phemu.fields import parse_int
 from phemu.fields import parse_pk
 from phemu.fields import parse_tags
 from phemu.fields import required_bool
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
     from phemu.resources.dashboards.models import DashboardsState
 
 TEXT_MAX = 400
-#: Fields whose change moves ``last_modified_at``/``last_modified_by``.
+#: Fields whose presence in a PATCH moves ``last_modified_at``/``last_modified_by``, changed or
+#: not (``Insight.MATERIAL_INSIGHT_FIELDS`` in ``posthog/api/insight.py``'s update).
 MATERIAL_FIELDS = ("name", "derived_name", "description", "query")
 
 
@@ -54,6 +56,9 @@ def validate_insight(tiles: DashboardsState, body: Any) -> dict[str, Any]:
             out[name] = optional_text(data, name, nullable=True, max_length=TEXT_MAX)
     if "query" in data:
         out["query"] = data["query"]
+    if "order" in data:
+        # The model's nullable IntegerField (posthog/models/insight.py).
+        out["order"] = None if data["order"] is None else parse_int(data["order"], "order")
     if "deleted" in data:
         out["deleted"] = required_bool(data, "deleted")
     if "dashboards" in data:

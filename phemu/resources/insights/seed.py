@@ -57,17 +57,21 @@ def load(emulator: Emulator, records: list[dict[str, Any]]) -> None:
         filters = r.mapping("filters")
         author = r.user("created_by")
         created = r.instant("created_at")
-        modified = r.instant("last_modified_at", default_now=False)
+        modified = r.instant("last_modified_at", default_now=False) or created
+        updated = r.instant("updated_at", default_now=False) or modified
         insight = Insight(
             id=pk,
             project=project,
             short_id=_short_id(insights, r, project, pk),
             created_at=created,
-            last_modified_at=created if modified is None else modified,
+            last_modified_at=modified,
+            updated_at=updated,
+            last_viewed_at=r.instant("last_viewed_at", default_now=False),
             name=r.text("name", None, nullable=True, max_length=TEXT_MAX),
             derived_name=r.text("derived_name", None, nullable=True, max_length=TEXT_MAX),
             filters=filters,
             query=r.raw("query"),
+            order=r.integer("order"),
             deleted=r.flag("deleted"),
             created_by=author,
             description=r.text("description", None, nullable=True, max_length=TEXT_MAX),
@@ -121,6 +125,7 @@ def export(emulator: Emulator) -> list[dict[str, Any]]:
             "derived_name": i.derived_name,
             "filters": dict(i.filters),
             "query": i.query,
+            "order": i.order,
             "deleted": i.deleted,
             "dashboards": [t.dashboard for t in tiles.visible_dashboard_tiles_of_insight(i.id)],
             "created_at": iso(i.created_at),
@@ -131,6 +136,8 @@ def export(emulator: Emulator) -> list[dict[str, Any]]:
             "saved": i.saved,
             "last_modified_at": iso(i.last_modified_at),
             "last_modified_by": i.last_modified_by,
+            "updated_at": iso(i.updated_at),
+            "last_viewed_at": iso(i.last_viewed_at),
         }
         for i in sorted(InsightsBackend.of(emulator).table.insights.values(), key=lambda i: i.id)
     ]

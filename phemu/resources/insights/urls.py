@@ -22,6 +22,7 @@ ROUTES: tuple[Route, ...] = (
         {"GET": responses.retrieve, "PATCH": responses.partial_update},
         "insight",
         forbid_destroy=True,
+        mapped=frozenset({"PUT"}),  # a ModelViewSet update, not emulated
         throttle="clickhouse",
         json_only=True,
         name="Insight Instance",

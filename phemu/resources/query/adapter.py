@@ -1,5 +1,6 @@
 """The emulator's records as the query engine reads them (``phemu.query.records``).
 
+from phemu.resources.persons.models import PersonsTables
 The one module that knows where events, persons and sessions are stored. Today events and
 sessions live in the sessions resource (``phemu/resources/sessions/``) and persons do not
 exist yet, so the persons tables are empty until ingestion adds them.
@@ -19,6 +20,7 @@ from typing import Any
 from phemu.query.records import EventRecord
 from phemu.query.records import PersonRecord
 from phemu.query.records import SessionRecord
+from phemu.resources.persons.models import PersonsTables
 from phemu.resources.sessions.models import SessionsState
 from phemu.resources.sessions.value_index import ProjectSessions
 
@@ -51,9 +53,13 @@ class Tokens:
 class SessionsProjectData:
     """One project's events and sessions from the sessions resource."""
 
-    def __init__(self, sessions: ProjectSessions, token: object) -> None:
+    def __init__(
+        self, sessions: ProjectSessions, token: object, persons: PersonsTables, project: int
+    ) -> None:
         self._sessions = sessions
         self._token = token
+        self._persons = persons
+        self._project = project
 
     @property
     def events_revision(self) -> Hashable:
@@ -81,10 +87,16 @@ class SessionsProjectData:
 
     @property
     def persons_revision(self) -> Hashable:
-        return None
+        return (id(self._persons), self._persons.revision)
 
     def persons(self) -> Iterable[PersonRecord]:
-        return ()
+        return [
+            PersonRecord(
+                p.uuid, tuple(p.distinct_ids), dict(p.properties), p.created_at, p.is_identified
+            )
+            for p in self._persons.persons.values()
+            if p.project == self._project
+        ]
 
     @property
     def sessions_revision(self) -> Hashable:
@@ -101,4 +113,6 @@ def project_data(emulator: Emulator, project: int) -> SessionsProjectData:
     """The records of ``project`` (call under ``emulator.store.lock``)."""
     state = emulator.store.state(SessionsState)
     sessions = state.project(project)
-    return SessionsProjectData(sessions, emulator.store.state(Tokens).token(sessions))
+    persons = emulator.store.state(PersonsTables)
+    token = emulator.store.state(Tokens).token(sessions)
+    return SessionsProjectData(sessions, token, persons, project)

@@ -2,10 +2,12 @@
 :class:`SubscriptionsBackend`, the only code that writes them.
 
 A stored subscription is a slots dataclass of plain values (about 400-600 bytes). The table
-keeps, per project, the ids of live and of soft-deleted rows sorted by ``(created_at, id)``, and
-per project and insight/dashboard the ids pointing at it, so a list page costs what the page
-holds rather than what the store holds (newest first, ``docs/subscriptions.md``). Each row's
-rendered JSON is cached until the backend writes the row, so a page costs what its bytes cost.
+keeps, per project, the ids of live and of soft-deleted rows in list order, and per project and
+insight/dashboard the ids pointing at it, so a list page costs what the page holds rather than
+what the store holds. The list order is the profile's: the November 2025 viewset
+(``ee/api/subscription.py``) has no ordering, so rows come in insertion (id) order; the 2026
+one orders by ``-created_at``. Each row's rendered JSON is cached until the backend writes the
+row, so a page costs what its bytes cost.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from phemu.resources._base import created_by
 from phemu.resources._cache import RenderCache
 from phemu.resources.subscriptions import delivery
 from phemu.resources.subscriptions.rules import check_object
+from phemu.resources.subscriptions.rules import content_type_of
 from phemu.resources.subscriptions.rules import validate_fields
 from phemu.resources.subscriptions.schedule import Rule
 from phemu.resources.subscriptions.schedule import first_delivery
@@ -72,6 +75,9 @@ class Subscription:
     deleted: bool = False
     title: str | None = None
     next_delivery_date: datetime | None = None
+    #: ``insight`` or ``dashboard``, pinned at creation: the 2026 serializer's content rules
+    #: (``cloud`` profile) read it; not part of the November 2025 response.
+    content_type: str = "insight"
 
     def rule(self) -> Rule:
         return Rule.of(
@@ -125,20 +131,42 @@ class SubscriptionsState:
     def __init__(self) -> None:
         self.rows: dict[int, Subscription] = {}
         self.json = RenderCache()
-        # project -> ids sorted by (created_at, id); one list for live rows, one for deleted.
+        # project -> ids in list order; one list for live rows, one for deleted.
         self.live: dict[int, list[int]] = {}
         self.removed: dict[int, list[int]] = {}
-        # (project, insight id) / (project, dashboard id) -> ids sorted by (created_at, id).
+        # (project, insight id) / (project, dashboard id) -> ids in list order.
         self.by_insight: dict[tuple[int, int], list[int]] = {}
         self.by_dashboard: dict[tuple[int, int], list[int]] = {}
+        # The lists are sorted by id, or by (created_at, id) once a cloud list asked for it.
+        self.by_created = False
         # (next_delivery_date, id) of rows that may be due; stale entries are skipped lazily.
         self.due: list[tuple[datetime, int]] = []
+        # Subscriptions skipped by the scheduler because their insight or dashboard is
+        # soft-deleted: id -> the next_delivery_date they were due at.
+        self.parked: dict[int, datetime] = {}
+        # The last clock value the scheduler looked at (None: not started yet).
+        self.scheduled_until: datetime | None = None
 
     def get(self, pk: int) -> Subscription | None:
         return self.rows.get(pk)
 
-    def _key(self, pk: int) -> tuple[datetime, int]:
-        return self.rows[pk].created_at, pk
+    def _sort_key(self, sub: Subscription) -> tuple[Any, ...]:
+        return (sub.created_at, sub.id) if self.by_created else (sub.id,)
+
+    def _key(self, pk: int) -> tuple[Any, ...]:
+        return self._sort_key(self.rows[pk])
+
+    def use_order(self, *, by_created: bool) -> None:
+        """Sort the id lists by id (``docs``) or by ``(created_at, id)`` (``cloud``).
+
+        Called before every list read; re-sorts only when the order changes, which happens once
+        per store (a store serves one emulator, and so one profile)."""
+        if by_created == self.by_created:
+            return
+        self.by_created = by_created
+        for table in (self.live, self.removed, self.by_insight, self.by_dashboard):
+            for ids in table.values():
+                ids.sort(key=self._key)
 
     def _lists(self, sub: Subscription) -> Iterable[list[int]]:
         status = self.removed if sub.deleted else self.live
@@ -178,7 +206,7 @@ class SubscriptionsState:
 
     def _unindex(self, sub: Subscription) -> None:
         for ids in self._lists(sub):
-            position = bisect.bisect_left(ids, (sub.created_at, sub.id), key=self._key)
+            position = bisect.bisect_left(ids, self._sort_key(sub), key=self._key)
             if position < len(ids) and ids[position] == sub.id:
                 del ids[position]
 
@@ -212,6 +240,13 @@ def newest_first(ids: list[int], offset: int, limit: int) -> list[int]:
     if end <= 0:
         return []
     return ids[max(0, end - limit) : end][::-1]
+
+
+def list_page(state: SubscriptionsState, ids: list[int], offset: int, limit: int) -> list[int]:
+    """One list page in the profile's order (see :meth:`SubscriptionsState.use_order`)."""
+    if state.by_created:
+        return newest_first(ids, offset, limit)
+    return ids[offset : offset + limit]
 
 
 def first_member(store: Store, project: int) -> int | None:
@@ -288,8 +323,10 @@ class SubscriptionsBackend(Backend):
     def list(self, project: int = 1, *, deleted: bool = False) -> builtins.list[dict[str, Any]]:
         """Every subscription of ``project`` as the list endpoint orders them (newest first)."""
         with self.store.lock:
+            self.table.use_order(by_created=self.emulator.profile == "cloud")
             ids, _ = self.table.candidates(project, deleted, None, None)
-            return [self.render(self.table.rows[i]) for i in reversed(ids)]
+            rows = self.table.rows
+            return [self.render(rows[i]) for i in list_page(self.table, ids, 0, len(ids))]
 
     def deliveries(self, kind: str | None = None, **filters: Any) -> builtins.list[dict[str, Any]]:
         """What subscriptions would have sent: outbox entries (``kind="scheduled"`` or
@@ -306,10 +343,18 @@ class SubscriptionsBackend(Backend):
         store = self.store
         with store.lock:
             values = validate_fields(store, data, creating=True, partial=False)
-            check_object(store, project, values, None)
+            profile = self.emulator.profile
+            check_object(store, project, values, None, profile=profile, empty_body=not data)
             invite_message = values.pop("invite_message", None)
             now = self.emulator.clock.now()
-            sub = Subscription(id=0, project=project, created_at=now, created_by=user_id, **values)
+            sub = Subscription(
+                id=0,
+                project=project,
+                created_at=now,
+                created_by=user_id,
+                content_type=content_type_of(values),
+                **values,
+            )
             # Computed before the id is taken: a rule dateutil rejects fails the save.
             next_delivery = first_delivery(sub.rule(), now)
             sub.id = store.next_id(SEQUENCE)
@@ -338,7 +383,8 @@ class SubscriptionsBackend(Backend):
         table = self.table
         with store.lock:
             values = validate_fields(store, data, creating=False, partial=partial)
-            check_object(store, sub.project, values, sub)
+            profile = self.emulator.profile
+            check_object(store, sub.project, values, sub, profile=profile, empty_body=not data)
             invite_message = values.pop("invite_message", None)
             now = self.emulator.clock.now()
             old_rule = sub.rule()
@@ -390,6 +436,7 @@ class SubscriptionsBackend(Backend):
         """The list endpoint's page as JSON bytes, newest first, from the rows' cached JSON."""
         store, table = self.store, self.table
         with store.lock:
+            table.use_order(by_created=self.emulator.profile == "cloud")
             ids, scan = table.candidates(project, deleted, insight, dashboard)
             if scan:
                 rows = table.rows
@@ -399,19 +446,14 @@ class SubscriptionsBackend(Backend):
                 request,
                 len(ids),
                 lambda offset, limit: table.json.many(
-                    store, newest_first(ids, offset, limit), lambda pk: render(store, rows[pk])
+                    store, list_page(table, ids, offset, limit), lambda pk: render(store, rows[pk])
                 ),
             )
 
     # -- scheduler and inspector ----------------------------------------------------------------
     def tick(self, now: datetime) -> None:
-        """Deliver every due subscription once (see :func:`delivery.due_entries`)."""
-        table = self.table
-        if not table.due or table.due[0][0] > now:
-            return
-        with self.store.lock:
-            entries = delivery.due_entries(table, now)
-        for entry in entries:
+        """Run PostHog's scheduler up to ``now`` (see :func:`delivery.run_scheduler`)."""
+        for entry in delivery.run_scheduler(self.store, self.table, now):
             self.emulator.outbox.append(entry)
 
     def inspect(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from phemu.resources.subscriptions.models import SubscriptionsBackend
 from phemu.resources.subscriptions.models import first_member
 from phemu.resources.subscriptions.rules import FIELD_NAMES
 from phemu.resources.subscriptions.rules import check_object
+from phemu.resources.subscriptions.rules import content_type_of
 from phemu.resources.subscriptions.rules import validate_fields
 from phemu.resources.subscriptions.schedule import first_delivery
 from phemu.seed import RecordReader
@@ -48,7 +49,7 @@ def build(r: RecordReader) -> Subscription:
     data = {k: v for k, v in r.record.items() if k in FIELD_NAMES}
     try:
         values = validate_fields(store, data, creating=True, partial=False, lenient=True)
-        check_object(store, project, values, None)
+        check_object(store, project, values, None, profile=r.emulator.profile)
     except ValidationError as error:
         raise r.error(f"{error.attr or 'non_field_errors'}: {error.detail}") from None
     values.pop("invite_message", None)
@@ -57,6 +58,7 @@ def build(r: RecordReader) -> Subscription:
         project=project,
         created_at=r.instant("created_at"),
         created_by=r.user("created_by", first_member(store, project)),
+        content_type=content_type_of(values),
         **values,
     )
     try:

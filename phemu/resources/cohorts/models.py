@@ -133,14 +133,15 @@ class CohortsBackend(Backend):
 
     def load(self, records: list[dict[str, Any]]) -> None:
         from phemu.errors import SeedError
-        from phemu.seed import where
+        from phemu.seed import iter_records
 
-        for position, record in enumerate(records):
-            label = where("cohorts", position, record)
+        for r in iter_records(self._emulator, "cohorts", records):
+            record, label = r.record, r.label
+            project = r.project()
             try:
                 self.create(
                     str(record.get("name") or ""),
-                    project=record.get("project", 1),
+                    project=project,
                     properties=(record.get("filters") or {}).get("properties"),
                     distinct_ids=record.get("distinct_ids") or (),
                     is_static=record.get("is_static"),

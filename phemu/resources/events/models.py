@@ -198,13 +198,13 @@ class EventsBackend(Backend):
 
     def load(self, records: list[dict[str, Any]]) -> None:
         """Restore exported events as they were (persons come from their own section)."""
+        from phemu.seed import iter_records
+
         tables = self._tables
-        for position, raw in enumerate(records):
-            label = f"captured_events[{position}]"
+        for r in iter_records(self._emulator, "captured_events", records, "uuid"):
+            raw, label = r.record, r.label
+            project = r.project()
             try:
-                project = raw["project"]
-                if project not in self._emulator.store.projects:
-                    raise SeedError(f"{label}: 'project' must be the id of an existing project")
                 tables.next_seq += 1
                 tables.of(project).append(
                     EventRecord(

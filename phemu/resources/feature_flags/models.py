@@ -500,27 +500,19 @@ class FeatureFlagsBackend(Backend):
 
     def load(self, records: list[dict[str, Any]]) -> None:
         from phemu.errors import SeedError
-        from phemu.seed import user_ref
-        from phemu.seed import where
+        from phemu.seed import iter_records
 
-        for position, record in enumerate(records):
-            label = where("feature_flags", position, record)
+        for r in iter_records(self._emulator, "feature_flags", records):
+            record, label = r.record, r.label
             body = {
                 k: v
                 for k, v in record.items()
                 if k not in ("project", "id", "created_by", "version", "created_at")
             }
-            project = record.get("project", 1)
-            if project not in self._emulator.store.projects:
-                raise SeedError(f"{label}: 'project' must be the id of an existing project")
+            project = r.project()
+            user_id = r.user("created_by")
             try:
-                flag = self.save(
-                    project,
-                    None,
-                    body,
-                    user_id=user_ref(self._emulator.store, record.get("created_by"), label),
-                    partial=False,
-                )
+                flag = self.save(project, None, body, user_id=user_id, partial=False)
             except ValidationError as error:
                 raise SeedError(f"{label}: {error.attr}: {error.detail}") from None
             if isinstance(record.get("id"), int):

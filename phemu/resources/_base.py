@@ -92,6 +92,30 @@ class Backend:
         return None
 
 
+class RecordsBackend(Protocol):
+    """A backend that loads and exports its own seed records (``load`` reads them with
+    :class:`phemu.seed.RecordReader`)."""
+
+    def load(self, records: list[dict[str, Any]]) -> None: ...
+
+    def export(self) -> list[dict[str, Any]]: ...
+
+
+def backend_section(key: str, backend: type[Backend]) -> SeedSection:
+    """The seed section ``key`` of a backend with ``load(records)`` and ``export()``."""
+    from phemu.seed import SeedSection
+
+    def load(emulator: Emulator, records: list[dict[str, Any]]) -> None:
+        owner: RecordsBackend = backend.of(emulator)  # type: ignore[assignment]
+        owner.load(records)
+
+    def export(emulator: Emulator) -> list[dict[str, Any]]:
+        owner: RecordsBackend = backend.of(emulator)  # type: ignore[assignment]
+        return owner.export()
+
+    return SeedSection(key, load, export)
+
+
 @dataclass(frozen=True)
 class Resource:
     """One emulated resource, listed in :data:`phemu.resources.ALL_RESOURCES`.

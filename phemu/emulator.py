@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import datetime
 from datetime import timedelta
@@ -132,6 +133,9 @@ class Emulator:
         self._tick_lock = threading.RLock()  # a delivery hook may call the emulator back
         self.seed_sources: list[SeedSource] = (["default"] if default_seed else []) + list(seeds)
         self._seed_documents = [seeding.shared_document(s) for s in self.seed_sources]
+        # Errors name the file a seed came from, and number only the user's own documents.
+        self._seed_names: list[str | None] = ["the default seed"] if default_seed else []
+        self._seed_names += seeding.source_names(seeds)
         self.store = Store(seed=random_seed)
         self.app = PostHogApp(self)
         self.control_table = build_control_table(
@@ -199,7 +203,7 @@ class Emulator:
 
     def _load_initial_state(self) -> None:
         # The emulator's own documents first, so phemu_seed implementations can look at them.
-        seeding.load_documents(self, self._seed_documents)
+        seeding.load_documents(self, self._seed_documents, self._seed_names)
         documents: list[Any] = []
         for result in self.hooks.hook.phemu_seed(emulator=self):
             if isinstance(result, dict):
@@ -207,7 +211,8 @@ class Emulator:
             elif result:
                 documents.extend(result)
         if documents:
-            seeding.load_documents(self, documents)
+            names = [f"phemu_seed document #{i}" for i in range(1, len(documents) + 1)]
+            seeding.load_documents(self, documents, names)
 
     def seed_sections(self) -> dict[str, seeding.SeedSection]:
         """Every top-level seed key, in load order (platform, resources, then plugins)."""
@@ -266,7 +271,10 @@ class Emulator:
 
     def load_seed(self, *sources: SeedSource) -> None:
         """Load seed documents on top of the current state (all or nothing)."""
-        seeding.load_documents(self, [seeding.read_document(s) for s in sources])
+        names: list[str | None] = list(seeding.source_names(sources))
+        if len(sources) == 1 and isinstance(sources[0], Mapping):
+            names = [None]  # one in-memory document: its record labels say enough
+        seeding.load_documents(self, [seeding.read_document(s) for s in sources], names)
 
     def export_state(self) -> dict[str, Any]:
         """The whole store as one versioned seed document."""

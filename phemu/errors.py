@@ -99,6 +99,10 @@ class Msg:
     PK_DOES_NOT_EXIST = 'Invalid pk "{value}" - object does not exist.'
     PK_INCORRECT_TYPE = "Incorrect type. Expected pk value, received {type}."
     NOT_A_LIST = 'Expected a list of items but got type "{type}".'
+    # Every DRF CharField carries these two validators (Django's ProhibitNullCharactersValidator
+    # and rest_framework/validators.py ProhibitSurrogateCharactersValidator), after max_length.
+    NULL_CHARACTERS = "Null characters are not allowed."
+    SURROGATE_CHARACTERS = "Surrogate characters are not allowed: U+{code_point:X}."
 
     # Subscriptions (``docs/subscriptions.md``).
     DASHBOARD_NOT_YOUR_TEAM = "This dashboard does not belong to your team."
@@ -134,6 +138,7 @@ class Msg:
     # Capture (rust/capture/src/api.rs, CaptureError; plain-text bodies).
     CAPTURE_DECODE = "failed to decode request: {error}"
     CAPTURE_PARSE = "failed to parse request: {error}"
+    CAPTURE_LONE_SURROGATE = "lone leading surrogate in hex escape"  # serde_json's wording
     CAPTURE_EMPTY_BATCH = "request holds no event"
     CAPTURE_MISSING_EVENT_NAME = "event submitted with an empty event name"
     CAPTURE_EMPTY_DISTINCT_ID = "event submitted with an empty distinct_id"

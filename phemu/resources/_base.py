@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from phemu.errors import NotFound
 from phemu.errors import PostHogError
 from phemu.errors import ProjectNotFound
+from phemu.fields import lookup_int
 from phemu.serialization import dumps
 from phemu.serialization import format_datetime
 from phemu.store import ADMIN
@@ -225,9 +226,9 @@ def iso(value: Any) -> str | None:
 
 
 def path_pk(ctx: RequestContext) -> int | None:
-    """The detail id as an integer; anything but ASCII digits finds nothing (404)."""
-    raw = ctx.path_values.get("pk", "")
-    return int(raw) if raw.isascii() and raw.isdigit() else None
+    """The detail id as Django's lookup reads it (:func:`phemu.fields.lookup_int`); ``None``
+    finds nothing (404)."""
+    return lookup_int(ctx.path_values.get("pk", ""))
 
 
 class ProjectRow(Protocol):

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from phemu.serialization import bad_character
+from phemu.serialization import lone_surrogate
 from tests.contract.routes import is_posthog_error
 
 
@@ -111,6 +113,18 @@ DEVIATIONS: dict[str, Deviation] = {
         "platform.md §7",
         "`limit`: a positive integer; missing, `0`, negative or not an integer → 100.",
     ),
+    "text-postgres-refuses": Deviation(
+        "text fields refuse NUL and lone surrogates with DRF's CharField validators (PostHog's "
+        "database could not store them); the schema cannot say so",
+        "docs/architecture.md",
+        '`400 null_characters_not_allowed` "Null characters are not allowed."',
+    ),
+    "error-echoes-surrogate": Deviation(
+        "an error detail echoing a lone surrogate (an invalid choice) cannot be rendered",
+        "docs/architecture.md",
+        "DRF's `JSONRenderer` encodes its output as UTF-8, fails on the surrogate, and PostHog "
+        "answers 500 instead of the 400",
+    ),
     "sessions-no-response-body": Deviation(
         'sessions endpoints are documented as "No response body" but answer JSON',
         "sessions.md §1",
@@ -165,6 +179,45 @@ def _json(raw: bytes) -> Any:
         return None
 
 
+#: DRF's CharField validators (docs/architecture.md, "Text PostHog cannot store").
+TEXT_REFUSALS = {
+    "null_characters_not_allowed": r"Null characters are not allowed\.",
+    "surrogate_characters_not_allowed": r"Surrogate characters are not allowed: U\+D[89A-F][0-9A-F]{2}\.",
+}
+#: Choice fields, whose invalid_choice message echoes the value sent.
+CHOICE_FIELDS = frozenset({"target_type", "frequency", "byweekday", "role"})
+
+
+def value_at(sent: Any, attr: str | None) -> Any:
+    """The value an error's ``attr`` (``messages__9__content``) names in the request body."""
+    value = sent
+    for step in (attr or "").split("__"):
+        if isinstance(value, dict) and step in value:
+            value = value[step]
+        elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
+            value = value[int(step)]
+        else:
+            return None
+    return value
+
+
+def echoes_lone_surrogate(sent: Any) -> bool:
+    """A choice field of the body holds a lone surrogate, which its error message echoes."""
+    if isinstance(sent, list):
+        return any(echoes_lone_surrogate(item) for item in sent)
+    if not isinstance(sent, dict):
+        return False
+    for key, value in sent.items():
+        values = value if isinstance(value, list) else [value]
+        if key in CHOICE_FIELDS and any(
+            isinstance(v, str) and lone_surrogate(v) is not None for v in values
+        ):
+            return True
+        if isinstance(value, (dict, list)) and echoes_lone_surrogate(value):
+            return True
+    return False
+
+
 def explain_rejection(raw: bytes, sent: Any = None, method: str = "POST") -> str | None:
     """The deviation behind a 400 for schema-valid input, checked against what was sent: the
     error must match a documented rule *and* that rule must apply to the request body (on
@@ -172,6 +225,11 @@ def explain_rejection(raw: bytes, sent: Any = None, method: str = "POST") -> str
     body = _json(raw)
     if not is_posthog_error(raw):
         return None
+    pattern = TEXT_REFUSALS.get(body["code"])
+    if pattern is not None and re.fullmatch(pattern, body["detail"]):
+        value = value_at(sent, body["attr"])
+        text = str(value) if isinstance(value, (str, int, float)) else ""
+        return "text-postgres-refuses" if bad_character(text, nul=True) else None
     for code, attr, pattern, deviation in REJECTIONS:
         if (
             body["code"] == code

@@ -24,6 +24,8 @@ from tests.contract._contract import is_server_error
 from tests.contract._contract import request_body
 from tests.contract._contract import run_and_validate
 from tests.contract._contract import serve
+from tests.contract.deviations import echoes_lone_surrogate
+from tests.contract.deviations import explain_rejection
 from tests.contract.deviations import regex_body_crashes
 from tests.contract.routes import is_posthog_error
 
@@ -67,6 +69,8 @@ def explain(failure: Exception, case: Any, response: Any, emulator: Emulator) ->
     body = request_body(case)
     if status == 500:
         sent = case.body
+        if is_server_error(raw) and echoes_lone_surrogate(body):
+            return "error-echoes-surrogate"
         if not is_regex or not is_server_error(raw) or not isinstance(sent, JSON_TYPES):
             return None
         if isinstance(sent, dict):
@@ -78,6 +82,8 @@ def explain(failure: Exception, case: Any, response: Any, emulator: Emulator) ->
         and is_posthog_error(raw)
     ):
         return "error-statuses-undocumented"
+    if name == "RejectedPositiveData" and status == 400 and not is_regex:
+        return explain_rejection(raw, body)
     if name == "AcceptedNegativeData" and status == 200:
         if is_regex and body is not None and isinstance(body.get("regex"), str):
             return "ai-engine-unvalidated"

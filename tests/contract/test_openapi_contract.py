@@ -32,6 +32,7 @@ from tests.contract.conftest import SCHEMA_PATH
 from tests.contract.deviations import DEVIATIONS
 from tests.contract.deviations import bysetpos_breaks_rule
 from tests.contract.deviations import drf_reads_as_valid
+from tests.contract.deviations import echoes_lone_surrogate
 from tests.contract.deviations import explain_rejection
 from tests.contract.routes import is_posthog_error
 
@@ -148,6 +149,8 @@ def explain(failure: Exception, case: Any, response: Any, emulator: Emulator) ->
     if status == 500:
         if is_server_error(raw) and bysetpos_breaks_rule(stored_then_sent(case, emulator)):
             return "bysetpos-500"
+        if is_server_error(raw) and echoes_lone_surrogate(request_body(case)):
+            return "error-echoes-surrogate"
         return None
     if (
         name == "UndefinedStatusCode"

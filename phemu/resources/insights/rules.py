@@ -15,6 +15,7 @@ from phemu.fields import parse_int
 from phemu.fields import parse_pk
 from phemu.fields import parse_tags
 from phemu.fields import required_bool
+from phemu.fields import storable_json
 
 if TYPE_CHECKING:
     from phemu.resources.dashboards.models import DashboardsState
@@ -70,6 +71,10 @@ def validate_insight(tiles: DashboardsState, body: Any) -> dict[str, Any]:
     for name in ("favorited", "saved"):
         if name in data:
             out[name] = required_bool(data, name)
+    if "query" in out:
+        # The jsonb column refuses the row at save, after every field has validated and before
+        # the dashboards are checked (posthog/api/insight.py saves, then links dashboards).
+        storable_json(out["query"])
     return out
 
 

@@ -151,8 +151,25 @@ def export_events(emulator: Emulator) -> list[dict[str, Any]]:
     ]
 
 
+def inspect_sessions(emulator: Emulator) -> list[dict[str, Any]]:
+    """Every session of the store for the web inspector: the seeded and the derived alike, so
+    the table agrees with the summary's count (the ``sessions`` export holds only the seeded)."""
+    return [
+        {
+            "project": project,
+            "session_id": s.session_id,
+            "distinct_id": s.distinct_id,
+            "from": "seed" if s.computed else "events",
+            "start": json_value(s.properties.get("$start_timestamp")),
+            "entry_url": s.properties.get("$entry_current_url"),
+        }
+        for project, sessions in sorted(SessionsBackend.of(emulator).table.projects.items())
+        for s in sessions.sessions.values()
+    ]
+
+
 SECTIONS = (
     SeedSection("channel_lookups", load_channel_lookups, channel_lookups.export_seeded),
-    SeedSection("sessions", load_sessions, export_sessions),
+    SeedSection("sessions", load_sessions, export_sessions, inspect=inspect_sessions),
     SeedSection("events", load_events, export_events),
 )

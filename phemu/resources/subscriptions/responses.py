@@ -25,7 +25,11 @@ if TYPE_CHECKING:
 
 
 def _int_filter(raw: str | None) -> int | None:
-    """An ``insight``/``dashboard`` filter; PostHog's ORM fails with a 500 on non-integers."""
+    """An ``insight``/``dashboard`` filter; PostHog's ORM fails with a 500 on non-integers.
+
+    ``queryset.filter(insight_id=raw)`` raises Django's ``ValueError`` outside any 404 guard, for
+    letters and for more digits than ``int()`` converts (4,300) alike.
+    """
     if raw is None:
         return None
     try:

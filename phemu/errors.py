@@ -233,11 +233,11 @@ class Msg:
     )
     HOGQL_EMPTY_QUERY = "Empty query"
     # PostHog answers ANTLR's message here; phemu's parser words it its own way, with the
-    # position (query.md §Errors).
+    # position (``docs/query.md``, "Errors").
     HOGQL_SYNTAX_ERROR = "Syntax error at line {line}, column {column}: {reason}"
     # posthog/api/services/query.py: nodes the query runner cannot run.
     UNSUPPORTED_QUERY_KIND = "Unsupported query kind: {kind}"
-    # phemu's own: a kind PostHog computes but phemu does not (query.md §Kinds).
+    # phemu's own: a kind PostHog computes but phemu does not (``docs/query.md``, "Kinds").
     QUERY_KIND_NOT_COMPUTED = (
         "phemu does not compute {kind} queries; it computes HogQLQuery, EventsQuery, "
         "TrendsQuery and FunnelsQuery"

@@ -1,5 +1,5 @@
-"""What the resources of ``docs/cohorts-experiments-surveys.md`` share: their seed sections (a
-backend's ``load`` / ``export``), their seed loop, and their list-and-detail routes."""
+"""What the resources of ``docs/cohorts-experiments-surveys.md`` share: their seed loop and
+their list-and-detail routes."""
 
 from __future__ import annotations
 
@@ -15,30 +15,12 @@ from phemu.errors import SeedError
 from phemu.errors import ValidationError
 from phemu.routing import Handler
 from phemu.routing import Route
-from phemu.seed import SeedSection
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
 #: Metadata a seed record may carry besides the API's fields.
 META = ("project", "id", "created_by", "created_at", "updated_at")
-
-
-class Loadable(Protocol):
-    def __init__(self, emulator: Emulator) -> None: ...
-
-    def load(self, records: list[dict[str, Any]]) -> None: ...
-
-    def export(self) -> list[dict[str, Any]]: ...
-
-
-def section(key: str, backend: type[Loadable]) -> SeedSection:
-    """The seed section ``key`` loaded and exported by ``backend``."""
-    return SeedSection(
-        key,
-        lambda emulator, records: backend(emulator).load(records),
-        lambda emulator: backend(emulator).export(),
-    )
 
 
 class Row(Protocol):

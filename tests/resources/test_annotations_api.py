@@ -26,26 +26,26 @@ def test_create_derives_insight_and_dashboard_fields(
 ) -> None:
     """posthog/models/annotation.py: insight_short_id, insight_name, insight_derived_name and
     dashboard_name come from the linked insight and dashboard; create() reads dashboard_id."""
-    insight = frozen.create_insight(name="Signups", derived_name="Pageview count")
-    dashboard = frozen.create_dashboard(name="Growth")
+    insight = frozen.insights.create(name="Signups", derived_name="Pageview count")
+    dashboard = frozen.dashboards.create(name="Growth")
     created = post(
         frozen,
         auth,
         content="Release 2.0",
         date_marker="2026-06-01T12:00:00Z",
         scope="dashboard_item",
-        dashboard_item=insight.id,
-        dashboard_id=dashboard.id,
+        dashboard_item=insight["id"],
+        dashboard_id=dashboard["id"],
     )
     assert created.status_code == 201
     body = created.get_json()
     assert_valid(body, "Annotation")
     assert (body["insight_short_id"], body["insight_name"], body["insight_derived_name"]) == (
-        insight.short_id,
+        insight["short_id"],
         "Signups",
         "Pageview count",
     )
-    assert (body["dashboard_id"], body["dashboard_name"]) == (dashboard.id, "Growth")
+    assert (body["dashboard_id"], body["dashboard_name"]) == (dashboard["id"], "Growth")
     assert (body["creation_type"], body["created_at"]) == ("USR", "2026-06-15T10:00:00Z")
     assert body["created_by"]["email"] == "ada@example.com"
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.errors import ServerError
+from phemu.resources._base import Backend
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
@@ -73,10 +74,11 @@ def changes_between(
     return changes
 
 
-class ActivityLogBackend:
+class ActivityLogBackend(Backend):
     """Append and page activity entries (``emulator.activity_log``)."""
 
     def __init__(self, emulator: Emulator) -> None:
+        super().__init__(emulator)
         self._emulator = emulator
 
     @property

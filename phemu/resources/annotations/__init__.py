@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from phemu.resources._base import Resource
-from phemu.resources._records import section
+from phemu.resources._base import backend_section
 from phemu.resources.annotations.models import AnnotationsBackend
 from phemu.resources.annotations.urls import ROUTES
 
 RESOURCE = Resource(
     name="annotations",
+    backend=AnnotationsBackend,
     routes=ROUTES,
-    seed_sections=(section("annotations", AnnotationsBackend),),
+    seed_sections=(backend_section("annotations", AnnotationsBackend),),
 )

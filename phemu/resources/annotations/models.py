@@ -21,6 +21,7 @@ from typing import Any
 from phemu import fields
 from phemu.errors import Msg
 from phemu.errors import ValidationError
+from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
 from phemu.resources._records import load_records
 from phemu.serialization import format_datetime
@@ -55,10 +56,11 @@ class AnnotationTables:
     annotations: dict[int, Annotation] = field(default_factory=dict)
 
 
-class AnnotationsBackend:
+class AnnotationsBackend(Backend):
     """Create, change and read annotations."""
 
     def __init__(self, emulator: Emulator) -> None:
+        super().__init__(emulator)
         self._emulator = emulator
 
     @property
@@ -90,8 +92,8 @@ class AnnotationsBackend:
         return [self.render(a) for a in ordered(self.visible(project))]
 
     def render(self, annotation: Annotation) -> dict[str, Any]:
-        from phemu.resources.dashboards import DashboardsState
-        from phemu.resources.insights import InsightsState
+        from phemu.resources.dashboards.models import DashboardsState
+        from phemu.resources.insights.models import InsightsState
 
         store = self._emulator.store
         insight = (
@@ -181,7 +183,7 @@ class AnnotationsBackend:
             return annotation
 
     def _validate(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        from phemu.resources.insights import InsightsState
+        from phemu.resources.insights.models import InsightsState
 
         values: dict[str, Any] = {}
         if "content" in data:
@@ -221,14 +223,14 @@ class AnnotationsBackend:
     def _dashboard(self, project: int, raw: Any) -> int:
         """``dashboard_id`` of the body: a dashboard of the project (PostHog stores the raw id
         and a foreign-key failure is its 500; phemu answers its later message instead)."""
-        from phemu.resources.dashboards import DashboardsState
+        from phemu.resources.dashboards.models import DashboardsState
 
         dashboards = self._emulator.store.state(DashboardsState)
         pk = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
         found = dashboards.get(pk) if pk is not None else None
         if found is None or found.project != project:
             raise ValidationError(Msg.ANNOTATION_DASHBOARD_NOT_FOUND, attr="dashboard_id")
-        return found.id
+        return int(found.id)
 
     # -- seeds and state files -----------------------------------------------------------------
     def load(self, records: list[dict[str, Any]]) -> None:

@@ -18,18 +18,18 @@ from phemu.pagination import paginate_list
 from phemu.resources._base import json_response
 from phemu.resources._base import path_pk
 from phemu.resources.annotations.models import SCOPES
+from phemu.resources.annotations.models import AnnotationsBackend
 from phemu.resources.annotations.models import ordered
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
     from phemu.resources.annotations.models import Annotation
-    from phemu.resources.annotations.models import AnnotationsBackend
 
 PAGE_SIZE = 1000
 
 
 def _backend(ctx: RequestContext) -> AnnotationsBackend:
-    return ctx.emulator.annotations
+    return AnnotationsBackend.of(ctx.emulator)
 
 
 def _find(ctx: RequestContext, *, deleted: bool = False) -> Annotation:

@@ -4,12 +4,13 @@ static members, and the cohorts flag evaluation reads (``emulator.cohorts``, see
 from __future__ import annotations
 
 from phemu.resources._base import Resource
-from phemu.resources._records import section
+from phemu.resources.cohorts import seed
 from phemu.resources.cohorts.models import CohortsBackend
 from phemu.resources.cohorts.urls import ROUTES
 
 RESOURCE = Resource(
     name="cohorts",
+    backend=CohortsBackend,
     routes=ROUTES,
-    seed_sections=(section("cohorts", CohortsBackend),),
+    seed_sections=(seed.SECTION,),
 )

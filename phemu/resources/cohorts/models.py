@@ -26,12 +26,14 @@ from phemu import fields
 from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import ValidationError
+from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
 from phemu.resources._records import load_records
 from phemu.resources.cohorts import rules
 from phemu.resources.feature_flags.evaluation import CohortSpec
 from phemu.resources.feature_flags.evaluation import Context
 from phemu.resources.feature_flags.evaluation import in_cohort
+from phemu.resources.feature_flags.models import FeatureFlagsBackend
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
@@ -99,10 +101,11 @@ class CohortTables:
     cohorts: dict[int, Cohort] = field(default_factory=dict)
 
 
-class CohortsBackend:
+class CohortsBackend(Backend):
     """Create, change, count and read cohorts; the persons of static cohorts."""
 
     def __init__(self, emulator: Emulator) -> None:
+        super().__init__(emulator)
         self._emulator = emulator
 
     @property
@@ -351,7 +354,7 @@ class CohortsBackend:
         return found
 
     def _flags_using(self, cohort: Cohort) -> list[FeatureFlag]:
-        flags = self._emulator.feature_flags.live(cohort.project)
+        flags = FeatureFlagsBackend.of(self._emulator).live(cohort.project)
         return [
             f
             for f in sorted(flags, key=lambda f: f.id)

@@ -11,15 +11,15 @@ from phemu.pagination import paginate_list
 from phemu.resources._base import find_in_project
 from phemu.resources._base import json_response
 from phemu.resources._base import path_pk
+from phemu.resources.cohorts.models import CohortsBackend
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
     from phemu.resources.cohorts.models import Cohort
-    from phemu.resources.cohorts.models import CohortsBackend
 
 
 def _backend(ctx: RequestContext) -> CohortsBackend:
-    return ctx.emulator.cohorts
+    return CohortsBackend.of(ctx.emulator)
 
 
 def _find(ctx: RequestContext) -> Cohort:

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from phemu.resources._base import Resource
-from phemu.resources._records import section
+from phemu.resources._base import backend_section
 from phemu.resources.experiments.models import ExperimentsBackend
 from phemu.resources.experiments.urls import ROUTES
 
 RESOURCE = Resource(
     name="experiments",
+    backend=ExperimentsBackend,
     routes=ROUTES,
-    seed_sections=(section("experiments", ExperimentsBackend),),
+    seed_sections=(backend_section("experiments", ExperimentsBackend),),
 )

@@ -23,9 +23,11 @@ from phemu import fields
 from phemu.errors import Msg
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
+from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
 from phemu.resources._records import load_records
 from phemu.resources.experiments import rules
+from phemu.resources.feature_flags.models import FeatureFlagsBackend
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
@@ -75,10 +77,11 @@ class ExperimentTables:
     experiments: dict[int, Experiment] = field(default_factory=dict)
 
 
-class ExperimentsBackend:
+class ExperimentsBackend(Backend):
     """Create, change and read experiments (the only writer of their table)."""
 
     def __init__(self, emulator: Emulator) -> None:
+        super().__init__(emulator)
         self._emulator = emulator
 
     @property
@@ -121,7 +124,7 @@ class ExperimentsBackend:
                     experiment.exposure_cohort = None
 
     def _flag(self, experiment: Experiment) -> FeatureFlag:
-        flag = self._emulator.feature_flags.record(experiment.feature_flag)
+        flag = FeatureFlagsBackend.of(self._emulator).record(experiment.feature_flag)
         assert flag is not None, "an experiment's flag is never removed"
         return flag
 
@@ -212,7 +215,7 @@ class ExperimentsBackend:
 
     def _create(self, project: int, values: dict[str, Any], user_id: int | None) -> Experiment:
         emulator = self._emulator
-        flags = emulator.feature_flags
+        flags = FeatureFlagsBackend.of(emulator)
         values.pop("saved_metrics_ids", None)
         values.pop("holdout", None)
         key = values.pop("feature_flag_key")
@@ -270,7 +273,7 @@ class ExperimentsBackend:
         return experiment
 
     def _update(self, experiment: Experiment, values: dict[str, Any], user_id: int | None) -> None:
-        flags = self._emulator.feature_flags
+        flags = FeatureFlagsBackend.of(self._emulator)
         flag = self._flag(experiment)
         values.pop("saved_metrics_ids", None)
         given = set(values)

@@ -16,11 +16,11 @@ from phemu.errors import ServerError
 from phemu.pagination import paginate_list
 from phemu.resources._base import json_response
 from phemu.resources._base import path_pk
+from phemu.resources.experiments.models import ExperimentsBackend
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
     from phemu.resources.experiments.models import Experiment
-    from phemu.resources.experiments.models import ExperimentsBackend
 
 _ORDER_FIELDS = (
     "id",
@@ -37,7 +37,7 @@ _ORDER_FIELDS = (
 
 
 def _backend(ctx: RequestContext) -> ExperimentsBackend:
-    return ctx.emulator.experiments
+    return ExperimentsBackend.of(ctx.emulator)
 
 
 def _searched(ctx: RequestContext, found: list[Experiment]) -> list[Experiment]:

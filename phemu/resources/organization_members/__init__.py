@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from phemu.resources._base import Resource
-from phemu.resources._records import section
+from phemu.resources._base import backend_section
 from phemu.resources.organization_members.models import OrganizationMembersBackend
 from phemu.resources.organization_members.urls import ROUTES
 
 RESOURCE = Resource(
     name="organization_members",
+    backend=OrganizationMembersBackend,
     routes=ROUTES,
-    seed_sections=(section("organization_members", OrganizationMembersBackend),),
+    seed_sections=(backend_section("organization_members", OrganizationMembersBackend),),
 )

@@ -24,6 +24,7 @@ from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import PermissionDenied
 from phemu.errors import ValidationError
+from phemu.resources._base import Backend
 from phemu.resources._base import user_basic
 from phemu.serialization import format_datetime
 from phemu.store import ADMIN
@@ -55,10 +56,11 @@ def membership_id(organization: str, user: User) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{organization}:{user.uuid}"))
 
 
-class OrganizationMembersBackend:
+class OrganizationMembersBackend(Backend):
     """Read, re-level and remove organization members."""
 
     def __init__(self, emulator: Emulator) -> None:
+        super().__init__(emulator)
         self._emulator = emulator
 
     @property

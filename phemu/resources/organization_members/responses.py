@@ -11,17 +11,17 @@ from phemu.errors import NotFound
 from phemu.pagination import paginate_list
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
+from phemu.resources.organization_members.models import OrganizationMembersBackend
 from phemu.resources.organizations import find_visible_organization
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
-    from phemu.resources.organization_members.models import OrganizationMembersBackend
     from phemu.store import Organization
     from phemu.store import Project
 
 
 def _backend(ctx: RequestContext) -> OrganizationMembersBackend:
-    return ctx.emulator.organization_members
+    return OrganizationMembersBackend.of(ctx.emulator)
 
 
 def _organization(ctx: RequestContext) -> Organization:

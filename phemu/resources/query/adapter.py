@@ -1,8 +1,9 @@
 """The emulator's records as the query engine reads them (``phemu.query.records``).
 
-The one module that knows where events, persons and sessions are stored. Events and sessions
-live in the sessions resource (``phemu/resources/sessions.py``; captured events are handed to it
-by ``phemu/resources/events``), persons in ``phemu/resources/persons``.
+from phemu.resources.persons.models import PersonsTables
+The one module that knows where events, persons and sessions are stored. Today events and
+sessions live in the sessions resource (``phemu/resources/sessions/``) and persons do not
+exist yet, so the persons tables are empty until ingestion adds them.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from phemu.query.records import EventRecord
 from phemu.query.records import PersonRecord
 from phemu.query.records import SessionRecord
 from phemu.resources.persons.models import PersonsTables
-from phemu.resources.session_values import ProjectSessions
-from phemu.resources.sessions import SessionsState
+from phemu.resources.sessions.models import SessionsState
+from phemu.resources.sessions.value_index import ProjectSessions
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator

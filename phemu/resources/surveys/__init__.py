@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from phemu.resources._base import Resource
-from phemu.resources._records import section
+from phemu.resources._base import backend_section
 from phemu.resources.surveys.models import SurveysBackend
 from phemu.resources.surveys.urls import ROUTES
 
 RESOURCE = Resource(
     name="surveys",
+    backend=SurveysBackend,
     routes=ROUTES,
-    seed_sections=(section("surveys", SurveysBackend),),
+    seed_sections=(backend_section("surveys", SurveysBackend),),
 )

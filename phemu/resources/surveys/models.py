@@ -23,8 +23,10 @@ from phemu import fields
 from phemu.errors import Msg
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
+from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
 from phemu.resources._records import load_records
+from phemu.resources.feature_flags.models import FeatureFlagsBackend
 from phemu.resources.surveys import rules
 from phemu.serialization import format_datetime
 
@@ -78,10 +80,11 @@ class SurveyTables:
     surveys: dict[str, Survey] = field(default_factory=dict)
 
 
-class SurveysBackend:
+class SurveysBackend(Backend):
     """Create, change, delete and read surveys (the only writer of their table)."""
 
     def __init__(self, emulator: Emulator) -> None:
+        super().__init__(emulator)
         self._emulator = emulator
 
     @property
@@ -92,7 +95,7 @@ class SurveysBackend:
     def record(self, pk: str) -> Survey | None:
         return self._tables.surveys.get(pk)
 
-    def of(self, project: int) -> list[Survey]:
+    def in_project(self, project: int) -> list[Survey]:
         """The project's surveys in creation order (PostHog's list has no explicit order)."""
         found = [s for s in self._tables.surveys.values() if s.project == project]
         return sorted(found, key=lambda s: s.seq)
@@ -102,10 +105,10 @@ class SurveysBackend:
         return None if found is None else self.render(found)
 
     def all(self, project: int = 1) -> list[dict[str, Any]]:
-        return [self.render(s) for s in self.of(project)]
+        return [self.render(s) for s in self.in_project(project)]
 
     def _flag(self, pk: int | None) -> FeatureFlag | None:
-        return self._emulator.feature_flags.record(pk) if pk is not None else None
+        return FeatureFlagsBackend.of(self._emulator).record(pk) if pk is not None else None
 
     def _minimal(self, pk: int | None) -> dict[str, Any] | None:
         flag = self._flag(pk)
@@ -221,7 +224,7 @@ class SurveysBackend:
     def responses_count(self, project: int) -> dict[str, int]:
         """``responses_count``: ``survey sent`` events since the earliest survey start, per
         ``$survey_id``, a partial response counted once per ``$survey_submission_id``."""
-        starts = [s.start_date for s in self.of(project) if s.start_date is not None]
+        starts = [s.start_date for s in self.in_project(project) if s.start_date is not None]
         if not starts:
             return {}
         since = min(starts)
@@ -265,7 +268,7 @@ class SurveysBackend:
             survey = self._tables.surveys.pop(pk, None)
             if survey is None:
                 raise KeyError(f"survey {pk} does not exist")
-            flags = self._emulator.feature_flags
+            flags = FeatureFlagsBackend.of(self._emulator)
             for flag_id in (survey.targeting_flag, survey.internal_targeting_flag):
                 if flag_id is not None and flags.record(flag_id) is not None:
                     flags.remove(flag_id)
@@ -288,7 +291,7 @@ class SurveysBackend:
     ) -> None:
         """``validate``: the linked flag and its variant, unique names, targeting, sampling,
         external surveys."""
-        flags = self._emulator.feature_flags
+        flags = FeatureFlagsBackend.of(self._emulator)
         linked_id = values.get("linked_flag_id")
         linked = None
         if linked_id:
@@ -312,7 +315,7 @@ class SurveysBackend:
         elif variant and not linked_id:
             raise ValidationError(Msg.SURVEY_VARIANT_WITHOUT_FLAG)
         name = values.get("name")
-        same_name = [s for s in self.of(project) if s.name == name]
+        same_name = [s for s in self.in_project(project) if s.name == name]
         if method == "POST" and same_name:
             raise ValidationError(Msg.SURVEY_NAME_EXISTS, code="unique")
         if survey is not None and survey.name != name and any(s.id != survey.id for s in same_name):
@@ -338,7 +341,7 @@ class SurveysBackend:
     ) -> FeatureFlag:
         """``_create_or_update_targeting_flag`` (flag errors about behavioural cohorts name
         surveys instead of feature flags, ``create_flag_with_survey_errors``)."""
-        flags = self._emulator.feature_flags
+        flags = FeatureFlagsBackend.of(self._emulator)
         try:
             if existing is not None:
                 return flags.save(
@@ -373,7 +376,10 @@ class SurveysBackend:
         filters = values.pop("targeting_flag_filters", None)
         linked = values.pop("linked_flag_id", None)
         targeting_id = values.pop("targeting_flag_id", None)
-        if targeting_id is not None and emulator.feature_flags.record(targeting_id) is None:
+        if (
+            targeting_id is not None
+            and FeatureFlagsBackend.of(emulator).record(targeting_id) is None
+        ):
             raise ServerError()  # a foreign key to no flag: PostHog's IntegrityError
         if filters:
             targeting_id = self._targeting_flag(project, None, filters, values["name"], user_id).id
@@ -405,7 +411,7 @@ class SurveysBackend:
         return survey
 
     def _update(self, survey: Survey, values: dict[str, Any], user_id: int | None) -> None:
-        flags = self._emulator.feature_flags
+        flags = FeatureFlagsBackend.of(self._emulator)
         if values.pop("remove_targeting_flag", None):
             if survey.targeting_flag is not None and flags.record(survey.targeting_flag):
                 flags.remove(survey.targeting_flag)
@@ -510,7 +516,7 @@ class SurveysBackend:
             flag = self._targeting_flag(
                 survey.project, existing, {**filters, **existing.filters}, None, user_id
             )
-            self._emulator.feature_flags.save(
+            FeatureFlagsBackend.of(self._emulator).save(
                 survey.project, flag, {"active": active}, user_id=user_id, partial=True
             )
         else:

@@ -14,15 +14,15 @@ from phemu.pagination import paginate_list
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
 from phemu.resources.annotations.responses import search_terms
+from phemu.resources.surveys.models import SurveysBackend
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
     from phemu.resources.surveys.models import Survey
-    from phemu.resources.surveys.models import SurveysBackend
 
 
 def _backend(ctx: RequestContext) -> SurveysBackend:
-    return ctx.emulator.surveys
+    return SurveysBackend.of(ctx.emulator)
 
 
 def _find(ctx: RequestContext) -> Survey:
@@ -33,7 +33,7 @@ def _find(ctx: RequestContext) -> Survey:
 
 
 def list_(ctx: RequestContext) -> Response:
-    found = _backend(ctx).of(ctx.project_id)
+    found = _backend(ctx).in_project(ctx.project_id)
     for term in search_terms(ctx.query.get("search", "")):
         term = term.lower()
         found = [s for s in found if term in s.name.lower() or term in s.description.lower()]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from phemu.resources._base import Resource
-from phemu.resources._base import backend_section
+from phemu.resources.annotations import seed
 from phemu.resources.annotations.models import AnnotationsBackend
 from phemu.resources.annotations.urls import ROUTES
 
@@ -12,5 +12,5 @@ RESOURCE = Resource(
     name="annotations",
     backend=AnnotationsBackend,
     routes=ROUTES,
-    seed_sections=(backend_section("annotations", AnnotationsBackend),),
+    seed_sections=(seed.SECTION,),
 )

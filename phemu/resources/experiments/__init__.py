@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from phemu.resources._base import Resource
-from phemu.resources._base import backend_section
+from phemu.resources.experiments import seed
 from phemu.resources.experiments.models import ExperimentsBackend
 from phemu.resources.experiments.urls import ROUTES
 
@@ -12,5 +12,5 @@ RESOURCE = Resource(
     name="experiments",
     backend=ExperimentsBackend,
     routes=ROUTES,
-    seed_sections=(backend_section("experiments", ExperimentsBackend),),
+    seed_sections=(seed.SECTION,),
 )

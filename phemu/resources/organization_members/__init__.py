@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from phemu.resources._base import Resource
-from phemu.resources._base import backend_section
+from phemu.resources.organization_members import seed
 from phemu.resources.organization_members.models import OrganizationMembersBackend
 from phemu.resources.organization_members.urls import ROUTES
 
@@ -11,5 +11,5 @@ RESOURCE = Resource(
     name="organization_members",
     backend=OrganizationMembersBackend,
     routes=ROUTES,
-    seed_sections=(backend_section("organization_members", OrganizationMembersBackend),),
+    seed_sections=(seed.SECTION,),
 )

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from phemu.resources._base import Resource
-from phemu.resources._base import backend_section
+from phemu.resources.surveys import seed
 from phemu.resources.surveys.models import SurveysBackend
 from phemu.resources.surveys.urls import ROUTES
 
@@ -12,5 +12,5 @@ RESOURCE = Resource(
     name="surveys",
     backend=SurveysBackend,
     routes=ROUTES,
-    seed_sections=(backend_section("surveys", SurveysBackend),),
+    seed_sections=(seed.SECTION,),
 )

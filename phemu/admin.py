@@ -7,6 +7,7 @@ No authentication and no profile differences. Every endpoint has a Python twin o
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,10 +23,15 @@ from werkzeug.wrappers import Response
 
 from phemu import __version__
 from phemu.errors import ConfigurationError
+from phemu.errors import ControlError
 from phemu.errors import SeedError
+from phemu.errors import StateFileError
+from phemu.fields import lookup_int
 from phemu.hookspecs import ControlHandler
 from phemu.hookspecs import ControlRoute
+from phemu.serialization import describe_character
 from phemu.serialization import dumps
+from phemu.serialization import find_bad_text
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
@@ -36,22 +42,39 @@ if TYPE_CHECKING:
 CONTROL_PREFIX = "/_phemu"
 
 
-class ControlError(Exception):
-    """A bad control-plane request; answered 400 with the message."""
-
-
 def reply(data: Any, status: int = 200) -> Response:
     return Response(dumps(data), status=status, content_type="application/json")
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is out of range for a JSON number")
+    return value
+
+
 def read_json(request: Request) -> Any:
+    """The JSON body (``{}`` when empty). Strict: ``NaN``, ``Infinity`` and numbers that overflow
+    to them are refused, so no control setting (a fault's ``delay``) can hold a non-finite value.
+    """
     raw = request.get_data(cache=True)
     if not raw:
         return {}
     try:
-        return json.loads(raw)
+        body = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, UnicodeDecodeError) as error:
         raise ControlError(f"body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise ControlError("body is not valid JSON: it is nested too deeply") from None
+    found = find_bad_text(body, nul=False)  # nothing could render or save it afterwards
+    if found is not None:
+        where, char = found
+        raise ControlError(f"{where} holds {describe_character(char)}, which is not valid Unicode")
+    return body
 
 
 def health(emulator: Emulator, request: Request) -> Response:
@@ -82,8 +105,6 @@ def state(emulator: Emulator, request: Request) -> Response:
 
 def save_state(emulator: Emulator, request: Request) -> Response:
     """Write the state file now (``phemu serve --state-file``), atomically."""
-    from phemu.persistence import StateFileError
-
     state_file = emulator.state_file
     if state_file is None:
         raise ControlError("no state file: start phemu serve with --state-file PATH")
@@ -108,7 +129,7 @@ def requests_(emulator: Emulator, request: Request) -> Response:
     entries = emulator.requests(
         method=request.args.get("method"),
         path=request.args.get("path"),
-        status=int(status) if status and status.isdigit() else None,
+        status=lookup_int(status) if status and status.isdigit() else None,
     )
     return reply({"count": len(entries), "results": [e.to_dict() for e in entries]})
 
@@ -174,8 +195,23 @@ def coverage(emulator: Emulator, request: Request) -> Response:
     return reply(report(emulator, load_evidence()))
 
 
+def events(emulator: Emulator, request: Request) -> Response:
+    """Captured events of one project (``?project=1``, ``&event=...``), oldest first."""
+    raw = request.args.get("project", "1")
+    if not raw.isdigit():
+        raise ControlError("'project' must be a project id")
+    project = int(raw)
+    if request.method == "DELETE":
+        emulator.events.clear(project)
+        return reply({"status": "cleared"})
+    found = emulator.events.find(request.args.get("event"), project=project)
+    if request.args.get("distinct_id"):
+        found = [e for e in found if e["distinct_id"] == request.args["distinct_id"]]
+    return reply({"count": len(found), "results": found})
+
+
 def ai_queue(emulator: Emulator, request: Request) -> Response:
-    """Canned AI answers (ai.md §4.1); see :meth:`phemu.ai.CannedAnswers.control`."""
+    """Canned AI answers (``docs/ai.md``); see :meth:`phemu.ai.CannedAnswers.control`."""
     body = read_json(request) if request.method == "POST" else None
     try:
         return reply(emulator.ai.control(request.method, body, request.args.get("endpoint")))
@@ -207,6 +243,7 @@ CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
     ("/_phemu/config", ("GET",), config),
     ("/_phemu/ai/queue", ("GET", "POST", "DELETE"), ai_queue),
     ("/_phemu/coverage", ("GET",), coverage),
+    ("/_phemu/events", ("GET", "DELETE"), events),
     ("/_phemu/generic/answers", ("GET", "POST", "DELETE"), generic_answers),
 ]
 
@@ -255,4 +292,7 @@ def control_plane_app(
         response = reply({"error": error.description or error.name}, status=error.code or 404)
     except (ControlError, SeedError, ConfigurationError) as error:
         response = reply({"error": str(error)}, status=400)
+    except RecursionError:
+        # phemu's own API: a document too deep to process is the client's error, not a 500.
+        response = reply({"error": "the document is nested too deeply to process"}, status=400)
     return response(environ, start_response)

@@ -1,10 +1,11 @@
-"""The WSGI application: PostHog's request flow (platform.md §5) over the emulator's routes.
+"""The WSGI application: PostHog's request flow over the emulator's routes.
 
 Every front door (the ``responses`` patcher, httpx transports, the pytest fixtures and the
 server) calls this one app, so behaviour cannot differ between them. The order of checks is:
-route match → authenticate → (cloud) token refused → resolve project → key restrictions →
-scope → membership → throttle → handler. Any failure renders PostHog's error JSON; an unexpected
-exception renders PostHog's 500 and is recorded as a phemu bug.
+route match → authenticate → (cloud) token refused, or a method PostHog's viewset does not
+map → resolve project → key restrictions → scope → membership → throttle → handler. Any
+failure renders PostHog's error JSON; an unexpected exception renders PostHog's 500 and is
+recorded as a phemu bug.
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ from phemu.errors import DroppedConnection
 from phemu.errors import EndpointNotFound
 from phemu.errors import MethodNotAllowed
 from phemu.errors import NoPersonalAPIKeyAccess
+from phemu.errors import PlainTextError
 from phemu.errors import PluginFault
 from phemu.errors import PostHogError
 from phemu.errors import ProjectNotFound
 from phemu.errors import ServerError
+from phemu.fields import lookup_int
+from phemu.journal import mask_query
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
-from phemu.routing import PREFIXES
 from phemu.routing import Route
 from phemu.serialization import format_datetime
 
@@ -65,6 +68,10 @@ class PostHogApp:
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
+        # The plugin manager is read-only once built, so whether anything observes responses
+        # is known now; most emulators have no such plugin and skip the hook call.
+        hook = emulator.hooks.hook.phemu_after_response
+        self.after_response = hook if hook.get_hookimpls() else None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
@@ -80,14 +87,15 @@ class PostHogApp:
             self.record(request, 0, outcome, started)
             drop_socket(environ)
             raise
-        self.emulator.hooks.hook.phemu_after_response(
-            emulator=self.emulator, request=request, response=response
-        )
+        if self.after_response is not None:
+            self.after_response(emulator=self.emulator, request=request, response=response)
         self.record(request, response.status_code, outcome, started)
         # Django's reason phrases are title case ("405 Method Not Allowed"); werkzeug's status
         # setter upper-cases them.
         code = response.status_code
-        response.status = f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown Status Code')}"
+        status = f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown Status Code')}"
+        if response.status != status:
+            response.status = status
         return response(environ, start_response)
 
     def record(self, request: Request, status: int, outcome: Outcome, started: float) -> None:
@@ -95,7 +103,7 @@ class PostHogApp:
             at=format_datetime(self.emulator.clock.now()) or "",
             method=request.method,
             path=request.path,
-            query=request.query_string.decode("latin-1"),
+            query=mask_query(request.query_string.decode("latin-1")),
             status=status,
             endpoint=outcome.endpoint,
             tier=outcome.tier,
@@ -134,6 +142,10 @@ class PostHogApp:
             response = error_response(error)
         except PostHogError as error:
             response = error_response(error)
+        except PlainTextError as error:
+            response = Response(
+                error.detail, status=error.status, headers=error.headers, mimetype="text/plain"
+            )
         except DroppedConnection:
             raise
         except Exception:
@@ -151,9 +163,7 @@ class PostHogApp:
                 # PostHog's URL patterns never match an empty segment; werkzeug's optional
                 # trailing slash would otherwise accept "/api/projects//".
                 raise EndpointNotFound()
-            (endpoint, index), values = table.adapter.match(
-                path_info=request.path, method=request.method, return_rule=False
-            )
+            (endpoint, index), values = table.match(request.path)
         except (HTTPException, EndpointNotFound):
             outcome.unknown_route = True
             outcome.near_misses = table.near_misses(request.path)
@@ -164,21 +174,23 @@ class PostHogApp:
             raise EndpointNotFound()
         outcome.endpoint = endpoint
         outcome.tier = route.tier(request.method.upper())
-        return route, (PREFIXES[index] if route.nested else None), dict(values)
+        return route, (route.prefixes[index] if route.nested else None), dict(values)
 
     def check(self, ctx: RequestContext) -> None:
-        """Steps 2-8 of platform.md §5."""
+        """Authenticate, then the project, key restrictions, scope, membership and throttle."""
+        if ctx.route.public:
+            # Ingestion and flags doors authenticate by project token in their handlers.
+            return
         ctx.user, ctx.key = auth.authenticate(ctx)
         route = ctx.route
         if self.emulator.profile == "cloud" and route.cloud == "refuse_keys":
             raise NoPersonalAPIKeyAccess()
-        if route.nested:
-            ctx.project = self.resolve_project(ctx)
-        if route.required_scopes(ctx.method) is None:
-            # PostHog's scope permission refuses before it looks at key restrictions when the
-            # action has no scope (schema operations without one; unmapped methods there).
+        if not route.maps(ctx.method) or route.required_scopes(ctx.method) is None:
+            # APIScopePermission finds no action, or an action without a scope (schema
+            # operations PostHog documents with none): no personal API key (posthog/permissions.py).
             raise NoPersonalAPIKeyAccess()
         if route.nested:
+            ctx.project = self.resolve_project(ctx)
             auth.check_restrictions(ctx, project=ctx.project)
         elif route.target is not None:
             project, organization = route.target(ctx)
@@ -194,12 +206,7 @@ class PostHogApp:
 
     def resolve_project(self, ctx: RequestContext) -> Any:
         raw = ctx.path_values.get("project", "")
-        if raw == "@current":
-            project_id = ctx.owner.current_project
-        elif raw.isdigit() and raw.isascii():
-            project_id = int(raw)
-        else:
-            project_id = None
+        project_id = ctx.owner.current_project if raw == "@current" else lookup_int(raw)
         project = self.emulator.store.projects.get(project_id) if project_id is not None else None
         if project is None:
             raise ProjectNotFound()
@@ -212,6 +219,9 @@ class PostHogApp:
             return handler(ctx)
         if method == "OPTIONS":
             return json_response(options_metadata(route))
+        if route.public:
+            # axum's method router: an empty 405 naming the allowed methods.
+            return empty_response(405)
         if method == "DELETE" and route.forbid_destroy:
             # PostHog's ForbidDestroyModel: a bare 405, the object is never looked up.
             return empty_response(405)
@@ -245,7 +255,14 @@ def drop_socket(environ: WSGIEnvironment) -> None:
 
 
 def error_response(error: PostHogError) -> Response:
-    return json_response(error.body(), status=error.status, headers=error.headers)
+    try:
+        return json_response(error.body(), status=error.status, headers=error.headers)
+    except UnicodeEncodeError:
+        # A detail echoing a lone surrogate ('"\ud800" is not a valid choice.'): DRF's
+        # JSONRenderer encodes its output as UTF-8 (rest_framework/renderers.py), fails, and
+        # PostHog answers its generic 500 instead of the 400.
+        server_error = ServerError()
+        return json_response(server_error.body(), status=server_error.status)
 
 
 def options_metadata(route: Route) -> dict[str, Any]:

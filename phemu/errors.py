@@ -1,8 +1,20 @@
-"""PostHog's error bodies, and every exact message string phemu answers with.
+"""PostHog's error bodies, every exact message string phemu answers with, and phemu's own errors.
 
 PostHog renders errors through drf-exceptions-hog with multi-error support off, so every error
 body is ``{"type", "code", "detail", "attr"}`` describing only the *first* error. Clients branch on
 these strings, so they live in this one module (``Msg``) and nowhere else.
+
+Every exception phemu raises on purpose derives from :class:`PhemuError`, so ``except
+phemu.PhemuError`` catches all of them and nothing else. Two families hang off it:
+
+- :class:`PostHogError`: an error PostHog itself would answer. The HTTP API renders it as
+  PostHog's JSON body; the Python API of a resource (``emulator.subscriptions.create(...)``)
+  raises the very same object, so a test can assert on ``error.body()`` either way.
+- phemu's own Python-side errors, which never reach a PostHog client: a bad configuration
+  (:class:`ConfigurationError`), seed or state document (:class:`SeedError`), control-plane
+  request (:class:`ControlError`), state file (:class:`StateFileError`), environment variable
+  (:class:`EnvError`), or an unexpected failure inside phemu (:class:`PhemuBug`). Those that
+  report a bad value also subclass :class:`ValueError`.
 """
 
 from __future__ import annotations
@@ -48,11 +60,31 @@ class Msg:
     SERVER_ERROR = "A server error occurred."
     NO_DATA = "No data provided"
     # phemu serve only: PostHog's proxies refuse big bodies before Django sees them; phemu answers
-    # in PostHog's error shape (type per platform.md: anything not listed is server_error).
+    # in PostHog's error shape (drf-exceptions-hog types anything it does not list server_error).
     REQUEST_TOO_LARGE = "Request body is larger than {limit} bytes."
+    # phemu serve only: what its HTTP server refuses before the app sees a request (a proxy in
+    # front of PostHog would refuse these too). docs/server.md describes each.
+    MALFORMED_REQUEST = "Malformed HTTP request: {reason}."
+    DISALLOWED_HOST = (
+        "phemu: Host {host!r} is not allowed. phemu serve answers only loopback names and the "
+        "names given with --allowed-host (or PHEMU_ALLOWED_HOSTS); restart it with "
+        "--allowed-host {name} to accept this one."
+    )
+    CONTROL_TOKEN_REQUIRED = (
+        "phemu: this server's control plane needs its token (printed in phemu serve's banner): "
+        "send it in the X-Phemu-Token header, or as the password of HTTP Basic auth."
+    )
+    CONTROL_NEEDS_JSON = (
+        "phemu: control-plane requests that change something must be sent with "
+        "Content-Type: application/json (got {content_type!r})."
+    )
+    WRITE_NOT_DURABLE = (
+        "phemu: this write was applied in memory but could not be saved to the state file, so "
+        "it may be lost on a crash: {reason}"
+    )
     EXPECTED_DICT = "Invalid data. Expected a dictionary, but got {type}."
 
-    # Django REST Framework field messages (subscriptions.md §3).
+    # Django REST Framework field messages (``docs/subscriptions.md``).
     REQUIRED = "This field is required."
     NULL = "This field may not be null."
     BLANK = "This field may not be blank."
@@ -70,6 +102,10 @@ class Msg:
     PK_DOES_NOT_EXIST = 'Invalid pk "{value}" - object does not exist.'
     PK_INCORRECT_TYPE = "Incorrect type. Expected pk value, received {type}."
     NOT_A_LIST = 'Expected a list of items but got type "{type}".'
+    # Every DRF CharField carries these two validators (Django's ProhibitNullCharactersValidator
+    # and rest_framework/validators.py ProhibitSurrogateCharactersValidator), after max_length.
+    NULL_CHARACTERS = "Null characters are not allowed."
+    SURROGATE_CHARACTERS = "Surrogate characters are not allowed: U+{code_point:X}."
     # More DRF field messages, for schema-driven validation (phemu/openapi/validate.py).
     MIN_LENGTH = "Ensure this field has at least {min} characters."
     INVALID_NUMBER = "A valid number is required."
@@ -83,25 +119,25 @@ class Msg:
     LIST_MIN_LENGTH = "Ensure this field has at least {min} elements."
     LIST_MAX_LENGTH = "Ensure this field has no more than {max} elements."
     INVALID_CURSOR = "Invalid cursor"
-    # Feature flags' bulk_keys action (posthog/api/feature_flag.py); a plain {"error": ...} body.
-    INVALID_FLAG_IDS = "Invalid flag IDs provided"
-    INVALID_FLAG_IDS_IGNORED = "Invalid flag IDs ignored: {ids}"
 
-    # Subscriptions (subscriptions.md §4).
+    # Subscriptions (``docs/subscriptions.md``).
     DASHBOARD_NOT_YOUR_TEAM = "This dashboard does not belong to your team."
     INSIGHT_NOT_YOUR_TEAM = "This insight does not belong to your team."
     EXPORT_NEEDS_RESOURCE = "Either dashboard or insight is required for an export."
+    # The 2026 serializer's content rules (cloud profile).
+    INSIGHT_REQUIRED = "Insight is required for insight subscriptions."
+    DASHBOARD_REQUIRED = "Dashboard is required for dashboard subscriptions."
     INSIGHT_SUBSCRIPTION_BOTH = "Insight subscriptions cannot also set dashboard or prompt."
     DASHBOARD_SUBSCRIPTION_BOTH = "Dashboard subscriptions cannot also set insight or prompt."
     INVALID_WEBHOOK_URL = "Invalid webhook URL: {reason}"
 
-    # Insights (dashboards-insights.md §3.3).
+    # Insights (``docs/dashboards-insights.md``).
     DASHBOARD_NOT_FOUND = "Dashboard not found"
 
-    # Sessions (sessions.md §3.1).
+    # Sessions (``docs/sessions.md``).
     KEY_NOT_PROVIDED = "Key not provided"
 
-    # Session-recording AI (ai.md).
+    # Session-recording AI (``docs/ai.md``).
     MISSING_REGEX = "Missing required field: regex"
     INVALID_OPENAI_RESPONSE = "Invalid response from OpenAI"
     INVALID_OPENAI_JSON = "Invalid JSON response from OpenAI"
@@ -110,10 +146,257 @@ class Msg:
     AI_FILTERS_ONLY_IN_CLOUD = "AI filters are only available in PostHog Cloud"
     OPENAI_KEY_NOT_CONFIGURED = "OpenAI API key is not configured"
     ANALYTICS_CLIENT_NOT_CONFIGURED = "PostHog analytics client is not configured"
-    # Questions of the default AI responder (ai.md §5.1).
+    # Questions of the default AI responder (``docs/ai.md``).
     FILTERS_OFF_TOPIC = "please specify your question about session replay"
     FILTERS_PAGE_URL = "What is the URL of the {word} page?"
     FILTERS_VAGUE = "Which page, event or property should the recordings match?"
+
+    # Capture (rust/capture/src/api.rs, CaptureError; plain-text bodies).
+    CAPTURE_DECODE = "failed to decode request: {error}"
+    CAPTURE_PARSE = "failed to parse request: {error}"
+    CAPTURE_LONE_SURROGATE = "lone leading surrogate in hex escape"  # serde_json's wording
+    CAPTURE_EMPTY_BATCH = "request holds no event"
+    CAPTURE_MISSING_EVENT_NAME = "event submitted with an empty event name"
+    CAPTURE_EMPTY_DISTINCT_ID = "event submitted with an empty distinct_id"
+    CAPTURE_MISSING_DISTINCT_ID = "event submitted without a distinct_id"
+    CAPTURE_NO_TOKEN = "event submitted without an api_key"
+    CAPTURE_MULTIPLE_TOKENS = "batch submitted with inconsistent api_key values"
+    CAPTURE_INVALID_TOKEN = "API key is not valid: {reason}"
+    # phemu's own: PostHog decodes lz-string; phemu does not (no current SDK sends it).
+    CAPTURE_LZ64_UNSUPPORTED = "lz64 (lz-string) payloads are not supported by phemu; send gzip"
+
+    # The flags service (rust/feature-flags/src/api/errors.rs; plain-text bodies).
+    FLAGS_NO_TOKEN = "No API token provided. Please include a valid API token in your request."
+    FLAGS_INVALID_TOKEN = (
+        "The provided API key is invalid or has expired. Please check your API key and try again."
+    )
+    FLAGS_MISSING_DISTINCT_ID = (
+        "The distinct_id field is missing from the request. Please include a valid identifier."
+    )
+    FLAGS_EMPTY_DISTINCT_ID = (
+        "The distinct_id field cannot be empty. Please provide a valid identifier."
+    )
+    FLAGS_DECODE = (
+        "Failed to decode request: {error}. Please check your request format and try again."
+    )
+    FLAGS_PARSE = (
+        "Failed to parse request: {error}. Please ensure your request is properly formatted and "
+        "all required fields are present."
+    )
+    DEFINITIONS_NO_KEY = "No personal API key provided"
+    DEFINITIONS_INVALID_KEY = "Invalid personal API key"
+
+    # Feature flags (posthog/api/feature_flag.py, FeatureFlagSerializer).
+    FLAG_KEY_EXISTS = "There is already a feature flag with this key."
+    FLAG_KEY_FORMAT = "Only letters, numbers, hyphens (-) & underscores (_) are allowed."
+    FLAG_NEEDS_GROUP = "Feature flags must have at least one condition set (group)."
+    FLAG_PERSON_FILTERS_ONLY = (
+        "Filters are not valid (can only use person, cohort, and flag properties)"
+    )
+    FLAG_GROUP_FILTERS_ONLY = "Filters are not valid (can only use group properties)"
+    FLAG_FLAG_OPERATOR = "Flag properties must use the 'flag_evaluates_to' operator"
+    FLAG_VARIANTS_SUM = "Invalid variant definitions: Variant rollout percentages must sum to 100."
+    FLAG_UNKNOWN_OVERRIDE = "Filters are not valid (variant override does not exist)"
+    FLAG_TOO_MANY_VALUES = (
+        "Property group expressions of type {key} cannot contain more than {limit} values."
+    )
+    FLAG_COHORT_MISSING = "Cohort with id {id} does not exist"
+    FLAG_BEHAVIORAL_COHORT = (
+        "Cohort '{name}' with filters on events cannot be used in feature flags."
+    )
+    FLAG_INVALID_DATE = "Invalid date value: {value}"
+    FLAG_INVALID_VALUE = "Invalid value for operator {operator}: {value}"
+    FLAG_COHORT_OPERATOR = (
+        "The '{operator}' operator is only valid for cohort properties, not '{type}' properties."
+    )
+    FLAG_PAYLOADS_DICT = "Payloads must be passed as a dictionary"
+    FLAG_PAYLOAD_JSON = "Payload value is not valid JSON"
+    FLAG_PAYLOAD_VARIANT_KEYS = "Payload keys must match a variant key for multivariate flags"
+    FLAG_PAYLOAD_BOOLEAN_KEYS = "Payload keys must be 'true' for boolean flags"
+    FLAG_DEPENDENCY_NOT_ID = (
+        "Flag dependencies must reference flag IDs (integers), not flag keys. "
+        "Invalid reference: '{reference}'"
+    )
+    FLAG_DEPENDENCY_DISABLED = (
+        "Cannot create dependency on disabled flag '{key}' (ID: {id}). "
+        "Flag dependencies must reference active flags only."
+    )
+    FLAG_DEPENDENCY_MISSING = "Flag dependency references non-existent flag with ID {id}"
+    FLAG_DEPENDS_ON_ITSELF = "Feature flag '{key}' cannot depend on itself"
+    FLAG_CIRCULAR = "Circular dependency detected: {cycle}"
+    FLAG_DELETE_DEPENDED_ON = (
+        "Cannot delete this feature flag because other flags depend on it: {flags}. "
+        "Please update or delete the dependent flags first."
+    )
+    FLAG_DISABLE_DEPENDED_ON = (
+        "Cannot disable this feature flag because other flags depend on it: {flags}. "
+        "Please update or disable the dependent flags first."
+    )
+    FLAG_ENABLE_DISABLED_DEPENDENCY = (
+        "Cannot enable this feature flag because it depends on disabled flags: {flags}. "
+        "Please enable the dependency flags first."
+    )
+    FLAG_INVALID_IDS = "Invalid flag IDs provided"
+    FLAG_IGNORED_IDS = "Invalid flag IDs ignored: {ids}"
+    # Cohorts (posthog/api/cohort.py, posthog/models/cohort/validation.py).
+    COHORT_FILTERS_NEED_PROPERTIES = "Must contain a 'properties' key with type and values"
+    COHORT_MISSING_KEYS = "Missing required keys for {kind} filter: {keys}"
+    COHORT_QUERY_AND_FILTERS = "Cannot set both query and filters at the same time."
+    COHORT_DYNAMIC_QUERY = "Cannot create a dynamic cohort with a query. Set is_static to true."
+    COHORT_QUERY_NOT_DICT = "Query must be a dictionary."
+    COHORT_QUERY_KIND = "Query must be an ActorsQuery or HogQLQuery. Got: {kind}"
+    COHORT_TYPE_MISMATCH = (
+        "Cohort type '{given}' does not match the filters. Expected type: '{expected}'"
+    )
+    COHORT_TYPE_INVALID = "Invalid cohort type for the given filters"
+    COHORT_LOOP = "Cohorts cannot reference other cohorts in a loop."
+    COHORT_INVALID_ID_IN_FILTER = "Invalid Cohort ID in filter"
+    COHORT_USED_IN_FLAGS = (
+        "This cohort is used in {count} active feature flag(s): {names}. "
+        "Please remove the cohort from these feature flags before deleting it."
+    )
+    COHORT_BEHAVIORAL_IN_FLAG = (
+        "Behavioral filters cannot be added to cohorts used in feature flags."
+    )
+    COHORT_DEPENDENCY_BEHAVIORAL = (
+        "A cohort dependency ({name}) has filters based on events. These cohorts can't be used "
+        "in feature flags."
+    )
+    COHORT_ONLY_STATIC_ADD = "Can only add users to static cohorts"
+    COHORT_ONLY_STATIC_REMOVE = "Can only remove users from static cohorts"
+    COHORT_PERSON_IDS_LIST = "person_ids must be a list"
+    COHORT_PERSON_IDS_EMPTY = "person_ids cannot be empty"
+    COHORT_PERSON_IDS_TOO_MANY = "List size exceeds limit"
+    COHORT_NO_VALID_USERS = "No valid users to add to cohort"
+    COHORT_PERSON_ID_REQUIRED = "person_id is required"
+    COHORT_PERSON_ID_STRING = "person_id must be a string"
+    COHORT_PERSON_ID_UUID = "person_id must be a valid UUID"
+    COHORT_PERSON_NOT_IN_TEAM = "Person with this UUID does not exist in the cohort's team"
+    COHORT_PERSON_NOT_MEMBER = "Person is not part of the cohort"
+
+    # Annotations (posthog/api/annotation.py).
+    ANNOTATION_INVALID_SCOPE = "Invalid scope: {scope}"
+    ANNOTATION_DATE_FROM = "Invalid date range: date_from must be a valid ISO 8601 date"
+    ANNOTATION_DATE_TO = "Invalid date range: date_to must be a valid ISO 8601 date"
+    ANNOTATION_DATE_ORDER = "Invalid date range: date_from must be before date_to"
+    ANNOTATION_DASHBOARD_NOT_FOUND = "Dashboard not found."
+
+    # Experiments (ee/clickhouse/views/experiments.py, ExperimentSerializer).
+    EXPERIMENT_END_BEFORE_START = "End date must be after start date"
+    EXPERIMENT_TOO_MANY_VARIANTS = "Feature flag variants must be less than 21"
+    EXPERIMENT_NEEDS_CONTROL = "Feature flag variants must contain a control variant"
+    EXPERIMENT_FLAG_CONTROL_FIRST = "Feature flag must have control as the first variant."
+    EXPERIMENT_FLAG_NOT_ELIGIBLE = "Feature flag is not eligible for experiments."
+    EXPERIMENT_FILTER_TEST_ACCOUNTS = "filterTestAccounts must be a boolean"
+    EXPERIMENT_INVALID_EXPOSURE = "Invalid exposure criteria"
+    EXPERIMENT_SAVED_METRICS_LIST = "Saved metrics must be a list"
+    EXPERIMENT_SAVED_METRIC_OBJECT = "Saved metric must be an object"
+    EXPERIMENT_SAVED_METRIC_ID = "Saved metric must have an id"
+    EXPERIMENT_METADATA_OBJECT = "Metadata must be an object"
+    EXPERIMENT_METADATA_TYPE = "Metadata must have a type key"
+    EXPERIMENT_SAVED_METRIC_MISSING = "Saved metric does not exist"
+    EXPERIMENT_CANT_UPDATE_KEYS = "Can't update keys: {keys} on Experiment"
+    EXPERIMENT_CANT_UPDATE_VARIANTS = "Can't update feature_flag_variants on Experiment"
+    EXPERIMENT_CANT_UPDATE_HOLDOUT = "Can't update holdout on running Experiment"
+    EXPERIMENT_GLOBAL_PROPERTIES = "Experiments do not support global filter properties"
+
+    # Surveys (posthog/api/survey.py, SurveySerializerCreateUpdateOnly).
+    SURVEY_APPEARANCE_OBJECT = "Appearance must be an object"
+    SURVEY_THANK_YOU_CONTENT_TYPE = (
+        "thankYouMessageDescriptionContentType must be one of ['text', 'html']"
+    )
+    SURVEY_POPUP_DELAY = "Survey popup delay seconds must be a positive integer"
+    SURVEY_WHITE_LABEL_BOOLEAN = "whiteLabel must be a boolean"
+    SURVEY_WHITE_LABEL_PLAN = "You need to upgrade to PostHog Enterprise to use white labelling"
+    SURVEY_CONDITIONS_OBJECT = "Conditions must be an object"
+    SURVEY_QUESTIONS_LIST = "Questions must be a list of objects"
+    SURVEY_QUESTION_TEXT = "Question text is required"
+    SURVEY_QUESTION_CONTENT_TYPE = "Question descriptionContentType must be one of ['text', 'html']"
+    SURVEY_CHOICES_LIST = "Question choices must be a list of strings"
+    SURVEY_CHOICES_EMPTY = "Question choices cannot be empty"
+    SURVEY_LINK_SCHEME = "Link must be a URL with one of these schemes: [https, mailto]"
+    SURVEY_LINK_MAILTO = (
+        "Invalid mailto link. Please enter a valid mailto link (e.g., mailto:example@domain.com)."
+    )
+    SURVEY_LINK_HTTPS = "Invalid HTTPS URL. Please enter a valid HTTPS link."
+    SURVEY_SCHEDULE = "Schedule must be one of: once, recurring, always"
+    SURVEY_LINKED_FLAG_MISSING = "Feature Flag with this ID does not exist"
+    SURVEY_VARIANT_MISSING = (
+        "Feature flag variant '{variant}' does not exist. Available variants: {variants}"
+    )
+    SURVEY_VARIANT_NO_VARIANTS = (
+        "Feature flag variant '{variant}' specified but the linked feature flag has no variants"
+    )
+    SURVEY_VARIANT_WITHOUT_FLAG = (
+        "linkedFlagVariant can only be used when a linked_flag_id is specified"
+    )
+    SURVEY_NAME_EXISTS = "There is already a survey with this name."
+    SURVEY_NAME_EXISTS_OTHER = "There is already another survey with this name."
+    SURVEY_TARGETING_EVERYONE = (
+        "Invalid operation: User targeting rolls out to everyone. If you want to roll out to "
+        "everyone, delete this targeting"
+    )
+    SURVEY_SAMPLING_START_PAST = (
+        "Response sampling start date must be today or a future date in UTC. Got {got} when "
+        "current time is {today}"
+    )
+    SURVEY_SAMPLING_INTERVAL = "Response sampling interval must be greater than 0."
+    SURVEY_SAMPLING_START_NEEDED = (
+        "Response sampling start date should be set if response_sampling_start_date is not zero."
+    )
+    SURVEY_EXTERNAL_FIELD = "{field} is not allowed for external surveys"
+    SURVEY_EXTERNAL_CONDITIONS = (
+        "The following condition fields are not allowed for external surveys: {fields}"
+    )
+    SURVEY_EXTERNAL_POPUP_DELAY = "surveyPopupDelaySeconds is not allowed for external surveys"
+    SURVEY_ITERATIONS_TOO_FEW = (
+        "Cannot change survey recurrence to {count}, should be at least {current}"
+    )
+    SURVEY_TARGETING_FAILED = "Targeting flag for survey failed, invalid parameters."
+
+    # Organization members (posthog/api/organization_member.py, OrganizationMembership).
+    MEMBER_OWN_LEVEL = "You can't change your own access level."
+    MEMBER_OWNERSHIP_ONLY_OWNER = "You can only pass on organization ownership if you're its owner."
+    MEMBER_LEVEL_ABOVE_OWN = (
+        "You can only change access level of others to lower or equal to your current one."
+    )
+    MEMBER_SAME_ORGANIZATION = "You both need to belong to the same organization."
+    MEMBER_EDIT_NEEDS_ADMIN = "You can only edit others if you are an admin."
+    MEMBER_EDIT_HIGHER = "You can only edit others with level lower or equal to you."
+    MEMBER_OWNER_CANNOT_LEAVE = "Cannot leave the organization as its owner!"
+
+    # Query API (query.md): HogQL errors PostHog exposes (posthog/hogql/database/database.py,
+    # posthog/hogql/resolver.py, posthog/hogql/printer.py, posthog/hogql/parser.py).
+    HOGQL_UNKNOWN_TABLE = "Unknown table `{name}`."
+    HOGQL_UNRESOLVED_FIELD = "Unable to resolve field: {name}"
+    HOGQL_AMBIGUOUS_FIELD = "Ambiguous query. Found multiple sources for field: {name}"
+    HOGQL_UNSUPPORTED_FUNCTION = "Unsupported function call '{name}(...)'"
+    HOGQL_UNSUPPORTED_FUNCTION_HINT = (
+        "Unsupported function call '{name}(...)'. Perhaps you meant '{hint}(...)'?"
+    )
+    HOGQL_EMPTY_QUERY = "Empty query"
+    # PostHog answers ANTLR's message here; phemu's parser words it its own way, with the
+    # position (``docs/query.md``, "Errors").
+    HOGQL_SYNTAX_ERROR = "Syntax error at line {line}, column {column}: {reason}"
+    # posthog/api/services/query.py: nodes the query runner cannot run.
+    UNSUPPORTED_QUERY_KIND = "Unsupported query kind: {kind}"
+    # phemu's own: a kind PostHog computes but phemu does not (``docs/query.md``, "Kinds").
+    QUERY_KIND_NOT_COMPUTED = (
+        "phemu does not compute {kind} queries; it computes HogQLQuery, EventsQuery, "
+        "TrendsQuery and FunnelsQuery"
+    )
+    # phemu's own: an option of a computed kind that phemu does not compute.
+    QUERY_FEATURE_NOT_COMPUTED = "phemu does not compute {feature}"
+    # posthog/hogql_queries/insights/funnels/base.py
+    FUNNEL_TOO_FEW_STEPS = "Funnels require at least two steps before calculating."
+    # posthog/api/mixins.py: pydantic's message for a body that is not a QueryRequest.
+    QUERY_REQUEST_INVALID = (
+        "JSON parse error - 1 validation error for QueryRequest\n{location}\n  {message}"
+    )
+    # phemu's own: the optional engine is not installed.
+    QUERY_ENGINE_MISSING = (
+        "phemu's query engine is not installed; install it with: pip install 'phemu[query]'"
+    )
 
 
 def _type_name(value: object) -> str:
@@ -121,7 +404,11 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-class PostHogError(Exception):
+class PhemuError(Exception):
+    """The root of every exception phemu raises on purpose (see the module docstring)."""
+
+
+class PostHogError(PhemuError):
     """An error answered with PostHog's JSON body.
 
     Subclasses fix ``status``/``type``/``code``; ``detail`` and ``attr`` vary per raise.
@@ -178,6 +465,32 @@ class ParseError(PostHogError):
     @classmethod
     def json(cls, error: str) -> ParseError:
         return cls(Msg.JSON_PARSE_ERROR.format(error=error))
+
+
+class QueryError(ValidationError):
+    """An error PostHog exposes from HogQL (``ExposedHogQLError``), answered as a 400.
+
+    ``posthog/api/query.py`` turns it into ``ValidationError(str(e))``; ``start``/``end`` locate
+    the offending text in the query (PostHog keeps them for its metadata endpoint).
+    """
+
+    def __init__(self, detail: str, *, start: int | None = None, end: int | None = None) -> None:
+        super().__init__(detail)
+        self.start = start
+        self.end = end
+
+
+class QuerySyntaxError(QueryError):
+    """The query does not parse as HogQL."""
+
+
+class QueryEngineMissing(PostHogError):
+    """``query/`` without the optional ``phemu[query]`` extra installed."""
+
+    status = 501
+    type = "server_error"
+    code = "query_engine_missing"
+    default_detail = Msg.QUERY_ENGINE_MISSING
 
 
 class NotAuthenticated(PostHogError):
@@ -272,7 +585,41 @@ class RequestTooLarge(PostHogError):
         super().__init__(Msg.REQUEST_TOO_LARGE.format(limit=limit))
 
 
-class DroppedConnection(ConnectionError):
+class MalformedRequest(PostHogError):
+    """A request the HTTP server cannot parse (bad ``Content-Length``, chunk size, header...)."""
+
+    status = 400
+    type = "invalid_request"
+    code = "malformed_request"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(Msg.MALFORMED_REQUEST.format(reason=reason.rstrip(".")))
+
+
+class DisallowedHost(PostHogError):
+    """``phemu serve`` refuses a ``Host`` that is neither loopback nor allowed (DNS rebinding)."""
+
+    status = 400
+    type = "invalid_request"
+    code = "disallowed_host"
+
+    def __init__(self, host: str) -> None:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        super().__init__(Msg.DISALLOWED_HOST.format(host=host, name=name or "NAME"))
+
+
+class WriteNotDurable(PostHogError):
+    """``--sync always``: the state file could not be written before answering a write."""
+
+    status = 503
+    type = "server_error"
+    code = "write_not_durable"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(Msg.WRITE_NOT_DURABLE.format(reason=reason))
+
+
+class DroppedConnection(PhemuError, ConnectionError):
     """The connection is dropped instead of answered (fault injection, ``phemu_before_request``).
 
     The WSGI app lets it propagate. Front doors translate it into their client library's own
@@ -297,12 +644,47 @@ class PluginFault(ServerError):
         self.report = report
 
 
-class ConfigurationError(ValueError):
+class PlainTextError(PhemuError):
+    """An answer of PostHog's Rust services (capture, flags): a status and a plain-text body."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = dict(headers or {})
+
+
+class CaptureError(PlainTextError):
+    """A capture request PostHog's capture service refuses (``rust/capture/src/api.rs``)."""
+
+
+class FlagsServiceError(PlainTextError):
+    """A ``/flags`` or definitions request the flags service refuses (``api/errors.rs``)."""
+
+
+class ConfigurationError(PhemuError, ValueError):
     """A bad emulator configuration (unknown profile, bad plugin...), raised at start-up."""
 
 
-class SeedError(ValueError):
+class SeedError(PhemuError, ValueError):
     """A seed or state document that cannot be loaded; the message names the bad record."""
+
+
+class ControlError(PhemuError):
+    """A bad control-plane (``/_phemu/``) request; answered 400 ``{"error": message}``."""
+
+
+class StateFileError(PhemuError):
+    """A state file that cannot be loaded or saved; the message names the file."""
+
+
+class EnvError(PhemuError, ValueError):
+    """A ``PHEMU_*`` variable with a value the matching ``phemu serve`` flag would not accept."""
+
+
+class PhemuBug(PhemuError, AssertionError):
+    """An unexpected exception inside phemu while handling a request (re-raised by
+    :meth:`~phemu.emulator.Emulator.check`, so the test that caused it fails)."""
 
 
 class NoPersonalAPIKeyAccess(PermissionDenied):

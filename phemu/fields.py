@@ -17,8 +17,12 @@ from datetime import timezone
 from typing import Any
 from typing import TypeVar
 
+from phemu.context import list_value
 from phemu.errors import Msg
+from phemu.errors import ServerError
 from phemu.errors import ValidationError
+from phemu.serialization import find_bad_text
+from phemu.serialization import lone_surrogate
 
 T = TypeVar("T")
 
@@ -62,6 +66,12 @@ def not_null(value: Any, name: str) -> None:
         raise ValidationError(Msg.NULL, code="null", attr=name)
 
 
+def nullable(data: Mapping[str, Any], name: str, parse: Callable[[Any, str], T]) -> T | None:
+    """A field with ``allow_null``: JSON ``null`` stays ``None``, anything else is ``parse``d."""
+    value = data[name]
+    return None if value is None else parse(value, name)
+
+
 def parse_text(
     value: Any,
     name: str,
@@ -70,7 +80,12 @@ def parse_text(
     max_length: int | None = None,
     trim: bool = True,
 ) -> str:
-    """DRF ``CharField``: strings and numbers accepted, whitespace trimmed."""
+    """DRF ``CharField``: strings and numbers accepted, whitespace trimmed.
+
+    Its validators run in DRF's order: ``max_length``, then NUL, then lone surrogates, so a
+    string Postgres could not store never reaches the store (docs/architecture.md, "Text
+    PostHog cannot store").
+    """
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValidationError(Msg.NOT_A_STRING, code="invalid", attr=name)
     text = str(value)
@@ -80,7 +95,42 @@ def parse_text(
         raise ValidationError(Msg.BLANK, code="blank", attr=name)
     if max_length is not None and len(text) > max_length:
         raise ValidationError(Msg.MAX_LENGTH.format(max=max_length), code="max_length", attr=name)
+    if "\x00" in text:
+        raise ValidationError(Msg.NULL_CHARACTERS, code="null_characters_not_allowed", attr=name)
+    surrogate = lone_surrogate(text)
+    if surrogate is not None:
+        raise ValidationError(
+            Msg.SURROGATE_CHARACTERS.format(code_point=ord(surrogate)),
+            code="surrogate_characters_not_allowed",
+            attr=name,
+        )
     return text
+
+
+def storable_json(value: T) -> T:
+    """A DRF ``JSONField`` value as PostHog saves it into a Postgres ``jsonb`` column.
+
+    DRF accepts any JSON, but Postgres refuses a ``\\u0000`` escape or a lone surrogate anywhere
+    in a ``jsonb`` document (keys included); the failed save is PostHog's 500. Call it after
+    every other field of the body has validated, before anything is written.
+    """
+    if find_bad_text(value, nul=True) is not None:
+        raise ServerError()
+    return value
+
+
+def lookup_int(raw: str) -> int | None:
+    """A path id as Django reads it for a lookup: ``int(raw)``; ``None`` finds nothing (404).
+
+    Django's ``IntegerField.get_prep_value`` and PostHog's ``TeamAndOrgViewSetMixin``
+    (``posthog/api/routing.py``) both coerce with ``int()``, so ``" 7"``, ``"+7"``, ``"7_0"`` and
+    non-ASCII digits are numbers, and whatever ``int()`` refuses (letters, or more digits than
+    Python's 4,300-digit conversion limit) is a ``ValueError`` they answer with a 404.
+    """
+    try:
+        return int(raw)
+    except ValueError:
+        return None
 
 
 def parse_choice(value: Any, name: str, choices: Iterable[str]) -> str:
@@ -136,9 +186,12 @@ def parse_bool(value: Any, name: str) -> bool:
     raise ValidationError(Msg.INVALID_BOOLEAN, code="invalid", attr=name)
 
 
-def truthy_query(value: str) -> bool:
-    """PostHog's ``str_to_bool`` for query parameters: unknown values are false."""
-    return value.strip().lower() in TRUE_VALUES
+def str_to_bool(value: Any) -> bool:
+    """PostHog's ``str_to_bool`` (``posthog/utils.py``): falsy values are false, anything else
+    must read as true once lower-cased (no trimming: ``" true"`` is false)."""
+    if not value:
+        return False
+    return str(value).lower() in TRUE_VALUES
 
 
 def parse_datetime(value: Any, name: str) -> datetime:
@@ -223,6 +276,39 @@ def parse_list(value: Any, name: str, item: Callable[[Any, str], T]) -> list[T]:
         except ValidationError as error:
             raise ValidationError(error.detail, code=error.code, attr=f"{name}__{index}") from None
     return result
+
+
+def optional_text(body: Any, name: str, *, nullable: bool, max_length: int | None) -> str | None:
+    """A present ``CharField`` (``allow_null=nullable``): ``None`` or the trimmed text."""
+    value = body[name]
+    if value is None:
+        if nullable:
+            return None
+        not_null(value, name)
+    return parse_text(value, name, max_length=max_length)
+
+
+def required_bool(body: Any, name: str) -> bool:
+    """A present non-null ``BooleanField``."""
+    value = body[name]
+    not_null(value, name)
+    return parse_bool(value, name)
+
+
+def _tag(value: Any, name: str) -> str:
+    # A DRF ``CharField`` child: null and blank are their own errors.
+    not_null(value, name)
+    return parse_text(value, name, allow_blank=False)
+
+
+def parse_tags(body: Any, name: str = "tags") -> list[str]:
+    """PostHog's tags field: strings, duplicates dropped, first-seen order kept."""
+    raw = list_value(body, name)
+    not_null(raw, name)
+    seen: dict[str, None] = {}
+    for tag in parse_list(raw, name, _tag):
+        seen.setdefault(tag, None)
+    return list(seen)
 
 
 def expect_object(data: Any) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Route declarations and the werkzeug URL map built from them.
 
-A :class:`Route` is data: a path, the handler per HTTP method, the scope object and a few flags
-that decide how the platform checks of ``platform.md`` §5 apply. Resource modules declare their
+A :class:`Route` is data: a path, the handler per HTTP method, the scope object, the PostHog
+operations it implements and a few flags that decide how the platform checks apply (the
+request flow in ``docs/architecture.md``). Resource modules declare their
 routes; :func:`build_map` turns them into one werkzeug ``Map`` serving both project prefixes,
 with an optional trailing slash and no redirects (PostHog's router uses ``/?$`` and
 ``APPEND_SLASH`` is off).
@@ -10,6 +11,7 @@ with an optional trailing slash and no redirects (PostHog's router uses ``/?$`` 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -36,10 +38,13 @@ if TYPE_CHECKING:
 
 Handler = Callable[["RequestContext"], "Response"]
 
-#: How key restrictions (platform.md §4.3) apply to a route.
+#: How personal API key restrictions (``scoped_teams``, ``scoped_organizations``) apply.
 Restriction = Literal["nested", "project_detail", "projects_list", "organization", "user"]
 
 PREFIXES = ("projects", "environments")
+#: Path-value names whose OpenAPI spelling differs.
+_OPENAPI_NAMES = {"pk": "id", "project": "project_id"}
+_MATCH_CACHE = 4096
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -64,6 +69,18 @@ class Route:
         about (if the owner can see it) so key restrictions can be checked against it.
     :param cloud: ``None`` (same in both profiles), ``"absent"`` (the route does not exist in
         the ``cloud`` profile) or ``"refuse_keys"`` (every personal API key gets 403 there).
+    :param public: the route is one of PostHog's ingestion or flags doors (``/batch/``,
+        ``/flags/``...): it authenticates by project token or key itself, so the personal-key
+        checks of the API are skipped (see ``PostHogApp.check``).
+    :param prefixes: for nested routes, the prefixes PostHog registers the viewset under: both
+        (``register_grandfathered_environment_nested_viewset``) or ``("projects",)`` for the
+        viewsets only ``projects_router`` registers (``posthog/api/__init__.py``).
+    :param mapped: methods PostHog's viewset maps to an action that phemu does not emulate
+        (``PUT`` on insights): they need the write scope, then answer 405.
+    :param operations: the PostHog operation each method implements, by its ``operationId`` under
+        ``/api/projects/`` (``{"GET": "subscriptions_list"}``); nested routes also claim the
+        ``environments_`` twin. This is how a hand-written route claims operations of PostHog's
+        schema, so that a schema-driven resource serves only the rest.
     """
 
     path: str
@@ -78,19 +95,47 @@ class Route:
     json_only: bool = False
     cloud: Literal["absent", "refuse_keys"] | None = None
     target: Callable[[RequestContext], tuple[Project | None, Organization | None]] | None = None
+    public: bool = False
+    mapped: frozenset[str] = frozenset()
     name: str = ""
     description: str = field(default="", repr=False)
+    prefixes: tuple[str, ...] = PREFIXES
+    operations: Mapping[str, str] = field(default_factory=dict, repr=False)
 
-    @property
+    @cached_property
     def allow(self) -> str:
         """The ``Allow`` header DRF sends: mapped methods, then HEAD (if GET) and OPTIONS."""
-        methods = [m for m in ("GET", "POST", "PUT", "PATCH") if m in self.handlers]
-        if self.forbid_destroy or "DELETE" in self.handlers:
+        served = {*self.handlers, *self.mapped}
+        methods: list[str] = [m for m in ("GET", "POST", "PUT", "PATCH") if m in served]
+        if self.forbid_destroy or "DELETE" in served:
             methods.append("DELETE")
-        if "GET" in self.handlers:
+        if "GET" in served:
             methods.append("HEAD")
         methods.append("OPTIONS")
         return ", ".join(methods)
+
+    @property
+    def detail(self) -> bool:
+        """A route about one object (its path has an id, as ``/feature_flags/<pk>/status/``), as
+        DRF's ``view.detail``."""
+        return "<" in self.path
+
+    def maps(self, method: str) -> bool:
+        """Whether PostHog's viewset has an action for ``method`` on this route.
+
+        ``posthog/permissions.py`` (``APIScopePermission``) derives the required scope from the
+        action before DRF looks for a handler, and an action it cannot place needs no scope:
+        personal API keys then get 403 "This action does not support personal API key access"
+        instead of 405. HEAD follows GET and OPTIONS is DRF's ``metadata`` action (read scope);
+        a PATCH on a list route is the ``patch`` action (write scope, then 405).
+        """
+        if method in self.handlers or method in self.mapped or method == "OPTIONS":
+            return True
+        if method == "HEAD":
+            return "GET" in self.handlers or "GET" in self.mapped
+        if method == "DELETE":
+            return self.forbid_destroy
+        return method == "PATCH" and not self.detail
 
     def required_scope(self, method: str) -> str:
         action = "read" if method in READ_METHODS or method in self.read_methods else "write"
@@ -106,17 +151,24 @@ class Route:
         schema-driven routes answer ``stateful`` or ``shaped`` (docs/generic.md)."""
         return "exact"
 
+    def operation_ids(self) -> dict[str, tuple[str, ...]]:
+        """``method -> operationIds`` this route claims (every prefix it serves, nested routes)."""
+        if not self.nested or "environments" not in self.prefixes:
+            return {method: (op,) for method, op in self.operations.items()}
+        return {method: (op, f"environments_{op}") for method, op in self.operations.items()}
+
+    def templates(self) -> list[str]:
+        """The OpenAPI templates of :meth:`patterns` (``/api/projects/{project_id}/x/{id}/``)."""
+        return [
+            re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{" + _OPENAPI_NAMES.get(m[1], m[1]) + "}", p)
+            for p in self.patterns()
+        ]
+
     def patterns(self) -> list[str]:
         """The werkzeug rule strings for this route (one per prefix when nested)."""
-        return [pattern for _, pattern in self.prefixed_patterns()]
-
-    def prefixed_patterns(self) -> list[tuple[int, str]]:
-        """``(index in PREFIXES, rule string)`` per served prefix (index 0 when not nested)."""
         if not self.nested:
-            return [(0, self.path)]
-        return [
-            (index, f"/api/{prefix}/<project>{self.path}") for index, prefix in enumerate(PREFIXES)
-        ]
+            return [self.path]
+        return [f"/api/{prefix}/<project>{self.path}" for prefix in self.prefixes]
 
 
 class MatchOnlyRule(Rule):
@@ -145,12 +197,28 @@ class RouteTable:
 
     url_map: Map
     routes: Mapping[str, Route]
+    #: ``path -> ((endpoint, prefix index), values)`` of recent matches: tests and clients
+    #: repeat the same few paths, and werkzeug's matcher costs more than a dict lookup.
+    _matched: dict[str, tuple[tuple[str, int], Mapping[str, str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @cached_property
     def adapter(self) -> MapAdapter:
         """One adapter for every request: matching only reads it, and binding the map to each
-        request's environ cost more than the match itself."""
+        request's environ costs more than the match itself."""
         return self.url_map.bind("phemu.invalid")
+
+    def match(self, path: str) -> tuple[tuple[str, int], Mapping[str, str]]:
+        """``((endpoint, prefix index), path values)`` of ``path`` (any method: routes take
+        every method and answer 405 themselves); werkzeug's ``HTTPException`` when none."""
+        found = self._matched.get(path)
+        if found is None:
+            found = self.adapter.match(path_info=path, method="GET", return_rule=False)
+            if len(self._matched) >= _MATCH_CACHE:
+                self._matched.clear()
+            self._matched[path] = found
+        return found
 
     def known_paths(self) -> list[str]:
         return [pattern for route in self.routes.values() for pattern in route.patterns()]
@@ -184,7 +252,7 @@ def _build_table(routes: tuple[Route, ...]) -> RouteTable:
         if route.endpoint in by_endpoint:
             raise ValueError(f"duplicate route endpoint {route.endpoint!r}")
         by_endpoint[route.endpoint] = route
-        for index, pattern in route.prefixed_patterns():
+        for index, pattern in enumerate(route.patterns()):
             rules.append(
                 MatchOnlyRule(pattern, endpoint=(route.endpoint, index), strict_slashes=False)
             )

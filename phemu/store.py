@@ -30,7 +30,11 @@ def hash_key(value: str) -> str:
 
 
 def mask_key(value: str) -> str:
-    """PostHog's ``mask_value``: first 4 characters, ``...``, last 4 (``phx_...a1b2``)."""
+    """PostHog's ``mask_key_value`` (``posthog/models/utils.py``): first 4 characters, ``...``,
+    last 4 (``phx_...a1b2``); a value under 16 characters is all ``********``, so a short key
+    never shows whole."""
+    if len(value) < 16:
+        return "********"
     return f"{value[:4]}...{value[-4:]}"
 
 
@@ -46,7 +50,7 @@ class Organization:
 
 @dataclass(slots=True, kw_only=True)
 class Project:
-    """A project and its single environment; both share ``id`` (platform.md §2.1)."""
+    """A project and its single environment; both share ``id``."""
 
     id: int
     uuid: str
@@ -106,6 +110,9 @@ class Store:
         self.keys: dict[str, PersonalAPIKey] = {}  # secure_value -> key
         self.counters: dict[str, int] = {}
         self._states: dict[type[Any], Any] = {}
+        #: Bumped by every seed document load: rendered-row caches (``resources/_cache.py``)
+        #: drop what they hold, since a document may change the users rows show.
+        self.version = 0
 
     # -- ids and random values -------------------------------------------------------------
     @property
@@ -113,7 +120,7 @@ class Store:
         """The store's generator, ``random.Random(seed)`` until something draws from it.
 
         Created on first use: the default seed draws nothing, and seeding a generator (and
-        saving its 625-word state in every seed checkpoint) was a fifth of a ``reset()``.
+        saving its 625-word state in every seed checkpoint) is a large share of a ``reset()``.
         """
         rng = self._rng
         if rng is None:
@@ -122,6 +129,29 @@ class Store:
                 if rng is None:
                     rng = self._rng = random.Random(self._seed)
         return rng
+
+    def random_state(self) -> list[Any] | None:
+        """The generator's state as JSON-ready data, ``None`` while it was never drawn from.
+
+        State files keep it, so values drawn after a restart (insight short ids, project tokens,
+        UUIDs) continue the sequence instead of starting it over.
+        """
+        with self.lock:
+            if self._rng is None:
+                return None
+            version, internal, gauss = self._rng.getstate()
+            return [version, list(internal), gauss]
+
+    def restore_random_state(self, state: Any) -> None:
+        """Undo :meth:`random_state`; ``ValueError`` if ``state`` is not one of its results."""
+        try:
+            version, internal, gauss = state
+            rng = random.Random()
+            rng.setstate((version, tuple(internal), gauss))
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"not a random generator state ({error})") from None
+        with self.lock:
+            self._rng = rng
 
     def next_id(self, sequence: str) -> int:
         """The next value of a per-resource sequence shared by all projects (starts at 1)."""
@@ -143,8 +173,8 @@ class Store:
 
     def random_token(self, length: int, alphabet: str) -> str:
         # Exactly ``rng.choice(alphabet)`` per character (CPython draws ``getrandbits(k)`` until
-        # the value is below ``n``), inlined: seeds draw a 43-character token per project, and
-        # this was a third of the cost of creating an Emulator.
+        # the value is below ``n``), inlined: seeds draw a 43-character token per project, a
+        # large share of creating an Emulator.
         size = len(alphabet)
         bits = size.bit_length()
         with self.lock:
@@ -172,8 +202,7 @@ class Store:
     def checkpoint(self) -> dict[str, Any]:
         """A deep copy of everything mutable, for :meth:`rollback` if a seed fails half-way."""
         with self.lock:
-            # The generator state is a tuple of ints (immutable): deep-copying its 625 items
-            # used to be most of the cost of creating an Emulator.
+            # The generator state is a tuple of ints (immutable): saved as is, never deep-copied.
             tables: dict[str, Any] = {
                 "organizations": self.organizations,
                 "projects": self.projects,

@@ -34,12 +34,13 @@ def test_default_hosts_and_named_base_url_are_routed(emu: Emulator) -> None:
             "https://eu.posthog.com",
             "https://app.posthog.com",
             "https://us.i.posthog.com",
+            "https://eu.i.posthog.com",
         )
         for base in ph.base_urls:
             response = requests.get(f"{base}/api/users/@me/", headers=ph.auth_headers)
             assert response.status_code == 200
             assert response.json()["email"] == "ada@example.com"
-    assert len(emu.requests("GET", "/api/users/@me/", status=200)) == 5
+    assert len(emu.requests("GET", "/api/users/@me/", status=200)) == 6
 
 
 def test_method_path_query_headers_and_body_reach_the_app_unchanged(emu: Emulator) -> None:

@@ -249,8 +249,12 @@ def _array(raw: Any, field: Node, attr: str, partial: bool) -> list[Any]:
 def _nested(raw: Any, field: Node, attr: str, partial: bool) -> Any:
     if not isinstance(raw, Mapping):
         if field.properties:
+            # A nested serializer's own error is a non-field error of it, which PostHog's
+            # exception handler (drf-exceptions-hog) names ``<field>__non_field_errors``.
             raise ValidationError(
-                Msg.EXPECTED_DICT.format(type=type(raw).__name__), code="invalid", attr=attr
+                Msg.EXPECTED_DICT.format(type=type(raw).__name__),
+                code="invalid",
+                attr=f"{attr}__non_field_errors",
             )
         raise ValidationError(
             Msg.NOT_A_DICT.format(type=type(raw).__name__), code="not_a_dict", attr=attr

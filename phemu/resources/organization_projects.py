@@ -194,6 +194,7 @@ RESOURCE = Resource(
             "organization",
             nested=False,
             restriction="projects_list",
+            operations={"GET": "list", "POST": "create"},
         ),
         Route(
             "/api/organizations/<organization_id>/projects/",
@@ -203,6 +204,8 @@ RESOURCE = Resource(
             nested=False,
             restriction="organization",
             target=_target,
+            mapped=frozenset({"PATCH"}),  # DRF's list-level ``patch`` action (write scope, 405)
+            operations={"GET": "list_2", "POST": "create_2"},
         ),
         Route(
             "/api/organizations/<organization_id>/projects/<id>/",
@@ -219,6 +222,12 @@ RESOURCE = Resource(
             # PostHog's schema gives PATCH here the read scope (posthog/api/project.py).
             read_methods=frozenset({"PATCH"}),
             target=_target,
+            operations={
+                "GET": "retrieve_2",
+                "PATCH": "partial_update_2",
+                "PUT": "update_2",
+                "DELETE": "destroy_2",
+            },
         ),
     ),
 )

@@ -1,4 +1,7 @@
-"""``GET /api/organizations/:id/`` (``@current`` or a UUID; platform.md §9.4). Read-only."""
+"""``GET /api/organizations/:id/`` (``@current`` or a UUID). Read-only.
+
+PostHog's ``OrganizationViewSet`` (``posthog/api/organization.py``).
+"""
 
 from __future__ import annotations
 
@@ -95,6 +98,8 @@ RESOURCE = Resource(
             nested=False,
             restriction="organization",
             target=_target,
+            # OrganizationViewSet is a ModelViewSet (posthog/api/organization.py).
+            mapped=frozenset({"PUT", "PATCH", "DELETE"}),
         ),
     ),
 )

@@ -1,4 +1,4 @@
-"""``GET /api/projects/`` and ``GET /api/projects/:id/`` (platform.md §9.1-9.2).
+"""``GET /api/projects/`` and ``GET /api/projects/:id/``.
 
 Projects come from seeds, ``POST /api/projects/`` and the organization routes
 (``resources/organization_projects.py``); other methods pass the checks and answer 405.
@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from phemu.auth import visible_organizations
 from phemu.errors import NotFound
+from phemu.fields import lookup_int
 from phemu.pagination import paginate_list
 from phemu.resources._base import Resource
 from phemu.resources._base import iso
@@ -35,11 +36,8 @@ def visible_projects(ctx: RequestContext) -> list[Project]:
 
 
 def find_visible_project(ctx: RequestContext, raw: str) -> Project | None:
-    if raw == "@current":
-        wanted = ctx.owner.current_project
-    elif raw.isdigit() and raw.isascii():
-        wanted = int(raw)
-    else:
+    wanted = ctx.owner.current_project if raw == "@current" else lookup_int(raw)
+    if wanted is None:
         return None
     return next((p for p in visible_projects(ctx) if p.id == wanted), None)
 
@@ -119,6 +117,7 @@ RESOURCE = Resource(
             nested=False,
             restriction="project_detail",
             target=_target,
+            mapped=frozenset({"PUT", "PATCH", "DELETE"}),
         ),
     ),
 )

@@ -1,4 +1,4 @@
-"""``GET /api/users/@me/`` (or the owner's UUID; platform.md §9.3). Read-only.
+"""``GET /api/users/@me/`` (or the owner's UUID; ``posthog/api/user.py``). Read-only.
 
 Exempt from key restrictions: a project-scoped key may still read its owner.
 """
@@ -91,6 +91,8 @@ RESOURCE = Resource(
             "user",
             nested=False,
             restriction="user",
+            # posthog/api/user.py: retrieve, update, partial update, destroy.
+            mapped=frozenset({"PUT", "PATCH", "DELETE"}),
         ),
     ),
 )

@@ -12,7 +12,6 @@ from typing import Any
 
 from phemu.emulator import Emulator
 from phemu.resources.generic import OperationRoute
-from phemu.routing import PREFIXES
 from phemu.routing import Route
 
 METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
@@ -55,11 +54,6 @@ def suite_routes(generic_sample: int) -> list[Route]:
     routes = all_routes()
     generic = [r for r in routes if is_generic(r)]
     return [r for r in routes if not is_generic(r)] + sample(generic, generic_sample)
-
-
-def prefixes(route: Route) -> list[str]:
-    """The project prefixes a nested route is served under (schema routes may have one)."""
-    return [PREFIXES[index] for index, _ in route.prefixed_patterns()]
 
 
 def has_pk(route: Route) -> bool:

@@ -55,7 +55,7 @@ def _schema_driven() -> list[str]:
     for route in emulator.routes.routes.values():
         if getattr(route, "exact_methods", None):
             continue  # a hand-written route with schema methods added: its resource's suites
-        for op in getattr(route, "operations", {}).values():
+        for op in getattr(route, "schema_ops", {}).values():
             if route.tier(op.method) != "exact" and op.scopes is not None:
                 found.add(op.operation_id)
     return sorted(found)

@@ -31,13 +31,13 @@ from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 from werkzeug.test import run_wsgi_app
 
-from phemu.routing import PREFIXES
 from phemu.routing import Route
+from phemu.serialization import find_bad_text
 from tests.contract import _stats
 from tests.contract.conftest import budget
+from tests.contract.deviations import regex_body_crashes
 from tests.contract.routes import METHODS
 from tests.contract.routes import is_posthog_error
-from tests.contract.routes import prefixes
 from tests.contract.routes import segment
 from tests.contract.routes import suite_routes
 from tests.contract.routes import url
@@ -251,7 +251,7 @@ def requests_(draw: st.DrawFn, routes: list[Route]) -> dict[str, Any]:
         | st.sampled_from(IDS)
         | text.filter(lambda s: "/" not in s and "?" not in s and "#" not in s)
     )
-    prefix = draw(st.sampled_from(prefixes(route) if route.nested else list(PREFIXES)))
+    prefix = draw(st.sampled_from(route.prefixes))
     query = draw(
         st.lists(
             st.tuples(
@@ -289,10 +289,23 @@ def deliberate_500(req: dict[str, Any]) -> bool:
       ``bysetpos`` may build such a rule on create or on an update of a stored one);
     - ai.md §3.1: a non-string ``regex`` ("500 `A server error occurred.` (deliberate)");
     - deeply nested JSON: DRF's JSONParser catches only ``ValueError`` and Python's decoder
-      raises ``RecursionError`` (``phemu/context.py``).
+      raises ``RecursionError`` (``phemu/context.py``);
+    - ``activity`` actions (``posthog/api/feature_flag.py``): ``int()`` of ``limit``/``page``,
+      a page outside Django's ``Paginator`` range, a non-numeric flag id in ``filter(id=...)``;
+    - experiments (``ee/clickhouse/views/experiments.py``): ``parameters``,
+      ``exposure_criteria``, ``stats_config`` or metrics of the wrong JSON type, an unknown
+      ``order`` field; surveys (``posthog/api/survey.py``): non-string question text, choices or
+      links, a non-numeric popup delay, sampling limits without an interval, an unknown
+      ``targeting_flag_id``;
+    - an insight ``query`` holding NUL (or a lone surrogate): Postgres refuses it in ``jsonb``
+      (docs/architecture.md, "Text PostHog cannot store").
     """
     route: Route = req["route"]
-    if req["deep"]:
+    if req["deep"] and not route.public:
+        return True
+    if route.endpoint.endswith("activity"):
+        return True
+    if segment(route) in ("experiments", "surveys"):
         return True
     if segment(route) == "subscriptions":
         for key, value in req["query"]:
@@ -301,10 +314,21 @@ def deliberate_500(req: dict[str, Any]) -> bool:
         raw = req["raw"] or b""
         if b"bysetpos" in raw:
             return True
-    if route.path.rstrip("/").endswith("ai/regex"):
-        parsed = req["parsed"]
-        if isinstance(parsed, dict) and "regex" in parsed and not isinstance(parsed["regex"], str):
-            return True
+    parsed = req["parsed"]
+    if (
+        segment(route) == "insights"
+        and isinstance(parsed, dict)
+        and find_bad_text(parsed.get("query"), nul=True) is not None
+    ):
+        return True
+    if route.path.rstrip("/").endswith("ai/regex") and (req["content_type"] or "").startswith(
+        "application/json"
+    ):
+        try:
+            parsed = json.loads(req["raw"] or b"")
+        except ValueError:
+            return False
+        return regex_body_crashes(parsed)
     return False
 
 
@@ -359,6 +383,19 @@ def snapshot(world: World) -> dict[str, Any]:
     return {"state": world.emulator.export_state(), "outbox": world.emulator.outbox.entries()}
 
 
+#: PostHog actions that answer an error status with their own body instead of an exception
+#: (posthog/api/feature_flag.py): ``status`` 404 ``{"status": "unknown", "reason": ...}`` and
+#: ``bulk_keys`` 400 ``{"error": "Invalid flag IDs provided"}``.
+OWN_ERROR_BODIES = {"feature_flags.status": 404, "feature_flags.bulk_keys": 400}
+#: ``Response(status=404)`` without a body: the ``activity`` action of an unknown flag.
+EMPTY_ERROR_BODIES = {"feature_flags.item_activity": 404}
+
+
+def response_type(response: Any) -> str:
+    headers = dict(response.headers)
+    return str(headers.get("Content-Type", "")).split(";", 1)[0]
+
+
 def check_response(
     world: World, req: dict[str, Any], response: Any, before: dict[str, Any]
 ) -> None:
@@ -372,6 +409,15 @@ def check_response(
             assert raw == b""
         elif status == 405 and req["method"] == "DELETE" and route.forbid_destroy:
             assert raw == b"" and "Content-Type" not in response.headers
+        elif route.endpoint in OWN_ERROR_BODIES and status == OWN_ERROR_BODIES[route.endpoint]:
+            assert raw.startswith(b"{"), (label, status, raw)
+        elif EMPTY_ERROR_BODIES.get(route.endpoint) == status and raw == b"":
+            assert "Content-Type" not in response.headers, (label, raw)
+        elif route.public:
+            # PostHog's Rust doors (capture, /flags, definitions) refuse in plain text, or with an
+            # empty 405 carrying Allow (rust/capture/src/api.rs, rust/feature-flags/src/api/).
+            assert raw or status == 405, (label, status)
+            assert not raw or response_type(response) == "text/plain", (label, status, raw)
         else:
             assert is_posthog_error(raw), (label, status, raw)
         assert snapshot(world) == before, (label, status, raw)
@@ -496,6 +542,9 @@ DELIBERATE_500S = [
     ),
     pytest.param(
         "POST", "/api/projects/1/insights/", "[" * 100_000 + "]" * 100_000, id="deep-json"
+    ),
+    pytest.param(
+        "POST", "/api/projects/1/insights/", {"query": {"kind": "a\x00b"}}, id="insight-query-nul"
     ),
 ]
 

@@ -28,34 +28,47 @@ NO_KEY_ACCESS = {
     "attr": None,
 }
 #: Collections whose records are hand-written ones: the object behind their paths.
-PLATFORM_KEYS = {"users": "@me", "organizations": DEFAULT_ORG, "organizations/projects": "1"}
-HAND_WRITTEN_OBJECTS = ("dashboards", "insights", "subscriptions")
+PLATFORM_KEYS = {
+    "users": "@me",
+    "organizations": DEFAULT_ORG,
+    "organizations/projects": "1",
+    "organizations/members": "01928a6e-3c1d-7000-8000-000000000101",  # Ada
+}
+HAND_WRITTEN_OBJECTS = (
+    "dashboards",
+    "insights",
+    "subscriptions",
+    "feature_flags",
+    "cohorts",
+    "experiments",
+    "annotations",
+    "persons",
+)
+SUBSCRIPTION = {
+    "insight": 1,
+    "target_type": "email",
+    "target_value": "a@example.com",
+    "frequency": "daily",
+    "start_date": "2026-01-01T00:00:00Z",
+}
 
 
 def world() -> Emulator:
-    """A frozen emulator with dashboard 1, insight 1 and subscription 1 in project 1."""
+    """A frozen emulator with object 1 of every hand-written collection in project 1 (and a
+    survey), made through their Python APIs."""
     emulator = Emulator(load_entrypoints=False)
     emulator.freeze_time(NOW)
-    client = emulator.client()
-    headers = emulator.auth_headers
     for kind in ("dashboards", "insights"):
-        assert (
-            client.post(f"/api/projects/1/{kind}/", json={"name": "x"}, headers=headers).status_code
-            == 201
-        )
-    subscription = {
-        "insight": 1,
-        "target_type": "email",
-        "target_value": "a@example.com",
-        "frequency": "daily",
-        "start_date": "2026-01-01T00:00:00Z",
-    }
-    assert (
-        client.post(
-            "/api/projects/1/subscriptions/", json=subscription, headers=headers
-        ).status_code
-        == 201
+        getattr(emulator, kind).create(name="x", created_by=1)
+    emulator.subscriptions.create(**SUBSCRIPTION, created_by=1)
+    emulator.feature_flags.create(
+        key="f1", filters={"groups": [{"properties": [], "rollout_percentage": 100}]}, created_by=1
     )
+    emulator.cohorts.create(name="c", is_static=True, created_by=1)
+    emulator.experiments.create(name="x", feature_flag_key="x-flag", created_by=1)
+    emulator.annotations.create(content="a", created_by=1)
+    emulator.persons.create(["u1"])
+    emulator.surveys.create(name="s", type="popover", created_by=1)
     return emulator
 
 
@@ -79,6 +92,9 @@ def object_key(emulator: Emulator, op: Operation) -> str:
         return PLATFORM_KEYS[op.resource]
     if op.resource in HAND_WRITTEN_OBJECTS:
         return "1"
+    if op.resource == "surveys":
+        listed = emulator.client().get("/api/projects/1/surveys/", headers=emulator.auth_headers)
+        return str(json.loads(listed.get_data())["results"][0]["id"])
     model = operation_index().resources[op.resource]
     record = emulator.generic.insert(model, place(op), {}, emulator.store.users[1])
     return record.key

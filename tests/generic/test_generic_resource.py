@@ -10,13 +10,15 @@ import pytest
 from phemu.emulator import Emulator
 from phemu.errors import SeedError
 from phemu.errors import ValidationError
-from tests.conftest import ADA
+from phemu.openapi.index import operation_index
 from tests.conftest import DEFAULT_ORG
 from tests.conftest import add_other_org
 from tests.generic.support import NOW
 from tests.generic.support import body
 
-FLAGS = "/api/projects/1/feature_flags/"
+FEATURES = "/api/projects/1/early_access_feature/"
+ACTIONS = "/api/projects/1/actions/"
+FEATURE = {"name": "beta", "stage": "beta"}
 NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
 
 
@@ -35,28 +37,28 @@ def get(emulator: Emulator, path: str) -> Any:
 
 
 def test_python_api_and_http_share_the_records(emulator: Emulator) -> None:
-    created = emulator.generic.create("feature_flags", {"key": "beta"})
-    assert get(emulator, f"{FLAGS}{created['id']}/")["key"] == "beta"
-    emulator.generic.update("feature_flags", created["id"], {"name": "Beta"})
-    assert [f["name"] for f in get(emulator, FLAGS)["results"]] == ["Beta"]
-    assert emulator.generic.get("feature_flags", created["id"])["name"] == "Beta"
+    created = emulator.generic.create("early_access_feature", FEATURE)
+    assert get(emulator, f"{FEATURES}{created['id']}/")["name"] == "beta"
+    emulator.generic.update("early_access_feature", created["id"], {"description": "d"})
+    assert [f["description"] for f in get(emulator, FEATURES)["results"]] == ["d"]
+    assert emulator.generic.get("early_access_feature", created["id"])["description"] == "d"
     with pytest.raises(ValidationError) as caught:
-        emulator.generic.create("feature_flags", {})
-    assert (caught.value.attr, caught.value.detail) == ("key", "This field is required.")
+        emulator.generic.create("early_access_feature", {})
+    assert (caught.value.attr, caught.value.detail) == ("name", "This field is required.")
     with pytest.raises(KeyError, match="not a collection"):
-        emulator.generic.create("feature_flag", {"key": "x"})
+        emulator.generic.create("early_access_features", FEATURE)
 
 
 def test_records_belong_to_their_project(emulator: Emulator) -> None:
     emulator.load_seed({"projects": [{"id": 2, "name": "Second"}]})
-    flag = emulator.generic.create("feature_flags", {"key": "only-in-1"})
-    assert get(emulator, "/api/projects/2/feature_flags/")["count"] == 0
+    action = emulator.generic.create("actions", {"name": "only-in-1"})
+    assert get(emulator, "/api/projects/2/actions/")["count"] == 0
     response = emulator.client().get(
-        f"/api/projects/2/feature_flags/{flag['id']}/", headers=emulator.auth_headers
+        f"/api/projects/2/actions/{action['id']}/", headers=emulator.auth_headers
     )
     assert (response.status_code, body(response)) == (404, NOT_FOUND)
-    for bad in ("999", "abc", "1.0"):
-        response = emulator.client().get(f"{FLAGS}{bad}/", headers=emulator.auth_headers)
+    for bad in ("999", "abc", "1.5"):
+        response = emulator.client().get(f"{ACTIONS}{bad}/", headers=emulator.auth_headers)
         assert (response.status_code, body(response)) == (404, NOT_FOUND)
 
 
@@ -67,8 +69,8 @@ def test_prefixes_follow_posthogs_router(emulator: Emulator) -> None:
     assert created.status_code == 201, created.get_data(as_text=True)
     listed = get(emulator, "/api/projects/1/hog_functions/")["results"]
     assert [f["id"] for f in listed] == [body(created)["id"]]
-    # ...feature_flags only under /api/projects/, error_tracking only under /api/environments/.
-    assert client.get("/api/environments/1/feature_flags/", headers=headers).status_code == 404
+    # ...actions only under /api/projects/, error_tracking only under /api/environments/.
+    assert client.get("/api/environments/1/actions/", headers=headers).status_code == 404
     assert (
         client.get("/api/projects/1/error_tracking/releases/", headers=headers).status_code == 404
     )
@@ -76,20 +78,16 @@ def test_prefixes_follow_posthogs_router(emulator: Emulator) -> None:
         client.get("/api/environments/1/error_tracking/releases/", headers=headers).status_code
         == 200
     )
-    assert client.get("/api/projects/@current/feature_flags/", headers=headers).status_code == 200
+    assert client.get("/api/projects/@current/actions/", headers=headers).status_code == 200
 
 
 def test_ids_as_the_schema_types_them(emulator: Emulator) -> None:
     client, headers = emulator.client(), emulator.auth_headers
-    first = body(client.post("/api/projects/1/actions/", json={"name": "a"}, headers=headers))
-    second = body(client.post("/api/projects/1/actions/", json={"name": "b"}, headers=headers))
+    first = body(client.post(ACTIONS, json={"name": "a"}, headers=headers))
+    second = body(client.post(ACTIONS, json={"name": "b"}, headers=headers))
     assert (first["id"], second["id"]) == (1, 2)  # integer sequence per resource
-    survey = body(
-        client.post(
-            "/api/projects/1/surveys/", json={"name": "s", "type": "popover"}, headers=headers
-        )
-    )
-    assert len(survey["id"]) == 36 and survey["id"].count("-") == 4  # UUID
+    feature = body(client.post(FEATURES, json=FEATURE, headers=headers))
+    assert len(feature["id"]) == 36 and feature["id"].count("-") == 4  # UUID
     notebook = body(client.post("/api/projects/1/notebooks/", json={}, headers=headers))
     assert len(notebook["short_id"]) == 8
     assert (
@@ -101,16 +99,15 @@ def test_ids_as_the_schema_types_them(emulator: Emulator) -> None:
 def test_limit_offset_pages_with_the_viewsets_default(emulator: Emulator) -> None:
     for n in range(101):
         emulator.generic.create("actions", {"name": f"a{n}"})
-        emulator.generic.create("annotations", {"content": f"n{n}"})
-    actions = get(emulator, "/api/projects/1/actions/")
+    actions = get(emulator, ACTIONS)
     assert (actions["count"], len(actions["results"])) == (101, 100)
     assert actions["next"] == "http://localhost/api/projects/1/actions/?limit=100&offset=100"
     assert actions["results"][0]["name"] == "a100"  # newest first
-    annotations = get(emulator, "/api/projects/1/annotations/")  # AnnotationsLimitOffsetPagination
-    assert (len(annotations["results"]), annotations["next"]) == (101, None)
-    page = get(emulator, "/api/projects/1/actions/?limit=10&offset=95")
+    page = get(emulator, f"{ACTIONS}?limit=10&offset=95")
     assert [a["name"] for a in page["results"]] == [f"a{n}" for n in range(5, -1, -1)]
     assert page["previous"] == "http://localhost/api/projects/1/actions/?limit=10&offset=85"
+    # AnnotationsLimitOffsetPagination (posthog/api/annotation.py), were annotations generic:
+    assert operation_index().by_id["annotations_list"].page_size == 1000
 
 
 def test_cursor_pages_where_the_schema_has_no_count(emulator: Emulator) -> None:
@@ -134,98 +131,69 @@ def test_cursor_pages_where_the_schema_has_no_count(emulator: Emulator) -> None:
 
 def test_delete_204_removes_and_405_soft_deletes(emulator: Emulator) -> None:
     client, headers = emulator.client(), emulator.auth_headers
-    survey = emulator.generic.create("surveys", {"name": "s", "type": "popover"})
-    response = client.delete(f"/api/projects/1/surveys/{survey['id']}/", headers=headers)
+    feature = emulator.generic.create("early_access_feature", FEATURE)
+    response = client.delete(f"{FEATURES}{feature['id']}/", headers=headers)
     assert (response.status_code, response.get_data()) == (204, b"")
-    assert get(emulator, "/api/projects/1/surveys/")["count"] == 0
-    flag = emulator.generic.create("feature_flags", {"key": "k"})
-    response = client.delete(f"{FLAGS}{flag['id']}/", headers=headers)
+    assert get(emulator, FEATURES)["count"] == 0
+    action = emulator.generic.create("actions", {"name": "k"})
+    response = client.delete(f"{ACTIONS}{action['id']}/", headers=headers)
     assert (response.status_code, response.get_data()) == (405, b"")
     assert "Content-Type" not in response.headers
-    assert get(emulator, FLAGS)["count"] == 1
-    client.patch(f"{FLAGS}{flag['id']}/", json={"deleted": True}, headers=headers)
-    assert get(emulator, FLAGS)["count"] == 0
-    assert get(emulator, f"{FLAGS}{flag['id']}/")["deleted"] is True
-    assert [f["key"] for f in emulator.generic.list("feature_flags", deleted=True)] == ["k"]
+    assert get(emulator, ACTIONS)["count"] == 1
+    client.patch(f"{ACTIONS}{action['id']}/", json={"deleted": True}, headers=headers)
+    assert get(emulator, ACTIONS)["count"] == 0
+    assert get(emulator, f"{ACTIONS}{action['id']}/")["deleted"] is True
+    assert [a["name"] for a in emulator.generic.list("actions", deleted=True)] == ["k"]
 
 
 def test_activity_comes_from_the_writes(emulator: Emulator) -> None:
     client, headers = emulator.client(), emulator.auth_headers
-    flag = body(client.post(FLAGS, json={"key": "k"}, headers=headers))
-    client.patch(f"{FLAGS}{flag['id']}/", json={"name": "Renamed"}, headers=headers)
-    page = get(emulator, f"{FLAGS}{flag['id']}/activity/")
+    notebooks = "/api/projects/1/notebooks/"
+    notebook = body(client.post(notebooks, json={"title": "Plan"}, headers=headers))
+    path = f"{notebooks}{notebook['short_id']}/"
+    client.patch(path, json={"title": "Renamed"}, headers=headers)
+    page = get(emulator, f"{path}activity/")
     assert [e["activity"] for e in page["results"]] == ["updated", "created"]
     assert (page["total_count"], page["next"], page["previous"]) == (2, None, None)
     updated = page["results"][0]
-    assert (updated["scope"], updated["item_id"], updated["user"]) == ("FeatureFlag", "1", ADA)
+    assert (updated["scope"], updated["item_id"]) == ("Notebook", notebook["short_id"])
+    assert updated["user"] == {"first_name": "Ada", "email": "ada@example.com"}
     assert updated["detail"]["changes"] == [
         {
-            "type": "FeatureFlag",
+            "type": "Notebook",
             "action": "changed",
-            "field": "name",
-            "before": "",
+            "field": "title",
+            "before": "Plan",
             "after": "Renamed",
         }
     ]
     assert updated["created_at"] == NOW
-    assert get(emulator, f"{FLAGS}activity/")["total_count"] == 2
+    # The project's journal holds every resource's entries (emulator.activity_log).
     assert [e["activity"] for e in get(emulator, "/api/projects/1/activity_log/")] == [
         "updated",
         "created",
     ]
-    response = client.get(f"{FLAGS}999/activity/", headers=headers)
+    response = client.get(f"{notebooks}nope1234/activity/", headers=headers)
     assert (response.status_code, response.get_data()) == (404, b"")
 
 
-def test_bulk_keys_reads_the_stored_flags(emulator: Emulator) -> None:
-    # PostHog's schema gives bulk_keys no personal-API-key scope: keys are refused...
-    response = emulator.client().post(
-        f"{FLAGS}bulk_keys/", json={"ids": [1]}, headers=emulator.auth_headers
-    )
-    assert (response.status_code, body(response)["detail"]) == (
-        403,
-        "This action does not support personal API key access",
-    )
-    # ...so its derived answer (for the callers PostHog lets in) is checked on the action itself.
-    from werkzeug.test import EnvironBuilder
-
-    from phemu.openapi.index import operation_index
-    from phemu.resources.generic.actions import ActionCall
-    from phemu.resources.generic.actions import bulk_keys
-
-    for key in ("a", "b"):
-        emulator.generic.create("feature_flags", {"key": key})
-    model = emulator.generic.model("feature_flags")
-    op = operation_index().by_id["feature_flags_bulk_keys_create"]
-    request = EnvironBuilder(path=f"{FLAGS}bulk_keys/").get_request()
-
-    def answer(ids: list[Any]) -> tuple[int, Any]:
-        place = emulator.generic.where(model, project=1)
-        call = ActionCall(emulator.generic, model, op, place, None, None, {"ids": ids}, request)
-        return bulk_keys(call)
-
-    assert answer([1, "2", 9, "x"]) == (
-        200,
-        {"keys": {"1": "a", "2": "b"}, "warning": "Invalid flag IDs ignored: ['x']"},
-    )
-    assert answer(["x"]) == (400, {"error": "Invalid flag IDs provided"})
-    assert answer([]) == (200, {"keys": {}})
-
-
 def test_shaped_answers_are_the_schema_minimum(emulator: Emulator) -> None:
-    flag = emulator.generic.create("feature_flags", {"key": "k"})
-    status = get(emulator, f"{FLAGS}{flag['id']}/status/")
-    assert status == {}  # documented without a response schema
-    metric = get(emulator, "/api/environments/1/web_vitals/")
-    assert metric == {}
-    assert [e.tier for e in emulator.requests()] == ["shaped", "shaped"]
+    client, headers = emulator.client(), emulator.auth_headers
+    export = body(
+        client.post(
+            "/api/projects/1/exports/", json={"export_format": "image/png"}, headers=headers
+        )
+    )
+    assert get(emulator, f"/api/projects/1/exports/{export['id']}/content/") == {}
+    assert get(emulator, "/api/environments/1/web_vitals/") == {}
+    assert [e.tier for e in emulator.requests()] == ["stateful", "shaped", "shaped"]
 
 
 def test_journal_marks_every_answer_with_its_tier(emulator: Emulator) -> None:
     client, headers = emulator.client(), emulator.auth_headers
     client.get("/api/projects/1/subscriptions/", headers=headers)
-    client.get(FLAGS, headers=headers)
-    client.get(f"{FLAGS}local_evaluation/", headers=headers)
+    client.get(ACTIONS, headers=headers)
+    client.get("/api/projects/1/groups/find/", headers=headers)
     client.get("/api/projects/1/nothing_here/", headers=headers)
     assert [e.tier for e in emulator.requests()] == ["exact", "stateful", "shaped", None]
 
@@ -247,27 +215,27 @@ def test_seed_documents_and_state_files_hold_generic_records(emulator: Emulator)
     emulator.load_seed(
         {
             "generic": [
-                {"resource": "feature_flags", "project": 1, "key": "seeded"},
+                {"resource": "actions", "project": 1, "name": "seeded"},
                 {"resource": "organizations/roles", "organization": DEFAULT_ORG, "name": "R"},
             ]
         }
     )
-    assert [f["key"] for f in get(emulator, FLAGS)["results"]] == ["seeded"]
+    assert [a["name"] for a in get(emulator, ACTIONS)["results"]] == ["seeded"]
     state = emulator.export_state()
-    assert [r["resource"] for r in state["generic"]] == ["feature_flags", "organizations/roles"]
+    assert [r["resource"] for r in state["generic"]] == ["actions", "organizations/roles"]
     copy = Emulator(load_entrypoints=False, default_seed=False)
     copy.import_state(state)
     assert copy.export_state() == state
-    assert copy.generic.list("feature_flags")[0]["key"] == "seeded"
-    with pytest.raises(SeedError, match=r"generic\[0\].*key: This field is required"):
-        emulator.load_seed({"generic": [{"resource": "feature_flags"}]})
+    assert copy.generic.list("actions")[0]["name"] == "seeded"
+    with pytest.raises(SeedError, match=r"generic\[0\].*name: This field is required"):
+        emulator.load_seed({"generic": [{"resource": "early_access_feature", "stage": "beta"}]})
     with pytest.raises(SeedError, match="not a collection"):
         emulator.load_seed({"generic": [{"resource": "flags", "key": "x"}]})
     emulator.reset()
-    assert emulator.generic.list("feature_flags") == []
+    assert emulator.generic.list("actions") == []
 
 
 def test_inspector_lists_generic_records(emulator: Emulator) -> None:
-    emulator.generic.create("feature_flags", {"key": "visible-in-inspector"})
+    emulator.generic.create("actions", {"name": "visible-in-inspector"})
     page = emulator.client().get("/_phemu/").get_data(as_text=True)
-    assert "feature_flags" in page and "visible-in-inspector" in page
+    assert "actions" in page and "visible-in-inspector" in page

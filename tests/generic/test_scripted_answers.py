@@ -11,7 +11,7 @@ from phemu.errors import ValidationError
 from phemu.resources.generic import Answer
 from tests.generic.support import body
 
-FLAGS = "/api/projects/1/feature_flags/"
+ACTIONS = "/api/projects/1/actions/"
 
 
 @pytest.fixture
@@ -23,13 +23,13 @@ def emulator() -> Emulator:
 
 def test_queued_answers_come_first_then_the_generic_one(emulator: Emulator) -> None:
     client, headers = emulator.client(), emulator.auth_headers
-    emulator.generic.queue("feature_flags_list", {"results": ["scripted"]}, Answer(None, 503))
-    assert emulator.generic.pending() == {"feature_flags_list": 2}
-    first = client.get(FLAGS, headers=headers)
+    emulator.generic.queue("actions_list", {"results": ["scripted"]}, Answer(None, 503))
+    assert emulator.generic.pending() == {"actions_list": 2}
+    first = client.get(ACTIONS, headers=headers)
     assert (first.status_code, body(first)) == (200, {"results": ["scripted"]})
-    second = client.get(FLAGS, headers=headers)
+    second = client.get(ACTIONS, headers=headers)
     assert (second.status_code, second.get_data()) == (503, b"null")
-    third = client.get(FLAGS, headers=headers)
+    third = client.get(ACTIONS, headers=headers)
     assert body(third)["count"] == 0
     assert [e.tier for e in emulator.requests()] == ["scripted", "scripted", "stateful"]
     assert emulator.generic.pending() == {}
@@ -37,26 +37,33 @@ def test_queued_answers_come_first_then_the_generic_one(emulator: Emulator) -> N
 
 def test_scripted_errors_are_posthog_errors(emulator: Emulator) -> None:
     emulator.generic.queue(
-        "feature_flags_create", ValidationError("Flag key already exists", attr="key")
+        "actions_create", ValidationError("An action with this name exists", attr="name")
     )
-    response = emulator.client().post(FLAGS, json={"key": "k"}, headers=emulator.auth_headers)
+    response = emulator.client().post(ACTIONS, json={"name": "k"}, headers=emulator.auth_headers)
     assert (response.status_code, body(response)) == (
         400,
         {
             "type": "validation_error",
             "code": "invalid_input",
-            "detail": "Flag key already exists",
-            "attr": "key",
+            "detail": "An action with this name exists",
+            "attr": "name",
         },
     )
-    assert emulator.generic.list("feature_flags") == []  # nothing was written
+    assert emulator.generic.list("actions") == []  # nothing was written
+
+
+def test_only_schema_driven_operations_take_scripts(emulator: Emulator) -> None:
+    with pytest.raises(KeyError, match="hand-written resource"):
+        emulator.generic.queue("feature_flags_list", {})
+    with pytest.raises(KeyError, match="not an operationId"):
+        emulator.generic.queue("flags_list", {})
 
 
 def test_scripts_do_not_bypass_the_platform_checks(emulator: Emulator) -> None:
-    emulator.generic.queue("feature_flags_list", {"scripted": True})
-    response = emulator.client().get(FLAGS)
+    emulator.generic.queue("actions_list", {"scripted": True})
+    response = emulator.client().get(ACTIONS)
     assert response.status_code == 401
-    assert emulator.generic.pending() == {"feature_flags_list": 1}
+    assert emulator.generic.pending() == {"actions_list": 1}
 
 
 def test_control_plane_queues_counts_and_clears(emulator: Emulator) -> None:
@@ -88,6 +95,6 @@ def test_control_plane_queues_counts_and_clears(emulator: Emulator) -> None:
 
 
 def test_reset_drops_the_queue(emulator: Emulator) -> None:
-    emulator.generic.queue("feature_flags_list", {})
+    emulator.generic.queue("actions_list", {})
     emulator.reset()
     assert emulator.generic.pending() == {}

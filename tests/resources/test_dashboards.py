@@ -9,12 +9,15 @@ import pytest
 
 from phemu.emulator import Emulator
 from phemu.errors import SeedError
+from phemu.errors import ValidationError
 from tests.conftest import ADA
 from tests.conftest import DEFAULT_ORG
 from tests.conftest import add_key
 from tests.conftest import add_other_org
 from tests.conftest import body
 from tests.conftest import invalid
+from tests.resources.boards_support import dashboard_body
+from tests.resources.boards_support import tile_body
 
 T0 = "2026-06-15T10:00:00Z"
 NOT_FOUND = '{"type":"invalid_request","code":"not_found","detail":"Not found.","attr":null}'
@@ -35,23 +38,13 @@ def make(client, auth, **fields: Any) -> dict[str, Any]:
 
 
 def test_create_empty_body_gives_defaults(frozen, client, auth):
+    """Every field of PostHog's ``DashboardSerializer`` (``posthog/api/dashboards/dashboard.py``;
+    the published ``Dashboard`` schema), in its order, with the model's defaults."""
     response = post(client, auth, {})
     assert response.status_code == 201
     assert response.headers["Content-Type"] == "application/json"
-    assert list(body(response)) == [
-        "id", "name", "description", "pinned", "created_at", "created_by", "deleted", "tags", "tiles",
-    ]  # fmt: skip
-    assert body(response) == {
-        "id": 1,
-        "name": None,
-        "description": "",
-        "pinned": False,
-        "created_at": T0,
-        "created_by": ADA,
-        "deleted": False,
-        "tags": [],
-        "tiles": [],
-    }
+    assert list(body(response)) == list(dashboard_body())
+    assert body(response) == dashboard_body()
 
 
 def test_create_with_every_field_and_ignored_keys(frozen, client, auth):
@@ -155,9 +148,8 @@ def test_list_order_pinned_then_name_nulls_last_then_id(client, auth):
     ]  # fmt: skip
     assert listed["count"] == 7
     assert "tiles" not in listed["results"][0]
-    assert list(listed["results"][0]) == [
-        "id", "name", "description", "pinned", "created_at", "created_by", "deleted", "tags",
-    ]  # fmt: skip
+    # DashboardBasicSerializer: no filters, variables, colours, persisted_* or tiles.
+    assert list(listed["results"][0]) == list(dashboard_body(detail=False))
 
 
 def test_list_paginates_and_ignores_other_parameters(client, auth):
@@ -172,13 +164,14 @@ def test_list_paginates_and_ignores_other_parameters(client, auth):
     assert [d["name"] for d in page["results"]] == ["d0", "d1"]
 
 
-def test_retrieve_and_both_prefixes_with_or_without_slash(client, auth):
+def test_retrieve_and_both_prefixes_with_or_without_slash(frozen, client, auth):
     created = make(client, auth, name="Growth")
+    assert created["last_accessed_at"] is None
     for url in ("/api/projects/1/dashboards/1/", "/api/projects/1/dashboards/1",
                 "/api/environments/1/dashboards/1/", "/api/projects/@current/dashboards/1"):  # fmt: skip
         response = client.get(url, headers=auth)
         assert response.status_code == 200, url
-        assert body(response) == created
+        assert body(response) == created | {"last_accessed_at": T0}
     assert body(client.get("/api/environments/1/dashboards", headers=auth))["count"] == 1
 
 
@@ -212,10 +205,7 @@ def test_patch_changes_only_the_keys_sent(frozen, client, auth):
     make(client, auth, name="Growth", description="d", tags=["a"])
     response = client.patch(f"{BASE}1/", json={"pinned": True, "tags": []}, headers=auth)
     assert response.status_code == 200
-    assert body(response) | {"created_by": None} == {
-        "id": 1, "name": "Growth", "description": "d", "pinned": True, "created_at": T0,
-        "created_by": None, "deleted": False, "tags": [], "tiles": [],
-    }  # fmt: skip
+    assert body(response) == dashboard_body(name="Growth", description="d", pinned=True)
     response = client.patch(f"{BASE}1/", json={"name": "x" * 401, "pinned": False}, headers=auth)
     assert response.get_data(as_text=True) == invalid(
         "max_length", "Ensure this field has no more than 400 characters.", "name"
@@ -287,7 +277,7 @@ def test_delete_is_an_empty_405(client, auth, pk):
     assert body(client.get(BASE, headers=auth))["count"] == 1
 
 
-def test_put_is_posthogs_full_update_and_list_delete_a_json_405(emulator, client, auth):
+def test_put_is_posthogs_full_update_and_list_delete_refuses_keys(emulator, client, auth):
     # PUT is a documented operation (dashboards_update); the generic layer validates the whole
     # body against the schema and applies it through the hand-written PATCH (docs/generic.md).
     make(client, auth)
@@ -298,7 +288,8 @@ def test_put_is_posthogs_full_update_and_list_delete_a_json_405(emulator, client
     assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
     assert emulator.requests("PUT")[-1].tier == "stateful"
     response = client.delete(BASE, headers=auth)
-    assert response.status_code == 405
+    assert response.status_code == 403
+    assert body(response)["detail"] == "This action does not support personal API key access"
     assert response.headers["Allow"] == "GET, POST, HEAD, OPTIONS"
 
 
@@ -352,10 +343,11 @@ def test_tiles_show_the_full_insight_in_tile_order(frozen, client, auth):
     assert [(t["id"], t["insight"]["name"], t["order"]) for t in tiles] == [
         (1, "two", 0), (2, "one", 1), (3, "three", 2),
     ]  # fmt: skip
-    assert list(tiles[0]) == ["id", "insight", "order"]
     for tile in tiles:
         insight = client.get(f"/api/projects/1/insights/{tile['insight']['id']}/", headers=auth)
-        assert tile["insight"] == body(insight)
+        # DashboardTileSerializer (posthog/api/dashboards/dashboard.py): the tile's columns, the
+        # full insight, then order, last_refresh and is_cached from the insight.
+        assert tile == tile_body(tile["id"], body(insight), tile["order"])
     # A soft-deleted insight's tile disappears and the order closes up.
     client.patch(f"/api/projects/1/insights/{ids[1]}/", json={"deleted": True}, headers=auth)
     tiles = body(client.get(f"{BASE}1/", headers=auth))["tiles"]
@@ -396,8 +388,8 @@ def test_seed_dashboards_with_tiles_naming_later_insights(emulator, client, auth
 
 
 def test_seed_tiles_may_name_insights_of_an_earlier_document(emulator, client, auth):
-    emulator.create_insight(name="first", id=3)
-    emulator.load_seed({"dashboards": [{"name": "Later", "tiles": [3]}]})
+    emulator.load_seed({"insights": [{"project": 1, "name": "first", "id": 3}]})
+    emulator.load_seed({"dashboards": [{"project": 1, "name": "Later", "tiles": [3]}]})
     assert [t["insight"]["id"] for t in body(client.get(f"{BASE}1/", headers=auth))["tiles"]] == [3]
 
 
@@ -432,7 +424,7 @@ def test_seed_tiles_may_name_insights_of_an_earlier_document(emulator, client, a
 def test_bad_seed_record_rejects_the_whole_document(emulator, client, auth, record, message):
     before = emulator.export_state()
     with pytest.raises(SeedError) as raised:
-        emulator.load_seed({"dashboards": [{"id": 3, "name": "fine"}, record]})
+        emulator.load_seed({"dashboards": [{"project": 1, "id": 3, "name": "fine"}, record]})
     assert str(raised.value) == message
     assert emulator.export_state() == before
     assert body(client.get(BASE, headers=auth))["count"] == 0
@@ -440,9 +432,9 @@ def test_bad_seed_record_rejects_the_whole_document(emulator, client, auth, reco
 
 def test_seed_tile_across_projects_is_rejected(emulator):
     emulator.load_seed({"projects": [{"id": 2, "organization": DEFAULT_ORG}]})
-    emulator.create_insight(project=2, id=9)
+    emulator.load_seed({"insights": [{"project": 2, "id": 9}]})
     with pytest.raises(SeedError) as raised:
-        emulator.create_dashboard(name="x", tiles=[9])
+        emulator.load_seed({"dashboards": [{"project": 1, "id": 1, "name": "x", "tiles": [9]}]})
     assert str(raised.value) == (
         "dashboards[0] (id 1) tiles[0]: dashboard 1 (project 1) and insight 9 (project 2) "
         "are in different projects"
@@ -466,39 +458,46 @@ def test_export_round_trips_including_removed_tiles(frozen, client, auth):
     other = copy.client()
     other.patch(f"{BASE}1/", json={"deleted": False}, headers=auth)
     response = other.patch("/api/projects/1/insights/1/", json={"dashboards": [1, 2]}, headers=auth)
+    # PostHog's tile column is a nullable boolean: ``False`` once revived, ``None`` if never
+    # removed (``DashboardTile.objects.create`` leaves it unset).
     assert body(response)["dashboard_tiles"] == [
         {"id": 1, "dashboard_id": 1, "deleted": False},
-        {"id": 2, "dashboard_id": 2, "deleted": False},
+        {"id": 2, "dashboard_id": 2, "deleted": None},
     ]
 
 
 def test_python_api_creates_dashboards(emulator, client, auth):
-    insight = emulator.create_insight(name="i")
-    dashboard = emulator.create_dashboard(name="Py", pinned=True, tiles=[insight.id])
-    assert (dashboard.id, dashboard.project, dashboard.name, dashboard.deleted) == (
-        1,
-        1,
-        "Py",
-        False,
-    )
-    assert emulator.create_dashboard(name="Next").id == 2
+    insight = emulator.insights.create(name="i")
+    dashboard = emulator.dashboards.create(name="Py", pinned=True)
+    emulator.insights.update(insight["id"], dashboards=[dashboard["id"]])
+    assert (dashboard["id"], dashboard["name"], dashboard["deleted"]) == (1, "Py", False)
+    assert [d["id"] for d in emulator.dashboards.list(1)] == [1]
+    assert emulator.dashboards.create(name="Next")["id"] == 2
     seen = body(client.get(f"{BASE}1/", headers=auth))
+    assert seen == emulator.dashboards.get(1)
     assert seen["created_by"] is None
     assert [t["insight"]["name"] for t in seen["tiles"]] == ["i"]
-    with pytest.raises(SeedError):
-        emulator.create_dashboard(name=5)
-    assert emulator.create_dashboard().id == 3
+    with pytest.raises(ValidationError) as raised:
+        emulator.dashboards.create(pinned="maybe")
+    assert raised.value.body() == {
+        "type": "validation_error",
+        "code": "invalid_input",
+        "detail": "Must be a valid boolean.",
+        "attr": "pinned",
+    }
+    assert emulator.dashboards.create()["id"] == 3
 
 
 def test_seed_records_name_their_project_when_there_are_several(emulator):
-    emulator.create_dashboard(name="only one project: project may be left out", project=None)
+    emulator.load_seed({"dashboards": [{"name": "only one project: project may be left out"}]})
     emulator.load_seed({"projects": [{"id": 2, "organization": DEFAULT_ORG}]})
     with pytest.raises(SeedError) as raised:
         emulator.load_seed({"dashboards": [{"name": "where?"}]})
     assert str(raised.value) == (
         "dashboards[0]: 'project' is required when there is not exactly one project"
     )
-    assert emulator.create_dashboard(project=2).project == 2
+    emulator.dashboards.create(2)
+    assert len(emulator.dashboards.list(2)) == 1
 
 
 def test_patch_404_comes_before_body_errors(client, auth):

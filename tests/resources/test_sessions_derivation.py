@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from phemu.resources.channel_type import ChannelInputs
-from phemu.resources.channel_type import channel_type
-from phemu.resources.channel_type import is_shopping_campaign
+from phemu.resources.sessions.channel_type import ChannelInputs
+from phemu.resources.sessions.channel_type import channel_type
+from phemu.resources.sessions.channel_type import is_shopping_campaign
 from tests.conftest import body
 
 
@@ -27,8 +27,8 @@ def event(
 
 
 def derived(emulator, events: list[dict[str, Any]], sid: str = "s1") -> dict[str, Any]:
-    emulator.add_events(events)
-    found = emulator.session_properties(sid)
+    emulator.sessions.ingest(events)
+    found = emulator.sessions.properties(sid)
     assert found is not None
     return found
 
@@ -71,7 +71,7 @@ def test_the_reference_example(emulator):
     assert props["$end_pathname"] == "/signup"
     assert props["$end_hostname"] == "example.com"
     assert props["$entry_referring_domain"] == "www.google.com"
-    assert props["$entry_referrer"] == "https://www.google.com/"
+    assert "$entry_referrer" not in props  # not a v2 session property (sessions_v2.py)
     assert props["$entry_utm_source"] == "google"
     assert props["$entry_utm_medium"] == "cpc"
     assert props["$entry_utm_campaign"] == "spring"
@@ -89,7 +89,7 @@ def test_the_reference_example(emulator):
 
 
 def test_the_reference_example_through_values(emulator):
-    emulator.add_events(SPEC_EXAMPLE)
+    emulator.sessions.ingest(SPEC_EXAMPLE)
     client, headers = emulator.client(), emulator.auth_headers
     expected = {
         "$entry_current_url": "https://example.com/pricing?plan=pro",
@@ -97,7 +97,6 @@ def test_the_reference_example_through_values(emulator):
         "$end_current_url": "https://example.com/signup",
         "$end_pathname": "/signup",
         "$entry_referring_domain": "www.google.com",
-        "$entry_referrer": "https://www.google.com/",
         "$entry_utm_source": "google",
         "$entry_utm_medium": "cpc",
         "$entry_utm_campaign": "spring",
@@ -106,7 +105,9 @@ def test_the_reference_example_through_values(emulator):
     for key, value in expected.items():
         response = client.get(f"/api/projects/1/sessions/values/?key={key}", headers=headers)
         assert body(response)["results"] == [{"name": value}], key
-    for key in ("$entry_utm_term", "$last_external_click_url", "$entry_fbclid"):
+    # ``$entry_referrer``: the events carry ``$referrer``, but PostHog's v2 sessions table has no
+    # such property (posthog/hogql/database/schema/sessions_v2.py), so there is nothing to list.
+    for key in ("$entry_utm_term", "$last_external_click_url", "$entry_fbclid", "$entry_referrer"):
         response = client.get(f"/api/projects/1/sessions/values/?key={key}", headers=headers)
         assert body(response)["results"] == [], key
 
@@ -425,7 +426,7 @@ def test_lookup_strips_labels_while_two_remain():
 
 
 def test_computed_sessions_keep_any_channel_type(emulator):
-    emulator.add_sessions(
+    emulator.sessions.add(
         [
             {
                 "session_id": "c1",
@@ -433,6 +434,6 @@ def test_computed_sessions_keep_any_channel_type(emulator):
             }
         ]
     )
-    props = emulator.session_properties("c1")
+    props = emulator.sessions.properties("c1")
     assert props["$channel_type"] == "Made Up"
     assert props["$pageview_count"] is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tests.resources.subscriptions_support import BASE
-from tests.resources.subscriptions_support import OMIT
 from tests.resources.subscriptions_support import Api
 from tests.resources.subscriptions_support import valid
 
@@ -106,8 +105,12 @@ def test_edits_without_target_change_record_nothing(api: Api) -> None:
 
 def test_failed_requests_record_nothing(api: Api) -> None:
     assert api.create({"target_type": "email"})[0] == 400
-    assert api.create(valid(insight=OMIT))[0] == 400
+    assert api.create(valid(insight=8))[0] == 400  # another project's insight
     assert api.emulator.outbox.entries() == []
+    pk = api.created()["id"]
+    before = api.emulator.outbox.entries()
+    assert api.patch(pk, {"target_value": "new@x.io", "insight": 8})[0] == 400
+    assert api.emulator.outbox.entries() == before
 
 
 def test_control_plane_outbox_reads_filters_and_clears(api: Api) -> None:
@@ -119,7 +122,12 @@ def test_control_plane_outbox_reads_filters_and_clears(api: Api) -> None:
     assert [e["id"] for e in data["results"]] == [1, 2]
     response = api.client.get("/_phemu/outbox?target_type=slack")
     assert [e["target_value"] for e in response.get_json()["results"]] == ["C1"]
-    assert api.emulator.deliveries("value_change", target_type="slack")[0]["target_value"] == "C1"
+    assert (
+        api.emulator.subscriptions.deliveries("value_change", target_type="slack")[0][
+            "target_value"
+        ]
+        == "C1"
+    )
     api.client.delete("/_phemu/outbox")
     assert api.emulator.outbox.entries() == []
 
@@ -128,7 +136,7 @@ def test_reset_clears_the_outbox_and_the_subscriptions(api: Api) -> None:
     api.created()
     api.emulator.reset()
     assert api.emulator.outbox.entries() == []
-    assert api.emulator.list_subscriptions() == []
+    assert api.emulator.subscriptions.list() == []
 
 
 def test_delivery_hook_sees_every_entry() -> None:

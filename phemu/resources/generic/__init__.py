@@ -12,9 +12,6 @@ See ``docs/generic.md`` for the tiers (``exact`` / ``stateful`` / ``shaped``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from typing import Any
-
 from phemu.resources._base import Resource
 from phemu.resources.generic import seed
 from phemu.resources.generic.models import Answer
@@ -22,24 +19,9 @@ from phemu.resources.generic.models import GenericBackend
 from phemu.resources.generic.urls import OperationRoute
 from phemu.resources.generic.urls import complete_routes
 
-if TYPE_CHECKING:
-    from phemu.emulator import Emulator
-
-
-def _inspect(emulator: Emulator) -> dict[str, Any]:
-    from phemu.resources.generic.models import GenericState
-
-    state = emulator.store.state(GenericState)
-    counts = {
-        name: sum(len(table) for table in places.values())
-        for name, places in sorted(state.tables.items())
-    }
-    return {
-        "records": {name: n for name, n in counts.items() if n},
-        "scripted": emulator.generic.pending(),
-    }
-
-
-RESOURCE = Resource(name="generic", routes=(), seed_sections=(seed.SECTION,), inspect=_inspect)
+#: No routes of its own: ``complete_routes`` adds them for whatever the others leave.
+RESOURCE = Resource(
+    name="generic", routes=(), backend=GenericBackend, seed_sections=(seed.SECTION,)
+)
 
 __all__ = ["RESOURCE", "Answer", "GenericBackend", "OperationRoute", "complete_routes"]

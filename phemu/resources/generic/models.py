@@ -34,11 +34,13 @@ from phemu.openapi.instances import conform
 from phemu.openapi.instances import instance
 from phemu.openapi.schema import node
 from phemu.openapi.validate import validate_body
+from phemu.resources._base import Backend
 from phemu.resources._base import user_basic
+from phemu.resources.activity_log.models import ActivityLogBackend
+from phemu.resources.activity_log.models import changes_between
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
-    from phemu.emulator import Emulator
     from phemu.store import Store
     from phemu.store import User
 
@@ -67,20 +69,11 @@ class Record:
     seq: int
 
 
-@dataclass(slots=True)
-class Activity:
-    resource: str
-    where: Where
-    key: str
-    entry: dict[str, Any]
-
-
 @dataclass
 class GenericState:
     """The per-store tables (``store.state(GenericState)``): emptied by ``reset()``."""
 
     tables: dict[str, dict[Where, dict[str, Record]]] = field(default_factory=dict)
-    activity: list[Activity] = field(default_factory=list)
     queues: dict[str, deque[Answer]] = field(default_factory=dict)
     seq: int = 0
 
@@ -94,11 +87,8 @@ class Answer:
     status: int | None = None
 
 
-class GenericBackend:
+class GenericBackend(Backend):
     """``emulator.generic``: the schema-driven resources' records and scripted answers."""
-
-    def __init__(self, emulator: Emulator) -> None:
-        self._emulator = emulator
 
     # -- introspection -----------------------------------------------------------------------
     @staticmethod
@@ -212,19 +202,6 @@ class GenericBackend:
             raise NotFound()
         self.remove(model, where, record, None)
 
-    def activity(
-        self, resource: str | None = None, key: Any = None, *, project: int | None = 1
-    ) -> builtins.list[dict[str, Any]]:
-        """Activity-log entries (newest first) of a record, a resource, or a whole project."""
-        owner = "" if project is None else str(project)
-        return [
-            copy.deepcopy(a.entry)
-            for a in reversed(self._state().activity)
-            if (resource is None or a.resource == resource)
-            and (key is None or a.key == str(key))
-            and a.where.owner == owner
-        ]
-
     # -- scripted answers --------------------------------------------------------------------
     def queue(self, operation_id: str, *bodies: Any, status: int | None = None) -> None:
         """Queue the next answers of a schema operation (one per request, first in first out).
@@ -238,18 +215,32 @@ class GenericBackend:
         op = operation_index().by_id.get(operation_id)
         if op is None:
             raise KeyError(f"{operation_id!r} is not an operationId of PostHog's schema")
+        if operation_id not in self.served():
+            raise KeyError(
+                f"{operation_id!r} is answered by a hand-written resource (tier exact), not by "
+                "the generic one; script it through that resource"
+            )
         answers = [_answer(body, status) for body in bodies]
-        store = self._emulator.store
+        store = self.emulator.store
         with store.lock:
             queue = self._state().queues.setdefault(operation_id, deque())
             queue.extend(copy.deepcopy(answers))
 
+    def served(self) -> frozenset[str]:
+        """The operation ids this emulator's generic routes answer."""
+        return frozenset(
+            op.operation_id
+            for route in self.emulator.routes.routes.values()
+            for (_, method), op in getattr(route, "schema_ops", {}).items()
+            if route.tier(method) != "exact"
+        )
+
     def pending(self) -> dict[str, int]:
-        with self._emulator.store.lock:
+        with self.emulator.store.lock:
             return {op: len(q) for op, q in self._state().queues.items() if q}
 
     def clear_queue(self, operation_id: str | None = None) -> None:
-        with self._emulator.store.lock:
+        with self.emulator.store.lock:
             queues = self._state().queues
             if operation_id is None:
                 queues.clear()
@@ -281,21 +272,26 @@ class GenericBackend:
         return {"pending": self.pending()}
 
     def next_answer(self, operation_id: str) -> Answer | None:
-        with self._emulator.store.lock:
+        with self.emulator.store.lock:
             queue = self._state().queues.get(operation_id)
             return queue.popleft() if queue else None
 
     # -- the engine (shared by the Python API and the HTTP handlers) -------------------------
     def _state(self) -> GenericState:
-        return self._emulator.store.state(GenericState)
+        return self.emulator.store.state(GenericState)
 
-    def journal(self) -> builtins.list[Activity]:
-        """Every activity entry, oldest first (read-only)."""
-        return self._state().activity
+    def inspect(self) -> Any:
+        """Record counts per collection and pending scripted answers, for the web inspector."""
+        state = self._state()
+        counts = {
+            name: sum(len(table) for table in places.values())
+            for name, places in sorted(state.tables.items())
+        }
+        return {"records": {n: c for n, c in counts.items() if c}, "scripted": self.pending()}
 
     @property
     def now(self) -> str:
-        return format_datetime(self._emulator.clock.now()) or ""
+        return format_datetime(self.emulator.clock.now()) or ""
 
     def where(
         self,
@@ -312,21 +308,21 @@ class GenericBackend:
                 f"give parents=({', '.join(model.parents)})"
             )
         if model.scope == "project":
-            if project is None or project not in self._emulator.store.projects:
+            if project is None or project not in self.emulator.store.projects:
                 raise ValueError(f"project {project!r} does not exist")
             return Where("project", str(project), values)
         if model.scope == "organization":
             org = organization or self._default_organization()
-            if org not in self._emulator.store.organizations:
+            if org not in self.emulator.store.organizations:
                 raise ValueError(f"organization {org!r} does not exist")
             return Where("organization", org, values)
         return Where("root", "", values)
 
     def _default_organization(self) -> str:
-        return next(iter(self._emulator.store.organizations), "")
+        return next(iter(self.emulator.store.organizations), "")
 
     def _user(self, user: int | str | None, where: Where) -> User | None:
-        store = self._emulator.store
+        store = self.emulator.store
         if isinstance(user, int):
             return store.users.get(user)
         if isinstance(user, str):
@@ -367,7 +363,7 @@ class GenericBackend:
         key: str | None = None,
     ) -> Record:
         """Store a new record from validated data: defaults, then input, then stamps."""
-        store = self._emulator.store
+        store = self.emulator.store
         now = self.now
         with store.lock:
             record_data = _new_record(model, now)
@@ -392,6 +388,13 @@ class GenericBackend:
             self._journal(model, where, record, "created", [], owner)
             return record
 
+    def restore(self, model: ResourceModel, where: Where, key: str, data: dict[str, Any]) -> None:
+        """Put back a record exactly as a state export holds it."""
+        with self.emulator.store.lock:
+            state = self._state()
+            state.seq += 1
+            self.table(model, where)[key] = Record(key=key, data=data, seq=state.seq)
+
     def write(
         self,
         model: ResourceModel,
@@ -401,7 +404,7 @@ class GenericBackend:
         owner: User | None,
     ) -> None:
         """Apply validated changes (PUT and PATCH alike: absent fields keep their values)."""
-        store = self._emulator.store
+        store = self.emulator.store
         now = self.now
         with store.lock:
             before = copy.deepcopy(record.data)
@@ -413,17 +416,11 @@ class GenericBackend:
             for name in USER_STAMPS_ON_WRITE:
                 if name in props and name not in data:
                     record.data[name] = user_basic(owner)
-            changes = [
-                {
-                    "type": model.record_name or model.name,
-                    "action": "changed",
-                    "field": name,
-                    "before": before.get(name),
-                    "after": record.data[name],
-                }
-                for name in data
-                if before.get(name) != record.data.get(name)
-            ]
+            changes = changes_between(
+                scope_of(model),
+                {name: before.get(name) for name in data},
+                {name: record.data.get(name) for name in data},
+            )
             deleted = model.soft_delete and record.data.get("deleted") is True
             soft_deleted = deleted and before.get("deleted") is not True
             activity = "deleted" if soft_deleted else "updated"
@@ -432,7 +429,7 @@ class GenericBackend:
     def remove(
         self, model: ResourceModel, where: Where, record: Record, owner: User | None
     ) -> None:
-        with self._emulator.store.lock:
+        with self.emulator.store.lock:
             self.table(model, where).pop(record.key, None)
             self._journal(model, where, record, "deleted", [], owner)
 
@@ -453,7 +450,7 @@ class GenericBackend:
         owner: User | None,
         now: str,
     ) -> None:
-        store = self._emulator.store
+        store = self.emulator.store
         for name, sub in _properties(model).items():
             if name in given:
                 continue
@@ -502,33 +499,20 @@ class GenericBackend:
         changes: builtins.list[dict[str, Any]],
         owner: User | None,
     ) -> None:
-        store = self._emulator.store
-        organization = where.owner if where.kind == "organization" else None
-        if where.kind == "project":
-            project = store.projects.get(int(where.owner))
-            organization = project.organization if project is not None else None
-        entry = {
-            "id": store.new_uuid(),
-            "user": user_basic(owner),
-            "unread": False,
-            "organization_id": organization,
-            "was_impersonated": False,
-            "is_system": owner is None,
-            "activity": activity,
-            "item_id": record.key,
-            "scope": model.record_name or model.name,
-            "detail": {
-                "id": record.key,
-                "changes": changes or None,
-                "merge": None,
-                "trigger": None,
-                "name": _display_name(record.data),
-                "short_id": record.data.get("short_id"),
-                "type": None,
-            },
-            "created_at": self.now,
-        }
-        self._state().activity.append(Activity(model.name, where, record.key, entry))
+        """PostHog's ``log_activity`` for a project's record: the shared activity journal
+        (``emulator.activity_log``) that ``.../activity/`` and ``activity_log/`` read."""
+        if where.kind != "project":
+            return
+        ActivityLogBackend.of(self.emulator).log(
+            project=int(where.owner),
+            scope=scope_of(model),
+            item_id=record.key,
+            activity=activity,
+            user=owner.id if owner is not None else None,
+            changes=changes or None,
+            name=_display_name(record.data),
+            short_id=record.data.get("short_id"),
+        )
 
 
 def _named_user(store: Store, given: Mapping[str, Any]) -> User | None:
@@ -597,6 +581,12 @@ def _coerce_like(current: Any, value: str) -> Any:
     if isinstance(current, int) and not isinstance(current, bool) and value.isdigit():
         return int(value)
     return value
+
+
+def scope_of(model: ResourceModel) -> str:
+    """The activity log's ``scope`` of a collection's records: PostHog logs the model name,
+    which the record's component is named after (``FeatureFlag``)."""
+    return model.record_name or model.name
 
 
 def _display_name(data: Mapping[str, Any]) -> Any:

@@ -19,6 +19,7 @@ from phemu.errors import MethodNotAllowed
 from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.fields import expect_object
+from phemu.fields import lookup_int
 from phemu.openapi.document import ref_name
 from phemu.openapi.index import ResourceModel
 from phemu.openapi.index import operation_index
@@ -31,6 +32,8 @@ from phemu.pagination import link_with
 from phemu.pagination import links
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
+from phemu.resources._base import user_basic
+from phemu.resources.activity_log.models import ActivityLogBackend
 from phemu.resources.generic.actions import ACTIVITY_LISTS
 from phemu.resources.generic.actions import ActionCall
 from phemu.resources.generic.actions import derived
@@ -120,9 +123,10 @@ def _parent(op: Operation, name: str, raw: str) -> str:
 def _checked(kind: str, raw: str) -> str:
     """A path value as stored, or PostHog's 404 when the lookup cannot match any row."""
     if kind == "integer":
-        if not (raw.isascii() and raw.lstrip("-").isdigit()):
+        number = lookup_int(raw)  # Django's int() reading of a path id
+        if number is None:
             raise NotFound()
-        return str(int(raw))
+        return str(number)
     if kind == "uuid":
         try:
             return str(uuid.UUID(raw))
@@ -251,16 +255,34 @@ def _list(
     where: Where,
 ) -> Response:
     item = _item_schema(op)
-    now = backend.now
     if op.resource in ACTIVITY_LISTS:
-        entries: list[dict[str, Any]] = [
-            a.entry for a in reversed(backend.journal()) if a.where.owner == where.owner
-        ]
-        rows = [conform(e, item, now) if item is not None else e for e in entries]
+        # The project's whole journal, as PostHog's ActivityLogSerializer renders it.
+        journal = ActivityLogBackend.of(ctx.emulator)
+        rows = [activity_row(ctx, journal, e) for e in journal.entries(None, ctx.project_id)]
         return json_response(page(ctx, op, rows))
     records = [r for r in backend.records(model, where) if matches_query(r, op, ctx.query)]
     rendered = [backend.render(model, r, item) for r in records]
     return json_response(page(ctx, op, rendered))
+
+
+def activity_row(ctx: RequestContext, journal: ActivityLogBackend, entry: Any) -> dict[str, Any]:
+    """An entry of the project's ``activity_log/`` list in the schema's ``ActivityLog`` shape:
+    the journal's rendering with the author as ``UserBasic`` (``null`` for system writes)."""
+    user = ctx.store.users.get(entry.user) if entry.user is not None else None
+    row = journal.render(entry)
+    return {
+        "id": row["id"],
+        "user": user_basic(user),
+        "unread": False,
+        "organization_id": ctx.project.organization if ctx.project is not None else None,
+        "was_impersonated": False,
+        "is_system": user is None,
+        "activity": row["activity"],
+        "item_id": row["item_id"],
+        "scope": row["scope"],
+        "detail": row["detail"],
+        "created_at": row["created_at"],
+    }
 
 
 def _item_schema(op: Operation) -> Any:
@@ -334,9 +356,7 @@ def _action(
     body = ctx.body if op.method in ("POST", "PUT", "PATCH") else {}
     answer = derived(op)
     if answer is not None:
-        call = ActionCall(backend, model, op, where, key, record, body, ctx.request)
-        status, data = answer(call)
-        return json_response(data, status=status)
+        return answer(ActionCall(ctx, model, op, key, body))
     if op.method != "GET" and op.request is not None and _own_request(op, model):
         validate_body(body, op.request, partial=op.method == "PATCH")
     if op.status == 204:

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.errors import PostHogError
-from phemu.errors import SeedError
 from phemu.seed import SeedSection
-from phemu.seed import where as label_of
+from phemu.seed import iter_records
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
@@ -26,43 +25,39 @@ PLACE_KEYS = ("resource", "project", "organization", "parents", "user")
 
 
 def load(emulator: Emulator, records: list[dict[str, Any]]) -> None:
-    from phemu.resources.generic.models import GenericState
-    from phemu.resources.generic.models import Record
+    from phemu.resources.generic.models import GenericBackend
 
-    backend = emulator.generic
-    for position, raw in enumerate(records):
-        label = label_of("generic", position, raw)
-        name = raw.get("resource")
+    backend = GenericBackend.of(emulator)
+    for r in iter_records(emulator, "generic", records, key="resource", name="resource"):
         try:
-            model = backend.model(str(name))
+            model = backend.model(str(r.raw("resource")))
+            project = r.project() if model.scope == "project" else None
             place = backend.where(
                 model,
-                project=raw.get("project", 1 if model.scope == "project" else None),
-                organization=raw.get("organization"),
-                parents=raw.get("parents") or (),
+                project=project,
+                organization=r.raw("organization"),
+                parents=r.raw("parents") or (),
             )
         except (KeyError, ValueError) as error:
-            raise SeedError(f"{label}: {error.args[0]}") from None
-        if "record" in raw:
-            data, key = raw["record"], raw.get("key")
+            raise r.error(error.args[0]) from None
+        if r.has("record"):
+            data, key = r.raw("record"), r.raw("key")
             if not isinstance(data, dict) or not isinstance(key, str):
-                raise SeedError(f"{label}: a stored record needs an object 'record' and a 'key'")
-            state = emulator.store.state(GenericState)
-            state.seq += 1
-            backend.table(model, place)[key] = Record(key, copy.deepcopy(data), state.seq)
+                raise r.error("a stored record needs an object 'record' and a 'key'")
+            backend.restore(model, place, key, copy.deepcopy(data))
             continue
-        fields = {k: v for k, v in raw.items() if k not in PLACE_KEYS}
+        fields = {k: v for k, v in r.record.items() if k not in PLACE_KEYS}
         try:
             backend.create(
                 model.name,
                 fields,
-                project=int(place.owner) if place.kind == "project" else None,
+                project=project,
                 organization=place.owner if place.kind == "organization" else None,
                 parents=place.parents,
-                user=raw.get("user"),
+                user=r.raw("user"),
             )
         except PostHogError as error:
-            raise SeedError(f"{label}: {error.attr or 'record'}: {error.detail}") from None
+            raise r.error(f"{error.attr or 'record'}: {error.detail}") from None
 
 
 def export(emulator: Emulator) -> list[dict[str, Any]]:

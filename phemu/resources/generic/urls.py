@@ -52,8 +52,8 @@ class ExactRead:
 class OperationRoute(Route):
     """A route whose methods (some or all) are answered by the generic resource."""
 
-    operations: Mapping[tuple[str | None, str], Operation] = field(default_factory=dict)
-    prefixes: tuple[str, ...] = PREFIXES
+    #: ``(prefix, method) -> operation`` the generic resource answers here
+    schema_ops: Mapping[tuple[str | None, str], Operation] = field(default_factory=dict)
     #: methods served by the hand-written handlers of a merged route
     exact_methods: frozenset[str] = frozenset()
     #: werkzeug variable name -> schema path parameter name
@@ -61,17 +61,19 @@ class OperationRoute(Route):
     tiers: Mapping[str, str] = field(default_factory=dict)
     exact_read: ExactRead | None = None
 
-    def prefixed_patterns(self) -> list[tuple[int, str]]:
-        if not self.nested:
-            return [(0, self.path)]
-        return [(PREFIXES.index(p), f"/api/{p}/<project>{self.path}") for p in self.prefixes]
-
     def operation(self, prefix: str | None, method: str) -> Operation | None:
         wanted = "GET" if method == "HEAD" else method
-        found = self.operations.get((prefix, wanted))
+        found = self.schema_ops.get((prefix, wanted))
         if found is None:
-            found = next((op for (_, m), op in self.operations.items() if m == wanted), None)
+            found = next((op for (_, m), op in self.schema_ops.items() if m == wanted), None)
         return found
+
+    def maps(self, method: str) -> bool:
+        if self.operation(None, method) is not None:
+            return True
+        if self.exact_methods:
+            return super().maps(method)
+        return method == "OPTIONS"  # DRF's metadata action; nothing else is routed here
 
     def required_scopes(self, method: str) -> tuple[str, ...] | None:
         if method in self.exact_methods or (method == "HEAD" and "GET" in self.exact_methods):
@@ -80,9 +82,7 @@ class OperationRoute(Route):
             return (f"{self.scope_object}:read",) if self.scope_object else None
         op = self.operation(None, method)
         if op is None:
-            # PostHog's scope permission finds no action for an unmapped method and refuses
-            # the key before the method is dispatched; merged routes keep their own rule.
-            return super().required_scopes(method) if self.exact_methods else None
+            return super().required_scopes(method)  # unmapped: maps() refuses it first
         return op.scopes
 
     def tier(self, method: str) -> str:
@@ -114,12 +114,15 @@ def _complete(existing: tuple[Route, ...]) -> tuple[Route, ...]:
 
     index = operation_index()
     claimed: dict[tuple[str, str], Route] = {}  # (shape, prefix or "") -> hand-written route
+    claimed_ids: set[str] = set()  # operations a hand-written route names (Route.operations)
     for route in existing:
-        for position, pattern in route.prefixed_patterns():
-            claimed[(shape(pattern), PREFIXES[position] if route.nested else "")] = route
+        for prefix, pattern in zip(_prefixes(route), route.patterns(), strict=True):
+            claimed[(shape(pattern), prefix)] = route
+        claimed_ids.update(op for ops in route.operation_ids().values() for op in ops)
     groups: dict[tuple[str, str], list[Operation]] = {}  # (route path, scope) -> operations
     for op in index:
-        groups.setdefault((op.route_path, op.scope), []).append(op)
+        if op.operation_id not in claimed_ids:
+            groups.setdefault((op.route_path, op.scope), []).append(op)
     exact_reads = _exact_reads(index.resources, claimed)
     merged: dict[int, OperationRoute] = {}
     added: list[Route] = []
@@ -142,6 +145,10 @@ def _complete(existing: tuple[Route, ...]) -> tuple[Route, ...]:
     return (*result, *added)
 
 
+def _prefixes(route: Route) -> tuple[str, ...]:
+    return route.prefixes if route.nested else ("",)
+
+
 def _pattern(op: Operation) -> str:
     return f"/api/{op.prefix}/<project>{op.route_path}" if op.scope == "project" else op.route_path
 
@@ -151,7 +158,7 @@ def _served(route: Route) -> set[str]:
     if route.forbid_destroy:
         methods.add("DELETE")
     if isinstance(route, OperationRoute):
-        methods -= {m for (_, m) in route.operations}
+        methods -= {m for (_, m) in route.schema_ops}
     return methods
 
 
@@ -165,9 +172,7 @@ def _exact_reads(
             continue
         route = claimed.get((shape(_pattern(retrieve)), retrieve.prefix or ""))
         if route is not None and "GET" in route.handlers:
-            pattern = next(
-                p for i, p in route.prefixed_patterns() if shape(p) == shape(_pattern(retrieve))
-            )
+            pattern = next(p for p in route.patterns() if shape(p) == shape(_pattern(retrieve)))
             renames = dict(zip(variables(pattern), variables(_pattern(retrieve)), strict=True))
             reads[name] = ExactRead(route, renames, retrieve.lookup or "id")
     return reads
@@ -195,7 +200,7 @@ def _merge(
     exact_read = exact_reads.get(op.resource)
     if isinstance(route, OperationRoute):
         base = route
-        operations = dict(route.operations)
+        operations = dict(route.schema_ops)
         tiers = dict(route.tiers)
         handlers = dict(route.handlers)
     else:
@@ -208,13 +213,12 @@ def _merge(
         forbid = True
     else:
         handlers[op.method] = handler  # type: ignore[assignment]
-    pattern = next(p for _, p in route.prefixed_patterns() if shape(p) == shape(_pattern(op)))
+    pattern = next(p for p in route.patterns() if shape(p) == shape(_pattern(op)))
     values = _route_fields(route)
     values.update(handlers=handlers, forbid_destroy=forbid)
     return OperationRoute(
         **values,  # type: ignore[arg-type]
-        operations=operations,
-        prefixes=base.prefixes if base is not None else PREFIXES,
+        schema_ops=operations,
         exact_methods=base.exact_methods if base is not None else frozenset(_served(route)),
         renames=dict(zip(variables(pattern), variables(_pattern(op)), strict=True)),
         tiers=tiers,
@@ -247,7 +251,7 @@ def _generic_route(
         forbid_destroy=any(op.method == "DELETE" and op.destroy == "405" for op in ops),
         target=target,
         name=_title(model, ops[0]),
-        operations={(op.prefix, op.method): op for op in ops},
+        schema_ops={(op.prefix, op.method): op for op in ops},
         prefixes=prefixes or PREFIXES,
         tiers={op.method: op_tier(op, model, exact_read) for op in ops},
         exact_read=exact_read,

@@ -1,4 +1,4 @@
-"""The default ``ai/filters`` responder (ai.md §5.1): every reference row, then a table of
+"""The default ``ai/filters`` responder (``docs/ai.md``): every reference row, then a table of
 plain-language requests with the filter groups they must produce."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-# The filter-group shapes are shared with the endpoint tests (one definition of ai.md §2.2).
+# The filter-group shapes are shared with the endpoint tests (one definition of ``docs/ai.md``).
 from tests.resources.ai_support import EMPTY_GROUP as EMPTY
 from tests.resources.ai_support import and_group as AND
 from tests.resources.ai_support import filter_result as filters
@@ -123,7 +123,7 @@ MORE = [
         ["tablet users on macos last month"],
         filters("-30d", AND(device("Tablet"), os_("Mac OS X"))),
     ),
-    (["iPhone owners on iOS last week"], filters("-7d", AND(os_("iOS")))),
+    (["iPhone owners on iOS last week"], filters("-7d", AND(device("Mobile"), os_("iOS")))),
     (
         ["linux desktop users on Edge with crashes"],
         filters("-5d", AND(device("Desktop"), browser("Edge"), os_("Linux"), ERRORS)),
@@ -222,8 +222,17 @@ def test_email_word_with_an_email_literal_is_not_the_email_channel(ask_filters):
 
 
 def test_channel_names_take_the_longest_match(ask_filters):
+    # A session has one channel: two names of the same property are one leaf with both values
+    # (two exact leaves ANDed together would match nothing).
     output = ask_filters("paid unknown and unknown traffic")
-    assert output["data"]["filter_group"] == AND(channel("Paid Unknown"), channel("Unknown"))
+    both = leaf("$channel_type", "session", "Paid Unknown", "exact")
+    both["value"].append("Unknown")
+    assert output["data"]["filter_group"] == AND(both)
+
+
+def test_days_ago_before_year_one_is_not_a_date(ask_filters):
+    assert ask_filters("sessions from 99999999999 days ago") == question(VAGUE)
+    assert ask_filters("sessions from 3 days ago") == filters("2026-06-12", EMPTY, "2026-06-12")
 
 
 def test_same_input_same_output(ask_filters):

@@ -1,4 +1,4 @@
-"""The default ``ai/regex`` responder (ai.md §5.2): every reference row, and a wider table of
+"""The default ``ai/regex`` responder (``docs/ai.md``): every reference row, and a wider table of
 plain-language requests, each with strings the pattern must and must not match."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Case:
 NEG = r"^(?!.*(?:{})).*$"
 
 CASES = [
-    # -- the reference table (ai.md §5.2) --
+    # -- the reference table (``docs/ai.md``) --
     Case(
         "all urls that include app.posthog.com/auth",
         r"app\.posthog\.com/auth",
@@ -102,7 +102,7 @@ CASES = [
         match=("0192a6e3-3c1d-7000-8000-000000000001",),
         no_match=("0192a6e3-3c1d-7000-8000", "zzzzzzzz-3c1d-7000-8000-000000000001"),
     ),
-    Case("only digits", r"\d+", match=("123",), no_match=("abc",)),
+    Case("only digits", r"^\d+$", match=("123",), no_match=("abc", "a1")),  # "only" anchors
     Case("a number", r"\d+", match=("id 7",), no_match=("seven",)),
     Case(
         "urls that are exactly /home",
@@ -216,9 +216,9 @@ CASES = [
     Case("paths that end with /", "/$", match=("/a/",), no_match=("/a",)),
     Case(
         "emails at posthog.com",
-        r"posthog\.com",
+        r"[^@\s]+@posthog\.com$",
         match=("ada@posthog.com",),
-        no_match=("ada@posthogXcom",),
+        no_match=("ada@posthogXcom", "posthog.com", "ada@posthog.com.evil.io"),
     ),
     Case(
         "users with @gmail.com addresses",
@@ -240,9 +240,9 @@ CASES = [
     ),
     Case(
         "query string with ref=twitter.com",
-        r"ref=twitter\.com",
-        match=("/?ref=twitter.com&x=1",),
-        no_match=("/?ref=facebook.com",),
+        r"[?&]ref=twitter\.com(?:[&#]|$)",
+        match=("/?ref=twitter.com&x=1", "/?a=1&ref=twitter.com"),
+        no_match=("/?ref=facebook.com", "/?xref=twitter.com", "/?ref=twitter.com.evil"),
     ),
     Case(
         "links to docs.google.com or drive.google.com",
@@ -318,6 +318,20 @@ def test_quoted_strings_win_over_tokens(ask_regex):
 
 def test_quoted_negation_is_a_literal_not_a_keyword(ask_regex):
     assert ask_regex("match 'not found'")["data"]["output"] == "not found"
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["99999999999 digits", "at least 5000 characters", "between 3 and 99999999999 characters"],
+)
+def test_counts_beyond_re2s_limit_are_not_quantifiers(ask_regex, description):
+    # RE2 refuses repetition counts above 1000 and Python's re overflows far above that.
+    for engine in ("javascript", "re2"):
+        output = ask_regex(description, engine)["data"]["output"]
+        re.compile(output)
+        re2 = pytest.importorskip("re2")
+        assert re2.compile(output) is not None
+        assert not re.search(r"\{\d{4,}", output)
 
 
 def test_same_input_same_output(ask_regex):

@@ -1,0 +1,478 @@
+"""The query kinds phemu computes: HogQLQuery, EventsQuery, TrendsQuery, FunnelsQuery.
+
+Each builds HogQL and runs it through :func:`phemu.query.hogql.run_select`, as PostHog's query
+runners build HogQL ASTs (``posthog/hogql_queries/``). Trends and funnels then shape rows the
+way ``trends_query_runner.py`` and the funnel runners do. Options phemu does not compute
+(actions, cohorts, unordered funnels...) raise a clear error rather than a guess.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+from statistics import median
+from typing import Any
+
+from sqlglot import exp
+
+from phemu.errors import Msg
+from phemu.errors import ParseError
+from phemu.errors import QueryError
+from phemu.query import dates
+from phemu.query.engine import Database
+from phemu.query.hogql import DEFAULT_RETURNED_ROWS
+from phemu.query.hogql import SelectResult
+from phemu.query.hogql import Timings
+from phemu.query.hogql import run_select
+from phemu.query.parse import parse_expression
+from phemu.query.parse import parse_select
+from phemu.query.records import ProjectData
+
+#: PostHog's breakdown buckets (``posthog/hogql_queries/insights/trends/breakdown.py``).
+BREAKDOWN_OTHER = "$$_posthog_breakdown_other_$$"
+BREAKDOWN_NULL = "$$_posthog_breakdown_null_$$"
+BREAKDOWN_LIMIT = 25
+#: Who a trend's ``dau`` or a funnel counts: the person, or the distinct id while it has none.
+ACTOR = "coalesce(toString(person_id), concat('distinct_id:', distinct_id))"
+
+
+@dataclass
+class Context:
+    database: Database
+    project: int
+    data: ProjectData
+    now: datetime
+
+
+def shaped(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
+    """``value`` if it has the schema's type, else pydantic's error as PostHog answers it."""
+    if isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool):
+        return value
+    expected = kind[0].__name__ if isinstance(kind, tuple) else kind.__name__
+    raise ParseError(
+        Msg.QUERY_REQUEST_INVALID.format(
+            location=where,
+            message=f"Input should be a valid {expected} [type={expected}_type, "
+            f"input_value={value!r}, input_type={type(value).__name__}]",
+        )
+    )
+
+
+def unsupported(feature: str) -> QueryError:
+    return QueryError(Msg.QUERY_FEATURE_NOT_COMPUTED.format(feature=feature))
+
+
+def literal(value: Any) -> str:
+    """A HogQL constant."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"
+
+
+def _field(key: str) -> str:
+    return "`" + key.replace("`", "\\`") + "`"
+
+
+def property_filter(prop: Mapping[str, Any]) -> str:
+    """One property filter (``EventPropertyFilter``, ``PersonPropertyFilter``, HogQL) as HogQL."""
+    kind = prop.get("type", "event")
+    if kind == "hogql":
+        return f"({prop['key']})"
+    prefixes = {"event": "properties", "person": "person.properties", "session": "session"}
+    if kind not in prefixes:
+        raise unsupported(f"{kind} property filters")
+    target = f"{prefixes[kind]}.{_field(str(prop['key']))}"
+    operator = prop.get("operator") or "exact"
+    value = prop.get("value")
+    values = value if isinstance(value, list) else [value]
+    text = f"toString({target})"
+    if operator == "is_set":
+        return f"({target} IS NOT NULL)"
+    if operator == "is_not_set":
+        return f"({target} IS NULL)"
+    if operator in ("exact", "is_not"):
+        listed = ", ".join(literal(str(v)) for v in values)
+        test = f"{text} IN ({listed})"
+        return f"({test})" if operator == "exact" else f"(NOT ({test}) OR {target} IS NULL)"
+    if operator in ("icontains", "not_icontains"):
+        test = f"{text} ILIKE {literal('%' + str(value) + '%')}"
+        return f"({test})" if operator == "icontains" else f"(NOT ({test}) OR {target} IS NULL)"
+    if operator in ("regex", "not_regex"):
+        test = f"match({text}, {literal(str(value))})"
+        return f"({test})" if operator == "regex" else f"(NOT ({test}) OR {target} IS NULL)"
+    comparisons = {"gt": ">", "lt": "<", "gte": ">=", "lte": "<="}
+    if operator in comparisons:
+        return f"(toFloat({text}) {comparisons[operator]} {float(str(value))})"
+    raise unsupported(f"the property operator {operator!r}")
+
+
+def _filters(properties: Any) -> list[str]:
+    if not properties:
+        return []
+    if isinstance(properties, Mapping) and "key" in properties:
+        return [property_filter(properties)]
+    if isinstance(properties, Mapping):  # a property group: {"type": "AND", "values": [...]}
+        inner = [f for value in properties.get("values", []) for f in _filters(value)]
+        if not inner:
+            return []
+        joiner = " OR " if properties.get("type") == "OR" else " AND "
+        return ["(" + joiner.join(inner) + ")"]
+    return [found for prop in properties for found in _filters(prop)]
+
+
+# -- EventsQuery -------------------------------------------------------------------------------
+
+_STAR_FIELDS = ("uuid", "event", "properties", "timestamp", "distinct_id", "elements_chain")
+
+
+def events_query(ctx: Context, query: Mapping[str, Any], timings: Timings) -> dict[str, Any]:
+    """``posthog/hogql_queries/events_query_runner.py``."""
+    raw: list[str] = list(shaped(query.get("select") or [], list, "query.EventsQuery.select"))
+    raw = [shaped(c, str, "query.EventsQuery.select") for c in raw] or ["*"]
+    select: list[str] = []
+    for column in raw:
+        if column == "*":
+            select.extend(_STAR_FIELDS)
+        elif column.split("--")[0].strip() == "person":
+            select.append("distinct_id")
+        else:
+            select.append(column.split("--")[0].strip() or column)
+    expressions = [parse_expression(c) for c in select]
+    aggregated = [e for e in expressions if e.find(exp.AggFunc) is not None]
+    where = [f"({w})" for w in query.get("where") or []]
+    where += _filters(query.get("properties")) + _filters(query.get("fixedProperties"))
+    events = [e for e in [query.get("event"), *(query.get("events") or [])] if e]
+    if events:
+        where.append(f"event IN ({', '.join(literal(e) for e in events)})")
+    if query.get("actionId") is not None:
+        raise unsupported("actions")
+    before = query.get("before")
+    end = dates.parse_date(before, ctx.now) if before else ctx.now + timedelta(seconds=5)
+    where.append(f"timestamp < {literal(end.replace(tzinfo=None).isoformat(sep=' '))}")
+    after = query.get("after") or "-24h"
+    if after != "all":
+        start = dates.parse_date(after, ctx.now)
+        where.append(f"timestamp > {literal(start.replace(tzinfo=None).isoformat(sep=' '))}")
+    plain = [w for w in where if parse_expression(w).find(exp.AggFunc) is None]
+    having = [w for w in where if w not in plain]
+    order = list(query.get("orderBy") or [])
+    if not order:
+        if "count()" in raw:
+            order = ["count() DESC"]
+        elif aggregated:
+            order = [f"{aggregated[0].sql(dialect='clickhouse')} DESC"]
+        elif "timestamp" in raw:
+            order = ["timestamp DESC"]
+        else:
+            order = [f"{select[0]} ASC"]
+    limit = shaped(query.get("limit") or DEFAULT_RETURNED_ROWS, int, "query.EventsQuery.limit")
+    offset = shaped(query.get("offset") or 0, int, "query.EventsQuery.offset")
+    text = f"SELECT {', '.join(select)} FROM events"
+    if plain:
+        text += " WHERE " + " AND ".join(plain)
+    if aggregated:
+        grouped = [
+            c for c, e in zip(select, expressions, strict=False) if e.find(exp.AggFunc) is None
+        ]
+        if grouped:
+            text += " GROUP BY " + ", ".join(grouped)
+    if having:
+        text += " HAVING " + " AND ".join(having)
+    text += f" ORDER BY {', '.join(order)} LIMIT {limit + 1} OFFSET {offset}"
+    result = run_select(ctx.database, ctx.project, ctx.data, text, ctx.now, timings)
+    has_more = len(result.results) > limit
+    rows: list[list[Any]] = []
+    for flat in result.results[:limit]:
+        row: list[Any] = []
+        position = 0
+        for column in raw:
+            if column == "*":
+                star = dict(
+                    zip(_STAR_FIELDS, flat[position : position + len(_STAR_FIELDS)], strict=False)
+                )
+                star["properties"] = json.loads(star["properties"] or "{}")
+                row.append(star)
+                position += len(_STAR_FIELDS)
+                continue
+            value = flat[position]
+            person = column.split("--")[0].strip() == "person"
+            row.append({"distinct_id": value} if person else value)
+            position += 1
+        rows.append(row)
+    columns, types, position = [], [], 0
+    for column in raw:
+        width = len(_STAR_FIELDS) if column == "*" else 1
+        expression = expressions[position]
+        columns.append(result.columns[position] if isinstance(expression, exp.Alias) else column)
+        types.append("Tuple(...)" if column == "*" else result.types[position])
+        position += width
+    return {
+        "columns": columns,
+        "hasMore": has_more,
+        "hogql": result.hogql,
+        "limit": limit,
+        "offset": offset,
+        "results": rows,
+        "types": types,
+    }
+
+
+# -- TrendsQuery -------------------------------------------------------------------------------
+
+_MATH = {
+    None: "count()",
+    "total": "count()",
+    "dau": f"count(DISTINCT {ACTOR})",
+    "unique_session": "count(DISTINCT nullIf($session_id, ''))",
+}
+_PROPERTY_MATH = {"sum": "sum", "avg": "avg", "min": "min", "max": "max", "median": "median"}
+
+
+def _date_range(ctx: Context, query: Mapping[str, Any], interval: str) -> tuple[datetime, datetime]:
+    date_range = query.get("dateRange") or {}
+    date_from = date_range.get("date_from") or "-7d"
+    if date_from == "all":
+        first = run_select(
+            ctx.database, ctx.project, ctx.data, "SELECT min(timestamp) FROM events", ctx.now
+        ).results
+        start = dates.parse_date(first[0][0], ctx.now) if first and first[0][0] else ctx.now
+    else:
+        start = dates.parse_date(date_from, ctx.now)
+    date_to = date_range.get("date_to")
+    end = dates.parse_date(date_to, ctx.now) if date_to else ctx.now
+    if not date_range.get("explicitDate"):
+        start = dates.truncate(start, interval)
+        if date_to:
+            end = dates.truncate(end, interval) + dates.step(interval) - timedelta(microseconds=1)
+    return start, end
+
+
+def _stamp(moment: datetime) -> str:
+    return literal(moment.replace(tzinfo=None).isoformat(sep=" "))
+
+
+def _series_where(series: Mapping[str, Any], query: Mapping[str, Any]) -> list[str]:
+    if series.get("kind", "EventsNode") != "EventsNode":
+        raise unsupported(f"{series.get('kind')} series")
+    where = _filters(series.get("properties")) + _filters(series.get("fixedProperties"))
+    where += _filters(query.get("properties"))
+    if series.get("event") is not None:
+        where.append(f"event = {literal(series['event'])}")
+    return where
+
+
+def _label(moment: datetime, interval: str) -> str:
+    text = f"{moment.day}-{moment.strftime('%b-%Y')}"
+    return f"{text} {moment.strftime('%H:%M')}" if interval in ("hour", "minute") else text
+
+
+def trends_query(ctx: Context, query: Mapping[str, Any], timings: Timings) -> dict[str, Any]:
+    """``posthog/hogql_queries/insights/trends/trends_query_runner.py`` (line graph)."""
+    interval = query.get("interval") or "day"
+    if interval not in dates.INTERVALS:
+        raise unsupported(f"the interval {interval!r}")
+    if (query.get("compareFilter") or {}).get("compare"):
+        raise unsupported("compared trends")
+    breakdown = (query.get("breakdownFilter") or {}).get("breakdown")
+    breakdown_type = (query.get("breakdownFilter") or {}).get("breakdown_type") or "event"
+    if breakdown is not None and (breakdown_type != "event" or isinstance(breakdown, list)):
+        raise unsupported(f"{breakdown_type} breakdowns")
+    start, end = _date_range(ctx, query, interval)
+    slots = dates.buckets(start, end, interval)
+    bucket = {
+        "minute": "toStartOfMinute",
+        "hour": "toStartOfHour",
+        "day": "toStartOfDay",
+        "week": "toStartOfWeek",
+        "month": "toStartOfMonth",
+    }[interval]
+    results: list[dict[str, Any]] = []
+    hogql: list[str] = []
+    for order, series in enumerate(shaped(query.get("series") or [], list, "query.series")):
+        shaped(series, dict, "query.series")
+        math = series.get("math")
+        if math in _MATH:
+            value = _MATH[math]
+        elif math in _PROPERTY_MATH and series.get("math_property"):
+            value = f"{_PROPERTY_MATH[math]}(toFloat(properties.{_field(series['math_property'])}))"
+        else:
+            raise unsupported(f"the math {math!r}")
+        where = _series_where(series, query)
+        where += [f"timestamp >= {_stamp(start)}", f"timestamp <= {_stamp(end)}"]
+        group = f"toDateTime({bucket}(timestamp))"
+        key = f"properties.{_field(str(breakdown))}" if breakdown is not None else "''"
+        text = (
+            f"SELECT {group} AS bucket, {key} AS breakdown_value, {value} AS total FROM events "
+            f"WHERE {' AND '.join(where)} GROUP BY bucket, breakdown_value LIMIT 50000"
+        )
+        result = run_select(ctx.database, ctx.project, ctx.data, text, ctx.now, timings)
+        hogql.append(result.hogql)
+        per_value: dict[Any, dict[str, float]] = {}
+        for moment, value_key, total in result.results:
+            per_value.setdefault(value_key, {})[moment] = total or 0
+        values = list(per_value) if breakdown is not None else [""]
+        if breakdown is not None:
+            values.sort(key=lambda v: (-sum(per_value[v].values()), str(v)))
+            if len(values) > BREAKDOWN_LIMIT:
+                other: dict[str, float] = {}
+                for dropped in values[BREAKDOWN_LIMIT:]:
+                    for moment, total in per_value[dropped].items():
+                        other[moment] = other.get(moment, 0) + total
+                values = [*values[:BREAKDOWN_LIMIT], BREAKDOWN_OTHER]
+                per_value[BREAKDOWN_OTHER] = other
+        for value_key in values:
+            counts = per_value.get(value_key, {})
+            data = [counts.get(_iso(moment), 0) for moment in slots]
+            name = series.get("event") or "All events"
+            item: dict[str, Any] = {
+                "data": data,
+                "labels": [_label(m, interval) for m in slots],
+                "days": [_day(m, interval) for m in slots],
+                "count": float(sum(data)),
+                "label": series.get("custom_name") or name,
+                "filter": {"date_from": _iso(start), "date_to": _iso(end), "interval": interval},
+                "action": {
+                    "id": series.get("event"),
+                    "type": "events",
+                    "order": order,
+                    "name": name,
+                    "custom_name": series.get("custom_name"),
+                    "math": math or "total",
+                    "math_property": series.get("math_property"),
+                    "math_hogql": series.get("math_hogql"),
+                    "math_group_type_index": series.get("math_group_type_index"),
+                    "properties": {},
+                },
+                "order": order,
+            }
+            if breakdown is not None:
+                item["breakdown_value"] = BREAKDOWN_NULL if value_key is None else value_key
+            results.append(item)
+    return {"hogql": "\n\n".join(hogql), "results": results}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(tzinfo=None).isoformat() + "Z"
+
+
+def _day(moment: datetime, interval: str) -> str:
+    if interval in ("hour", "minute"):
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.strftime("%Y-%m-%d")
+
+
+# -- FunnelsQuery ------------------------------------------------------------------------------
+
+_WINDOW_UNITS = {
+    "second": timedelta(seconds=1),
+    "minute": timedelta(minutes=1),
+    "hour": timedelta(hours=1),
+    "day": timedelta(days=1),
+    "week": timedelta(weeks=1),
+    "month": timedelta(days=30),
+}
+
+
+def funnel_steps(
+    events: list[tuple[datetime, list[int]]], steps: int, window: timedelta
+) -> tuple[int, list[datetime]]:
+    """The furthest step one actor reached in order within the window, and when.
+
+    ``events`` are the actor's matching events in time order, each with the steps it matches.
+    Every event that matches step 0 may start an attempt; each later step takes the first
+    event at or after the previous step's, within ``window`` of the start (PostHog's ordered
+    funnel). The best attempt wins; among equals, the earliest.
+    """
+    best: list[datetime] = []
+    for index, (start, matches) in enumerate(events):
+        if 0 not in matches:
+            continue
+        reached = [start]
+        for moment, later in events[index + 1 :]:
+            if len(reached) == steps or moment - start > window:
+                break
+            if len(reached) in later:
+                reached.append(moment)
+        if len(reached) > len(best):
+            best = reached
+            if len(best) == steps:
+                break
+    return len(best), best
+
+
+def funnels_query(ctx: Context, query: Mapping[str, Any], timings: Timings) -> dict[str, Any]:
+    """An ordered funnel of steps (``posthog/hogql_queries/insights/funnels/``)."""
+    options = query.get("funnelsFilter") or {}
+    order_type = options.get("funnelOrderType") or "ordered"
+    if order_type != "ordered":
+        raise unsupported(f"{order_type} funnels")
+    if (options.get("funnelVizType") or "steps") != "steps":
+        raise unsupported(f"the funnel visualization {options.get('funnelVizType')!r}")
+    if (query.get("breakdownFilter") or {}).get("breakdown") is not None:
+        raise unsupported("funnel breakdowns")
+    series = [
+        shaped(s, dict, "query.series")
+        for s in shaped(query.get("series") or [], list, "query.series")
+    ]
+    if len(series) < 2:
+        raise QueryError(Msg.FUNNEL_TOO_FEW_STEPS)
+    unit = options.get("funnelWindowIntervalUnit") or "day"
+    if unit not in _WINDOW_UNITS:
+        raise unsupported(f"the window unit {unit!r}")
+    amount = shaped(options.get("funnelWindowInterval") or 14, int, "funnelWindowInterval")
+    window = _WINDOW_UNITS[unit] * amount
+    start, end = _date_range(ctx, query, query.get("interval") or "day")
+    conditions = [" AND ".join(_series_where(s, {}) or ["1 = 1"]) for s in series]
+    flags = ", ".join(f"if({c}, 1, 0) AS step_{i}" for i, c in enumerate(conditions))
+    where = [f"({' OR '.join(f'({c})' for c in conditions)})"]
+    where += _filters(query.get("properties"))
+    text = (
+        f"SELECT {ACTOR} AS actor, timestamp, {flags} FROM events "
+        f"WHERE {' AND '.join(where)} AND timestamp >= {_stamp(start)} "
+        f"AND timestamp <= {_stamp(end)} "
+        "ORDER BY actor, timestamp LIMIT 1000000000"
+    )
+    rows = _select(ctx, text, timings).results
+    by_actor: dict[str, list[tuple[datetime, list[int]]]] = {}
+    for actor, moment, *matched in rows:
+        when = dates.parse_date(moment, ctx.now)
+        by_actor.setdefault(actor, []).append((when, [i for i, m in enumerate(matched) if m]))
+    counts = [0] * len(series)
+    durations: list[list[float]] = [[] for _ in series]
+    for events in by_actor.values():
+        reached, times = funnel_steps(events, len(series), window)
+        for step_index in range(reached):
+            counts[step_index] += 1
+            if step_index:
+                seconds = (times[step_index] - times[step_index - 1]).total_seconds()
+                durations[step_index].append(seconds)
+    results = []
+    for order, (step, count) in enumerate(zip(series, counts, strict=False)):
+        name = step.get("event") or "All events"
+        spent = durations[order]
+        results.append(
+            {
+                "action_id": step.get("event"),
+                "name": name,
+                "custom_name": step.get("custom_name"),
+                "order": order,
+                "people": [],
+                "count": count,
+                "type": "events",
+                "average_conversion_time": sum(spent) / len(spent) if spent else None,
+                "median_conversion_time": median(spent) if spent else None,
+            }
+        )
+    return {"hogql": text, "isUdf": False, "results": results}
+
+
+def _select(ctx: Context, text: str, timings: Timings) -> SelectResult:
+    return run_select(ctx.database, ctx.project, ctx.data, parse_select(text), ctx.now, timings)

@@ -1,0 +1,115 @@
+"""What the engine reads: plain records of events, persons and sessions of one project.
+
+The engine never looks at how a resource stores its data. A resource hands it a
+:class:`ProjectData` (usually through one adapter function) whose records have the shapes of
+``docs/contract.md`` ("The event store"). ``revision`` lets the engine keep its tables between
+queries: events are appended by sequence number, persons and sessions are reloaded only when
+their revision changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from typing import Any
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One event. ``seq`` orders events globally (ties of equal timestamps, incremental loads)."""
+
+    uuid: str | None
+    event: str
+    distinct_id: str | None
+    properties: Mapping[str, Any]
+    timestamp: datetime
+    seq: int
+    person_id: str | None = None
+    elements_chain: str = ""
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    id: str
+    distinct_ids: tuple[str, ...]
+    properties: Mapping[str, Any]
+    created_at: datetime
+    is_identified: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """A derived session; ``properties`` holds its columns (``$start_timestamp``...)."""
+
+    session_id: str
+    distinct_id: str | None
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+class ProjectData(Protocol):
+    """One project's tables as the engine reads them.
+
+    ``events_revision`` must change whenever events are removed or replaced (not when events
+    are only appended with higher ``seq``); ``persons_revision`` and ``sessions_revision``
+    whenever those tables change at all. ``event_count`` is the number of events: when it
+    grows, the engine asks for ``events_after`` the highest ``seq`` it holds.
+    """
+
+    @property
+    def events_revision(self) -> Hashable: ...
+
+    @property
+    def event_count(self) -> int: ...
+
+    def events_after(self, seq: int) -> Iterable[EventRecord]: ...
+
+    @property
+    def persons_revision(self) -> Hashable: ...
+
+    def persons(self) -> Iterable[PersonRecord]: ...
+
+    @property
+    def sessions_revision(self) -> Hashable: ...
+
+    def sessions(self) -> Iterable[SessionRecord]: ...
+
+
+@dataclass(frozen=True)
+class StaticData:
+    """A fixed set of records (tests, benchmarks, callers with their own event lists)."""
+
+    events: tuple[EventRecord, ...] = ()
+    person_records: tuple[PersonRecord, ...] = ()
+    session_records: tuple[SessionRecord, ...] = ()
+    token: object = field(default_factory=object, compare=False, repr=False)
+
+    @property
+    def events_revision(self) -> Hashable:
+        return self.token
+
+    @property
+    def event_count(self) -> int:
+        return len(self.events)
+
+    def events_after(self, seq: int) -> Iterable[EventRecord]:
+        return (e for e in self.events if e.seq > seq)
+
+    @property
+    def persons_revision(self) -> Hashable:
+        return self.token
+
+    def persons(self) -> Iterable[PersonRecord]:
+        return self.person_records
+
+    @property
+    def sessions_revision(self) -> Hashable:
+        return self.token
+
+    def sessions(self) -> Iterable[SessionRecord]:
+        return self.session_records

@@ -1,0 +1,370 @@
+"""Persons, their distinct ids and groups, and how ingested events change them.
+
+PostHog's ingestion (``plugin-server/src/worker/ingestion/persons/``) applies these rules
+asynchronously; phemu applies them when the event is captured, in capture order, so a flag
+evaluated right after ``identify`` sees the new properties. The rules (``docs/sdk-protocol.md``):
+``$set`` / ``$set_once`` / ``$unset`` change the event's person, created on first sight unless the
+event is personless; ``$identify``, ``$create_alias`` and ``$merge_dangerously`` join two distinct
+ids, merging two persons unless the other one is already identified (``$merge_dangerously``
+merges anyway).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from typing import TYPE_CHECKING
+from typing import Any
+
+from phemu.resources._base import Backend
+from phemu.serialization import format_datetime
+
+if TYPE_CHECKING:
+    from phemu.emulator import Emulator
+
+#: Distinct ids PostHog never merges on (``plugin-server/src/worker/ingestion/persons/
+#: person-merge-service.ts``, ``isDistinctIdIllegal``): compared case-insensitively ...
+ILLEGAL_IDS_ANY_CASE = frozenset(
+    {
+        "anonymous",
+        "guest",
+        "distinctid",
+        "distinct_id",
+        "id",
+        "not_authenticated",
+        "email",
+        "undefined",
+        "true",
+        "false",
+    }
+)
+#: ... and exactly.
+ILLEGAL_IDS_EXACT = frozenset({"[object Object]", "NaN", "None", "none", "null", "0"})
+MERGE_EVENTS = {"$identify": "$anon_distinct_id", "$create_alias": "alias"}
+MAX_GROUP_TYPES = 5
+#: The namespace of the person ids of personless events (a fixed, phemu-chosen UUID).
+_PERSONLESS = uuid.UUID("6a1c7c9e-5d8f-4c3b-9a7e-0c1d2e3f4a5b")
+
+
+def is_illegal_id(distinct_id: str) -> bool:
+    return distinct_id.lower() in ILLEGAL_IDS_ANY_CASE or distinct_id in ILLEGAL_IDS_EXACT
+
+
+@dataclass(slots=True, kw_only=True)
+class Person:
+    id: int
+    uuid: str
+    project: int
+    distinct_ids: list[str]
+    properties: dict[str, Any]
+    created_at: datetime
+    is_identified: bool = False
+    version: int = 0
+
+    @property
+    def name(self) -> str:
+        """PostHog's display name: ``email``, ``name``, ``username``, else the first distinct id."""
+        for key in ("email", "name", "username"):
+            value = self.properties.get(key)
+            if isinstance(value, str) and value:
+                return value
+        return self.distinct_ids[0] if self.distinct_ids else ""
+
+
+@dataclass(slots=True, kw_only=True)
+class Group:
+    project: int
+    group_type_index: int
+    group_key: str
+    properties: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass
+class PersonsTables:
+    persons: dict[str, Person] = field(default_factory=dict)  # uuid -> person
+    by_distinct_id: dict[tuple[int, str], str] = field(default_factory=dict)  # -> uuid
+    group_types: dict[int, dict[int, str]] = field(default_factory=dict)  # project -> idx -> name
+    groups: dict[tuple[int, int, str], Group] = field(default_factory=dict)
+    #: bumped on every change of persons, so readers (the query engine) can cache them
+    revision: int = 0
+
+
+class PersonsBackend(Backend):
+    """The only code that writes persons and groups; ``emulator.persons`` in Python."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        super().__init__(emulator)
+        self._emulator = emulator
+
+    @property
+    def _tables(self) -> PersonsTables:
+        return self._emulator.store.state(PersonsTables)
+
+    # -- reads ---------------------------------------------------------------------------------
+    def get(self, distinct_id: str, *, project: int = 1) -> Person | None:
+        """The person a distinct id belongs to (``None`` if there is none)."""
+        tables = self._tables
+        found = tables.by_distinct_id.get((project, distinct_id))
+        return tables.persons.get(found) if found is not None else None
+
+    def by_uuid(self, person_uuid: str) -> Person | None:
+        return self._tables.persons.get(person_uuid)
+
+    def all(self, project: int = 1) -> list[Person]:
+        """The project's persons, newest first (PostHog's default order)."""
+        people = [p for p in self._tables.persons.values() if p.project == project]
+        return sorted(people, key=lambda p: (p.created_at, p.id), reverse=True)
+
+    def properties(self, distinct_id: str, *, project: int = 1) -> dict[str, Any]:
+        person = self.get(distinct_id, project=project)
+        return dict(person.properties) if person is not None else {}
+
+    def group_types(self, project: int = 1) -> dict[int, str]:
+        return dict(self._tables.group_types.get(project, {}))
+
+    def group(self, project: int, group_type: str, group_key: str) -> Group | None:
+        index = self.group_type_index(project, group_type)
+        if index is None:
+            return None
+        return self._tables.groups.get((project, index, group_key))
+
+    def group_type_index(self, project: int, group_type: str) -> int | None:
+        for index, name in self._tables.group_types.get(project, {}).items():
+            if name == group_type:
+                return index
+        return None
+
+    def person_id_for(self, project: int, distinct_id: str) -> str:
+        """The event's ``person_id``: its person's uuid, else the personless id PostHog derives."""
+        person = self.get(distinct_id, project=project)
+        if person is not None:
+            return person.uuid
+        return str(uuid.uuid5(_PERSONLESS, f"{project}:{distinct_id}"))
+
+    # -- writes --------------------------------------------------------------------------------
+    def create(
+        self,
+        distinct_ids: Iterable[str],
+        *,
+        project: int = 1,
+        properties: Mapping[str, Any] | None = None,
+        is_identified: bool = False,
+        created_at: datetime | None = None,
+        uuid_: str | None = None,
+    ) -> Person:
+        """Create a person owning ``distinct_ids`` (seeding; ingestion creates persons itself)."""
+        ids = list(dict.fromkeys(str(d) for d in distinct_ids))
+        if not ids:
+            raise ValueError("a person needs at least one distinct id")
+        store = self._emulator.store
+        with store.lock:
+            taken = [d for d in ids if (project, d) in self._tables.by_distinct_id]
+            if taken:
+                raise ValueError(f"distinct id {taken[0]!r} already belongs to a person")
+            return self._new_person(
+                project,
+                ids,
+                dict(properties or {}),
+                created_at or self._emulator.clock.now(),
+                is_identified=is_identified,
+                uuid_=uuid_,
+            )
+
+    def _new_person(
+        self,
+        project: int,
+        ids: list[str],
+        properties: dict[str, Any],
+        created_at: datetime,
+        *,
+        is_identified: bool = False,
+        uuid_: str | None = None,
+    ) -> Person:
+        store = self._emulator.store
+        person = Person(
+            id=store.next_id("person"),
+            uuid=uuid_ or store.new_uuid(),
+            project=project,
+            distinct_ids=ids,
+            properties=properties,
+            created_at=created_at,
+            is_identified=is_identified,
+        )
+        tables = self._tables
+        tables.revision += 1
+        tables.persons[person.uuid] = person
+        for distinct_id in ids:
+            tables.by_distinct_id[(project, distinct_id)] = person.uuid
+        return person
+
+    def delete(self, person_uuid: str) -> None:
+        with self._emulator.store.lock:
+            person = self._tables.persons.pop(person_uuid, None)
+            if person is None:
+                raise KeyError(person_uuid)
+            self._tables.revision += 1
+            for distinct_id in person.distinct_ids:
+                self._tables.by_distinct_id.pop((person.project, distinct_id), None)
+
+    def process(self, project: int, event: Mapping[str, Any], at: datetime) -> str:
+        """Apply one ingested event to persons and groups; returns the event's ``person_id``.
+
+        ``event`` is normalised (``$set``/``$set_once`` inside ``properties``). Call under
+        ``store.lock``.
+        """
+        self._tables.revision += 1
+        name = str(event.get("event"))
+        distinct_id = str(event["distinct_id"])
+        properties: Mapping[str, Any] = event.get("properties") or {}
+        if name == "$groupidentify":
+            self._group_identify(project, properties, at)
+        self._register_groups(project, properties)
+        if properties.get("$process_person_profile") is False:
+            return self.person_id_for(project, distinct_id)
+        other_key = MERGE_EVENTS.get(name) or ("alias" if name == "$merge_dangerously" else None)
+        other = properties.get(other_key) if other_key else None
+        if other is not None and str(other) != distinct_id:
+            person = self._merge(
+                project, str(other), distinct_id, at, force=name == "$merge_dangerously"
+            )
+        else:
+            found = self.get(distinct_id, project=project)
+            person = (
+                found if found is not None else self._new_person(project, [distinct_id], {}, at)
+            )
+        if other_key is not None:
+            person.is_identified = True
+        self._update_properties(person, properties)
+        return person.uuid
+
+    def _merge(
+        self, project: int, other_id: str, target_id: str, at: datetime, *, force: bool
+    ) -> Person:
+        target = self.get(target_id, project=project)
+        other = self.get(other_id, project=project)
+        tables = self._tables
+        if is_illegal_id(other_id) or is_illegal_id(target_id):
+            if target is None:
+                target = self._new_person(project, [target_id], {}, at)
+            return target
+        if target is None and other is None:
+            return self._new_person(project, [target_id, other_id], {}, at)
+        if target is None:
+            assert other is not None
+            other.distinct_ids.append(target_id)
+            tables.by_distinct_id[(project, target_id)] = other.uuid
+            return other
+        if other is None:
+            target.distinct_ids.append(other_id)
+            tables.by_distinct_id[(project, other_id)] = target.uuid
+            return target
+        if other is target or (other.is_identified and not force):
+            return target
+        # mergePeople: the event's person survives; its properties win over the other's.
+        target.properties = {**other.properties, **target.properties}
+        target.created_at = min(target.created_at, other.created_at)
+        for distinct_id in other.distinct_ids:
+            target.distinct_ids.append(distinct_id)
+            tables.by_distinct_id[(project, distinct_id)] = target.uuid
+        del tables.persons[other.uuid]
+        return target
+
+    @staticmethod
+    def _update_properties(person: Person, properties: Mapping[str, Any]) -> None:
+        changed = False
+        set_once = properties.get("$set_once")
+        if isinstance(set_once, Mapping):
+            for key, value in set_once.items():
+                if key not in person.properties:
+                    person.properties[key] = value
+                    changed = True
+        to_set = properties.get("$set")
+        if isinstance(to_set, Mapping) and to_set:
+            person.properties.update(to_set)
+            changed = True
+        unset = properties.get("$unset")
+        if isinstance(unset, list):
+            for key in unset:
+                changed = person.properties.pop(str(key), None) is not None or changed
+        if changed:
+            person.version += 1
+
+    def _group_type(self, project: int, name: str) -> int | None:
+        types = self._tables.group_types.setdefault(project, {})
+        for index, known in types.items():
+            if known == name:
+                return index
+        if len(types) >= MAX_GROUP_TYPES:
+            return None
+        index = len(types)
+        types[index] = name
+        return index
+
+    def _register_groups(self, project: int, properties: Mapping[str, Any]) -> None:
+        groups = properties.get("$groups")
+        if isinstance(groups, Mapping):
+            for name in groups:
+                self._group_type(project, str(name))
+
+    def _group_identify(self, project: int, properties: Mapping[str, Any], at: datetime) -> None:
+        group_type, group_key = properties.get("$group_type"), properties.get("$group_key")
+        if group_type is None or group_key is None:
+            return
+        index = self._group_type(project, str(group_type))
+        if index is None:
+            return
+        key = (project, index, str(group_key))
+        group = self._tables.groups.get(key)
+        if group is None:
+            group = self._tables.groups[key] = Group(
+                project=project,
+                group_type_index=index,
+                group_key=str(group_key),
+                properties={},
+                created_at=at,
+            )
+        updates = properties.get("$group_set")
+        if isinstance(updates, Mapping):
+            group.properties.update(updates)
+
+    def set_group(
+        self,
+        group_type: str,
+        group_key: str,
+        properties: Mapping[str, Any] | None = None,
+        *,
+        project: int = 1,
+    ) -> Group:
+        """Create or update a group (as a ``$groupidentify`` event would)."""
+        with self._emulator.store.lock:
+            self._group_identify(
+                project,
+                {
+                    "$group_type": group_type,
+                    "$group_key": group_key,
+                    "$group_set": dict(properties or {}),
+                },
+                self._emulator.clock.now(),
+            )
+            group = self.group(project, group_type, group_key)
+        if group is None:
+            raise ValueError(f"project {project} already has {MAX_GROUP_TYPES} group types")
+        return group
+
+
+def render_person(person: Person) -> dict[str, Any]:
+    """PostHog's ``Person`` serializer shape."""
+    return {
+        "id": person.id,
+        "name": person.name,
+        "distinct_ids": list(person.distinct_ids),
+        "properties": dict(person.properties),
+        "created_at": format_datetime(person.created_at),
+        "uuid": person.uuid,
+        "is_identified": person.is_identified,
+    }

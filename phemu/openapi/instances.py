@@ -112,6 +112,11 @@ def conform(value: Any, schema: Any, now: str, *, depth: int = 0) -> Any:
         if not isinstance(value, dict):
             return instance(schema, now, depth=depth)
         if not flat.properties:
+            if isinstance(flat.additional, dict) and flat.additional:
+                # A DictField's values follow its child schema too (``inputs`` of hog functions).
+                return {
+                    k: conform(v, flat.additional, now, depth=depth + 1) for k, v in value.items()
+                }
             return value
         out: dict[str, Any] = {}
         for name, sub in flat.properties:

@@ -71,6 +71,8 @@ class Operation:
     request_media: tuple[str, ...]
     status: int
     response: Any
+    #: error statuses the operation documents with a body schema of its own (``status -> schema``)
+    errors: tuple[tuple[int, Any], ...]
     pagination: Pagination
     page_size: int
     destroy: Literal["204", "405"] | None
@@ -239,6 +241,7 @@ def _compile(
         request_media=media,
         status=status,
         response=response,
+        errors=_errors(raw),
         pagination=pagination,
         page_size=PAGE_SIZES.get(resource, DEFAULT_PAGE_SIZE),
         destroy=_destroy(method, status),
@@ -285,6 +288,16 @@ def _success(raw: dict[str, Any]) -> tuple[int, Any]:
     content = response.get("content") or {}
     schema = (content.get("application/json") or {}).get("schema")
     return status, schema
+
+
+def _errors(raw: dict[str, Any]) -> tuple[tuple[int, Any], ...]:
+    found = []
+    for code, response in raw.get("responses", {}).items():
+        content = (response or {}).get("content") or {}
+        schema = (content.get("application/json") or {}).get("schema")
+        if code.isdigit() and 400 <= int(code) < 500 and schema is not None:
+            found.append((int(code), schema))
+    return tuple(found)
 
 
 def _request(raw: dict[str, Any]) -> tuple[Any, tuple[str, ...]]:

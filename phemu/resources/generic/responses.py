@@ -18,6 +18,7 @@ from typing import Any
 from phemu.errors import MethodNotAllowed
 from phemu.errors import Msg
 from phemu.errors import NotFound
+from phemu.errors import PostHogError
 from phemu.fields import expect_object
 from phemu.fields import lookup_int
 from phemu.openapi.document import ref_name
@@ -65,6 +66,19 @@ def handle(ctx: RequestContext) -> Response:
     if scripted is not None:
         ctx.tier = "scripted"
         return _scripted(op, scripted)
+    try:
+        return _answer(ctx, route, backend, op)
+    except PostHogError as error:
+        documented = dict(op.errors).get(error.status)
+        if documented is None or "error" not in node(documented).required:
+            raise
+        # The operation documents its own error body (``ErrorResponse``: ``{"error": {...}}``).
+        return json_response({"error": error.body()}, status=error.status)
+
+
+def _answer(
+    ctx: RequestContext, route: OperationRoute, backend: GenericBackend, op: Operation
+) -> Response:
     model = operation_index().resources[op.resource]
     values = route.values(ctx.path_values)
     where = _where(ctx, model, op, values)

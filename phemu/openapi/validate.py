@@ -19,6 +19,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from datetime import date
+from datetime import time
 from typing import Any
 
 from phemu.context import FormBody
@@ -191,10 +192,22 @@ def _date(raw: Any, attr: str) -> str:
 
 
 def _time(raw: Any, attr: str) -> str:
+    """DRF's TimeField via Django's ``parse_time``: ``time.fromisoformat`` first (offsets are
+    read and dropped), then Django's own pattern."""
+    if isinstance(raw, str):
+        try:
+            return time.fromisoformat(raw.strip()).replace(tzinfo=None).isoformat()
+        except ValueError:
+            pass
     match = _TIME.match(raw.strip()) if isinstance(raw, str) else None
-    seconds_ok = match is not None and (match.group(3) is None or int(match.group(3)) < 60)
-    if match and seconds_ok and int(match.group(1)) < 24 and int(match.group(2)) < 60:
-        return str(raw).strip()
+    if match:
+        hour, minute, second, micro = match.groups()
+        try:
+            return time(
+                int(hour), int(minute), int(second or 0), int((micro or "0").ljust(6, "0"))
+            ).isoformat()
+        except ValueError:
+            pass
     raise ValidationError(Msg.INVALID_TIME, code="invalid", attr=attr)
 
 

@@ -7,17 +7,30 @@
     multivariate flag) through ``phemu.mock()`` vs a canned body of the same JSON.
 (c) in-process evaluation of those 20 flags for one user (``emulator.feature_flags.evaluate``),
     per flag, against the canned ``/flags`` request of (b).
+(d) ``phemu serve`` over loopback: ``--batches`` sequential ``POST /batch/`` of 50 events (one
+    keep-alive connection, wall-clock time, bounded by the batch count) against the same client
+    posting to a canned ``{"status": "Ok"}`` WSGI app on the same server (cheroot), and against
+    the ``responses`` canned answer of (a). Events accumulate in the emulator, so the first and
+    last quarter of the run are reported too (a capture path that re-derives per batch slows
+    down as sessions grow).
 
-CPU time, interleaved rounds, median of the per-round ratios (see bench_frontdoors.py).
+(a)-(c): CPU time, interleaved rounds, median of the per-round ratios (see bench_frontdoors.py).
 """
 
 from __future__ import annotations
 
+import argparse
 import gzip
+import http.client
 import json
+import re
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import requests
 import responses
@@ -106,7 +119,92 @@ def seed_flags(emulator: phemu.Emulator) -> None:
         emulator.feature_flags.create(key=f"flag-{n}", filters=filters)
 
 
+CANNED_SERVER = """
+import sys
+from cheroot import wsgi
+def app(environ, start_response):
+    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "15")])
+    return [b'{"status":"Ok"}']
+server = wsgi.Server(("127.0.0.1", 0), app, numthreads=16)
+server.prepare()
+print(f"serving on http://127.0.0.1:{server.bind_addr[1]}", flush=True)
+server.serve()
+"""
+
+
+@contextmanager
+def serving(command: list[str]) -> Iterator[tuple[str, int]]:
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        found = re.search(r"http://([\d.]+):(\d+)", line)
+        if not found:
+            raise SystemExit(f"could not start {command[:4]}: {line!r}")
+        yield found.group(1), int(found.group(2))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def post_batches(host: str, port: int, bodies: list[bytes]) -> list[float]:
+    """Seconds each ``POST /batch/`` took, on one keep-alive connection."""
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    conn = http.client.HTTPConnection(host, port, timeout=60)
+    took = []
+    try:
+        for body in bodies:
+            started = time.perf_counter()
+            conn.request("POST", "/batch/", body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            took.append(time.perf_counter() - started)
+            if response.status != 200:
+                raise SystemExit(f"/batch/ answered {response.status}")
+    finally:
+        conn.close()
+    return took
+
+
+def server_capture(batches: int, n_events: int) -> None:
+    bodies = [batch_body(n_events, i * n_events) for i in range(batches)]
+    phemu_cmd = [sys.executable, "-m", "phemu", "serve", "--port", "0", "--quiet"]
+    phemu_cmd.append("--no-default-plugins")
+    with serving(phemu_cmd) as (host, port):
+        mine = post_batches(host, port, bodies)
+    with serving([sys.executable, "-c", CANNED_SERVER]) as (host, port):
+        canned = post_batches(host, port, bodies)
+    counter = iter(range(batches))
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, f"{HOST}/batch/", json={"status": "Ok"})
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        started = time.perf_counter()
+        for _ in range(batches):
+            requests.post(f"{HOST}/batch/", data=bodies[next(counter)], headers=headers)
+        in_process = time.perf_counter() - started
+    quarter = max(batches // 4, 1)
+
+    def rate(took: list[float]) -> float:
+        return n_events * len(took) / sum(took)
+
+    print(
+        f"(d) phemu serve, {batches} x /batch/ of {n_events} over loopback: "
+        f"{rate(mine):,.0f} events/s (first quarter {rate(mine[:quarter]):,.0f}, "
+        f"last quarter {rate(mine[-quarter:]):,.0f}); canned cheroot app {rate(canned):,.0f} "
+        f"events/s, ratio {sum(mine) / sum(canned):.2f}x; canned responses (in-process) "
+        f"{n_events * batches / in_process:,.0f} events/s, ratio {sum(mine) / in_process:.2f}x"
+    )
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batches", type=int, default=400, help="batches posted in part (d)")
+    args = parser.parse_args()
     emulator = phemu.Emulator(load_entrypoints=False)
     emulator.events.capture("$identify", "user-1", {"$set": {"plan": "pro"}})
     seed_flags(emulator)
@@ -167,6 +265,7 @@ def main() -> None:
     print(
         f"(c) in-process evaluation: {mine * 1e6:.1f} us per flag; canned /flags request {theirs * 1e3:.2f} ms; ratio {ratio:.3f}x"
     )
+    server_capture(args.batches, n_events)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """``sessions/property_definitions`` and ``sessions/values`` (sessions.md), and session seeding.
 
-Sessions live per project in :class:`SessionsState`, seeded two ways (sessions.md §4.1): the
-``sessions`` section takes computed property dicts as given, the ``events`` section takes raw
-events and derives every property (``session_derivation``). The ``channel_lookups`` section
-extends the channel lookup table (``channel_lookups``) and loads first, so events of the same
-document already use it. The value index that makes
-``values`` cheap lives in ``session_values``.
+Sessions live per project in :class:`SessionsState`, added two ways (sessions.md §4.1): the
+``sessions`` section takes computed property dicts as given; every other session is derived
+from the raw events in the one event store (``phemu/resources/events``), whether a seed's
+``events`` section or capture put them there. Derivation is lazy: :func:`project_sessions`, the
+one reader of events here, catches up with the events stored since it last ran, so capture only
+appends. The ``channel_lookups`` section extends the channel lookup table
+(``channel_lookups``) and loads first, so events of the same document already use it. The value
+index that makes ``values`` cheap lives in ``session_values``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import dataclasses
 import json
 import operator
 import re
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +38,7 @@ from phemu.resources import channel_lookups
 from phemu.resources._base import Resource
 from phemu.resources._base import json_response
 from phemu.resources.channel_type import BUILTIN_CHANNEL_TYPES
+from phemu.resources.events.models import EventsBackend
 from phemu.resources.session_catalogue import BY_NAME
 from phemu.resources.session_catalogue import DATETIME_KEYS
 from phemu.resources.session_catalogue import STORED_STRING_KEYS
@@ -64,7 +68,8 @@ _FLATTEN_DEPTH = 10  # posthog.utils.flatten's max_depth
 @dataclass
 class SessionsState:
     projects: dict[int, ProjectSessions] = field(default_factory=dict)
-    next_seq: int = 0  # global seed order of events (the tie-breaker for equal timestamps)
+    #: per project, the ``seq`` of the last stored event :func:`project_sessions` has read
+    synced: dict[int, int] = field(default_factory=dict)
 
     def project(self, project_id: int) -> ProjectSessions:
         found = self.projects.get(project_id)
@@ -75,6 +80,41 @@ class SessionsState:
 
 def _state(emulator: Emulator) -> SessionsState:
     return emulator.store.state(SessionsState)
+
+
+def project_sessions(emulator: Emulator, project: int) -> ProjectSessions:
+    """The project's sessions, derived up to the last stored event (call under the store lock).
+
+    Reads the events stored since the last call, appends them to their sessions' event lists
+    and derives each touched session once. Events without a string ``$session_id`` and events
+    of sessions seeded in computed form build no session (that form wins, as in seeds).
+    """
+    state = _state(emulator)
+    sessions = state.project(project)
+    new = EventsBackend(emulator).after(project, state.synced.get(project, 0))
+    if not new:
+        return sessions
+    state.synced[project] = new[-1].seq
+    touched: dict[str, list[Event]] = {}
+    for event in new:
+        sid = event.properties.get("$session_id")
+        if not sid or not isinstance(sid, str):
+            continue
+        existing = sessions.sessions.get(sid)
+        if existing is None or not existing.computed:
+            touched.setdefault(sid, []).append(event)
+    lookups = channel_lookups.effective(emulator)
+    derived: list[Session] = []
+    for sid, new_events in touched.items():
+        events = sessions.events.get(sid, ()) + tuple(new_events)
+        sessions.events[sid] = events
+        props = derive(events, lookups)
+        distinct_id = props.pop("distinct_id")
+        derived.append(
+            Session(sid, distinct_id, props, sort_key(sid, props["$start_timestamp"]), False)
+        )
+    sessions.upsert(derived)
+    return sessions
 
 
 def _last(ctx: RequestContext, name: str) -> str | None:
@@ -104,7 +144,7 @@ def values(ctx: RequestContext) -> Response:
         raw = list(dict.fromkeys(custom + builtin))
     elif key in _STORED:
         with ctx.store.lock:
-            raw = _state(ctx.emulator).project(ctx.project_id).top_values(key, search)
+            raw = project_sessions(ctx.emulator, ctx.project_id).top_values(key, search)
     elif BY_NAME.get(key) is not None and BY_NAME[key].property_type == "Boolean":
         raw = ["1", "0"]
     else:
@@ -185,7 +225,6 @@ def _optional_text(record: Mapping[str, Any], name: str, label: str) -> str | No
 
 def load_sessions(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     """The computed form: catalogue keys as given; missing keys are null."""
-    state = _state(emulator)
     batches: dict[int, list[Session]] = {}
     for position, record in enumerate(records):
         sid = record.get("session_id")
@@ -210,7 +249,7 @@ def load_sessions(emulator: Emulator, records: list[dict[str, Any]]) -> None:
         for name in DATETIME_KEYS:
             if props.get(name) is not None:
                 props[name] = _instant(props[name], label, repr(name))
-        if sid in state.project(project).events:
+        if sid in project_sessions(emulator, project).events:
             raise SeedError(
                 f"{label}: session {sid!r} is already seeded from raw events; a session id may "
                 "appear in only one form"
@@ -218,10 +257,13 @@ def load_sessions(emulator: Emulator, records: list[dict[str, Any]]) -> None:
         key = sort_key(sid, props.get("$start_timestamp"))
         batches.setdefault(project, []).append(Session(sid, distinct_id, props, key, True))
     for project, sessions in batches.items():
-        state.project(project).upsert(sessions)
+        project_sessions(emulator, project).upsert(sessions)
 
 
-def _event(state: SessionsState, record: Mapping[str, Any], label: str) -> tuple[Event, str | None]:
+def _event(
+    emulator: Emulator, project: int, record: Mapping[str, Any], label: str
+) -> tuple[str | None, Callable[[], object]]:
+    """Check one raw event: its ``$session_id`` and how to store it once the document passed."""
     name = record.get("event")
     if not isinstance(name, str) or not name:
         raise SeedError(f"{label}: 'event' must be a non-empty string")
@@ -238,55 +280,41 @@ def _event(state: SessionsState, record: Mapping[str, Any], label: str) -> tuple
     if distinct_id is not None and not isinstance(distinct_id, (str, int)):
         raise SeedError(f"{label}: 'distinct_id' must be a string")
     uuid = _optional_text(record, "uuid", label)
-    state.next_seq += 1
-    event = Event(
-        seq=state.next_seq,
-        timestamp=moment,
+    store = EventsBackend(emulator).add_seeded
+    properties = dict(props)
+    seeded = {**record, "properties": dict(props)}
+    return sid or None, lambda: store(
+        project,
         event=name,
         distinct_id=None if distinct_id is None else str(distinct_id),
+        properties=properties,
+        timestamp=moment,
         uuid=uuid,
-        properties=dict(props),
-        record={**record, "properties": dict(props)},
+        record=seeded,
     )
-    return event, sid or None
 
 
 def load_events(emulator: Emulator, records: list[dict[str, Any]]) -> None:
-    """Raw events, grouped by ``$session_id``; touched sessions are derived again.
+    """Raw events into the event store; their sessions are derived when next read.
 
     Events without a ``$session_id`` (absent, null or empty) are kept but build no session, as
-    in PostHog; any other malformed event rejects the document, naming the record.
+    in PostHog; any malformed event rejects the document, naming the record, before any is
+    stored.
     """
-    state = _state(emulator)
-    touched: dict[int, dict[str, list[Event]]] = {}
+    checked = []
     for position, record in enumerate(records):
         label = f"events[{position}]" + (f" (uuid {record['uuid']!r})" if "uuid" in record else "")
         project = _project_of(emulator, record, label)
-        event, sid = _event(state, record, label)
-        sessions = state.project(project)
-        if sid is None:
-            sessions.orphans.append(event)
-            continue
-        existing = sessions.sessions.get(sid)
+        sid, store = _event(emulator, project, record, label)
+        existing = _state(emulator).project(project).sessions.get(sid) if sid else None
         if existing is not None and existing.computed:
             raise SeedError(
                 f"{label}: session {sid!r} is already seeded in computed form; a session id may "
                 "appear in only one form"
             )
-        touched.setdefault(project, {}).setdefault(sid, []).append(event)
-    lookups = channel_lookups.effective(emulator)
-    for project, by_session in touched.items():
-        sessions = state.project(project)
-        derived: list[Session] = []
-        for sid, new_events in by_session.items():
-            events = sessions.events.get(sid, ()) + tuple(new_events)
-            sessions.events[sid] = events
-            props = derive(events, lookups)
-            distinct_id = props.pop("distinct_id")
-            derived.append(
-                Session(sid, distinct_id, props, sort_key(sid, props["$start_timestamp"]), False)
-            )
-        sessions.upsert(derived)
+        checked.append(store)
+    for store in checked:
+        store()
 
 
 def load_channel_lookups(emulator: Emulator, records: list[dict[str, Any]]) -> None:
@@ -301,6 +329,8 @@ def load_channel_lookups(emulator: Emulator, records: list[dict[str, Any]]) -> N
     lookups = channel_lookups.effective(emulator)
     memo: dict[tuple[Any, ...], str] = {}
     inputs_of = operator.itemgetter(*CHANNEL_INPUT_KEYS)
+    for project in list(emulator.store.projects):
+        project_sessions(emulator, project)  # derived with the new table, nothing to redo
     for sessions in _state(emulator).projects.values():
         changed = []
         for session in sessions.sessions.values():
@@ -335,26 +365,20 @@ def export_sessions(emulator: Emulator) -> list[dict[str, Any]]:
 
 
 def export_events(emulator: Emulator) -> list[dict[str, Any]]:
-    events = [
-        (event, project)
-        for project, sessions in _state(emulator).projects.items()
-        for event in [*(e for es in sessions.events.values() for e in es), *sessions.orphans]
-    ]
-    events.sort(key=lambda pair: pair[0].seq)
     return [
         {
-            **{k: v for k, v in event.record.items() if k != "timestamp"},
-            "project": project,
+            **{k: v for k, v in (event.seeded or {}).items() if k != "timestamp"},
+            "project": event.project,
             "timestamp": format_datetime(event.timestamp),
         }
-        for event, project in events
+        for event in EventsBackend(emulator).seeded_records()
     ]
 
 
 def session_properties(emulator: Emulator, project: int, session_id: str) -> dict[str, Any] | None:
     """A session's properties as JSON values (``None`` if unknown), for tests and inspection."""
     with emulator.store.lock:
-        found = _state(emulator).project(project).sessions.get(session_id)
+        found = project_sessions(emulator, project).sessions.get(session_id)
     if found is None:
         return None
     return {
@@ -364,10 +388,13 @@ def session_properties(emulator: Emulator, project: int, session_id: str) -> dic
 
 
 def _inspect(emulator: Emulator) -> dict[str, Any]:
-    return {
-        str(project): {"sessions": len(s.sessions), "events": sum(map(len, s.events.values()))}
-        for project, s in _state(emulator).projects.items()
-    }
+    with emulator.store.lock:
+        for project in list(_state(emulator).projects):
+            project_sessions(emulator, project)
+        return {
+            str(project): {"sessions": len(s.sessions), "events": sum(map(len, s.events.values()))}
+            for project, s in _state(emulator).projects.items()
+        }
 
 
 RESOURCE = Resource(

@@ -1,8 +1,9 @@
 """The emulator's records as the query engine reads them (``phemu.query.records``).
 
-The one module that knows where events, persons and sessions are stored. Events and sessions
-live in the sessions resource (``phemu/resources/sessions.py``; captured events are handed to it
-by ``phemu/resources/events``), persons in ``phemu/resources/persons``.
+The one module that knows where events, persons and sessions are stored: events (captured and
+seeded) in the event store of ``phemu/resources/events``, sessions in
+``phemu/resources/sessions.py`` (derived from that store when read), persons in
+``phemu/resources/persons``.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from typing import Any
 from phemu.query.records import EventRecord
 from phemu.query.records import PersonRecord
 from phemu.query.records import SessionRecord
+from phemu.resources.events.models import EventsBackend
+from phemu.resources.events.models import EventTables
 from phemu.resources.persons.models import PersonsTables
 from phemu.resources.session_values import ProjectSessions
-from phemu.resources.sessions import SessionsState
+from phemu.resources.sessions import project_sessions
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
@@ -29,7 +32,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Tokens:
-    """A revision token per live ``ProjectSessions`` object (a new object is new data).
+    """A revision token per live state object (a new object is new data).
 
     Store checkpoints and resets replace the object, so its identity marks a revision; the
     weak reference guards against a new object reusing a freed one's ``id``.
@@ -49,12 +52,20 @@ class Tokens:
         return token
 
 
-class SessionsProjectData:
-    """One project's events and sessions from the sessions resource."""
+class StoreProjectData:
+    """One project's events, persons and sessions as the emulator stores them."""
 
     def __init__(
-        self, sessions: ProjectSessions, token: object, persons: PersonsTables, project: int
+        self,
+        events: EventsBackend,
+        events_token: Hashable,
+        sessions: ProjectSessions,
+        token: object,
+        persons: PersonsTables,
+        project: int,
     ) -> None:
+        self._events = events
+        self._events_token = events_token
         self._sessions = sessions
         self._token = token
         self._persons = persons
@@ -62,27 +73,25 @@ class SessionsProjectData:
 
     @property
     def events_revision(self) -> Hashable:
-        return self._token
+        return self._events_token
 
     @property
     def event_count(self) -> int:
-        return sum(map(len, self._sessions.events.values())) + len(self._sessions.orphans)
+        return self._events.count(self._project)
 
     def events_after(self, seq: int) -> Iterator[EventRecord]:
-        every: Iterable[Any] = (
-            event for events in self._sessions.events.values() for event in events
-        )
-        for source in (every, self._sessions.orphans):
-            for event in source:
-                if event.seq > seq:
-                    yield EventRecord(
-                        uuid=event.uuid,
-                        event=event.event,
-                        distinct_id=event.distinct_id,
-                        properties=event.properties,
-                        timestamp=event.timestamp,
-                        seq=event.seq,
-                    )
+        for event in self._events.after(self._project, seq):
+            yield EventRecord(
+                uuid=event.uuid,
+                event=event.event,
+                distinct_id=event.distinct_id,
+                properties=event.properties,
+                timestamp=event.timestamp,
+                seq=event.seq,
+                person_id=event.person_id,
+                elements_chain=event.elements_chain,
+                created_at=event.created_at,
+            )
 
     @property
     def persons_revision(self) -> Hashable:
@@ -108,10 +117,13 @@ class SessionsProjectData:
         ]
 
 
-def project_data(emulator: Emulator, project: int) -> SessionsProjectData:
+def project_data(emulator: Emulator, project: int) -> StoreProjectData:
     """The records of ``project`` (call under ``emulator.store.lock``)."""
-    state = emulator.store.state(SessionsState)
-    sessions = state.project(project)
+    events = EventsBackend(emulator)
+    sessions = project_sessions(emulator, project)
     persons = emulator.store.state(PersonsTables)
-    token = emulator.store.state(Tokens).token(sessions)
-    return SessionsProjectData(sessions, token, persons, project)
+    tokens = emulator.store.state(Tokens)
+    events_token = (tokens.token(emulator.store.state(EventTables)), events.generation(project))
+    return StoreProjectData(
+        events, events_token, sessions, tokens.token(sessions), persons, project
+    )

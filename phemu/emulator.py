@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from phemu.persistence import StateFile
     from phemu.resources.cohorts.models import CohortsBackend
     from phemu.resources.dashboards import Dashboard
+    from phemu.resources.definitions.models import DefinitionsBackend
     from phemu.resources.events.models import EventsBackend
     from phemu.resources.feature_flags.models import FeatureFlagsBackend
     from phemu.resources.insights import Insight
@@ -383,6 +384,13 @@ class Emulator:
         from phemu.resources.persons.models import PersonsBackend
 
         return PersonsBackend(self)
+
+    @cached_property
+    def definitions(self) -> DefinitionsBackend:
+        """Event and property definitions as ingestion and seeds left them."""
+        from phemu.resources.definitions.models import DefinitionsBackend
+
+        return DefinitionsBackend(self)
 
     @cached_property
     def feature_flags(self) -> FeatureFlagsBackend:

@@ -181,6 +181,11 @@ class Msg:
         "Please enable the dependency flags first."
     )
     FLAG_INVALID_IDS = "Invalid flag IDs provided"
+    # posthog/exceptions.py, EnterpriseFeatureException, as PostHog Cloud (is_cloud()) words it.
+    ENTERPRISE_FEATURE = (
+        "This feature is part of the premium PostHog offering. To use it, subscribe to PostHog "
+        "Cloud with a generous free tier."
+    )
     FLAG_IGNORED_IDS = "Invalid flag IDs ignored: {ids}"
     # Query API (query.md): HogQL errors PostHog exposes (posthog/hogql/database/database.py,
     # posthog/hogql/resolver.py, posthog/hogql/printer.py, posthog/hogql/parser.py).
@@ -347,6 +352,15 @@ class EndpointNotFound(NotFound):
 
 class ProjectNotFound(NotFound):
     default_detail = Msg.PROJECT_NOT_FOUND
+
+
+class PaymentRequired(PostHogError):
+    """``EnterpriseFeatureException``: a feature PostHog sells (the definitions' taxonomy)."""
+
+    status = 402
+    type = "invalid_request"
+    code = "payment_required"
+    default_detail = Msg.ENTERPRISE_FEATURE
 
 
 class MethodNotAllowed(PostHogError):

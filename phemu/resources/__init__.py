@@ -8,6 +8,7 @@ from __future__ import annotations
 from phemu.resources import capture
 from phemu.resources import cohorts
 from phemu.resources import dashboards
+from phemu.resources import definitions
 from phemu.resources import events
 from phemu.resources import feature_flags
 from phemu.resources import insights
@@ -35,6 +36,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     persons.RESOURCE,
     events.RESOURCE,
     capture.RESOURCE,
+    definitions.RESOURCE,  # after the events and group types it derives from
     cohorts.RESOURCE,
     feature_flags.RESOURCE,
     query.RESOURCE,

@@ -285,11 +285,26 @@ def deliberate_500(req: dict[str, Any]) -> bool:
       ``bysetpos`` may build such a rule on create or on an update of a stored one);
     - ai.md §3.1: a non-string ``regex`` ("500 `A server error occurred.` (deliberate)");
     - deeply nested JSON: DRF's JSONParser catches only ``ValueError`` and Python's decoder
-      raises ``RecursionError`` (``phemu/context.py``).
+      raises ``RecursionError`` (``phemu/context.py``);
+    - ``posthog/api/person.py`` and ``posthog/api/event.py``: ``limit`` (and the persons'
+      ``offset``) read with ``int()``, negative values refused by ClickHouse; a numeric person id
+      beyond bigint; ``delete_property``'s unguarded ``.get()`` and ``request.data["$unset"]``.
     """
     route: Route = req["route"]
     if req["deep"] and not route.public:
         return True
+    if route.endpoint in ("persons.list", "events.list"):
+        guarded = ("limit",) if route.endpoint == "events.list" else ("limit", "offset")
+        last = dict(req["query"])  # the views read the last value of a repeated parameter
+        for key in ("limit", "offset"):
+            if last.get(key) and _bad_count(last[key], key in guarded):
+                return True
+    if route.endpoint == "persons.delete_property":
+        return True
+    if segment(route) == "persons" and "<pk>" in route.path:
+        pk = req["path"].split("/persons/", 1)[1].split("/", 1)[0]
+        if re.fullmatch(r"\s*[+-]?\d+\s*", pk) and abs(int(pk)) > 2**63 - 1:
+            return True
     if segment(route) == "subscriptions":
         for key, value in req["query"]:
             if key in ("insight", "dashboard") and not re.fullmatch(r"[0-9]+", value):
@@ -302,6 +317,15 @@ def deliberate_500(req: dict[str, Any]) -> bool:
         if isinstance(parsed, dict) and "regex" in parsed and not isinstance(parsed["regex"], str):
             return True
     return False
+
+
+def _bad_count(value: str, guarded: bool) -> bool:
+    """A ``limit``/``offset`` PostHog turns into a 500: not an int (where it calls ``int()``),
+    or negative."""
+    try:
+        return int(value) < 0
+    except ValueError:
+        return guarded
 
 
 def send(world: World, req: dict[str, Any], key: str) -> Any:
@@ -357,8 +381,16 @@ def snapshot(world: World) -> dict[str, Any]:
 
 #: PostHog actions that answer an error status with their own body instead of an exception
 #: (posthog/api/feature_flag.py): ``status`` 404 ``{"status": "unknown", "reason": ...}`` and
-#: ``bulk_keys`` 400 ``{"error": "Invalid flag IDs provided"}``.
-OWN_ERROR_BODIES = {"feature_flags.status": 404, "feature_flags.bulk_keys": 400}
+#: ``bulk_keys`` 400 ``{"error": "Invalid flag IDs provided"}``; posthog/api/person.py:
+#: ``update``/``update_property`` 400 ``{"attr", "code", "detail", "type"}`` in that order;
+#: posthog/api/event.py: ``retrieve`` 400 ``{"detail": "Invalid UUID", ...}`` without ``attr``.
+OWN_ERROR_BODIES = {
+    "feature_flags.status": 404,
+    "feature_flags.bulk_keys": 400,
+    "persons.retrieve": 400,
+    "persons.update_property": 400,
+    "events.retrieve": 400,
+}
 
 
 def response_type(response: Any) -> str:

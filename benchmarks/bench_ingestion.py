@@ -12,7 +12,8 @@
     posting to a canned ``{"status": "Ok"}`` WSGI app on the same server (cheroot), and against
     the ``responses`` canned answer of (a). Events accumulate in the emulator, so the first and
     last quarter of the run are reported too (a capture path that re-derives per batch slows
-    down as sessions grow).
+    down as sessions grow). Derived data is built when first read, so the run ends with the
+    first ``sessions/values`` and ``property_definitions`` reads, timed.
 
 (a)-(c): CPU time, interleaved rounds, median of the per-round ratios (see bench_frontdoors.py).
 """
@@ -38,6 +39,7 @@ import responses
 import phemu
 
 TOKEN = "phc_phemuDefaultProjectToken0000000000000000000"
+KEY = "phx_phemuDefaultPersonalApiKey000000000000000000"
 HOST = "https://us.i.posthog.com"
 
 
@@ -171,12 +173,30 @@ def post_batches(host: str, port: int, bodies: list[bytes]) -> list[float]:
     return took
 
 
+def first_read(host: str, port: int, path: str) -> float:
+    """Seconds of one authenticated GET (the read that derives what capture left pending)."""
+    conn = http.client.HTTPConnection(host, port, timeout=120)
+    try:
+        started = time.perf_counter()
+        conn.request("GET", path, headers={"Authorization": f"Bearer {KEY}"})
+        response = conn.getresponse()
+        response.read()
+        took = time.perf_counter() - started
+        if response.status != 200:
+            raise SystemExit(f"{path} answered {response.status}")
+        return took
+    finally:
+        conn.close()
+
+
 def server_capture(batches: int, n_events: int) -> None:
     bodies = [batch_body(n_events, i * n_events) for i in range(batches)]
     phemu_cmd = [sys.executable, "-m", "phemu", "serve", "--port", "0", "--quiet"]
     phemu_cmd.append("--no-default-plugins")
     with serving(phemu_cmd) as (host, port):
         mine = post_batches(host, port, bodies)
+        sessions = first_read(host, port, "/api/projects/1/sessions/values/?key=$entry_current_url")
+        definitions = first_read(host, port, "/api/projects/1/property_definitions/")
     with serving([sys.executable, "-c", CANNED_SERVER]) as (host, port):
         canned = post_batches(host, port, bodies)
     counter = iter(range(batches))
@@ -198,6 +218,10 @@ def server_capture(batches: int, n_events: int) -> None:
         f"last quarter {rate(mine[-quarter:]):,.0f}); canned cheroot app {rate(canned):,.0f} "
         f"events/s, ratio {sum(mine) / sum(canned):.2f}x; canned responses (in-process) "
         f"{n_events * batches / in_process:,.0f} events/s, ratio {sum(mine) / in_process:.2f}x"
+    )
+    print(
+        f"    first reads after capture: sessions/values {sessions * 1e3:.0f} ms, "
+        f"property_definitions {definitions * 1e3:.0f} ms ({n_events * batches:,} events)"
     )
 
 

@@ -53,19 +53,17 @@ def test_what_one_event_teaches() -> None:
         properties_seen(
             "signup",
             {"plan": "pro", "$set": {"email": "a@b.c"}, "$set_once": {"first": 1}, "$groups": {}},
-            NOW,
         )
     )
-    assert [(p.name, p.type, p.group_type, p.property_type) for p in seen] == [
-        ("plan", EVENT, None, "String"),
-        ("email", PERSON, None, "String"),
-        ("first", PERSON, None, "Numeric"),
+    assert [(p.name, p.type, p.group_type, p.value) for p in seen] == [
+        ("plan", EVENT, None, "pro"),
+        ("email", PERSON, None, "a@b.c"),
+        ("first", PERSON, None, 1),
     ]
     group = list(
         properties_seen(
             "$groupidentify",
             {"$group_type": "company", "$group_key": "x", "$group_set": {"tier": "gold"}},
-            NOW,
         )
     )
     assert [(p.name, p.type, p.group_type) for p in group] == [("tier", GROUP, "company")]
@@ -75,4 +73,4 @@ def test_names_longer_than_200_bytes_are_dropped() -> None:
     """``will_fit_in_postgres_column``: ``DJANGO_MAX_CHARFIELD_LENGTH / 2`` bytes."""
     assert fits("a" * 200) and not fits("a" * 201)
     assert not fits("é" * 101)  # 202 bytes
-    assert [p.name for p in properties_seen("e", {"a" * 201: 1, "ok": 1}, NOW)] == ["ok"]
+    assert [p.name for p in properties_seen("e", {"a" * 201: 1, "ok": 1})] == ["ok"]

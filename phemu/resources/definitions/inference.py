@@ -97,35 +97,32 @@ def event_name(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PropertySeen:
-    """One property an event carries: where it belongs and the type its value suggests."""
+    """One property an event carries: where it belongs and its value (the type is inferred
+    only when a definition needs one, see :func:`property_type`)."""
 
     name: str
     type: int
     group_type: str | None
-    property_type: str | None
+    value: Any
 
 
-def properties_seen(
-    name: str, properties: Mapping[str, Any], now: datetime
-) -> Iterator[PropertySeen]:
+def properties_seen(name: str, properties: Mapping[str, Any]) -> Iterator[PropertySeen]:
     """The property updates of one event named ``name`` (its name already checked)."""
     if name == "$groupidentify":
         group_type, group_set = properties.get("$group_type"), properties.get("$group_set")
         if isinstance(group_type, str) and isinstance(group_set, Mapping):
-            yield from _from(group_set, GROUP, group_type, now)
+            yield from _from(group_set, GROUP, group_type)
         return
-    yield from _from(properties, EVENT, None, now)
+    yield from _from(properties, EVENT, None)
     for key in ("$set", "$set_once"):
         nested = properties.get(key)
         if isinstance(nested, Mapping):
-            yield from _from(nested, PERSON, None, now)
+            yield from _from(nested, PERSON, None)
 
 
-def _from(
-    values: Mapping[str, Any], parent: int, group_type: str | None, now: datetime
-) -> Iterator[PropertySeen]:
+def _from(values: Mapping[str, Any], parent: int, group_type: str | None) -> Iterator[PropertySeen]:
     for key, value in values.items():
         if parent == EVENT and key in SKIP_PROPERTIES:
             continue
         if fits(key):
-            yield PropertySeen(key, parent, group_type, property_type(key, value, now))
+            yield PropertySeen(key, parent, group_type, value)

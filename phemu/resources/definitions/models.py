@@ -30,6 +30,7 @@ from phemu.resources.definitions.inference import GROUP
 from phemu.resources.definitions.inference import event_name
 from phemu.resources.definitions.inference import fits
 from phemu.resources.definitions.inference import properties_seen
+from phemu.resources.definitions.inference import property_type
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class DefinitionsBackend:
             name = event_name(record.event)
             seen = record.created_at or record.timestamp
             self._see_event(project, defs, name, seen)
-            for prop in properties_seen(name, record.properties, seen):
+            for prop in properties_seen(name, record.properties):
                 index = None
                 if prop.type == GROUP:
                     assert prop.group_type is not None
@@ -133,16 +134,17 @@ class DefinitionsBackend:
                 key = (prop.name, prop.type, -1 if index is None else index)
                 known = defs.properties.get(key)
                 if known is None:
+                    inferred = property_type(prop.name, prop.value, seen)
                     defs.properties[key] = PropertyDefinition(
                         id=self._id(project, defs, "property", key),
                         name=prop.name,
                         type=prop.type,
                         group_type_index=index,
-                        property_type=prop.property_type,
-                        is_numerical=prop.property_type == "Numeric",
+                        property_type=inferred,
+                        is_numerical=inferred == "Numeric",
                     )
                 elif known.property_type is None:
-                    known.property_type = prop.property_type
+                    known.property_type = property_type(prop.name, prop.value, seen)
         return defs
 
     def _see_event(self, project: int, defs: ProjectDefinitions, name: str, seen: datetime) -> None:

@@ -10,10 +10,11 @@
 (d) ``phemu serve`` over loopback: ``--batches`` sequential ``POST /batch/`` of 50 events (one
     keep-alive connection, wall-clock time, bounded by the batch count) against the same client
     posting to a canned ``{"status": "Ok"}`` WSGI app on the same server (cheroot), and against
-    the ``responses`` canned answer of (a). Events accumulate in the emulator, so the first and
-    last quarter of the run are reported too (a capture path that re-derives per batch slows
-    down as sessions grow). Derived data is built when first read, so the run ends with the
-    first ``sessions/values`` and ``property_definitions`` reads, timed.
+    the ``responses`` canned answer of (a), in interleaved rounds (median of the per-round
+    ratios). Events accumulate in the emulator, so the first and last round are reported too (a
+    capture path that re-derives per batch slows down as sessions grow). Derived data is built
+    when first read, so the run ends with the first ``sessions/values`` and
+    ``property_definitions`` reads, timed.
 
 (a)-(c): CPU time, interleaved rounds, median of the per-round ratios (see bench_frontdoors.py).
 """
@@ -24,17 +25,15 @@ import argparse
 import gzip
 import http.client
 import json
-import re
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
-from collections.abc import Iterator
-from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import requests
 import responses
+from bench_server import process  # the sibling script: subprocess start and stop
 
 import phemu
 
@@ -135,23 +134,13 @@ server.serve()
 """
 
 
-@contextmanager
-def serving(command: list[str]) -> Iterator[tuple[str, int]]:
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        found = re.search(r"http://([\d.]+):(\d+)", line)
-        if not found:
-            raise SystemExit(f"could not start {command[:4]}: {line!r}")
-        yield found.group(1), int(found.group(2))
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+SERVING = r"serving .*?(http://\S+)"
+
+
+def address(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None
+    return parts.hostname, parts.port
 
 
 def post_batches(host: str, port: int, bodies: list[bytes]) -> list[float]:
@@ -174,7 +163,8 @@ def post_batches(host: str, port: int, bodies: list[bytes]) -> list[float]:
 
 
 def first_read(host: str, port: int, path: str) -> float:
-    """Seconds of one authenticated GET (the read that derives what capture left pending)."""
+    """Seconds of one authenticated GET (the read that derives what capture left pending);
+    NaN when the build under test does not serve ``path``."""
     conn = http.client.HTTPConnection(host, port, timeout=120)
     try:
         started = time.perf_counter()
@@ -182,6 +172,8 @@ def first_read(host: str, port: int, path: str) -> float:
         response = conn.getresponse()
         response.read()
         took = time.perf_counter() - started
+        if response.status == 404:
+            return float("nan")
         if response.status != 200:
             raise SystemExit(f"{path} answered {response.status}")
         return took
@@ -189,35 +181,53 @@ def first_read(host: str, port: int, path: str) -> float:
         conn.close()
 
 
-def server_capture(batches: int, n_events: int) -> None:
-    bodies = [batch_body(n_events, i * n_events) for i in range(batches)]
-    phemu_cmd = [sys.executable, "-m", "phemu", "serve", "--port", "0", "--quiet"]
-    phemu_cmd.append("--no-default-plugins")
-    with serving(phemu_cmd) as (host, port):
-        mine = post_batches(host, port, bodies)
-        sessions = first_read(host, port, "/api/projects/1/sessions/values/?key=$entry_current_url")
-        definitions = first_read(host, port, "/api/projects/1/property_definitions/")
-    with serving([sys.executable, "-c", CANNED_SERVER]) as (host, port):
-        canned = post_batches(host, port, bodies)
-    counter = iter(range(batches))
+def canned_in_process(bodies: list[bytes]) -> list[float]:
+    """Seconds of each ``POST /batch/`` answered by ``responses`` with ``{"status": "Ok"}``."""
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    took = []
     with responses.RequestsMock() as mock:
         mock.add(responses.POST, f"{HOST}/batch/", json={"status": "Ok"})
-        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
-        started = time.perf_counter()
-        for _ in range(batches):
-            requests.post(f"{HOST}/batch/", data=bodies[next(counter)], headers=headers)
-        in_process = time.perf_counter() - started
-    quarter = max(batches // 4, 1)
+        for body in bodies:
+            started = time.perf_counter()
+            requests.post(f"{HOST}/batch/", data=body, headers=headers)
+            took.append(time.perf_counter() - started)
+    return took
+
+
+def server_capture(batches: int, n_events: int, rounds: int = 8) -> None:
+    """Both servers up at once; each round posts the same chunk of batches to phemu, to the
+    canned app and through ``responses``, so machine noise hits all three alike."""
+    bodies = [batch_body(n_events, i * n_events) for i in range(batches)]
+    chunks = [bodies[i::rounds] for i in range(rounds)]
+    phemu_cmd = [sys.executable, "-m", "phemu", "serve", "--port", "0", "--quiet"]
+    phemu_cmd.append("--no-default-plugins")
+    mine: list[list[float]] = []
+    canned: list[list[float]] = []
+    local: list[list[float]] = []
+    with (
+        process(phemu_cmd, SERVING) as url,
+        process([sys.executable, "-c", CANNED_SERVER], SERVING) as canned_url,
+    ):
+        host, port = address(url)
+        for chunk in chunks:
+            mine.append(post_batches(host, port, chunk))
+            canned.append(post_batches(*address(canned_url), chunk))
+            local.append(canned_in_process(chunk))
+        sessions = first_read(host, port, "/api/projects/1/sessions/values/?key=$entry_current_url")
+        definitions = first_read(host, port, "/api/projects/1/property_definitions/")
 
     def rate(took: list[float]) -> float:
         return n_events * len(took) / sum(took)
 
+    every = [t for chunk in mine for t in chunk]
+    vs_canned = statistics.median(sum(m) / sum(c) for m, c in zip(mine, canned, strict=True))
+    vs_local = statistics.median(sum(m) / sum(c) for m, c in zip(mine, local, strict=True))
     print(
-        f"(d) phemu serve, {batches} x /batch/ of {n_events} over loopback: "
-        f"{rate(mine):,.0f} events/s (first quarter {rate(mine[:quarter]):,.0f}, "
-        f"last quarter {rate(mine[-quarter:]):,.0f}); canned cheroot app {rate(canned):,.0f} "
-        f"events/s, ratio {sum(mine) / sum(canned):.2f}x; canned responses (in-process) "
-        f"{n_events * batches / in_process:,.0f} events/s, ratio {sum(mine) / in_process:.2f}x"
+        f"(d) phemu serve, {batches} x /batch/ of {n_events} over loopback ({rounds} rounds): "
+        f"{rate(every):,.0f} events/s (first round {rate(mine[0]):,.0f}, last round "
+        f"{rate(mine[-1]):,.0f}); canned cheroot app {rate([t for c in canned for t in c]):,.0f} "
+        f"events/s, ratio {vs_canned:.2f}x; canned responses (in-process) "
+        f"{rate([t for c in local for t in c]):,.0f} events/s, ratio {vs_local:.2f}x"
     )
     print(
         f"    first reads after capture: sessions/values {sessions * 1e3:.0f} ms, "

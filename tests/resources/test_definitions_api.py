@@ -11,18 +11,13 @@ import pytest
 
 from phemu.emulator import Emulator
 from tests.openapi import assert_valid
+from tests.resources.api_support import get_ok as get
 
 EVENTS = "/api/projects/1/event_definitions/"
 PROPS = "/api/projects/1/property_definitions/"
 #: The schema types ``is_seen_on_filtered_events`` as a string (drf-spectacular's guess for a
 #: model property); PostHog's query selects ``NULL`` or a boolean (``QueryContext.as_sql``).
 SEEN = ("is_seen_on_filtered_events",)
-
-
-def get(emulator: Emulator, auth: dict[str, str], path: str) -> Any:
-    response = emulator.client().get(path, headers=auth)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
 
 
 def names(body: dict[str, Any]) -> list[str]:

@@ -12,17 +12,12 @@ import pytest
 
 from phemu.emulator import Emulator
 from tests.openapi import assert_valid
+from tests.resources.api_support import get_ok as get
 
 EVENTS = "/api/projects/1/events/"
 #: The schema types every ``ClickhouseEvent`` field as a string (SerializerMethodFields without
 #: hints); the serializer answers objects for ``properties``, ``person`` and ``elements``.
 METHOD_FIELDS = ("properties", "person", "elements")
-
-
-def get(emulator: Emulator, auth: dict[str, str], path: str) -> Any:
-    response = emulator.client().get(path, headers=auth)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
 
 
 def ns(body: dict[str, Any]) -> list[Any]:

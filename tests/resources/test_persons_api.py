@@ -12,17 +12,12 @@ import pytest
 
 from phemu.emulator import Emulator
 from tests.openapi import assert_valid
+from tests.resources.api_support import get_ok as get
 
 PERSONS = "/api/projects/1/persons/"
 #: The list answers actors whose ``id`` is the uuid; the schema documents ``PersonSerializer``'s
 #: integer id (generated from the serializer class, not from ``get_serialized_people``).
 ACTOR_ID = ("id",)
-
-
-def get(emulator: Emulator, auth: dict[str, str], path: str) -> Any:
-    response = emulator.client().get(path, headers=auth)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
 
 
 def people(body: dict[str, Any]) -> list[str]:

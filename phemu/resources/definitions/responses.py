@@ -59,7 +59,9 @@ def _name(value: Any, name: str) -> str:
 
 def list_events(ctx: RequestContext) -> Response:
     with ctx.store.lock:
-        rows = rules.event_rows(_backend(ctx).project(ctx.project_id), ctx.query)
+        rows = rules.event_rows(
+            _backend(ctx).project(ctx.project_id), ctx.arg, ctx.query.getlist("ordering")
+        )
     return json_response(paginate_list(ctx.request, rows, render_event))
 
 

@@ -268,20 +268,19 @@ def _sql_array(names: Iterable[Any]) -> set[str]:
     return set(items)
 
 
-def _last(args: MultiDict[str, str], name: str, default: str | None = None) -> str | None:
-    """Django's ``QueryDict.get``: the last value of a repeated parameter."""
-    values = args.getlist(name)
-    return values[-1] if values else default
-
-
-def event_rows(defs: ProjectDefinitions, args: MultiDict[str, str]) -> list[EventDefinition]:
-    """The event definitions ``EventDefinitionViewSet`` lists, in its order."""
-    event_type = _last(args, "event_type", "event")
+def event_rows(
+    defs: ProjectDefinitions, arg: Callable[[str], str | None], orderings: list[str]
+) -> list[EventDefinition]:
+    """The event definitions ``EventDefinitionViewSet`` lists, in its order (``arg`` reads a
+    query parameter as ``QueryDict.get`` does; ``orderings`` are every ``ordering`` value)."""
+    event_type = arg("event_type")
+    if event_type is None:
+        event_type = "event"
     if event_type not in EVENT_TYPES:
         raise ServerError()  # EventDefinitionType(value) raises ValueError
-    matches = _searcher(_last(args, "search"), None)
+    matches = _searcher(arg("search"), None)
     rows = [d for d in defs.events.values() if matches(d.name)]
-    raw_excluded = _last(args, "excluded_properties")
+    raw_excluded = arg("excluded_properties")
     if raw_excluded:
         parsed = _json(raw_excluded)
         if not isinstance(parsed, (dict, list, str)):
@@ -292,11 +291,11 @@ def event_rows(defs: ProjectDefinitions, args: MultiDict[str, str]) -> list[Even
         rows = [d for d in rows if not d.name.startswith("$")]
     elif event_type == "event_posthog":
         rows = [d for d in rows if d.name.startswith("$")]
-    orderings = []
-    for ordering in args.getlist("ordering"):
+    chosen = []
+    for ordering in orderings:
         if ordering and ordering.replace("-", "") in _ORDERINGS:
-            orderings.append((ordering.replace("-", ""), "-" in ordering))
-    for name, descending in reversed(orderings or [("last_seen_at::date", True), ("name", False)]):
+            chosen.append((ordering.replace("-", ""), "-" in ordering))
+    for name, descending in reversed(chosen or [("last_seen_at::date", True), ("name", False)]):
         rows.sort(key=_order_key(name, descending), reverse=descending)
     return rows
 

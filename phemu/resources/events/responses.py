@@ -15,7 +15,6 @@ answers from the whole range, so its pages are always full.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from collections.abc import Mapping
 from datetime import datetime
@@ -37,6 +36,7 @@ from phemu.resources._base import json_response
 from phemu.resources.events.filters import holds
 from phemu.resources.events.filters import parse_properties
 from phemu.resources.persons.models import PersonsBackend
+from phemu.resources.persons.models import is_uuid
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
@@ -80,11 +80,6 @@ def render_event(record: EventRecord, person: Person | None) -> dict[str, Any]:
     }
 
 
-def _last(ctx: RequestContext, name: str) -> str | None:
-    values = ctx.query.getlist(name)
-    return values[-1] if values else None
-
-
 def _moment(raw: str, now: datetime) -> datetime:
     """``parse_timestamp``: ISO 8601 (naive is UTC), else ``relative_date_parse``: a date
     dateutil reads, else a relative date (``-7d``), else now."""
@@ -102,12 +97,12 @@ def _moment(raw: str, now: datetime) -> datetime:
 
 
 def list_(ctx: RequestContext) -> Response:
-    raw_limit = _last(ctx, "limit")
+    raw_limit = ctx.arg("limit")
     try:
         limit = min(int(raw_limit), MAX_LIMIT) if raw_limit else DEFAULT_LIMIT
     except ValueError:
         raise ServerError() from None  # int() of the limit is not guarded
-    raw_offset = _last(ctx, "offset")
+    raw_offset = ctx.arg("offset")
     try:
         offset = int(raw_offset) if raw_offset else 0
     except ValueError:
@@ -115,24 +110,24 @@ def list_(ctx: RequestContext) -> Response:
     if limit + 1 < 0 or offset < 0:
         raise ServerError()  # ClickHouse refuses a negative LIMIT or OFFSET
     order_by = ["-timestamp"]
-    if _last(ctx, "orderBy"):
+    if ctx.arg("orderBy"):
         try:
-            order_by = list(json.loads(_last(ctx, "orderBy") or ""))
+            order_by = list(json.loads(ctx.arg("orderBy") or ""))
         except (ValueError, TypeError):
             raise ServerError() from None
     descending = order_by == ["-timestamp"]
-    filters = parse_properties(_last(ctx, "properties"))
+    filters = parse_properties(ctx.arg("properties"))
     persons = PersonsBackend(ctx.emulator)
     now = ctx.now
-    raw_before, raw_after = _last(ctx, "before"), _last(ctx, "after")
+    raw_before, raw_after = ctx.arg("before"), ctx.arg("after")
     before = _moment(raw_before, now) if raw_before else now + timedelta(seconds=5)
     after = _moment(raw_after, now) if raw_after else None
-    event, distinct_id = _last(ctx, "event"), _last(ctx, "distinct_id")
+    event, distinct_id = ctx.arg("event"), ctx.arg("distinct_id")
     ids: set[str] | None = None
-    if _last(ctx, "person_id"):
-        person = _person(ctx, _last(ctx, "person_id") or "")
+    if ctx.arg("person_id"):
+        person = _person(ctx, ctx.arg("person_id") or "")
         ids = set(person.distinct_ids) if person is not None else set()
-    if _last(ctx, "action_id"):
+    if ctx.arg("action_id"):
         ids = set()  # no action exists in phemu: PostHog answers no events
 
     selected = []
@@ -178,25 +173,17 @@ def _resolver(
 
 
 def _person(ctx: RequestContext, wanted: str) -> Person | None:
-    """``get_pk_or_uuid``: a person by numeric id or uuid in this project."""
-    persons = PersonsBackend(ctx.emulator)
-    found = persons.by_uuid(wanted) if _is_uuid(wanted) else None
-    if found is None and wanted.isdigit():
-        found = persons.by_id(int(wanted))
-    return found if found is not None and found.project == ctx.project_id else None
-
-
-def _is_uuid(text: str) -> bool:
+    """The ``person_id`` filter's person; a key that is neither a number nor a UUID fails
+    Django's ``int()`` unguarded (``query_event_list.py``), a 500."""
     try:
-        uuid.UUID(text)
+        return PersonsBackend(ctx.emulator).lookup(ctx.project_id, wanted)
     except ValueError:
-        return False
-    return True
+        raise ServerError() from None
 
 
 def retrieve(ctx: RequestContext) -> Response:
     wanted = ctx.path_values["pk"]
-    if not _is_uuid(wanted):
+    if not is_uuid(wanted):
         # posthog/api/event.py answers this body itself (no attr key).
         return json_response(
             {"detail": "Invalid UUID", "code": "invalid", "type": "validation_error"}, 400

@@ -69,6 +69,14 @@ def is_anonymous_id(distinct_id: str) -> bool:
     return _ANONYMOUS.match(distinct_id) is not None
 
 
+def is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 def is_illegal_id(distinct_id: str) -> bool:
     return distinct_id.lower() in ILLEGAL_IDS_ANY_CASE or distinct_id in ILLEGAL_IDS_EXACT
 
@@ -139,6 +147,12 @@ class PersonsBackend:
     def by_id(self, person_id: int) -> Person | None:
         """A person by its numeric id (any project)."""
         return next((p for p in self._tables.persons.values() if p.id == person_id), None)
+
+    def lookup(self, project: int, key: str) -> Person | None:
+        """``get_pk_or_uuid`` (``posthog/api/utils.py``): a UUID names the person's uuid, anything
+        else its numeric id (Django's ``int()``; a ``ValueError`` when it is none)."""
+        person = self.by_uuid(str(uuid.UUID(key))) if is_uuid(key) else self.by_id(int(key))
+        return person if person is not None and person.project == project else None
 
     def all(self, project: int = 1) -> list[Person]:
         """The project's persons, newest first (PostHog's default order)."""

@@ -34,6 +34,7 @@ from phemu.resources.events.filters import holds
 from phemu.resources.events.filters import parse_properties
 from phemu.resources.persons.models import Person
 from phemu.resources.persons.models import PersonsBackend
+from phemu.resources.persons.models import is_uuid
 from phemu.resources.persons.models import render_actor
 from phemu.resources.persons.models import render_person
 from phemu.resources.session_values import like_matcher
@@ -51,11 +52,6 @@ _NOT_A_PERSON_ID = (
 _BIGINT_MAX = 2**63 - 1
 
 
-def _last(ctx: RequestContext, name: str) -> str | None:
-    values = ctx.query.getlist(name)
-    return values[-1] if values else None
-
-
 def _email_text(person: Person) -> str:
     value = person.properties.get("email")
     if value is None:
@@ -63,19 +59,11 @@ def _email_text(person: Person) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _search_hit(person: Person, term: str) -> bool:
     if like_matcher(term)(_email_text(person).lower()):
         return True
     return term in person.distinct_ids or (
-        _is_uuid(term) and uuid.UUID(term) == uuid.UUID(person.uuid)
+        is_uuid(term) and uuid.UUID(term) == uuid.UUID(person.uuid)
     )
 
 
@@ -104,13 +92,13 @@ def _page_url(ctx: RequestContext, offset: int) -> str:
 
 
 def list_(ctx: RequestContext) -> Response:
-    limit = _int_param(_last(ctx, "limit")) or DEFAULT_LIMIT
-    offset = _int_param(_last(ctx, "offset"))
-    filters = parse_properties(_last(ctx, "properties"))
+    limit = _int_param(ctx.arg("limit")) or DEFAULT_LIMIT
+    offset = _int_param(ctx.arg("offset"))
+    filters = parse_properties(ctx.arg("properties"))
     search, distinct_id, email = (
-        _last(ctx, "search"),
-        _last(ctx, "distinct_id"),
-        _last(ctx, "email"),
+        ctx.arg("search"),
+        ctx.arg("distinct_id"),
+        ctx.arg("email"),
     )
     horizon = ctx.now + timedelta(days=1)
 
@@ -149,18 +137,13 @@ def list_(ctx: RequestContext) -> Response:
 def find(ctx: RequestContext) -> Person:
     """``get_pk_or_uuid``: a UUID names the person's uuid, anything else its numeric id."""
     wanted = ctx.path_values["pk"]
-    persons = PersonsBackend(ctx.emulator)
-    if _is_uuid(wanted):
-        person = persons.by_uuid(str(uuid.UUID(wanted)))
-    else:
-        try:
-            number = int(wanted)
-        except ValueError:
-            raise ValidationError(_NOT_A_PERSON_ID.format(id=wanted)) from None
-        if abs(number) > _BIGINT_MAX:
+    try:
+        if not is_uuid(wanted) and abs(int(wanted)) > _BIGINT_MAX:
             raise ServerError()  # Postgres: value out of range for type bigint
-        person = persons.by_id(number)
-    if person is None or person.project != ctx.project_id:
+        person = PersonsBackend(ctx.emulator).lookup(ctx.project_id, wanted)
+    except ValueError:
+        raise ValidationError(_NOT_A_PERSON_ID.format(id=wanted)) from None
+    if person is None:
         raise NotFound()
     return person
 
@@ -257,7 +240,7 @@ def destroy(ctx: RequestContext) -> Response:
 def values(ctx: RequestContext) -> Response:
     """``persons/values``: the 20 most common values of one person property
     (``get_person_property_values_for_key`` in ``posthog/queries/property_values.py``)."""
-    key, search = _last(ctx, "key"), _last(ctx, "value")
+    key, search = ctx.arg("key"), ctx.arg("value")
     if not key or key.startswith("$virt"):
         return json_response([])
     matches = like_matcher(search) if search else None

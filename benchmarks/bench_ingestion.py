@@ -9,7 +9,7 @@
     per flag, against the canned ``/flags`` request of (b).
 (d) ``phemu serve`` over loopback: ``--batches`` sequential ``POST /batch/`` of 50 events (one
     keep-alive connection, wall-clock time, bounded by the batch count) against the same client
-    posting to a canned ``{"status": "Ok"}`` WSGI app on the same server (cheroot), and against
+    posting to a canned ``{"status": "Ok"}`` WSGI app on the same server (waitress), and against
     the ``responses`` canned answer of (a), in interleaved rounds (median of the per-round
     ratios). Events accumulate in the emulator, so the first and last round are reported too (a
     capture path that re-derives per batch slows down as sessions grow). Derived data is built
@@ -121,16 +121,14 @@ def seed_flags(emulator: phemu.Emulator) -> None:
 
 
 CANNED_SERVER = """
-import sys
-from cheroot import wsgi
+from waitress import create_server
 def app(environ, start_response):
     environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "15")])
     return [b'{"status":"Ok"}']
-server = wsgi.Server(("127.0.0.1", 0), app, numthreads=16)
-server.prepare()
-print(f"serving on http://127.0.0.1:{server.bind_addr[1]}", flush=True)
-server.serve()
+server = create_server(app, host="127.0.0.1", port=0, threads=4)
+print(f"serving on http://127.0.0.1:{server.effective_port}", flush=True)
+server.run()
 """
 
 
@@ -225,7 +223,7 @@ def server_capture(batches: int, n_events: int, rounds: int = 8) -> None:
     print(
         f"(d) phemu serve, {batches} x /batch/ of {n_events} over loopback ({rounds} rounds): "
         f"{rate(every):,.0f} events/s (first round {rate(mine[0]):,.0f}, last round "
-        f"{rate(mine[-1]):,.0f}); canned cheroot app {rate([t for c in canned for t in c]):,.0f} "
+        f"{rate(mine[-1]):,.0f}); canned waitress app {rate([t for c in canned for t in c]):,.0f} "
         f"events/s, ratio {vs_canned:.2f}x; canned responses (in-process) "
         f"{rate([t for c in local for t in c]):,.0f} events/s, ratio {vs_local:.2f}x"
     )

@@ -109,7 +109,13 @@ def call(
 
 
 def measure(
-    url: str, path: str, headers: dict[str, str], seconds: float, concurrency: int
+    url: str,
+    path: str,
+    headers: dict[str, str],
+    seconds: float,
+    concurrency: int,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> tuple[float, int]:
     """Requests per second over ``seconds`` after a short warm-up; and the non-200 count."""
     parts = urlsplit(url)
@@ -128,7 +134,7 @@ def measure(
             if now >= stop_at:
                 break
             try:
-                conn.request("GET", path, headers=headers)
+                conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 status = response.status
@@ -220,7 +226,7 @@ def main() -> int:
     ) as url:
         path, label = phemu_target(url, args.objects)
         rps, bad = measure(url, path, phemu_auth, args.seconds, args.concurrency)
-        results.append((f"phemu serve (cheroot)      {label}", rps, bad))
+        results.append((f"phemu serve (waitress)     {label}", rps, bad))
 
     with process(
         [env_python, "-c", WERKZEUG_PHEMU], r"serving PostHog's API on (http://\S+)"

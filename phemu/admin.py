@@ -7,6 +7,7 @@ No authentication and no profile differences. Every endpoint has a Python twin o
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,9 +24,12 @@ from werkzeug.wrappers import Response
 from phemu import __version__
 from phemu.errors import ConfigurationError
 from phemu.errors import SeedError
+from phemu.fields import lookup_int
 from phemu.hookspecs import ControlHandler
 from phemu.hookspecs import ControlRoute
+from phemu.serialization import describe_character
 from phemu.serialization import dumps
+from phemu.serialization import find_bad_text
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
@@ -44,14 +48,35 @@ def reply(data: Any, status: int = 200) -> Response:
     return Response(dumps(data), status=status, content_type="application/json")
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is out of range for a JSON number")
+    return value
+
+
 def read_json(request: Request) -> Any:
+    """The JSON body (``{}`` when empty). Strict: ``NaN``, ``Infinity`` and numbers that overflow
+    to them are refused, so no control setting (a fault's ``delay``) can hold a non-finite value.
+    """
     raw = request.get_data(cache=True)
     if not raw:
         return {}
     try:
-        return json.loads(raw)
+        body = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, UnicodeDecodeError) as error:
         raise ControlError(f"body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise ControlError("body is not valid JSON: it is nested too deeply") from None
+    found = find_bad_text(body, nul=False)  # nothing could render or save it afterwards
+    if found is not None:
+        where, char = found
+        raise ControlError(f"{where} holds {describe_character(char)}, which is not valid Unicode")
+    return body
 
 
 def health(emulator: Emulator, request: Request) -> Response:
@@ -108,7 +133,7 @@ def requests_(emulator: Emulator, request: Request) -> Response:
     entries = emulator.requests(
         method=request.args.get("method"),
         path=request.args.get("path"),
-        status=int(status) if status and status.isdigit() else None,
+        status=lookup_int(status) if status and status.isdigit() else None,
     )
     return reply({"count": len(entries), "results": [e.to_dict() for e in entries]})
 
@@ -261,4 +286,7 @@ def control_plane_app(
         response = reply({"error": error.description or error.name}, status=error.code or 404)
     except (ControlError, SeedError, ConfigurationError) as error:
         response = reply({"error": str(error)}, status=400)
+    except RecursionError:
+        # phemu's own API: a document too deep to process is the client's error, not a 500.
+        response = reply({"error": "the document is nested too deeply to process"}, status=400)
     return response(environ, start_response)

@@ -27,19 +27,23 @@ if TYPE_CHECKING:
 EXAMPLES = """examples:
   phemu serve                                  # default seed + sample sessions on :8000
   phemu serve --port 0                         # pick a free port and print it
-  phemu serve --seed fixtures/demo.json        # default seed, then a document of your own
-  phemu serve --no-default-seed --seed my.json --profile cloud
+  phemu serve --seed my-seed.json              # default seed, then a document of your own
+  phemu serve --no-default-seed --seed my-seed.json --profile cloud
   phemu serve --state-file phemu-state.json --autosave 30   # survive restarts
-  phemu serve --plugin my_company.phemu_hooks --rate-limits posthog
+  phemu serve --state-file phemu-state.json --sync always   # survive kill -9 too
+  phemu serve --plugin my_plugin --rate-limits posthog      # my_plugin.py in this folder
+  phemu serve --host 0.0.0.0 --allowed-host phemu.internal  # reachable from other machines
   PHEMU_PORT=9000 PHEMU_QUIET=1 phemu serve    # every flag also from PHEMU_* variables
 
 control plane: GET /_phemu/ (web inspector), /_phemu/health, /_phemu/state,
-  POST /_phemu/state/save, /_phemu/reset ... (see docs/server.md)
+  POST /_phemu/state/save, /_phemu/reset ... (see docs/server.md). Writes to it need
+  Content-Type: application/json; on a non-loopback --host also the control token.
 """
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 LOG_LEVELS = ("debug", "info", "warning", "error")
+SYNC_MODES = ("always", "off")
 
 
 class EnvError(ValueError):
@@ -72,6 +76,17 @@ def env_number(env: Mapping[str, str], name: str, kind: type = int) -> Any:
         raise EnvError(f"{name}={raw!r}: expected a number") from None
 
 
+def port_number(raw: str, name: str) -> int:
+    """A TCP port (``0`` picks a free one), or :class:`EnvError` naming where it came from."""
+    try:
+        port = int(raw.strip())
+    except ValueError:
+        raise EnvError(f"{name}: expected a number") from None
+    if not 0 <= port <= 65535:
+        raise EnvError(f"{name}: expected a TCP port from 0 to 65535")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser; defaults are ``None`` so :func:`resolve` can tell "not given" from a value."""
     parser = argparse.ArgumentParser(prog="phemu", description="An in-memory PostHog API emulator.")
@@ -90,6 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--port",
         type=int,
         help="TCP port, 0 picks a free one and prints it (PHEMU_PORT; default 8000)",
+    )
+    net.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="NAME",
+        help="also answer requests whose Host is NAME (.example.com: a domain and its "
+        "subdomains; *: any); loopback names always work (PHEMU_ALLOWED_HOSTS, comma-separated)",
+    )
+    net.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="require TOKEN (X-Phemu-Token header) on the control plane; generated and printed "
+        "when --host is not a loopback address (PHEMU_CONTROL_TOKEN)",
     )
     data = serve.add_argument_group("data")
     data.add_argument(
@@ -127,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         metavar="N",
         help="also save the state file every N seconds (PHEMU_AUTOSAVE; default off)",
+    )
+    data.add_argument(
+        "--sync",
+        choices=SYNC_MODES,
+        help="always: save the state file before answering each write, so kill -9 loses no "
+        "acknowledged write (slower writes; needs --state-file) (PHEMU_SYNC; default off)",
     )
     plug = serve.add_argument_group("plugins and limits")
     plug.add_argument(
@@ -181,8 +215,14 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str]) -> argparse.Namesp
     if args.host is None:
         args.host = env.get("PHEMU_HOST") or "127.0.0.1"
     if args.port is None:
-        port = env_number(env, "PHEMU_PORT")
-        args.port = 8000 if port is None else port
+        raw_port = env.get("PHEMU_PORT", "").strip()
+        args.port = port_number(raw_port, f"PHEMU_PORT={env['PHEMU_PORT']!r}") if raw_port else 8000
+    else:
+        args.port = port_number(str(args.port), f"--port {args.port}")
+    if args.allowed_host is None:
+        args.allowed_host = env_list(env, "PHEMU_ALLOWED_HOSTS")
+    if args.control_token is None:
+        args.control_token = env.get("PHEMU_CONTROL_TOKEN") or None
     if args.seed is None:
         args.seed = env_list(env, "PHEMU_SEED")
     if args.no_default_seed is None:
@@ -202,6 +242,12 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str]) -> argparse.Namesp
         args.autosave = 0.0 if autosave is None else autosave
     if args.autosave < 0:
         raise EnvError("--autosave/PHEMU_AUTOSAVE must be a positive number of seconds")
+    if args.sync is None:
+        args.sync = (env.get("PHEMU_SYNC") or "off").lower()
+        if args.sync not in SYNC_MODES:
+            raise EnvError(f"PHEMU_SYNC={env['PHEMU_SYNC']!r}: expected always or off")
+    if args.sync == "always" and not args.state_file:
+        raise EnvError("--sync always needs --state-file PATH")
     if args.plugin is None:
         args.plugin = env_list(env, "PHEMU_PLUGIN")
     if args.no_default_plugins is None:
@@ -253,9 +299,13 @@ def serve(args: argparse.Namespace) -> int:
     from phemu.persistence import StateFile
     from phemu.persistence import StateFileError
     from phemu.server import ThreadedServer
+    from phemu.server_guard import is_loopback
 
     configure_logging(args.log_level, args.quiet)
     log = logging.getLogger("phemu.server")
+    if args.plugin:
+        # As ``python -m`` does: a plugin module in the current folder is importable.
+        sys.path.insert(0, os.getcwd())
     try:
         emulator = make_emulator(args)
     except (SeedError, ConfigurationError) as error:
@@ -271,12 +321,27 @@ def serve(args: argparse.Namespace) -> int:
             print(f"phemu: {error}", file=sys.stderr)
             return 2
         emulator.state_file = state_file
-    server = ThreadedServer(emulator, host=args.host, port=args.port, access_log=not args.quiet)
+    server = ThreadedServer(
+        emulator,
+        host=args.host,
+        port=args.port,
+        access_log=not args.quiet,
+        allowed_hosts=args.allowed_host,
+        control_token=args.control_token,
+        durable=state_file if args.sync == "always" else None,
+    )
     try:
         server.start()
     except OSError as error:
         print(f"phemu: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
+    if not is_loopback(args.host):
+        log.warning(
+            "%s is not a loopback address: other machines can reach this server, use its API "
+            "with the public default key and, with the control token, its control plane "
+            "(docs/server.md, security)",
+            args.host,
+        )
     stop = threading.Event()
     received: list[str] = []
 
@@ -292,7 +357,8 @@ def serve(args: argparse.Namespace) -> int:
     try:
         for sig in previous:
             signal.signal(sig, on_signal)
-        print(banner(emulator, server.url, args.state_file, loaded), flush=True)
+        generated = server.control_token if args.control_token is None else None
+        show(banner(emulator, server.url, args.state_file, loaded, server.control_token, generated))
         if state_file is not None and args.autosave > 0:
             state_file.start_autosave(args.autosave)
         while not stop.wait(3600):
@@ -321,7 +387,26 @@ def seed_label(source: object) -> str:
     return f"{path.name} (bundled)" if path.parent == bundled else str(source)
 
 
-def banner(emulator: Emulator, url: str, state_file: str | None, loaded: bool) -> str:
+def show(text: str) -> None:
+    """Print the banner; a reader that went away (``phemu serve | head -1``) is not an error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Later writes (and the interpreter's final flush) go nowhere instead of failing again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def banner(
+    emulator: Emulator,
+    url: str,
+    state_file: str | None,
+    loaded: bool,
+    control_token: str | None = None,
+    generated_token: str | None = None,
+) -> str:
+    """The start-up banner; the inspector line comes last (scripts read up to it)."""
     seeds = ", ".join(seed_label(s) for s in emulator.seed_sources) or "(none)"
     lines = [f"phemu {__version__} serving PostHog's API on {url}  (profile {emulator.profile})"]
     if state_file:
@@ -331,5 +416,8 @@ def banner(emulator: Emulator, url: str, state_file: str | None, loaded: bool) -
     key = emulator.default_api_key
     if key:
         lines.append(f"  personal API key: {key}")
+    if control_token is not None:
+        shown = generated_token or "from --control-token/PHEMU_CONTROL_TOKEN"
+        lines.append(f"  control token: {shown}  (send it as X-Phemu-Token)")
     lines.append(f"  inspector: {url}/_phemu/")
     return "\n".join(lines)

@@ -47,6 +47,26 @@ class Msg:
     # phemu serve only: PostHog's proxies refuse big bodies before Django sees them; phemu answers
     # in PostHog's error shape (type per platform.md: anything not listed is server_error).
     REQUEST_TOO_LARGE = "Request body is larger than {limit} bytes."
+    # phemu serve only: what its HTTP server refuses before the app sees a request (a proxy in
+    # front of PostHog would refuse these too). docs/server.md describes each.
+    MALFORMED_REQUEST = "Malformed HTTP request: {reason}."
+    DISALLOWED_HOST = (
+        "phemu: Host {host!r} is not allowed. phemu serve answers only loopback names and the "
+        "names given with --allowed-host (or PHEMU_ALLOWED_HOSTS); restart it with "
+        "--allowed-host {name} to accept this one."
+    )
+    CONTROL_TOKEN_REQUIRED = (
+        "phemu: this server's control plane needs its token (printed in phemu serve's banner): "
+        "send it in the X-Phemu-Token header, or as the password of HTTP Basic auth."
+    )
+    CONTROL_NEEDS_JSON = (
+        "phemu: control-plane requests that change something must be sent with "
+        "Content-Type: application/json (got {content_type!r})."
+    )
+    WRITE_NOT_DURABLE = (
+        "phemu: this write was applied in memory but could not be saved to the state file, so "
+        "it may be lost on a crash: {reason}"
+    )
     EXPECTED_DICT = "Invalid data. Expected a dictionary, but got {type}."
 
     # Django REST Framework field messages (subscriptions.md §3).
@@ -67,11 +87,18 @@ class Msg:
     PK_DOES_NOT_EXIST = 'Invalid pk "{value}" - object does not exist.'
     PK_INCORRECT_TYPE = "Incorrect type. Expected pk value, received {type}."
     NOT_A_LIST = 'Expected a list of items but got type "{type}".'
+    # Every DRF CharField carries these two validators (Django's ProhibitNullCharactersValidator
+    # and rest_framework/validators.py ProhibitSurrogateCharactersValidator), after max_length.
+    NULL_CHARACTERS = "Null characters are not allowed."
+    SURROGATE_CHARACTERS = "Surrogate characters are not allowed: U+{code_point:X}."
 
     # Subscriptions (subscriptions.md §4).
     DASHBOARD_NOT_YOUR_TEAM = "This dashboard does not belong to your team."
     INSIGHT_NOT_YOUR_TEAM = "This insight does not belong to your team."
     EXPORT_NEEDS_RESOURCE = "Either dashboard or insight is required for an export."
+    # The 2026 serializer's content rules (cloud profile).
+    INSIGHT_REQUIRED = "Insight is required for insight subscriptions."
+    DASHBOARD_REQUIRED = "Dashboard is required for dashboard subscriptions."
     INSIGHT_SUBSCRIPTION_BOTH = "Insight subscriptions cannot also set dashboard or prompt."
     DASHBOARD_SUBSCRIPTION_BOTH = "Dashboard subscriptions cannot also set insight or prompt."
     INVALID_WEBHOOK_URL = "Invalid webhook URL: {reason}"
@@ -99,6 +126,7 @@ class Msg:
     # Capture (rust/capture/src/api.rs, CaptureError; plain-text bodies).
     CAPTURE_DECODE = "failed to decode request: {error}"
     CAPTURE_PARSE = "failed to parse request: {error}"
+    CAPTURE_LONE_SURROGATE = "lone leading surrogate in hex escape"  # serde_json's wording
     CAPTURE_EMPTY_BATCH = "request holds no event"
     CAPTURE_MISSING_EVENT_NAME = "event submitted with an empty event name"
     CAPTURE_EMPTY_DISTINCT_ID = "event submitted with an empty distinct_id"
@@ -181,6 +209,11 @@ class Msg:
         "Please enable the dependency flags first."
     )
     FLAG_INVALID_IDS = "Invalid flag IDs provided"
+    # posthog/api/person.py, PersonViewSet.create
+    PERSONS_CREATE = (
+        "Creating persons via this API is not allowed. Please create persons by sending an "
+        "$identify event. See https://posthog.com/docs/product-analytics/identify for details."
+    )
     # posthog/exceptions.py, EnterpriseFeatureException, as PostHog Cloud (is_cloud()) words it.
     ENTERPRISE_FEATURE = (
         "This feature is part of the premium PostHog offering. To use it, subscribe to PostHog "
@@ -368,8 +401,10 @@ class MethodNotAllowed(PostHogError):
     type = "invalid_request"
     code = "method_not_allowed"
 
-    def __init__(self, method: str, allow: str) -> None:
-        super().__init__(Msg.METHOD_NOT_ALLOWED.format(method=method), headers={"Allow": allow})
+    def __init__(self, method: str, allow: str, detail: str | None = None) -> None:
+        super().__init__(
+            detail or Msg.METHOD_NOT_ALLOWED.format(method=method), headers={"Allow": allow}
+        )
 
 
 class UnsupportedMediaType(PostHogError):
@@ -410,6 +445,40 @@ class RequestTooLarge(PostHogError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(Msg.REQUEST_TOO_LARGE.format(limit=limit))
+
+
+class MalformedRequest(PostHogError):
+    """A request the HTTP server cannot parse (bad ``Content-Length``, chunk size, header...)."""
+
+    status = 400
+    type = "invalid_request"
+    code = "malformed_request"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(Msg.MALFORMED_REQUEST.format(reason=reason.rstrip(".")))
+
+
+class DisallowedHost(PostHogError):
+    """``phemu serve`` refuses a ``Host`` that is neither loopback nor allowed (DNS rebinding)."""
+
+    status = 400
+    type = "invalid_request"
+    code = "disallowed_host"
+
+    def __init__(self, host: str) -> None:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        super().__init__(Msg.DISALLOWED_HOST.format(host=host, name=name or "NAME"))
+
+
+class WriteNotDurable(PostHogError):
+    """``--sync always``: the state file could not be written before answering a write."""
+
+    status = 503
+    type = "server_error"
+    code = "write_not_durable"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(Msg.WRITE_NOT_DURABLE.format(reason=reason))
 
 
 class DroppedConnection(ConnectionError):

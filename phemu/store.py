@@ -30,7 +30,11 @@ def hash_key(value: str) -> str:
 
 
 def mask_key(value: str) -> str:
-    """PostHog's ``mask_value``: first 4 characters, ``...``, last 4 (``phx_...a1b2``)."""
+    """PostHog's ``mask_key_value`` (``posthog/models/utils.py``): first 4 characters, ``...``,
+    last 4 (``phx_...a1b2``); a value under 16 characters is all ``********``, so a short key
+    never shows whole."""
+    if len(value) < 16:
+        return "********"
     return f"{value[:4]}...{value[-4:]}"
 
 
@@ -122,6 +126,29 @@ class Store:
                 if rng is None:
                     rng = self._rng = random.Random(self._seed)
         return rng
+
+    def random_state(self) -> list[Any] | None:
+        """The generator's state as JSON-ready data, ``None`` while it was never drawn from.
+
+        State files keep it, so values drawn after a restart (insight short ids, project tokens,
+        UUIDs) continue the sequence instead of starting it over.
+        """
+        with self.lock:
+            if self._rng is None:
+                return None
+            version, internal, gauss = self._rng.getstate()
+            return [version, list(internal), gauss]
+
+    def restore_random_state(self, state: Any) -> None:
+        """Undo :meth:`random_state`; ``ValueError`` if ``state`` is not one of its results."""
+        try:
+            version, internal, gauss = state
+            rng = random.Random()
+            rng.setstate((version, tuple(internal), gauss))
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"not a random generator state ({error})") from None
+        with self.lock:
+            self._rng = rng
 
     def next_id(self, sequence: str) -> int:
         """The next value of a per-resource sequence shared by all projects (starts at 1)."""

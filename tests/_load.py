@@ -38,6 +38,17 @@ class Target:
         return f"{self.collection}{pk}/"
 
 
+#: Dashboards: a resource with a name to patch and a paginated list.
+DASHBOARDS = Target(
+    name="dashboards",
+    collection="/api/projects/1/dashboards/",
+    create=lambda thread, n: {"name": f"t{thread}-n{n}"},
+    patch=lambda thread, n: {"name": f"t{thread}-p{n}"},
+    patched_field="name",
+    paginated=True,
+)
+
+
 @dataclass
 class Outcome:
     created: dict[Any, dict[str, Any]] = field(default_factory=dict)  # id -> last acked state
@@ -172,3 +183,45 @@ def check_all_retrievable(
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(check, chosen))
     return problems
+
+
+def interrupted_load(
+    base_url: str,
+    headers: dict[str, str],
+    target: Target,
+    interrupt: Callable[[], object],
+    *,
+    threads: int,
+    until_created: int,
+) -> Outcome:
+    """Load until ``until_created`` objects are acknowledged (at most 15 s), then ``interrupt()``
+    (a signal to the server) while the clients are still sending; the outcome once they stop."""
+    stop = threading.Event()
+    outcome = Outcome()
+    loader = threading.Thread(
+        target=run_load,
+        args=(base_url, headers, target),
+        kwargs={"threads": threads, "seconds": 30, "stop": stop, "outcome": outcome},
+    )
+    loader.start()
+    deadline = time.monotonic() + 15
+    while len(outcome.created) < until_created and time.monotonic() < deadline:
+        time.sleep(0.02)
+    interrupt()
+    stop.set()
+    loader.join(60)
+    return outcome
+
+
+def acknowledged_survivors(
+    base_url: str, headers: dict[str, str], target: Target, outcome: Outcome
+) -> set[Any]:
+    """Check a restarted server holds every acknowledged object in its last acknowledged (or last
+    sent) state, with an exact count; the ids present."""
+    count, results = list_all(base_url, headers, target)
+    present = {r["id"] for r in results}
+    assert [pk for pk in outcome.created if pk not in present] == []
+    assert count == len(results)
+    # Objects whose 201 never arrived may exist too, but nothing acknowledged is missing.
+    assert check_all_retrievable(base_url, headers, target, outcome, allow_pending=True) == []
+    return present

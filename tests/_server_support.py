@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -15,19 +16,26 @@ from typing import Any
 TESTS = Path(__file__).resolve().parent
 URL = re.compile(r"serving PostHog's API on (http://[^\s]+)")
 KEY = re.compile(r"personal API key: (\S+)")
+TOKEN = re.compile(r"control token: (\S+)")
 START_TIMEOUT = 20.0
 
 
 class Serve:
     """One ``python -m phemu serve`` process; ``url``/``key``/``banner`` once started."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        command: list[str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("PHEMU_")}
         environment["PYTHONPATH"] = os.pathsep.join(
             [str(TESTS), environment.get("PYTHONPATH", "")]
         ).rstrip(os.pathsep)
         environment.update(env or {})
-        command = [sys.executable, "-m", "phemu", "serve"]
+        command = [*(command or [sys.executable, "-m", "phemu"]), "serve"]
         if "--port" not in args and "PHEMU_PORT" not in (env or {}):
             command += ["--port", "0"]
         self.proc = subprocess.Popen(
@@ -35,6 +43,7 @@ class Serve:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=environment,
+            cwd=cwd,
             text=True,
         )
         self.banner_lines: list[str] = []
@@ -81,6 +90,11 @@ class Serve:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.key}"}
+
+    @property
+    def control_token(self) -> str:
+        found = TOKEN.search(self.banner)
+        return found.group(1) if found else ""
 
     def _drain_stderr(self) -> None:
         assert self.proc.stderr is not None
@@ -133,3 +147,20 @@ def run_fails(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
         timeout=START_TIMEOUT,
         check=False,
     )
+
+
+def raw_exchange(server: Any, payload: bytes, timeout: float = 5.0) -> bytes:
+    """Send ``payload`` on a fresh connection to ``server`` (``host``/``port``) and read until
+    the server closes it (or ``timeout`` passes in silence)."""
+    with socket.create_connection((server.host, server.port), timeout=timeout) as sock:
+        sock.sendall(payload)
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)

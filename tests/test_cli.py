@@ -28,6 +28,7 @@ ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
 DEFAULT_KEY = "phx_phemuDefaultPersonalApiKey000000000000000000"
 SAMPLE = "sessions_sample.json (bundled)"
 OWN_KEY = "phx_ownSeedKey0000000000000000000000000000000000"
+JSON = {"Content-Type": "application/json"}
 
 
 def write(path: Path, document: dict[str, Any]) -> str:
@@ -85,13 +86,17 @@ def test_version() -> None:
     assert done.stdout.strip() == f"phemu {__version__}"
 
 
-def test_serve_help_lists_examples_and_every_variable() -> None:
-    done = subprocess.run(
+def serve_help() -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "phemu", "serve", "--help"],
         capture_output=True,
         text=True,
         timeout=30,
     )
+
+
+def test_serve_help_lists_examples_and_every_variable() -> None:
+    done = serve_help()
     assert done.returncode == 0
     assert "examples:" in done.stdout
     assert "phemu serve --port 0" in done.stdout
@@ -193,7 +198,7 @@ def test_bad_seed_file_is_refused(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.json", {"version": 1, "projects": [{"id": "seven"}]})
     failed = run_fails("--seed", bad)
     assert failed.returncode == 2
-    assert failed.stderr.startswith("phemu: projects[0]")
+    assert failed.stderr.startswith(f"phemu: {bad}: projects[0] (id 'seven'):")
 
 
 @pytest.mark.parametrize("how", ["flag", "variable"])
@@ -339,7 +344,7 @@ def test_log_level_flag_wins_and_debug_shows_saves(tmp_path: Path) -> None:
     with Serve(
         "--log-level", "debug", "--state-file", str(state), env={"PHEMU_LOG_LEVEL": "error"}
     ) as server:
-        requests.post(server.url + "/_phemu/state/save", timeout=10)
+        requests.post(server.url + "/_phemu/state/save", headers=JSON, timeout=10)
         log = stop_and_read_stderr(server)
     assert f"phemu.state DEBUG state saved to {state}" in log
 
@@ -354,7 +359,12 @@ def test_state_file_saved_on_signal_and_loaded_on_restart(
     state = tmp_path / "state.json"
     with Serve("--state-file", str(state)) as server:
         assert server.banner_lines[1] == f"  state: {state} (new; seeds: default, {SAMPLE})"
-        requests.post(server.url + "/_phemu/seed", data=Path(extra_seed).read_bytes(), timeout=10)
+        requests.post(
+            server.url + "/_phemu/seed",
+            data=Path(extra_seed).read_bytes(),
+            headers=JSON,
+            timeout=10,
+        )
         assert server.terminate(sig) == 0
     assert [p["id"] for p in json.loads(state.read_text())["projects"]] == [1, 7]
     with Serve("--state-file", str(state)) as server:
@@ -372,7 +382,7 @@ def test_state_file_from_variable(tmp_path: Path, extra_seed: str) -> None:
 def test_state_save_endpoint_while_running(tmp_path: Path, extra_seed: str) -> None:
     state = tmp_path / "state.json"
     with Serve("--state-file", str(state), "--seed", extra_seed) as server:
-        response = requests.post(server.url + "/_phemu/state/save", timeout=10)
+        response = requests.post(server.url + "/_phemu/state/save", headers=JSON, timeout=10)
         assert response.json() == {"status": "saved", "path": str(state)}
         assert [p["id"] for p in json.loads(state.read_text())["projects"]] == [1, 7]
 
@@ -383,7 +393,12 @@ def test_state_save_endpoint_while_running(tmp_path: Path, extra_seed: str) -> N
 def test_autosave(tmp_path: Path, extra_seed: str, args: list[str], env: dict[str, str]) -> None:
     state = tmp_path / "state.json"
     with Serve("--state-file", str(state), *args, env=env) as server:
-        requests.post(server.url + "/_phemu/seed", data=Path(extra_seed).read_bytes(), timeout=10)
+        requests.post(
+            server.url + "/_phemu/seed",
+            data=Path(extra_seed).read_bytes(),
+            headers=JSON,
+            timeout=10,
+        )
         for _ in range(100):  # bounded: 10 s
             if state.exists() and len(json.loads(state.read_text())["projects"]) == 2:
                 break
@@ -396,7 +411,10 @@ def test_ephemeral_flag_beats_state_file_variable(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     with Serve("--ephemeral", env={"PHEMU_STATE_FILE": str(state)}) as server:
         assert server.banner_lines[1] == f"  seeds: default, {SAMPLE}"
-        assert requests.post(server.url + "/_phemu/state/save", timeout=10).status_code == 400
+        assert (
+            requests.post(server.url + "/_phemu/state/save", headers=JSON, timeout=10).status_code
+            == 400
+        )
         assert server.terminate() == 0
     assert not state.exists()
 
@@ -451,3 +469,202 @@ def test_failed_save_at_shutdown_exits_non_zero_and_keeps_nothing_half_written(
         directory.rmdir()
         assert server.terminate() == 1
         assert f"{state}: could not save state" in server.stderr_text()
+
+
+# -- issue 12: ports, pipes, plugins from the current folder, help, hosts, tokens, sync -----------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["--port", "99999"], {}, "--port 99999"),
+        (["--port", "-1"], {}, "--port -1"),
+        ([], {"PHEMU_PORT": "70000"}, "PHEMU_PORT='70000'"),
+        ([], {"PHEMU_PORT": "-3"}, "PHEMU_PORT='-3'"),
+    ],
+)
+def test_a_port_out_of_range_is_one_line_and_exit_2(
+    args: list[str], env: dict[str, str], named: str
+) -> None:
+    failed = run_fails(*args, env=env)
+    assert failed.returncode == 2
+    assert failed.stderr == f"phemu: {named}: expected a TCP port from 0 to 65535\n"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_closed_stdout_does_not_kill_the_server() -> None:
+    """``phemu serve --port 0 | head -1``: the reader goes away; the server keeps serving."""
+    port = free_port()
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("PHEMU_")}
+    read_end, write_end = __import__("os").pipe()
+    __import__("os").close(read_end)  # the reader is gone before the banner is written
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "phemu", "serve", "--port", str(port)],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    __import__("os").close(write_end)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                health = requests.get(f"http://127.0.0.1:{port}/_phemu/health", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None, proc.communicate()[1]
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert health.status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == 0, stderr
+    assert "BrokenPipe" not in stderr and "Traceback" not in stderr, stderr
+
+
+def test_a_plugin_module_in_the_current_folder_is_found(tmp_path: Path) -> None:
+    (tmp_path / "my_plugin.py").write_text(
+        "from phemu.plugin_manager import hookimpl\n\n\n"
+        "@hookimpl\n"
+        "def phemu_seed(emulator):\n"
+        f"    return {{'version': 1, 'projects': [{{'id': 77, 'name': 'From my_plugin', "
+        f"'organization': {ORG!r}}}]}}\n"
+    )
+    script = Path(sys.executable).with_name("phemu")
+    assert script.exists(), "the phemu console script is installed with the package"
+    with Serve("--plugin", "my_plugin", command=[str(script)], cwd=tmp_path) as server:
+        assert get(server, "/api/projects/77/").json()["name"] == "From my_plugin"
+
+
+def test_serve_help_names_no_file_that_does_not_exist() -> None:
+    import re
+
+    done = serve_help()
+    paths = re.findall(r"[\w.-]+/[\w./-]+\.json", done.stdout)
+    assert [p for p in paths if not (REPO / p).exists()] == []
+    for variable in ("PHEMU_ALLOWED_HOSTS", "PHEMU_CONTROL_TOKEN", "PHEMU_SYNC"):
+        assert variable in done.stdout, variable
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--allowed-host", "phemu.internal", "--allowed-host", ".corp.example"], {}),
+        ([], {"PHEMU_ALLOWED_HOSTS": "phemu.internal,.corp.example"}),
+    ],
+)
+def test_allowed_hosts(args: list[str], env: dict[str, str]) -> None:
+    with Serve(*args, env=env) as server:
+        port = server.url.rsplit(":", 1)[1]
+        for host in (f"phemu.internal:{port}", "api.corp.example", "localhost", "127.0.0.9"):
+            response = requests.get(
+                server.url + "/api/projects/", headers={**server.headers, "Host": host}, timeout=10
+            )
+            assert response.status_code == 200, host
+        refused = requests.get(
+            server.url + "/api/projects/", headers={**server.headers, "Host": "evil.example"},
+            timeout=10,
+        )  # fmt: skip
+        assert refused.status_code == 400
+        assert "--allowed-host evil.example" in refused.json()["detail"]
+
+
+def test_control_token_flag_protects_the_control_plane() -> None:
+    with Serve("--control-token", "s3cret-token") as server:
+        assert "  control token: from --control-token" in server.banner
+        assert (
+            requests.post(server.url + "/_phemu/reset", headers=JSON, timeout=10).status_code == 401
+        )
+        assert requests.get(server.url + "/_phemu/health", timeout=10).status_code == 200
+        allowed = requests.post(
+            server.url + "/_phemu/reset", headers={**JSON, "X-Phemu-Token": "s3cret-token"},
+            timeout=10,
+        )  # fmt: skip
+        assert allowed.status_code == 200
+        assert get(server, "/api/projects/").status_code == 200  # the API needs no token
+
+
+@pytest.fixture
+def restored_logging() -> Any:
+    """``cli.main`` configures the ``phemu`` loggers for a process; put them back afterwards."""
+    import logging
+
+    root, access = logging.getLogger("phemu"), logging.getLogger("phemu.access")
+    saved = (list(root.handlers), root.level, access.disabled)
+    yield
+    root.handlers[:], root.level, access.disabled = saved[0], saved[1], saved[2]
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_binding_a_non_loopback_address_warns_and_generates_a_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--host 0.0.0.0`` (bound here on 127.0.0.1 instead: tests never listen beyond loopback)."""
+    import os
+    import threading
+
+    from phemu import server as server_module
+
+    started: list[Any] = []
+
+    class LoopbackOnly(server_module.ThreadedServer):
+        def start(self) -> Any:
+            wanted, self.host = self.host, "127.0.0.1"
+            try:
+                return super().start()
+            finally:
+                self.host = wanted
+                started.append(self)
+
+    monkeypatch.setattr(server_module, "ThreadedServer", LoopbackOnly)
+    outcome: dict[str, Any] = {}
+
+    def drive() -> None:
+        deadline = time.monotonic() + 20
+        while not started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        running = started[0]
+        base = f"http://127.0.0.1:{running.port}"
+        outcome["without"] = requests.post(base + "/_phemu/reset", headers=JSON, timeout=10)
+        outcome["with"] = requests.post(
+            base + "/_phemu/reset",
+            headers={**JSON, "X-Phemu-Token": running.control_token},
+            timeout=10,
+        )
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    driver = threading.Thread(target=drive)
+    driver.start()
+    status = cli.main(["serve", "--host", "0.0.0.0", "--port", "0", "--quiet"], env={})
+    driver.join(30)
+    captured = capsys.readouterr()
+    assert status == 0
+    token = started[0].control_token
+    assert token and len(token) >= 24
+    assert f"  control token: {token}  (send it as X-Phemu-Token)" in captured.out
+    assert "0.0.0.0 is not a loopback address" in captured.err
+    assert outcome["without"].status_code == 401
+    assert outcome["with"].status_code == 200
+
+
+def test_sync_always_needs_a_state_file() -> None:
+    failed = run_fails("--sync", "always")
+    assert failed.returncode == 2
+    assert failed.stderr == "phemu: --sync always needs --state-file PATH\n"
+    failed = run_fails(env={"PHEMU_SYNC": "sometimes"})
+    assert failed.returncode == 2
+    assert failed.stderr.startswith("phemu: PHEMU_SYNC='sometimes': expected always or off")

@@ -13,6 +13,7 @@ from phemu.emulator import Emulator
 from phemu.persistence import StateFile
 from phemu.persistence import StateFileError
 
+ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
 EXTRA = {
     "version": 1,
     "projects": [
@@ -31,7 +32,9 @@ def test_save_then_load_round_trips_the_export(tmp_path: Path) -> None:
     source = saved_emulator()
     path = tmp_path / "state.json"
     StateFile(source, path).save()
-    assert json.loads(path.read_text()) == json.loads(json.dumps(source.export_state()))
+    saved = json.loads(path.read_text())
+    assert saved.pop("_random_state") == source.store.random_state()
+    assert saved == json.loads(json.dumps(source.export_state()))
     target = Emulator()
     assert StateFile(target, path).load() is True
     assert target.export_state() == source.export_state()
@@ -55,10 +58,19 @@ def test_load_without_a_file_keeps_the_seeded_store(tmp_path: Path) -> None:
         (b'{"version": 1, "projects": [{"id": 7, "na', "it is not valid JSON, probably truncated"),
         (b"\x00\x01garbage\xff", "it is not valid JSON, probably truncated"),
         (b"[1, 2]", "it is not a JSON object"),
-        (b'{"version": 99}', "it is not a phemu state document (seed document #1 has version 99"),
+        (b'{"version": 99}', "it is not a phemu state document (document has version 99"),
         (
             b'{"version": 1, "projects": [{"id": "x"}]}',
             "it is not a phemu state document (projects[0]",
+        ),
+        # A lone surrogate could never be saved again: refused, never loaded into the store.
+        (
+            b'{"version": 1, "dashboards": [{"id": 1, "name": "\\ud800"}]}',
+            "it is not a phemu state document (dashboards[0].name holds U+D800 (a lone surrogate)",
+        ),
+        (
+            b'{"version": 1, "insights": [{"id": 1, "query": {"kind": {"\\udfff x": 1}}}]}',
+            'it is not a phemu state document (insights[0].query.kind["\\udfff x"] holds U+DFFF',
         ),
     ],
 )
@@ -73,6 +85,8 @@ def test_damaged_file_is_refused_with_a_message_naming_it(
         StateFile(emulator, path).load()
     message = str(raised.value)
     assert message.startswith(f"{path}: refusing to start from this state file: {problem}")
+    assert "\n" not in message
+    message.encode("utf-8")  # printable: the message never carries the bad character itself
     assert emulator.export_state() == before
     assert path.read_bytes() == content  # never touched
 
@@ -174,3 +188,146 @@ def test_autosave_writes_periodically_and_stops(tmp_path: Path) -> None:
     saves = state_file.saves
     assert json.loads(path.read_text())["version"] == 1
     assert state_file.saves == saves  # stopped
+
+
+def test_a_flag_created_without_filters_survives_a_state_file(tmp_path: Path) -> None:
+    """Found by tests/test_text_integrity.py: its export was refused on load ("at least one
+    condition set"), so a restart lost the whole state file."""
+    emulator = Emulator()
+    created = emulator.client().post(
+        "/api/projects/1/feature_flags/", json={"key": "bare"}, headers=emulator.auth_headers
+    )
+    assert created.status_code == 201
+    path = tmp_path / "state.json"
+    StateFile(emulator, path).save()
+    again = Emulator()
+    assert StateFile(again, path).load()
+    assert again.export_state() == emulator.export_state()
+
+
+# -- issue 12: symlinks, duplicate ids, deep nesting, the generator, group commit ---------------
+
+
+def test_a_symlinked_state_file_updates_its_target(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    target = real / "state.json"
+    target.write_text("{}")
+    link = tmp_path / "state.json"
+    link.symlink_to(target)
+    StateFile(saved_emulator(), link).save()
+    assert link.is_symlink() and link.resolve() == target
+    assert [p["id"] for p in json.loads(target.read_text())["projects"]] == [1, 7]
+    loaded = Emulator()
+    assert StateFile(loaded, link).load() is True
+    assert 7 in loaded.store.projects
+
+
+def test_a_dangling_symlink_creates_its_target(tmp_path: Path) -> None:
+    link = tmp_path / "state.json"
+    link.symlink_to(tmp_path / "elsewhere.json")
+    StateFile(saved_emulator(), link).save()
+    assert link.is_symlink()
+    assert json.loads((tmp_path / "elsewhere.json").read_text())["version"] == 1
+
+
+def test_duplicate_ids_are_refused_in_one_line(tmp_path: Path) -> None:
+    document = Emulator().export_state()
+    document["projects"].append(dict(document["projects"][0], name="Twin"))
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(StateFileError) as raised:
+        StateFile(Emulator(), path).load()
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(
+        f"{path}: refusing to start from this state file: it has two projects records with id 1"
+    )
+
+
+@pytest.mark.parametrize("depth", [100_000, 5_000])
+def test_a_deeply_nested_state_file_is_refused_in_one_line(tmp_path: Path, depth: int) -> None:
+    path = tmp_path / "state.json"
+    nested = "[" * depth + "]" * depth
+    path.write_text(
+        '{"version": 1, "dashboards": [{"id": 1, "name": "x", "tags": ' + nested + "}]}"
+    )
+    with pytest.raises(StateFileError) as raised:
+        StateFile(Emulator(), path).load()
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: refusing to start from this state file: it ")
+
+
+def test_values_drawn_after_a_restart_never_repeat(tmp_path: Path) -> None:
+    """Seeded projects without a ``uuid``/``api_token`` draw them from the store's generator: a
+    restart continues its sequence instead of drawing the same values again."""
+    path = tmp_path / "state.json"
+    drawn = []
+    for pid in (5, 6, 7):
+        emulator = Emulator()
+        StateFile(emulator, path).load()
+        emulator.load_seed(
+            {"version": 1, "projects": [{"id": pid, "name": f"p{pid}", "organization": ORG}]}
+        )
+        project = emulator.store.projects[pid]
+        drawn.append((project.uuid, project.api_token))
+        StateFile(emulator, path).save()
+    assert len({uuid for uuid, _ in drawn}) == 3
+    assert len({token for _, token in drawn}) == 3
+    uninterrupted = Emulator()
+    for pid in (5, 6, 7):
+        uninterrupted.load_seed(
+            {"version": 1, "projects": [{"id": pid, "name": f"p{pid}", "organization": ORG}]}
+        )
+    projects = uninterrupted.store.projects
+    assert drawn == [(projects[pid].uuid, projects[pid].api_token) for pid in (5, 6, 7)]
+
+
+def test_concurrent_commits_share_saves_and_all_are_durable(tmp_path: Path) -> None:
+    import threading
+
+    emulator = Emulator()
+    path = tmp_path / "state.json"
+    state_file = StateFile(emulator, path)
+    created: list[int] = []
+    lock = threading.Lock()
+
+    def writer(n: int) -> None:
+        for i in range(10):
+            response = emulator.client().post(
+                "/api/projects/1/dashboards/",
+                json={"name": f"w{n}-{i}"},
+                headers=emulator.auth_headers,
+            )
+            state_file.commit()
+            # Acknowledged: the file on disk holds this dashboard right now.
+            on_disk = {d["id"] for d in json.loads(path.read_text())["dashboards"]}
+            with lock:
+                created.append(response.json["id"])
+                assert response.json["id"] in on_disk
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(created) == 80
+    assert 0 < state_file.saves <= 80
+
+
+def test_a_failed_commit_raises_and_the_next_one_recovers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state_file = StateFile(saved_emulator(), tmp_path / "state.json")
+    real_fsync = os.fsync
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    with pytest.raises(StateFileError, match="No space left"):
+        state_file.commit()
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    state_file.commit()
+    assert json.loads((tmp_path / "state.json").read_text())["projects"][-1]["id"] == 7

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import re
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -26,6 +27,13 @@ if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
 BODY_STYLES = ("posthog", "raw")
+#: Longest ``delay`` in seconds: enough to trip any client timeout, short enough that a rule set
+#: over the unauthenticated control plane cannot park the server's workers for long.
+MAX_DELAY = 60.0
+RE2_HINT = (
+    "path_regex needs the linear-time google-re2 engine: pip install 'phemu[re2]' "
+    "(or match with the path glob)"
+)
 _PROJECT_PATH = re.compile(r"^/api/(?:projects|environments)/([^/]+)(?:/|$)")
 _BEARER = re.compile(r"^Bearer\s+(\S.+)$")
 
@@ -47,13 +55,15 @@ class FaultRule:
 
     Actions: ``status`` answers instead of the emulator (429 with PostHog's throttled body and
     ``Retry-After``; 5xx PostHog-shaped or, with ``body="raw"``, a load balancer's HTML page);
-    ``drop`` drops the connection; ``delay`` sleeps that many real seconds first and may be
-    combined with either, or used alone (the request then proceeds normally).
+    ``drop`` drops the connection; ``delay`` sleeps that many real seconds (at most
+    :data:`MAX_DELAY`) first and may be combined with either, or used alone (the request then
+    proceeds normally).
 
     :param method: an HTTP method or a list of them (case-insensitive).
     :param path: a glob over the request path (``/api/projects/*/subscriptions/*``); a trailing
         slash on either side is ignored, as PostHog's router ignores it.
-    :param path_regex: a regular expression searched in the request path (anchor it yourself).
+    :param path_regex: a regular expression searched in the request path (anchor it yourself),
+        run by RE2 (linear time, no backreferences or lookarounds; the ``re2`` extra).
     :param project: the project id in ``/api/projects/<id>/...`` or ``/api/environments/...``;
         ``@current`` in the URL is resolved through the key's owner.
     :param key: the personal API key, in plaintext or masked as PostHog shows it (``phx_...a1b2``).
@@ -78,7 +88,7 @@ class FaultRule:
     probability: float = 1.0
     retry_after: int | None = None
     body: Any = "posthog"
-    _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _pattern: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.status is None and not self.drop and not self.delay:
@@ -94,9 +104,12 @@ class FaultRule:
         if (
             isinstance(self.delay, bool)
             or not isinstance(self.delay, (int, float))
-            or self.delay < 0
+            or not math.isfinite(self.delay)
+            or not 0 <= self.delay <= MAX_DELAY
         ):
-            raise ValueError(f"delay must be a non-negative number of seconds, not {self.delay!r}")
+            raise ValueError(
+                f"delay must be a number of seconds from 0 to {MAX_DELAY:g}, not {self.delay!r}"
+            )
         if (
             isinstance(self.probability, bool)
             or not isinstance(self.probability, (int, float))
@@ -117,10 +130,7 @@ class FaultRule:
             raise ValueError(f"project must be a project id, not {self.project!r}")
         _times(self.times)
         if self.path_regex is not None:
-            try:
-                object.__setattr__(self, "_pattern", re.compile(self.path_regex))
-            except re.error as error:
-                raise ValueError(f"path_regex {self.path_regex!r} is invalid: {error}") from None
+            object.__setattr__(self, "_pattern", _linear_pattern(self.path_regex))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FaultRule:
@@ -163,6 +173,27 @@ class FaultRule:
             if candidate is None or self.key not in (candidate, mask_key(candidate)):
                 return False
         return self.project is None or _project_matches(emulator, request, self.project)
+
+
+def _linear_pattern(pattern: Any) -> Any:
+    """``pattern`` compiled by RE2, whose matching time is linear in the path's length.
+
+    The rule set is writable over the unauthenticated control plane, so a backtracking engine
+    would let one rule (``^/(a+)+$``) pin a worker for minutes on a short path.
+    """
+    if not isinstance(pattern, str):
+        raise ValueError(f"path_regex must be a string, not {pattern!r}")
+    try:
+        import re2
+    except ImportError:
+        raise ValueError(RE2_HINT) from None
+    options = re2.Options()
+    options.log_errors = False  # the ValueError says it; RE2 would also print to stderr
+    try:
+        return re2.compile(pattern, options=options)
+    except re2.error as error:
+        reason = error.args[0].decode() if isinstance(error.args[0], bytes) else error.args[0]
+        raise ValueError(f"path_regex {pattern!r} is invalid: {reason}") from None
 
 
 def _glob(path: str, pattern: str) -> bool:

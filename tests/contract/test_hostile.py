@@ -31,9 +31,12 @@ from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 from werkzeug.test import run_wsgi_app
 
+from phemu.fields import lookup_int
 from phemu.routing import Route
+from phemu.serialization import find_bad_text
 from tests.contract import _stats
 from tests.contract.conftest import budget
+from tests.contract.deviations import regex_body_crashes
 from tests.contract.routes import METHODS
 from tests.contract.routes import all_routes
 from tests.contract.routes import is_posthog_error
@@ -286,6 +289,8 @@ def deliberate_500(req: dict[str, Any]) -> bool:
     - ai.md §3.1: a non-string ``regex`` ("500 `A server error occurred.` (deliberate)");
     - deeply nested JSON: DRF's JSONParser catches only ``ValueError`` and Python's decoder
       raises ``RecursionError`` (``phemu/context.py``);
+    - an insight ``query`` holding NUL (or a lone surrogate): Postgres refuses it in ``jsonb``
+      (docs/architecture.md, "Text PostHog cannot store");
     - ``posthog/api/person.py`` and ``posthog/api/event.py``: ``limit`` (and the persons'
       ``offset``) read with ``int()``, negative values refused by ClickHouse; a numeric person id
       beyond bigint; ``delete_property``'s unguarded ``.get()`` and ``request.data["$unset"]``.
@@ -302,8 +307,8 @@ def deliberate_500(req: dict[str, Any]) -> bool:
     if route.endpoint == "persons.delete_property":
         return True
     if segment(route) == "persons" and "<pk>" in route.path:
-        pk = req["path"].split("/persons/", 1)[1].split("/", 1)[0]
-        if re.fullmatch(r"\s*[+-]?\d+\s*", pk) and abs(int(pk)) > 2**63 - 1:
+        number = lookup_int(req["path"].split("/persons/", 1)[1].split("/", 1)[0])
+        if number is not None and abs(number) > 2**63 - 1:
             return True
     if segment(route) == "subscriptions":
         for key, value in req["query"]:
@@ -312,10 +317,21 @@ def deliberate_500(req: dict[str, Any]) -> bool:
         raw = req["raw"] or b""
         if b"bysetpos" in raw:
             return True
-    if route.path.rstrip("/").endswith("ai/regex"):
-        parsed = req["parsed"]
-        if isinstance(parsed, dict) and "regex" in parsed and not isinstance(parsed["regex"], str):
-            return True
+    parsed = req["parsed"]
+    if (
+        segment(route) == "insights"
+        and isinstance(parsed, dict)
+        and find_bad_text(parsed.get("query"), nul=True) is not None
+    ):
+        return True
+    if route.path.rstrip("/").endswith("ai/regex") and (req["content_type"] or "").startswith(
+        "application/json"
+    ):
+        try:
+            parsed = json.loads(req["raw"] or b"")
+        except ValueError:
+            return False
+        return regex_body_crashes(parsed)
     return False
 
 
@@ -542,6 +558,9 @@ DELIBERATE_500S = [
     ),
     pytest.param(
         "POST", "/api/projects/1/insights/", "[" * 100_000 + "]" * 100_000, id="deep-json"
+    ),
+    pytest.param(
+        "POST", "/api/projects/1/insights/", {"query": {"kind": "a\x00b"}}, id="insight-query-nul"
     ),
 ]
 

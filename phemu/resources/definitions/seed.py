@@ -36,8 +36,8 @@ def _common(emulator: Emulator, section: str, position: int, record: Any) -> tup
     if project not in emulator.store.projects:
         raise SeedError(f"{label}: 'project' must be the id of an existing project")
     name = record.get("name")
-    if not isinstance(name, str) or not name or len(name) > 400:
-        raise SeedError(f"{label}: 'name' must be a non-empty string of at most 400 characters")
+    if not isinstance(name, str) or len(name) > 400:
+        raise SeedError(f"{label}: 'name' must be a string of at most 400 characters")
     ident = record.get("id")
     if ident is not None:
         try:

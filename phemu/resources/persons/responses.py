@@ -24,6 +24,8 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from phemu.errors import MethodNotAllowed
+from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
@@ -132,6 +134,11 @@ def list_(ctx: RequestContext) -> Response:
     if "include_total" in ctx.query:
         body["count"] = len(people)
     return json_response(body)
+
+
+def create(ctx: RequestContext) -> Response:
+    """``PersonViewSet.create``: persons come from ``$identify`` events, not from this API."""
+    raise MethodNotAllowed("POST", ctx.route.allow, Msg.PERSONS_CREATE)
 
 
 def find(ctx: RequestContext) -> Person:

@@ -6,7 +6,13 @@ from phemu.resources.persons import responses
 from phemu.routing import Route
 
 ROUTES: tuple[Route, ...] = (
-    Route("/persons/", "persons.list", {"GET": responses.list_}, "person", throttle="clickhouse"),
+    Route(
+        "/persons/",
+        "persons.list",
+        {"GET": responses.list_, "POST": responses.create},
+        "person",
+        throttle="clickhouse",
+    ),
     Route(
         "/persons/values/",
         "persons.values",

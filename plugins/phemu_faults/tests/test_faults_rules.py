@@ -146,6 +146,38 @@ def test_path_regex_is_searched() -> None:
         make(faults=[{"status": 502, "path_regex": "("}])
 
 
+def test_path_regex_runs_in_linear_time() -> None:
+    """``^/(a+)+$`` backtracks exponentially in Python's ``re`` (each two more characters
+    quadruple the time; 30 took 25 s); the rule engine must answer at once."""
+    import threading
+
+    emulator = make(faults=[{"status": 502, "path_regex": r"^/(a+)+$"}])
+    answers: list[int] = []
+    worker = threading.Thread(
+        target=lambda: answers.append(get(emulator, "/" + "a" * 30 + "!").status_code),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(5)
+    assert answers == [404]  # no fault: the pattern does not match, found out in time
+    assert get(emulator, "/aaaa").status_code == 502
+
+
+def test_path_regex_without_the_re2_extra_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "re2", None)  # import re2 now fails
+    with pytest.raises(ValueError) as raised:
+        FaultRule(status=502, path_regex=r"/insights/\d+/$")
+    assert str(raised.value) == (
+        "path_regex needs the linear-time google-re2 engine: pip install 'phemu[re2]' "
+        "(or match with the path glob)"
+    )
+    assert FaultRule(status=502, path="/api/projects/*/insights/*").path is not None
+
+
 def test_project_matching_resolves_both_prefixes_and_current() -> None:
     emulator = make(faults=[{"status": 503, "project": 1}])
     assert get(emulator, "/api/projects/1/").status_code == 503
@@ -286,7 +318,12 @@ def test_add_remove_get_clear() -> None:
         ({"status": 503, "times": 0}, "times must be 'once', 'always' or a positive integer"),
         ({"status": 503, "times": "twice"}, "times must be"),
         ({"status": 503, "probability": 1.5}, "probability must be between 0 and 1"),
-        ({"delay": -1}, "delay must be a non-negative number"),
+        ({"delay": -1}, "delay must be a number of seconds from 0 to 60, not -1"),
+        ({"delay": 61}, "delay must be a number of seconds from 0 to 60, not 61"),
+        ({"delay": float("nan")}, "delay must be a number of seconds from 0 to 60, not nan"),
+        ({"delay": float("inf")}, "delay must be a number of seconds from 0 to 60, not inf"),
+        ({"delay": "1"}, "delay must be a number of seconds from 0 to 60, not '1'"),
+        ({"status": 503, "probability": float("nan")}, "probability must be between 0 and 1"),
         ({"status": 429, "retry_after": "soon"}, "retry_after must be a non-negative integer"),
         ({"status": 500, "body": "html"}, "body must be 'posthog', 'raw' or a JSON value"),
         (
@@ -360,6 +397,25 @@ def test_control_plane_refuses_bad_rules_whole() -> None:
         client.post("/_phemu/faults", data="{", content_type="application/json").status_code == 400
     )
     assert client.get("/_phemu/faults").json["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ('{"delay": NaN}', "body is not valid JSON: NaN is not JSON"),
+        ('{"delay": Infinity}', "body is not valid JSON: Infinity is not JSON"),
+        ('{"delay": 1e999}', "body is not valid JSON: 1e999 is out of range for a JSON number"),
+        ('{"delay": 1e9}', "delay must be a number of seconds from 0 to 60, not 1000000000.0"),
+    ],
+)
+def test_control_plane_refuses_unbounded_and_non_finite_delays(body: str, error: str) -> None:
+    emulator = make()
+    client = emulator.client()
+    response = client.post("/_phemu/faults", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json["error"].startswith(error)
+    assert len(emulator.faults) == 0
+    assert get(emulator).status_code == 200
 
 
 def test_control_plane_faults_do_not_touch_the_control_plane() -> None:

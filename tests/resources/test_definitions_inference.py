@@ -74,3 +74,9 @@ def test_names_longer_than_200_bytes_are_dropped() -> None:
     assert fits("a" * 200) and not fits("a" * 201)
     assert not fits("é" * 101)  # 202 bytes
     assert [p.name for p in properties_seen("e", {"a" * 201: 1, "ok": 1})] == ["ok"]
+
+
+def test_property_names_postgres_cannot_store_are_dropped() -> None:
+    """Postgres refuses NUL in text: such a property definition is never written (event names
+    are sanitised instead, ``sanitize_event_name``)."""
+    assert [p.name for p in properties_seen("e", {"a\x00b": 1, "ok": 1})] == ["ok"]

@@ -124,5 +124,6 @@ def _from(values: Mapping[str, Any], parent: int, group_type: str | None) -> Ite
     for key, value in values.items():
         if parent == EVENT and key in SKIP_PROPERTIES:
             continue
-        if fits(key):
+        # Postgres refuses NUL in text, so such a definition is never written.
+        if fits(key) and "\x00" not in key:
             yield PropertySeen(key, parent, group_type, value)

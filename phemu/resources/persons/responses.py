@@ -51,7 +51,6 @@ _NOT_A_PERSON_ID = (
     "The ID provided does not look like a personID. If you are using a distinctId, please use "
     "/persons?distinct_id={id} instead."
 )
-_BIGINT_MAX = 2**63 - 1
 
 
 def _email_text(person: Person) -> str:
@@ -145,8 +144,6 @@ def find(ctx: RequestContext) -> Person:
     """``get_pk_or_uuid``: a UUID names the person's uuid, anything else its numeric id."""
     wanted = ctx.path_values["pk"]
     try:
-        if not is_uuid(wanted) and abs(int(wanted)) > _BIGINT_MAX:
-            raise ServerError()  # Postgres: value out of range for type bigint
         person = PersonsBackend(ctx.emulator).lookup(ctx.project_id, wanted)
     except ValueError:
         raise ValidationError(_NOT_A_PERSON_ID.format(id=wanted)) from None

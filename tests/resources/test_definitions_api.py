@@ -64,7 +64,8 @@ def shop(frozen: Emulator) -> Emulator:
 def test_event_definitions_from_captured_events(shop: Emulator, auth: dict[str, str]) -> None:
     """One definition per event name; ``created_at`` is when it was first ingested; the
     non-enterprise ``EventDefinitionSerializer`` shape (no action fields on a plain definition,
-    ``tags`` last and empty); default order ``last_seen_at::date DESC, name``."""
+    ``tags`` last and empty); default order ``last_seen_at::date DESC, name``. (The published
+    schema documents no body for these operations, so there is no component to check.)"""
     body = get(shop, auth, EVENTS)
     assert body["count"] == 3 and body["next"] is None and body["previous"] is None
     assert names(body) == ["$groupidentify", "$pageview", "signup"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from phemu.emulator import Emulator
-from phemu.resources.sessions import SessionsState
+from phemu.resources.sessions.models import SessionsState
 
 TOKEN = "phc_phemuDefaultProjectToken0000000000000000000"
 
@@ -22,12 +22,12 @@ def seeded(sid: str, ts: str = "2026-06-15T09:00:00Z", **props: object) -> dict[
 
 
 def test_seeded_and_captured_events_share_one_store(frozen: Emulator) -> None:
-    frozen.add_events([seeded("s1", utm_source="news")])
+    frozen.sessions.ingest([seeded("s1", utm_source="news")])
     frozen.events.capture("$pageview", "u1", {"$session_id": "s1", "$current_url": "https://a/x"})
     records = frozen.events.records()
     assert [r.seeded is not None for r in records] == [True, False]
     assert [r.seq for r in records] == sorted(r.seq for r in records)
-    props = frozen.session_properties("s1")
+    props = frozen.sessions.properties("s1")
     assert props is not None and props["$entry_utm_source"] == "news"
     assert props["$end_current_url"] == "https://a/x"
     # The session keeps references to the store's records, not copies.
@@ -65,7 +65,7 @@ def test_a_failed_seed_stores_no_event(frozen: Emulator) -> None:
     from phemu.errors import SeedError
 
     with pytest.raises(SeedError):
-        frozen.add_events([seeded("s1"), {"event": "", "timestamp": "2026-06-15T09:00:00Z"}])
+        frozen.sessions.ingest([seeded("s1"), {"event": "", "timestamp": "2026-06-15T09:00:00Z"}])
     assert frozen.events.records() == []
 
 
@@ -73,29 +73,29 @@ def test_clearing_events_keeps_what_was_derived(frozen: Emulator) -> None:
     """``events.clear()`` forgets events; sessions and definitions derived from them stay, as
     PostHog's do when events are deleted."""
     frozen.events.capture("signup", "u1", {"$session_id": "s1", "plan": "pro"})
-    assert frozen.session_properties("s1") is not None
+    assert frozen.sessions.properties("s1") is not None
     assert [d["name"] for d in frozen.definitions.events()] == ["signup"]
     frozen.events.clear()
     assert frozen.events.records() == []
-    assert frozen.session_properties("s1") is not None
+    assert frozen.sessions.properties("s1") is not None
     assert [d["name"] for d in frozen.definitions.events()] == ["signup"]
     frozen.events.capture("later", "u1", {"$session_id": "s1"})
-    props = frozen.session_properties("s1")
+    props = frozen.sessions.properties("s1")
     assert props is not None and props["$autocapture_count"] == 0
 
 
 def test_seeded_events_without_uuid_get_a_stable_one(frozen: Emulator) -> None:
-    frozen.add_events([seeded("s1")])
+    frozen.sessions.ingest([seeded("s1")])
     other = Emulator(load_entrypoints=False)
     other.freeze_time("2026-06-15T10:00:00Z")
-    other.add_events([seeded("s1")])
+    other.sessions.ingest([seeded("s1")])
     assert frozen.events.records()[0].uuid == other.events.records()[0].uuid
     assert "uuid" not in frozen.export_state()["events"][0]  # exported as the seed gave it
 
 
 def test_the_query_engine_reads_the_store(frozen: Emulator, auth: dict[str, str]) -> None:
     pytest.importorskip("duckdb")
-    frozen.add_events([seeded("s1")])
+    frozen.sessions.ingest([seeded("s1")])
     frozen.events.capture("signup", "u2")
     query = {
         "query": {

@@ -4,9 +4,6 @@ declared by seeds."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from typing import Any
-
 from phemu.resources._base import Resource
 from phemu.resources.definitions.models import DefinitionsBackend
 from phemu.resources.definitions.seed import export_events
@@ -16,26 +13,12 @@ from phemu.resources.definitions.seed import load_properties
 from phemu.resources.definitions.urls import ROUTES
 from phemu.seed import SeedSection
 
-if TYPE_CHECKING:
-    from phemu.emulator import Emulator
-
-
-def _inspect(emulator: Emulator) -> dict[str, Any]:
-    return {
-        str(project): {
-            "event_definitions": len(d.events),
-            "property_definitions": len(d.properties),
-        }
-        for project, d in DefinitionsBackend(emulator).all_projects()
-    }
-
-
 RESOURCE = Resource(
     name="definitions",
     routes=ROUTES,
+    backend=DefinitionsBackend,
     seed_sections=(
         SeedSection("event_definitions", load_events, export_events),
         SeedSection("property_definitions", load_properties, export_properties),
     ),
-    inspect=_inspect,
 )

@@ -24,6 +24,7 @@ from datetime import timezone
 from typing import TYPE_CHECKING
 from typing import Any
 
+from phemu.resources._base import Backend
 from phemu.resources.definitions.inference import EVENT
 from phemu.resources.definitions.inference import EVENTS_WITHOUT_PROPERTIES
 from phemu.resources.definitions.inference import GROUP
@@ -34,7 +35,7 @@ from phemu.resources.definitions.inference import property_type
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
-    from phemu.emulator import Emulator
+    pass
 
 #: The namespace of definition ids (a fixed, phemu-chosen UUID): ids are derived from the
 #: project, kind, name and incarnation, so they do not depend on when derivation runs.
@@ -94,29 +95,26 @@ def _floor_hour(moment: datetime) -> datetime:
     return _EPOCH + ((moment - _EPOCH) // _HOUR) * _HOUR
 
 
-class DefinitionsBackend:
+class DefinitionsBackend(Backend):
     """Definitions of each project; every read first catches up with the event store."""
-
-    def __init__(self, emulator: Emulator) -> None:
-        self._emulator = emulator
 
     @property
     def _tables(self) -> DefinitionsTables:
-        return self._emulator.store.state(DefinitionsTables)
+        return self.store.state(DefinitionsTables)
 
     # -- derivation -----------------------------------------------------------------------------
-    def project(self, project: int) -> ProjectDefinitions:
+    def catch_up(self, project: int) -> ProjectDefinitions:
         """The project's definitions, derived up to the last stored event (call under the lock)."""
         from phemu.resources.events.models import EventsBackend
         from phemu.resources.persons.models import PersonsBackend
 
         tables = self._tables
         defs = tables.projects.setdefault(project, ProjectDefinitions())
-        new = EventsBackend(self._emulator).after(project, tables.synced.get(project, 0))
+        new = EventsBackend.of(self.emulator).after(project, tables.synced.get(project, 0))
         if not new:
             return defs
         tables.synced[project] = new[-1].seq
-        persons = PersonsBackend(self._emulator)
+        persons = PersonsBackend.of(self.emulator)
         for record in new:
             if record.event in EVENTS_WITHOUT_PROPERTIES or not fits(record.event):
                 continue
@@ -175,12 +173,12 @@ class DefinitionsBackend:
         id: str | None = None,
     ) -> dict[str, Any]:
         """Add an event definition as if events had taught it (seeds); returns it rendered."""
-        with self._emulator.store.lock:
-            defs = self.project(project)
+        with self.emulator.store.lock:
+            defs = self.catch_up(project)
             definition = EventDefinition(
                 id=id or self._id(project, defs, "event", (name, EVENT, -1)),
                 name=name,
-                created_at=created_at or self._emulator.clock.now(),
+                created_at=created_at or self.emulator.clock.now(),
                 last_seen_at=last_seen_at,
             )
             defs.events[name] = definition
@@ -198,8 +196,8 @@ class DefinitionsBackend:
         id: str | None = None,
     ) -> dict[str, Any]:
         """Add a property definition (seeds); ``is_numerical`` follows the type unless given."""
-        with self._emulator.store.lock:
-            defs = self.project(project)
+        with self.emulator.store.lock:
+            defs = self.catch_up(project)
             key = (name, type, -1 if group_type_index is None else group_type_index)
             definition = PropertyDefinition(
                 id=id or self._id(project, defs, "property", key),
@@ -213,15 +211,15 @@ class DefinitionsBackend:
             return render_property(definition, None)
 
     def delete_event(self, project: int, definition: EventDefinition) -> None:
-        with self._emulator.store.lock:
-            defs = self.project(project)
+        with self.emulator.store.lock:
+            defs = self.catch_up(project)
             if defs.events.pop(definition.name, None) is not None:
                 slot = f"event:{definition.name}:{EVENT}:-1"
                 defs.incarnations[slot] = defs.incarnations.get(slot, 0) + 1
 
     def delete_property(self, project: int, definition: PropertyDefinition) -> None:
-        with self._emulator.store.lock:
-            defs = self.project(project)
+        with self.emulator.store.lock:
+            defs = self.catch_up(project)
             key = definition.key
             if defs.properties.pop(key, None) is not None:
                 slot = f"property:{key[0]}:{key[1]}:{key[2]}"
@@ -230,34 +228,34 @@ class DefinitionsBackend:
     def set_property_type(self, definition: PropertyDefinition, property_type: str | None) -> None:
         """The one change PostHog allows without its taxonomy feature: the type, and with it
         ``is_numerical`` (``PropertyDefinitionSerializer.update``)."""
-        with self._emulator.store.lock:
+        with self.emulator.store.lock:
             definition.property_type = property_type
             definition.is_numerical = property_type == "Numeric"
 
     # -- reads ----------------------------------------------------------------------------------
     def find_event(self, project: int, id: str) -> EventDefinition | None:
-        with self._emulator.store.lock:
-            return next((d for d in self.project(project).events.values() if d.id == id), None)
+        with self.emulator.store.lock:
+            return next((d for d in self.catch_up(project).events.values() if d.id == id), None)
 
     def find_property(self, project: int, id: str) -> PropertyDefinition | None:
-        with self._emulator.store.lock:
-            found = self.project(project).properties.values()
+        with self.emulator.store.lock:
+            found = self.catch_up(project).properties.values()
             return next((d for d in found if d.id == id), None)
 
     def events(self, project: int = 1) -> list[dict[str, Any]]:
         """Every event definition of ``project``, by name, rendered as the API renders them."""
-        with self._emulator.store.lock:
-            found = sorted(self.project(project).events.values(), key=lambda d: d.name)
+        with self.emulator.store.lock:
+            found = sorted(self.catch_up(project).events.values(), key=lambda d: d.name)
         return [render_event(d) for d in found]
 
     def properties(
         self, project: int = 1, *, type: int = EVENT, group_type_index: int | None = None
     ) -> list[dict[str, Any]]:
         """Property definitions of one type (``1`` event, ``2`` person, ``3`` group), by name."""
-        with self._emulator.store.lock:
+        with self.emulator.store.lock:
             found = [
                 d
-                for d in self.project(project).properties.values()
+                for d in self.catch_up(project).properties.values()
                 if d.type == type and d.group_type_index == group_type_index
             ]
         return [render_property(d, None) for d in sorted(found, key=lambda d: d.name)]
@@ -267,15 +265,24 @@ class DefinitionsBackend:
     ) -> dict[str, Any] | None:
         """One property definition by name (``None`` if unknown)."""
         key = (name, type, -1 if group_type_index is None else group_type_index)
-        with self._emulator.store.lock:
-            found = self.project(project).properties.get(key)
+        with self.emulator.store.lock:
+            found = self.catch_up(project).properties.get(key)
         return None if found is None else render_property(found, None)
+
+    def inspect(self) -> dict[str, Any]:
+        return {
+            str(project): {
+                "event_definitions": len(d.events),
+                "property_definitions": len(d.properties),
+            }
+            for project, d in self.all_projects()
+        }
 
     def all_projects(self) -> Iterable[tuple[int, ProjectDefinitions]]:
         """Every project's definitions, caught up (the state export)."""
-        with self._emulator.store.lock:
-            for project in list(self._emulator.store.projects):
-                self.project(project)
+        with self.emulator.store.lock:
+            for project in list(self.store.projects):
+                self.catch_up(project)
             return sorted(self._tables.projects.items())
 
 

@@ -43,7 +43,7 @@ TYPES = ("DateTime", "String", "Numeric", "Boolean", "Duration")
 
 
 def _backend(ctx: RequestContext) -> DefinitionsBackend:
-    return DefinitionsBackend(ctx.emulator)
+    return DefinitionsBackend.of(ctx.emulator)
 
 
 def _any(value: Any, name: str) -> Any:
@@ -60,7 +60,7 @@ def _name(value: Any, name: str) -> str:
 def list_events(ctx: RequestContext) -> Response:
     with ctx.store.lock:
         rows = rules.event_rows(
-            _backend(ctx).project(ctx.project_id), ctx.arg, ctx.query.getlist("ordering")
+            _backend(ctx).catch_up(ctx.project_id), ctx.arg, ctx.query.getlist("ordering")
         )
     return json_response(paginate_list(ctx.request, rows, render_event))
 
@@ -115,7 +115,7 @@ def event_metrics(ctx: RequestContext) -> Response:
 def list_properties(ctx: RequestContext) -> Response:
     query = rules.property_query(ctx.query)
     with ctx.store.lock:
-        rows = rules.property_rows(_backend(ctx).project(ctx.project_id), query)
+        rows = rules.property_rows(_backend(ctx).catch_up(ctx.project_id), query)
     body = paginate(
         ctx.request, len(rows), lambda o, n: rows[o : o + n], lambda r: render_property(*r)
     )
@@ -188,5 +188,5 @@ def seen_together(ctx: RequestContext) -> Response:
         raise ValidationError(Msg.REQUIRED, code="required", attr="property_name")
     prop = _name(args.getlist("property_name")[-1], "property_name")
     with ctx.store.lock:
-        seen = _backend(ctx).project(ctx.project_id).seen_with.get(prop, set())
+        seen = _backend(ctx).catch_up(ctx.project_id).seen_with.get(prop, set())
     return json_response({name: name in seen for name in names})

@@ -34,7 +34,7 @@ from phemu.resources.definitions.models import ProjectDefinitions
 from phemu.resources.definitions.models import PropertyDefinition
 from phemu.resources.definitions.taxonomy import GROUP_TYPES_LIMIT
 from phemu.resources.definitions.taxonomy import taxonomy
-from phemu.resources.session_values import like_matcher
+from phemu.resources.sessions.like import like_matcher
 
 _NOT_NUMERICAL_NAMES = ("distinct_id", "timestamp")
 _FEATURE_FLAG_PREFIX = "$feature/"

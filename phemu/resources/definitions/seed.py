@@ -59,7 +59,7 @@ def _instant(record: dict[str, Any], key: str, label: str) -> datetime | None:
 
 def load_events(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     """``{"name", "project"?, "id"?, "created_at"?, "last_seen_at"?}``."""
-    backend = DefinitionsBackend(emulator)
+    backend = DefinitionsBackend.of(emulator)
     for position, record in enumerate(records):
         label, project, name = _common(emulator, "event_definitions", position, record)
         backend.declare_event(
@@ -74,7 +74,7 @@ def load_events(emulator: Emulator, records: list[dict[str, Any]]) -> None:
 def load_properties(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     """``{"name", "project"?, "type"? (event, person, group, session), "group_type_index"?,
     "property_type"?, "is_numerical"?, "id"?}``."""
-    backend = DefinitionsBackend(emulator)
+    backend = DefinitionsBackend.of(emulator)
     for position, record in enumerate(records):
         label, project, name = _common(emulator, "property_definitions", position, record)
         kind = record.get("type", "event")
@@ -117,7 +117,7 @@ def export_events(emulator: Emulator) -> list[dict[str, Any]]:
                 if k in ("id", "name", "created_at", "last_seen_at")
             },
         }
-        for project, defs in DefinitionsBackend(emulator).all_projects()
+        for project, defs in DefinitionsBackend.of(emulator).all_projects()
         for d in sorted(defs.events.values(), key=lambda d: d.name)
     ]
 
@@ -133,6 +133,6 @@ def export_properties(emulator: Emulator) -> list[dict[str, Any]]:
             "property_type": d.property_type,
             "is_numerical": d.is_numerical,
         }
-        for project, defs in DefinitionsBackend(emulator).all_projects()
+        for project, defs in DefinitionsBackend.of(emulator).all_projects()
         for d in sorted(defs.properties.values(), key=lambda d: d.key)
     ]

@@ -20,7 +20,7 @@ from typing import Any
 
 from phemu.errors import ValidationError
 from phemu.resources.feature_flags.matching import match_property
-from phemu.resources.session_values import like_matcher
+from phemu.resources.sessions.like import like_matcher
 
 UNPARSABLE = "Properties are unparsable!"
 _MISSING = object()

@@ -1,7 +1,7 @@
 """The per-project event store, and ``emulator.events`` for assertions.
 
 This is the one store of events: captured events and the raw events seed documents give
-(``events`` section of ``phemu/resources/sessions.py``) both live here, and everything derived
+(``events`` section of ``phemu/resources/sessions/seed.py``) both live here, and everything derived
 from events reads them through :meth:`EventsBackend.after` (session derivation, definitions, the
 query engine's adapter), each keeping its own position (the highest ``seq`` it has read). Capture
 therefore only appends; the readers catch up when they are next asked.
@@ -31,6 +31,7 @@ from typing import Any
 
 from phemu.clock import parse_instant
 from phemu.errors import SeedError
+from phemu.resources._base import Backend
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
@@ -126,10 +127,11 @@ def _instant(value: Any) -> datetime | None:
         return None
 
 
-class EventsBackend:
+class EventsBackend(Backend):
     """Ingestion into the event store, and the questions tests ask of it (``emulator.events``)."""
 
     def __init__(self, emulator: Emulator) -> None:
+        super().__init__(emulator)
         self._emulator = emulator
 
     @property
@@ -230,13 +232,13 @@ class EventsBackend:
 
     def load(self, records: list[dict[str, Any]]) -> None:
         """Restore exported events as they were (persons come from their own section)."""
+        from phemu.seed import iter_records
+
         tables = self._tables
-        for position, raw in enumerate(records):
-            label = f"captured_events[{position}]"
+        for r in iter_records(self._emulator, "captured_events", records, "uuid"):
+            raw, label = r.record, r.label
+            project = r.project()
             try:
-                project = raw["project"]
-                if project not in self._emulator.store.projects:
-                    raise SeedError(f"{label}: 'project' must be the id of an existing project")
                 tables.next_seq += 1
                 tables.of(project).append(
                     EventRecord(

@@ -117,7 +117,7 @@ def list_(ctx: RequestContext) -> Response:
             raise ServerError() from None
     descending = order_by == ["-timestamp"]
     filters = parse_properties(ctx.arg("properties"))
-    persons = PersonsBackend(ctx.emulator)
+    persons = PersonsBackend.of(ctx.emulator)
     now = ctx.now
     raw_before, raw_after = ctx.arg("before"), ctx.arg("after")
     before = _moment(raw_before, now) if raw_before else now + timedelta(seconds=5)
@@ -176,7 +176,7 @@ def _person(ctx: RequestContext, wanted: str) -> Person | None:
     """The ``person_id`` filter's person; a key that is neither a number nor a UUID fails
     Django's ``int()`` unguarded (``query_event_list.py``), a 500."""
     try:
-        return PersonsBackend(ctx.emulator).lookup(ctx.project_id, wanted)
+        return PersonsBackend.of(ctx.emulator).lookup(ctx.project_id, wanted)
     except ValueError:
         raise ServerError() from None
 
@@ -193,7 +193,7 @@ def retrieve(ctx: RequestContext) -> Response:
         if record.uuid.replace("-", "").lower() == key:
             person = None
             if ctx.query.get("include_person"):
-                person = PersonsBackend(ctx.emulator).get(
+                person = PersonsBackend.of(ctx.emulator).get(
                     record.distinct_id or "", project=ctx.project_id
                 )
             return json_response(render_event(record, person))

@@ -39,7 +39,7 @@ from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import is_uuid
 from phemu.resources.persons.models import render_actor
 from phemu.resources.persons.models import render_person
-from phemu.resources.session_values import like_matcher
+from phemu.resources.sessions.like import like_matcher
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
@@ -109,7 +109,7 @@ def list_(ctx: RequestContext) -> Response:
 
     people = []
     with ctx.store.lock:
-        for person in PersonsBackend(ctx.emulator).all(ctx.project_id):
+        for person in PersonsBackend.of(ctx.emulator).all(ctx.project_id):
             if not person.created_at < horizon:
                 continue
             if email and _email_text(person) != email:
@@ -144,7 +144,7 @@ def find(ctx: RequestContext) -> Person:
     """``get_pk_or_uuid``: a UUID names the person's uuid, anything else its numeric id."""
     wanted = ctx.path_values["pk"]
     try:
-        person = PersonsBackend(ctx.emulator).lookup(ctx.project_id, wanted)
+        person = PersonsBackend.of(ctx.emulator).lookup(ctx.project_id, wanted)
     except ValueError:
         raise ValidationError(_NOT_A_PERSON_ID.format(id=wanted)) from None
     if person is None:
@@ -235,7 +235,7 @@ def destroy(ctx: RequestContext) -> Response:
     deletion for a weekly batch; phemu removes them at once."""
     person = find(ctx)
     with ctx.store.lock:
-        PersonsBackend(ctx.emulator).delete(person.uuid)
+        PersonsBackend.of(ctx.emulator).delete(person.uuid)
         if "delete_events" in ctx.query:
             ctx.emulator.events.delete_for(ctx.project_id, person.distinct_ids)
     return empty_response(202)
@@ -251,7 +251,7 @@ def values(ctx: RequestContext) -> Response:
     counts: dict[str, int] = {}
     with ctx.store.lock:
         people = sorted(
-            PersonsBackend(ctx.emulator).all(ctx.project_id), key=lambda p: p.uuid, reverse=True
+            PersonsBackend.of(ctx.emulator).all(ctx.project_id), key=lambda p: p.uuid, reverse=True
         )
     for person in people[:100_000]:
         if key not in person.properties or person.properties[key] is None:

@@ -2,7 +2,7 @@
 
 The one module that knows where events, persons and sessions are stored: events (captured and
 seeded) in the event store of ``phemu/resources/events``, sessions in
-``phemu/resources/sessions.py`` (derived from that store when read), persons in
+``phemu/resources/sessions/`` (derived from that store when read), persons in
 ``phemu/resources/persons``.
 """
 
@@ -23,8 +23,8 @@ from phemu.query.records import SessionRecord
 from phemu.resources.events.models import EventsBackend
 from phemu.resources.events.models import EventTables
 from phemu.resources.persons.models import PersonsTables
-from phemu.resources.session_values import ProjectSessions
-from phemu.resources.sessions import project_sessions
+from phemu.resources.sessions.models import SessionsBackend
+from phemu.resources.sessions.value_index import ProjectSessions
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
@@ -119,8 +119,8 @@ class StoreProjectData:
 
 def project_data(emulator: Emulator, project: int) -> StoreProjectData:
     """The records of ``project`` (call under ``emulator.store.lock``)."""
-    events = EventsBackend(emulator)
-    sessions = project_sessions(emulator, project)
+    events = EventsBackend.of(emulator)
+    sessions = SessionsBackend.of(emulator).derived(project)
     persons = emulator.store.state(PersonsTables)
     tokens = emulator.store.state(Tokens)
     events_token = (tokens.token(emulator.store.state(EventTables)), events.generation(project))

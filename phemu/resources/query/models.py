@@ -1,4 +1,4 @@
-"""The query resource's per-emulator state and its Python API.
+"""The query resource's per-emulator state and :class:`QueryBackend`, its Python API.
 
 The state is the engine's DuckDB database: derived data, rebuilt from the records on demand,
 so store checkpoints and resets start it empty (``phemu/query/engine.py``).
@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.errors import QueryEngineMissing
+from phemu.resources._base import Backend
 
 if TYPE_CHECKING:
-    from phemu.emulator import Emulator
     from phemu.query.engine import Database
 
 
@@ -33,22 +33,22 @@ class QueryState:
         return self._database
 
 
-def run_query(emulator: Emulator, project: int, body: Any) -> dict[str, Any]:
-    """Answer a ``query/`` body for ``project`` exactly as ``POST query/`` does.
+class QueryBackend(Backend):
+    """``emulator.query``: run a ``query/`` body as ``POST query/`` does."""
 
-    Raises the PostHog error the endpoint would answer (``QueryError`` for HogQL errors,
-    ``ParseError`` for a body that is not a ``QueryRequest``, ``QueryEngineMissing`` without
-    the ``phemu[query]`` extra).
-    """
-    try:
-        from phemu.query.run import run
-    except ImportError:
-        raise QueryEngineMissing() from None
-    from phemu.resources.query.adapter import project_data
+    def run(self, body: Any, *, project: int = 1) -> dict[str, Any]:
+        """The ``query/`` answer for ``project``; raises the PostHog error the endpoint would
+        answer (``QueryError`` for HogQL errors, ``ParseError`` for a body that is not a
+        ``QueryRequest``, ``QueryEngineMissing`` without the ``phemu[query]`` extra)."""
+        try:
+            from phemu.query.run import run
+        except ImportError:
+            raise QueryEngineMissing() from None
+        from phemu.resources.query.adapter import project_data
 
-    store = emulator.store
-    with store.lock:
-        timezone_name = store.projects[project].timezone if project in store.projects else "UTC"
-        data = project_data(emulator, project)
-        database = store.state(QueryState).database()
-        return run(database, project, data, body, emulator.clock.now(), timezone_name)
+        store = self.store
+        with store.lock:
+            timezone_name = store.projects[project].timezone if project in store.projects else "UTC"
+            data = project_data(self.emulator, project)
+            database = store.state(QueryState).database()
+            return run(database, project, data, body, self.emulator.clock.now(), timezone_name)

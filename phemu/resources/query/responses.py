@@ -1,4 +1,4 @@
-"""``POST {prefix}/query/``: a thin handler over :func:`phemu.resources.query.models.run_query`."""
+"""``POST {prefix}/query/``: a thin handler over the query backend (``models.py``)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Response
 
 from phemu.resources._base import json_response
-from phemu.resources.query.models import run_query
+from phemu.resources.query.models import QueryBackend
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
 
 
 def create(ctx: RequestContext) -> Response:
-    return json_response(run_query(ctx.emulator, ctx.project_id, ctx.body))
+    query = QueryBackend.of(ctx.emulator)
+    return json_response(query.run(ctx.body, project=ctx.project_id))

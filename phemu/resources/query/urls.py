@@ -17,5 +17,6 @@ ROUTES = (
         "query",
         read_methods=frozenset({"POST"}),
         throttle="clickhouse",
+        operations={"POST": "query_create"},
     ),
 )

@@ -10,64 +10,46 @@ import uuid
 from typing import TYPE_CHECKING
 from typing import Any
 
-from phemu.clock import parse_instant
-from phemu.errors import SeedError
 from phemu.resources.definitions.inference import GROUP
 from phemu.resources.definitions.inference import TYPES
 from phemu.resources.definitions.models import DefinitionsBackend
 from phemu.resources.definitions.models import render_event
 from phemu.resources.definitions.responses import TYPES as PROPERTY_TYPES
 from phemu.resources.definitions.taxonomy import GROUP_TYPES_LIMIT
-from phemu.seed import where
+from phemu.seed import RecordReader
+from phemu.seed import iter_records
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from phemu.emulator import Emulator
 
 _TYPE_NAMES = {number: name for name, number in TYPES.items()}
 
 
-def _common(emulator: Emulator, section: str, position: int, record: Any) -> tuple[str, int, str]:
-    label = where(section, position, record if isinstance(record, dict) else {})
-    if not isinstance(record, dict):
-        raise SeedError(f"{label}: a definition must be an object")
-    project = record.get("project", 1)
-    if project not in emulator.store.projects:
-        raise SeedError(f"{label}: 'project' must be the id of an existing project")
-    name = record.get("name")
-    if not isinstance(name, str) or len(name) > 400:
-        raise SeedError(f"{label}: 'name' must be a string of at most 400 characters")
-    ident = record.get("id")
+def _common(r: RecordReader) -> tuple[int, str, str | None]:
+    """The fields both sections share: ``project``, ``name`` and an optional UUID ``id``."""
+    project = r.project()
+    name = r.text("name", max_length=400)
+    ident = r.text("id", nullable=True)
     if ident is not None:
         try:
-            uuid.UUID(str(ident))
+            uuid.UUID(ident)
         except ValueError:
-            raise SeedError(f"{label}: 'id' must be a UUID") from None
-    return label, project, name
-
-
-def _instant(record: dict[str, Any], key: str, label: str) -> datetime | None:
-    value = record.get(key)
-    if value is None:
-        return None
-    try:
-        return parse_instant(value)
-    except (TypeError, ValueError, OverflowError):
-        raise SeedError(f"{label}: {key!r} is not an ISO 8601 datetime: {value!r}") from None
+            raise r.error("'id' must be a UUID") from None
+    return project, name, ident
 
 
 def load_events(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     """``{"name", "project"?, "id"?, "created_at"?, "last_seen_at"?}``."""
     backend = DefinitionsBackend.of(emulator)
-    for position, record in enumerate(records):
-        label, project, name = _common(emulator, "event_definitions", position, record)
+    for r in iter_records(emulator, "event_definitions", records, "name"):
+        r.reject_unknown(("project", "name", "id", "created_at", "last_seen_at"))
+        project, name, ident = _common(r)
         backend.declare_event(
             name,
             project=project,
-            created_at=_instant(record, "created_at", label),
-            last_seen_at=_instant(record, "last_seen_at", label),
-            id=record.get("id"),
+            created_at=r.instant("created_at"),
+            last_seen_at=r.instant("last_seen_at", default_now=False),
+            id=ident,
         )
 
 
@@ -75,27 +57,22 @@ def load_properties(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     """``{"name", "project"?, "type"? (event, person, group, session), "group_type_index"?,
     "property_type"?, "is_numerical"?, "id"?}``."""
     backend = DefinitionsBackend.of(emulator)
-    for position, record in enumerate(records):
-        label, project, name = _common(emulator, "property_definitions", position, record)
-        kind = record.get("type", "event")
+    known = ("project", "name", "id", "type", "group_type_index", "property_type", "is_numerical")
+    for r in iter_records(emulator, "property_definitions", records, "name"):
+        r.reject_unknown(known)
+        project, name, ident = _common(r)
+        kind = r.text("type", "event")
         if kind not in TYPES:
-            raise SeedError(f"{label}: 'type' must be one of {', '.join(TYPES)}")
-        index = record.get("group_type_index")
-        if TYPES[kind] == GROUP:
-            if (
-                isinstance(index, bool)
-                or not isinstance(index, int)
-                or not 0 <= index < GROUP_TYPES_LIMIT
-            ):
-                raise SeedError(f"{label}: a group property needs 'group_type_index' 0 to 4")
-        elif index is not None:
-            raise SeedError(f"{label}: only group properties have a 'group_type_index'")
-        property_type = record.get("property_type")
+            raise r.error(f"'type' must be one of {', '.join(TYPES)}")
+        index = r.integer("group_type_index")
+        if TYPES[kind] == GROUP and (index is None or not 0 <= index < GROUP_TYPES_LIMIT):
+            raise r.error("a group property needs 'group_type_index' 0 to 4")
+        if TYPES[kind] != GROUP and index is not None:
+            raise r.error("only group properties have a 'group_type_index'")
+        property_type = r.text("property_type", nullable=True)
         if property_type is not None and property_type not in PROPERTY_TYPES:
-            raise SeedError(f"{label}: 'property_type' must be one of {', '.join(PROPERTY_TYPES)}")
-        numerical = record.get("is_numerical")
-        if numerical is not None and not isinstance(numerical, bool):
-            raise SeedError(f"{label}: 'is_numerical' must be a boolean")
+            raise r.error(f"'property_type' must be one of {', '.join(PROPERTY_TYPES)}")
+        numerical = r.flag("is_numerical") if r.raw("is_numerical") is not None else None
         backend.declare_property(
             name,
             project=project,
@@ -103,7 +80,7 @@ def load_properties(emulator: Emulator, records: list[dict[str, Any]]) -> None:
             group_type_index=index,
             property_type=property_type,
             is_numerical=numerical,
-            id=record.get("id"),
+            id=ident,
         )
 
 

@@ -1,9 +1,12 @@
-"""Routes of the definitions resource."""
+"""Routes of the definitions resource: PostHog registers both viewsets on ``projects_router``
+only (``posthog/api/__init__.py``), so there is no ``/api/environments/`` twin."""
 
 from __future__ import annotations
 
 from phemu.resources.definitions import responses
 from phemu.routing import Route
+
+PROJECTS = ("projects",)
 
 ROUTES: tuple[Route, ...] = (
     Route(
@@ -11,6 +14,7 @@ ROUTES: tuple[Route, ...] = (
         "event_definitions.list",
         {"GET": responses.list_events},
         "event_definition",
+        prefixes=PROJECTS,
     ),
     Route(
         "/event_definitions/<pk>/",
@@ -22,24 +26,28 @@ ROUTES: tuple[Route, ...] = (
             "DELETE": responses.delete_event,
         },
         "event_definition",
+        prefixes=PROJECTS,
     ),
     Route(
         "/event_definitions/<pk>/metrics/",
         "event_definitions.metrics",
         {"GET": responses.event_metrics},
         "event_definition",
+        prefixes=PROJECTS,
     ),
     Route(
         "/property_definitions/",
         "property_definitions.list",
         {"GET": responses.list_properties},
         "property_definition",
+        prefixes=PROJECTS,
     ),
     Route(
         "/property_definitions/seen_together/",
         "property_definitions.seen_together",
         {"GET": responses.seen_together},
         "property_definition",
+        prefixes=PROJECTS,
     ),
     Route(
         "/property_definitions/<pk>/",
@@ -51,5 +59,6 @@ ROUTES: tuple[Route, ...] = (
             "DELETE": responses.delete_property,
         },
         "property_definition",
+        prefixes=PROJECTS,
     ),
 )

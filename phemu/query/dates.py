@@ -13,7 +13,7 @@ from datetime import timezone
 
 from dateutil.relativedelta import relativedelta
 
-from phemu.errors import QueryError
+from phemu.errors import QueryNotComputed
 
 _RELATIVE = re.compile(r"-?(\d+)([hdwmqyHMs])(Start|End)?\Z")
 _UNITS = {
@@ -45,7 +45,7 @@ def parse_date(text: str, now: datetime) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise QueryError(f"Unknown date: {text}") from None
+        raise QueryNotComputed(f"Unknown date: {text}") from None
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 

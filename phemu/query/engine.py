@@ -29,7 +29,7 @@ from uuid import UUID
 
 import duckdb
 
-from phemu.errors import QueryError
+from phemu.errors import QueryNotComputed
 from phemu.query.records import EventRecord
 from phemu.query.records import PersonRecord
 from phemu.query.records import ProjectData
@@ -254,7 +254,7 @@ class Database:
                 rows = cursor.fetchall()
                 types = [str(column[1]) for column in cursor.description or []]
             except duckdb.Error as error:
-                raise QueryError(_first_line(str(error))) from None
+                raise QueryNotComputed(_first_line(str(error))) from None
         return rows, types
 
 

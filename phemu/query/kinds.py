@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from phemu.errors import Msg
 from phemu.errors import ParseError
-from phemu.errors import QueryError
+from phemu.errors import QueryNotComputed
 from phemu.query import dates
 from phemu.query.engine import Database
 from phemu.query.hogql import DEFAULT_RETURNED_ROWS
@@ -61,8 +61,8 @@ def shaped(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
     )
 
 
-def unsupported(feature: str) -> QueryError:
-    return QueryError(Msg.QUERY_FEATURE_NOT_COMPUTED.format(feature=feature))
+def unsupported(feature: str) -> QueryNotComputed:
+    return QueryNotComputed(Msg.QUERY_FEATURE_NOT_COMPUTED.format(feature=feature))
 
 
 def literal(value: Any) -> str:
@@ -423,7 +423,7 @@ def funnels_query(ctx: Context, query: Mapping[str, Any], timings: Timings) -> d
         for s in shaped(query.get("series") or [], list, "query.series")
     ]
     if len(series) < 2:
-        raise QueryError(Msg.FUNNEL_TOO_FEW_STEPS)
+        raise QueryNotComputed(Msg.FUNNEL_TOO_FEW_STEPS)
     unit = options.get("funnelWindowIntervalUnit") or "day"
     if unit not in _WINDOW_UNITS:
         raise unsupported(f"the window unit {unit!r}")

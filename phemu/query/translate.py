@@ -21,6 +21,7 @@ from sqlglot import exp
 
 from phemu.errors import Msg
 from phemu.errors import QueryError
+from phemu.errors import QueryNotComputed
 from phemu.query.functions import CASE_INSENSITIVE
 from phemu.query.functions import FUNCTIONS
 from phemu.query.functions import KNOWN_NAMES
@@ -144,7 +145,7 @@ class Translator:
             node.set("this", inner)
             return node, outputs
         if not isinstance(node, exp.Select):
-            raise QueryError(Msg.HOGQL_SYNTAX_ERROR.format(line=1, column=1, reason="not a SELECT"))
+            raise QueryNotComputed(Msg.HOGQL_NOT_READ.format(reason="not a SELECT"))
         with_ = node.args.get("with_")
         if with_ is not None:
             for cte in with_.expressions:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.errors import QueryEngineMissing
+from phemu.errors import QueryError
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
@@ -51,4 +52,7 @@ def run_query(emulator: Emulator, project: int, body: Any) -> dict[str, Any]:
         timezone_name = store.projects[project].timezone if project in store.projects else "UTC"
         data = project_data(emulator, project)
         database = store.state(QueryState).database()
-        return run(database, project, data, body, emulator.clock.now(), timezone_name)
+        try:
+            return run(database, project, data, body, emulator.clock.now(), timezone_name)
+        except QueryError as error:
+            raise error.for_profile(emulator.profile) from None

@@ -35,8 +35,9 @@ from phemu.query.records import ProjectData
 BREAKDOWN_OTHER = "$$_posthog_breakdown_other_$$"
 BREAKDOWN_NULL = "$$_posthog_breakdown_null_$$"
 BREAKDOWN_LIMIT = 25
-#: Who a trend's ``dau`` or a funnel counts: the person, or the distinct id while it has none.
-ACTOR = "coalesce(toString(person_id), concat('distinct_id:', distinct_id))"
+#: Who a trend's ``dau`` or a funnel counts: the event's person (every event has one: its
+#: person's id, or the personless id PostHog derives from the distinct id).
+ACTOR = "person_id"
 
 
 @dataclass

@@ -94,23 +94,36 @@ def _json_read(
 ) -> exp.Expr:
     """PostHog's property read: the value as text, JSON null and missing keys as NULL.
 
-    A top-level key whose property type is ``Numeric`` or ``Boolean`` reads as a number or a
-    boolean, as HogQL does with property definitions
-    (``posthog/hogql/transforms/property_types.py``).
+    A top-level key with a property definition reads as its type, as HogQL's property swapper
+    does (``posthog/hogql/transforms/property_types.py``): ``Numeric`` through ``toFloat`` (text
+    that is not a number is NULL), ``Boolean`` through ``transform(toString(x), ['true',
+    'false'], [1, 0], NULL)``, ``DateTime`` through ``toDateTime`` (ClickHouse's best-effort
+    parse).
     """
     pointer = json_pointer([exp.Literal.string(key) for key in keys])
     read: exp.Expr = exp.Anonymous(this="json_extract_string", expressions=[document, pointer])
     kind = (types or {}).get(keys[0]) if len(keys) == 1 else None
-    if kind == "Numeric":
-        read = exp.TryCast(this=read, to=exp.DataType.build("DOUBLE"))
-        read.meta[TYPE_META] = "Nullable(Float64)"
-        return read
-    if kind == "Boolean":
-        read = exp.TryCast(this=read, to=exp.DataType.build("BOOLEAN"))
-        read.meta[TYPE_META] = "Nullable(Bool)"
-        return read
+    if kind in _TYPED_READS:
+        template, ch_type = _TYPED_READS[kind]
+        typed = sqlglot.parse_one(template, read="duckdb").transform(
+            lambda node: read.copy() if isinstance(node, exp.Column) and node.name == "_0" else node
+        )
+        typed.meta[TYPE_META] = ch_type
+        return typed
     read.meta[TYPE_META] = NULLABLE_STRING
     return read
+
+
+_TYPED_READS = {
+    "Numeric": ("TRY_CAST(_0 AS DOUBLE)", "Nullable(Float64)"),
+    "Boolean": ("CASE _0 WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END", "Nullable(Bool)"),
+    "DateTime": (
+        "COALESCE(TRY_CAST(TRY_CAST(_0 AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP), "
+        "CASE WHEN regexp_full_match(_0, '[0-9]{9,10}(\\.[0-9]+)?') "
+        "THEN CAST(to_timestamp(CAST(_0 AS DOUBLE)) AT TIME ZONE 'UTC' AS TIMESTAMP) END)",
+        "Nullable(DateTime64(6, 'UTC'))",
+    ),
+}
 
 
 class Translator:
@@ -220,8 +233,9 @@ class Translator:
         joins = [f"FROM {physical(self.project, 'events')} AS e"]
         if source.person:
             pieces.append(
-                ", COALESCE(d.person_id, e.person_id) AS __person_id, p.properties AS "
-                "__person_properties, p.created_at AS __person_created_at"
+                ", COALESCE(d.person_id, e.person_id) AS __person_id, "
+                "COALESCE(e.person_properties, p.properties) AS __person_properties, "
+                "p.created_at AS __person_created_at"
             )
             joins.append(
                 f"LEFT JOIN {physical(self.project, 'person_distinct_ids')} AS d "

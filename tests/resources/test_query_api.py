@@ -54,7 +54,7 @@ def published(body: dict[str, Any], component: str) -> None:
 
 
 def actor(distinct_id: str | None) -> str:
-    """No persons are stored yet: each distinct id counts as its own person."""
+    """The seed has no persons: each distinct id is its own (personless) person."""
     return f"distinct_id:{distinct_id}"
 
 

@@ -87,12 +87,13 @@ class HogQL(ClickHouse):
             return merged
 
     class Parser(ClickHouseParser):
-        # ClickHouse's JSONExtract* keep their own semantics (``''`` for a missing key), so
-        # they stay plain calls for ``phemu.query.functions`` instead of sqlglot's JSON paths.
+        # ClickHouse's JSONExtract* keep their own semantics (``''`` for a missing key) and
+        # formatDateTime its own specifiers (``%i`` is the minute), so they stay plain calls for
+        # ``phemu.query.functions`` instead of sqlglot's generic nodes.
         FUNCTIONS: ClassVar[dict[str, Any]] = {
             name: builder
             for name, builder in ClickHouseParser.FUNCTIONS.items()
-            if not name.startswith("JSONEXTRACT")
+            if not name.startswith("JSONEXTRACT") and name != "FORMATDATETIME"
         }
 
     class Generator(ClickHouseGenerator):

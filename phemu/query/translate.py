@@ -27,6 +27,7 @@ from phemu.query.functions import FUNCTIONS
 from phemu.query.functions import KNOWN_NAMES
 from phemu.query.functions import Builder
 from phemu.query.functions import json_pointer
+from phemu.query.functions import parameterized
 from phemu.query.schema import SESSIONS
 from phemu.query.schema import TABLES
 from phemu.query.schema import physical
@@ -335,6 +336,17 @@ class Translator:
                     )
                 raise QueryError(Msg.HOGQL_UNSUPPORTED_FUNCTION.format(name=name))
             return builder(node.expressions)
+        if isinstance(node, exp.ParameterizedAgg):  # quantiles(0.1, 0.9)(x), quantileExact(p)(x)
+            return parameterized(node.name, node.expressions, node.args.get("params") or [])
+        if isinstance(node, exp.Quantile):  # quantile(p)(x), median(x): interpolated
+            return exp.Anonymous(
+                this="quantile_cont", expressions=[node.this, node.args["quantile"]]
+            )
+        if isinstance(node, exp.Length):  # strings and arrays alike (characters, elements)
+            return exp.Anonymous(this="length", expressions=[node.this])
+        if isinstance(node, exp.Round):  # ClickHouse rounds float ties to even
+            digits = node.args.get("decimals") or exp.Literal.number(0)
+            return exp.Anonymous(this="round_even", expressions=[node.this, digits])
         if isinstance(node, exp.ApproxDistinct):  # uniq(): exact, as ClickHouse is on small sets
             counted = exp.Count(this=exp.Distinct(expressions=[node.this]))
             counted.meta[TYPE_META] = "UInt64"

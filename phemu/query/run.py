@@ -29,8 +29,8 @@ from phemu.query.kinds import Context
 from phemu.query.kinds import events_query
 from phemu.query.kinds import funnels_query
 from phemu.query.kinds import literal
-from phemu.query.kinds import trends_query
 from phemu.query.records import ProjectData
+from phemu.query.trends import trends_query
 
 #: The ``kind`` tags of ``QueryRequest.query``, in PostHog's union order (the published schema's
 #: ``Query_1``; vendored in ``fixtures/query/``).

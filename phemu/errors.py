@@ -249,6 +249,11 @@ class Msg:
     QUERY_REQUEST_INVALID = (
         "JSON parse error - 1 validation error for QueryRequest\n{location}\n  {message}"
     )
+    # posthog/clickhouse/client/execute_async.py: async query statuses.
+    QUERY_NOT_FOUND = "Query {id} not found for team {team}"
+    QUERY_ALREADY_COMPLETE = "Query already complete"
+    QUERY_DEQUEUED = "Only tried to dequeue, not cancelling query on clickhouse"
+    QUERY_CANCELLED = "Cancelled query on clickhouse"
     # phemu's own: the optional engine is not installed.
     QUERY_ENGINE_MISSING = (
         "phemu's query engine is not installed; install it with: pip install 'phemu[query]'"

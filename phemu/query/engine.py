@@ -72,10 +72,13 @@ def _text(value: Any) -> str:
 PERSON_UPDATES = ("$set", "$set_once")
 
 
-def _learn(known: dict[str, str | None], key: str, found: str | None) -> None:
+def _learn(
+    known: dict[str, str | None], data: ProjectData, parent: str, values: Mapping[str, Any]
+) -> None:
     """PostHog's definition upsert: the first typed value fixes a property's type."""
-    if known.get(key) is None:
-        known[key] = found
+    for key, value in values.items():
+        if known.get(key) is None:
+            known[key] = data.property_type(parent, key, value)
 
 
 @dataclass
@@ -88,22 +91,17 @@ class PropertyTypes:
 
     def learn_events(self, data: ProjectData, batch: Iterable[EventRecord]) -> None:
         for event in batch:
-            for key, value in event.properties.items():
-                _learn(self.events, key, data.property_type("event", key, value))
+            _learn(self.events, data, "event", event.properties)
             for update in PERSON_UPDATES:
                 values = event.properties.get(update)
                 if isinstance(values, Mapping):
-                    for key, value in values.items():
-                        _learn(
-                            self.persons_from_events, key, data.property_type("person", key, value)
-                        )
+                    _learn(self.persons_from_events, data, "person", values)
 
     def learn_persons(self, data: ProjectData, persons: Iterable[PersonRecord]) -> None:
         """Seeded persons stand in for the events that would have set their properties."""
         self.persons_from_records = {}
         for person in persons:
-            for key, value in person.properties.items():
-                _learn(self.persons_from_records, key, data.property_type("person", key, value))
+            _learn(self.persons_from_records, data, "person", person.properties)
 
     def event_types(self) -> dict[str, str]:
         return {k: v for k, v in self.events.items() if v is not None}

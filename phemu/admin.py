@@ -24,9 +24,12 @@ from werkzeug.wrappers import Response
 from phemu import __version__
 from phemu.errors import ConfigurationError
 from phemu.errors import SeedError
+from phemu.fields import lookup_int
 from phemu.hookspecs import ControlHandler
 from phemu.hookspecs import ControlRoute
+from phemu.serialization import describe_character
 from phemu.serialization import dumps
+from phemu.serialization import find_bad_text
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
@@ -64,11 +67,16 @@ def read_json(request: Request) -> Any:
     if not raw:
         return {}
     try:
-        return json.loads(raw, parse_constant=_not_json, parse_float=_finite)
+        body = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, UnicodeDecodeError) as error:
         raise ControlError(f"body is not valid JSON: {error}") from None
     except RecursionError:
         raise ControlError("body is not valid JSON: it is nested too deeply") from None
+    found = find_bad_text(body, nul=False)  # nothing could render or save it afterwards
+    if found is not None:
+        where, char = found
+        raise ControlError(f"{where} holds {describe_character(char)}, which is not valid Unicode")
+    return body
 
 
 def health(emulator: Emulator, request: Request) -> Response:
@@ -125,7 +133,7 @@ def requests_(emulator: Emulator, request: Request) -> Response:
     entries = emulator.requests(
         method=request.args.get("method"),
         path=request.args.get("path"),
-        status=int(status) if status and status.isdigit() else None,
+        status=lookup_int(status) if status and status.isdigit() else None,
     )
     return reply({"count": len(entries), "results": [e.to_dict() for e in entries]})
 

@@ -2,9 +2,10 @@
 
 Every front door (the ``responses`` patcher, httpx transports, the pytest fixtures and the
 server) calls this one app, so behaviour cannot differ between them. The order of checks is:
-route match → authenticate → (cloud) token refused → resolve project → key restrictions →
-scope → membership → throttle → handler. Any failure renders PostHog's error JSON; an unexpected
-exception renders PostHog's 500 and is recorded as a phemu bug.
+route match → authenticate → (cloud) token refused, or a method PostHog's viewset does not
+map → resolve project → key restrictions → scope → membership → throttle → handler. Any
+failure renders PostHog's error JSON; an unexpected exception renders PostHog's 500 and is
+recorded as a phemu bug.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from phemu.errors import PluginFault
 from phemu.errors import PostHogError
 from phemu.errors import ProjectNotFound
 from phemu.errors import ServerError
+from phemu.fields import lookup_int
+from phemu.journal import mask_query
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
 from phemu.routing import PREFIXES
@@ -95,7 +98,7 @@ class PostHogApp:
             at=format_datetime(self.emulator.clock.now()) or "",
             method=request.method,
             path=request.path,
-            query=request.query_string.decode("latin-1"),
+            query=mask_query(request.query_string.decode("latin-1")),
             status=status,
             endpoint=outcome.endpoint,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
@@ -175,6 +178,9 @@ class PostHogApp:
         route = ctx.route
         if self.emulator.profile == "cloud" and route.cloud == "refuse_keys":
             raise NoPersonalAPIKeyAccess()
+        if not route.maps(ctx.method):
+            # APIScopePermission finds no action, hence no scope (posthog/permissions.py).
+            raise NoPersonalAPIKeyAccess()
         if route.nested:
             ctx.project = self.resolve_project(ctx)
             auth.check_restrictions(ctx, project=ctx.project)
@@ -192,12 +198,7 @@ class PostHogApp:
 
     def resolve_project(self, ctx: RequestContext) -> Any:
         raw = ctx.path_values.get("project", "")
-        if raw == "@current":
-            project_id = ctx.owner.current_project
-        elif raw.isdigit() and raw.isascii():
-            project_id = int(raw)
-        else:
-            project_id = None
+        project_id = ctx.owner.current_project if raw == "@current" else lookup_int(raw)
         project = self.emulator.store.projects.get(project_id) if project_id is not None else None
         if project is None:
             raise ProjectNotFound()
@@ -246,7 +247,14 @@ def drop_socket(environ: WSGIEnvironment) -> None:
 
 
 def error_response(error: PostHogError) -> Response:
-    return json_response(error.body(), status=error.status, headers=error.headers)
+    try:
+        return json_response(error.body(), status=error.status, headers=error.headers)
+    except UnicodeEncodeError:
+        # A detail echoing a lone surrogate ('"\ud800" is not a valid choice.'): DRF's
+        # JSONRenderer encodes its output as UTF-8 (rest_framework/renderers.py), fails, and
+        # PostHog answers its generic 500 instead of the 400.
+        server_error = ServerError()
+        return json_response(server_error.body(), status=server_error.status)
 
 
 def options_metadata(route: Route) -> dict[str, Any]:

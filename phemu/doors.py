@@ -11,12 +11,15 @@ base URLs.
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from io import BytesIO
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Protocol
 from urllib.parse import unquote_to_bytes
 from urllib.parse import urlsplit
 
@@ -114,6 +117,81 @@ class HostRouter:
             "Name the host with base_urls=[...] to route it into phemu, or pass "
             "passthrough=True (or a list of URL prefixes) to let it through."
         )
+
+
+Answer = tuple[int, list[tuple[str, str]], bytes]
+
+
+class Door(Protocol):
+    """What a shared patch needs of one active mock: its routing rules and its answer."""
+
+    @property
+    def router(self) -> HostRouter: ...
+
+    def respond(
+        self, method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes
+    ) -> Answer: ...
+
+
+class SharedPatch:
+    """One patch of a client library, shared by every mock that routes that library.
+
+    A patch replaces a class attribute (``HTTPAdapter.send``, httpx's transports), which is
+    process state by nature, so each patched library has one of these at module level; what it
+    routes to stays per mock. ``install`` runs when the first mock starts and returns the
+    function that undoes it, called when the last mock stops, in whatever order mocks stop.
+    The newest active mock that routes a URL answers it; a URL none routes reaches the network
+    only if every active mock allows it.
+    """
+
+    def __init__(self, install: Callable[[SharedPatch], Callable[[], None]]) -> None:
+        self._install = install
+        self._lock = threading.Lock()
+        self._doors: tuple[Door, ...] = ()  # oldest first; replaced whole, so reads need no lock
+        self._restore: Callable[[], None] | None = None
+
+    def acquire(self, door: Door) -> None:
+        with self._lock:
+            if not self._doors:
+                self._restore = self._install(self)
+            self._doors = (*self._doors, door)
+
+    def release(self, door: Door) -> None:
+        with self._lock:
+            remaining = tuple(d for d in self._doors if d is not door)
+            if len(remaining) == len(self._doors):
+                return
+            self._doors = remaining
+            if not remaining and self._restore is not None:
+                restore, self._restore = self._restore, None
+                restore()
+
+    @property
+    def installed(self) -> bool:
+        return bool(self._doors)
+
+    def door_for(self, url: str) -> Door | None:
+        """The newest active mock routing ``url``, or ``None``."""
+        for door in reversed(self._doors):
+            if door.router.routes(url):
+                return door
+        return None
+
+    def may_pass(self, url: str) -> bool:
+        """Whether a URL no mock routes may reach the network (every active mock must agree;
+        with none active the patch is inert and everything passes)."""
+        return all(door.router.may_pass(url) for door in self._doors)
+
+    def base_urls(self) -> tuple[str, ...]:
+        """The base URLs routed by the active mocks, newest mock first."""
+        return tuple(dict.fromkeys(u for d in reversed(self._doors) for u in d.router.base_urls))
+
+    def refusal(self, method: str, url: str) -> str:
+        """The error message for a URL that is neither routed nor allowed out."""
+        doors = self._doors
+        passthrough = doors[-1].router.passthrough if doors else False
+        combined = HostRouter(self.base_urls(), default_hosts=not doors, passthrough=passthrough)
+        return combined.refusal(method, url)
 
 
 def resolve_emulator(emulator: Emulator | None, options: Mapping[str, Any]) -> Emulator:

@@ -141,6 +141,9 @@ class Emulator:
         self._tick_lock = threading.RLock()  # a delivery hook may call the emulator back
         self.seed_sources: list[SeedSource] = (["default"] if default_seed else []) + list(seeds)
         self._seed_documents = [seeding.shared_document(s) for s in self.seed_sources]
+        # Errors name the file a seed came from, and number only the user's own documents.
+        self._seed_names: list[str | None] = ["the default seed"] if default_seed else []
+        self._seed_names += seeding.source_names(seeds)
         self.store = Store(seed=random_seed)
         self.app = PostHogApp(self)
         self.control_table = build_control_table(
@@ -184,7 +187,7 @@ class Emulator:
 
     def _load_initial_state(self) -> None:
         # The emulator's own documents first, so phemu_seed implementations can look at them.
-        seeding.load_documents(self, self._seed_documents)
+        seeding.load_documents(self, self._seed_documents, self._seed_names)
         documents: list[Any] = []
         for result in self.hooks.hook.phemu_seed(emulator=self):
             if isinstance(result, dict):
@@ -192,7 +195,8 @@ class Emulator:
             elif result:
                 documents.extend(result)
         if documents:
-            seeding.load_documents(self, documents)
+            names = [f"phemu_seed document #{i}" for i in range(1, len(documents) + 1)]
+            seeding.load_documents(self, documents, names)
 
     def seed_sections(self) -> dict[str, seeding.SeedSection]:
         """Every top-level seed key, in load order (platform, resources, then plugins)."""
@@ -251,7 +255,10 @@ class Emulator:
 
     def load_seed(self, *sources: SeedSource) -> None:
         """Load seed documents on top of the current state (all or nothing)."""
-        seeding.load_documents(self, [seeding.read_document(s) for s in sources])
+        names: list[str | None] = list(seeding.source_names(sources))
+        if len(sources) == 1 and isinstance(sources[0], Mapping):
+            names = [None]  # one in-memory document: its record labels say enough
+        seeding.load_documents(self, [seeding.read_document(s) for s in sources], names)
 
     def export_state(self) -> dict[str, Any]:
         """The whole store as one versioned seed document."""
@@ -350,7 +357,8 @@ class Emulator:
 
     def create_dashboard(self, project: int = 1, **fields: Any) -> Dashboard:
         """Create a dashboard: ``name``, ``description``, ``pinned``, ``deleted``, ``tags``,
-        ``created_by`` (user email or id), ``created_at``, ``tiles`` (insight ids), ``id``."""
+        ``created_by`` (user email or id), ``created_at``, ``last_accessed_at``, ``tiles``
+        (insight ids), ``id``."""
         from phemu.resources.dashboards import create_dashboard
 
         return create_dashboard(self, {"project": project, **fields})
@@ -359,7 +367,7 @@ class Emulator:
         """Create an insight: ``name``, ``derived_name``, ``query``, ``description``, ``tags``,
         ``favorited``, ``saved``, ``deleted``, ``short_id``, ``dashboards`` (dashboard ids),
         ``created_by``/``last_modified_by`` (user email or id), ``created_at``,
-        ``last_modified_at``, ``id``."""
+        ``last_modified_at``, ``updated_at``, ``last_viewed_at``, ``order``, ``id``."""
         from phemu.resources.insights import create_insight
 
         return create_insight(self, {"project": project, **fields})
@@ -475,14 +483,17 @@ class Emulator:
     def list_subscriptions(
         self, project: int = 1, *, deleted: bool = False
     ) -> list[dict[str, Any]]:
-        """Every subscription of ``project`` as the list endpoint orders them (newest first)."""
+        """Every subscription of ``project`` in the list endpoint's order (by id in ``docs``,
+        newest first in ``cloud``)."""
         from phemu.resources.subscription_model import SubscriptionsState
+        from phemu.resources.subscription_model import list_page
         from phemu.resources.subscription_model import render
 
         state = self.store.state(SubscriptionsState)
         with self.store.lock:
+            state.use_order(by_created=self.profile == "cloud")
             ids, _ = state.candidates(project, deleted, None, None)
-            return [render(self.store, state.rows[i]) for i in reversed(ids)]
+            return [render(self.store, state.rows[i]) for i in list_page(state, ids, 0, len(ids))]
 
     def deliveries(self, kind: str | None = None, **filters: Any) -> list[dict[str, Any]]:
         """Outbox entries (``kind="scheduled"`` or ``"value_change"``), oldest first."""

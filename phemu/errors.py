@@ -87,11 +87,18 @@ class Msg:
     PK_DOES_NOT_EXIST = 'Invalid pk "{value}" - object does not exist.'
     PK_INCORRECT_TYPE = "Incorrect type. Expected pk value, received {type}."
     NOT_A_LIST = 'Expected a list of items but got type "{type}".'
+    # Every DRF CharField carries these two validators (Django's ProhibitNullCharactersValidator
+    # and rest_framework/validators.py ProhibitSurrogateCharactersValidator), after max_length.
+    NULL_CHARACTERS = "Null characters are not allowed."
+    SURROGATE_CHARACTERS = "Surrogate characters are not allowed: U+{code_point:X}."
 
     # Subscriptions (subscriptions.md §4).
     DASHBOARD_NOT_YOUR_TEAM = "This dashboard does not belong to your team."
     INSIGHT_NOT_YOUR_TEAM = "This insight does not belong to your team."
     EXPORT_NEEDS_RESOURCE = "Either dashboard or insight is required for an export."
+    # The 2026 serializer's content rules (cloud profile).
+    INSIGHT_REQUIRED = "Insight is required for insight subscriptions."
+    DASHBOARD_REQUIRED = "Dashboard is required for dashboard subscriptions."
     INSIGHT_SUBSCRIPTION_BOTH = "Insight subscriptions cannot also set dashboard or prompt."
     DASHBOARD_SUBSCRIPTION_BOTH = "Dashboard subscriptions cannot also set insight or prompt."
     INVALID_WEBHOOK_URL = "Invalid webhook URL: {reason}"
@@ -119,6 +126,7 @@ class Msg:
     # Capture (rust/capture/src/api.rs, CaptureError; plain-text bodies).
     CAPTURE_DECODE = "failed to decode request: {error}"
     CAPTURE_PARSE = "failed to parse request: {error}"
+    CAPTURE_LONE_SURROGATE = "lone leading surrogate in hex escape"  # serde_json's wording
     CAPTURE_EMPTY_BATCH = "request holds no event"
     CAPTURE_MISSING_EVENT_NAME = "event submitted with an empty event name"
     CAPTURE_EMPTY_DISTINCT_ID = "event submitted with an empty distinct_id"

@@ -18,7 +18,10 @@ from typing import Any
 from typing import TypeVar
 
 from phemu.errors import Msg
+from phemu.errors import ServerError
 from phemu.errors import ValidationError
+from phemu.serialization import find_bad_text
+from phemu.serialization import lone_surrogate
 
 T = TypeVar("T")
 
@@ -70,7 +73,12 @@ def parse_text(
     max_length: int | None = None,
     trim: bool = True,
 ) -> str:
-    """DRF ``CharField``: strings and numbers accepted, whitespace trimmed."""
+    """DRF ``CharField``: strings and numbers accepted, whitespace trimmed.
+
+    Its validators run in DRF's order: ``max_length``, then NUL, then lone surrogates, so a
+    string Postgres could not store never reaches the store (docs/architecture.md, "Text
+    PostHog cannot store").
+    """
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValidationError(Msg.NOT_A_STRING, code="invalid", attr=name)
     text = str(value)
@@ -80,7 +88,42 @@ def parse_text(
         raise ValidationError(Msg.BLANK, code="blank", attr=name)
     if max_length is not None and len(text) > max_length:
         raise ValidationError(Msg.MAX_LENGTH.format(max=max_length), code="max_length", attr=name)
+    if "\x00" in text:
+        raise ValidationError(Msg.NULL_CHARACTERS, code="null_characters_not_allowed", attr=name)
+    surrogate = lone_surrogate(text)
+    if surrogate is not None:
+        raise ValidationError(
+            Msg.SURROGATE_CHARACTERS.format(code_point=ord(surrogate)),
+            code="surrogate_characters_not_allowed",
+            attr=name,
+        )
     return text
+
+
+def storable_json(value: T) -> T:
+    """A DRF ``JSONField`` value as PostHog saves it into a Postgres ``jsonb`` column.
+
+    DRF accepts any JSON, but Postgres refuses a ``\\u0000`` escape or a lone surrogate anywhere
+    in a ``jsonb`` document (keys included); the failed save is PostHog's 500. Call it after
+    every other field of the body has validated, before anything is written.
+    """
+    if find_bad_text(value, nul=True) is not None:
+        raise ServerError()
+    return value
+
+
+def lookup_int(raw: str) -> int | None:
+    """A path id as Django reads it for a lookup: ``int(raw)``; ``None`` finds nothing (404).
+
+    Django's ``IntegerField.get_prep_value`` and PostHog's ``TeamAndOrgViewSetMixin``
+    (``posthog/api/routing.py``) both coerce with ``int()``, so ``" 7"``, ``"+7"``, ``"7_0"`` and
+    non-ASCII digits are numbers, and whatever ``int()`` refuses (letters, or more digits than
+    Python's 4,300-digit conversion limit) is a ``ValueError`` they answer with a 404.
+    """
+    try:
+        return int(raw)
+    except ValueError:
+        return None
 
 
 def parse_choice(value: Any, name: str, choices: Iterable[str]) -> str:

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 DEFAULT_REFRESH = 5
 MAX_ROWS = 100
+#: A section with more rows than this starts collapsed, so it cannot push the rest off screen.
+COLLAPSE_AT = 20
+ALWAYS_OPEN = ("requests", "outbox")  # first on the page, and what a test run changes
 MAX_COLUMNS = 12
 MAX_CELL = 120
 #: Columns shown first when a record has them (the rest follow in record order).
@@ -57,12 +60,14 @@ th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:to
 font-size:13px;overflow-wrap:break-word} th{background:#f0f0f0;white-space:nowrap}
 .s2{color:#137333}.s4{color:#b06000}.s5{color:#c5221f;font-weight:bold}
 nav a{margin-right:.8em} .empty{color:#888;font-style:italic}
+summary{cursor:pointer} summary h2{display:inline-block}
 """
 
 
 def render(emulator: Emulator, request: Request) -> Response:
     refresh_raw = request.args.get("refresh", str(DEFAULT_REFRESH))
-    refresh = int(refresh_raw) if refresh_raw.isdigit() else DEFAULT_REFRESH
+    sane = refresh_raw.isascii() and refresh_raw.isdigit() and len(refresh_raw) < 10
+    refresh = int(refresh_raw) if sane else DEFAULT_REFRESH
     sections = collect(emulator)
     body = page(emulator, sections, refresh)
     response = Response(body, status=200, content_type="text/html; charset=utf-8")
@@ -71,9 +76,31 @@ def render(emulator: Emulator, request: Request) -> Response:
 
 
 def collect(emulator: Emulator) -> list[tuple[str, str, Any]]:
-    """``(anchor, title, data)`` for every section, read under the store lock."""
+    """``(anchor, title, data)`` for every section, read under the store lock.
+
+    What changes while a test runs comes first (the last requests, the outbox), then the store.
+    """
     store = emulator.store
-    sections: list[tuple[str, str, Any]] = []
+    journal = emulator.journal.entries()
+    shown = f"Last {MAX_ROWS} of {len(journal)} requests" if len(journal) > MAX_ROWS else ""
+    sections: list[tuple[str, str, Any]] = [
+        (
+            "requests",
+            shown or "Last requests",
+            [
+                {
+                    "at": e.at,
+                    "method": e.method,
+                    "path": e.path + (f"?{e.query}" if e.query else ""),
+                    "status": e.status,
+                    "ms": e.duration_ms,
+                    "endpoint": e.endpoint or ("unknown route" if e.unknown_route else ""),
+                }
+                for e in reversed(journal[-MAX_ROWS:])
+            ],
+        ),
+        ("outbox", "Outbox", list(reversed(emulator.outbox.entries()))),
+    ]
     with store.lock:
         users = {u.id: u for u in store.users.values()}
         sections.append(
@@ -141,27 +168,8 @@ def collect(emulator: Emulator) -> list[tuple[str, str, Any]]:
                     (f"{resource.name}-summary", f"{title(resource.name)}: summary", summary)
                 )
             for section in resource.seed_sections:
-                sections.append((section.key, title(section.key), section.export(emulator)))
-    outbox = emulator.outbox.entries()
-    sections.append(("outbox", "Outbox", list(reversed(outbox))))
-    journal = emulator.journal.entries()
-    sections.append(
-        (
-            "requests",
-            "Last requests",
-            [
-                {
-                    "at": e.at,
-                    "method": e.method,
-                    "path": e.path + (f"?{e.query}" if e.query else ""),
-                    "status": e.status,
-                    "ms": e.duration_ms,
-                    "endpoint": e.endpoint or ("unknown route" if e.unknown_route else ""),
-                }
-                for e in reversed(journal[-MAX_ROWS:])
-            ],
-        )
-    )
+                rows = (section.inspect or section.export)(emulator)
+                sections.append((section.key, title(section.key), rows))
     return sections
 
 
@@ -188,9 +196,14 @@ def page(emulator: Emulator, sections: list[tuple[str, str, Any]], refresh: int)
     parts = list(head)
     for anchor, heading, data in sections:
         count = f' <span class="count">({counts(data)})</span>' if isinstance(data, list) else ""
-        parts.append(f'<section id="{esc(anchor)}"><h2>{esc(heading)}{count}</h2>')
+        long = isinstance(data, list) and len(data) > COLLAPSE_AT
+        opened = "" if long and anchor not in ALWAYS_OPEN else " open"
+        parts.append(
+            f'<section id="{esc(anchor)}"><details{opened}>'
+            f"<summary><h2>{esc(heading)}{count}</h2></summary>"
+        )
         parts.append(render_value(data))
-        parts.append("</section>")
+        parts.append("</details></section>")
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p)
 

@@ -6,6 +6,7 @@ phemu does not emulate are flagged with the closest known routes so the author s
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import deque
 from dataclasses import asdict
@@ -13,11 +14,50 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import quote_plus
+from urllib.parse import unquote_plus
+
+from phemu.store import mask_key
 
 if TYPE_CHECKING:
     from phemu.routing import RouteTable
 
 DEFAULT_CAPACITY = 10_000
+
+#: PostHog's secret token prefixes: personal API keys, secret flag keys, OAuth access/refresh
+#: tokens (``posthog/models/utils.py``); ``phc_`` project tokens are public and stay readable.
+_SECRET_TOKEN = re.compile(r"ph[xsar]_[A-Za-z0-9]+")
+_KEY_PARAMETER = "personal_api_key"  # where PostHog reads a key from the query (phemu/auth.py)
+
+
+def mask_query(query: str) -> str:
+    """A raw query string with every key in it masked as PostHog masks keys (``phx_...a1b2``).
+
+    The value of ``personal_api_key`` is masked whatever it looks like; any PostHog secret token
+    (``phx_``, ``phs_``, ``pha_``, ``phr_``) elsewhere in a name or value is masked too.
+    Everything that records or logs a request (the journal, so ``GET /_phemu/requests`` and the
+    inspector, and the server's access log) goes through this one function.
+    """
+    if not query:
+        return query
+    pairs = query.split("&")
+    for index, pair in enumerate(pairs):
+        raw_name, equals, raw_value = pair.partition("=")
+        name, value = unquote_plus(raw_name), unquote_plus(raw_value)
+        masked_name = _SECRET_TOKEN.sub(_mask_match, name)
+        if name == _KEY_PARAMETER and value:
+            masked_value = mask_key(value)
+        else:
+            masked_value = _SECRET_TOKEN.sub(_mask_match, value)
+        if masked_name != name or masked_value != value:
+            pairs[index] = (
+                quote_plus(masked_name, safe="*") + equals + quote_plus(masked_value, safe="*")
+            )
+    return "&".join(pairs)
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    return mask_key(match.group())
 
 
 @dataclass(slots=True, kw_only=True)

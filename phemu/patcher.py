@@ -4,8 +4,10 @@ A :class:`PostHogMock` is an instance, never a module singleton. It works as a c
 a decorator (sync or async functions) and through :meth:`~PostHogMock.start` /
 :meth:`~PostHogMock.stop`, and nests safely (only the outermost stop uninstalls).
 
-For ``requests`` it owns a private ``responses.RequestsMock`` whose single registered response
-hands every request for a routed host to the emulator's WSGI app (:func:`phemu.doors.call_app`).
+For ``requests``, every active mock shares one private ``responses.RequestsMock``
+(:data:`REQUESTS_PATCH`, installed when the first mock starts and removed when the last one
+stops, in any order) whose single registered response hands each request for a routed host to
+the newest mock routing it, whose emulator's WSGI app answers (:func:`phemu.doors.call_app`).
 It coexists with the user's own ``responses`` mocks in either order:
 
 * started *inside* a user's mock, URLs it does not route go to that mock (which answers or
@@ -31,16 +33,20 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 from typing import cast
+from urllib.parse import parse_qsl
+from urllib.parse import urlsplit
 
+from phemu.doors import Answer
 from phemu.doors import HostRouter
 from phemu.doors import Passthrough
+from phemu.doors import SharedPatch
 from phemu.doors import call_app
 from phemu.doors import resolve_emulator
+from phemu.errors import DroppedConnection
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
     from phemu.journal import JournalEntry
-    from phemu.patcher_httpx import HttpxPatch
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,8 +87,6 @@ class PostHogMock:
         self.patch_httpx = httpx
         self._lock = threading.RLock()
         self._depth = 0
-        self._requests_door: _RequestsDoor | None = None
-        self._httpx_door: HttpxPatch | None = None
 
     # -- what tests use -------------------------------------------------------------------------
     @property
@@ -136,13 +140,11 @@ class PostHogMock:
                 return self
             try:
                 if self.patch_requests:
-                    self._requests_door = _RequestsDoor(self.router, self.respond)
-                    self._requests_door.install()
+                    REQUESTS_PATCH.acquire(self)
                 if self.patch_httpx:
-                    from phemu.patcher_httpx import HttpxPatch
+                    from phemu.patcher_httpx import HTTPX_PATCH
 
-                    self._httpx_door = HttpxPatch(self.router, self.emulator)
-                    self._httpx_door.install()
+                    HTTPX_PATCH.acquire(self)
             except BaseException:
                 self._depth = 1
                 self.stop()
@@ -156,12 +158,12 @@ class PostHogMock:
             self._depth -= 1
             if self._depth > 0:
                 return
-            if self._httpx_door is not None:
-                self._httpx_door.uninstall()
-                self._httpx_door = None
-            if self._requests_door is not None:
-                self._requests_door.uninstall()
-                self._requests_door = None
+            if self.patch_httpx:
+                from phemu.patcher_httpx import HTTPX_PATCH
+
+                HTTPX_PATCH.release(self)
+            if self.patch_requests:
+                REQUESTS_PATCH.release(self)
 
     def __enter__(self) -> PostHogMock:
         return self.start()
@@ -190,7 +192,7 @@ class PostHogMock:
     # -- the bridge -----------------------------------------------------------------------------
     def respond(
         self, method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
+    ) -> Answer:
         """Answer one request through the emulator (every door of this mock ends here)."""
         return call_app(self.emulator, method, url, headers, body)
 
@@ -205,119 +207,173 @@ def mock(emulator: Emulator | None = None, **kwargs: Any) -> PostHogMock:
     return PostHogMock(emulator, **kwargs)
 
 
-Respond = Callable[
-    [str, str, Iterable[tuple[str, str]], bytes], tuple[int, list[tuple[str, str]], bytes]
-]
+def _requests_send_is_real(send: Any) -> bool:
+    """Whether ``HTTPAdapter.send`` is requests' own (the network) rather than another mock's."""
+    return (
+        getattr(send, "__module__", None) == "requests.adapters"
+        and getattr(send, "__qualname__", None) == "HTTPAdapter.send"
+    )
 
 
-class _RequestsDoor:
-    """The ``responses`` side of a :class:`PostHogMock`."""
+def _install_requests_patch(shared: SharedPatch) -> Callable[[], None]:
+    """Route ``requests`` through one private ``responses.RequestsMock`` for every active mock.
 
-    def __init__(self, router: HostRouter, respond: Respond) -> None:
-        self.router = router
-        self.respond = respond
-        self._mock: Any = None
-        self._original_on_request: Any = None
+    Public ``responses`` API throughout (``RequestsMock(real_adapter_send=...)``, ``add``,
+    ``start``/``stop``, ``registered``, ``unbound_on_send``) except one hook: a user's mock
+    started *after* phemu hands the PostHog URLs it has no registration for to phemu by
+    wrapping ``RequestsMock._on_request``, for which responses has no public equivalent.
+    """
+    import requests.adapters
+    import responses
 
-    def install(self) -> None:
-        import requests.adapters
-        import responses
+    previous = requests.adapters.HTTPAdapter.send
+    network = _requests_send_is_real(previous)
 
-        previous = requests.adapters.HTTPAdapter.send
-        network = previous is getattr(responses, "_real_send", None)
-        router = self.router
+    def delegate(adapter: Any, request: Any, **kwargs: Any) -> Any:
+        # URLs phemu does not route: an inner user mock decides; the network only if allowed.
+        url = str(request.url)
+        if network and not shared.may_pass(url):
+            raise requests.ConnectionError(shared.refusal(request.method, url), request=request)
+        try:
+            return previous(adapter, request, **kwargs)
+        except requests.ConnectionError as error:
+            if network:
+                raise
+            note = f"\n(phemu routes only: {', '.join(shared.base_urls())})"
+            raise requests.ConnectionError(f"{error}{note}", request=request) from error
 
-        def delegate(adapter: Any, request: Any, **kwargs: Any) -> Any:
-            # URLs phemu does not route: an inner user mock decides; the network only if allowed.
-            url = str(request.url)
-            if network and not router.may_pass(url):
-                raise requests.ConnectionError(router.refusal(request.method, url), request=request)
-            try:
-                return previous(adapter, request, **kwargs)
-            except requests.ConnectionError as error:
-                if network:
-                    raise
-                note = f"\n(phemu routes only: {', '.join(router.base_urls)})"
-                raise requests.ConnectionError(f"{error}{note}", request=request) from error
+    private = responses.RequestsMock(
+        assert_all_requests_are_fired=False,
+        passthru_prefixes=cast(Any, (_ANYTHING,)),
+        real_adapter_send=cast(Any, delegate),
+    )
+    private.add(_emulator_response_class(responses.BaseResponse)(shared))
+    private.start()
+    installed = requests.adapters.HTTPAdapter.send
+    private_send = private.unbound_on_send()
+    original_on_request = responses.RequestsMock.__dict__["_on_request"]
 
-        private = responses.RequestsMock(
-            assert_all_requests_are_fired=False,
-            passthru_prefixes=cast(Any, (_ANYTHING,)),
-            real_adapter_send=cast(Any, delegate),
-        )
-        private.add(_emulator_response_class()(router, self._callback))
-        self._mock = private
-        private.start()
-        self._wrap_other_mocks(responses, private)
+    def _on_request(mock_self: Any, adapter: Any, request: Any, **kwargs: Any) -> Any:
+        if (
+            mock_self is not private
+            and shared.door_for(str(request.url)) is not None
+            and not _has_registration(mock_self, request, kwargs)
+        ):
+            return private_send(adapter, request, **kwargs)
+        return original_on_request(mock_self, adapter, request, **kwargs)
 
-    def _callback(self, request: Any) -> tuple[int, list[tuple[str, str]], bytes]:
-        body = request.body
-        if body is None:
-            body = b""
-        elif isinstance(body, str):
-            body = body.encode("utf-8")
-        return self.respond(request.method, str(request.url), request.headers.items(), body)
+    setattr(responses.RequestsMock, "_on_request", _on_request)  # noqa: B010
 
-    def _wrap_other_mocks(self, responses: Any, private: Any) -> None:
-        """Let a user's ``RequestsMock`` started later hand unregistered PostHog URLs to phemu."""
-        original = responses.RequestsMock._on_request
-        router = self.router
+    def restore() -> None:
+        if responses.RequestsMock.__dict__.get("_on_request") is _on_request:
+            setattr(responses.RequestsMock, "_on_request", original_on_request)  # noqa: B010
+        if requests.adapters.HTTPAdapter.send is installed:
+            private.stop(allow_assert=False)
+        # Otherwise a user's mock started later still patches on top of ours. Restoring now
+        # would undo theirs (unittest.mock patches nest last-in, first-out); ours stays under
+        # it, inert with no phemu mock active, and theirs puts it back when it stops.
 
-        def _on_request(mock_self: Any, adapter: Any, request: Any, **kwargs: Any) -> Any:
-            if (
-                mock_self is not private
-                and router.routes(str(request.url))
-                and not _has_registration(mock_self, request, kwargs)
-            ):
-                return private._on_request(adapter, request, **kwargs)
-            return original(mock_self, adapter, request, **kwargs)
+    return restore
 
-        self._original_on_request = original
-        setattr(responses.RequestsMock, "_on_request", _on_request)  # noqa: B010
 
-    def uninstall(self) -> None:
-        import responses
+#: The one ``requests`` patch of the process, shared by every active :class:`PostHogMock`.
+REQUESTS_PATCH = SharedPatch(_install_requests_patch)
 
-        if self._original_on_request is not None:
-            setattr(responses.RequestsMock, "_on_request", self._original_on_request)  # noqa: B010
-            self._original_on_request = None
-        if self._mock is not None:
-            self._mock.stop(allow_assert=False)
-            self._mock = None
+
+def _request_params(url: str) -> dict[str, Any]:
+    """The query as ``responses`` hands it to matchers: one value, or a list when repeated."""
+    params: dict[str, Any] = {}
+    for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        if key in params:
+            known = params[key]
+            params[key] = [*known, value] if isinstance(known, list) else [known, value]
+        else:
+            params[key] = value
+    return params
 
 
 def _has_registration(user_mock: Any, request: Any, kwargs: dict[str, Any]) -> bool:
     """Whether the user's mock has a response registered for this request (theirs wins)."""
     try:
         # responses sets these before matching; matchers read them.
-        request.params = user_mock._parse_request_params(request.path_url)
+        request.params = _request_params(request.path_url)
         request.req_kwargs = kwargs
         return any(match.matches(request)[0] for match in user_mock.registered())
     except Exception:  # an exotic matcher: let the user's mock decide as it would alone
         return True
 
 
-@functools.lru_cache(maxsize=1)
-def _emulator_response_class() -> type[Any]:
-    """A ``responses`` response that matches any method on a routed host (built lazily)."""
-    import responses
-    from responses import _form_response as form_response
-    from urllib3 import HTTPHeaderDict
+def _urllib3_response(
+    status: int, headers: list[tuple[str, str]], body: bytes, method: str | None
+) -> Any:
+    """The ``urllib3`` response ``requests`` builds its ``Response`` from.
 
-    class EmulatorResponse(responses.CallbackResponse):
-        def __init__(self, router: HostRouter, callback: Callable[[Any], Any]) -> None:
-            super().__init__("GET", _ANYTHING, callback, content_type=None)
-            self.router = router
+    ``original_response.msg`` carries the headers, which is where requests reads cookies.
+    """
+    from http.client import responses as reasons
+
+    from urllib3.response import HTTPResponse
+
+    try:
+        from urllib3 import HTTPHeaderDict
+    except ImportError:  # urllib3 1.x
+        from urllib3.response import HTTPHeaderDict  # type: ignore[attr-defined]
+
+    header_dict = HTTPHeaderDict(headers)
+    drained = BytesIO()
+    drained.close()
+    # msg: urllib3 expects an http.client.HTTPMessage; requests only calls its get_all().
+    original = HTTPResponse(body=drained, msg=cast(Any, header_dict), preload_content=False)
+    return HTTPResponse(
+        status=status,
+        reason=reasons.get(status),
+        body=BytesIO(body),
+        headers=header_dict,
+        original_response=cast(Any, original),
+        preload_content=False,
+        request_method=method,
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _emulator_response_class(base: type[Any]) -> type[Any]:
+    """A ``responses`` response that matches any method on a routed host (built lazily).
+
+    Keyed by ``responses.BaseResponse``: a process that imports ``responses`` afresh (pytester's
+    in-process runs drop modules) gets a class ``responses`` recognises as its own.
+    """
+
+    class EmulatorResponse(base):  # type: ignore[misc]
+        def __init__(self, shared: SharedPatch) -> None:
+            super().__init__("GET", _ANYTHING)
+            self.shared = shared
 
         def matches(self, request: Any) -> tuple[bool, str]:
-            if self.router.routes(str(request.url)):
+            if self.shared.door_for(str(request.url)) is not None:
                 return True, ""
             return False, "not a host routed to phemu"
 
         def get_response(self, request: Any) -> Any:
-            # CallbackResponse's version merges default headers into a fresh header dict first;
-            # the emulator's answer is complete, and this is every request's hot path.
-            status, headers, body = self.callback(request)
-            return form_response(BytesIO(body), HTTPHeaderDict(headers), status, request.method)
+            url = str(request.url)
+            door = self.shared.door_for(url)
+            if door is None:  # the last mock stopped between matching and answering
+                import requests
+
+                raise requests.ConnectionError(self.shared.refusal(request.method, url))
+            body = request.body
+            if body is None:
+                body = b""
+            elif isinstance(body, str):
+                body = body.encode("utf-8")
+            try:
+                status, headers, content = door.respond(
+                    request.method, url, request.headers.items(), body
+                )
+            except DroppedConnection as error:
+                import requests  # the module of this moment: a test may have imported it afresh
+
+                # What requests raises when a server closes the socket without answering.
+                raise requests.ConnectionError(str(error), request=request) from error
+            return _urllib3_response(status, headers, content, request.method)
 
     return EmulatorResponse

@@ -5,32 +5,61 @@
 * :func:`mock_httpx` (or ``phemu.mock(..., httpx=True)``) patches
   ``httpx.HTTPTransport.handle_request`` and ``httpx.AsyncHTTPTransport.handle_async_request``
   so clients built inside third-party libraries are routed too, by host, with the same
-  passthrough and unknown-host rules as the ``requests`` patcher.
+  passthrough and unknown-host rules as the ``requests`` patcher. Every active mock shares the
+  one patch (:data:`HTTPX_PATCH`), restored when the last of them stops, in any order.
+
+A dropped connection (``phemu.errors.DroppedConnection``) surfaces as
+``httpx.RemoteProtocolError``, as when a real server closes the socket without answering.
 
 This module imports httpx; phemu imports this module only when one of these is used.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import Any
 
-import httpx
+try:
+    import httpx
+except ModuleNotFoundError as missing:  # pragma: no cover - exercised in a throwaway venv
+    if missing.name != "httpx":
+        raise
+    raise ModuleNotFoundError(
+        "phemu's httpx doors need httpx, which is an optional extra: pip install 'phemu[httpx]'",
+        name="httpx",
+    ) from None
 
-from phemu.doors import HostRouter
+from phemu.doors import Answer
+from phemu.doors import SharedPatch
 from phemu.doors import call_app
 from phemu.doors import resolve_emulator
+from phemu.errors import DroppedConnection
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
     from phemu.patcher import PostHogMock
 
+Respond = Callable[[str, str, Iterable[tuple[str, str]], bytes], Answer]
+
+
+def _respond(respond: Respond, request: httpx.Request, body: bytes) -> httpx.Response:
+    try:
+        status, headers, content = respond(
+            request.method, str(request.url), request.headers.multi_items(), body
+        )
+    except DroppedConnection as error:
+        # What httpx raises when a server closes the socket without answering.
+        raise httpx.RemoteProtocolError(
+            "Server disconnected without sending a response.", request=request
+        ) from error
+    return httpx.Response(status, headers=headers, content=content, request=request)
+
 
 def _answer(emulator: Emulator, request: httpx.Request, body: bytes) -> httpx.Response:
-    status, headers, content = call_app(
-        emulator, request.method, str(request.url), request.headers.multi_items(), body
-    )
-    return httpx.Response(status, headers=headers, content=content, request=request)
+    return _respond(functools.partial(call_app, emulator), request, body)
 
 
 class EmulatorTransport(httpx.BaseTransport):
@@ -88,55 +117,53 @@ def mock_httpx(emulator: Emulator | None = None, **kwargs: Any) -> PostHogMock:
     return PostHogMock(emulator, httpx=True, **kwargs)
 
 
-class HttpxPatch:
-    """Patches httpx's default transports while installed (used by :class:`PostHogMock`)."""
+def _install_httpx_patch(shared: SharedPatch) -> Callable[[], None]:
+    """Patch httpx's default transports to answer routed URLs from the newest active mock."""
+    sync_original = httpx.HTTPTransport.handle_request
+    async_original = httpx.AsyncHTTPTransport.handle_async_request
 
-    def __init__(self, router: HostRouter, emulator: Emulator) -> None:
-        self.router = router
-        self.emulator = emulator
-        self._saved: tuple[Any, Any] | None = None
+    def handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        door = shared.door_for(url)
+        if door is not None:
+            return _respond(door.respond, request, request.read())
+        if shared.may_pass(url):
+            return sync_original(transport, request)
+        raise httpx.ConnectError(shared.refusal(request.method, url), request=request)
 
-    def install(self) -> None:
-        sync_original = httpx.HTTPTransport.handle_request
-        async_original = httpx.AsyncHTTPTransport.handle_async_request
-        router, emulator = self.router, self.emulator
+    async def handle_async_request(
+        transport: httpx.AsyncHTTPTransport, request: httpx.Request
+    ) -> httpx.Response:
+        url = str(request.url)
+        door = shared.door_for(url)
+        if door is not None:
+            return _respond(door.respond, request, await request.aread())
+        if shared.may_pass(url):
+            return await async_original(transport, request)
+        raise httpx.ConnectError(shared.refusal(request.method, url), request=request)
 
-        def handle_request(
-            transport: httpx.HTTPTransport, request: httpx.Request
-        ) -> httpx.Response:
-            url = str(request.url)
-            if router.routes(url):
-                return _answer(emulator, request, request.read())
-            if router.may_pass(url):
-                return sync_original(transport, request)
-            raise httpx.ConnectError(router.refusal(request.method, url), request=request)
+    setattr(httpx.HTTPTransport, "handle_request", handle_request)  # noqa: B010
+    setattr(httpx.AsyncHTTPTransport, "handle_async_request", handle_async_request)  # noqa: B010
 
-        async def handle_async_request(
-            transport: httpx.AsyncHTTPTransport, request: httpx.Request
-        ) -> httpx.Response:
-            url = str(request.url)
-            if router.routes(url):
-                return _answer(emulator, request, await request.aread())
-            if router.may_pass(url):
-                return await async_original(transport, request)
-            raise httpx.ConnectError(router.refusal(request.method, url), request=request)
-
-        self._saved = (sync_original, async_original)
-        setattr(httpx.HTTPTransport, "handle_request", handle_request)  # noqa: B010
-        setattr(httpx.AsyncHTTPTransport, "handle_async_request", handle_async_request)  # noqa: B010
-
-    def uninstall(self) -> None:
-        if self._saved is not None:
-            sync_original, async_original = self._saved
+    def restore() -> None:
+        # Only our own functions are put back: one patched on top later stays, and keeps
+        # calling ours, which passes everything through once no phemu mock is active.
+        if httpx.HTTPTransport.__dict__.get("handle_request") is handle_request:
             setattr(httpx.HTTPTransport, "handle_request", sync_original)  # noqa: B010
+        if httpx.AsyncHTTPTransport.__dict__.get("handle_async_request") is handle_async_request:
             setattr(httpx.AsyncHTTPTransport, "handle_async_request", async_original)  # noqa: B010
-            self._saved = None
+
+    return restore
+
+
+#: The one httpx patch of the process, shared by every active mock routing httpx.
+HTTPX_PATCH = SharedPatch(_install_httpx_patch)
 
 
 __all__ = [
+    "HTTPX_PATCH",
     "AsyncEmulatorTransport",
     "EmulatorTransport",
-    "HttpxPatch",
     "async_httpx_transport",
     "httpx_transport",
     "mock_httpx",

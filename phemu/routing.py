@@ -66,6 +66,8 @@ class Route:
     :param public: the route is one of PostHog's ingestion or flags doors (``/batch/``,
         ``/flags/``...): it authenticates by project token or key itself, so the personal-key
         checks of the API are skipped (see ``PostHogApp.check``).
+    :param mapped: methods PostHog's viewset maps to an action that phemu does not emulate
+        (``PUT`` on insights): they need the write scope, then answer 405.
     """
 
     path: str
@@ -81,19 +83,44 @@ class Route:
     cloud: Literal["absent", "refuse_keys"] | None = None
     target: Callable[[RequestContext], tuple[Project | None, Organization | None]] | None = None
     public: bool = False
+    mapped: frozenset[str] = frozenset()
     name: str = ""
     description: str = field(default="", repr=False)
 
     @property
     def allow(self) -> str:
         """The ``Allow`` header DRF sends: mapped methods, then HEAD (if GET) and OPTIONS."""
-        methods = [m for m in ("GET", "POST", "PUT", "PATCH") if m in self.handlers]
-        if self.forbid_destroy or "DELETE" in self.handlers:
+        served = {*self.handlers, *self.mapped}
+        methods: list[str] = [m for m in ("GET", "POST", "PUT", "PATCH") if m in served]
+        if self.forbid_destroy or "DELETE" in served:
             methods.append("DELETE")
-        if "GET" in self.handlers:
+        if "GET" in served:
             methods.append("HEAD")
         methods.append("OPTIONS")
         return ", ".join(methods)
+
+    @property
+    def detail(self) -> bool:
+        """A route about one object (its path has an id, as ``/feature_flags/<pk>/status/``), as
+        DRF's ``view.detail``."""
+        return "<" in self.path
+
+    def maps(self, method: str) -> bool:
+        """Whether PostHog's viewset has an action for ``method`` on this route.
+
+        ``posthog/permissions.py`` (``APIScopePermission``) derives the required scope from the
+        action before DRF looks for a handler, and an action it cannot place needs no scope:
+        personal API keys then get 403 "This action does not support personal API key access"
+        instead of 405. HEAD follows GET and OPTIONS is DRF's ``metadata`` action (read scope);
+        a PATCH on a list route is the ``patch`` action (write scope, then 405).
+        """
+        if method in self.handlers or method in self.mapped or method == "OPTIONS":
+            return True
+        if method == "HEAD":
+            return "GET" in self.handlers or "GET" in self.mapped
+        if method == "DELETE":
+            return self.forbid_destroy
+        return method == "PATCH" and not self.detail
 
     def required_scope(self, method: str) -> str:
         action = "read" if method in READ_METHODS or method in self.read_methods else "write"

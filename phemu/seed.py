@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.errors import SeedError
+from phemu.serialization import describe_character
+from phemu.serialization import find_bad_text
 from phemu.serialization import format_datetime
 from phemu.store import OWNER
 from phemu.store import Organization
@@ -47,13 +50,16 @@ class SeedSection:
     the bad record (``"subscriptions[3]: ..."``); ``export`` returns records that ``load`` takes
     back unchanged. ``finish``, when set, runs after every section of each document has loaded
     (whether or not the document has this key), for links between sections that reference each
-    other (dashboard tiles name insights, which load after dashboards).
+    other (dashboard tiles name insights, which load after dashboards). ``inspect``, when set,
+    gives the rows the web inspector shows under this key instead of the export, where the store
+    holds more than the seed records (sessions derived from events).
     """
 
     key: str
     load: Callable[[Emulator, list[dict[str, Any]]], None]
     export: Callable[[Emulator], list[dict[str, Any]]]
     finish: Callable[[Emulator], None] | None = None
+    inspect: Callable[[Emulator], list[dict[str, Any]]] | None = None
 
 
 def read_document(source: str | Path | SeedDocument) -> SeedDocument:
@@ -105,14 +111,28 @@ def default_seed_path() -> Path:
     return Path(__file__).with_name("data") / "default.json"
 
 
-def load_documents(emulator: Emulator, documents: Iterable[SeedDocument]) -> None:
-    """Load documents in order, all or nothing."""
+def load_documents(
+    emulator: Emulator,
+    documents: Iterable[SeedDocument],
+    names: Sequence[str | None] | None = None,
+) -> None:
+    """Load documents in order, all or nothing.
+
+    ``names`` says where each document came from (a file path, ``seed document #2``); an error
+    starts with it. Without names, documents are numbered when there is more than one.
+    """
+    docs = list(documents)
+    if names is None:
+        names = [f"seed document #{i + 1}" if len(docs) > 1 else None for i in range(len(docs))]
     store = emulator.store
     with store.lock:
         saved = store.checkpoint()
         try:
-            for index, doc in enumerate(documents):
-                _load_one(emulator, doc, index)
+            for doc, name in zip(docs, names, strict=True):
+                try:
+                    _load_one(emulator, doc)
+                except SeedError as error:
+                    raise SeedError(f"{name}: {error}" if name else str(error)) from None
         except SeedError:
             store.rollback(saved)
             raise
@@ -121,9 +141,23 @@ def load_documents(emulator: Emulator, documents: Iterable[SeedDocument]) -> Non
             raise SeedError(f"seed document could not be loaded: {error!r}") from error
 
 
-def _load_one(emulator: Emulator, doc: SeedDocument, index: int) -> None:
+def source_names(sources: Sequence[str | Path | SeedDocument], *, first: int = 1) -> list[str]:
+    """How errors name each seed source: its file path, else ``seed document #N`` (counting
+    from ``first``); the packaged default is ``the default seed``."""
+    names = []
+    for position, source in enumerate(sources, start=first):
+        if isinstance(source, Mapping):
+            names.append(f"seed document #{position}")
+        elif str(source) == "default":
+            names.append("the default seed")
+        else:
+            names.append(str(source))
+    return names
+
+
+def _load_one(emulator: Emulator, doc: SeedDocument) -> None:
     if not isinstance(doc, Mapping):
-        raise SeedError(f"seed document #{index + 1} must be a JSON object")
+        raise SeedError("a seed document must be a JSON object")
     if doc is default_document():
         from phemu.seed_template import load_default_fast
 
@@ -132,15 +166,21 @@ def _load_one(emulator: Emulator, doc: SeedDocument, index: int) -> None:
     version = doc.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise SeedError(
-            f"seed document #{index + 1} has version {version!r}; this phemu reads version "
+            f"document has version {version!r}; this phemu reads version "
             f"{FORMAT_VERSION} (export the state again with a matching phemu)"
         )
     sections = emulator.seed_sections()
     unknown = [k for k in doc if k not in META_KEYS and k not in sections and not k.startswith("_")]
     if unknown:
         raise SeedError(
-            f"seed document #{index + 1}: unknown key(s) {', '.join(map(repr, unknown))}; "
-            f"known keys: {', '.join(sections)}"
+            f"unknown key(s) {', '.join(map(repr, unknown))}; known keys: {', '.join(sections)}"
+        )
+    found = find_bad_text(doc, nul=False)
+    if found is not None:
+        where, char = found
+        raise SeedError(
+            f"{where} holds {describe_character(char)}, which is not valid Unicode: PostHog "
+            "could not store it and phemu could not save it"
         )
     load_sections(emulator, doc, sections)
 

@@ -51,6 +51,7 @@ from phemu.errors import PostHogError
 from phemu.errors import RequestTooLarge
 from phemu.errors import ServerError
 from phemu.errors import WriteNotDurable
+from phemu.journal import mask_query
 from phemu.serialization import dumps
 from phemu.server_guard import HEALTH_PATHS
 from phemu.server_guard import Guard
@@ -152,7 +153,7 @@ class ServerApp:
 
     def _log(self, environ: WSGIEnvironment, status_seen: list[str], started: float) -> None:
         if self.log and access_log.isEnabledFor(logging.INFO):
-            query = environ.get("QUERY_STRING", "")
+            query = mask_query(environ.get("QUERY_STRING", ""))
             access_log.info(
                 "%s %s%s %s %.1fms",
                 environ.get("REQUEST_METHOD", "-"),

@@ -30,7 +30,11 @@ def hash_key(value: str) -> str:
 
 
 def mask_key(value: str) -> str:
-    """PostHog's ``mask_value``: first 4 characters, ``...``, last 4 (``phx_...a1b2``)."""
+    """PostHog's ``mask_key_value`` (``posthog/models/utils.py``): first 4 characters, ``...``,
+    last 4 (``phx_...a1b2``); a value under 16 characters is all ``********``, so a short key
+    never shows whole."""
+    if len(value) < 16:
+        return "********"
     return f"{value[:4]}...{value[-4:]}"
 
 

@@ -16,6 +16,14 @@ DEFAULT_KEY = "phx_phemuDefaultPersonalApiKey000000000000000000"
 DEFAULT_ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
 OTHER_ORG = "01928a6e-3c1d-7000-8000-0000000000bb"
 
+#: PostHog's generic 500 body (deliberate 500s: where PostHog itself fails).
+SERVER_ERROR = {
+    "type": "server_error",
+    "code": "error",
+    "detail": "A server error occurred.",
+    "attr": None,
+}
+
 #: The default seed's user as PostHog's ``UserBasic`` (``created_by`` everywhere).
 ADA = {
     "id": 1,

@@ -20,14 +20,49 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema import FormatChecker
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "posthog-openapi-subset.json"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SPEC_PATH = FIXTURES / "posthog-openapi-subset.json"
+#: The Insight and Dashboard components of the same published schema (fixtures/README.md).
+BOARDS_PATH = FIXTURES / "posthog-openapi-boards.json"
 _DROP = {"example", "nullable", "description", "title"}
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
+
+
+#: Properties whose published type is drf-spectacular's fallback for a ``SerializerMethodField``
+#: without a type annotation (``{"readOnly": true, "type": "string"}``) although PostHog fills
+#: them with other JSON: the insight's result fields are ``null``/``false``/``[]`` for an insight
+#: with nothing cached (``posthog/api/insight.py``). They are checked as "any value".
+UNTYPED_METHOD_FIELDS: dict[str, frozenset[str]] = {
+    "Insight": frozenset(
+        [
+            "last_refresh",
+            "cache_target_age",
+            "next_allowed_client_refresh",
+            "result",
+            "hasMore",
+            "columns",
+            "timezone",
+            "is_cached",
+            "query_status",
+            "hogql",
+            "types",
+            "alerts",
+            "last_viewed_at",
+        ]
+    ),
+}
 
 
 @cache
 def spec() -> dict[str, Any]:
     return json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+
+
+@cache
+def schemas() -> dict[str, Any]:
+    """Every component schema the fixtures hold (the subset's win on a shared name)."""
+    boards = json.loads(BOARDS_PATH.read_text(encoding="utf-8"))["components"]["schemas"]
+    return {**boards, **spec()["components"]["schemas"]}
 
 
 def to_json_schema(node: Any, depth: int = 0) -> Any:
@@ -40,7 +75,9 @@ def to_json_schema(node: Any, depth: int = 0) -> Any:
         return node
     if "$ref" in node:
         name = node["$ref"].rsplit("/", 1)[-1]
-        resolved = to_json_schema(spec()["components"]["schemas"][name], depth + 1)
+        resolved = to_json_schema(schemas()[name], depth + 1)
+        for prop in UNTYPED_METHOD_FIELDS.get(name, ()):
+            resolved["properties"][prop] = {}
         siblings = {k: v for k, v in node.items() if k != "$ref"}
         if siblings:
             return to_json_schema({"allOf": [resolved], **siblings}, depth + 1)

@@ -46,11 +46,34 @@ def test_missing_read_scope(widgets):
     )
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-def test_write_methods_need_write_scope_even_when_unmapped(widgets, method):
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [("PATCH", "/api/projects/1/widgets/1/"), ("DELETE", "/api/projects/1/widgets/1/"),
+     ("POST", "/api/projects/1/widgets/"), ("PATCH", "/api/projects/1/widgets/")],
+)  # fmt: skip
+def test_mapped_write_methods_need_write_scope(widgets, method, url):
+    """Every method with an action needs the write scope, the list's PATCH included (DRF's
+    ``patch`` action, ``posthog/permissions.py``), even where a 405 follows."""
     headers = add_key(widgets, "phx_read", scopes=["widget:read"])
-    response = widgets.client().open("/api/projects/1/widgets/1/", method=method, headers=headers)
+    response = widgets.client().open(url, method=method, headers=headers)
     assert body(response) == denied("API key missing required scope 'widget:write'")
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [("POST", "/api/projects/1/widgets/1/"), ("PUT", "/api/projects/1/widgets/1/"),
+     ("PUT", "/api/projects/1/widgets/"), ("DELETE", "/api/projects/1/widgets/"),
+     ("TRACE", "/api/projects/1/widgets/"), ("HEAD", "/api/projects/1/jsononly/")],
+)  # fmt: skip
+def test_unmapped_methods_refuse_personal_api_keys(widgets, method, url):
+    """APIScopePermission (``posthog/permissions.py``) finds no action, hence no required scope,
+    and answers "This action does not support personal API key access" whatever the key's
+    scopes."""
+    for headers in (widgets.auth_headers, add_key(widgets, "phx_read", scopes=["widget:read"])):
+        response = widgets.client().open(url, method=method, headers=headers)
+        assert response.status_code == 403
+        if method != "HEAD":
+            assert body(response) == denied("This action does not support personal API key access")
 
 
 def test_read_scope_covers_head_and_options(widgets):
@@ -157,14 +180,25 @@ def test_order_forbid_destroy_after_scope_and_without_lookup(widgets):
     assert response.headers["Allow"] == "GET, PATCH, DELETE, HEAD, OPTIONS"
 
 
-def test_order_unmapped_method_after_checks(widgets):
-    response = widgets.client().put("/api/projects/1/widgets/", headers=widgets.auth_headers)
+def test_order_unmapped_method_after_authentication_before_the_project(widgets):
+    client = widgets.client()
+    assert client.put("/api/projects/1/widgets/").status_code == 401
+    response = client.put("/api/projects/999/widgets/", headers=widgets.auth_headers)
+    assert response.status_code == 403
+    assert body(response) == denied("This action does not support personal API key access")
+    assert response.headers["Allow"] == "GET, POST, HEAD, OPTIONS"
+
+
+def test_order_list_patch_405_after_checks(widgets):
+    response = widgets.client().patch("/api/projects/1/widgets/", headers=widgets.auth_headers)
     assert response.status_code == 405
     assert response.data == (
         b'{"type":"invalid_request","code":"method_not_allowed",'
-        b'"detail":"Method \\"PUT\\" not allowed.","attr":null}'
+        b'"detail":"Method \\"PATCH\\" not allowed.","attr":null}'
     )
     assert response.headers["Allow"] == "GET, POST, HEAD, OPTIONS"
+    missing = widgets.client().patch("/api/projects/999/widgets/", headers=widgets.auth_headers)
+    assert missing.status_code == 404
 
 
 def test_order_throttle_after_permissions(widgets):

@@ -198,7 +198,7 @@ def test_bad_seed_file_is_refused(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.json", {"version": 1, "projects": [{"id": "seven"}]})
     failed = run_fails("--seed", bad)
     assert failed.returncode == 2
-    assert failed.stderr.startswith("phemu: projects[0]")
+    assert failed.stderr.startswith(f"phemu: {bad}: projects[0] (id 'seven'):")
 
 
 @pytest.mark.parametrize("how", ["flag", "variable"])

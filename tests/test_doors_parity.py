@@ -12,6 +12,7 @@ import requests
 
 import phemu
 from phemu.emulator import Emulator
+from phemu.errors import DroppedConnection
 from phemu.server import ThreadedServer
 from tests.doors_plugin import DoorsPlugin
 
@@ -149,3 +150,64 @@ def test_reference_scenario_is_not_trivial(
     statuses = [status for status, *_ in reference[0]]
     assert statuses == [200, 200, 200, 200, 405, 401, 404, 200]
     assert '"next":"BASE/api/environments/1/items/?limit=2&n=5&offset=4"' in reference[0][2][1]
+
+
+# -- a dropped connection: each door fails the way its client library fails --------------------
+
+DROP_PATH = "/api/projects/"
+
+
+def drop_via_requests(emu: Emulator, base: str) -> None:
+    with phemu.mock(emu, base_url=base):
+        requests.get(base + DROP_PATH, headers=KEY)
+
+
+def drop_via_httpx_transport(emu: Emulator, base: str) -> None:
+    with httpx.Client(transport=phemu.httpx_transport(emu)) as client:
+        client.get(base + DROP_PATH, headers=KEY)
+
+
+def drop_via_async_transport(emu: Emulator, base: str) -> None:
+    async def run() -> None:
+        transport = phemu.async_httpx_transport(emu, in_thread=True)
+        async with httpx.AsyncClient(transport=transport) as client:
+            await client.get(base + DROP_PATH, headers=KEY)
+
+    asyncio.run(run())
+
+
+def drop_via_httpx_patch(emu: Emulator, base: str) -> None:
+    with phemu.mock_httpx(emu, base_url=base), httpx.Client() as client:
+        client.get(base + DROP_PATH, headers=KEY)
+
+
+def drop_via_server(emu: Emulator, base: str) -> None:
+    with ThreadedServer(emu, host="127.0.0.1", port=0) as server, requests.Session() as session:
+        session.get(server.url + DROP_PATH, headers=KEY)
+
+
+#: door -> (how it sends one GET, the exception its client library raises on a dropped socket)
+DROPS: dict[str, tuple[Callable[[Emulator, str], None], type[BaseException]]] = {
+    "requests": (drop_via_requests, requests.exceptions.ConnectionError),
+    "httpx_transport": (drop_via_httpx_transport, httpx.RemoteProtocolError),
+    "async_transport": (drop_via_async_transport, httpx.RemoteProtocolError),
+    "httpx_patch": (drop_via_httpx_patch, httpx.RemoteProtocolError),
+    "server": (drop_via_server, requests.exceptions.ConnectionError),
+}
+
+
+def test_every_door_has_a_drop_case() -> None:
+    assert set(DROPS) == set(DOORS)
+
+
+@pytest.mark.parametrize("door", sorted(DROPS))
+def test_a_dropped_connection_raises_the_client_librarys_own_error(door: str) -> None:
+    send, expected = DROPS[door]
+    emu = Emulator(plugins=[DoorsPlugin()], faults=[{"drop": True, "path": DROP_PATH}])
+    with pytest.raises(expected) as caught:
+        send(emu, "http://posthog.internal:8000")
+    assert not isinstance(caught.value, DroppedConnection), "phemu's own error leaked out"
+    assert [(e.path, e.status, e.error) for e in emu.requests()] == [
+        (DROP_PATH, 0, "dropped connection")
+    ]
+    emu.check()

@@ -94,7 +94,9 @@ def test_plugin_routes_get_every_platform_check_and_their_scope() -> None:
     assert client.get("/api/projects/999/echo/7/", headers=bearer()).json["detail"] == (
         "Project not found."
     )
-    assert client.post("/api/projects/1/echo/7/", headers=bearer()).status_code == 405
+    # No POST action on a detail route: personal API keys are refused (posthog/permissions.py).
+    assert client.post("/api/projects/1/echo/7/", headers=bearer()).status_code == 403
+    assert client.patch("/api/projects/1/echo/7/", headers=bearer()).status_code == 403
     assert (
         emulator.requests(path="/api/environments/@current/echo/7")[0].endpoint == "hooktest.echo"
     )

@@ -217,3 +217,50 @@ def test_inspector_in_chromium_shows_a_subscription_and_its_next_delivery() -> N
     assert "Weekly KPI mail" in dom
     assert created["next_delivery_date"] in dom
     assert "ops@example.com" in dom
+
+
+def seeded_sessions_and_events() -> Emulator:
+    """3 sessions seeded in computed form and 250 events making 40 more sessions."""
+    emulator = Emulator(load_entrypoints=False)
+    emulator.add_sessions(
+        [{"session_id": f"c{i}", "distinct_id": "u1", "properties": {}} for i in range(3)]
+    )
+    emulator.add_events(
+        {
+            "event": "$pageview",
+            "distinct_id": f"u{i % 40}",
+            "timestamp": f"2026-06-15T10:{i // 60:02d}:{i % 60:02d}Z",
+            "properties": {"$session_id": f"s{i % 40}", "$current_url": "https://example.com/"},
+        }
+        for i in range(250)
+    )
+    emulator.client().get("/api/projects/", headers=emulator.auth_headers)
+    return emulator
+
+
+def test_inspector_session_counts_agree_and_long_tables_start_collapsed() -> None:
+    """Issue 12, item 9: the summary said "sessions 43" while the table said "Sessions (0)"
+    (only sessions seeded in computed form), and 250 event rows pushed the outbox and the
+    requests off screen."""
+    page = seeded_sessions_and_events().client().get("/_phemu/?refresh=0").text
+    assert "<th>sessions</th><td>43</td>" in page and "<th>events</th><td>250</td>" in page
+    assert '<h2>Sessions <span class="count">(43 · project 1: 43)</span></h2>' in page
+    assert "s39" in page and "c2" in page  # derived and seeded sessions alike
+    # the requests and the outbox come first, and a long table starts collapsed
+    assert page.index('id="requests"') < page.index('id="events"')
+    assert page.index('id="outbox"') < page.index('id="events"')
+    events = page[page.index('id="events"') :]
+    assert events.startswith('id="events"><details>'), events[:80]  # closed: no "open"
+    assert "showing 100 of 250" in events
+    requests_section = page[page.index('id="requests"') :]
+    assert requests_section.startswith('id="requests"><details open>')
+
+
+def test_inspector_keeps_requests_open_and_counts_the_whole_journal() -> None:
+    emulator = Emulator(load_entrypoints=False)
+    client = emulator.client()
+    for _ in range(120):
+        client.get("/api/projects/", headers=emulator.auth_headers)
+    page = client.get("/_phemu/?refresh=" + "9" * 4301).text  # an absurd refresh: the default
+    assert '<meta http-equiv="refresh" content="5">' in page
+    assert '<section id="requests"><details open><summary><h2>Last 100 of 120 requests' in page

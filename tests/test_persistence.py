@@ -58,10 +58,19 @@ def test_load_without_a_file_keeps_the_seeded_store(tmp_path: Path) -> None:
         (b'{"version": 1, "projects": [{"id": 7, "na', "it is not valid JSON, probably truncated"),
         (b"\x00\x01garbage\xff", "it is not valid JSON, probably truncated"),
         (b"[1, 2]", "it is not a JSON object"),
-        (b'{"version": 99}', "it is not a phemu state document (seed document #1 has version 99"),
+        (b'{"version": 99}', "it is not a phemu state document (document has version 99"),
         (
             b'{"version": 1, "projects": [{"id": "x"}]}',
             "it is not a phemu state document (projects[0]",
+        ),
+        # A lone surrogate could never be saved again: refused, never loaded into the store.
+        (
+            b'{"version": 1, "dashboards": [{"id": 1, "name": "\\ud800"}]}',
+            "it is not a phemu state document (dashboards[0].name holds U+D800 (a lone surrogate)",
+        ),
+        (
+            b'{"version": 1, "insights": [{"id": 1, "query": {"kind": {"\\udfff x": 1}}}]}',
+            'it is not a phemu state document (insights[0].query.kind["\\udfff x"] holds U+DFFF',
         ),
     ],
 )
@@ -76,6 +85,8 @@ def test_damaged_file_is_refused_with_a_message_naming_it(
         StateFile(emulator, path).load()
     message = str(raised.value)
     assert message.startswith(f"{path}: refusing to start from this state file: {problem}")
+    assert "\n" not in message
+    message.encode("utf-8")  # printable: the message never carries the bad character itself
     assert emulator.export_state() == before
     assert path.read_bytes() == content  # never touched
 
@@ -177,6 +188,21 @@ def test_autosave_writes_periodically_and_stops(tmp_path: Path) -> None:
     saves = state_file.saves
     assert json.loads(path.read_text())["version"] == 1
     assert state_file.saves == saves  # stopped
+
+
+def test_a_flag_created_without_filters_survives_a_state_file(tmp_path: Path) -> None:
+    """Found by tests/test_text_integrity.py: its export was refused on load ("at least one
+    condition set"), so a restart lost the whole state file."""
+    emulator = Emulator()
+    created = emulator.client().post(
+        "/api/projects/1/feature_flags/", json={"key": "bare"}, headers=emulator.auth_headers
+    )
+    assert created.status_code == 201
+    path = tmp_path / "state.json"
+    StateFile(emulator, path).save()
+    again = Emulator()
+    assert StateFile(again, path).load()
+    assert again.export_state() == emulator.export_state()
 
 
 # -- issue 12: symlinks, duplicate ids, deep nesting, the generator, group commit ---------------

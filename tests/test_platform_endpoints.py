@@ -51,9 +51,17 @@ def test_project_detail_unknown_and_non_integer_are_not_found(client, auth):
 
 
 def test_project_detail_is_read_only(client, auth):
+    """ProjectViewSet is a ModelViewSet (``posthog/api/project.py``): PUT/PATCH/DELETE are
+    mapped (write scope, then 405 here: not emulated); POST on a detail has no action, so a
+    personal API key gets 403 (``posthog/permissions.py``)."""
     response = client.post("/api/projects/1/", headers=auth)
-    assert response.status_code == 405
-    assert body(response)["detail"] == 'Method "POST" not allowed.'
+    assert response.status_code == 403
+    assert body(response)["detail"] == "This action does not support personal API key access"
+    for method in ("PUT", "PATCH", "DELETE"):
+        response = client.open("/api/projects/1/", method=method, headers=auth)
+        assert response.status_code == 405
+        assert body(response)["detail"] == f'Method "{method}" not allowed.'
+        assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
 
 
 def test_users_me(client, auth):

@@ -1,4 +1,10 @@
-"""The emulated subscription scheduler (subscriptions.md §10.2), driven by the emulator clock."""
+"""The emulated subscription scheduler, driven by the emulator clock.
+
+PostHog runs ``schedule-all-subscriptions`` at minute 55 of every hour (``posthog/temporal/
+schedule.py``, cron ``55 * * * *``); each run delivers what is due within 15 minutes and not
+pointing at a soft-deleted insight or dashboard (``posthog/temporal/subscriptions/
+subscription_scheduling_workflow.py``, ``fetch_due_subscriptions_activity``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.resources.subscriptions_support import BASE
+from tests.resources.subscriptions_support import OMIT
 from tests.resources.subscriptions_support import Api
 from tests.resources.subscriptions_support import make_emulator
 
@@ -25,22 +32,27 @@ def scheduled(api: Api) -> list[tuple[int, str]]:
     ]
 
 
+def patch_board(api: Api, url: str, **body: Any) -> int:
+    """PATCH an insight or dashboard (soft delete / restore); the status code."""
+    return api.client.patch(url, headers=api.headers, json=body).status_code
+
+
 def next_date(api: Api, pk: int) -> Any:
     return api.get(f"{BASE}{pk}/")[1]["next_delivery_date"]
 
 
-def test_reference_example_one_delivery_when_due(api: Api) -> None:
+def test_reference_example_delivered_by_the_run_before_it_is_due(api: Api) -> None:
     sub = api.created()
     assert sub["next_delivery_date"] == "2026-06-20T00:00:00Z"
-    api.emulator.set_time("2026-06-19T23:59:59Z")
+    api.emulator.set_time("2026-06-19T23:54:59Z")
     assert scheduled(api) == []
-    api.emulator.set_time("2026-06-20T00:00:00Z")
+    api.emulator.set_time("2026-06-19T23:55:00Z")  # due within this run's 15-minute look-ahead
     entries = api.emulator.deliveries("scheduled")
     assert entries == [
         {
             "id": 2,
             "kind": "scheduled",
-            "at": "2026-06-20T00:00:00Z",
+            "at": "2026-06-19T23:55:00Z",
             "project_id": 1,
             "subscription_id": sub["id"],
             "target_type": "email",
@@ -54,10 +66,40 @@ def test_reference_example_one_delivery_when_due(api: Api) -> None:
     assert next_date(api, sub["id"]) == "2026-06-27T00:00:00Z"
 
 
-def test_a_jump_past_several_occurrences_delivers_once(api: Api) -> None:
+@pytest.mark.parametrize(
+    ("start", "delivered_at"),
+    [
+        ("2026-06-15T10:20:00Z", "2026-06-15T10:55:00Z"),  # runs only at minute 55
+        ("2026-06-15T11:10:00Z", "2026-06-15T10:55:00Z"),  # exactly 15 minutes ahead
+        ("2026-06-15T11:10:01Z", "2026-06-15T11:55:00Z"),  # just beyond the look-ahead
+        ("2026-06-15T11:55:00Z", "2026-06-15T11:55:00Z"),
+    ],
+)
+def test_runs_at_minute_55_with_a_15_minute_look_ahead(
+    api: Api, start: str, delivered_at: str
+) -> None:
+    sub = api.created(frequency="daily", start_date=start)
+    assert sub["next_delivery_date"] == start
+    api.emulator.advance_time(hours=3)
+    entries = api.emulator.deliveries("scheduled")
+    assert [(e["at"], e["scheduled_for"]) for e in entries] == [(delivered_at, start)]
+
+
+def test_a_jump_replays_every_hourly_run_in_between(api: Api) -> None:
     sub = api.created()
     api.emulator.advance_time(days=30)  # to 2026-07-15T10:00:00Z
-    assert scheduled(api) == [(sub["id"], "2026-06-20T00:00:00Z")]
+    assert scheduled(api) == [
+        (sub["id"], "2026-06-20T00:00:00Z"),
+        (sub["id"], "2026-06-27T00:00:00Z"),
+        (sub["id"], "2026-07-04T00:00:00Z"),
+        (sub["id"], "2026-07-11T00:00:00Z"),
+    ]
+    assert [e["at"] for e in api.emulator.deliveries("scheduled")] == [
+        "2026-06-19T23:55:00Z",
+        "2026-06-26T23:55:00Z",
+        "2026-07-03T23:55:00Z",
+        "2026-07-10T23:55:00Z",
+    ]
     assert next_date(api, sub["id"]) == "2026-07-18T00:00:00Z"
 
 
@@ -141,7 +183,7 @@ def test_recipients_and_targets_at_delivery_time(api: Api) -> None:
     ]
 
 
-def test_deleted_rows_are_skipped_and_a_restored_one_fires_on_the_next_tick(api: Api) -> None:
+def test_deleted_rows_are_skipped_and_a_restored_one_fires_at_the_next_run(api: Api) -> None:
     sub = api.created()
     api.patch(sub["id"], {"deleted": True})
     api.emulator.set_time("2026-07-15T10:00:00Z")
@@ -149,9 +191,66 @@ def test_deleted_rows_are_skipped_and_a_restored_one_fires_on_the_next_tick(api:
     assert next_date(api, sub["id"]) == "2026-06-20T00:00:00Z"  # stale, not recomputed
     _status, data = api.patch(sub["id"], {"deleted": False})
     assert data["next_delivery_date"] == "2026-06-20T00:00:00Z"
-    api.get()  # any request runs a tick first
+    api.get()  # a request runs a tick, but no run happened since the last one
+    assert scheduled(api) == []
+    api.emulator.advance_time(hours=1)  # the 10:55 run
     assert scheduled(api) == [(sub["id"], "2026-06-20T00:00:00Z")]
     assert next_date(api, sub["id"]) == "2026-07-18T00:00:00Z"
+
+
+@pytest.mark.parametrize(("target", "path"), [({"insight": 7}, "insights/7"),
+                                              ({"insight": OMIT, "dashboard": 3}, "dashboards/3")])  # fmt: skip
+def test_a_soft_deleted_insight_or_dashboard_holds_its_subscriptions(
+    api: Api, target: dict[str, Any], path: str
+) -> None:
+    """``.exclude(dashboard__deleted=True).exclude(insight__deleted=True)``: not delivered, and
+    ``next_delivery_date`` stays, so a restore delivers the missed occurrence at the next run."""
+    sub = api.created(**target)
+    url = f"/api/projects/1/{path}/"
+    assert patch_board(api, url, deleted=True) == 200
+    api.emulator.advance_time(days=14)  # 2026-06-29T10:00:00Z
+    assert scheduled(api) == []
+    assert next_date(api, sub["id"]) == "2026-06-20T00:00:00Z"
+    assert patch_board(api, url, deleted=False) == 200
+    api.emulator.advance_time(hours=1)
+    assert scheduled(api) == [(sub["id"], "2026-06-20T00:00:00Z")]
+    assert api.emulator.deliveries("scheduled")[0]["at"] == "2026-06-29T10:55:00Z"
+    assert next_date(api, sub["id"]) == "2026-07-04T00:00:00Z"
+
+
+def test_other_subscriptions_run_while_one_is_held(api: Api) -> None:
+    held = api.created(insight=7)
+    live = api.created(insight=10)
+    assert patch_board(api, "/api/projects/1/insights/7/", deleted=True) == 200
+    api.emulator.advance_time(days=14)
+    assert {pk for pk, _ in scheduled(api)} == {live["id"]}
+    assert next_date(api, held["id"]) == "2026-06-20T00:00:00Z"
+
+
+def test_the_first_tick_only_starts_the_clock() -> None:
+    """A store seeded with an overdue subscription delivers it at the next run, not at once."""
+    emulator = make_emulator()
+    emulator.load_seed(
+        {"subscriptions": [{"project": 1, "insight": 7, "target_type": "email",
+                            "target_value": "a@x.io", "frequency": "weekly",
+                            "start_date": "2022-01-01T00:00:00Z",
+                            "next_delivery_date": "2026-06-01T00:00:00Z"}]}
+    )  # fmt: skip
+    api = Api(emulator)
+    api.get()
+    assert scheduled(api) == []
+    emulator.advance_time(minutes=55)
+    assert scheduled(api) == [(1, "2026-06-01T00:00:00Z")]
+
+
+def test_moving_the_clock_back_replays_nothing(api: Api) -> None:
+    sub = api.created()
+    api.emulator.set_time("2026-06-21T00:00:00Z")
+    assert len(scheduled(api)) == 1
+    api.emulator.set_time("2026-06-10T00:00:00Z")
+    api.emulator.set_time("2026-06-21T00:00:00Z")
+    assert len(scheduled(api)) == 1
+    assert next_date(api, sub["id"]) == "2026-06-27T00:00:00Z"
 
 
 def test_exhausted_schedules_stop(api: Api) -> None:
@@ -166,24 +265,27 @@ def test_exhausted_schedules_stop(api: Api) -> None:
 
 
 def test_ticks_run_on_freeze_and_explicit_calls_and_requests() -> None:
-    api = Api(make_emulator())
-    sub = api.created()
-    api.emulator.unfreeze_time()
-    api.emulator.freeze_time("2026-06-20T00:00:01Z")
-    assert len(scheduled(api)) == 1
-    # Make it due again by hand: an explicit tick picks it up.
-    from datetime import datetime
-    from datetime import timezone
+    from datetime import timedelta
 
     from phemu.resources.subscription_model import SubscriptionsState
 
+    api = Api(make_emulator())
+    sub = api.created()
+    api.emulator.freeze_time("2026-06-19T23:55:00Z")  # a clock change ticks
+    assert len(scheduled(api)) == 1
     state = api.emulator.store.state(SubscriptionsState)
     row = state.get(sub["id"])
     assert row is not None
-    row.next_delivery_date = datetime(2026, 6, 19, tzinfo=timezone.utc)
-    state.schedule(row)
-    api.emulator.tick()
-    assert len(scheduled(api)) == 2
+    # Make it due again and pretend the last tick was an hour ago (before this run): a request
+    # and an explicit call each run the scheduler.
+    for trigger in (api.get, api.emulator.tick):
+        now = api.emulator.clock.now()
+        row.next_delivery_date = now
+        state.schedule(row)
+        state.scheduled_until = now - timedelta(hours=1)
+        before = len(scheduled(api))
+        trigger()
+        assert len(scheduled(api)) == before + 1
 
 
 def test_control_plane_clock_drives_the_scheduler(api: Api) -> None:
@@ -233,3 +335,10 @@ def test_a_delivery_hook_may_call_the_emulator_back() -> None:
     emulator.advance_time(days=5)  # the tick delivers; the hook's request runs a nested tick
     assert seen == [200]
     assert len(emulator.deliveries("scheduled")) == 1
+
+
+def test_docs_example_three_weeks_at_once(api: Api) -> None:
+    """docs/subscriptions.md: one jump of 21 days gives a weekly subscription 3 deliveries."""
+    api.created()
+    api.emulator.advance_time(days=21)
+    assert len(api.emulator.deliveries("scheduled")) == 3

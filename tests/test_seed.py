@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,19 @@ def test_state_import_with_counters_keeps_sequences():
     other.import_state(state)
     other.load_seed({"version": 1, "projects": [{"name": "next"}]})
     assert 3 in other.store.projects
+
+
+def test_seed_errors_name_the_file_and_count_only_the_users_documents(tmp_path: Path) -> None:
+    """Issue 12, item 9: the default seed is not "seed document #1"; a file is named."""
+    bad = tmp_path / "extra.json"
+    bad.write_text(json.dumps({"dashboards": [{"name": 5}]}))
+    with pytest.raises(SeedError) as raised:
+        Emulator(load_entrypoints=False, seeds=[bad])
+    assert str(raised.value).startswith(f"{bad}: dashboards[0]: 'name' must be a string")
+    with pytest.raises(SeedError, match=r"^seed document #2: dashboards\[0\]: 'name'"):
+        Emulator(load_entrypoints=False, seeds=[{"version": 1}, {"dashboards": [{"name": 5}]}])
+    emulator = Emulator(load_entrypoints=False)
+    with pytest.raises(SeedError, match=rf"^{re.escape(str(bad))}: dashboards\[0\]"):
+        emulator.load_seed({"version": 1}, bad)
+    with pytest.raises(SeedError, match=r"^dashboards\[0\]: 'name'"):  # one document: no prefix
+        emulator.load_seed({"dashboards": [{"name": 5}]})

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from phemu.serialization import dumps
 from phemu.serialization import format_datetime
+from phemu.store import ADMIN
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
@@ -88,6 +89,30 @@ def project_basic(project: Project) -> dict[str, Any]:
 
 def created_by(store: Store, user_id: int | None) -> dict[str, Any] | None:
     return user_basic(store.users.get(user_id)) if user_id is not None else None
+
+
+#: ``Dashboard.RestrictionLevel.EVERYONE_IN_PROJECT_CAN_EDIT`` and
+#: ``Dashboard.PrivilegeLevel.CAN_EDIT``: what PostHog reports for dashboards and insights of a
+#: project without access restrictions (``posthog/user_permissions.py``).
+EVERYONE_CAN_EDIT = 21
+CAN_EDIT = 37
+
+
+def user_access_level(
+    store: Store, viewer: User | None, creator: int | None, project: int
+) -> str | None:
+    """``user_access_level`` of an insight or dashboard for the requesting user.
+
+    PostHog's ``UserAccessControl.access_level_for_object``
+    (``posthog/rbac/user_access_control.py``): creators and organization admins get the highest
+    level, ``manager``; other members the default, ``editor``; no membership, ``None``.
+    """
+    if viewer is None:
+        return None
+    level = viewer.memberships.get(store.projects[project].organization)
+    if level is None:
+        return None
+    return "manager" if creator == viewer.id or level >= ADMIN else "editor"
 
 
 def iso(value: Any) -> str | None:

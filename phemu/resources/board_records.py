@@ -76,6 +76,13 @@ def text(
     return value
 
 
+def nullable_int(record: Mapping[str, Any], name: str, label: str) -> int | None:
+    value = record.get(name)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise SeedError(f"{label}: {name!r} must be an integer or null")
+    return value
+
+
 def flag(record: Mapping[str, Any], name: str, label: str) -> bool:
     value = record.get(name, False)
     if not isinstance(value, bool):

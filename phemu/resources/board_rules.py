@@ -19,11 +19,14 @@ from phemu.errors import PostHogError
 from phemu.errors import ValidationError
 from phemu.fields import TRUE_VALUES
 from phemu.fields import expect_object
+from phemu.fields import lookup_int
 from phemu.fields import not_null
 from phemu.fields import parse_bool
+from phemu.fields import parse_int
 from phemu.fields import parse_list
 from phemu.fields import parse_pk
 from phemu.fields import parse_text
+from phemu.fields import storable_json
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
@@ -128,6 +131,9 @@ def validate_insight(tiles: DashboardsState, body: Any) -> dict[str, Any]:
             out[name] = optional_text(data, name, nullable=True, max_length=INSIGHT_TEXT_MAX)
     if "query" in data:
         out["query"] = data["query"]
+    if "order" in data:
+        # The model's nullable IntegerField (posthog/models/insight.py).
+        out["order"] = None if data["order"] is None else parse_int(data["order"], "order")
     if "deleted" in data:
         out["deleted"] = required_bool(data, "deleted")
     if "dashboards" in data:
@@ -141,6 +147,10 @@ def validate_insight(tiles: DashboardsState, body: Any) -> dict[str, Any]:
     for name in ("favorited", "saved"):
         if name in data:
             out[name] = required_bool(data, name)
+    if "query" in out:
+        # The jsonb column refuses the row at save, after every field has validated and before
+        # the dashboards are checked (posthog/api/insight.py saves, then links dashboards).
+        storable_json(out["query"])
     return out
 
 
@@ -176,9 +186,8 @@ def set_insight_dashboards(
 
 
 def path_pk(ctx: RequestContext) -> int | None:
-    """The detail id as an integer; anything but ASCII digits finds nothing (404)."""
-    raw = ctx.path_values.get("pk", "")
-    return int(raw) if raw.isascii() and raw.isdigit() else None
+    """The detail id as Django's lookup reads it (:func:`phemu.fields.lookup_int`)."""
+    return lookup_int(ctx.path_values.get("pk", ""))
 
 
 class ProjectRow(Protocol):

@@ -21,10 +21,13 @@ from phemu.errors import SeedError
 from phemu.pagination import paginate_list
 from phemu.resources import board_records as records
 from phemu.resources import board_rules as rules
+from phemu.resources._base import CAN_EDIT
+from phemu.resources._base import EVERYONE_CAN_EDIT
 from phemu.resources._base import Resource
 from phemu.resources._base import created_by
 from phemu.resources._base import iso
 from phemu.resources._base import json_response
+from phemu.resources._base import user_access_level
 from phemu.routing import Route
 from phemu.seed import SeedSection
 from phemu.seed import where
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from phemu.context import RequestContext
     from phemu.emulator import Emulator
     from phemu.store import Store
+    from phemu.store import User
 
 
 @dataclass(slots=True, kw_only=True)
@@ -48,6 +52,8 @@ class Dashboard:
     created_by: int | None = None
     deleted: bool = False
     tags: list[str] = field(default_factory=list)
+    #: Set to the clock by every GET of the dashboard (``DashboardsViewSet.retrieve``).
+    last_accessed_at: datetime | None = None
 
 
 @dataclass(slots=True, kw_only=True, order=True)
@@ -56,13 +62,14 @@ class DashboardTile:
 
     ``deleted`` marks a tile removed from the insight's ``dashboards`` (or whose insight was
     soft-deleted): PostHog soft-deletes tiles, and re-adding the dashboard revives the same tile
-    (same id).
+    (same id). The model's column is a nullable boolean left ``None`` by ``create``, so a tile
+    that was never removed reads ``null`` and a revived one ``false``.
     """
 
     id: int
     dashboard: int
     insight: int
-    deleted: bool = False
+    deleted: bool | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -77,7 +84,7 @@ class PendingLink:
     dashboard: int
     insight: Any
     tile_id: int | None = None
-    deleted: bool = False
+    deleted: bool | None = None
 
 
 class DashboardsState:
@@ -126,11 +133,13 @@ class DashboardsState:
     def link(
         self, store: Store, dashboard: int, insight: int, tile_id: int | None = None
     ) -> DashboardTile:
-        """Get or create the tile of (dashboard, insight) and make it visible again."""
+        """Get or create the tile of (dashboard, insight) and make it visible again (PostHog's
+        ``get_or_create``, then ``deleted = False`` only if it was deleted)."""
         existing = self.tile_by_pair.get((dashboard, insight))
         if existing is not None:
             tile = self.tiles[existing]
-            tile.deleted = False
+            if tile.deleted:
+                tile.deleted = False
             return tile
         if tile_id is None:
             tile_id = store.next_id("dashboard_tile")
@@ -152,8 +161,17 @@ class DashboardsState:
 # -- rendering ----------------------------------------------------------------------------------
 
 
-def render(store: Store, dashboard: Dashboard, *, with_tiles: bool = True) -> dict[str, Any]:
-    """The dashboard as PostHog returns it; list items leave out ``tiles``."""
+def render(
+    store: Store, dashboard: Dashboard, viewer: User | None = None, *, with_tiles: bool = True
+) -> dict[str, Any]:
+    """The dashboard as PostHog returns it (``posthog/api/dashboards/dashboard.py``).
+
+    ``with_tiles`` is ``DashboardSerializer`` (detail, create, update); without it,
+    ``DashboardBasicSerializer`` (list items). Fields phemu does not let clients write carry
+    the model's defaults: no filters or variables, no theme, PostHog's unrestricted access
+    levels.
+    """
+    detail = with_tiles
     body: dict[str, Any] = {
         "id": dashboard.id,
         "name": dashboard.name,
@@ -161,16 +179,37 @@ def render(store: Store, dashboard: Dashboard, *, with_tiles: bool = True) -> di
         "pinned": dashboard.pinned,
         "created_at": iso(dashboard.created_at),
         "created_by": created_by(store, dashboard.created_by),
+        "last_accessed_at": iso(dashboard.last_accessed_at),
+        "last_viewed_at": None,
+        "is_shared": False,
         "deleted": dashboard.deleted,
-        "tags": list(dashboard.tags),
+        "creation_mode": "default",
     }
-    if with_tiles:
-        body["tiles"] = render_tiles(store, dashboard)
+    if detail:
+        body.update(filters={}, variables={}, breakdown_colors=[], data_color_theme_id=None)
+    body.update(
+        tags=list(dashboard.tags),
+        restriction_level=EVERYONE_CAN_EDIT,
+        effective_restriction_level=EVERYONE_CAN_EDIT,
+        effective_privilege_level=CAN_EDIT,
+        user_access_level=user_access_level(store, viewer, dashboard.created_by, dashboard.project),
+        access_control_version="v2",
+        last_refresh=None,
+    )
+    if detail:
+        body.update(persisted_filters=None, persisted_variables=None)
+    body["team_id"] = dashboard.project
+    if detail:
+        body["tiles"] = render_tiles(store, dashboard, viewer)
     return body
 
 
-def render_tiles(store: Store, dashboard: Dashboard) -> list[dict[str, Any]]:
-    """Visible tiles by tile id, each with the full insight (§2.2)."""
+def render_tiles(
+    store: Store, dashboard: Dashboard, viewer: User | None = None
+) -> list[dict[str, Any]]:
+    """Visible tiles by tile id, as ``DashboardTileSerializer``: the tile's own columns (minus
+    the excluded caching ones), the full insight, then ``order``, ``last_refresh`` and
+    ``is_cached`` taken from the insight."""
     # Imported here: insights depend on this module for the tile table.
     from phemu.resources.insights import InsightsState
     from phemu.resources.insights import render as render_insight
@@ -183,8 +222,19 @@ def render_tiles(store: Store, dashboard: Dashboard) -> list[dict[str, Any]]:
         insight = insights.get(tile.insight)
         if tile.deleted or insight is None or insight.deleted:
             continue
+        shown = render_insight(store, insight, viewer)
         result.append(
-            {"id": tile.id, "insight": render_insight(store, insight), "order": len(result)}
+            {
+                "id": tile.id,
+                "insight": shown,
+                "text": None,
+                "layouts": {},
+                "color": None,
+                "filters_overrides": {},
+                "order": len(result),
+                "last_refresh": shown["last_refresh"],
+                "is_cached": shown["is_cached"],
+            }
         )
     return result
 
@@ -210,7 +260,9 @@ def list_(ctx: RequestContext) -> Response:
             key=_list_key,
         )
         return json_response(
-            paginate_list(ctx.request, boards, lambda d: render(store, d, with_tiles=False))
+            paginate_list(
+                ctx.request, boards, lambda d: render(store, d, ctx.owner, with_tiles=False)
+            )
         )
 
 
@@ -226,7 +278,7 @@ def create(ctx: RequestContext) -> Response:
             **data,
         )
         store.state(DashboardsState).dashboards[dashboard.id] = dashboard
-        return json_response(render(store, dashboard), 201)
+        return json_response(render(store, dashboard, ctx.owner), 201)
 
 
 def _find(ctx: RequestContext, *, include_deleted: bool = False) -> Dashboard:
@@ -238,7 +290,9 @@ def _find(ctx: RequestContext, *, include_deleted: bool = False) -> Dashboard:
 def retrieve(ctx: RequestContext) -> Response:
     store = ctx.store
     with store.lock:
-        return json_response(render(store, _find(ctx)))
+        dashboard = _find(ctx)
+        dashboard.last_accessed_at = ctx.now
+        return json_response(render(store, dashboard, ctx.owner))
 
 
 def _restores(body: Any) -> bool:
@@ -258,7 +312,7 @@ def partial_update(ctx: RequestContext) -> Response:
         )
         for key, value in rules.validate_dashboard(body).items():
             setattr(dashboard, key, value)
-        return json_response(render(store, dashboard))
+        return json_response(render(store, dashboard, ctx.owner))
 
 
 # -- seeds and the Python API --------------------------------------------------------------------
@@ -270,13 +324,13 @@ def _tile_links(record: Mapping[str, Any], dashboard: int, label: str) -> list[P
         where = f"{label} tiles[{index}]"
         if isinstance(item, dict):
             tile_id = item.get("id")
-            deleted = item.get("deleted", False)
+            deleted = item.get("deleted")
             if tile_id is not None and (
                 not isinstance(tile_id, int) or isinstance(tile_id, bool) or tile_id < 1
             ):
                 raise SeedError(f"{where}: 'id' must be a positive integer")
-            if not isinstance(deleted, bool):
-                raise SeedError(f"{where}: 'deleted' must be true or false")
+            if deleted is not None and not isinstance(deleted, bool):
+                raise SeedError(f"{where}: 'deleted' must be true, false or null")
             links.append(PendingLink(where, dashboard, item.get("insight"), tile_id, deleted))
         else:
             links.append(PendingLink(where, dashboard, item))
@@ -302,6 +356,11 @@ def load_records(emulator: Emulator, items: list[dict[str, Any]]) -> None:
             created_by=records.user_ref(store, record, "created_by", label, None),
             deleted=records.flag(record, "deleted", label),
             tags=records.tags(record, label),
+            last_accessed_at=(
+                records.when(emulator, record, "last_accessed_at", label)
+                if record.get("last_accessed_at") is not None
+                else None
+            ),
         )
         state.dashboards[dashboard_id] = dashboard
         state.pending_links.extend(_tile_links(record, dashboard_id, label))
@@ -321,6 +380,7 @@ def export_records(emulator: Emulator) -> list[dict[str, Any]]:
             "created_by": d.created_by,
             "deleted": d.deleted,
             "tags": list(d.tags),
+            "last_accessed_at": iso(d.last_accessed_at),
             "tiles": [
                 {"id": t.id, "insight": t.insight, "deleted": t.deleted}
                 for t in state.tiles_of_dashboard(d.id)
@@ -360,6 +420,7 @@ RESOURCE = Resource(
             {"GET": retrieve, "PATCH": partial_update},
             "dashboard",
             forbid_destroy=True,
+            mapped=frozenset({"PUT"}),  # a ModelViewSet update, not emulated
             name="Dashboard Instance",
         ),
     ),

@@ -7,6 +7,7 @@ insight's ``dashboards`` field writes the tile table kept in ``dashboards.py``.
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -20,10 +21,13 @@ from phemu.pagination import paginate_list
 from phemu.resources import board_records as records
 from phemu.resources import board_rules as rules
 from phemu.resources import dashboards as boards
+from phemu.resources._base import CAN_EDIT
+from phemu.resources._base import EVERYONE_CAN_EDIT
 from phemu.resources._base import Resource
 from phemu.resources._base import created_by
 from phemu.resources._base import iso
 from phemu.resources._base import json_response
+from phemu.resources._base import user_access_level
 from phemu.routing import Route
 from phemu.seed import SeedSection
 from phemu.seed import where
@@ -32,11 +36,13 @@ if TYPE_CHECKING:
     from phemu.context import RequestContext
     from phemu.emulator import Emulator
     from phemu.store import Store
+    from phemu.store import User
 
 #: PostHog's ``generate_short_id`` alphabet (``string.ascii_letters + string.digits``).
 SHORT_ID_ALPHABET = string.ascii_letters + string.digits
 SHORT_ID_LENGTH = 8
-#: Fields whose change moves ``last_modified_at``/``last_modified_by`` (§3.1).
+#: Fields whose presence in a PATCH moves ``last_modified_at``/``last_modified_by``, changed or
+#: not (``Insight.MATERIAL_INSIGHT_FIELDS`` in ``posthog/api/insight.py``'s update).
 MATERIAL_FIELDS = ("name", "derived_name", "description", "query")
 
 
@@ -49,10 +55,13 @@ class Insight:
     short_id: str
     created_at: datetime
     last_modified_at: datetime
+    #: The model's ``auto_now``: every save (create, any PATCH) moves it.
+    updated_at: datetime
     name: str | None = None
     derived_name: str | None = None
     filters: dict[str, Any] = field(default_factory=dict)
     query: Any = None
+    order: int | None = None
     deleted: bool = False
     created_by: int | None = None
     description: str | None = None
@@ -60,6 +69,8 @@ class Insight:
     favorited: bool = False
     saved: bool = False
     last_modified_by: int | None = None
+    #: The latest ``InsightViewed`` row: PostHog writes one when the API creates the insight.
+    last_viewed_at: datetime | None = None
 
 
 class InsightsState:
@@ -103,9 +114,22 @@ class InsightsState:
 # -- rendering ----------------------------------------------------------------------------------
 
 
-def render(store: Store, insight: Insight) -> dict[str, Any]:
-    """The insight as GET /insights/:id returns it (§3.1 key order)."""
+def _common(store: Store, insight: Insight, viewer: User | None, *, listed: bool) -> dict[str, Any]:
+    """The values both serializers compute the same way."""
     tiles = store.state(boards.DashboardsState).visible_dashboard_tiles_of_insight(insight.id)
+    return {
+        "dashboards": [t.dashboard for t in tiles],
+        "dashboard_tiles": [
+            {"id": t.id, "dashboard_id": t.dashboard, "deleted": t.deleted} for t in tiles
+        ],
+        "user_access_level": user_access_level(store, viewer, insight.created_by, insight.project),
+        # Annotated (Max over InsightViewed) on the list action only.
+        "last_viewed_at": iso(insight.last_viewed_at) if listed else None,
+    }
+
+
+def _head(insight: Insight) -> dict[str, Any]:
+    """The fields both serializers start with, in their order."""
     return {
         "id": insight.id,
         "short_id": insight.short_id,
@@ -113,20 +137,83 @@ def render(store: Store, insight: Insight) -> dict[str, Any]:
         "derived_name": insight.derived_name,
         "filters": dict(insight.filters),
         "query": insight.query,
+    }
+
+
+def render(
+    store: Store, insight: Insight, viewer: User | None = None, *, listed: bool = False
+) -> dict[str, Any]:
+    """The insight as PostHog's ``InsightSerializer`` returns it (``posthog/api/insight.py``).
+
+    Key order is the serializer's (the published ``Insight`` schema plus ``filters`` and
+    ``saved``, which PostHog returns but leaves out of the schema). phemu computes no results,
+    so the result fields carry what PostHog answers for an insight with nothing cached (its
+    default ``refresh`` never calculates): ``null``, and ``is_cached`` false.
+    """
+    common = _common(store, insight, viewer, listed=listed)
+    return {
+        **_head(insight),
+        "order": insight.order,
         "deleted": insight.deleted,
-        "dashboards": [t.dashboard for t in tiles],
-        "dashboard_tiles": [
-            {"id": t.id, "dashboard_id": t.dashboard, "deleted": False} for t in tiles
-        ],
+        "dashboards": common["dashboards"],
+        "dashboard_tiles": common["dashboard_tiles"],
+        "last_refresh": None,
+        "cache_target_age": None,
+        "next_allowed_client_refresh": None,
+        "result": None,
+        "hasMore": None,
+        "columns": None,
         "created_at": iso(insight.created_at),
         "created_by": created_by(store, insight.created_by),
         "description": insight.description,
+        "updated_at": iso(insight.updated_at),
         "tags": list(insight.tags),
         "favorited": insight.favorited,
         "saved": insight.saved,
         "last_modified_at": iso(insight.last_modified_at),
         "last_modified_by": created_by(store, insight.last_modified_by),
+        "is_sample": False,
+        "effective_restriction_level": EVERYONE_CAN_EDIT,
+        "effective_privilege_level": CAN_EDIT,
+        "user_access_level": common["user_access_level"],
+        "timezone": None,
+        "is_cached": False,
+        "query_status": None,
+        "hogql": None,
+        "types": None,
+        "alerts": [],
+        "last_viewed_at": common["last_viewed_at"],
     }
+
+
+def render_basic(
+    store: Store, insight: Insight, viewer: User | None = None, *, listed: bool = False
+) -> dict[str, Any]:
+    """``InsightBasicSerializer`` (``?basic=true`` on list and retrieve): the model's
+    ``last_refresh`` (never set here) and ``refreshing``, no computed fields."""
+    common = _common(store, insight, viewer, listed=listed)
+    return {
+        **_head(insight),
+        "dashboards": common["dashboards"],
+        "dashboard_tiles": common["dashboard_tiles"],
+        "description": insight.description,
+        "last_refresh": None,
+        "refreshing": False,
+        "saved": insight.saved,
+        "tags": list(insight.tags),
+        "updated_at": iso(insight.updated_at),
+        "created_by": created_by(store, insight.created_by),
+        "created_at": iso(insight.created_at),
+        "last_modified_at": iso(insight.last_modified_at),
+        "favorited": insight.favorited,
+        "user_access_level": common["user_access_level"],
+        "last_viewed_at": common["last_viewed_at"],
+    }
+
+
+def _renderer(ctx: RequestContext) -> Callable[..., dict[str, Any]]:
+    """``InsightViewSet.get_serializer_class``: the basic serializer when ``basic`` is true."""
+    return render_basic if rules.str_to_bool(ctx.query.get("basic", "0")) else render
 
 
 # -- handlers -----------------------------------------------------------------------------------
@@ -158,7 +245,10 @@ def list_(ctx: RequestContext) -> Response:
         if search is not None:
             needle = search.lower()
             items = [i for i in items if _matches(i, needle)]
-        return json_response(paginate_list(ctx.request, items, lambda i: render(store, i)))
+        draw = _renderer(ctx)
+        return json_response(
+            paginate_list(ctx.request, items, lambda i: draw(store, i, ctx.owner, listed=True))
+        )
 
 
 def create(ctx: RequestContext) -> Response:
@@ -169,20 +259,23 @@ def create(ctx: RequestContext) -> Response:
         ids = data.pop("dashboards", [])
         rules.check_dashboards_project(tiles, ctx.project_id, ids)
         state = store.state(InsightsState)
+        now = ctx.now
         insight = Insight(
             id=store.next_id("insight"),
             project=ctx.project_id,
             short_id=state.new_short_id(store, ctx.project_id),
-            created_at=ctx.now,
-            last_modified_at=ctx.now,
+            created_at=now,
+            last_modified_at=now,
+            updated_at=now,
             created_by=ctx.owner.id,
             last_modified_by=ctx.owner.id,
+            last_viewed_at=now,
             **data,
         )
         state.add(insight)
         for pk in ids:
             tiles.link(store, pk, insight.id)
-        return json_response(render(store, insight), 201)
+        return json_response(render(store, insight, ctx.owner), 201)
 
 
 def _find(ctx: RequestContext, *, include_deleted: bool = False) -> Insight:
@@ -194,7 +287,7 @@ def _find(ctx: RequestContext, *, include_deleted: bool = False) -> Insight:
 def retrieve(ctx: RequestContext) -> Response:
     store = ctx.store
     with store.lock:
-        return json_response(render(store, _find(ctx)))
+        return json_response(_renderer(ctx)(store, _find(ctx), ctx.owner))
 
 
 def _restores(body: Any) -> bool:
@@ -210,6 +303,7 @@ def partial_update(ctx: RequestContext) -> Response:
         )
         tiles = store.state(boards.DashboardsState)
         data = rules.validate_insight(tiles, body)
+        now = ctx.now
         ids = data.pop("dashboards", None)
         if data.get("deleted"):
             # PostHog soft-deletes every tile of the insight; a restore does not bring them back.
@@ -217,12 +311,13 @@ def partial_update(ctx: RequestContext) -> Response:
                 tile.deleted = True
         elif ids is not None:
             rules.set_insight_dashboards(tiles, store, insight, ids)
-        if any(name in data and data[name] != getattr(insight, name) for name in MATERIAL_FIELDS):
-            insight.last_modified_at = ctx.now
+        if any(name in data for name in MATERIAL_FIELDS):
+            insight.last_modified_at = now
             insight.last_modified_by = ctx.owner.id
         for key, value in data.items():
             setattr(insight, key, value)
-        return json_response(render(store, insight))
+        insight.updated_at = now
+        return json_response(render(store, insight, ctx.owner))
 
 
 # -- seeds and the Python API --------------------------------------------------------------------
@@ -262,15 +357,26 @@ def load_records(emulator: Emulator, items: list[dict[str, Any]]) -> None:
             raise SeedError(f"{label}: 'filters' must be an object")
         author = records.user_ref(store, record, "created_by", label, None)
         created = records.when(emulator, record, "created_at", label)
+        modified = (
+            records.when(emulator, record, "last_modified_at", label)
+            if record.get("last_modified_at") is not None
+            else created
+        )
         insight = Insight(
             id=pk,
             project=project,
             short_id=_seed_short_id(state, store, record, project, pk, label),
             created_at=created,
-            last_modified_at=(
-                records.when(emulator, record, "last_modified_at", label)
-                if record.get("last_modified_at") is not None
-                else created
+            last_modified_at=modified,
+            updated_at=(
+                records.when(emulator, record, "updated_at", label)
+                if record.get("updated_at") is not None
+                else modified
+            ),
+            last_viewed_at=(
+                records.when(emulator, record, "last_viewed_at", label)
+                if record.get("last_viewed_at") is not None
+                else None
             ),
             name=records.text(
                 record, "name", label, None, nullable=True, max_length=rules.INSIGHT_TEXT_MAX
@@ -285,6 +391,7 @@ def load_records(emulator: Emulator, items: list[dict[str, Any]]) -> None:
             ),
             filters=dict(filters),
             query=record.get("query"),
+            order=records.nullable_int(record, "order", label),
             deleted=records.flag(record, "deleted", label),
             created_by=author,
             description=records.text(
@@ -342,6 +449,7 @@ def export_records(emulator: Emulator) -> list[dict[str, Any]]:
             "derived_name": i.derived_name,
             "filters": dict(i.filters),
             "query": i.query,
+            "order": i.order,
             "deleted": i.deleted,
             "dashboards": [t.dashboard for t in tiles.visible_dashboard_tiles_of_insight(i.id)],
             "created_at": iso(i.created_at),
@@ -352,6 +460,8 @@ def export_records(emulator: Emulator) -> list[dict[str, Any]]:
             "saved": i.saved,
             "last_modified_at": iso(i.last_modified_at),
             "last_modified_by": i.last_modified_by,
+            "updated_at": iso(i.updated_at),
+            "last_viewed_at": iso(i.last_viewed_at),
         }
         for i in sorted(store.state(InsightsState).insights.values(), key=lambda i: i.id)
     ]
@@ -389,6 +499,7 @@ RESOURCE = Resource(
             {"GET": retrieve, "PATCH": partial_update},
             "insight",
             forbid_destroy=True,
+            mapped=frozenset({"PUT"}),  # a ModelViewSet update, not emulated
             throttle="clickhouse",
             json_only=True,
             name="Insight Instance",

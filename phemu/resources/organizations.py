@@ -95,6 +95,8 @@ RESOURCE = Resource(
             nested=False,
             restriction="organization",
             target=_target,
+            # OrganizationViewSet is a ModelViewSet (posthog/api/organization.py).
+            mapped=frozenset({"PUT", "PATCH", "DELETE"}),
         ),
     ),
 )

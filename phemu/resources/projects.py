@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from phemu.auth import visible_organizations
 from phemu.errors import NotFound
+from phemu.fields import lookup_int
 from phemu.pagination import paginate_list
 from phemu.resources._base import Resource
 from phemu.resources._base import iso
@@ -34,11 +35,8 @@ def visible_projects(ctx: RequestContext) -> list[Project]:
 
 
 def find_visible_project(ctx: RequestContext, raw: str) -> Project | None:
-    if raw == "@current":
-        wanted = ctx.owner.current_project
-    elif raw.isdigit() and raw.isascii():
-        wanted = int(raw)
-    else:
+    wanted = ctx.owner.current_project if raw == "@current" else lookup_int(raw)
+    if wanted is None:
         return None
     return next((p for p in visible_projects(ctx) if p.id == wanted), None)
 
@@ -103,6 +101,7 @@ RESOURCE = Resource(
             "project",
             nested=False,
             restriction="projects_list",
+            mapped=frozenset({"POST"}),  # ProjectViewSet is a ModelViewSet (posthog/api/project.py)
         ),
         Route(
             "/api/projects/<id>/",
@@ -112,6 +111,7 @@ RESOURCE = Resource(
             nested=False,
             restriction="project_detail",
             target=_target,
+            mapped=frozenset({"PUT", "PATCH", "DELETE"}),
         ),
     ),
 )

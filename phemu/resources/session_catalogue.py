@@ -44,7 +44,9 @@ CLICK_IDS: tuple[str, ...] = (
 
 UTM_PARAMETERS: tuple[str, ...] = ("source", "campaign", "medium", "term", "content")
 
-#: sessions.md §2.1, 38 entries in PostHog's order.
+#: PostHog's v2 lazy sessions fields that are not hidden, 37 entries in its order
+#: (``posthog/hogql/database/schema/sessions_v2.py``, ``LAZY_SESSIONS_FIELDS``). It has no
+#: ``$entry_referrer``, although the reference notes list one.
 CATALOGUE: tuple[Entry, ...] = (
     Entry("$start_timestamp", "DateTime", False),
     Entry("$end_timestamp", "DateTime", False),
@@ -56,7 +58,6 @@ CATALOGUE: tuple[Entry, ...] = (
         "$end_pathname",
         "$end_hostname",
         "$entry_referring_domain",
-        "$entry_referrer",
     ),
     *_strings(*(f"$entry_utm_{p}" for p in UTM_PARAMETERS)),
     *_strings(*(f"$entry_{c}" for c in CLICK_IDS)),
@@ -83,7 +84,6 @@ STORED_STRING_KEYS: tuple[str, ...] = (
     "$end_current_url",
     "$end_pathname",
     "$entry_referring_domain",
-    "$entry_referrer",
     *(f"$entry_utm_{p}" for p in UTM_PARAMETERS),
     *(f"$entry_{c}" for c in CLICK_IDS),
     "$last_external_click_url",

@@ -138,7 +138,6 @@ def derive(events: Sequence[Event], lookups: ChannelLookups = SHIPPED) -> dict[s
         "$end_pathname": end_path,
         "$end_hostname": end_host,
         "$entry_referring_domain": text_value(fp.get("$referring_domain")),
-        "$entry_referrer": text_value(fp.get("$referrer")),
     }
     for parameter in UTM_PARAMETERS:
         props[f"$entry_utm_{parameter}"] = text_value(fp.get(f"utm_{parameter}"))

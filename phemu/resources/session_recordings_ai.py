@@ -106,10 +106,20 @@ def filters(ctx: RequestContext) -> Response:
 def parse_regex_request(body: Any) -> tuple[str, str]:
     """``(description, engine)`` (ai.md §3.1).
 
-    PostHog only checks that ``regex`` is present, then collapses whitespace; a non-string
-    value makes that step fail with PostHog's 500 (deliberate, not a phemu bug).
+    PostHog's view (``posthog/session_recordings/session_recording_api.py``, ``ai_regex``) tests
+    ``"regex" not in request.data`` and then indexes ``request.data["regex"]``, with Python's
+    semantics on whatever JSON value the body is: a string or list without ``"regex"`` is a
+    400, ``null``/numbers/booleans (no ``in``) and strings or lists *containing* ``"regex"`` (no
+    ``["regex"]``) raise TypeError, PostHog's 500. A non-string value then fails the whitespace
+    clean-up, also a 500. These 500s are deliberate, not phemu bugs.
     """
-    if not isinstance(body, dict) or "regex" not in body:
+    if isinstance(body, (str, list)):
+        if "regex" in body:
+            raise ServerError()
+        raise ValidationError(Msg.MISSING_REGEX)
+    if not isinstance(body, dict):
+        raise ServerError()
+    if "regex" not in body:
         raise ValidationError(Msg.MISSING_REGEX)
     raw = body["regex"]
     if not isinstance(raw, str):

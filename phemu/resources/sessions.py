@@ -363,6 +363,23 @@ def session_properties(emulator: Emulator, project: int, session_id: str) -> dic
     }
 
 
+def inspect_sessions(emulator: Emulator) -> list[dict[str, Any]]:
+    """Every session of the store for the web inspector: the seeded and the derived alike, so
+    the table agrees with the summary's count (the ``sessions`` export holds only the seeded)."""
+    return [
+        {
+            "project": project,
+            "session_id": s.session_id,
+            "distinct_id": s.distinct_id,
+            "from": "seed" if s.computed else "events",
+            "start": _json_value(s.properties.get("$start_timestamp")),
+            "entry_url": s.properties.get("$entry_current_url"),
+        }
+        for project, sessions in sorted(_state(emulator).projects.items())
+        for s in sessions.sessions.values()
+    ]
+
+
 def _inspect(emulator: Emulator) -> dict[str, Any]:
     return {
         str(project): {"sessions": len(s.sessions), "events": sum(map(len, s.events.values()))}
@@ -386,7 +403,7 @@ RESOURCE = Resource(
     ),
     seed_sections=(
         SeedSection("channel_lookups", load_channel_lookups, channel_lookups.export_seeded),
-        SeedSection("sessions", load_sessions, export_sessions),
+        SeedSection("sessions", load_sessions, export_sessions, inspect=inspect_sessions),
         SeedSection("events", load_events, export_events),
     ),
     inspect=_inspect,

@@ -3,17 +3,20 @@
 PostHog starts a "new subscriber" delivery when targets change and a scheduled report when a
 subscription is due. phemu delivers nothing; it writes outbox entries that tests can assert on.
 The scheduler runs on every emulator tick, so it must be cheap when nothing is due: due rows come
-off a heap keyed by ``next_delivery_date`` and the tick stops at the first future entry.
+off a heap keyed by ``next_delivery_date`` and a tick stops at the first future run.
 """
 
 from __future__ import annotations
 
 import heapq
 from datetime import datetime
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.errors import ServerError
+from phemu.resources.dashboards import DashboardsState
+from phemu.resources.insights import InsightsState
 from phemu.resources.subscription_model import Subscription
 from phemu.resources.subscription_model import SubscriptionsState
 from phemu.resources.subscription_schedule import following_delivery
@@ -21,6 +24,12 @@ from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
+    from phemu.store import Store
+
+#: PostHog's scheduler runs at this minute of every hour and looks this far ahead.
+RUN_MINUTE = 55
+LOOK_AHEAD = timedelta(minutes=15)
+HOUR = timedelta(hours=1)
 
 
 def _addresses(value: str) -> list[str]:
@@ -77,39 +86,110 @@ def scheduled_entry(sub: Subscription, now: datetime, due: datetime) -> dict[str
     }
 
 
-def on_tick(emulator: Emulator) -> None:
-    """Deliver every due subscription once and move its ``next_delivery_date`` on (§10.2).
+def _run_at_or_after(moment: datetime) -> datetime:
+    """The first scheduler run (minute 55 of an hour) at or after ``moment``."""
+    run = moment.replace(minute=RUN_MINUTE, second=0, microsecond=0)
+    return run if run >= moment else run + HOUR
 
-    A clock jump past several occurrences yields one delivery per subscription: the next value
-    is searched after ``max(previous, now + 15 minutes)``, which is always in the future.
+
+def _next_run_for_heap(state: SubscriptionsState, after: datetime) -> datetime | None:
+    """The first run after ``after`` that sees the earliest heap entry, or ``None``."""
+    if not state.due:
+        return None
+    earliest = _run_at_or_after(after + timedelta(microseconds=1))
+    return max(earliest, _run_at_or_after(state.due[0][0] - LOOK_AHEAD))
+
+
+def _target_deleted(store: Store, sub: Subscription) -> bool:
+    """PostHog's due-subscriptions query excludes ``dashboard__deleted`` / ``insight__deleted``."""
+    if sub.insight is not None:
+        insight = store.state(InsightsState).get(sub.insight)
+        if insight is not None and insight.deleted:
+            return True
+    if sub.dashboard is not None:
+        dashboard = store.state(DashboardsState).get(sub.dashboard)
+        if dashboard is not None and dashboard.deleted:
+            return True
+    return False
+
+
+def on_tick(emulator: Emulator) -> None:
+    """Replay the scheduler runs PostHog would have made since the last tick (§10.2).
+
+    PostHog's schedule (``posthog/temporal/schedule.py``: cron ``55 * * * *``) runs just before
+    each hour; each run delivers every live subscription with ``next_delivery_date <= run + 15
+    minutes`` whose insight and dashboard are not soft-deleted
+    (``posthog/temporal/subscriptions/subscription_scheduling_workflow.py``,
+    ``fetch_due_subscriptions_activity``), then moves it to the first occurrence after
+    ``max(previous, run + 15 minutes)``. A clock jump replays every run in between, so three
+    weeks give a weekly subscription three deliveries. Runs come from a heap keyed by
+    ``next_delivery_date``: a tick with nothing due costs a comparison. The first tick only
+    records the clock, as does a tick after the clock moved back.
     """
     state = emulator.store.state(SubscriptionsState)
     now = emulator.clock.now()
-    if not state.due or state.due[0][0] > now:
+    last = state.scheduled_until
+    if last is None or now <= last:
+        state.scheduled_until = now
+        return
+    # Parked subscriptions may have come back: the first run after the last tick re-checks them.
+    run: datetime | None = _run_at_or_after(last + timedelta(microseconds=1))
+    if not state.parked:
+        run = _next_run_for_heap(state, last)
+    if run is None or run > now:
+        state.scheduled_until = now
         return
     entries: list[dict[str, Any]] = []
-    with emulator.store.lock:
-        fired: set[int] = set()
-        due: list[Subscription] = []
-        while state.due and state.due[0][0] <= now:
-            when, pk = heapq.heappop(state.due)
-            sub = state.rows.get(pk)
-            # Stale entries: the row is gone, deleted (restore re-schedules it), was
-            # rescheduled, or already fired in this tick through a duplicate entry.
-            if sub is None or sub.deleted or sub.next_delivery_date != when or pk in fired:
-                continue
-            fired.add(pk)
-            due.append(sub)
-        for sub in due:  # heap order: next_delivery_date, then id
-            previous = sub.next_delivery_date
-            assert previous is not None
-            entries.append(scheduled_entry(sub, now, previous))
-            try:
-                sub.next_delivery_date = following_delivery(sub.rule(), previous, now)
-            except ServerError:
-                # Occurrences past year 9999: the rule stops firing rather than failing every
-                # later request.
-                sub.next_delivery_date = None
-            state.schedule(sub)
+    store = emulator.store
+    with store.lock:
+        _unpark(store, state)
+        while run is not None and run <= now:
+            entries.extend(_deliver_run(store, state, run))
+            run = _next_run_for_heap(state, run)
+        state.scheduled_until = now
     for entry in entries:
         emulator.outbox.append(entry)
+
+
+def _unpark(store: Store, state: SubscriptionsState) -> None:
+    """Put back on the heap the parked subscriptions whose insight and dashboard are live again
+    (nothing changes between the runs of one tick, so once per tick is enough)."""
+    for pk, when in list(state.parked.items()):
+        sub = state.rows.get(pk)
+        if sub is None or sub.deleted or sub.next_delivery_date != when:
+            del state.parked[pk]
+        elif not _target_deleted(store, sub):
+            del state.parked[pk]
+            heapq.heappush(state.due, (when, pk))
+
+
+def _deliver_run(store: Store, state: SubscriptionsState, run: datetime) -> list[dict[str, Any]]:
+    """One scheduler run at ``run``: the outbox entries, in due date then id order."""
+    horizon = run + LOOK_AHEAD
+    fired: set[int] = set()
+    due: list[Subscription] = []
+    while state.due and state.due[0][0] <= horizon:
+        when, pk = heapq.heappop(state.due)
+        sub = state.rows.get(pk)
+        # Stale entries: the row is gone, deleted (restore re-schedules it), was rescheduled,
+        # or already fired in this run through a duplicate entry.
+        if sub is None or sub.deleted or sub.next_delivery_date != when or pk in fired:
+            continue
+        if _target_deleted(store, sub):
+            state.parked[pk] = when
+            continue
+        fired.add(pk)
+        due.append(sub)
+    entries = []
+    for sub in due:
+        previous = sub.next_delivery_date
+        assert previous is not None
+        entries.append(scheduled_entry(sub, run, previous))
+        try:
+            sub.next_delivery_date = following_delivery(sub.rule(), previous, run)
+        except ServerError:
+            # Occurrences past year 9999: the rule stops firing rather than failing every
+            # later request.
+            sub.next_delivery_date = None
+        state.schedule(sub)
+    return entries

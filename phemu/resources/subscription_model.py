@@ -1,9 +1,11 @@
 """The stored subscription, its table with the list indexes, and its JSON shape.
 
 A stored subscription is a slots dataclass of plain values (about 400-600 bytes). The table
-keeps, per project, the ids of live and of soft-deleted rows sorted by ``(created_at, id)``, and
-per project and insight/dashboard the ids pointing at it, so a list page costs what the page
-holds rather than what the store holds (subscriptions.md §7: newest first).
+keeps, per project, the ids of live and of soft-deleted rows in list order, and per project and
+insight/dashboard the ids pointing at it, so a list page costs what the page holds rather than
+what the store holds. The list order is the profile's: the November 2025 viewset
+(``ee/api/subscription.py``) has no ordering, so rows come in insertion (id) order; the 2026
+one orders by ``-created_at``.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ class Subscription:
     deleted: bool = False
     title: str | None = None
     next_delivery_date: datetime | None = None
+    #: ``insight`` or ``dashboard``, pinned at creation: the 2026 serializer's content rules
+    #: (``cloud`` profile) read it; not part of the November 2025 response.
+    content_type: str = "insight"
 
     def rule(self) -> Rule:
         return Rule.of(
@@ -105,20 +110,42 @@ class SubscriptionsState:
 
     def __init__(self) -> None:
         self.rows: dict[int, Subscription] = {}
-        # project -> ids sorted by (created_at, id); one list for live rows, one for deleted.
+        # project -> ids in list order; one list for live rows, one for deleted.
         self.live: dict[int, list[int]] = {}
         self.removed: dict[int, list[int]] = {}
-        # (project, insight id) / (project, dashboard id) -> ids sorted by (created_at, id).
+        # (project, insight id) / (project, dashboard id) -> ids in list order.
         self.by_insight: dict[tuple[int, int], list[int]] = {}
         self.by_dashboard: dict[tuple[int, int], list[int]] = {}
+        # The lists are sorted by id, or by (created_at, id) once a cloud list asked for it.
+        self.by_created = False
         # (next_delivery_date, id) of rows that may be due; stale entries are skipped lazily.
         self.due: list[tuple[datetime, int]] = []
+        # Subscriptions skipped by the scheduler because their insight or dashboard is
+        # soft-deleted: id -> the next_delivery_date they were due at.
+        self.parked: dict[int, datetime] = {}
+        # The last clock value the scheduler looked at (None: not started yet).
+        self.scheduled_until: datetime | None = None
 
     def get(self, pk: int) -> Subscription | None:
         return self.rows.get(pk)
 
-    def _key(self, pk: int) -> tuple[datetime, int]:
-        return self.rows[pk].created_at, pk
+    def _sort_key(self, sub: Subscription) -> tuple[Any, ...]:
+        return (sub.created_at, sub.id) if self.by_created else (sub.id,)
+
+    def _key(self, pk: int) -> tuple[Any, ...]:
+        return self._sort_key(self.rows[pk])
+
+    def use_order(self, *, by_created: bool) -> None:
+        """Sort the id lists by id (``docs``) or by ``(created_at, id)`` (``cloud``).
+
+        Called before every list read; re-sorts only when the order changes, which happens once
+        per store (a store serves one emulator, and so one profile)."""
+        if by_created == self.by_created:
+            return
+        self.by_created = by_created
+        for table in (self.live, self.removed, self.by_insight, self.by_dashboard):
+            for ids in table.values():
+                ids.sort(key=self._key)
 
     def _lists(self, sub: Subscription) -> Iterable[list[int]]:
         status = self.removed if sub.deleted else self.live
@@ -156,7 +183,7 @@ class SubscriptionsState:
 
     def _unindex(self, sub: Subscription) -> None:
         for ids in self._lists(sub):
-            position = bisect.bisect_left(ids, (sub.created_at, sub.id), key=self._key)
+            position = bisect.bisect_left(ids, self._sort_key(sub), key=self._key)
             if position < len(ids) and ids[position] == sub.id:
                 del ids[position]
 
@@ -190,3 +217,10 @@ def newest_first(ids: list[int], offset: int, limit: int) -> list[int]:
     if end <= 0:
         return []
     return ids[max(0, end - limit) : end][::-1]
+
+
+def list_page(state: SubscriptionsState, ids: list[int], offset: int, limit: int) -> list[int]:
+    """One list page in the profile's order (see :meth:`SubscriptionsState.use_order`)."""
+    if state.by_created:
+        return newest_first(ids, offset, limit)
+    return ids[offset : offset + limit]

@@ -1,4 +1,4 @@
-"""Subscription validation in PostHog's order: field rules (§3), then object rules (§4.2, §6.2).
+"""Subscription validation in PostHog's order: field rules, then the serializer's ``validate()``.
 
 PostHog's ``SubscriptionSerializer`` is a DRF ``ModelSerializer``: fields are validated in
 declaration order and only the first error is reported, so fields are listed once, in that
@@ -156,13 +156,34 @@ def validate_fields(
     return values
 
 
+def content_type_of(values: Mapping[str, Any]) -> str:
+    """What a new subscription delivers, as PostHog's 2026 serializer infers it when the request
+    has no ``content_type``: ``dashboard`` when one is set, else ``insight``."""
+    return "dashboard" if values.get("dashboard") is not None else "insight"
+
+
 def check_object(
-    store: Store, project: int, values: Mapping[str, Any], instance: Subscription | None
+    store: Store,
+    project: int,
+    values: Mapping[str, Any],
+    instance: Subscription | None,
+    *,
+    profile: str = "docs",
+    empty_body: bool = False,
 ) -> None:
-    """The object rules of §4.2 (create) and §6.2 (update), in PostHog's order."""
+    """The serializer's ``validate()`` for the profile's date (``ee/api/subscription.py``).
+
+    ``docs`` (November 2025): "Either dashboard or insight is required for an export." only
+    under ``if not self.initial_data``, i.e. for an empty request body (a PATCH ``{}``: a POST
+    or PUT ``{}`` fails on a required field first), then the team checks; no rule against
+    setting both. ``cloud`` (2026): the team checks, then the content rules, where the content
+    type is pinned at creation (``dashboard`` if one was set, else ``insight``) and a value
+    sent as ``null`` falls back to the stored one. Both end with the webhook URL check.
+    """
+    if profile == "docs" and empty_body:
+        raise ValidationError(Msg.EXPORT_NEEDS_RESOURCE)
+    dashboard, insight = values.get("dashboard"), values.get("insight")
     dashboards, insights = store.state(DashboardsState), store.state(InsightsState)
-    dashboard = values.get("dashboard")
-    insight = values.get("insight")
     if dashboard is not None:
         found_dashboard = dashboards.get(dashboard)
         if found_dashboard is not None and found_dashboard.project != project:
@@ -171,18 +192,13 @@ def check_object(
         found_insight = insights.get(insight)
         if found_insight is not None and found_insight.project != project:
             raise ValidationError(Msg.INSIGHT_NOT_YOUR_TEAM, attr="insight")
+    if profile == "cloud":
+        _check_content(values, instance)
     merged: Callable[[str], Any] = (
         values.get
         if instance is None
         else (lambda key: values[key] if key in values else getattr(instance, key))
     )
-    dashboard, insight = merged("dashboard"), merged("insight")
-    if dashboard is None and insight is None:
-        raise ValidationError(Msg.EXPORT_NEEDS_RESOURCE)
-    if dashboard is not None and insight is not None:
-        if instance is not None and instance.dashboard is not None and instance.insight is None:
-            raise ValidationError(Msg.DASHBOARD_SUBSCRIPTION_BOTH, attr="dashboard")
-        raise ValidationError(Msg.INSIGHT_SUBSCRIPTION_BOTH, attr="insight")
     target_sent = "target_value" in values or "target_type" in values
     if target_sent and merged("target_type") == "webhook":
         problem = webhook_url_problem(merged("target_value"))
@@ -190,3 +206,24 @@ def check_object(
             raise ValidationError(
                 Msg.INVALID_WEBHOOK_URL.format(reason=problem), attr="target_value"
             )
+
+
+def _check_content(values: Mapping[str, Any], instance: Subscription | None) -> None:
+    """The 2026 serializer's insight/dashboard rules (no ``prompt`` field: phemu has no AI
+    subscriptions, so the prompt is always empty)."""
+    sent_insight, sent_dashboard = values.get("insight"), values.get("dashboard")
+    stored_insight = instance.insight if instance is not None else None
+    stored_dashboard = instance.dashboard if instance is not None else None
+    has_insight = sent_insight is not None or stored_insight is not None
+    has_dashboard = sent_dashboard is not None or stored_dashboard is not None
+    kind = instance.content_type if instance is not None else content_type_of(values)
+    if kind == "insight":
+        if not has_insight:
+            raise ValidationError(Msg.INSIGHT_REQUIRED, attr="insight")
+        if sent_dashboard is not None:
+            raise ValidationError(Msg.INSIGHT_SUBSCRIPTION_BOTH, attr="insight")
+    else:
+        if not has_dashboard:
+            raise ValidationError(Msg.DASHBOARD_REQUIRED, attr="dashboard")
+        if sent_insight is not None:
+            raise ValidationError(Msg.DASHBOARD_SUBSCRIPTION_BOTH)

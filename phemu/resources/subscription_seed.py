@@ -22,6 +22,7 @@ from phemu.resources.subscription_model import SubscriptionsState
 from phemu.resources.subscription_model import render
 from phemu.resources.subscription_rules import FIELD_NAMES
 from phemu.resources.subscription_rules import check_object
+from phemu.resources.subscription_rules import content_type_of
 from phemu.resources.subscription_rules import validate_fields
 from phemu.resources.subscription_schedule import first_delivery
 from phemu.seed import SeedSection
@@ -69,7 +70,7 @@ def build(
     data = {k: v for k, v in record.items() if k in FIELD_NAMES}
     try:
         values = validate_fields(store, data, creating=True, partial=False, lenient=lenient)
-        check_object(store, project, values, None)
+        check_object(store, project, values, None, profile=emulator.profile)
     except ValidationError as error:
         raise SeedError(f"{label}: {error.attr or 'non_field_errors'}: {error.detail}") from None
     values.pop("invite_message", None)
@@ -80,6 +81,7 @@ def build(
         created_by=user_ref(store, record["created_by"], label)
         if "created_by" in record
         else default_user(store, project),
+        content_type=content_type_of(values),
         **values,
     )
     try:

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from phemu.errors import NotFound
 from phemu.errors import ServerError
 from phemu.fields import expect_object
+from phemu.fields import lookup_int
 from phemu.fields import truthy_query
 from phemu.pagination import paginate
 from phemu.resources._base import Resource
@@ -27,9 +28,10 @@ from phemu.resources.subscription_delivery import on_tick
 from phemu.resources.subscription_delivery import value_change_entry
 from phemu.resources.subscription_model import Subscription
 from phemu.resources.subscription_model import SubscriptionsState
-from phemu.resources.subscription_model import newest_first
+from phemu.resources.subscription_model import list_page
 from phemu.resources.subscription_model import render
 from phemu.resources.subscription_rules import check_object
+from phemu.resources.subscription_rules import content_type_of
 from phemu.resources.subscription_rules import validate_fields
 from phemu.resources.subscription_schedule import first_delivery
 from phemu.resources.subscription_seed import SECTION
@@ -57,10 +59,17 @@ def create(
     store = emulator.store
     with store.lock:
         values = validate_fields(store, data, creating=True, partial=False)
-        check_object(store, project, values, None)
+        check_object(store, project, values, None, profile=emulator.profile, empty_body=not data)
         invite_message = values.pop("invite_message", None)
         now = emulator.clock.now()
-        sub = Subscription(id=0, project=project, created_at=now, created_by=user_id, **values)
+        sub = Subscription(
+            id=0,
+            project=project,
+            created_at=now,
+            created_by=user_id,
+            content_type=content_type_of(values),
+            **values,
+        )
         # Computed before the id is taken: a rule dateutil rejects fails the save (§9.3).
         next_delivery = first_delivery(sub.rule(), now)
         sub.id = store.next_id(SEQUENCE)
@@ -84,7 +93,7 @@ def update(
     state = store.state(SubscriptionsState)
     with store.lock:
         values = validate_fields(store, data, creating=False, partial=partial)
-        check_object(store, sub.project, values, sub)
+        check_object(store, sub.project, values, sub, profile=emulator.profile, empty_body=not data)
         invite_message = values.pop("invite_message", None)
         now = emulator.clock.now()
         old_rule = sub.rule()
@@ -113,7 +122,11 @@ def update(
 
 
 def _int_filter(raw: str | None) -> int | None:
-    """An ``insight``/``dashboard`` filter; PostHog's ORM fails with a 500 on non-integers."""
+    """An ``insight``/``dashboard`` filter; PostHog's ORM fails with a 500 on non-integers.
+
+    ``queryset.filter(insight_id=raw)`` raises Django's ``ValueError`` outside any 404 guard, for
+    letters and for more digits than ``int()`` converts (4,300) alike.
+    """
     if raw is None:
         return None
     try:
@@ -148,11 +161,8 @@ def _matches(
 def _lookup(ctx: RequestContext) -> Subscription:
     """The subscription of the URL, in this project, passing the query filters (§5)."""
     deleted, insight, dashboard = _filters(ctx)
-    try:
-        pk = int(ctx.path_values["pk"])
-    except ValueError:
-        raise NotFound() from None
-    sub = ctx.store.state(SubscriptionsState).get(pk)
+    pk = lookup_int(ctx.path_values["pk"])
+    sub = ctx.store.state(SubscriptionsState).get(pk) if pk is not None else None
     if sub is None or sub.project != ctx.project_id:
         raise NotFound()
     if not _matches(sub, deleted, insight, dashboard):
@@ -168,6 +178,7 @@ def list_(ctx: RequestContext) -> Response:
     store = ctx.store
     state = store.state(SubscriptionsState)
     with store.lock:
+        state.use_order(by_created=ctx.emulator.profile == "cloud")
         ids, scan = state.candidates(ctx.project_id, bool(deleted), insight, dashboard)
         if scan:
             rows = state.rows
@@ -175,7 +186,7 @@ def list_(ctx: RequestContext) -> Response:
         body = paginate(
             ctx.request,
             len(ids),
-            lambda offset, limit: [state.rows[i] for i in newest_first(ids, offset, limit)],
+            lambda offset, limit: [state.rows[i] for i in list_page(state, ids, offset, limit)],
             lambda sub: render(store, sub),
         )
     return json_response(body)

@@ -91,6 +91,8 @@ RESOURCE = Resource(
             "user",
             nested=False,
             restriction="user",
+            # posthog/api/user.py: retrieve, update, partial update, destroy.
+            mapped=frozenset({"PUT", "PATCH", "DELETE"}),
         ),
     ),
 )

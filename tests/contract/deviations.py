@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from phemu.serialization import bad_character
+from phemu.serialization import lone_surrogate
 from tests.contract.routes import is_posthog_error
 
 
@@ -46,14 +48,9 @@ DEVIATIONS: dict[str, Deviation] = {
         '`does_not_exist`: `Invalid pk "999" - object does not exist.`',
     ),
     "resource-required": Deviation(
-        "a subscription needs exactly one of `insight` and `dashboard`",
-        "subscriptions.md §4.2",
-        "| 3 | neither `insight` nor `dashboard` is set | 400 `invalid_input`, attr `null`: `Either dashboard or insight is required for an export.` |",
-    ),
-    "resource-both": Deviation(
-        "a subscription needs exactly one of `insight` and `dashboard`",
-        "subscriptions.md §4.2",
-        "| 4 | both `insight` and `dashboard` are set |",
+        "a PATCH with an empty body fails PostHog's `if not self.initial_data` check",
+        "docs/subscriptions.md",
+        "only a `PATCH` with an empty body reaches it",
     ),
     "blank-text": Deviation(
         "`target_value` is trimmed and may not be blank",
@@ -91,6 +88,11 @@ DEVIATIONS: dict[str, Deviation] = {
         "ai.md §3.1",
         "A non-string value (number, `null`, array, object) makes PostHog fail while normalising whitespace: 500 `A server error occurred.` (deliberate).",
     ),
+    "ai-regex-body-type-error": Deviation(
+        "a JSON body that is not an object makes PostHog's `in` test or its indexing raise TypeError",
+        "docs/ai.md",
+        "strings or lists that do contain `regex`",
+    ),
     "ai-engine-unvalidated": Deviation(
         "`engine` is never validated; only the presence of `regex` is checked",
         "ai.md §3.1",
@@ -110,6 +112,18 @@ DEVIATIONS: dict[str, Deviation] = {
         "invalid `limit`/`offset` fall back to defaults instead of failing",
         "platform.md §7",
         "`limit`: a positive integer; missing, `0`, negative or not an integer → 100.",
+    ),
+    "text-postgres-refuses": Deviation(
+        "text fields refuse NUL and lone surrogates with DRF's CharField validators (PostHog's "
+        "database could not store them); the schema cannot say so",
+        "docs/architecture.md",
+        '`400 null_characters_not_allowed` "Null characters are not allowed."',
+    ),
+    "error-echoes-surrogate": Deviation(
+        "an error detail echoing a lone surrogate (an invalid choice) cannot be rendered",
+        "docs/architecture.md",
+        "DRF's `JSONRenderer` encodes its output as UTF-8, fails on the surrogate, and PostHog "
+        "answers 500 instead of the 400",
     ),
     "sessions-no-response-body": Deviation(
         'sessions endpoints are documented as "No response body" but answer JSON',
@@ -145,18 +159,6 @@ REJECTIONS: list[tuple[str, str | None, str, str]] = [
         r"Either dashboard or insight is required for an export\.",
         "resource-required",
     ),
-    (
-        "invalid_input",
-        "insight",
-        r"Insight subscriptions cannot also set dashboard or prompt\.",
-        "resource-both",
-    ),
-    (
-        "invalid_input",
-        "dashboard",
-        r"Dashboard subscriptions cannot also set insight or prompt\.",
-        "resource-both",
-    ),
     ("blank", "target_value", r"This field may not be blank\.", "blank-text"),
     ("invalid_input", "start_date", r"Datetime has wrong format\..*", "datetime-format"),
     ("invalid_input", "until_date", r"Datetime has wrong format\..*", "datetime-format"),
@@ -177,6 +179,45 @@ def _json(raw: bytes) -> Any:
         return None
 
 
+#: DRF's CharField validators (docs/architecture.md, "Text PostHog cannot store").
+TEXT_REFUSALS = {
+    "null_characters_not_allowed": r"Null characters are not allowed\.",
+    "surrogate_characters_not_allowed": r"Surrogate characters are not allowed: U\+D[89A-F][0-9A-F]{2}\.",
+}
+#: Choice fields, whose invalid_choice message echoes the value sent.
+CHOICE_FIELDS = frozenset({"target_type", "frequency", "byweekday", "role"})
+
+
+def value_at(sent: Any, attr: str | None) -> Any:
+    """The value an error's ``attr`` (``messages__9__content``) names in the request body."""
+    value = sent
+    for step in (attr or "").split("__"):
+        if isinstance(value, dict) and step in value:
+            value = value[step]
+        elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
+            value = value[int(step)]
+        else:
+            return None
+    return value
+
+
+def echoes_lone_surrogate(sent: Any) -> bool:
+    """A choice field of the body holds a lone surrogate, which its error message echoes."""
+    if isinstance(sent, list):
+        return any(echoes_lone_surrogate(item) for item in sent)
+    if not isinstance(sent, dict):
+        return False
+    for key, value in sent.items():
+        values = value if isinstance(value, list) else [value]
+        if key in CHOICE_FIELDS and any(
+            isinstance(v, str) and lone_surrogate(v) is not None for v in values
+        ):
+            return True
+        if isinstance(value, (dict, list)) and echoes_lone_surrogate(value):
+            return True
+    return False
+
+
 def explain_rejection(raw: bytes, sent: Any = None, method: str = "POST") -> str | None:
     """The deviation behind a 400 for schema-valid input, checked against what was sent: the
     error must match a documented rule *and* that rule must apply to the request body (on
@@ -184,6 +225,11 @@ def explain_rejection(raw: bytes, sent: Any = None, method: str = "POST") -> str
     body = _json(raw)
     if not is_posthog_error(raw):
         return None
+    pattern = TEXT_REFUSALS.get(body["code"])
+    if pattern is not None and re.fullmatch(pattern, body["detail"]):
+        value = value_at(sent, body["attr"])
+        text = str(value) if isinstance(value, (str, int, float)) else ""
+        return "text-postgres-refuses" if bad_character(text, nul=True) else None
     for code, attr, pattern, deviation in REJECTIONS:
         if (
             body["code"] == code
@@ -204,14 +250,21 @@ def rule_applies(deviation: str, attr: str | None, sent: dict[str, Any], method:
         value = sent.get("target_value")
         return isinstance(value, (str, int, float)) and str(value).strip() == ""
     if deviation == "resource-required":
-        missing = all(sent.get(k) is None for k in ("insight", "dashboard"))
-        return missing if creating else True
-    if deviation == "resource-both":
-        both = all(sent.get(k) is not None for k in ("insight", "dashboard"))
-        return both if creating else any(k in sent for k in ("insight", "dashboard"))
+        return method.upper() == "PATCH" and not sent
     if deviation == "webhook-url":
         return sent.get("target_type") == "webhook" or (not creating and "target_value" in sent)
     return attr is not None and attr in sent
+
+
+def regex_body_crashes(body: Any) -> bool:
+    """Whether PostHog's ``ai_regex`` view (``posthog/session_recordings/session_recording_api.py``)
+    raises on this parsed JSON body: ``"regex" not in body`` then ``body["regex"]`` with Python's
+    semantics, then the whitespace clean-up of a non-string value (docs/ai.md)."""
+    if isinstance(body, dict):
+        return "regex" in body and not isinstance(body["regex"], str)
+    if isinstance(body, (str, list)):
+        return "regex" in body
+    return True  # null, numbers, booleans: ``in`` itself raises
 
 
 def bysetpos_breaks_rule(body: Any) -> bool:

@@ -22,6 +22,8 @@ def reference_dir() -> Path | None:
 
 
 def reference_text(name: str) -> str | None:
+    if name.startswith("docs/"):  # phemu's own documentation of a decision
+        return (ROOT / name).read_text(encoding="utf-8")
     folder = reference_dir()
     if folder is None:
         return None

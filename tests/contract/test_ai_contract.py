@@ -24,11 +24,16 @@ from tests.contract._contract import is_server_error
 from tests.contract._contract import request_body
 from tests.contract._contract import run_and_validate
 from tests.contract._contract import serve
+from tests.contract.deviations import echoes_lone_surrogate
+from tests.contract.deviations import explain_rejection
+from tests.contract.deviations import regex_body_crashes
 from tests.contract.routes import is_posthog_error
 
 AI_SCHEMA_PATH = Path(__file__).with_name("schemas") / "phemu-ai-supplement.json"
 AI_SCHEMA = schemathesis.openapi.from_path(str(AI_SCHEMA_PATH))
 AI_SCHEMA.config.update(parameters={"project_id": PROJECT_ID})
+#: What a parsed JSON body can be (schemathesis leaves ``case.body`` unset without a body).
+JSON_TYPES = (dict, list, str, int, float, bool, type(None))
 
 #: operationIds this module validates; the coverage report reads this table.
 VALIDATED_OPERATIONS = (
@@ -63,15 +68,22 @@ def explain(failure: Exception, case: Any, response: Any, emulator: Emulator) ->
     is_regex = case.path.endswith("/ai/regex/")
     body = request_body(case)
     if status == 500:
-        if is_regex and is_server_error(raw) and body is not None and "regex" in body:
-            return "ai-regex-500" if not isinstance(body["regex"], str) else None
-        return None
+        sent = case.body
+        if is_server_error(raw) and echoes_lone_surrogate(body):
+            return "error-echoes-surrogate"
+        if not is_regex or not is_server_error(raw) or not isinstance(sent, JSON_TYPES):
+            return None
+        if isinstance(sent, dict):
+            return "ai-regex-500" if regex_body_crashes(sent) else None
+        return "ai-regex-body-type-error" if regex_body_crashes(sent) else None
     if (
         name == "UndefinedStatusCode"
         and status in (400, 401, 403, 404, 405, 415)
         and is_posthog_error(raw)
     ):
         return "error-statuses-undocumented"
+    if name == "RejectedPositiveData" and status == 400 and not is_regex:
+        return explain_rejection(raw, body)
     if name == "AcceptedNegativeData" and status == 200:
         if is_regex and body is not None and isinstance(body.get("regex"), str):
             return "ai-engine-unvalidated"

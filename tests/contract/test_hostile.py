@@ -32,8 +32,10 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.test import run_wsgi_app
 
 from phemu.routing import Route
+from phemu.serialization import find_bad_text
 from tests.contract import _stats
 from tests.contract.conftest import budget
+from tests.contract.deviations import regex_body_crashes
 from tests.contract.routes import METHODS
 from tests.contract.routes import all_routes
 from tests.contract.routes import is_posthog_error
@@ -285,7 +287,9 @@ def deliberate_500(req: dict[str, Any]) -> bool:
       ``bysetpos`` may build such a rule on create or on an update of a stored one);
     - ai.md §3.1: a non-string ``regex`` ("500 `A server error occurred.` (deliberate)");
     - deeply nested JSON: DRF's JSONParser catches only ``ValueError`` and Python's decoder
-      raises ``RecursionError`` (``phemu/context.py``).
+      raises ``RecursionError`` (``phemu/context.py``);
+    - an insight ``query`` holding NUL (or a lone surrogate): Postgres refuses it in ``jsonb``
+      (docs/architecture.md, "Text PostHog cannot store").
     """
     route: Route = req["route"]
     if req["deep"] and not route.public:
@@ -297,10 +301,21 @@ def deliberate_500(req: dict[str, Any]) -> bool:
         raw = req["raw"] or b""
         if b"bysetpos" in raw:
             return True
-    if route.path.rstrip("/").endswith("ai/regex"):
-        parsed = req["parsed"]
-        if isinstance(parsed, dict) and "regex" in parsed and not isinstance(parsed["regex"], str):
-            return True
+    parsed = req["parsed"]
+    if (
+        segment(route) == "insights"
+        and isinstance(parsed, dict)
+        and find_bad_text(parsed.get("query"), nul=True) is not None
+    ):
+        return True
+    if route.path.rstrip("/").endswith("ai/regex") and (req["content_type"] or "").startswith(
+        "application/json"
+    ):
+        try:
+            parsed = json.loads(req["raw"] or b"")
+        except ValueError:
+            return False
+        return regex_body_crashes(parsed)
     return False
 
 
@@ -510,6 +525,9 @@ DELIBERATE_500S = [
     ),
     pytest.param(
         "POST", "/api/projects/1/insights/", "[" * 100_000 + "]" * 100_000, id="deep-json"
+    ),
+    pytest.param(
+        "POST", "/api/projects/1/insights/", {"query": {"kind": "a\x00b"}}, id="insight-query-nul"
     ),
 ]
 

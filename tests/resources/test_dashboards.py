@@ -15,6 +15,8 @@ from tests.conftest import add_key
 from tests.conftest import add_other_org
 from tests.conftest import body
 from tests.conftest import invalid
+from tests.resources.boards_support import dashboard_body
+from tests.resources.boards_support import tile_body
 
 T0 = "2026-06-15T10:00:00Z"
 NOT_FOUND = '{"type":"invalid_request","code":"not_found","detail":"Not found.","attr":null}'
@@ -35,23 +37,13 @@ def make(client, auth, **fields: Any) -> dict[str, Any]:
 
 
 def test_create_empty_body_gives_defaults(frozen, client, auth):
+    """Every field of PostHog's ``DashboardSerializer`` (``posthog/api/dashboards/dashboard.py``;
+    the published ``Dashboard`` schema), in its order, with the model's defaults."""
     response = post(client, auth, {})
     assert response.status_code == 201
     assert response.headers["Content-Type"] == "application/json"
-    assert list(body(response)) == [
-        "id", "name", "description", "pinned", "created_at", "created_by", "deleted", "tags", "tiles",
-    ]  # fmt: skip
-    assert body(response) == {
-        "id": 1,
-        "name": None,
-        "description": "",
-        "pinned": False,
-        "created_at": T0,
-        "created_by": ADA,
-        "deleted": False,
-        "tags": [],
-        "tiles": [],
-    }
+    assert list(body(response)) == list(dashboard_body())
+    assert body(response) == dashboard_body()
 
 
 def test_create_with_every_field_and_ignored_keys(frozen, client, auth):
@@ -155,9 +147,8 @@ def test_list_order_pinned_then_name_nulls_last_then_id(client, auth):
     ]  # fmt: skip
     assert listed["count"] == 7
     assert "tiles" not in listed["results"][0]
-    assert list(listed["results"][0]) == [
-        "id", "name", "description", "pinned", "created_at", "created_by", "deleted", "tags",
-    ]  # fmt: skip
+    # DashboardBasicSerializer: no filters, variables, colours, persisted_* or tiles.
+    assert list(listed["results"][0]) == list(dashboard_body(detail=False))
 
 
 def test_list_paginates_and_ignores_other_parameters(client, auth):
@@ -172,13 +163,14 @@ def test_list_paginates_and_ignores_other_parameters(client, auth):
     assert [d["name"] for d in page["results"]] == ["d0", "d1"]
 
 
-def test_retrieve_and_both_prefixes_with_or_without_slash(client, auth):
+def test_retrieve_and_both_prefixes_with_or_without_slash(frozen, client, auth):
     created = make(client, auth, name="Growth")
+    assert created["last_accessed_at"] is None
     for url in ("/api/projects/1/dashboards/1/", "/api/projects/1/dashboards/1",
                 "/api/environments/1/dashboards/1/", "/api/projects/@current/dashboards/1"):  # fmt: skip
         response = client.get(url, headers=auth)
         assert response.status_code == 200, url
-        assert body(response) == created
+        assert body(response) == created | {"last_accessed_at": T0}
     assert body(client.get("/api/environments/1/dashboards", headers=auth))["count"] == 1
 
 
@@ -212,10 +204,7 @@ def test_patch_changes_only_the_keys_sent(frozen, client, auth):
     make(client, auth, name="Growth", description="d", tags=["a"])
     response = client.patch(f"{BASE}1/", json={"pinned": True, "tags": []}, headers=auth)
     assert response.status_code == 200
-    assert body(response) | {"created_by": None} == {
-        "id": 1, "name": "Growth", "description": "d", "pinned": True, "created_at": T0,
-        "created_by": None, "deleted": False, "tags": [], "tiles": [],
-    }  # fmt: skip
+    assert body(response) == dashboard_body(name="Growth", description="d", pinned=True)
     response = client.patch(f"{BASE}1/", json={"name": "x" * 401, "pinned": False}, headers=auth)
     assert response.get_data(as_text=True) == invalid(
         "max_length", "Ensure this field has no more than 400 characters.", "name"
@@ -283,11 +272,14 @@ def test_delete_is_an_empty_405(client, auth, pk):
     assert response.status_code == 405
     assert response.get_data() == b""
     assert "Content-Type" not in response.headers
-    assert response.headers["Allow"] == "GET, PATCH, DELETE, HEAD, OPTIONS"
+    assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
     assert body(client.get(BASE, headers=auth))["count"] == 1
 
 
-def test_put_and_list_delete_are_json_405s(client, auth):
+def test_put_is_a_json_405_and_list_delete_refuses_keys(client, auth):
+    """PostHog maps PUT (a ModelViewSet ``update``; phemu does not emulate it, so 405 after the
+    write scope) and lists it in ``Allow``; DELETE on the list has no action, so a personal API
+    key gets 403 (``posthog/permissions.py``, ``APIScopePermission``)."""
     make(client, auth)
     response = client.put(f"{BASE}1/", json={"name": "x"}, headers=auth)
     assert response.status_code == 405
@@ -295,9 +287,10 @@ def test_put_and_list_delete_are_json_405s(client, auth):
         '{"type":"invalid_request","code":"method_not_allowed",'
         '"detail":"Method \\"PUT\\" not allowed.","attr":null}'
     )
-    assert response.headers["Allow"] == "GET, PATCH, DELETE, HEAD, OPTIONS"
+    assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
     response = client.delete(BASE, headers=auth)
-    assert response.status_code == 405
+    assert response.status_code == 403
+    assert body(response)["detail"] == "This action does not support personal API key access"
     assert response.headers["Allow"] == "GET, POST, HEAD, OPTIONS"
 
 
@@ -351,10 +344,11 @@ def test_tiles_show_the_full_insight_in_tile_order(frozen, client, auth):
     assert [(t["id"], t["insight"]["name"], t["order"]) for t in tiles] == [
         (1, "two", 0), (2, "one", 1), (3, "three", 2),
     ]  # fmt: skip
-    assert list(tiles[0]) == ["id", "insight", "order"]
     for tile in tiles:
         insight = client.get(f"/api/projects/1/insights/{tile['insight']['id']}/", headers=auth)
-        assert tile["insight"] == body(insight)
+        # DashboardTileSerializer (posthog/api/dashboards/dashboard.py): the tile's columns, the
+        # full insight, then order, last_refresh and is_cached from the insight.
+        assert tile == tile_body(tile["id"], body(insight), tile["order"])
     # A soft-deleted insight's tile disappears and the order closes up.
     client.patch(f"/api/projects/1/insights/{ids[1]}/", json={"deleted": True}, headers=auth)
     tiles = body(client.get(f"{BASE}1/", headers=auth))["tiles"]
@@ -465,9 +459,11 @@ def test_export_round_trips_including_removed_tiles(frozen, client, auth):
     other = copy.client()
     other.patch(f"{BASE}1/", json={"deleted": False}, headers=auth)
     response = other.patch("/api/projects/1/insights/1/", json={"dashboards": [1, 2]}, headers=auth)
+    # PostHog's tile column is a nullable boolean: ``False`` once revived, ``None`` if never
+    # removed (``DashboardTile.objects.create`` leaves it unset).
     assert body(response)["dashboard_tiles"] == [
         {"id": 1, "dashboard_id": 1, "deleted": False},
-        {"id": 2, "dashboard_id": 2, "deleted": False},
+        {"id": 2, "dashboard_id": 2, "deleted": None},
     ]
 
 

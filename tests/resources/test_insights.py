@@ -17,16 +17,16 @@ from tests.conftest import add_key
 from tests.conftest import add_other_org
 from tests.conftest import body
 from tests.conftest import invalid
+from tests.resources.boards_support import dashboard_body
+from tests.resources.boards_support import insight_body
+from tests.resources.boards_support import tile_body
 
 T0 = "2026-06-15T10:00:00Z"
 NOT_FOUND = '{"type":"invalid_request","code":"not_found","detail":"Not found.","attr":null}'
 BASE = "/api/projects/1/insights/"
 BOARDS = "/api/projects/1/dashboards/"
-KEYS = [
-    "id", "short_id", "name", "derived_name", "filters", "query", "deleted", "dashboards",
-    "dashboard_tiles", "created_at", "created_by", "description", "tags", "favorited", "saved",
-    "last_modified_at", "last_modified_by",
-]  # fmt: skip
+#: ``InsightSerializer``'s fields in order (posthog/api/insight.py).
+KEYS = list(insight_body())
 
 
 def make(client, auth, **fields: Any) -> dict[str, Any]:
@@ -55,26 +55,19 @@ def test_reference_example(frozen, client, auth):
     created = body(response)
     assert list(created) == KEYS
     assert re.fullmatch(r"[A-Za-z0-9]{8}", created["short_id"])
-    assert created == {
-        "id": 7, "short_id": created["short_id"], "name": "Weekly signups", "derived_name": None,
-        "filters": {}, "query": {"kind": "InsightVizNode"}, "deleted": False, "dashboards": [],
-        "dashboard_tiles": [], "created_at": T0, "created_by": ADA, "description": None,
-        "tags": [], "favorited": False, "saved": False, "last_modified_at": T0,
-        "last_modified_by": ADA,
-    }  # fmt: skip
+    assert created == insight_body(
+        id=7, short_id=created["short_id"], name="Weekly signups", query={"kind": "InsightVizNode"}
+    )
     board(client, auth)
     board(client, auth)
     growth = client.post(BOARDS, json={"name": "Growth"}, headers=auth)
-    assert body(growth) == {
-        "id": 3, "name": "Growth", "description": "", "pinned": False, "created_at": T0,
-        "created_by": ADA, "deleted": False, "tags": [], "tiles": [],
-    }  # fmt: skip
+    assert body(growth) == dashboard_body(id=3, name="Growth")
     patched = client.patch(f"{BASE}7/", json={"dashboards": [3]}, headers=auth)
     assert patched.status_code == 200
     assert body(patched)["dashboards"] == [3]
-    assert body(patched)["dashboard_tiles"] == [{"id": 1, "dashboard_id": 3, "deleted": False}]
+    assert body(patched)["dashboard_tiles"] == [{"id": 1, "dashboard_id": 3, "deleted": None}]
     detail = body(client.get(f"{BOARDS}3/", headers=auth))
-    assert detail["tiles"] == [{"id": 1, "insight": body(patched), "order": 0}]
+    assert detail["tiles"] == [tile_body(1, body(patched), 0)]
     assert detail["tiles"][0]["insight"]["short_id"] == created["short_id"]
     deleted = client.delete(f"{BOARDS}3/", headers=auth)
     assert (deleted.status_code, deleted.get_data()) == (405, b"")
@@ -208,8 +201,8 @@ def test_create_places_the_insight_on_dashboards(client, auth):
     created = make(client, auth, dashboards=[2, 1, 2])
     assert created["dashboards"] == [2, 1]
     assert created["dashboard_tiles"] == [
-        {"id": 1, "dashboard_id": 2, "deleted": False},
-        {"id": 2, "dashboard_id": 1, "deleted": False},
+        {"id": 1, "dashboard_id": 2, "deleted": None},
+        {"id": 2, "dashboard_id": 1, "deleted": None},
     ]
     assert make(client, auth, dashboards=[])["dashboards"] == []
 
@@ -223,7 +216,11 @@ def test_list_by_id_without_deleted(client, auth):
     client.patch(f"{BASE}2/", json={"deleted": True}, headers=auth)
     listed = body(client.get(BASE, headers=auth))
     assert [i["id"] for i in listed["results"]] == [1, 3]
-    assert listed["results"][0] == body(client.get(f"{BASE}1/", headers=auth))
+    # The list annotates last_viewed_at (Max over InsightViewed, written when the API created
+    # the insight); the detail does not (posthog/api/insight.py).
+    detail = body(client.get(f"{BASE}1/", headers=auth))
+    assert detail["last_viewed_at"] is None
+    assert listed["results"][0] == detail | {"last_viewed_at": listed["results"][0]["created_at"]}
     page = body(client.get(BASE + "?limit=1&offset=1&basic=true", headers=auth))
     assert (page["count"], page["previous"]) == (
         2,
@@ -305,11 +302,14 @@ def test_patch_replaces_the_tile_set_and_revives_tiles(client, auth):
         return body(response)
 
     assert patch({"dashboards": [2, 3]})["dashboard_tiles"] == [
-        {"id": 2, "dashboard_id": 2, "deleted": False},
-        {"id": 3, "dashboard_id": 3, "deleted": False},
+        {"id": 2, "dashboard_id": 2, "deleted": None},
+        {"id": 3, "dashboard_id": 3, "deleted": None},
     ]
     assert body(client.get(f"{BOARDS}1/", headers=auth))["tiles"] == []
-    assert [t["id"] for t in patch({"dashboards": [1, 2, 3]})["dashboard_tiles"]] == [1, 2, 3]
+    # Tile 1 comes back (``deleted`` false now); the others were never removed.
+    assert [(t["id"], t["deleted"]) for t in patch({"dashboards": [1, 2, 3]})["dashboard_tiles"]] == [
+        (1, False), (2, None), (3, None),
+    ]  # fmt: skip
     assert patch({"dashboards": []})["dashboards"] == []
     assert patch({"name": "kept off"})["dashboards"] == []
 
@@ -370,20 +370,23 @@ def test_restore_with_false(client, auth):
     assert body(again)["dashboard_tiles"] == [{"id": 1, "dashboard_id": 1, "deleted": False}]
 
 
-def test_last_modified_moves_only_on_material_changes(frozen, emulator, client, auth):
+def test_last_modified_moves_when_a_material_field_is_sent(frozen, emulator, client, auth):
+    """``posthog/api/insight.py``: ``if validated_data.keys() & Insight.MATERIAL_INSIGHT_FIELDS``
+    moves ``last_modified_at``/``_by``, whether or not the value changes."""
     emulator.load_seed({"users": [{"email": "bob@example.com", "organizations": [DEFAULT_ORG]}]})
     emulator.load_seed({"personal_api_keys": [{"user": "bob@example.com", "value": "phx_bob2"}]})
     bob = {"Authorization": "Bearer phx_bob2"}
     make(client, auth, name="n", description="d", query={"a": 1})
     emulator.advance_time(hours=1)
-    for data in ({"favorited": True}, {"saved": True}, {"tags": ["x"]}, {"name": "n"},
-                 {"description": "d", "query": {"a": 1}}, {"deleted": False}):  # fmt: skip
+    for data in ({"favorited": True}, {"saved": True}, {"tags": ["x"]}, {"deleted": False},
+                 {"order": 1}):  # fmt: skip
         response = client.patch(f"{BASE}1/", json=data, headers=bob)
         assert body(response)["last_modified_at"] == T0, data
         assert body(response)["last_modified_by"]["email"] == "ada@example.com"
     for index, data in enumerate(
-        ({"name": "m"}, {"derived_name": "dn"}, {"description": None}, {"query": None})
-    ):
+        ({"name": "n"}, {"derived_name": "dn"}, {"description": "d", "query": {"a": 1}},
+         {"query": None})
+    ):  # fmt: skip
         emulator.advance_time(minutes=1)
         response = client.patch(f"{BASE}1/", json=data, headers=bob if index % 2 == 0 else auth)
         expected_at = f"2026-06-15T11:0{index + 1}:00Z"
@@ -403,7 +406,7 @@ def test_delete_is_an_empty_405(client, auth, pk):
     response = client.delete(f"{BASE}{pk}", headers=auth)
     assert (response.status_code, response.get_data()) == (405, b"")
     assert "Content-Type" not in response.headers
-    assert response.headers["Allow"] == "GET, PATCH, DELETE, HEAD, OPTIONS"
+    assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
     assert body(client.get(BASE, headers=auth))["count"] == 1
 
 
@@ -412,7 +415,7 @@ def test_put_is_a_json_405_after_the_write_scope(emulator, client, auth):
     response = client.put(f"{BASE}1/", json={}, headers=auth)
     assert response.status_code == 405
     assert body(response)["detail"] == 'Method "PUT" not allowed.'
-    assert response.headers["Allow"] == "GET, PATCH, DELETE, HEAD, OPTIONS"
+    assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
     reader = add_key(emulator, "phx_reader", scopes=["insight:read"])
     response = client.put(f"{BASE}1/", json={}, headers=reader)
     assert response.get_data(as_text=True) == (
@@ -461,23 +464,31 @@ def test_seed_insights_with_every_field(emulator, client, auth):
                  "query": {"kind": "TrendsQuery"}, "description": "x", "tags": ["a", "a", "b"],
                  "favorited": True, "saved": True, "dashboards": [4], "created_by": 1,
                  "last_modified_by": "ada@example.com", "created_at": "2026-01-01T00:00:00Z",
-                 "last_modified_at": "2026-02-01T00:00:00.5Z"},
+                 "last_modified_at": "2026-02-01T00:00:00.5Z", "order": 3,
+                 "updated_at": "2026-02-02T00:00:00Z", "last_viewed_at": "2026-02-03T00:00:00Z"},
                 {"id": 11, "created_by": None, "created_at": "2026-03-01T00:00:00Z"},
             ],
         }
     )  # fmt: skip
     seeded = body(client.get(f"{BASE}10/", headers=auth))
-    assert seeded == {
-        "id": 10, "short_id": "Seeded01", "name": "n", "derived_name": "d", "filters": {},
-        "query": {"kind": "TrendsQuery"}, "deleted": False, "dashboards": [4],
-        "dashboard_tiles": [{"id": 1, "dashboard_id": 4, "deleted": False}],
-        "created_at": "2026-01-01T00:00:00Z", "created_by": ADA, "description": "x",
-        "tags": ["a", "b"], "favorited": True, "saved": True,
-        "last_modified_at": "2026-02-01T00:00:00.500000Z", "last_modified_by": ADA,
-    }  # fmt: skip
+    assert seeded == insight_body(
+        id=10, short_id="Seeded01", name="n", derived_name="d", query={"kind": "TrendsQuery"},
+        order=3, dashboards=[4], dashboard_tiles=[{"id": 1, "dashboard_id": 4, "deleted": None}],
+        created_at="2026-01-01T00:00:00Z", description="x", updated_at="2026-02-02T00:00:00Z",
+        tags=["a", "b"], favorited=True, saved=True,
+        last_modified_at="2026-02-01T00:00:00.500000Z",
+    )  # fmt: skip
+    listed = body(client.get(BASE, headers=auth))["results"]
+    assert [i["last_viewed_at"] for i in listed] == ["2026-02-03T00:00:00Z", None]
     plain = body(client.get(f"{BASE}11/", headers=auth))
     assert (plain["created_by"], plain["last_modified_by"]) == (None, None)
-    assert plain["last_modified_at"] == plain["created_at"] == "2026-03-01T00:00:00Z"
+    assert plain["user_access_level"] == "manager"  # Ada is an owner of the organization
+    assert (
+        plain["updated_at"]
+        == plain["last_modified_at"]
+        == plain["created_at"]
+        == "2026-03-01T00:00:00Z"
+    )
     assert make(client, auth)["id"] == 12
 
 

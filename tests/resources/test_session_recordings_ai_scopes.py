@@ -97,30 +97,51 @@ def test_post_without_the_scope_is_denied(docs, scopes, action):
 
 
 @pytest.mark.parametrize("action", ["filters", "regex"])
-@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
-def test_other_methods_need_write_then_405(docs, action, method):
+def test_patch_needs_write_then_405(docs, action):
+    """DRF calls a PATCH on a non-detail route the ``patch`` action, a write action in
+    ``posthog/permissions.py``: the write scope, then 405 (no handler)."""
     path = f"/api/projects/1/session_recordings/ai/{action}/"
     reader = add_key(docs, "phx_reader", scopes=["session_recording:read"])
-    response = docs.client().open(path, method=method, headers=reader)
+    response = docs.client().patch(path, headers=reader)
     assert response.status_code == 403
     assert body_of(response) == denied("session_recording:write")
-    response = docs.client().open(path, method=method, headers=docs.auth_headers)
+    response = docs.client().patch(path, headers=docs.auth_headers)
     assert response.status_code == 405
     assert response.headers["Allow"] == "POST, OPTIONS"
     assert body_of(response) == error(
-        "invalid_request", "method_not_allowed", f'Method "{method}" not allowed.'
+        "invalid_request", "method_not_allowed", 'Method "PATCH" not allowed.'
     )
 
 
 @pytest.mark.parametrize("action", ["filters", "regex"])
-def test_get_needs_read_then_405_and_options_answers(docs, action):
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "DELETE"])
+def test_unmapped_methods_refuse_personal_api_keys(docs, action, method):
+    """``@action(methods=["POST"])``: any other method has no action, so APIScopePermission
+    (``posthog/permissions.py``) finds no required scope and refuses the key, whatever its
+    scopes, before the project is looked up."""
+    keys = (docs.auth_headers, add_key(docs, "phx_no_scopes", scopes=[]))
+    for path in (
+        f"/api/projects/1/session_recordings/ai/{action}/",
+        f"/api/projects/999/session_recordings/ai/{action}/",
+    ):
+        for headers in keys:
+            response = docs.client().open(path, method=method, headers=headers)
+            assert response.status_code == 403
+            assert response.headers["Allow"] == "POST, OPTIONS"
+            if method != "HEAD":
+                assert body_of(response) == error(
+                    "authentication_error",
+                    "permission_denied",
+                    "This action does not support personal API key access",
+                )
+
+
+@pytest.mark.parametrize("action", ["filters", "regex"])
+def test_options_needs_read_and_answers(docs, action):
     path = f"/api/projects/1/session_recordings/ai/{action}/"
     client = docs.client()
-    response = client.get(path, headers=add_key(docs, "phx_none", scopes=[]))
+    response = client.options(path, headers=add_key(docs, "phx_none", scopes=[]))
     assert body_of(response) == denied("session_recording:read")
-    response = client.get(path, headers=docs.auth_headers)
-    assert response.status_code == 405
-    assert body_of(response)["detail"] == 'Method "GET" not allowed.'
     options = client.options(path, headers=docs.auth_headers)
     assert options.status_code == 200
     assert options.headers["Allow"] == "POST, OPTIONS"

@@ -10,7 +10,9 @@ from tests.conftest import body
 
 URL = "/api/projects/1/sessions/property_definitions/"
 
-# sessions.md §2.1, verbatim: (name, property_type, is_numerical).
+# PostHog's v2 list (``posthog/hogql/database/schema/sessions_v2.py``, LAZY_SESSIONS_FIELDS minus
+# the hidden ones): (name, property_type, is_numerical). sessions.md §2.1 also lists
+# ``$entry_referrer``, which that file does not have.
 EXPECTED = [
     ("$start_timestamp", "DateTime", False),
     ("$end_timestamp", "DateTime", False),
@@ -21,7 +23,6 @@ EXPECTED = [
     ("$end_pathname", "String", False),
     ("$end_hostname", "String", False),
     ("$entry_referring_domain", "String", False),
-    ("$entry_referrer", "String", False),
     ("$entry_utm_source", "String", False),
     ("$entry_utm_campaign", "String", False),
     ("$entry_utm_medium", "String", False),
@@ -74,7 +75,7 @@ def test_the_whole_catalogue_in_order_with_exact_items(client, auth):
     assert response.headers["Content-Type"] == "application/json"
     data = body(response)
     assert list(data) == ["count", "results"]
-    assert data["count"] == 38
+    assert data["count"] == 37
     assert [(i["name"], i["property_type"], i["is_numerical"]) for i in data["results"]] == EXPECTED
     assert data["results"][0] == {
         "id": "$start_timestamp",
@@ -204,23 +205,42 @@ def test_other_scopes_are_refused(emulator, path, scopes):
     }
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-def test_other_methods_need_query_write_then_405(emulator, method):
+def test_patch_needs_query_write_then_405(emulator):
+    """``@action(methods=["GET"], detail=False)``: DRF names a PATCH there the ``patch`` action,
+    a write action in ``posthog/permissions.py``: write scope, then 405."""
     reader = add_key(emulator, "phx_reader", scopes=["query:read"])
     writer = add_key(emulator, "phx_writer", scopes=["query:write"])
     client = emulator.client()
-    refused = client.open(URL, method=method, headers=reader)
+    refused = client.patch(URL, headers=reader)
     assert refused.status_code == 403
     assert body(refused)["detail"] == "API key missing required scope 'query:write'"
-    response = client.open(URL, method=method, headers=writer)
+    response = client.patch(URL, headers=writer)
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
     assert body(response) == {
         "type": "invalid_request",
         "code": "method_not_allowed",
-        "detail": f'Method "{method}" not allowed.',
+        "detail": 'Method "PATCH" not allowed.',
         "attr": None,
     }
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_other_methods_refuse_personal_api_keys(emulator, method):
+    """No action for these methods, so no required scope: APIScopePermission refuses every
+    personal API key (``posthog/permissions.py``), even one with ``*``."""
+    client = emulator.client()
+    keys = (emulator.auth_headers, add_key(emulator, "phx_writer", scopes=["query:write"]))
+    for path in (URL, "/api/projects/1/sessions/values/?key=$channel_type"):
+        for headers in keys:
+            response = client.open(path, method=method, headers=headers)
+            assert response.status_code == 403
+            assert body(response) == {
+                "type": "authentication_error",
+                "code": "permission_denied",
+                "detail": "This action does not support personal API key access",
+                "attr": None,
+            }
 
 
 def test_unauthenticated_and_unknown_project(client, auth):
@@ -249,3 +269,12 @@ def test_throttled_with_the_clickhouse_budgets():
     assert throttled.headers["Retry-After"] == "60"
     # the CRUD family (projects) has its own budget
     assert client.get("/api/projects/1/", headers=headers).status_code == 200
+
+
+def test_entry_referrer_is_not_a_v2_session_property(client, auth):
+    """``posthog/hogql/database/schema/sessions_v2.py`` has ``$entry_referring_domain`` but no
+    ``$entry_referrer`` (the reference note's catalogue lists one by mistake)."""
+    listed = [item["name"] for item in body(client.get(URL, headers=auth))["results"]]
+    assert "$entry_referrer" not in listed
+    found = body(client.get(URL + "?search=referrer", headers=auth))
+    assert found == {"count": 0, "results": []}

@@ -71,7 +71,7 @@ def test_the_reference_example(emulator):
     assert props["$end_pathname"] == "/signup"
     assert props["$end_hostname"] == "example.com"
     assert props["$entry_referring_domain"] == "www.google.com"
-    assert props["$entry_referrer"] == "https://www.google.com/"
+    assert "$entry_referrer" not in props  # not a v2 session property (sessions_v2.py)
     assert props["$entry_utm_source"] == "google"
     assert props["$entry_utm_medium"] == "cpc"
     assert props["$entry_utm_campaign"] == "spring"
@@ -97,7 +97,6 @@ def test_the_reference_example_through_values(emulator):
         "$end_current_url": "https://example.com/signup",
         "$end_pathname": "/signup",
         "$entry_referring_domain": "www.google.com",
-        "$entry_referrer": "https://www.google.com/",
         "$entry_utm_source": "google",
         "$entry_utm_medium": "cpc",
         "$entry_utm_campaign": "spring",
@@ -106,7 +105,9 @@ def test_the_reference_example_through_values(emulator):
     for key, value in expected.items():
         response = client.get(f"/api/projects/1/sessions/values/?key={key}", headers=headers)
         assert body(response)["results"] == [{"name": value}], key
-    for key in ("$entry_utm_term", "$last_external_click_url", "$entry_fbclid"):
+    # ``$entry_referrer``: the events carry ``$referrer``, but PostHog's v2 sessions table has no
+    # such property (posthog/hogql/database/schema/sessions_v2.py), so there is nothing to list.
+    for key in ("$entry_utm_term", "$last_external_click_url", "$entry_fbclid", "$entry_referrer"):
         response = client.get(f"/api/projects/1/sessions/values/?key={key}", headers=headers)
         assert body(response)["results"] == [], key
 

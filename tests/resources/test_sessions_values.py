@@ -123,8 +123,8 @@ def test_json_values_are_parsed_spread_and_rendered(emulator):
     ],
 )
 def test_post_processing(emulator, stored, rendered):
-    seed_values(emulator, "$entry_referrer", [stored])
-    assert names(emulator, "$entry_referrer") == rendered
+    seed_values(emulator, "$entry_utm_content", [stored])
+    assert names(emulator, "$entry_utm_content") == rendered
 
 
 def test_spreading_can_exceed_twenty_and_duplicate(emulator):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tests.resources.subscriptions_support import BASE
-from tests.resources.subscriptions_support import OMIT
 from tests.resources.subscriptions_support import Api
 from tests.resources.subscriptions_support import valid
 
@@ -106,8 +105,12 @@ def test_edits_without_target_change_record_nothing(api: Api) -> None:
 
 def test_failed_requests_record_nothing(api: Api) -> None:
     assert api.create({"target_type": "email"})[0] == 400
-    assert api.create(valid(insight=OMIT))[0] == 400
+    assert api.create(valid(insight=8))[0] == 400  # another project's insight
     assert api.emulator.outbox.entries() == []
+    pk = api.created()["id"]
+    before = api.emulator.outbox.entries()
+    assert api.patch(pk, {"target_value": "new@x.io", "insight": 8})[0] == 400
+    assert api.emulator.outbox.entries() == before
 
 
 def test_control_plane_outbox_reads_filters_and_clears(api: Api) -> None:

@@ -62,8 +62,8 @@ def test_seed_records_use_api_names(api: Api) -> None:
         ({"project": 1, "id": "x"}, "subscriptions[0] (id 'x'): 'id' must be a positive integer"),
         ({"project": 1, "frequency": "hourly"},
          'subscriptions[0]: frequency: "hourly" is not a valid choice.'),
-        ({"project": 1, "insight": None}, "subscriptions[0]: non_field_errors: "
-         "Either dashboard or insight is required for an export."),
+        ({"project": 1, "insight": 9, "target_type": "webhook", "target_value": "http://localhost/"},
+         "subscriptions[0]: target_value: Invalid webhook URL: Local/Loopback host not allowed"),
         ({"project": 1, "insight": 8}, "subscriptions[0]: insight: This insight does not belong to your team."),
         ({"project": 1, "byweekday": ["monday"], "bysetpos": 0},
          "subscriptions[0]: the schedule is invalid (bysetpos must be between -366 and 366, "

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 
 from phemu.errors import CaptureError
 from phemu.errors import Msg
+from phemu.serialization import find_bad_text
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _BASE64 = re.compile(rb"[A-Za-z0-9+/\r\n]+={0,2}")
@@ -63,6 +64,10 @@ def decode(
         raise CaptureError(
             400, Msg.CAPTURE_PARSE.format(error="recursion limit exceeded")
         ) from None
+    if find_bad_text(parsed, nul=False) is not None:
+        # serde_json refuses a "\ud800" escape that is not half of a pair when it reads a
+        # string (Python's json.loads keeps it, and nothing could save it afterwards).
+        raise CaptureError(400, Msg.CAPTURE_PARSE.format(error=Msg.CAPTURE_LONE_SURROGATE))
     return _events_of(parsed)
 
 

@@ -20,6 +20,7 @@ from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import PermissionDenied
 from phemu.errors import ProjectNotFound
+from phemu.fields import lookup_int
 from phemu.pagination import paginate_list
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
@@ -52,9 +53,13 @@ def _backend(ctx: RequestContext) -> FeatureFlagsBackend:
     return ctx.emulator.feature_flags
 
 
+def _record(ctx: RequestContext) -> FeatureFlag | None:
+    pk = lookup_int(ctx.path_values["pk"])
+    return _backend(ctx).record(pk) if pk is not None else None
+
+
 def _find(ctx: RequestContext) -> FeatureFlag:
-    raw = ctx.path_values["pk"]
-    flag = _backend(ctx).record(int(raw)) if raw.isdigit() else None
+    flag = _record(ctx)
     if flag is None or flag.project != ctx.project_id:
         raise NotFound()
     return flag
@@ -122,18 +127,9 @@ def bulk_keys(ctx: RequestContext) -> Response:
     requested = body.get("ids", []) or []
     if not requested:
         return json_response({"keys": {}})
-    valid = [
-        int(i)
-        for i in requested
-        if (isinstance(i, int) and not isinstance(i, bool)) or (isinstance(i, str) and i.isdigit())
-    ]
-    invalid = [
-        i
-        for i in requested
-        if not (
-            (isinstance(i, int) and not isinstance(i, bool)) or (isinstance(i, str) and i.isdigit())
-        )
-    ]
+    ids = [_flag_id(i) for i in requested]
+    valid = [pk for pk in ids if pk is not None]
+    invalid = [i for i, pk in zip(requested, ids, strict=True) if pk is None]
     if not valid:
         return json_response({"error": Msg.FLAG_INVALID_IDS}, status=400)
     answer: dict[str, Any] = {"keys": {}}
@@ -144,9 +140,15 @@ def bulk_keys(ctx: RequestContext) -> Response:
     return json_response(answer)
 
 
+def _flag_id(value: Any) -> int | None:
+    """An id of ``bulk_keys``: an integer or a digit string ``int()`` reads (not 4,301 digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return lookup_int(value) if isinstance(value, str) and value.isdigit() else None
+
+
 def status(ctx: RequestContext) -> Response:
-    raw = ctx.path_values["pk"]
-    flag = _backend(ctx).record(int(raw)) if raw.isdigit() else None
+    flag = _record(ctx)
     if flag is None:
         return json_response({"status": "unknown", "reason": "Flag could not be found"}, status=404)
     state, reason = status_of(flag, ctx.now)

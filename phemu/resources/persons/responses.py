@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Response
 
 from phemu.errors import NotFound
+from phemu.fields import lookup_int
 from phemu.pagination import paginate_list
 from phemu.resources._base import json_response
 from phemu.resources.events.responses import property_filters
@@ -50,8 +51,9 @@ def find(ctx: RequestContext) -> Person:
     wanted = ctx.path_values["pk"]
     persons = ctx.emulator.persons
     person = persons.by_uuid(wanted)
-    if person is None and wanted.isdigit():
-        person = next((p for p in persons.all(ctx.project_id) if p.id == int(wanted)), None)
+    number = lookup_int(wanted) if person is None and wanted.isdigit() else None
+    if number is not None:
+        person = next((p for p in persons.all(ctx.project_id) if p.id == number), None)
     if person is None or person.project != ctx.project_id:
         raise NotFound()
     return person

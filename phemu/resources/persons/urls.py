@@ -6,6 +6,16 @@ from phemu.resources.persons import responses
 from phemu.routing import Route
 
 ROUTES: tuple[Route, ...] = (
-    Route("/persons/", "persons.list", {"GET": responses.list_}, "person"),
-    Route("/persons/<pk>/", "persons.retrieve", {"GET": responses.retrieve}, "person"),
+    # PersonViewSet is a ModelViewSet (posthog/api/person.py): the other actions exist there
+    # (write scope, then 405 here).
+    Route(
+        "/persons/", "persons.list", {"GET": responses.list_}, "person", mapped=frozenset({"POST"})
+    ),
+    Route(
+        "/persons/<pk>/",
+        "persons.retrieve",
+        {"GET": responses.retrieve},
+        "person",
+        mapped=frozenset({"PUT", "PATCH", "DELETE"}),
+    ),
 )

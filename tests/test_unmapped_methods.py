@@ -1,0 +1,150 @@
+"""Methods a route does not map: PostHog's 403 for personal API keys, not a 405.
+
+``posthog/permissions.py`` (``APIScopePermission``) runs before DRF looks for a handler and
+derives the required scope from the viewset action. A method without an action has no scope,
+and the key gets 403 "This action does not support personal API key access". DRF names a PATCH
+on a list route the ``patch`` action (a write action), HEAD follows GET and OPTIONS is the
+``metadata`` action (read scope), so those still reach the 405 or the metadata answer.
+
+The table below is PostHog's action map per route, written out by hand from its viewsets
+(``ModelViewSet`` routes: ``ee/api/subscription.py``, ``posthog/api/insight.py``,
+``posthog/api/dashboards/dashboard.py``, ``posthog/api/project.py``,
+``posthog/api/organization.py``, ``posthog/api/person.py``, ``posthog/api/feature_flag.py``;
+``posthog/api/user.py``, ``posthog/api/event.py``; ``@action`` routes:
+``posthog/api/session.py``, ``posthog/session_recordings/session_recording_api.py``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from phemu.emulator import Emulator
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+NO_KEY_ACCESS = {
+    "type": "authentication_error",
+    "code": "permission_denied",
+    "detail": "This action does not support personal API key access",
+    "attr": None,
+}
+
+#: endpoint -> (a concrete path, the methods PostHog maps to an action there)
+ACTIONS: dict[str, tuple[str, set[str]]] = {
+    "projects.list": ("/api/projects/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
+    "projects.retrieve": ("/api/projects/1/", {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
+    "users.retrieve": ("/api/users/@me/", {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
+    "organizations.retrieve": (
+        "/api/organizations/@current/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "subscriptions.list": (
+        "/api/projects/1/subscriptions/",
+        {"GET", "HEAD", "POST", "PATCH", "OPTIONS"},
+    ),
+    "subscriptions.detail": (
+        "/api/projects/1/subscriptions/1/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "dashboards.list": ("/api/projects/1/dashboards/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
+    "dashboards.detail": (
+        "/api/projects/1/dashboards/1/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "insights.list": ("/api/projects/1/insights/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
+    "insights.detail": (
+        "/api/projects/1/insights/1/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "sessions.property_definitions": (
+        "/api/projects/1/sessions/property_definitions/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "sessions.values": ("/api/projects/1/sessions/values/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    "session_recordings.ai_filters": (
+        "/api/projects/1/session_recordings/ai/filters/",
+        {"POST", "PATCH", "OPTIONS"},
+    ),
+    "session_recordings.ai_regex": (
+        "/api/projects/1/session_recordings/ai/regex/",
+        {"POST", "PATCH", "OPTIONS"},
+    ),
+    # posthog/api/event.py: list and retrieve only.
+    "events.list": ("/api/projects/1/events/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    "events.retrieve": ("/api/projects/1/events/x/", {"GET", "HEAD", "OPTIONS"}),
+    # posthog/api/person.py: a ModelViewSet.
+    "persons.list": ("/api/projects/1/persons/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
+    "persons.retrieve": (
+        "/api/projects/1/persons/x/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    # posthog/api/feature_flag.py: a ModelViewSet plus @action routes (``status`` is detail=True).
+    "feature_flags.list": (
+        "/api/projects/1/feature_flags/",
+        {"GET", "HEAD", "POST", "PATCH", "OPTIONS"},
+    ),
+    "feature_flags.detail": (
+        "/api/projects/1/feature_flags/1/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "feature_flags.bulk_keys": (
+        "/api/projects/1/feature_flags/bulk_keys/",
+        {"POST", "PATCH", "OPTIONS"},
+    ),
+    "feature_flags.local_evaluation": (
+        "/api/projects/1/feature_flags/local_evaluation/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "feature_flags.legacy_local_evaluation": (
+        "/api/feature_flag/local_evaluation/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "feature_flags.status": (
+        "/api/projects/1/feature_flags/1/status/",
+        {"GET", "HEAD", "OPTIONS"},
+    ),
+    # posthog/api/query.py: ``create`` on the list route.
+    "query.create": ("/api/projects/1/query/", {"POST", "PATCH", "OPTIONS"}),
+}
+
+
+def test_the_table_covers_every_emulated_route() -> None:
+    """Every route of the API; the public doors (capture, flags) authenticate by project token
+    and have no scope permission."""
+    emulator = Emulator(load_entrypoints=False)
+    api = {name for name, route in emulator.routes.routes.items() if not route.public}
+    assert api == set(ACTIONS)
+
+
+@pytest.mark.parametrize("endpoint", sorted(ACTIONS))
+@pytest.mark.parametrize("method", METHODS)
+def test_personal_api_keys_get_403_exactly_for_unmapped_methods(endpoint: str, method: str) -> None:
+    emulator = Emulator(load_entrypoints=False)
+    emulator.freeze_time("2026-06-15T10:00:00Z")
+    path, mapped = ACTIONS[endpoint]
+    response = emulator.client().open(path, method=method, headers=emulator.auth_headers)
+    refused = response.status_code == 403 and (
+        method == "HEAD" or response.get_json() == NO_KEY_ACCESS
+    )
+    assert refused == (method not in mapped), (method, path, response.status_code)
+    if method in mapped and method not in ("GET", "HEAD", "OPTIONS"):
+        # Mapped but not served by phemu (or a list's PATCH): PostHog's 405 after the checks,
+        # or the handler's own answer.
+        assert response.status_code != 403, response.get_data()
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "POST"])
+def test_the_refusal_comes_before_the_project_and_the_scopes(method: str) -> None:
+    """Unknown project, a key without any scope: still the same 403, as the scope permission
+    runs before the project is looked up and before scopes are compared."""
+    emulator = Emulator(load_entrypoints=False)
+    emulator.load_seed(
+        {"personal_api_keys": [{"user": "ada@example.com", "value": "phx_none", "scopes": []}]}
+    )
+    path = "/api/projects/999/subscriptions/" + ("1/" if method == "POST" else "")
+    response = emulator.client().open(
+        path, method=method, headers={"Authorization": "Bearer phx_none"}
+    )
+    assert (response.status_code, response.get_json()) == (403, NO_KEY_ACCESS)
+    assert response.headers["Allow"] == (
+        "GET, PUT, PATCH, DELETE, HEAD, OPTIONS" if method == "POST" else "GET, POST, HEAD, OPTIONS"
+    )

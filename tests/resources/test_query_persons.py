@@ -19,6 +19,7 @@ import pytest
 pytest.importorskip("duckdb")
 
 from phemu.emulator import Emulator
+from tests.query.api import answer as post
 
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=timezone.utc)
 
@@ -77,14 +78,6 @@ def captured() -> Emulator:
     for distinct_id, event, properties, days, hour in MESSAGES:
         emulator.events.capture(event, distinct_id, properties, timestamp=at(days, hour))
     return emulator
-
-
-def post(emulator: Emulator, query: dict[str, Any]) -> Any:
-    response = emulator.client().post(
-        "/api/projects/1/query/", json={"query": query}, headers=emulator.auth_headers
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.json
 
 
 def hogql(emulator: Emulator, text: str) -> list[list[Any]]:

@@ -17,6 +17,7 @@ import pytest
 pytest.importorskip("duckdb")
 
 from phemu.emulator import Emulator
+from tests.query.api import answer
 
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=timezone.utc)
 
@@ -82,13 +83,7 @@ def seeded() -> Emulator:
 
 
 def run(emulator: Emulator, text: str) -> dict[str, Any]:
-    response = emulator.client().post(
-        "/api/projects/1/query/",
-        json={"query": {"kind": "HogQLQuery", "query": text}},
-        headers=emulator.auth_headers,
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return dict(response.json)
+    return dict(answer(emulator, {"kind": "HogQLQuery", "query": text}))
 
 
 @pytest.mark.parametrize("key", sorted(VALUES))

@@ -18,6 +18,7 @@ pytest.importorskip("duckdb")
 
 from phemu.emulator import Emulator
 from phemu.query.records import EventRecord
+from tests.query.api import answer as post
 from tests.query.dataset import NOW
 from tests.query.dataset import make
 
@@ -40,14 +41,6 @@ def seeded() -> Emulator:
     ]
     emulator.load_seed({"persons": persons, "events": DATA.seed_records()})
     return emulator
-
-
-def post(emulator: Emulator, query: dict[str, Any]) -> Any:
-    response = emulator.client().post(
-        "/api/projects/1/query/", json={"query": query}, headers=emulator.auth_headers
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.json
 
 
 def person(event: EventRecord) -> str:

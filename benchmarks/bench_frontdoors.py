@@ -3,6 +3,9 @@
 (a) one ``GET .../subscriptions/`` (``/api/projects/`` while subscriptions are not merged)
     through ``phemu.mock()`` vs the same request answered by a plain ``responses`` canned body of
     the same JSON. Target: at most 1.5x.
+(a') list pages of 10 and 100 realistic rows (subscriptions: insight, weekly, start date,
+    title; dashboards; insights with a query) through ``phemu.mock()`` vs a canned body of the
+    same JSON. Target: at most 1.3x.
 (b) what the ``posthog_emulator`` fixture costs per test (create an Emulator and reset it) vs
     ``moto.mock_aws()`` start/stop. Target: at most 0.1x.
 (c) ``import phemu`` (and ``import phemu.emulator``, what a test really loads) vs ``import moto``,
@@ -21,8 +24,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
-TARGETS = {"a": 1.5, "b": 0.1, "c": 0.6}
+TARGETS = {"a": 1.5, "a'": 1.3, "b": 0.1, "c": 0.6}
+PAGE_SIZES = (10, 100)
+PAGES = ("subscriptions", "dashboards", "insights")
 
 
 def best_per_call(fn: Callable[[], object], number: int, repeat: int = 5) -> float:
@@ -86,6 +92,68 @@ def bench_request(number: int, rounds: int) -> tuple[Measure, str]:
             canned.stop(allow_assert=False)
 
     return interleaved(through_phemu, canned_body, rounds), path
+
+
+def seeded_pages(rows: int) -> dict[str, Any]:
+    """A seed document with ``rows`` subscriptions, dashboards and insights in project 1."""
+    insights = [
+        {
+            "id": i,
+            "name": f"Weekly signups {i}",
+            "query": {"kind": "TrendsQuery", "series": [{"event": "signed_up"}]},
+            "tags": ["growth"],
+        }
+        for i in range(1, rows + 1)
+    ]
+    dashboards = [{"id": i, "name": f"Growth {i}", "tags": ["kpi"]} for i in range(1, rows + 1)]
+    subscriptions = [
+        {
+            "insight": 1 + i % rows,
+            "target_type": "email",
+            "target_value": "team@example.com",
+            "frequency": "weekly",
+            "byweekday": ["monday"],
+            "start_date": "2026-01-05T09:00:00Z",
+            "title": f"Weekly report {i}",
+        }
+        for i in range(rows)
+    ]
+    return {"insights": insights, "dashboards": dashboards, "subscriptions": subscriptions}
+
+
+def bench_pages(rows: int, number: int, rounds: int) -> dict[str, Measure]:
+    """(a') one list page of ``rows`` rows per resource, phemu vs the same body canned."""
+    import requests
+    import responses
+
+    import phemu
+
+    emulator = phemu.Emulator(seeds=[seeded_pages(rows)])
+    headers = emulator.auth_headers
+    session = requests.Session()
+    results = {}
+    for resource in PAGES:
+        url = f"https://us.posthog.com/api/projects/1/{resource}/?limit={rows}"
+        with phemu.mock(emulator):
+            body = session.get(url, headers=headers).content
+        assert body.count(b'"id":') >= rows, resource
+        canned = responses.RequestsMock(assert_all_requests_are_fired=False)
+        canned.get(url, body=body, content_type="application/json")
+        door = phemu.mock(emulator)
+
+        def through_phemu(url: str = url, door: Any = door) -> float:
+            with door:
+                return best_per_call(lambda: session.get(url, headers=headers), number, 1)
+
+        def canned_body(url: str = url, canned: Any = canned) -> float:
+            canned.start()
+            try:
+                return best_per_call(lambda: session.get(url, headers=headers), number, 1)
+            finally:
+                canned.stop(allow_assert=False)
+
+        results[resource] = interleaved(through_phemu, canned_body, rounds)
+    return results
 
 
 def bench_fixture(number: int, rounds: int) -> tuple[Measure, Measure]:
@@ -160,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     (mine, theirs, ratio), path = bench_request(number, runs)
     results.append(line(f"(a) GET {path} phemu.mock vs responses", mine, theirs, 1.5, ratio))
+    for rows in PAGE_SIZES:
+        for resource, (mine, theirs, ratio) in bench_pages(rows, number, runs).items():
+            label = f"(a') {resource}, page of {rows} rows, phemu.mock vs responses"
+            results.append(line(label, mine, theirs, 1.3, ratio))
     per_test, with_reset = bench_fixture(number, runs)
     results.append(
         line(

@@ -66,7 +66,7 @@ def seeded(count: int) -> tuple[Emulator, float]:
     emulator = Emulator(load_entrypoints=False)
     records = sessions(count)
     started = time.perf_counter()
-    emulator.add_sessions(records)
+    emulator.sessions.add(records)
     return emulator, time.perf_counter() - started
 
 
@@ -88,9 +88,9 @@ def one_pass(emulator: Emulator, key: str) -> float:
     """Baseline: one C-level ``max()`` over the key's index entries, the least any exact
     answer must touch. Calls that stay a constant multiple of it do linear work; when both grow
     faster than 10x, it is the memory hierarchy (100k entries no longer fit in the CPU caches)."""
-    from phemu.resources.sessions import _state
+    from phemu.resources.sessions import SessionsBackend
 
-    entries = _state(emulator).project(1)._index[key].entries.values()
+    entries = SessionsBackend.of(emulator).table.project(1)._index[key].entries.values()
     timings = []
     for _ in range(REPEAT):
         started = time.perf_counter()

@@ -49,10 +49,11 @@ def fields(i: int) -> dict[str, Any]:
 def emulator_with(count: int) -> Emulator:
     emulator = Emulator(load_entrypoints=False)
     emulator.freeze_time("2026-06-15T10:00:00Z")
-    for pk in range(1, 11):
-        emulator.create_insight(1, id=pk, name=f"Insight {pk}")
+    emulator.load_seed(
+        {"insights": [{"project": 1, "id": pk, "name": f"Insight {pk}"} for pk in range(1, 11)]}
+    )
     for i in range(count):
-        emulator.create_subscription(**fields(i))
+        emulator.subscriptions.create(**fields(i))
     return emulator
 
 
@@ -75,11 +76,11 @@ def page_costs(emulators: list[Emulator], runs: int = 50) -> list[float]:
 
 def bytes_per_subscription(count: int = 10_000) -> float:
     emulator = emulator_with(0)
-    emulator.create_subscription(**fields(0))  # first-use allocations (state, caches)
+    emulator.subscriptions.create(**fields(0))  # first-use allocations (state, caches)
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
     for i in range(1, count + 1):
-        emulator.create_subscription(**fields(i))
+        emulator.subscriptions.create(**fields(i))
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
     grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))

@@ -14,6 +14,8 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
     from phemu.errors import ConfigurationError
+    from phemu.errors import PhemuError
+    from phemu.errors import PostHogError
     from phemu.errors import SeedError
     from phemu.patcher import PostHogMock
     from phemu.patcher import mock
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ConfigurationError",
     "Emulator",
+    "PhemuError",
+    "PostHogError",
     "PostHogMock",
     "SeedError",
     "__version__",
@@ -40,6 +44,8 @@ _LAZY = {
     "hookimpl": ("phemu.plugin_manager", "hookimpl"),
     "SeedError": ("phemu.errors", "SeedError"),
     "ConfigurationError": ("phemu.errors", "ConfigurationError"),
+    "PhemuError": ("phemu.errors", "PhemuError"),
+    "PostHogError": ("phemu.errors", "PostHogError"),
     "PostHogMock": ("phemu.patcher", "PostHogMock"),
     "mock": ("phemu.patcher", "mock"),
     "httpx_transport": ("phemu.patcher_httpx", "httpx_transport"),

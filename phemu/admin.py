@@ -23,7 +23,9 @@ from werkzeug.wrappers import Response
 
 from phemu import __version__
 from phemu.errors import ConfigurationError
+from phemu.errors import ControlError
 from phemu.errors import SeedError
+from phemu.errors import StateFileError
 from phemu.fields import lookup_int
 from phemu.hookspecs import ControlHandler
 from phemu.hookspecs import ControlRoute
@@ -38,10 +40,6 @@ if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
 CONTROL_PREFIX = "/_phemu"
-
-
-class ControlError(Exception):
-    """A bad control-plane request; answered 400 with the message."""
 
 
 def reply(data: Any, status: int = 200) -> Response:
@@ -107,8 +105,6 @@ def state(emulator: Emulator, request: Request) -> Response:
 
 def save_state(emulator: Emulator, request: Request) -> Response:
     """Write the state file now (``phemu serve --state-file``), atomically."""
-    from phemu.persistence import StateFileError
-
     state_file = emulator.state_file
     if state_file is None:
         raise ControlError("no state file: start phemu serve with --state-file PATH")
@@ -215,7 +211,7 @@ def events(emulator: Emulator, request: Request) -> Response:
 
 
 def ai_queue(emulator: Emulator, request: Request) -> Response:
-    """Canned AI answers (ai.md §4.1); see :meth:`phemu.ai.CannedAnswers.control`."""
+    """Canned AI answers (``docs/ai.md``); see :meth:`phemu.ai.CannedAnswers.control`."""
     body = read_json(request) if request.method == "POST" else None
     try:
         return reply(emulator.ai.control(request.method, body, request.args.get("endpoint")))

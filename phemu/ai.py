@@ -1,4 +1,4 @@
-"""The session-recording AI responder pipeline (ai.md §4): hooks in, schema-checked output out.
+"""The session-recording AI responder pipeline (``docs/ai.md``): hooks in, checked output out.
 
 PostHog asks an LLM; phemu asks the ``phemu_ai_filters`` / ``phemu_ai_regex`` hooks, first
 answer wins. Three kinds of implementation answer, in pluggy's call order:
@@ -17,7 +17,9 @@ PostHog's 500 for the client, a :class:`~phemu.errors.PluginFault` report for th
 from __future__ import annotations
 
 import copy
+import inspect
 import json
+import sys
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -41,6 +43,8 @@ from phemu.errors import ValidationError
 from phemu.plugin_manager import hookimpl
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from pluggy import HookImpl
 
     from phemu.context import RequestContext
@@ -213,25 +217,49 @@ def describe(impl: HookImpl) -> str:
 
 
 def ask(ctx: RequestContext, hook_name: str, **arguments: Any) -> Answer:
-    """Call the implementations of ``hook_name(ctx=ctx, **arguments)`` as pluggy's
-    ``firstresult`` would.
+    """Call the hook ``hook_name(ctx=ctx, **arguments)`` through pluggy (``firstresult``) and
+    name the implementation that answered or raised, for bug reports.
 
-    The loop is pluggy's own (``tryfirst`` first, then last registered first, ``trylast`` last)
-    so that the implementation that answered can be named. Hook wrappers, if any plugin installs
-    one, need pluggy's machinery: then the hook is called normally and the responder is named
-    by the hook only.
+    pluggy calls the implementations one after the other and stops at the first answer, so the
+    last implementation *entered* during the call is the one that answered (or raised). A
+    profile function on this thread (:func:`sys.setprofile`, restored afterwards) watches which
+    implementation functions are entered; pluggy's call order is never re-computed here. With
+    hook wrappers installed the answer is the wrappers' joint work, named by the hook.
     """
-    kwargs = {"ctx": ctx, **arguments}
     caller = getattr(ctx.emulator.hooks.hook, hook_name)
     impls: list[HookImpl] = caller.get_hookimpls()
-    if any(impl.hookwrapper or getattr(impl, "wrapper", False) for impl in impls):
-        return _call(partial(caller, **kwargs), f"{hook_name} (through hook wrappers)")
-    for impl in reversed(impls):
-        args = [kwargs[name] for name in impl.argnames]
-        answer = _call(partial(impl.function, *args), describe(impl))
-        if answer.value is not None:
-            return answer
-    return Answer(None, "no responder")
+    if any(impl.hookwrapper or impl.wrapper for impl in impls):
+        return _call(partial(caller, ctx=ctx, **arguments), f"{hook_name} (through hook wrappers)")
+    codes = {_code(impl.function): impl for impl in impls}
+    entered: list[HookImpl] = []
+
+    def watch(frame: FrameType, event: str, _arg: Any) -> None:
+        if event == "call":
+            impl = codes.get(frame.f_code)
+            if impl is not None:
+                entered.append(impl)
+
+    def named() -> str:
+        return describe(entered[-1]) if entered else "no responder"
+
+    previous = sys.getprofile()
+    sys.setprofile(watch)
+    try:
+        value = caller(ctx=ctx, **arguments)
+    except PostHogError:
+        raise
+    except Exception:
+        raise PluginFault(
+            f"AI responder {named()} raised an exception:\n{traceback.format_exc()}"
+        ) from None
+    finally:
+        sys.setprofile(previous)
+    return Answer(value, named() if value is not None else "no responder")
+
+
+def _code(function: Any) -> Any:
+    """The code object a call of ``function`` runs (bound methods and statics included)."""
+    return getattr(inspect.unwrap(function), "__code__", None)
 
 
 def _call(function: Callable[[], Any], responder: str) -> Answer:
@@ -248,13 +276,13 @@ def _call(function: Callable[[], Any], responder: str) -> Answer:
 Checker = Callable[[Any], list[str]]
 Orderer = Callable[[dict[str, Any]], dict[str, Any]]
 SCHEMAS: dict[str, tuple[Checker, Orderer, str]] = {
-    "filters": (check_filters_output, order_filters_output, "ai.md §2.2"),
-    "regex": (check_regex_output, order_regex_output, "ai.md §3.2"),
+    "filters": (check_filters_output, order_filters_output, "``docs/ai.md``"),
+    "regex": (check_regex_output, order_regex_output, "``docs/ai.md``"),
 }
 
 
 def interpret(ctx: RequestContext, endpoint: Endpoint, answer: Answer) -> dict[str, Any]:
-    """The body PostHog would send for ``answer``, or PostHog's error (ai.md §4.2, §4.3)."""
+    """The body PostHog would send for ``answer``, or PostHog's error (``docs/ai.md``)."""
     value = answer.value
     if isinstance(value, PostHogError):
         raise value

@@ -1,4 +1,4 @@
-"""PostHog's strict output schemas for the session-recording AI endpoints (ai.md §2.2, §3.2).
+"""PostHog's strict output schemas for the session-recording AI endpoints (``docs/ai.md``).
 
 PostHog produced these bodies with OpenAI structured outputs in strict mode, so a client can rely
 on exact key sets, enum values and string types, and on a filter group nested exactly two levels
@@ -134,7 +134,7 @@ def _join(path: str, key: str) -> str:
 
 # -- ai/filters ------------------------------------------------------------------------------
 def check_filters_output(output: Any) -> list[str]:
-    """Violations of the ``ai/filters`` schema (ai.md §2.2); empty when valid."""
+    """Violations of the ``ai/filters`` schema (``docs/ai.md``); empty when valid."""
     check = _Checker()
     if check.obj(output, "", ROOT_KEYS):
         if "result" in output:
@@ -214,7 +214,7 @@ def order_filters_output(output: dict[str, Any]) -> dict[str, Any]:
 
 # -- ai/regex --------------------------------------------------------------------------------
 def check_regex_output(output: Any) -> list[str]:
-    """Violations of the ``ai/regex`` schema (ai.md §3.2); empty when valid."""
+    """Violations of the ``ai/regex`` schema (``docs/ai.md``); empty when valid."""
     check = _Checker()
     if check.obj(output, "", ROOT_KEYS):
         if "result" in output:

@@ -1,4 +1,4 @@
-"""The WSGI application: PostHog's request flow (platform.md §5) over the emulator's routes.
+"""The WSGI application: PostHog's request flow over the emulator's routes.
 
 Every front door (the ``responses`` patcher, httpx transports, the pytest fixtures and the
 server) calls this one app, so behaviour cannot differ between them. The order of checks is:
@@ -68,6 +68,10 @@ class PostHogApp:
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
+        # The plugin manager is read-only once built, so whether anything observes responses
+        # is known now; most emulators have no such plugin and skip the hook call.
+        hook = emulator.hooks.hook.phemu_after_response
+        self.after_response = hook if hook.get_hookimpls() else None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
@@ -83,14 +87,15 @@ class PostHogApp:
             self.record(request, 0, outcome, started)
             drop_socket(environ)
             raise
-        self.emulator.hooks.hook.phemu_after_response(
-            emulator=self.emulator, request=request, response=response
-        )
+        if self.after_response is not None:
+            self.after_response(emulator=self.emulator, request=request, response=response)
         self.record(request, response.status_code, outcome, started)
         # Django's reason phrases are title case ("405 Method Not Allowed"); werkzeug's status
         # setter upper-cases them.
         code = response.status_code
-        response.status = f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown Status Code')}"
+        status = f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown Status Code')}"
+        if response.status != status:
+            response.status = status
         return response(environ, start_response)
 
     def record(self, request: Request, status: int, outcome: Outcome, started: float) -> None:
@@ -155,9 +160,7 @@ class PostHogApp:
                 # PostHog's URL patterns never match an empty segment; werkzeug's optional
                 # trailing slash would otherwise accept "/api/projects//".
                 raise EndpointNotFound()
-            (endpoint, index), values = table.adapter.match(
-                path_info=request.path, method=request.method, return_rule=False
-            )
+            (endpoint, index), values = table.match(request.path)
         except (HTTPException, EndpointNotFound):
             outcome.unknown_route = True
             outcome.near_misses = table.near_misses(request.path)
@@ -170,7 +173,7 @@ class PostHogApp:
         return route, (PREFIXES[index] if route.nested else None), dict(values)
 
     def check(self, ctx: RequestContext) -> None:
-        """Steps 2-8 of platform.md §5."""
+        """Authenticate, then the project, key restrictions, scope, membership and throttle."""
         if ctx.route.public:
             # Ingestion and flags doors authenticate by project token in their handlers.
             return

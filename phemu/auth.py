@@ -1,4 +1,4 @@
-"""Personal API key authentication, key restrictions and scopes (platform.md §3-§4).
+"""Personal API key authentication, key restrictions and scopes.
 
 PostHog reads the key from the first source that has one (``Authorization: Bearer``, then the
 body's ``personal_api_key``, then the query string) and tries only that candidate. Restrictions
@@ -84,7 +84,8 @@ def check_restrictions(
     project: Project | None = None,
     organization: Organization | None = None,
 ) -> None:
-    """Key restrictions of platform.md §4.3, in PostHog's order."""
+    """Key restrictions (``scoped_teams``, ``scoped_organizations``, the organization's
+    policy), in PostHog's order (``posthog/permissions.py``)."""
     key, user, route = ctx.key, ctx.owner, ctx.route
     assert key is not None
     if route.restriction == "user":

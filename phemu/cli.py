@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu import __version__
+from phemu.errors import EnvError
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
@@ -44,10 +45,6 @@ TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 LOG_LEVELS = ("debug", "info", "warning", "error")
 SYNC_MODES = ("always", "off")
-
-
-class EnvError(ValueError):
-    """A ``PHEMU_*`` variable with a value the flag would not accept."""
 
 
 def env_flag(env: Mapping[str, str], name: str) -> bool:
@@ -272,7 +269,7 @@ def make_emulator(args: argparse.Namespace) -> Emulator:
     from phemu.emulator import Emulator
     from phemu.resources.sessions import SAMPLE_SEED_PATH
 
-    # The default server also loads the sample session data (sessions.md; fixtures/README.md).
+    # The default server also loads the sample session data (``docs/sessions.md``).
     extra = [] if args.no_default_seed else [SAMPLE_SEED_PATH]
     return Emulator(
         profile=args.profile,
@@ -296,8 +293,8 @@ def configure_logging(level: str, quiet: bool) -> None:
 def serve(args: argparse.Namespace) -> int:
     from phemu.errors import ConfigurationError
     from phemu.errors import SeedError
+    from phemu.errors import StateFileError
     from phemu.persistence import StateFile
-    from phemu.persistence import StateFileError
     from phemu.server import ThreadedServer
     from phemu.server_guard import is_loopback
 

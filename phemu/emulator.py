@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import datetime
 from datetime import timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import TypeVar
 
 from phemu import seed as seeding
 from phemu.admin import build_control_table
@@ -26,13 +26,14 @@ from phemu.ai import CannedAnswers
 from phemu.app import PostHogApp
 from phemu.clock import Clock
 from phemu.errors import ConfigurationError
+from phemu.errors import PhemuBug
 from phemu.journal import Journal
 from phemu.journal import JournalEntry
 from phemu.outbox import Outbox
 from phemu.plugin_manager import build_plugin_manager
 from phemu.resources import ALL_RESOURCES
+from phemu.resources import Backend
 from phemu.resources import Resource
-from phemu.resources.channel_lookups import configured_lookups
 from phemu.routing import Route
 from phemu.routing import RouteTable
 from phemu.routing import build_table
@@ -43,23 +44,13 @@ if TYPE_CHECKING:
     import pluggy
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
-    from phemu_faults import FaultSet
     from werkzeug.test import Client
 
     from phemu.persistence import StateFile
-    from phemu.resources.cohorts.models import CohortsBackend
-    from phemu.resources.dashboards import Dashboard
-    from phemu.resources.events.models import EventsBackend
-    from phemu.resources.feature_flags.models import FeatureFlagsBackend
-    from phemu.resources.insights import Insight
-    from phemu.resources.persons.models import PersonsBackend
 
 PROFILES = ("docs", "cloud")
+B = TypeVar("B", bound=Backend)
 SeedSource = str | Path | dict[str, Any]
-
-
-class PhemuBug(AssertionError):
-    """An unexpected exception inside phemu while handling a request (re-raised by ``check``)."""
 
 
 def resolve_profile(profile: str | None) -> str:
@@ -75,22 +66,23 @@ class Emulator:
 
     :param profile: ``docs`` (default) or ``cloud`` (see the reference README).
     :param seeds: seed documents (mappings or JSON file paths) loaded on top of the default seed.
-    :param default_seed: load ``fixtures/default.json`` first (project 1, a ``*`` key).
+    :param default_seed: load the packaged default seed first (``phemu/data/default.json``:
+        project 1, a ``*`` key).
     :param plugins: extra pluggy plugins (objects, modules, or ``"module[:attr]"`` strings).
     :param disable_plugins: plugin names not to register (e.g. ``"ai_rules"``).
     :param load_entrypoints: register plugins from the ``phemu`` entry-point group.
     :param rate_limits: ``"posthog"`` for PostHog's budgets, or a mapping overriding some of
-        them (``{"burst": "3/minute"}``); off by default, as in platform.md §8.
-    :param random_seed: seed of the generator behind UUIDs, tokens and short ids (and of the
-        faults plugin's ``probability`` draws).
-    :param faults: fault-injection rules for the shipped ``faults`` plugin (``phemu_faults``):
-        :class:`phemu_faults.FaultRule` objects or mappings such as
-        ``{"status": 503, "path": "/api/projects/*/subscriptions/", "times": 2}``.
-    :param channel_lookups: extra entries for the ``$channel_type`` lookup table, on top of the
-        shipped subset: ``{"sources": {"mysearch.example": ["Paid Search", "Organic Search"]},
-        "mediums": {"newsletter-x": [None, "Email"]}}`` (``docs/sessions.md``).
-    :param options: options for other plugins (taken in their ``phemu_configure`` hook); an
-        option no plugin takes is a :class:`ConfigurationError`.
+        them (``{"burst": "3/minute"}``); off by default, as in PostHog's own test settings.
+    :param random_seed: seed of the generator behind UUIDs, tokens and short ids (plugins may
+        seed their own generators from it).
+    :param options: options of resources and plugins, each taken by its owner's
+        ``phemu_configure`` hook (``channel_lookups={...}`` for the sessions resource,
+        ``faults=[...]`` for the shipped faults plugin); an option nobody takes is a
+        :class:`ConfigurationError`.
+
+    Each resource's Python API is a namespace named after it (``emulator.subscriptions``,
+    ``emulator.dashboards``, ...): its :class:`~phemu.resources.Backend`, see
+    :meth:`__getattr__`.
     """
 
     def __init__(
@@ -105,13 +97,14 @@ class Emulator:
         rate_limits: str | dict[str, str] | None = None,
         random_seed: int = 0,
         clock: Clock | None = None,
-        faults: Iterable[Any] | None = None,
-        channel_lookups: Mapping[str, Any] | None = None,
         **options: Any,
     ) -> None:
         self.profile = resolve_profile(profile)
         self.random_seed = random_seed
-        self.channel_lookups = configured_lookups(channel_lookups)
+        self.resources: tuple[Resource, ...] = ALL_RESOURCES
+        self._backends: dict[type[Backend], Backend] = {}
+        #: The backends with scheduled work, for the ``resources`` they were found in.
+        self._ticking: tuple[tuple[Resource, ...], tuple[Backend, ...]] = ((), ())
         self.clock = clock or Clock()
         self.clock.listeners.append(lambda _now: self.tick())
         self.ai = CannedAnswers(self)
@@ -121,7 +114,6 @@ class Emulator:
             load_entrypoints=load_entrypoints,
             disabled=disable_plugins,
         )
-        self.resources: tuple[Resource, ...] = ALL_RESOURCES
         self._plugin_sections: list[seeding.SeedSection] = [
             section
             for sections in self.hooks.hook.phemu_seed_sections()
@@ -151,13 +143,37 @@ class Emulator:
         )
         #: Per-emulator plugin state, by plugin name (see the ``phemu_configure`` hook).
         self.extensions: dict[str, Any] = {}
-        self._configure_plugins({**options, **({"faults": faults} if faults is not None else {})})
+        self._configure_plugins(dict(options))
         self._load_initial_state()
 
     # -- construction helpers ------------------------------------------------------------------
     def _builtin_plugins(self) -> list[tuple[str, Any]]:
-        # Stateless (the canned queues live in the store), so the manager can be shared.
-        return [(CANNED_PLUGIN_NAME, CANNED_PLUGIN)]
+        # Stateless modules and classes (their state lives in the store or on the emulator), so
+        # the manager can be shared.
+        resource_plugins = [
+            (f"resource:{r.name}", r.plugin) for r in self.resources if r.plugin is not None
+        ]
+        return [(CANNED_PLUGIN_NAME, CANNED_PLUGIN), *resource_plugins]
+
+    # -- resources -------------------------------------------------------------------------------
+    def backend(self, cls: type[B]) -> B:
+        """This emulator's instance of a resource's backend class (created on first use)."""
+        found = self._backends.get(cls)
+        if found is None:
+            found = self._backends[cls] = cls(self)
+        return found  # type: ignore[return-value]
+
+    def __getattr__(self, name: str) -> Any:
+        """``emulator.<name>``: the Python API (backend) of the resource of that name, else
+        the per-emulator state a plugin keeps under that name (``emulator.faults``)."""
+        if not name.startswith("_"):
+            for resource in self.__dict__.get("resources", ()):
+                if resource.name == name and resource.backend is not None:
+                    return self.backend(resource.backend)
+            extensions = self.__dict__.get("extensions", {})
+            if name in extensions:
+                return extensions[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def hooks(self) -> pluggy.PluginManager:
@@ -294,11 +310,21 @@ class Emulator:
         return self.clock.advance(step + timedelta(**units))
 
     def tick(self) -> None:
-        """Run every resource's scheduler once (subscriptions.md §10.2)."""
+        """Run every resource's scheduler once (``Backend.tick``)."""
+        resources, ticking = self._ticking
+        if resources is not self.resources:
+            ticking = tuple(
+                self.backend(r.backend)
+                for r in self.resources
+                if r.backend is not None and r.backend.tick is not Backend.tick
+            )
+            self._ticking = (self.resources, ticking)
+        if not ticking:
+            return
+        now = self.clock.now()
         with self._tick_lock:
-            for resource in self.resources:
-                if resource.on_tick is not None:
-                    resource.on_tick(self)
+            for backend in ticking:
+                backend.tick(now)
 
     # -- journal and bugs -------------------------------------------------------------------
     def requests(
@@ -343,162 +369,5 @@ class Emulator:
                 "disabled, or load_entrypoints=False without plugins=[...])"
             ) from None
 
-    @property
-    def faults(self) -> FaultSet:
-        """The rules of the shipped ``faults`` plugin (``add(...)``, ``clear()``, ``rules``)."""
-        return self.extension("faults")  # type: ignore[no-any-return]
-
     def _deliver(self, entry: dict[str, Any]) -> None:
         self.hooks.hook.phemu_subscription_delivery(emulator=self, entry=entry)
-
-    # -- dashboards and insights (dashboards-insights.md) -----------------------------------------
-    # Seeding without HTTP: each call loads one seed record (same fields and checks as the
-    # ``dashboards`` / ``insights`` seed sections) and returns the stored object.
-
-    def create_dashboard(self, project: int = 1, **fields: Any) -> Dashboard:
-        """Create a dashboard: ``name``, ``description``, ``pinned``, ``deleted``, ``tags``,
-        ``created_by`` (user email or id), ``created_at``, ``last_accessed_at``, ``tiles``
-        (insight ids), ``id``."""
-        from phemu.resources.dashboards import create_dashboard
-
-        return create_dashboard(self, {"project": project, **fields})
-
-    def create_insight(self, project: int = 1, **fields: Any) -> Insight:
-        """Create an insight: ``name``, ``derived_name``, ``query``, ``description``, ``tags``,
-        ``favorited``, ``saved``, ``deleted``, ``short_id``, ``dashboards`` (dashboard ids),
-        ``created_by``/``last_modified_by`` (user email or id), ``created_at``,
-        ``last_modified_at``, ``updated_at``, ``last_viewed_at``, ``order``, ``id``."""
-        from phemu.resources.insights import create_insight
-
-        return create_insight(self, {"project": project, **fields})
-
-    # -- end of dashboards and insights ---------------------------------------------------------
-
-    # -- ingestion and flags (issue 16): the resources' Python APIs ----------------------------
-    # Each backend reads the current store on every call, so reset() and import_state() need no
-    # new backends.
-
-    @cached_property
-    def events(self) -> EventsBackend:
-        """Captured events: ``events.captured("signup_completed", plan="pro")``, ``find``..."""
-        from phemu.resources.events.models import EventsBackend
-
-        return EventsBackend(self)
-
-    @cached_property
-    def persons(self) -> PersonsBackend:
-        """Persons and groups as ingestion left them: ``persons.get("user-1").properties``."""
-        from phemu.resources.persons.models import PersonsBackend
-
-        return PersonsBackend(self)
-
-    @cached_property
-    def feature_flags(self) -> FeatureFlagsBackend:
-        """Create, change and evaluate flags: ``feature_flags.create(key=..., filters=...)``."""
-        from phemu.resources.feature_flags.models import FeatureFlagsBackend
-
-        return FeatureFlagsBackend(self)
-
-    @cached_property
-    def cohorts(self) -> CohortsBackend:
-        """Static and property cohorts for flag targeting."""
-        from phemu.resources.cohorts.models import CohortsBackend
-
-        return CohortsBackend(self)
-
-    # -- sessions (sessions.md §4; phemu/resources/sessions.py) -----------------------------
-    def add_sessions(self, sessions: Iterable[dict[str, Any]], *, project: int = 1) -> None:
-        """Seed sessions in computed form (``{"session_id", "distinct_id", "properties"}``).
-
-        Records without a ``project`` go to ``project``; all or nothing, like a seed document.
-        """
-        self.load_seed({"sessions": [{"project": project, **s} for s in sessions]})
-
-    def add_events(self, events: Iterable[dict[str, Any]], *, project: int = 1) -> None:
-        """Seed raw events; their sessions' properties are derived again (all or nothing)."""
-        self.load_seed({"events": [{"project": project, **e} for e in events]})
-
-    def session_properties(self, session_id: str, *, project: int = 1) -> dict[str, Any] | None:
-        """Every catalogue property of a session (plus ``distinct_id``), or ``None``."""
-        from phemu.resources.sessions import session_properties
-
-        return session_properties(self, project, session_id)
-
-    # -- end of sessions ----------------------------------------------------------------------
-
-    # -- subscriptions: seeding and inspection without HTTP (phemu/resources/subscriptions.py) --
-    # Subscriptions block BEGIN
-    def create_subscription(
-        self,
-        project: int = 1,
-        *,
-        created_by: int | str | None = None,
-        notify: bool = False,
-        **fields: Any,
-    ) -> dict[str, Any]:
-        """Create a subscription with ``POST``'s validation; returns the API object.
-
-        ``fields`` use the API's names (``insight=7, target_type="email", ...``); ``created_by``
-        is a user id or email (default: the first member of the project's organization,
-        as PostHog's schema wants a user there). Seeding writes no outbox entry unless ``notify``.
-        Raises :class:`phemu.errors.ValidationError` with PostHog's message on bad input.
-        """
-        from phemu.resources import subscriptions as subs
-        from phemu.resources.subscription_model import render
-        from phemu.resources.subscription_seed import default_user
-        from phemu.seed import user_ref
-
-        if project not in self.store.projects:
-            raise ValueError(f"project {project!r} does not exist")
-        user_id = (
-            default_user(self.store, project)
-            if created_by is None
-            else user_ref(self.store, created_by, "create_subscription")
-        )
-        sub = subs.create(self, project, fields, user_id=user_id, notify=notify)
-        return render(self.store, sub)
-
-    def update_subscription(
-        self, pk: int, *, notify: bool = False, **fields: Any
-    ) -> dict[str, Any]:
-        """Change a subscription with ``PATCH``'s validation (``deleted=True`` soft-deletes)."""
-        from phemu.resources import subscriptions as subs
-        from phemu.resources.subscription_model import SubscriptionsState
-        from phemu.resources.subscription_model import render
-
-        sub = self.store.state(SubscriptionsState).get(pk)
-        if sub is None:
-            raise KeyError(f"subscription {pk} does not exist")
-        subs.update(self, sub, fields, partial=True, notify=notify)
-        return render(self.store, sub)
-
-    def get_subscription(self, pk: int) -> dict[str, Any] | None:
-        """The API object of subscription ``pk`` (any project, deleted or not), or ``None``."""
-        from phemu.resources.subscription_model import SubscriptionsState
-        from phemu.resources.subscription_model import render
-
-        sub = self.store.state(SubscriptionsState).get(pk)
-        return None if sub is None else render(self.store, sub)
-
-    def list_subscriptions(
-        self, project: int = 1, *, deleted: bool = False
-    ) -> list[dict[str, Any]]:
-        """Every subscription of ``project`` in the list endpoint's order (by id in ``docs``,
-        newest first in ``cloud``)."""
-        from phemu.resources.subscription_model import SubscriptionsState
-        from phemu.resources.subscription_model import list_page
-        from phemu.resources.subscription_model import render
-
-        state = self.store.state(SubscriptionsState)
-        with self.store.lock:
-            state.use_order(by_created=self.profile == "cloud")
-            ids, _ = state.candidates(project, deleted, None, None)
-            return [render(self.store, state.rows[i]) for i in list_page(state, ids, 0, len(ids))]
-
-    def deliveries(self, kind: str | None = None, **filters: Any) -> list[dict[str, Any]]:
-        """Outbox entries (``kind="scheduled"`` or ``"value_change"``), oldest first."""
-        if kind is not None:
-            filters["kind"] = kind
-        return self.outbox.entries(**filters)
-
-    # Subscriptions block END

@@ -1,8 +1,20 @@
-"""PostHog's error bodies, and every exact message string phemu answers with.
+"""PostHog's error bodies, every exact message string phemu answers with, and phemu's own errors.
 
 PostHog renders errors through drf-exceptions-hog with multi-error support off, so every error
 body is ``{"type", "code", "detail", "attr"}`` describing only the *first* error. Clients branch on
 these strings, so they live in this one module (``Msg``) and nowhere else.
+
+Every exception phemu raises on purpose derives from :class:`PhemuError`, so ``except
+phemu.PhemuError`` catches all of them and nothing else. Two families hang off it:
+
+- :class:`PostHogError`: an error PostHog itself would answer. The HTTP API renders it as
+  PostHog's JSON body; the Python API of a resource (``emulator.subscriptions.create(...)``)
+  raises the very same object, so a test can assert on ``error.body()`` either way.
+- phemu's own Python-side errors, which never reach a PostHog client: a bad configuration
+  (:class:`ConfigurationError`), seed or state document (:class:`SeedError`), control-plane
+  request (:class:`ControlError`), state file (:class:`StateFileError`), environment variable
+  (:class:`EnvError`), or an unexpected failure inside phemu (:class:`PhemuBug`). Those that
+  report a bad value also subclass :class:`ValueError`.
 """
 
 from __future__ import annotations
@@ -45,7 +57,7 @@ class Msg:
     SERVER_ERROR = "A server error occurred."
     NO_DATA = "No data provided"
     # phemu serve only: PostHog's proxies refuse big bodies before Django sees them; phemu answers
-    # in PostHog's error shape (type per platform.md: anything not listed is server_error).
+    # in PostHog's error shape (drf-exceptions-hog types anything it does not list server_error).
     REQUEST_TOO_LARGE = "Request body is larger than {limit} bytes."
     # phemu serve only: what its HTTP server refuses before the app sees a request (a proxy in
     # front of PostHog would refuse these too). docs/server.md describes each.
@@ -69,7 +81,7 @@ class Msg:
     )
     EXPECTED_DICT = "Invalid data. Expected a dictionary, but got {type}."
 
-    # Django REST Framework field messages (subscriptions.md §3).
+    # Django REST Framework field messages (``docs/subscriptions.md``).
     REQUIRED = "This field is required."
     NULL = "This field may not be null."
     BLANK = "This field may not be blank."
@@ -92,7 +104,7 @@ class Msg:
     NULL_CHARACTERS = "Null characters are not allowed."
     SURROGATE_CHARACTERS = "Surrogate characters are not allowed: U+{code_point:X}."
 
-    # Subscriptions (subscriptions.md §4).
+    # Subscriptions (``docs/subscriptions.md``).
     DASHBOARD_NOT_YOUR_TEAM = "This dashboard does not belong to your team."
     INSIGHT_NOT_YOUR_TEAM = "This insight does not belong to your team."
     EXPORT_NEEDS_RESOURCE = "Either dashboard or insight is required for an export."
@@ -103,13 +115,13 @@ class Msg:
     DASHBOARD_SUBSCRIPTION_BOTH = "Dashboard subscriptions cannot also set insight or prompt."
     INVALID_WEBHOOK_URL = "Invalid webhook URL: {reason}"
 
-    # Insights (dashboards-insights.md §3.3).
+    # Insights (``docs/dashboards-insights.md``).
     DASHBOARD_NOT_FOUND = "Dashboard not found"
 
-    # Sessions (sessions.md §3.1).
+    # Sessions (``docs/sessions.md``).
     KEY_NOT_PROVIDED = "Key not provided"
 
-    # Session-recording AI (ai.md).
+    # Session-recording AI (``docs/ai.md``).
     MISSING_REGEX = "Missing required field: regex"
     INVALID_OPENAI_RESPONSE = "Invalid response from OpenAI"
     INVALID_OPENAI_JSON = "Invalid JSON response from OpenAI"
@@ -118,7 +130,7 @@ class Msg:
     AI_FILTERS_ONLY_IN_CLOUD = "AI filters are only available in PostHog Cloud"
     OPENAI_KEY_NOT_CONFIGURED = "OpenAI API key is not configured"
     ANALYTICS_CLIENT_NOT_CONFIGURED = "PostHog analytics client is not configured"
-    # Questions of the default AI responder (ai.md §5.1).
+    # Questions of the default AI responder (``docs/ai.md``).
     FILTERS_OFF_TOPIC = "please specify your question about session replay"
     FILTERS_PAGE_URL = "What is the URL of the {word} page?"
     FILTERS_VAGUE = "Which page, event or property should the recordings match?"
@@ -244,7 +256,7 @@ class Msg:
     HOGQL_NOT_READ = "phemu does not compute this HogQL syntax: {reason}"
     # posthog/api/services/query.py: nodes the query runner cannot run.
     UNSUPPORTED_QUERY_KIND = "Unsupported query kind: {kind}"
-    # phemu's own: a kind PostHog computes but phemu does not (query.md §Kinds).
+    # phemu's own: a kind PostHog computes but phemu does not (``docs/query.md``, "Kinds").
     QUERY_KIND_NOT_COMPUTED = (
         "phemu does not compute {kind} queries; it computes HogQLQuery, EventsQuery, "
         "TrendsQuery and FunnelsQuery"
@@ -273,7 +285,11 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-class PostHogError(Exception):
+class PhemuError(Exception):
+    """The root of every exception phemu raises on purpose (see the module docstring)."""
+
+
+class PostHogError(PhemuError):
     """An error answered with PostHog's JSON body.
 
     Subclasses fix ``status``/``type``/``code``; ``detail`` and ``attr`` vary per raise.
@@ -503,7 +519,7 @@ class WriteNotDurable(PostHogError):
         super().__init__(Msg.WRITE_NOT_DURABLE.format(reason=reason))
 
 
-class DroppedConnection(ConnectionError):
+class DroppedConnection(PhemuError, ConnectionError):
     """The connection is dropped instead of answered (fault injection, ``phemu_before_request``).
 
     The WSGI app lets it propagate. Front doors translate it into their client library's own
@@ -528,7 +544,7 @@ class PluginFault(ServerError):
         self.report = report
 
 
-class PlainTextError(Exception):
+class PlainTextError(PhemuError):
     """An answer of PostHog's Rust services (capture, flags): a status and a plain-text body."""
 
     def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
@@ -546,12 +562,29 @@ class FlagsServiceError(PlainTextError):
     """A ``/flags`` or definitions request the flags service refuses (``api/errors.rs``)."""
 
 
-class ConfigurationError(ValueError):
+class ConfigurationError(PhemuError, ValueError):
     """A bad emulator configuration (unknown profile, bad plugin...), raised at start-up."""
 
 
-class SeedError(ValueError):
+class SeedError(PhemuError, ValueError):
     """A seed or state document that cannot be loaded; the message names the bad record."""
+
+
+class ControlError(PhemuError):
+    """A bad control-plane (``/_phemu/``) request; answered 400 ``{"error": message}``."""
+
+
+class StateFileError(PhemuError):
+    """A state file that cannot be loaded or saved; the message names the file."""
+
+
+class EnvError(PhemuError, ValueError):
+    """A ``PHEMU_*`` variable with a value the matching ``phemu serve`` flag would not accept."""
+
+
+class PhemuBug(PhemuError, AssertionError):
+    """An unexpected exception inside phemu while handling a request (re-raised by
+    :meth:`~phemu.emulator.Emulator.check`, so the test that caused it fails)."""
 
 
 class NoPersonalAPIKeyAccess(PermissionDenied):

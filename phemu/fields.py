@@ -17,6 +17,7 @@ from datetime import timezone
 from typing import Any
 from typing import TypeVar
 
+from phemu.context import list_value
 from phemu.errors import Msg
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
@@ -179,9 +180,12 @@ def parse_bool(value: Any, name: str) -> bool:
     raise ValidationError(Msg.INVALID_BOOLEAN, code="invalid", attr=name)
 
 
-def truthy_query(value: str) -> bool:
-    """PostHog's ``str_to_bool`` for query parameters: unknown values are false."""
-    return value.strip().lower() in TRUE_VALUES
+def str_to_bool(value: Any) -> bool:
+    """PostHog's ``str_to_bool`` (``posthog/utils.py``): falsy values are false, anything else
+    must read as true once lower-cased (no trimming: ``" true"`` is false)."""
+    if not value:
+        return False
+    return str(value).lower() in TRUE_VALUES
 
 
 def parse_datetime(value: Any, name: str) -> datetime:
@@ -266,6 +270,39 @@ def parse_list(value: Any, name: str, item: Callable[[Any, str], T]) -> list[T]:
         except ValidationError as error:
             raise ValidationError(error.detail, code=error.code, attr=f"{name}__{index}") from None
     return result
+
+
+def optional_text(body: Any, name: str, *, nullable: bool, max_length: int | None) -> str | None:
+    """A present ``CharField`` (``allow_null=nullable``): ``None`` or the trimmed text."""
+    value = body[name]
+    if value is None:
+        if nullable:
+            return None
+        not_null(value, name)
+    return parse_text(value, name, max_length=max_length)
+
+
+def required_bool(body: Any, name: str) -> bool:
+    """A present non-null ``BooleanField``."""
+    value = body[name]
+    not_null(value, name)
+    return parse_bool(value, name)
+
+
+def _tag(value: Any, name: str) -> str:
+    # A DRF ``CharField`` child: null and blank are their own errors.
+    not_null(value, name)
+    return parse_text(value, name, allow_blank=False)
+
+
+def parse_tags(body: Any, name: str = "tags") -> list[str]:
+    """PostHog's tags field: strings, duplicates dropped, first-seen order kept."""
+    raw = list_value(body, name)
+    not_null(raw, name)
+    seen: dict[str, None] = {}
+    for tag in parse_list(raw, name, _tag):
+        seen.setdefault(tag, None)
+    return list(seen)
 
 
 def expect_object(data: Any) -> dict[str, Any]:

@@ -44,10 +44,12 @@ def phemu_configure(emulator: Emulator, options: dict[str, Any]) -> None:
 
     Called once per emulator, after its store, clock, outbox and journal exist and before the
     initial seed is loaded. ``options`` holds the :class:`~phemu.emulator.Emulator` keyword
-    arguments phemu itself does not know (``faults=[...]`` for the shipped faults plugin, or
-    whatever a pytest marker passed); an implementation **pops** the keys it owns. Keys nobody
-    popped are a :class:`~phemu.errors.ConfigurationError`, so a typo or a disabled plugin is
-    reported instead of ignored. Keep state in ``emulator.extensions[<plugin name>]``.
+    arguments the core does not take (``faults=[...]`` for the shipped faults plugin,
+    ``channel_lookups={...}`` for the sessions resource, or whatever a pytest marker passed);
+    an implementation **pops** the keys it owns. Keys nobody popped are a
+    :class:`~phemu.errors.ConfigurationError`, so a typo or a disabled plugin is reported
+    instead of ignored. Keep state in ``emulator.extensions[<plugin name>]`` (tests reach it
+    as ``emulator.<plugin name>`` unless a resource has that name).
     """
 
 
@@ -66,7 +68,7 @@ def phemu_routes(profile: str) -> list[Route]:  # type: ignore[empty-body]
     """Add PostHog-style endpoints to the router.
 
     Called once when an emulator is created, with its profile (``docs`` or ``cloud``). Return
-    :class:`phemu.routing.Route` objects; each carries its handlers, its ``scope_object`` and
+    :class:`phemu.extend.Route` objects; each carries its handlers, its ``scope_object`` and
     its throttle family, so every platform check (authentication, key restrictions, scope,
     membership, throttling, error JSON, journaling) applies to plugin routes exactly as to
     built-in ones. Endpoint names must be unique across all routes; prefix them with the plugin
@@ -82,7 +84,7 @@ def phemu_control_routes() -> list[ControlRoute]:  # type: ignore[empty-body]
     Return ``(path, methods, handler)`` triples; ``path`` is a werkzeug rule starting with
     ``/_phemu/`` (``/_phemu/faults/<int:rule_id>``) and ``handler(emulator, request,
     **path_values)`` returns a werkzeug ``Response``. Raising
-    :class:`phemu.admin.ControlError` answers 400 ``{"error": message}``.
+    :class:`phemu.extend.ControlError` answers 400 ``{"error": message}``.
     """
 
 
@@ -90,11 +92,12 @@ def phemu_control_routes() -> list[ControlRoute]:  # type: ignore[empty-body]
 def phemu_seed_sections() -> list[SeedSection]:  # type: ignore[empty-body]
     """Add top-level keys to the seed-document format, for data kept by plugin routes.
 
-    Called once when an emulator is created. Return :class:`phemu.seed.SeedSection` objects
+    Called once when an emulator is created. Return :class:`phemu.extend.SeedSection` objects
     (``key``, ``load(emulator, records)``, ``export(emulator)``); they load after the platform
     and resource sections, take part in ``export_state``/``import_state`` and the server's
     saved state, and are rolled back with everything else when a document is rejected. Keep
-    the data in ``emulator.store.state(YourState)`` so a reset empties it.
+    the data in ``emulator.store.state(YourState)`` so a reset empties it, and read records
+    with :func:`phemu.extend.iter_records` so errors name them as phemu's own sections do.
     """
 
 

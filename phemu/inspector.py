@@ -2,8 +2,9 @@
 
 No build step, no external assets, no JavaScript needed: the page refreshes itself with a
 ``<meta http-equiv="refresh">`` (``?refresh=N`` seconds, ``0`` to stop). Resource data is read
-generically so the page shows whatever resources the emulator has: a resource's ``inspect``
-summary when it declares one, then the records its seed sections export (the state format).
+generically so the page shows whatever resources the emulator has: a resource backend's
+``inspect()`` summary when it gives one, then the records its seed sections export (the state
+format).
 Keys are only ever shown masked; the store never holds plaintext values anyway.
 """
 
@@ -162,8 +163,12 @@ def collect(emulator: Emulator) -> list[tuple[str, str, Any]]:
             )
         )
         for resource in emulator.resources:
-            if resource.inspect is not None:
-                summary = resource.inspect(emulator)
+            summary = (
+                emulator.backend(resource.backend).inspect()
+                if resource.backend is not None
+                else None
+            )
+            if summary is not None:
                 sections.append(
                     (f"{resource.name}-summary", f"{title(resource.name)}: summary", summary)
                 )

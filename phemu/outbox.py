@@ -1,4 +1,4 @@
-"""The outbox: what PostHog would have delivered (subscriptions.md §10).
+"""The outbox: what PostHog would have delivered (``docs/subscriptions.md``).
 
 phemu sends nothing; it records deliveries so tests can assert on them, and hands each entry to
 the ``phemu_subscription_delivery`` hook so a plugin can forward it somewhere real.

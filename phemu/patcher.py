@@ -7,7 +7,7 @@ a decorator (sync or async functions) and through :meth:`~PostHogMock.start` /
 For ``requests``, every active mock shares one private ``responses.RequestsMock``
 (:data:`REQUESTS_PATCH`, installed when the first mock starts and removed when the last one
 stops, in any order) whose single registered response hands each request for a routed host to
-the newest mock routing it, whose emulator's WSGI app answers (:func:`phemu.doors.call_app`).
+the newest mock routing it, whose emulator's WSGI app answers (:func:`phemu.front_doors.call_app`).
 It coexists with the user's own ``responses`` mocks in either order:
 
 * started *inside* a user's mock, URLs it does not route go to that mock (which answers or
@@ -36,13 +36,13 @@ from typing import cast
 from urllib.parse import parse_qsl
 from urllib.parse import urlsplit
 
-from phemu.doors import Answer
-from phemu.doors import HostRouter
-from phemu.doors import Passthrough
-from phemu.doors import SharedPatch
-from phemu.doors import call_app
-from phemu.doors import resolve_emulator
 from phemu.errors import DroppedConnection
+from phemu.front_doors import Answer
+from phemu.front_doors import HostRouter
+from phemu.front_doors import Passthrough
+from phemu.front_doors import SharedPatch
+from phemu.front_doors import call_app
+from phemu.front_doors import resolve_emulator
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
@@ -60,7 +60,7 @@ class PostHogMock:
     :param base_urls: extra base URLs to route (a self-hosted ``http://posthog.internal:8000``).
     :param base_url: one extra base URL (same as ``base_urls=[base_url]``); it also becomes
         :attr:`base_url`.
-    :param default_hosts: route PostHog's Cloud hosts (:data:`phemu.doors.DEFAULT_BASE_URLS`).
+    :param default_hosts: route PostHog's Cloud hosts (:data:`phemu.front_doors.DEFAULT_BASE_URLS`).
     :param passthrough: ``True`` lets other URLs reach the network, a list of URL prefixes lets
         only those; by default they fail with an error naming the URL and the routed base URLs.
     :param requests: patch ``requests`` (through ``responses``).

@@ -32,11 +32,11 @@ except ModuleNotFoundError as missing:  # pragma: no cover - exercised in a thro
         name="httpx",
     ) from None
 
-from phemu.doors import Answer
-from phemu.doors import SharedPatch
-from phemu.doors import call_app
-from phemu.doors import resolve_emulator
 from phemu.errors import DroppedConnection
+from phemu.front_doors import Answer
+from phemu.front_doors import SharedPatch
+from phemu.front_doors import call_app
+from phemu.front_doors import resolve_emulator
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator

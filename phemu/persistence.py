@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.errors import SeedError
+from phemu.errors import StateFileError
 from phemu.serialization import dumps
 
 if TYPE_CHECKING:
@@ -40,10 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("phemu.state")
 #: The key of the generator state in a state file (ignored by seed loading: it starts with "_").
 RANDOM_STATE_KEY = "_random_state"
-
-
-class StateFileError(Exception):
-    """A state file that cannot be loaded or saved; the message names the file."""
 
 
 class StateFile:

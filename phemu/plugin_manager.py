@@ -5,15 +5,16 @@ per process and cached (the list of importable plugin objects, which are immutab
 creating an :class:`~phemu.emulator.Emulator` stays cheap; tests that fake entry points clear
 the cache with ``entry_point_plugins.cache_clear()``.
 
-Managers are shared: building one (registering and validating every plugin) was half the cost
-of an Emulator, and most emulators of a process have the same plugins. When every plugin is a
-module or a class (entry points, ``"module"`` strings, phemu's built-in canned AI responder),
-:func:`build_plugin_manager` returns one cached manager per configuration, keyed by the plugins'
-identities and their current hook functions (a monkeypatched hook gets a new manager). Such a
-manager is read-only by contract: plugins keep per-emulator state on the emulator
-(``emulator.extensions``, ``emulator.store``), never on the manager, and nobody registers
-anything on it after construction. A plugin *object* (an instance) may carry state and change
-its attributes at any time, so an emulator given one gets a manager of its own, as before.
+Managers are shared, because the start-up benchmark needs it: ``benchmarks/bench_frontdoors.py``
+measure (b') wants ``Emulator()`` + ``reset()`` at most 0.1x ``moto.mock_aws()`` start/stop, and
+building a manager per emulator (registering and validating every plugin) alone lands on that
+limit. When every plugin is a module or a class (entry points, ``"module"`` strings, phemu's
+built-in plugins), :func:`build_plugin_manager` returns one cached manager per configuration,
+keyed by the plugins' identities and their current hook functions (a monkeypatched hook gets a
+new manager). Such a manager is read-only by contract: plugins keep per-emulator state on the
+emulator (``emulator.extensions``, ``emulator.store``), never on the manager, and nobody
+registers anything on it after construction. A plugin *object* (an instance) may carry state
+and change its attributes at any time, so an emulator given one gets a manager of its own.
 
 Like pytest, phemu treats every callable attribute named ``phemu_*`` as a hook implementation,
 marked with ``@phemu.hookimpl`` or not, and verifies all of them against the specs when the
@@ -31,18 +32,14 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import cast
 
 import pluggy
-from pluggy import HookCaller
+from pluggy import HookimplOpts
 
 from phemu import hookspecs
 from phemu.errors import ConfigurationError
-
-if TYPE_CHECKING:
-    from pluggy._hooks import HookimplOpts
 
 PROJECT_NAME = "phemu"
 ENTRY_POINT_GROUP = "phemu"
@@ -95,29 +92,6 @@ class PhemuPluginManager(pluggy.PluginManager):
             "trylast": False,
             "specname": None,
         }
-
-
-@lru_cache(maxsize=1)
-def _spec_template() -> pluggy.PluginManager:
-    template = PhemuPluginManager(PROJECT_NAME)
-    template.add_hookspecs(hookspecs)
-    return template
-
-
-def add_phemu_hookspecs(pm: pluggy.PluginManager) -> None:
-    """``pm.add_hookspecs(phemu.hookspecs)``, sharing the parsed specs of a per-process template.
-
-    A ``HookSpec`` (the spec's options and argument names) is read-only once built; building
-    the eleven of them for every Emulator was a sixth of its construction.
-    """
-    for name, caller in vars(_spec_template().hook).items():
-        if not isinstance(caller, HookCaller) or caller.spec is None:
-            continue
-        clone = HookCaller(name, pm._hookexec)
-        clone.spec = caller.spec
-        if caller.spec.opts.get("historic"):
-            clone._call_history = []
-        setattr(pm.hook, name, clone)
 
 
 @lru_cache(maxsize=512)
@@ -226,7 +200,7 @@ def build_plugin_manager(
         if shared is not None:
             return shared
     pm = PhemuPluginManager(PROJECT_NAME)
-    add_phemu_hookspecs(pm)
+    pm.add_hookspecs(hookspecs)
     for name, obj in chosen:
         try:
             pm.register(obj, name=name)

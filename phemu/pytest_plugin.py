@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
 
-    from phemu.doors import Passthrough
     from phemu.emulator import Emulator
+    from phemu.front_doors import Passthrough
     from phemu.patcher import PostHogMock
     from phemu.server import ThreadedServer
 

@@ -1,7 +1,8 @@
 """Route declarations and the werkzeug URL map built from them.
 
-A :class:`Route` is data: a path, the handler per HTTP method, the scope object and a few flags
-that decide how the platform checks of ``platform.md`` §5 apply. Resource modules declare their
+A :class:`Route` is data: a path, the handler per HTTP method, the scope object, the PostHog
+operations it implements and a few flags that decide how the platform checks apply (the
+request flow in ``docs/architecture.md``). Resource modules declare their
 routes; :func:`build_map` turns them into one werkzeug ``Map`` serving both project prefixes,
 with an optional trailing slash and no redirects (PostHog's router uses ``/?$`` and
 ``APPEND_SLASH`` is off).
@@ -10,6 +11,7 @@ with an optional trailing slash and no redirects (PostHog's router uses ``/?$`` 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -35,10 +37,13 @@ if TYPE_CHECKING:
 
 Handler = Callable[["RequestContext"], "Response"]
 
-#: How key restrictions (platform.md §4.3) apply to a route.
+#: How personal API key restrictions (``scoped_teams``, ``scoped_organizations``) apply.
 Restriction = Literal["nested", "project_detail", "projects_list", "organization", "user"]
 
 PREFIXES = ("projects", "environments")
+#: Path-value names whose OpenAPI spelling differs.
+_OPENAPI_NAMES = {"pk": "id", "project": "project_id"}
+_MATCH_CACHE = 4096
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -68,6 +73,10 @@ class Route:
         checks of the API are skipped (see ``PostHogApp.check``).
     :param mapped: methods PostHog's viewset maps to an action that phemu does not emulate
         (``PUT`` on insights): they need the write scope, then answer 405.
+    :param operations: the PostHog operation each method implements, by its ``operationId`` under
+        ``/api/projects/`` (``{"GET": "subscriptions_list"}``); nested routes also claim the
+        ``environments_`` twin. This is how a hand-written route claims operations of PostHog's
+        schema, so that a schema-driven resource serves only the rest.
     """
 
     path: str
@@ -86,8 +95,9 @@ class Route:
     mapped: frozenset[str] = frozenset()
     name: str = ""
     description: str = field(default="", repr=False)
+    operations: Mapping[str, str] = field(default_factory=dict, repr=False)
 
-    @property
+    @cached_property
     def allow(self) -> str:
         """The ``Allow`` header DRF sends: mapped methods, then HEAD (if GET) and OPTIONS."""
         served = {*self.handlers, *self.mapped}
@@ -126,6 +136,19 @@ class Route:
         action = "read" if method in READ_METHODS or method in self.read_methods else "write"
         return f"{self.scope_object}:{action}"
 
+    def operation_ids(self) -> dict[str, tuple[str, ...]]:
+        """``method -> operationIds`` this route claims (both prefixes for nested routes)."""
+        if not self.nested:
+            return {method: (op,) for method, op in self.operations.items()}
+        return {method: (op, f"environments_{op}") for method, op in self.operations.items()}
+
+    def templates(self) -> list[str]:
+        """The OpenAPI templates of :meth:`patterns` (``/api/projects/{project_id}/x/{id}/``)."""
+        return [
+            re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{" + _OPENAPI_NAMES.get(m[1], m[1]) + "}", p)
+            for p in self.patterns()
+        ]
+
     def patterns(self) -> list[str]:
         """The werkzeug rule strings for this route (one per prefix when nested)."""
         if not self.nested:
@@ -139,12 +162,28 @@ class RouteTable:
 
     url_map: Map
     routes: Mapping[str, Route]
+    #: ``path -> ((endpoint, prefix index), values)`` of recent matches: tests and clients
+    #: repeat the same few paths, and werkzeug's matcher costs more than a dict lookup.
+    _matched: dict[str, tuple[tuple[str, int], Mapping[str, str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @cached_property
     def adapter(self) -> MapAdapter:
         """One adapter for every request: matching only reads it, and binding the map to each
-        request's environ cost more than the match itself."""
+        request's environ costs more than the match itself."""
         return self.url_map.bind("phemu.invalid")
+
+    def match(self, path: str) -> tuple[tuple[str, int], Mapping[str, str]]:
+        """``((endpoint, prefix index), path values)`` of ``path`` (any method: routes take
+        every method and answer 405 themselves); werkzeug's ``HTTPException`` when none."""
+        found = self._matched.get(path)
+        if found is None:
+            found = self.adapter.match(path_info=path, method="GET", return_rule=False)
+            if len(self._matched) >= _MATCH_CACHE:
+                self._matched.clear()
+            self._matched[path] = found
+        return found
 
     def known_paths(self) -> list[str]:
         return [pattern for route in self.routes.values() for pattern in route.patterns()]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
+from phemu.clock import parse_instant
 from phemu.errors import SeedError
 from phemu.serialization import describe_character
 from phemu.serialization import find_bad_text
@@ -29,6 +31,7 @@ from phemu.store import OWNER
 from phemu.store import Organization
 from phemu.store import PersonalAPIKey
 from phemu.store import Project
+from phemu.store import Store
 from phemu.store import User
 from phemu.store import hash_key
 from phemu.store import mask_key
@@ -107,7 +110,7 @@ def default_document() -> SeedDocument:
 
 
 def default_seed_path() -> Path:
-    """``default.json`` shipped inside the package (a copy of ``fixtures/default.json``)."""
+    """``default.json``, the default seed, shipped inside the package."""
     return Path(__file__).with_name("data") / "default.json"
 
 
@@ -126,6 +129,7 @@ def load_documents(
         names = [f"seed document #{i + 1}" if len(docs) > 1 else None for i in range(len(docs))]
     store = emulator.store
     with store.lock:
+        store.version += 1
         saved = store.checkpoint()
         try:
             for doc, name in zip(docs, names, strict=True):
@@ -222,24 +226,161 @@ def export_document(emulator: Emulator) -> dict[str, Any]:
     return doc
 
 
-# -- helpers for section loaders ------------------------------------------------------------
+# -- reading records -----------------------------------------------------------------------
 
 
-def where(section: str, position: int, record: Mapping[str, Any]) -> str:
-    """``projects[2] (id 7)``: how error messages name a record."""
-    ident = record.get("id", record.get("email", record.get("session_id")))
-    return f"{section}[{position}]" + (f" (id {ident!r})" if ident is not None else "")
+def where(
+    section: str, position: int, record: Mapping[str, Any], key: str = "id", name: str = ""
+) -> str:
+    """``projects[2] (id 7)``: how error messages name a record. ``key`` is the identity field
+    (``id`` falls back to ``email``), shown as ``(<name or key> <value>)``."""
+    ident = record.get(key) if key != "id" else record.get("id", record.get("email"))
+    return f"{section}[{position}]" + (f" ({name or key} {ident!r})" if ident is not None else "")
 
 
-def text(record: Mapping[str, Any], name: str, label: str, default: str | None = None) -> str:
-    value = record.get(name, default)
-    if not isinstance(value, str):
-        raise SeedError(f"{label}: {name!r} must be a string")
-    return value
+_ABSENT: Any = object()
 
 
-def user_ref(store: Any, value: Any, label: str, name: str = "created_by") -> int | None:
-    """A user given by id or email in a seed record (``None`` stays ``None``)."""
+class RecordReader:
+    """One seed record, read field by field; every error is a :class:`SeedError` naming it.
+
+    Seeds are written by test authors, not sent by PostHog clients, so these are phemu's own
+    messages (``insights[2] (id 7): 'name' must be a string or null``). Every seed section reads
+    its records through this class, so a field means the same in every section: ``project`` may
+    be left out when the store holds exactly one project, users are given by email or id,
+    instants are ISO 8601 and default to the emulator clock.
+    """
+
+    __slots__ = ("emulator", "label", "record")
+
+    def __init__(self, emulator: Emulator, record: Mapping[str, Any], label: str) -> None:
+        self.emulator = emulator
+        self.record = record
+        self.label = label
+
+    def error(self, message: str) -> SeedError:
+        return SeedError(f"{self.label}: {message}")
+
+    def has(self, name: str) -> bool:
+        return name in self.record
+
+    def raw(self, name: str, default: Any = None) -> Any:
+        return self.record.get(name, default)
+
+    def reject_unknown(self, known: Iterable[str]) -> None:
+        unknown = sorted(set(self.record) - set(known))
+        if unknown:
+            raise self.error(f"unknown key(s) {', '.join(map(repr, unknown))}")
+
+    def project(self) -> int:
+        """The record's ``project``: an existing project id; may be left out when the store
+        holds exactly one project."""
+        projects = self.emulator.store.projects
+        if "project" not in self.record:
+            if len(projects) == 1:
+                return next(iter(projects))
+            raise self.error("'project' is required when there is not exactly one project")
+        value = self.record["project"]
+        if isinstance(value, bool) or not isinstance(value, int) or value not in projects:
+            raise self.error(f"project {value!r} does not exist")
+        return value
+
+    def id(self, sequence: str) -> int:
+        """The record's explicit positive ``id`` (reserved in ``sequence``), else the next id."""
+        store = self.emulator.store
+        value = self.record.get("id")
+        if value is None:
+            return store.next_id(sequence)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise self.error("'id' must be a positive integer")
+        store.bump_id(sequence, value)
+        return value
+
+    def text(
+        self,
+        name: str,
+        default: str | None = _ABSENT,
+        *,
+        nullable: bool = False,
+        blank: bool = True,
+        max_length: int | None = None,
+    ) -> Any:
+        """A string field (``None`` when ``nullable`` and null or absent without a default)."""
+        value = self.record.get(name, None if default is _ABSENT else default)
+        if value is None and nullable:
+            return None
+        if not isinstance(value, str) or (not blank and not value):
+            kind = "a string" if blank else "a non-empty string"
+            raise self.error(f"{name!r} must be {kind}" + (" or null" if nullable else ""))
+        if max_length is not None and len(value) > max_length:
+            raise self.error(f"{name!r} is longer than {max_length} characters")
+        return value
+
+    def integer(self, name: str) -> int | None:
+        """An integer field that may be null or absent."""
+        value = self.record.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise self.error(f"{name!r} must be an integer or null")
+        return value
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        value = self.record.get(name, default)
+        if not isinstance(value, bool):
+            raise self.error(f"{name!r} must be true or false")
+        return value
+
+    def mapping(self, name: str) -> dict[str, Any]:
+        """An object field (default ``{}``), copied."""
+        value = self.record.get(name, {})
+        if not isinstance(value, dict):
+            raise self.error(f"{name!r} must be an object")
+        return dict(value)
+
+    def items(self, name: str) -> list[Any]:
+        """A list field (default ``[]``)."""
+        value = self.record.get(name, [])
+        if not isinstance(value, list):
+            raise self.error(f"{name!r} must be a list")
+        return value
+
+    def tags(self, name: str = "tags") -> list[str]:
+        value = self.record.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(t, str) and t for t in value):
+            raise self.error(f"{name!r} must be a list of non-empty strings")
+        return list(dict.fromkeys(value))
+
+    def user(self, name: str = "created_by", default: int | None = None) -> int | None:
+        """A user given by email or id (``null`` for none); absent means ``default``."""
+        if name not in self.record:
+            return default
+        return user_ref(self.emulator.store, self.record[name], self.label, name)
+
+    def instant(self, name: str, *, default_now: bool = True) -> Any:
+        """An ISO 8601 instant (aware, UTC); absent or null means the emulator's clock (or
+        ``None`` without ``default_now``)."""
+        value = self.record.get(name)
+        if value is None:
+            return self.emulator.clock.now() if default_now else None
+        return self.parse_instant(value, repr(name))
+
+    def parse_instant(self, value: Any, name: str) -> Any:
+        """``value`` as an instant; ``name`` is how the error names it."""
+        try:
+            return parse_instant(value)
+        except ValueError:
+            raise self.error(f"{name} is not an ISO 8601 datetime: {value!r}") from None
+
+
+def iter_records(
+    emulator: Emulator, section: str, items: list[dict[str, Any]], key: str = "id", name: str = ""
+) -> Iterator[RecordReader]:
+    """A :class:`RecordReader` for each record of a section (labels as :func:`where`)."""
+    for position, record in enumerate(items):
+        yield RecordReader(emulator, record, where(section, position, record, key, name))
+
+
+def user_ref(store: Store, value: Any, label: str, name: str = "created_by") -> int | None:
+    """A user given by id or email (``None`` stays ``None``)."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -253,38 +394,25 @@ def user_ref(store: Any, value: Any, label: str, name: str = "created_by") -> in
     return int(user.id)
 
 
-def instant(emulator: Emulator, record: Mapping[str, Any], name: str, label: str) -> Any:
-    """A datetime field of a record, defaulting to the emulator clock."""
-    from phemu.clock import parse_instant
-
-    value = record.get(name)
-    if value is None:
-        return emulator.clock.now()
-    try:
-        return parse_instant(value)
-    except (TypeError, ValueError):
-        raise SeedError(f"{label}: {name!r} is not an ISO 8601 datetime: {value!r}") from None
-
-
 # -- platform sections -----------------------------------------------------------------------
 
 
 def _load_organizations(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     store = emulator.store
-    for position, record in enumerate(records):
-        label = where("organizations", position, record)
+    for r in iter_records(emulator, "organizations", records):
+        record = r.record
         org_id = record.get("id") or store.new_uuid()
-        name = text(record, "name", label, "Organization")
+        name = r.text("name", "Organization")
         if not isinstance(org_id, str):
-            raise SeedError(f"{label}: 'id' must be a UUID string")
+            raise r.error("'id' must be a UUID string")
         existing = store.organizations.get(org_id)
-        created = instant(emulator, record, "created_at", label)
+        created = r.instant("created_at")
         store.organizations[org_id] = Organization(
             id=org_id,
             name=name,
-            slug=text(record, "slug", label, _slug(name)),
+            slug=r.text("slug", _slug(name)),
             created_at=existing.created_at if existing and "created_at" not in record else created,
-            updated_at=instant(emulator, record, "updated_at", label),
+            updated_at=r.instant("updated_at"),
             members_can_use_personal_api_keys=bool(
                 record.get("members_can_use_personal_api_keys", True)
             ),
@@ -297,37 +425,37 @@ def _slug(name: str) -> str:
 
 def _load_projects(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     store = emulator.store
-    for position, record in enumerate(records):
-        label = where("projects", position, record)
+    for r in iter_records(emulator, "projects", records):
+        record = r.record
         project_id = record.get("id")
         if project_id is None:
             project_id = store.next_id("project")
         if not isinstance(project_id, int) or isinstance(project_id, bool) or project_id < 1:
-            raise SeedError(f"{label}: 'id' must be a positive integer")
+            raise r.error("'id' must be a positive integer")
         org_id = record.get("organization")
         if org_id is None and len(store.organizations) == 1:
             org_id = next(iter(store.organizations))
         if org_id not in store.organizations:
-            raise SeedError(f"{label}: organization {org_id!r} does not exist")
+            raise r.error(f"organization {org_id!r} does not exist")
         channel_types = record.get("custom_channel_types", [])
         if not isinstance(channel_types, list) or not all(
             isinstance(c, str) for c in channel_types
         ):
-            raise SeedError(f"{label}: 'custom_channel_types' must be a list of strings")
+            raise r.error("'custom_channel_types' must be a list of strings")
         store.bump_id("project", project_id)
         store.projects[project_id] = Project(
             id=project_id,
-            uuid=text(record, "uuid", label) if "uuid" in record else store.new_uuid(),
+            uuid=r.text("uuid") if "uuid" in record else store.new_uuid(),
             organization=org_id,
-            name=text(record, "name", label, "Default project"),
+            name=r.text("name", "Default project"),
             api_token=(
-                text(record, "api_token", label)
+                r.text("api_token")
                 if "api_token" in record
                 else "phc_" + store.random_token(43, _ALNUM)
             ),
-            timezone=text(record, "timezone", label, "UTC"),
-            created_at=instant(emulator, record, "created_at", label),
-            updated_at=instant(emulator, record, "updated_at", label),
+            timezone=r.text("timezone", "UTC"),
+            created_at=r.instant("created_at"),
+            updated_at=r.instant("updated_at"),
             custom_channel_types=list(channel_types),
         )
 
@@ -335,9 +463,9 @@ def _load_projects(emulator: Emulator, records: list[dict[str, Any]]) -> None:
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
-def _memberships(store: Any, record: Mapping[str, Any], label: str) -> dict[str, int]:
-    raw = record.get("organizations", [])
-    default_level = record.get("membership_level", OWNER)
+def _memberships(store: Any, r: RecordReader) -> dict[str, int]:
+    raw = r.raw("organizations", [])
+    default_level = r.raw("membership_level", OWNER)
     result: dict[str, int] = {}
     if isinstance(raw, dict):
         items = list(raw.items())
@@ -347,45 +475,45 @@ def _memberships(store: Any, record: Mapping[str, Any], label: str) -> dict[str,
             for m in raw
         ]
     else:
-        raise SeedError(f"{label}: 'organizations' must be a list of organization ids")
+        raise r.error("'organizations' must be a list of organization ids")
     for org_id, level in items:
         if org_id not in store.organizations:
-            raise SeedError(f"{label}: organization {org_id!r} does not exist")
+            raise r.error(f"organization {org_id!r} does not exist")
         if level not in (1, 8, 15):
-            raise SeedError(f"{label}: membership level must be 1, 8 or 15, not {level!r}")
+            raise r.error(f"membership level must be 1, 8 or 15, not {level!r}")
         result[org_id] = level
     return result
 
 
 def _load_users(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     store = emulator.store
-    for position, record in enumerate(records):
-        label = where("users", position, record)
-        email = text(record, "email", label)
+    for r in iter_records(emulator, "users", records):
+        record = r.record
+        email = r.text("email")
         existing = store.user_by_email(email)
         user_id = record.get("id") or (existing.id if existing else store.next_id("user"))
         if not isinstance(user_id, int) or isinstance(user_id, bool):
-            raise SeedError(f"{label}: 'id' must be an integer")
+            raise r.error("'id' must be an integer")
         store.bump_id("user", user_id)
-        memberships = _memberships(store, record, label)
+        memberships = _memberships(store, r)
         current = record.get("current_project")
         if current is not None and current not in store.projects:
-            raise SeedError(f"{label}: current_project {current!r} does not exist")
+            raise r.error(f"current_project {current!r} does not exist")
         if current is None:
             first = [p for org in memberships for p in store.projects_of(org)]
             current = first[0].id if first else None
         store.users[user_id] = User(
             id=user_id,
             uuid=(
-                text(record, "uuid", label)
+                r.text("uuid")
                 if "uuid" in record
                 else (existing.uuid if existing else store.new_uuid())
             ),
-            distinct_id=text(record, "distinct_id", label, f"u{user_id}"),
+            distinct_id=r.text("distinct_id", f"u{user_id}"),
             email=email,
-            first_name=text(record, "first_name", label, ""),
-            last_name=text(record, "last_name", label, ""),
-            date_joined=instant(emulator, record, "date_joined", label),
+            first_name=r.text("first_name", ""),
+            last_name=r.text("last_name", ""),
+            date_joined=r.instant("date_joined"),
             memberships=memberships,
             current_project=current,
             is_active=bool(record.get("is_active", True)),
@@ -396,33 +524,33 @@ def _load_users(emulator: Emulator, records: list[dict[str, Any]]) -> None:
 
 def _load_keys(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     store = emulator.store
-    for position, record in enumerate(records):
-        label = where("personal_api_keys", position, record)
+    for r in iter_records(emulator, "personal_api_keys", records):
+        record = r.record
         owner = record.get("user")
         user = store.user_by_email(owner) if isinstance(owner, str) else store.users.get(owner)  # type: ignore[arg-type]
         if user is None:
-            raise SeedError(f"{label}: user {owner!r} does not exist")
+            raise r.error(f"user {owner!r} does not exist")
         value, secure = record.get("value"), record.get("secure_value")
         if isinstance(value, str) and value:
             secure, mask = hash_key(value), mask_key(value)
         elif isinstance(secure, str) and secure.startswith("sha256$"):
-            mask = text(record, "mask_value", label, "phx_...????")
+            mask = r.text("mask_value", "phx_...????")
         else:
-            raise SeedError(f"{label}: needs a non-empty 'value' or a 'sha256$...' 'secure_value'")
+            raise r.error("needs a non-empty 'value' or a 'sha256$...' 'secure_value'")
         scopes = record.get("scopes", ["*"])
         if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
-            raise SeedError(f"{label}: 'scopes' must be a list of strings")
+            raise r.error("'scopes' must be a list of strings")
         teams = record.get("scoped_teams") or None
         if teams is not None and not all(isinstance(t, int) for t in teams):
-            raise SeedError(f"{label}: 'scoped_teams' must be a list of project ids")
+            raise r.error("'scoped_teams' must be a list of project ids")
         orgs = record.get("scoped_organizations") or None
         if orgs is not None and not all(isinstance(o, str) for o in orgs):
-            raise SeedError(f"{label}: 'scoped_organizations' must be a list of organization ids")
-        label_text = text(record, "label", label, "")
+            raise r.error("'scoped_organizations' must be a list of organization ids")
+        label_text = r.text("label", "")
         if len(label_text) > 40:
-            raise SeedError(f"{label}: 'label' is longer than 40 characters")
+            raise r.error("'label' is longer than 40 characters")
         store.keys[secure] = PersonalAPIKey(
-            id=text(record, "id", label) if "id" in record else store.new_uuid(),
+            id=r.text("id") if "id" in record else store.new_uuid(),
             label=label_text,
             secure_value=secure,
             mask_value=mask,
@@ -430,7 +558,7 @@ def _load_keys(emulator: Emulator, records: list[dict[str, Any]]) -> None:
             scopes=list(scopes),
             scoped_teams=list(teams) if teams else None,
             scoped_organizations=list(orgs) if orgs else None,
-            created_at=instant(emulator, record, "created_at", label),
+            created_at=r.instant("created_at"),
             last_used_at=None,
         )
 

@@ -139,7 +139,7 @@ class ServerApp:
         self, result: Iterable[bytes], start_response: StartResponse
     ) -> Iterable[bytes]:
         """Save the state file before the answer leaves (``--sync always``), else answer 503."""
-        from phemu.persistence import StateFileError
+        from phemu.errors import StateFileError
 
         assert self.durable is not None
         try:

@@ -50,7 +50,7 @@ class Organization:
 
 @dataclass(slots=True, kw_only=True)
 class Project:
-    """A project and its single environment; both share ``id`` (platform.md §2.1)."""
+    """A project and its single environment; both share ``id``."""
 
     id: int
     uuid: str
@@ -110,6 +110,9 @@ class Store:
         self.keys: dict[str, PersonalAPIKey] = {}  # secure_value -> key
         self.counters: dict[str, int] = {}
         self._states: dict[type[Any], Any] = {}
+        #: Bumped by every seed document load: rendered-row caches (``resources/_cache.py``)
+        #: drop what they hold, since a document may change the users rows show.
+        self.version = 0
 
     # -- ids and random values -------------------------------------------------------------
     @property
@@ -117,7 +120,7 @@ class Store:
         """The store's generator, ``random.Random(seed)`` until something draws from it.
 
         Created on first use: the default seed draws nothing, and seeding a generator (and
-        saving its 625-word state in every seed checkpoint) was a fifth of a ``reset()``.
+        saving its 625-word state in every seed checkpoint) is a large share of a ``reset()``.
         """
         rng = self._rng
         if rng is None:
@@ -170,8 +173,8 @@ class Store:
 
     def random_token(self, length: int, alphabet: str) -> str:
         # Exactly ``rng.choice(alphabet)`` per character (CPython draws ``getrandbits(k)`` until
-        # the value is below ``n``), inlined: seeds draw a 43-character token per project, and
-        # this was a third of the cost of creating an Emulator.
+        # the value is below ``n``), inlined: seeds draw a 43-character token per project, a
+        # large share of creating an Emulator.
         size = len(alphabet)
         bits = size.bit_length()
         with self.lock:
@@ -199,8 +202,7 @@ class Store:
     def checkpoint(self) -> dict[str, Any]:
         """A deep copy of everything mutable, for :meth:`rollback` if a seed fails half-way."""
         with self.lock:
-            # The generator state is a tuple of ints (immutable): deep-copying its 625 items
-            # used to be most of the cost of creating an Emulator.
+            # The generator state is a tuple of ints (immutable): saved as is, never deep-copied.
             tables: dict[str, Any] = {
                 "organizations": self.organizations,
                 "projects": self.projects,

@@ -1,4 +1,4 @@
-"""Per-key sliding-window throttling, as PostHog's DRF throttles apply it (platform.md §8).
+"""Per-key sliding-window throttling, as PostHog's DRF throttles apply it.
 
 Off unless configured. Buckets are keyed by throttle scope and the key's hash, so one budget is
 shared by every endpoint of that scope and every project; time is the emulator clock.

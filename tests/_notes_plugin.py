@@ -12,8 +12,8 @@ from werkzeug.wrappers import Response
 
 from phemu.context import RequestContext
 from phemu.errors import NotFound
+from phemu.extend import json_response
 from phemu.plugin_manager import hookimpl
-from phemu.resources._base import json_response
 from phemu.routing import Route
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from werkzeug.wrappers import Response
 
 from phemu.context import RequestContext
+from phemu.extend import json_response
 from phemu.pagination import paginate_list
 from phemu.plugin_manager import hookimpl
-from phemu.resources._base import json_response
 from phemu.routing import Route
 
 

@@ -12,10 +12,10 @@ from werkzeug.wrappers import Response
 
 from phemu.context import RequestContext
 from phemu.errors import NotFound
+from phemu.extend import json_response
 from phemu.fields import expect_object
 from phemu.pagination import paginate_list
 from phemu.plugin_manager import hookimpl
-from phemu.resources._base import json_response
 from phemu.routing import Route
 
 

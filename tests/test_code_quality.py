@@ -21,7 +21,9 @@ def _tool(name: str) -> str:
 
 def test_ruff_is_clean():
     targets = [
-        name for name in ("phemu", "plugins", "tests", "benchmarks") if (ROOT / name).is_dir()
+        name
+        for name in ("phemu", "plugins", "tests", "benchmarks", "tools")
+        if (ROOT / name).is_dir()
     ]
     result = subprocess.run(
         [_tool("ruff"), "check", *targets],

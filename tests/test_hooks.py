@@ -17,7 +17,7 @@ from phemu.errors import ConfigurationError
 from phemu.errors import DroppedConnection
 from phemu.errors import SeedError
 from phemu.errors import Throttled
-from phemu.resources._base import json_response
+from phemu.extend import json_response
 from phemu.routing import Route
 
 KEY = "phx_phemuDefaultPersonalApiKey000000000000000000"

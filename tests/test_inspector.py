@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from phemu.emulator import Emulator
+from phemu.resources import Backend
 from phemu.resources import Resource
 from phemu.seed import SeedSection
 from phemu.server import ThreadedServer
@@ -35,7 +36,14 @@ def _export(emulator: Emulator) -> list[dict[str, Any]]:
 
 
 WIDGETS = Resource("widgets", (), seed_sections=(SeedSection("widgets", _load, _export),))
-GADGETS = Resource("gadgets", (), inspect=lambda e: {"total": 3, "next delivery": "tomorrow <9am>"})
+
+
+class Gadgets(Backend):
+    def inspect(self) -> dict[str, Any]:
+        return {"total": 3, "next delivery": "tomorrow <9am>"}
+
+
+GADGETS = Resource("gadgets", (), backend=Gadgets)
 
 
 def populated() -> Emulator:
@@ -222,10 +230,10 @@ def test_inspector_in_chromium_shows_a_subscription_and_its_next_delivery() -> N
 def seeded_sessions_and_events() -> Emulator:
     """3 sessions seeded in computed form and 250 events making 40 more sessions."""
     emulator = Emulator(load_entrypoints=False)
-    emulator.add_sessions(
+    emulator.sessions.add(
         [{"session_id": f"c{i}", "distinct_id": "u1", "properties": {}} for i in range(3)]
     )
-    emulator.add_events(
+    emulator.sessions.ingest(
         {
             "event": "$pageview",
             "distinct_id": f"u{i % 40}",

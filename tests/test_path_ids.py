@@ -24,11 +24,11 @@ PROJECT_NOT_FOUND = {**NOT_FOUND, "detail": "Project not found."}
 @pytest.fixture(scope="module")
 def emulator() -> Emulator:
     emulator = Emulator(load_entrypoints=False)
-    insight = emulator.create_insight(1, name="Signups")
-    emulator.create_dashboard(1, name="Board")
-    emulator.create_subscription(
+    insight = emulator.insights.create(1, name="Signups")
+    emulator.dashboards.create(1, name="Board")
+    emulator.subscriptions.create(
         1,
-        insight=insight.id,
+        insight=insight["id"],
         target_type="email",
         target_value="a@example.com",
         frequency="weekly",

@@ -16,7 +16,7 @@ from phemu import Emulator
 from phemu import hookimpl
 from phemu import plugin_manager
 from phemu.errors import ConfigurationError
-from phemu.resources._base import json_response
+from phemu.extend import json_response
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_the_shipped_plugin_can_be_disabled_by_name(name: str) -> None:
     assert emulator.hooks.get_plugin("faults") is None
     assert emulator.client().get("/_phemu/faults").status_code == 404
     with pytest.raises(ConfigurationError, match="plugin 'faults' is not active"):
-        _ = emulator.faults
+        _ = emulator.extension("faults")
     with pytest.raises(ConfigurationError, match="no phemu plugin took the option"):
         Emulator(disable_plugins=[name], faults=[{"status": 503}])
 

@@ -175,7 +175,7 @@ BUG = """
 import pytest
 import requests
 from phemu.plugin_manager import hookimpl
-from phemu.resources._base import json_response
+from phemu.extend import json_response
 from phemu.routing import Route
 
 def crash(ctx):

@@ -28,7 +28,8 @@ def api() -> Iterator[Api]:
 
 def scheduled(api: Api) -> list[tuple[int, str]]:
     return [
-        (e["subscription_id"], e["scheduled_for"]) for e in api.emulator.deliveries("scheduled")
+        (e["subscription_id"], e["scheduled_for"])
+        for e in api.emulator.subscriptions.deliveries("scheduled")
     ]
 
 
@@ -47,7 +48,7 @@ def test_reference_example_delivered_by_the_run_before_it_is_due(api: Api) -> No
     api.emulator.set_time("2026-06-19T23:54:59Z")
     assert scheduled(api) == []
     api.emulator.set_time("2026-06-19T23:55:00Z")  # due within this run's 15-minute look-ahead
-    entries = api.emulator.deliveries("scheduled")
+    entries = api.emulator.subscriptions.deliveries("scheduled")
     assert entries == [
         {
             "id": 2,
@@ -81,7 +82,7 @@ def test_runs_at_minute_55_with_a_15_minute_look_ahead(
     sub = api.created(frequency="daily", start_date=start)
     assert sub["next_delivery_date"] == start
     api.emulator.advance_time(hours=3)
-    entries = api.emulator.deliveries("scheduled")
+    entries = api.emulator.subscriptions.deliveries("scheduled")
     assert [(e["at"], e["scheduled_for"]) for e in entries] == [(delivered_at, start)]
 
 
@@ -94,7 +95,7 @@ def test_a_jump_replays_every_hourly_run_in_between(api: Api) -> None:
         (sub["id"], "2026-07-04T00:00:00Z"),
         (sub["id"], "2026-07-11T00:00:00Z"),
     ]
-    assert [e["at"] for e in api.emulator.deliveries("scheduled")] == [
+    assert [e["at"] for e in api.emulator.subscriptions.deliveries("scheduled")] == [
         "2026-06-19T23:55:00Z",
         "2026-06-26T23:55:00Z",
         "2026-07-03T23:55:00Z",
@@ -174,13 +175,13 @@ def test_recipients_and_targets_at_delivery_time(api: Api) -> None:
     sub = api.created(target_value="a@x.io, b@x.io")
     api.patch(sub["id"], {"target_value": "c@x.io,,d@x.io "})
     api.emulator.set_time("2026-06-20T00:00:00Z")
-    entry = api.emulator.deliveries("scheduled")[0]
+    entry = api.emulator.subscriptions.deliveries("scheduled")[0]
     assert (entry["target_value"], entry["recipients"]) == ("c@x.io,,d@x.io", ["c@x.io", "d@x.io"])
     slack = api.created(target_type="slack", target_value="C1|#general")
     api.emulator.set_time("2026-06-27T00:00:00Z")
-    assert api.emulator.deliveries("scheduled", subscription_id=slack["id"])[0]["recipients"] == [
-        "C1|#general"
-    ]
+    assert api.emulator.subscriptions.deliveries("scheduled", subscription_id=slack["id"])[0][
+        "recipients"
+    ] == ["C1|#general"]
 
 
 def test_deleted_rows_are_skipped_and_a_restored_one_fires_at_the_next_run(api: Api) -> None:
@@ -214,7 +215,7 @@ def test_a_soft_deleted_insight_or_dashboard_holds_its_subscriptions(
     assert patch_board(api, url, deleted=False) == 200
     api.emulator.advance_time(hours=1)
     assert scheduled(api) == [(sub["id"], "2026-06-20T00:00:00Z")]
-    assert api.emulator.deliveries("scheduled")[0]["at"] == "2026-06-29T10:55:00Z"
+    assert api.emulator.subscriptions.deliveries("scheduled")[0]["at"] == "2026-06-29T10:55:00Z"
     assert next_date(api, sub["id"]) == "2026-07-04T00:00:00Z"
 
 
@@ -267,7 +268,7 @@ def test_exhausted_schedules_stop(api: Api) -> None:
 def test_ticks_run_on_freeze_and_explicit_calls_and_requests() -> None:
     from datetime import timedelta
 
-    from phemu.resources.subscription_model import SubscriptionsState
+    from phemu.resources.subscriptions.models import SubscriptionsState
 
     api = Api(make_emulator())
     sub = api.created()
@@ -314,7 +315,7 @@ def test_other_project_subscriptions_are_delivered_with_their_project(api: Api) 
          "start_date": "2022-01-01"},
     )  # fmt: skip
     api.emulator.advance_time(days=1)
-    entry = api.emulator.deliveries("scheduled")[0]
+    entry = api.emulator.subscriptions.deliveries("scheduled")[0]
     assert (entry["project_id"], entry["subscription_id"]) == (2, sub["id"])
 
 
@@ -334,11 +335,11 @@ def test_a_delivery_hook_may_call_the_emulator_back() -> None:
     Api(emulator).created()
     emulator.advance_time(days=5)  # the tick delivers; the hook's request runs a nested tick
     assert seen == [200]
-    assert len(emulator.deliveries("scheduled")) == 1
+    assert len(emulator.subscriptions.deliveries("scheduled")) == 1
 
 
 def test_docs_example_three_weeks_at_once(api: Api) -> None:
     """docs/subscriptions.md: one jump of 21 days gives a weekly subscription 3 deliveries."""
     api.created()
     api.emulator.advance_time(days=21)
-    assert len(api.emulator.deliveries("scheduled")) == 3
+    assert len(api.emulator.subscriptions.deliveries("scheduled")) == 3

@@ -15,8 +15,9 @@ from phemu.seed import default_seed_path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_packaged_default_seed_is_the_fixture():
-    assert default_seed_path().read_text() == (ROOT / "fixtures" / "default.json").read_text()
+def test_the_packaged_default_seed_is_the_only_copy():
+    assert default_seed_path().is_file()
+    assert not (ROOT / "fixtures" / "default.json").exists()
 
 
 def test_default_key_is_documented_in_readme():

@@ -17,7 +17,7 @@ from phemu import hookimpl
 from phemu.clock import Clock
 from phemu.emulator import Emulator
 from phemu.errors import ConfigurationError
-from phemu.resources._base import json_response
+from phemu.extend import json_response
 from phemu.seed import read_document
 from phemu.store import Store
 

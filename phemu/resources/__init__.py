@@ -1,6 +1,8 @@
 """The emulated resources, listed explicitly (no import-time registration).
 
-Each module keeps its model, rules, handlers and routes together and exports ``RESOURCE``.
+Each resource is a package (or, for the small read-only ones, a module) exporting ``RESOURCE``,
+a :class:`Resource`; ``docs/architecture.md`` describes the file roles. Order matters: seed
+sections load in this order, so a resource comes after the resources its records point at.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from phemu.resources import organizations
 from phemu.resources import persons
 from phemu.resources import projects
 from phemu.resources import query
-from phemu.resources import session_recordings_ai
+from phemu.resources import session_recordings
 from phemu.resources import sessions
 from phemu.resources import subscriptions
 from phemu.resources import users
+from phemu.resources._base import Backend
 from phemu.resources._base import Resource
 
 ALL_RESOURCES: tuple[Resource, ...] = (
@@ -27,8 +30,8 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     organizations.RESOURCE,
     dashboards.RESOURCE,
     insights.RESOURCE,
-    subscriptions.RESOURCE,  # after its targets: seed sections load in this order
-    session_recordings_ai.RESOURCE,
+    subscriptions.RESOURCE,  # after its targets
+    session_recordings.RESOURCE,
     sessions.RESOURCE,
     # Ingestion and flags (issue 16): persons load before the captured events that name them,
     # cohorts before the flags that target them.
@@ -40,4 +43,4 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     query.RESOURCE,
 )
 
-__all__ = ["ALL_RESOURCES", "Resource"]
+__all__ = ["ALL_RESOURCES", "Backend", "Resource"]

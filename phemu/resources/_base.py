@@ -1,4 +1,9 @@
-"""What every resource module shares: the resource declaration, responses and common shapes."""
+"""The resource contract: :class:`Resource` (the declaration), :class:`Backend` (the one writer
+of a resource's state), responses, and the shapes and lookups every resource shares.
+
+``docs/architecture.md`` shows the contract with subscriptions as the worked example. Plugin and
+resource authors import these names from :mod:`phemu.extend`, never from here.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Protocol
+from typing import TypeVar
 
 from werkzeug.wrappers import Response
 
+from phemu.errors import NotFound
+from phemu.errors import PostHogError
+from phemu.errors import ProjectNotFound
+from phemu.fields import lookup_int
 from phemu.serialization import dumps
 from phemu.serialization import format_datetime
 from phemu.store import ADMIN
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from phemu.context import RequestContext
     from phemu.emulator import Emulator
     from phemu.routing import Route
     from phemu.seed import SeedSection
@@ -21,28 +35,117 @@ if TYPE_CHECKING:
     from phemu.store import Store
     from phemu.store import User
 
+T = TypeVar("T")
+B = TypeVar("B", bound="Backend")
+
+
+class Backend:
+    """The state operations of one resource, and the only code that writes its tables.
+
+    One instance per emulator, built when the emulator is (cheap: it holds only the emulator).
+    The tables live in the store (``self.store.state(MyTables)``), so ``reset()`` and
+    ``import_state()`` swap the state without rebuilding backends. The public methods are the
+    resource's Python API, reached as ``emulator.<Resource.name>`` (``emulator.subscriptions``):
+    they take the store lock, return exactly what the HTTP API returns (the rendered dict) and
+    raise the same :class:`~phemu.errors.PostHogError` the API renders as a body. HTTP handlers
+    and seed sections call the same methods, so a rule lives in one place.
+    """
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    @property
+    def store(self) -> Store:
+        return self.emulator.store
+
+    @classmethod
+    def of(cls: type[B], emulator: Emulator) -> B:
+        """This emulator's instance of the backend class (for handlers and other backends)."""
+        return emulator.backend(cls)
+
+    def project(self, project: int) -> int:
+        """``project`` if the store has that project, else PostHog's 404 ``Project not found.``"""
+        if project not in self.store.projects:
+            raise ProjectNotFound()
+        return project
+
+    def viewer(self, who: int | str | None = None) -> User | None:
+        """Who a Python call answers for, where the API's answer depends on the requesting user
+        (``user_access_level``): ``who`` (a user id or email), else the owner of the emulator's
+        default API key (the user of ``emulator.auth_headers``)."""
+        from phemu.seed import user_ref
+
+        store = self.store
+        if who is None:
+            plaintext = self.emulator.default_api_key
+            key = store.find_key(plaintext) if plaintext else None
+            return store.users.get(key.user) if key is not None else None
+        found = user_ref(store, who, type(self).__name__, "viewer")
+        return store.users.get(found) if found is not None else None
+
+    def tick(self, now: datetime) -> None:
+        """Called by the emulator's scheduler tick (after clock changes and before every
+        request) with the emulator's time; a resource with scheduled work overrides it. Must be
+        cheap when idle."""
+
+    def inspect(self) -> Any:
+        """A JSON-able summary for the web inspector, or ``None`` for nothing to show."""
+        return None
+
+
+class RecordsBackend(Protocol):
+    """A backend that loads and exports its own seed records (``load`` reads them with
+    :class:`phemu.seed.RecordReader`)."""
+
+    def load(self, records: list[dict[str, Any]]) -> None: ...
+
+    def export(self) -> list[dict[str, Any]]: ...
+
+
+def backend_section(key: str, backend: type[Backend]) -> SeedSection:
+    """The seed section ``key`` of a backend with ``load(records)`` and ``export()``."""
+    from phemu.seed import SeedSection
+
+    def load(emulator: Emulator, records: list[dict[str, Any]]) -> None:
+        owner: RecordsBackend = backend.of(emulator)  # type: ignore[assignment]
+        owner.load(records)
+
+    def export(emulator: Emulator) -> list[dict[str, Any]]:
+        owner: RecordsBackend = backend.of(emulator)  # type: ignore[assignment]
+        return owner.export()
+
+    return SeedSection(key, load, export)
+
 
 @dataclass(frozen=True)
 class Resource:
-    """One emulated resource: its routes, its seed sections and its reaction to clock ticks.
+    """One emulated resource, listed in :data:`phemu.resources.ALL_RESOURCES`.
 
-    :param name: the URL segment (``subscriptions``).
-    :param routes: the routes it serves.
+    :param name: the URL segment (``subscriptions``), and the emulator namespace of the backend
+        (``emulator.subscriptions``).
+    :param routes: the routes it serves (its ``urls.ROUTES``).
+    :param backend: its :class:`Backend` class, or ``None`` for a read-only view of platform
+        tables (``projects``, ``users``, ``organizations``).
     :param seed_sections: top-level seed-document keys it loads and exports, in load order.
-    :param on_tick: called by the emulator's scheduler tick (after clock changes and before
-        every request) with the emulator.
-    :param inspect: a summary for the web inspector / ``GET /_phemu/`` (JSON-able).
+    :param plugin: hook implementations of the resource (a module or class), registered as a
+        built-in plugin: e.g. its ``phemu_configure`` takes the resource's ``Emulator(...)``
+        options, exactly as a plugin takes its own.
     """
 
     name: str
     routes: tuple[Route, ...]
+    backend: type[Backend] | None = None
     seed_sections: tuple[SeedSection, ...] = ()
-    on_tick: Callable[[Emulator], None] | None = None
-    inspect: Callable[[Emulator], Any] | None = None
+    plugin: Any = None
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(dumps(data), status=status, headers=headers, content_type="application/json")
+
+
+def bytes_response(body: bytes, status: int = 200) -> Response:
+    """A JSON response whose body is already serialised (pages assembled from cached rows)."""
+    return Response(body, status=status, content_type="application/json")
 
 
 def empty_response(status: int, headers: dict[str, str] | None = None) -> Response:
@@ -70,7 +173,7 @@ def user_basic(user: User | None) -> dict[str, Any] | None:
 
 
 def project_basic(project: Project) -> dict[str, Any]:
-    """The "project basic" shape of platform.md §9.1."""
+    """PostHog's ``ProjectBasicSerializer`` shape (``posthog/api/project.py``)."""
     return {
         "id": project.id,
         "uuid": project.uuid,
@@ -117,3 +220,97 @@ def user_access_level(
 
 def iso(value: Any) -> str | None:
     return format_datetime(value)
+
+
+# -- detail routes ---------------------------------------------------------------------------
+
+
+def path_pk(ctx: RequestContext) -> int | None:
+    """The detail id as Django's lookup reads it (:func:`phemu.fields.lookup_int`); ``None``
+    finds nothing (404)."""
+    return lookup_int(ctx.path_values.get("pk", ""))
+
+
+class ProjectRow(Protocol):
+    project: int
+    deleted: bool
+
+
+R = TypeVar("R", bound=ProjectRow)
+
+
+def find_in_project(
+    get: Callable[[int], R | None], project: int, pk: int | None, *, include_deleted: bool = False
+) -> R:
+    """The row ``pk`` of ``project``, or PostHog's 404 ``Not found.``.
+
+    Another project's id and (unless ``include_deleted``) a soft-deleted row both look missing.
+    """
+    found = get(pk) if pk is not None else None
+    if found is None or found.project != project or (found.deleted and not include_deleted):
+        raise NotFound()
+    return found
+
+
+def lookup_then_body(
+    ctx: RequestContext, find: Callable[[bool], T], restores: Callable[[Any], bool]
+) -> tuple[T, Any]:
+    """The object and the parsed body, for a PATCH whose body decides the lookup.
+
+    PostHog widens the lookup to soft-deleted rows from the body, yet a missing object still
+    answers 404 before a body error (DRF looks the object up before it parses the body), so the
+    narrow lookup runs first when the body cannot be parsed.
+    """
+    try:
+        body = ctx.body
+    except PostHogError:
+        find(False)
+        raise
+    return find(restores(body)), body
+
+
+class ModelBackend(Protocol):
+    """The operations a backend of a PostHog ``ModelViewSet`` with soft-deleted rows offers
+    (dashboards, insights), which :class:`ModelHandlers` turns into handlers."""
+
+    def add(self, project: int, body: Any, *, user_id: int | None) -> Any: ...
+
+    def lookup(self, project: int, pk: int | None, *, include_deleted: bool = False) -> Any: ...
+
+    def change(self, row: Any, body: Any, *, user_id: int | None) -> Any: ...
+
+    def render(self, row: Any, viewer: User | None = None) -> dict[str, Any]: ...
+
+
+class ModelHandlers:
+    """``create`` and ``partial_update`` handlers over a :class:`ModelBackend`, answering as
+    the key's owner sees the row.
+
+    :param backend: the backend class (found per emulator with ``Backend.of``).
+    :param restores: whether a PATCH body widens the lookup to soft-deleted rows (each viewset
+        reads ``deleted`` its own way).
+    """
+
+    def __init__(self, backend: type[Backend], restores: Callable[[Any], bool]) -> None:
+        self.backend = backend
+        self.restores = restores
+
+    def of(self, ctx: RequestContext) -> ModelBackend:
+        return self.backend.of(ctx.emulator)  # type: ignore[return-value]
+
+    def create(self, ctx: RequestContext) -> Response:
+        backend = self.of(ctx)
+        with ctx.store.lock:
+            row = backend.add(ctx.project_id, ctx.body, user_id=ctx.owner.id)
+            return json_response(backend.render(row, ctx.owner), 201)
+
+    def partial_update(self, ctx: RequestContext) -> Response:
+        backend = self.of(ctx)
+        with ctx.store.lock:
+            row, body = lookup_then_body(
+                ctx,
+                lambda wide: backend.lookup(ctx.project_id, path_pk(ctx), include_deleted=wide),
+                self.restores,
+            )
+            changed = backend.change(row, body, user_id=ctx.owner.id)
+            return json_response(backend.render(changed, ctx.owner))

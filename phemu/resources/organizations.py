@@ -1,4 +1,7 @@
-"""``GET /api/organizations/:id/`` (``@current`` or a UUID; platform.md §9.4). Read-only."""
+"""``GET /api/organizations/:id/`` (``@current`` or a UUID). Read-only.
+
+PostHog's ``OrganizationViewSet`` (``posthog/api/organization.py``).
+"""
 
 from __future__ import annotations
 

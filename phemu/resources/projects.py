@@ -1,4 +1,4 @@
-"""``GET /api/projects/`` and ``GET /api/projects/:id/`` (platform.md §9.1-9.2).
+"""``GET /api/projects/`` and ``GET /api/projects/:id/``.
 
 Read-only: projects come from seeds. Other methods pass the checks and answer 405.
 """

@@ -1,4 +1,4 @@
-"""``GET /api/users/@me/`` (or the owner's UUID; platform.md §9.3). Read-only.
+"""``GET /api/users/@me/`` (or the owner's UUID; ``posthog/api/user.py``). Read-only.
 
 Exempt from key restrictions: a project-scoped key may still read its owner.
 """

@@ -1,4 +1,4 @@
-"""phemu's default AI responder: deterministic rules instead of a language model (ai.md §5).
+"""phemu's default AI responder: deterministic rules instead of a language model (``docs/ai.md``).
 
 Registered through the ``phemu`` entry-point group as ``ai_rules`` and called last
 (``trylast``), so canned answers and any other plugin answer first. Same input, same output,
@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-from phemu.plugin_manager import hookimpl
+from phemu.extend import hookimpl
 from phemu_ai_rules import filter_rules
 from phemu_ai_rules import regex_rules
 
 if TYPE_CHECKING:
-    from phemu.context import RequestContext
+    from phemu.extend import RequestContext
 
 __all__ = ["phemu_ai_filters", "phemu_ai_regex"]
 

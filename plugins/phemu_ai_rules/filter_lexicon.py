@@ -4,12 +4,12 @@ systems, places, traffic sources, errors and dates, and the property values they
 Values follow what PostHog's own libraries record: ``$browser``/``$os``/``$device_type`` as
 posthog-js sets them (``Mac OS X``, ``Chrome OS``, ``Samsung Internet``), ``$geoip_*`` as
 PostHog's GeoIP enrichment names countries and cities (English names), channel types as
-``phemu.resources.channel_type`` lists them.
+``phemu.resources.sessions.channel_type`` lists them.
 """
 
 from __future__ import annotations
 
-from phemu.resources.channel_type import BUILTIN_CHANNEL_TYPES
+from phemu.resources.sessions.channel_type import BUILTIN_CHANNEL_TYPES
 from phemu_ai_rules.words import split
 
 #: (property key, leaf type) of each kind of mention.

@@ -1,4 +1,4 @@
-"""The default ``ai/filters`` responder: a chat to recording filters (ai.md §5.1).
+"""The default ``ai/filters`` responder: a chat to recording filters (``docs/ai.md``).
 
 The text is every ``user`` message joined with single spaces, so an answer to a clarifying
 question completes the original request. It is read in four passes:
@@ -28,8 +28,8 @@ from datetime import date
 from datetime import timedelta
 from typing import Any
 
-from phemu.errors import Msg
-from phemu.resources.channel_type import BUILTIN_CHANNEL_TYPES
+from phemu.extend import Msg
+from phemu.resources.sessions.channel_type import BUILTIN_CHANNEL_TYPES
 from phemu_ai_rules import filter_lexicon as lx
 from phemu_ai_rules.words import QUOTES
 from phemu_ai_rules.words import Corrector
@@ -510,7 +510,7 @@ def filters(dates: tuple[str, str] | None, filter_group: dict[str, Any]) -> dict
 
 
 def build_group(text: str, leaves: list[Leaf]) -> dict[str, Any]:
-    """One AND group, or OR over the visited URLs when the text says ``or`` (ai.md §5.1 #3)."""
+    """One AND group, or OR over the visited URLs when the text says ``or`` (``docs/ai.md``)."""
     urls = [x for x in leaves if x["key"] == "$current_url" and x["operator"] in URL_POSITIVE]
     if len(urls) >= 2 and _OR.search(text):
         others = [x for x in leaves if x not in urls]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from phemu_ai_rules.words import split
 
-#: PostHog's own patterns for the reference rows (ai.md §5.2 rules 7 and 8).
+#: PostHog's own patterns for the documented rows (``docs/ai.md``).
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 EMAIL_LOCAL = r"[^@\s]+@"

@@ -1,4 +1,4 @@
-"""The default ``ai/regex`` responder: a plain-language description to one pattern (ai.md §5.2).
+"""The default ``ai/regex`` responder: a plain-language description to one pattern (``docs/ai.md``).
 
 A small grammar, not a list of sentences:
 
@@ -15,7 +15,7 @@ A small grammar, not a list of sentences:
    case-insensitivity are added last. Exclusions need lookahead, which RE2 lacks, so RE2 gets
    PostHog's refusal for them unless a complement exists (``no digits`` is ``^\\D*$``).
 
-The reference rows of ai.md §5.2 keep their outputs; where the reference is silent the
+The documented rows (``docs/ai.md``) keep their outputs; where the reference is silent the
 grammar answers rather than refuses, as PostHog's prompt asks (``ai_regex_prompts.py``: refuse
 only off-topic input). Every ``success`` compiles with Python's ``re`` (and google-re2 for the
 ``re2`` engine, which never gets lookaround or backreferences).
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-from phemu.errors import Msg
+from phemu.extend import Msg
 from phemu_ai_rules import regex_lexicon as lx
 from phemu_ai_rules.words import QUOTES
 from phemu_ai_rules.words import Corrector

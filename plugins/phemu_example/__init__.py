@@ -15,23 +15,21 @@ from typing import Any
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
-from phemu import fields
-from phemu.admin import reply
-from phemu.errors import NotFound
-from phemu.errors import SeedError
-from phemu.pagination import paginate_list
-from phemu.plugin_manager import hookimpl
-from phemu.resources._base import json_response
-from phemu.routing import Route
-from phemu.seed import SeedSection
-from phemu.seed import instant
-from phemu.seed import where
-from phemu.serialization import format_datetime
+from phemu.extend import ControlRoute
+from phemu.extend import NotFound
+from phemu.extend import RequestContext
+from phemu.extend import Route
+from phemu.extend import SeedSection
+from phemu.extend import fields
+from phemu.extend import format_datetime
+from phemu.extend import hookimpl
+from phemu.extend import iter_records
+from phemu.extend import json_response
+from phemu.extend import paginate_list
+from phemu.extend import reply
 
 if TYPE_CHECKING:
-    from phemu.context import RequestContext
-    from phemu.emulator import Emulator
-    from phemu.hookspecs import ControlRoute
+    from phemu import Emulator
 
 #: The name to disable it by, and the key of its state in ``emulator.extensions``.
 PHEMU_PLUGIN_NAME = "example"
@@ -97,23 +95,14 @@ def phemu_routes() -> list[Route]:
 
 # -- seed documents: an ``example_notes`` key, and data of our own -----------------------------
 def load_notes(emulator: Emulator, records: list[dict[str, Any]]) -> None:
-    store = emulator.store
-    state = store.state(NotesState)
-    for position, record in enumerate(records):
-        label = where("example_notes", position, record)
-        project = record.get("project")
-        if project not in store.projects:
-            raise SeedError(f"{label}: project {project!r} does not exist")
-        text = record.get("text")
-        if not isinstance(text, str) or not text:
-            raise SeedError(f"{label}: 'text' must be a non-empty string")
-        note_id = record.get("id") or store.next_id("example_note")
-        store.bump_id("example_note", note_id)
+    state = emulator.store.state(NotesState)
+    for r in iter_records(emulator, "example_notes", records):
+        note_id = r.id("example_note")
         state.notes[note_id] = {
             "id": note_id,
-            "project": project,
-            "text": text,
-            "created_at": instant(emulator, record, "created_at", label),
+            "project": r.project(),
+            "text": r.text("text", blank=False),
+            "created_at": r.instant("created_at"),
         }
 
 

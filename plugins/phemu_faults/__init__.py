@@ -1,7 +1,9 @@
 """phemu-faults: injected 429s, 5xx answers, delays and dropped connections.
 
-Shipped with phemu and registered through the ``phemu`` entry-point group (``faults``), so every
-emulator has ``emulator.faults``; with no rules it does nothing. See ``README.md`` next to this
+Shipped with phemu and registered through the ``phemu`` entry-point group (``faults``): it takes
+the ``faults=[...]`` option in ``phemu_configure`` and keeps each emulator's rules in
+``emulator.extensions["faults"]`` (also reachable as ``emulator.faults``); with no rules it does
+nothing. See ``README.md`` next to this
 file.
 """
 

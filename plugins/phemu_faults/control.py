@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from phemu.admin import ControlError
-from phemu.admin import read_json
-from phemu.admin import reply
-from phemu.hookspecs import ControlRoute
+from phemu.extend import ControlError
+from phemu.extend import ControlRoute
+from phemu.extend import read_json
+from phemu.extend import reply
+from phemu_faults.faultset import FaultSet
+
+#: The key of the plugin's state in ``emulator.extensions``.
+EXTENSION = "faults"
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request
@@ -21,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def faults(emulator: Emulator, request: Request) -> Response:
-    rules = emulator.faults
+    rules: FaultSet = emulator.extensions[EXTENSION]
     if request.method == "DELETE":
         rules.clear()
         return reply({"status": "cleared"})
@@ -38,7 +42,7 @@ def faults(emulator: Emulator, request: Request) -> Response:
 
 
 def fault(emulator: Emulator, request: Request, rule_id: int) -> Response:
-    rules = emulator.faults
+    rules: FaultSet = emulator.extensions[EXTENSION]
     found = rules.get(rule_id)
     if found is None:
         return reply({"error": f"no fault rule with id {rule_id}"}, status=404)

@@ -21,10 +21,10 @@ from typing import Any
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
-from phemu.errors import DroppedConnection
-from phemu.errors import ServerError
-from phemu.errors import Throttled
-from phemu.serialization import dumps
+from phemu.extend import DroppedConnection
+from phemu.extend import ServerError
+from phemu.extend import Throttled
+from phemu.extend import dumps
 from phemu_faults.rules import FaultRule
 
 if TYPE_CHECKING:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-from phemu.plugin_manager import hookimpl
+from phemu.extend import ConfigurationError
+from phemu.extend import hookimpl
 from phemu_faults import control
 from phemu_faults.faultset import FaultSet
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from werkzeug.wrappers import Response
 
     from phemu.emulator import Emulator
-    from phemu.hookspecs import ControlRoute
+    from phemu.extend import ControlRoute
 
 #: The key of this plugin's state in ``emulator.extensions``.
 EXTENSION = "faults"
@@ -26,8 +27,6 @@ def phemu_configure(emulator: Emulator, options: dict[str, Any]) -> None:
     try:
         rules = FaultSet(options.pop("faults", None) or (), seed=emulator.random_seed)
     except (TypeError, ValueError) as error:
-        from phemu.errors import ConfigurationError
-
         raise ConfigurationError(f"bad fault rule: {error}") from None
     emulator.extensions[EXTENSION] = rules
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 
-from phemu.coverage import ROOT
-from phemu.coverage import build
-from phemu.coverage import main
 from phemu.emulator import Emulator
+from tools.coverage_report import ROOT
+from tools.coverage_report import build
+from tools.coverage_report import main
 
 
 def test_committed_report_is_not_stale() -> None:
-    """Regenerate in memory and compare; on failure run ``python -m phemu.coverage``."""
+    """Regenerate in memory and compare; on failure run ``python tools/coverage_report.py``."""
     markdown, evidence = build(ROOT)
     assert (ROOT / "COVERAGE.md").read_text(encoding="utf-8") == markdown, (
-        "run python -m phemu.coverage"
+        "run python tools/coverage_report.py"
     )
     assert (ROOT / "phemu" / "data" / "coverage.json").read_text(encoding="utf-8") == evidence
 
@@ -51,10 +51,10 @@ def test_control_plane_reflects_the_profile() -> None:
 
 def test_evidence_tables_are_read_as_declared() -> None:
     """A table the generator cannot read (not a literal) would silently drop its rows."""
-    from phemu.coverage import declared_tables
     from tests.contract import test_ai_contract
     from tests.contract import test_openapi_contract
     from tests.contract import test_real_client
+    from tools.coverage_report import declared_tables
 
     validated = declared_tables(ROOT, "VALIDATED_OPERATIONS")
     walked = declared_tables(ROOT, "HTTP_CLIENT_OPERATIONS")

@@ -31,7 +31,7 @@ UpstreamError = pytest.importorskip("arcade_tdk.errors").UpstreamError
 ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
 
 #: Operations this third-party client drives here (evidence for COVERAGE.md's "real client"
-#: column; regenerate with ``python -m phemu.coverage`` after changing it).
+#: column; regenerate with ``python tools/coverage_report.py`` after changing it).
 REAL_CLIENT_OPERATIONS = (
     "organizations_retrieve",
     "environments_subscriptions_create",

@@ -28,7 +28,7 @@ from tests.interop.conftest import make_insight
 Run = Callable[..., tuple[int, str]]
 
 #: Operations this third-party client drives here (evidence for COVERAGE.md's "real client"
-#: column; regenerate with ``python -m phemu.coverage`` after changing it).
+#: column; regenerate with ``python tools/coverage_report.py`` after changing it).
 REAL_CLIENT_OPERATIONS = (
     "projects_list",
     "projects_retrieve",

@@ -1,6 +1,6 @@
 """Shared set-up for the subscription tests: a frozen clock, insights and dashboards to point at.
 
-Insights and dashboards are created with the ``Emulator`` seeding methods (no HTTP).
+Insights and dashboards are seeded (no HTTP), with the ids the tests point at.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ DASHBOARDS = [(3, 1, False), (4, 2, False), (5, 1, True), (6, 1, False)]
 
 
 def add_insight(emulator: Emulator, pk: int, project: int, *, deleted: bool = False) -> None:
-    emulator.create_insight(project, id=pk, name=f"Insight {pk}", deleted=deleted)
+    record = {"project": project, "id": pk, "name": f"Insight {pk}", "deleted": deleted}
+    emulator.load_seed({"insights": [record]})
 
 
 def add_dashboard(emulator: Emulator, pk: int, project: int, *, deleted: bool = False) -> None:
-    emulator.create_dashboard(project, id=pk, name=f"Dashboard {pk}", deleted=deleted)
+    record = {"project": project, "id": pk, "name": f"Dashboard {pk}", "deleted": deleted}
+    emulator.load_seed({"dashboards": [record]})
 
 
 def make_emulator(**kwargs: Any) -> Emulator:

@@ -164,7 +164,7 @@ def test_session_events_feed_session_derivation(emulator: Emulator, auth: dict[s
         },
     ]
     _post(emulator, "/batch/", json.dumps({"api_key": TOKEN, "batch": batch}).encode())
-    session = emulator.session_properties("s1")
+    session = emulator.sessions.properties("s1")
     assert session is not None
     assert session["$pageview_count"] == 2
     assert session["$entry_current_url"] == "https://example.com/a"

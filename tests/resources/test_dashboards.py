@@ -9,6 +9,7 @@ import pytest
 
 from phemu.emulator import Emulator
 from phemu.errors import SeedError
+from phemu.errors import ValidationError
 from tests.conftest import ADA
 from tests.conftest import DEFAULT_ORG
 from tests.conftest import add_key
@@ -389,8 +390,8 @@ def test_seed_dashboards_with_tiles_naming_later_insights(emulator, client, auth
 
 
 def test_seed_tiles_may_name_insights_of_an_earlier_document(emulator, client, auth):
-    emulator.create_insight(name="first", id=3)
-    emulator.load_seed({"dashboards": [{"name": "Later", "tiles": [3]}]})
+    emulator.load_seed({"insights": [{"project": 1, "name": "first", "id": 3}]})
+    emulator.load_seed({"dashboards": [{"project": 1, "name": "Later", "tiles": [3]}]})
     assert [t["insight"]["id"] for t in body(client.get(f"{BASE}1/", headers=auth))["tiles"]] == [3]
 
 
@@ -425,7 +426,7 @@ def test_seed_tiles_may_name_insights_of_an_earlier_document(emulator, client, a
 def test_bad_seed_record_rejects_the_whole_document(emulator, client, auth, record, message):
     before = emulator.export_state()
     with pytest.raises(SeedError) as raised:
-        emulator.load_seed({"dashboards": [{"id": 3, "name": "fine"}, record]})
+        emulator.load_seed({"dashboards": [{"project": 1, "id": 3, "name": "fine"}, record]})
     assert str(raised.value) == message
     assert emulator.export_state() == before
     assert body(client.get(BASE, headers=auth))["count"] == 0
@@ -433,9 +434,9 @@ def test_bad_seed_record_rejects_the_whole_document(emulator, client, auth, reco
 
 def test_seed_tile_across_projects_is_rejected(emulator):
     emulator.load_seed({"projects": [{"id": 2, "organization": DEFAULT_ORG}]})
-    emulator.create_insight(project=2, id=9)
+    emulator.load_seed({"insights": [{"project": 2, "id": 9}]})
     with pytest.raises(SeedError) as raised:
-        emulator.create_dashboard(name="x", tiles=[9])
+        emulator.load_seed({"dashboards": [{"project": 1, "id": 1, "name": "x", "tiles": [9]}]})
     assert str(raised.value) == (
         "dashboards[0] (id 1) tiles[0]: dashboard 1 (project 1) and insight 9 (project 2) "
         "are in different projects"
@@ -468,32 +469,37 @@ def test_export_round_trips_including_removed_tiles(frozen, client, auth):
 
 
 def test_python_api_creates_dashboards(emulator, client, auth):
-    insight = emulator.create_insight(name="i")
-    dashboard = emulator.create_dashboard(name="Py", pinned=True, tiles=[insight.id])
-    assert (dashboard.id, dashboard.project, dashboard.name, dashboard.deleted) == (
-        1,
-        1,
-        "Py",
-        False,
-    )
-    assert emulator.create_dashboard(name="Next").id == 2
+    insight = emulator.insights.create(name="i")
+    dashboard = emulator.dashboards.create(name="Py", pinned=True)
+    emulator.insights.update(insight["id"], dashboards=[dashboard["id"]])
+    assert (dashboard["id"], dashboard["name"], dashboard["deleted"]) == (1, "Py", False)
+    assert [d["id"] for d in emulator.dashboards.list(1)] == [1]
+    assert emulator.dashboards.create(name="Next")["id"] == 2
     seen = body(client.get(f"{BASE}1/", headers=auth))
+    assert seen == emulator.dashboards.get(1)
     assert seen["created_by"] is None
     assert [t["insight"]["name"] for t in seen["tiles"]] == ["i"]
-    with pytest.raises(SeedError):
-        emulator.create_dashboard(name=5)
-    assert emulator.create_dashboard().id == 3
+    with pytest.raises(ValidationError) as raised:
+        emulator.dashboards.create(pinned="maybe")
+    assert raised.value.body() == {
+        "type": "validation_error",
+        "code": "invalid_input",
+        "detail": "Must be a valid boolean.",
+        "attr": "pinned",
+    }
+    assert emulator.dashboards.create()["id"] == 3
 
 
 def test_seed_records_name_their_project_when_there_are_several(emulator):
-    emulator.create_dashboard(name="only one project: project may be left out", project=None)
+    emulator.load_seed({"dashboards": [{"name": "only one project: project may be left out"}]})
     emulator.load_seed({"projects": [{"id": 2, "organization": DEFAULT_ORG}]})
     with pytest.raises(SeedError) as raised:
         emulator.load_seed({"dashboards": [{"name": "where?"}]})
     assert str(raised.value) == (
         "dashboards[0]: 'project' is required when there is not exactly one project"
     )
-    assert emulator.create_dashboard(project=2).project == 2
+    emulator.dashboards.create(2)
+    assert len(emulator.dashboards.list(2)) == 1
 
 
 def test_patch_404_comes_before_body_errors(client, auth):

@@ -10,7 +10,7 @@ import pytest
 
 from phemu.emulator import Emulator
 from phemu.errors import SeedError
-from phemu.resources.insights import InsightsState
+from phemu.errors import ValidationError
 from tests.conftest import ADA
 from tests.conftest import DEFAULT_ORG
 from tests.conftest import add_key
@@ -93,7 +93,7 @@ def test_short_ids_are_deterministic_per_seed_and_unique():
 
 
 def test_short_id_retries_on_a_collision(emulator, client, auth, monkeypatch):
-    emulator.create_insight(short_id="AAAAAAAA")
+    emulator.load_seed({"insights": [{"project": 1, "short_id": "AAAAAAAA"}]})
     draws = iter(["AAAAAAAA", "AAAAAAAA", "BBBBBBBB"])
     monkeypatch.setattr(emulator.store, "random_token", lambda length, alphabet: next(draws))
     assert make(client, auth)["short_id"] == "BBBBBBBB"
@@ -230,10 +230,12 @@ def test_list_by_id_without_deleted(client, auth):
 
 def test_short_id_filter(emulator, client, auth):
     emulator.load_seed({"projects": [{"id": 2, "organization": DEFAULT_ORG, "name": "Second"}]})
-    emulator.create_insight(short_id="Abcdefg1", name="mine")
-    emulator.create_insight(short_id="Abcdefg2", deleted=True)
-    emulator.create_insight(project=2, short_id="Abcdefg3")
-    emulator.create_insight(project=2, short_id="Abcdefg1", name="same short id elsewhere")
+    emulator.load_seed({"insights": [{"project": 1, "short_id": "Abcdefg1", "name": "mine"}]})
+    emulator.load_seed({"insights": [{"project": 1, "short_id": "Abcdefg2", "deleted": True}]})
+    emulator.load_seed({"insights": [{"project": 2, "short_id": "Abcdefg3"}]})
+    emulator.load_seed(
+        {"insights": [{"project": 2, "short_id": "Abcdefg1", "name": "same short id elsewhere"}]}
+    )
 
     def names(query: str) -> list[str]:
         return [i["name"] for i in body(client.get(BASE + query, headers=auth))["results"]]
@@ -246,11 +248,11 @@ def test_short_id_filter(emulator, client, auth):
 
 
 def test_search_filter(emulator, client, auth):
-    emulator.create_insight(name="Weekly Signups")
-    emulator.create_insight(derived_name="signup funnel")
-    emulator.create_insight(description="All SIGNUPS by week")
-    emulator.create_insight(name="Revenue", tags=["signup"])
-    emulator.create_insight()
+    emulator.insights.create(name="Weekly Signups")
+    emulator.insights.create(derived_name="signup funnel")
+    emulator.insights.create(description="All SIGNUPS by week")
+    emulator.insights.create(name="Revenue", tags=["signup"])
+    emulator.insights.create()
 
     def ids(query: str) -> list[int]:
         return [i["id"] for i in body(client.get(BASE + query, headers=auth))["results"]]
@@ -511,7 +513,7 @@ def test_seed_insights_with_every_field(emulator, client, auth):
 )  # fmt: skip
 def test_bad_seed_record_rejects_the_whole_document(emulator, client, auth, record, message):
     emulator.load_seed({"projects": [{"id": 2, "organization": DEFAULT_ORG}]})
-    emulator.create_dashboard(project=2, id=8)
+    emulator.load_seed({"dashboards": [{"project": 2, "id": 8}]})
     before = emulator.export_state()
     with pytest.raises(SeedError) as raised:
         emulator.load_seed(
@@ -544,17 +546,19 @@ def test_export_round_trips(frozen, client, auth):
 
 
 def test_python_api_creates_insights(emulator, client, auth):
-    dashboard = emulator.create_dashboard(name="B")
-    insight = emulator.create_insight(
-        name="Py", dashboards=[dashboard.id], created_by="ada@example.com"
+    dashboard = emulator.dashboards.create(name="B")
+    insight = emulator.insights.create(
+        name="Py", dashboards=[dashboard["id"]], created_by="ada@example.com"
     )
-    assert (insight.id, insight.project, insight.deleted, len(insight.short_id)) == (1, 1, False, 8)
-    assert emulator.store.state(InsightsState).get(insight.id) is insight
+    assert (insight["id"], insight["deleted"], len(insight["short_id"])) == (1, False, 8)
+    assert [i["id"] for i in emulator.insights.list(1)] == [1]
     seen = body(client.get(f"{BASE}1/", headers=auth))
+    assert seen == emulator.insights.get(insight["id"]) == insight
     assert (seen["name"], seen["dashboards"], seen["created_by"]) == ("Py", [1], ADA)
-    with pytest.raises(SeedError):
-        emulator.create_insight(dashboards=[42])
-    assert emulator.create_insight().id == 2
+    with pytest.raises(ValidationError) as raised:
+        emulator.insights.create(dashboards=[42])
+    assert raised.value.attr == "dashboards"
+    assert emulator.insights.create()["id"] == 2
 
 
 def test_patch_404_comes_before_body_errors(client, auth):

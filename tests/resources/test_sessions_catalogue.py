@@ -172,7 +172,7 @@ def test_both_prefixes_current_and_optional_slash(client, auth, prefix, path, sl
 
 
 def test_environments_prefix_serves_the_same_data(emulator, auth):
-    emulator.add_sessions([{"session_id": "s1", "properties": {"$entry_utm_source": "google"}}])
+    emulator.sessions.add([{"session_id": "s1", "properties": {"$entry_utm_source": "google"}}])
     client = emulator.client()
     a = client.get("/api/projects/1/sessions/values/?key=$entry_utm_source", headers=auth)
     b = client.get("/api/environments/1/sessions/values/?key=$entry_utm_source", headers=auth)

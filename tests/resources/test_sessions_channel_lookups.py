@@ -17,7 +17,7 @@ import pytest
 from phemu.emulator import Emulator
 from phemu.errors import ConfigurationError
 from phemu.errors import SeedError
-from phemu.resources.channel_type import BUILTIN_CHANNEL_TYPES
+from phemu.resources.sessions.channel_type import BUILTIN_CHANNEL_TYPES
 from tests.conftest import body
 
 CHOICES = ", ".join(map(repr, BUILTIN_CHANNEL_TYPES))
@@ -35,14 +35,14 @@ def pageview(sid: str, **props: Any) -> dict[str, Any]:
 
 
 def channel(emulator: Emulator, sid: str, project: int = 1) -> str:
-    props = emulator.session_properties(sid, project=project)
+    props = emulator.sessions.properties(sid, project=project)
     assert props is not None, f"session {sid!r} was not seeded"
     return str(props["$channel_type"])
 
 
 def channels_of(emulator: Emulator, **entries: dict[str, Any]) -> dict[str, str]:
     """Seed one single-pageview session per keyword and return their derived channels."""
-    emulator.add_events([pageview(sid, **props) for sid, props in entries.items()])
+    emulator.sessions.ingest([pageview(sid, **props) for sid, props in entries.items()])
     return {sid: channel(emulator, sid) for sid in entries}
 
 
@@ -140,7 +140,9 @@ def test_configured_lookups_survive_reset_and_apply_to_every_project():
     emulator = Emulator(load_entrypoints=False, channel_lookups=MYSEARCH)
     emulator.reset()
     emulator.load_seed({"projects": [{"id": 2, "name": "Second"}]})
-    emulator.add_events([pageview("s2", utm_source="mysearch.example") | {"project": 2}], project=2)
+    emulator.sessions.ingest(
+        [pageview("s2", utm_source="mysearch.example") | {"project": 2}], project=2
+    )
     assert channel(emulator, "s2", project=2) == "Organic Search"
 
 
@@ -214,10 +216,10 @@ def test_bad_configuration_is_a_clear_error(option: Any, message: str):
 
 
 def test_the_option_is_not_a_plugin_option():
-    """A first-class keyword: taken even when no plugin is loaded, and listed nowhere else."""
+    """The sessions resource takes it (its ``phemu_configure``), even with no plugin loaded."""
     emulator = Emulator(load_entrypoints=False, channel_lookups={})
     assert "channel_lookups" not in emulator.extensions
-    assert not emulator.channel_lookups
+    assert not emulator.sessions.configured
 
 
 # -- seeds -------------------------------------------------------------------------------------
@@ -230,16 +232,16 @@ def test_seeded_lookups_apply_to_events_of_the_same_document_and_later_ones(emul
             "channel_lookups": [MYSEARCH, {"mediums": {"newsletter-x": [None, "Email"]}}],
         }
     )
-    emulator.add_events([pageview("later", utm_medium="newsletter-x")])
+    emulator.sessions.ingest([pageview("later", utm_medium="newsletter-x")])
     assert channel(emulator, "same-doc") == "Organic Search"
     assert channel(emulator, "later") == "Email"
 
 
 def test_seeding_lookups_re_derives_sessions_built_from_events(emulator):
-    emulator.add_events(
+    emulator.sessions.ingest(
         [pageview("e1", utm_source="mysearch.example"), pageview("e2", utm_source="google")]
     )
-    emulator.add_sessions(
+    emulator.sessions.add(
         [{"session_id": "c1", "properties": {"$entry_utm_source": "mysearch.example"}}]
     )
     assert channel(emulator, "e1") == "Unknown"  # no referring domain
@@ -248,7 +250,7 @@ def test_seeding_lookups_re_derives_sessions_built_from_events(emulator):
     assert channel(emulator, "e1") == "Organic Search"
     assert channel(emulator, "e2") == "Organic Search"
     # Computed-form sessions are stored as given: their channel is not recomputed.
-    assert emulator.session_properties("c1")["$channel_type"] is None
+    assert emulator.sessions.properties("c1")["$channel_type"] is None
     # Re-deriving the channel leaves the value index of stored keys as it was.
     assert values(emulator, "$entry_utm_source") == before
     assert sorted(before) == ["google", "mysearch.example"]
@@ -256,7 +258,7 @@ def test_seeding_lookups_re_derives_sessions_built_from_events(emulator):
 
 def test_seeded_entries_win_over_configuration_and_later_records_over_earlier_ones():
     emulator = Emulator(load_entrypoints=False, channel_lookups=MYSEARCH)
-    emulator.add_events([pageview("s", utm_source="mysearch.example")])
+    emulator.sessions.ingest([pageview("s", utm_source="mysearch.example")])
     emulator.load_seed(
         {
             "channel_lookups": [
@@ -301,19 +303,19 @@ def test_lookups_never_add_names_to_the_channel_type_values():
     ],
 )
 def test_a_bad_record_names_itself_and_loads_nothing(emulator, records, message):
-    emulator.add_events([pageview("s", utm_source="mysearch.example")])
+    emulator.sessions.ingest([pageview("s", utm_source="mysearch.example")])
     with pytest.raises(SeedError) as caught:
         emulator.load_seed(
             {"channel_lookups": records, "events": [pageview("t", utm_source="mysearch.example")]}
         )
     assert str(caught.value) == message
-    assert emulator.session_properties("t") is None
+    assert emulator.sessions.properties("t") is None
     assert channel(emulator, "s") == "Unknown"
     assert emulator.export_state()["channel_lookups"] == []
 
 
 def test_a_failing_later_section_rolls_the_lookups_and_the_re_derivation_back(emulator):
-    emulator.add_events([pageview("s", utm_source="mysearch.example")])
+    emulator.sessions.ingest([pageview("s", utm_source="mysearch.example")])
     with pytest.raises(SeedError):
         emulator.load_seed(
             {"channel_lookups": [MYSEARCH], "events": [pageview("t") | {"timestamp": "later"}]}
@@ -323,7 +325,7 @@ def test_a_failing_later_section_rolls_the_lookups_and_the_re_derivation_back(em
 
 
 def test_control_plane_seed(emulator):
-    emulator.add_events([pageview("s", utm_source="mysearch.example")])
+    emulator.sessions.ingest([pageview("s", utm_source="mysearch.example")])
     client = emulator.client()
     response = client.post(
         "/_phemu/seed",
@@ -359,7 +361,7 @@ def test_export_holds_the_seeded_entries_and_round_trips():
             ]
         }
     )
-    emulator.add_events(
+    emulator.sessions.ingest(
         [
             pageview("s", utm_source="mysearch.example", utm_medium="newsletter-x"),
             pageview("a", utm_medium="app", **{"$referring_domain": "$direct"}),
@@ -378,7 +380,7 @@ def test_export_holds_the_seeded_entries_and_round_trips():
     again.import_state(json.loads(json.dumps(state)))
     for sid, expected in (("s", "Organic Video"), ("a", "Direct")):
         assert channel(again, sid) == expected
-        assert again.session_properties(sid) == emulator.session_properties(sid)
+        assert again.sessions.properties(sid) == emulator.sessions.properties(sid)
     assert again.export_state() == state
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from phemu.resources.channel_type import ChannelInputs
-from phemu.resources.channel_type import channel_type
-from phemu.resources.channel_type import is_shopping_campaign
+from phemu.resources.sessions.channel_type import ChannelInputs
+from phemu.resources.sessions.channel_type import channel_type
+from phemu.resources.sessions.channel_type import is_shopping_campaign
 from tests.conftest import body
 
 
@@ -27,8 +27,8 @@ def event(
 
 
 def derived(emulator, events: list[dict[str, Any]], sid: str = "s1") -> dict[str, Any]:
-    emulator.add_events(events)
-    found = emulator.session_properties(sid)
+    emulator.sessions.ingest(events)
+    found = emulator.sessions.properties(sid)
     assert found is not None
     return found
 
@@ -89,7 +89,7 @@ def test_the_reference_example(emulator):
 
 
 def test_the_reference_example_through_values(emulator):
-    emulator.add_events(SPEC_EXAMPLE)
+    emulator.sessions.ingest(SPEC_EXAMPLE)
     client, headers = emulator.client(), emulator.auth_headers
     expected = {
         "$entry_current_url": "https://example.com/pricing?plan=pro",
@@ -426,7 +426,7 @@ def test_lookup_strips_labels_while_two_remain():
 
 
 def test_computed_sessions_keep_any_channel_type(emulator):
-    emulator.add_sessions(
+    emulator.sessions.add(
         [
             {
                 "session_id": "c1",
@@ -434,6 +434,6 @@ def test_computed_sessions_keep_any_channel_type(emulator):
             }
         ]
     )
-    props = emulator.session_properties("c1")
+    props = emulator.sessions.properties("c1")
     assert props["$channel_type"] == "Made Up"
     assert props["$pageview_count"] is None

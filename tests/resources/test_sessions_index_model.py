@@ -13,10 +13,10 @@ from collections import Counter
 
 import pytest
 
-from phemu.resources import session_values
-from phemu.resources.session_values import ProjectSessions
-from phemu.resources.session_values import Session
-from phemu.resources.session_values import sort_key
+from phemu.resources.sessions import value_index as session_values
+from phemu.resources.sessions.models import Session
+from phemu.resources.sessions.value_index import ProjectSessions
+from phemu.resources.sessions.value_index import sort_key
 
 KEY = "$entry_utm_source"
 VALUES = ["google", "bing", "Goo_gle", "news%letter", "", "g", "x_y", "GOOGLE"]

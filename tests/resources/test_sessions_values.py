@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
-from phemu.resources import session_values
-from phemu.resources.session_catalogue import STORED_STRING_KEYS
+from phemu.resources.sessions import value_index as session_values
+from phemu.resources.sessions.catalogue import STORED_STRING_KEYS
 from tests.conftest import body
 
 BUILTIN = [
@@ -58,7 +58,7 @@ def names(emulator, key: str, value: str | None = None, project: int = 1) -> lis
 def seed_values(emulator, key: str, values: list) -> None:
     """Sessions whose ``key`` takes ``values`` in newest-first order (one hour apart)."""
     base = datetime(2026, 6, 15, tzinfo=timezone.utc)
-    emulator.add_sessions(
+    emulator.sessions.add(
         {
             "session_id": f"{key}-{i}",
             "properties": {"$start_timestamp": base + timedelta(hours=len(values) - i), key: value},
@@ -145,7 +145,7 @@ def test_at_most_twenty_values_most_frequent_first(emulator):
 
 
 def test_ties_break_on_session_id_when_start_times_are_equal(emulator):
-    emulator.add_sessions(
+    emulator.sessions.add(
         [
             {
                 "session_id": "a",
@@ -211,7 +211,7 @@ def test_every_stored_string_key_answers_observed_values(emulator, key):
     ],
 )
 def test_keys_without_a_stored_column_answer_nothing(emulator, key):
-    emulator.add_events(
+    emulator.sessions.ingest(
         [
             {
                 "event": "$pageview",
@@ -268,10 +268,10 @@ def test_custom_channel_types_come_first_unfiltered(emulator):
 
 def test_values_are_per_project(emulator):
     emulator.load_seed({"projects": [{"id": 2, "name": "Second"}]})
-    emulator.add_sessions(
+    emulator.sessions.add(
         [{"session_id": "s1", "properties": {"$entry_utm_source": "one"}}], project=1
     )
-    emulator.add_sessions(
+    emulator.sessions.add(
         [{"session_id": "s1", "properties": {"$entry_utm_source": "two"}}], project=2
     )
     assert names(emulator, "$entry_utm_source", project=1) == ["one"]
@@ -341,7 +341,7 @@ def test_only_the_newest_sessions_count(emulator, monkeypatch):
     assert names(emulator, "$entry_utm_source") == ["new", "mid", "old"]
     assert names(emulator, "$entry_utm_source", "old") == ["old"]
     # a newer session pushes "old" out and brings its own value in
-    emulator.add_sessions(
+    emulator.sessions.add(
         [
             {
                 "session_id": "newest",
@@ -354,7 +354,7 @@ def test_only_the_newest_sessions_count(emulator, monkeypatch):
     )
     assert names(emulator, "$entry_utm_source") == ["mid", "new"]
     # an old session changes nothing
-    emulator.add_sessions(
+    emulator.sessions.add(
         [
             {
                 "session_id": "ancient",
@@ -367,7 +367,7 @@ def test_only_the_newest_sessions_count(emulator, monkeypatch):
     )
     assert names(emulator, "$entry_utm_source") == ["mid", "new"]
     # replacing a session with an older one lets the next-newest back in
-    emulator.add_sessions(
+    emulator.sessions.add(
         [
             {
                 "session_id": "newest",
@@ -394,7 +394,7 @@ def test_replacing_a_session_updates_counts_and_first_occurrence(emulator):
 
 
 def replace(emulator, session_id: str, start: str, source: str) -> None:
-    emulator.add_sessions(
+    emulator.sessions.add(
         [
             {
                 "session_id": session_id,

@@ -44,7 +44,7 @@ def test_list_order_follows_the_profile(profile: str, expected: list[int]) -> No
     api.emulator.set_time("2026-06-16T00:00:00Z")
     api.created()
     assert ids(api.get()[1]) == expected
-    assert [s["id"] for s in api.emulator.list_subscriptions(1)] == expected
+    assert [s["id"] for s in api.emulator.subscriptions.list(1)] == expected
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_pagination_keeps_other_parameters_and_the_environments_prefix(api: Api)
 
 def test_default_page_is_100(api: Api) -> None:
     for _ in range(101):
-        api.emulator.create_subscription(**valid())
+        api.emulator.subscriptions.create(**valid())
     _status, page = api.get()
     assert (len(page["results"]), page["next"]) == (100, HOST + BASE + "?limit=100&offset=100")
 
@@ -249,7 +249,7 @@ def test_put_and_patch_on_soft_deleted_rows(api: Api) -> None:
 def test_team_checks_only_for_values_sent(api: Api) -> None:
     sub = api.created(insight=10)
     # Insight 10 later moves to project 2: existing subscriptions keep working.
-    from phemu.resources.insights import InsightsState
+    from phemu.resources.insights.models import InsightsState
 
     insight = api.emulator.store.state(InsightsState).get(10)
     assert insight is not None
@@ -261,7 +261,7 @@ def test_team_checks_only_for_values_sent(api: Api) -> None:
 
 
 def test_existing_subscription_keeps_a_later_deleted_insight(api: Api) -> None:
-    from phemu.resources.insights import InsightsState
+    from phemu.resources.insights.models import InsightsState
 
     sub = api.created(insight=10)
     insight = api.emulator.store.state(InsightsState).get(10)
@@ -295,7 +295,7 @@ def test_webhook_check_on_update(api: Api) -> None:
     ok = api.patch(sub["id"], {"target_type": "webhook", "target_value": "https://example.com/"})
     assert ok[0] == 200
     # A stored URL that later fails the rules is only re-checked when a target is sent.
-    from phemu.resources.subscription_model import SubscriptionsState
+    from phemu.resources.subscriptions.models import SubscriptionsState
 
     stored = api.emulator.store.state(SubscriptionsState).get(sub["id"])
     assert stored is not None
@@ -550,7 +550,7 @@ def test_list_indexes_stay_consistent_with_the_rows(profile: str) -> None:
             emulator.set_time(f"2026-06-15T10:{rng.randrange(60):02d}:00Z")
             target = rng.choice([{"insight": 7}, {"insight": 10}, {"insight": OMIT, "dashboard": 3},
                                  {"insight": OMIT, "dashboard": 6}])  # fmt: skip
-            created.append(emulator.create_subscription(**valid(**target))["id"])
+            created.append(emulator.subscriptions.create(**valid(**target))["id"])
             continue
         pk = rng.choice(created)
         change = rng.choice(
@@ -558,13 +558,13 @@ def test_list_indexes_stay_consistent_with_the_rows(profile: str) -> None:
              {"insight": 10, "dashboard": None}, {"insight": None, "dashboard": 6}],
         )  # fmt: skip
         try:
-            emulator.update_subscription(pk, **change)
+            emulator.subscriptions.update(pk, **change)
         except ValidationError:
             assert profile == "cloud"  # the 2026 content rules refuse some moves
         if step % 5:
             continue
         checks += 1
-        rows = [emulator.get_subscription(i) for i in created]
+        rows = [emulator.subscriptions.get(i) for i in created]
         for query, keep in [
             ("", lambda s: not s["deleted"]),
             ("?deleted=1", lambda s: s["deleted"]),

@@ -122,7 +122,12 @@ def test_control_plane_outbox_reads_filters_and_clears(api: Api) -> None:
     assert [e["id"] for e in data["results"]] == [1, 2]
     response = api.client.get("/_phemu/outbox?target_type=slack")
     assert [e["target_value"] for e in response.get_json()["results"]] == ["C1"]
-    assert api.emulator.deliveries("value_change", target_type="slack")[0]["target_value"] == "C1"
+    assert (
+        api.emulator.subscriptions.deliveries("value_change", target_type="slack")[0][
+            "target_value"
+        ]
+        == "C1"
+    )
     api.client.delete("/_phemu/outbox")
     assert api.emulator.outbox.entries() == []
 
@@ -131,7 +136,7 @@ def test_reset_clears_the_outbox_and_the_subscriptions(api: Api) -> None:
     api.created()
     api.emulator.reset()
     assert api.emulator.outbox.entries() == []
-    assert api.emulator.list_subscriptions() == []
+    assert api.emulator.subscriptions.list() == []
 
 
 def test_delivery_hook_sees_every_entry() -> None:

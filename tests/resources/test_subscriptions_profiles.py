@@ -110,7 +110,7 @@ def test_docs_team_checks_stay(docs: Api) -> None:
 
 def test_docs_python_api_and_seeds_follow_the_same_rules(docs: Api) -> None:
     emulator = docs.emulator
-    sub = emulator.create_subscription(
+    sub = emulator.subscriptions.create(
         1, target_type="email", target_value="a@x.io", frequency="daily", start_date="2022-01-01"
     )
     assert (sub["insight"], sub["dashboard"]) == (None, None)

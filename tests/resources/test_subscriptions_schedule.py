@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from phemu.errors import ServerError
-from phemu.resources.subscription_schedule import Rule
-from phemu.resources.subscription_schedule import first_delivery
-from phemu.resources.subscription_schedule import summary
+from phemu.resources.subscriptions.schedule import Rule
+from phemu.resources.subscriptions.schedule import first_delivery
+from phemu.resources.subscriptions.schedule import summary
 from tests.resources.subscriptions_support import BASE
 from tests.resources.subscriptions_support import SERVER_ERROR
 from tests.resources.subscriptions_support import Api
@@ -193,7 +193,7 @@ def test_reordering_weekdays_or_bysetpos_with_weekdays(api: Api) -> None:
 
 
 def _stale(api: Api, pk: int, value: str) -> None:
-    from phemu.resources.subscription_model import SubscriptionsState
+    from phemu.resources.subscriptions.models import SubscriptionsState
 
     sub = api.emulator.store.state(SubscriptionsState).get(pk)
     assert sub is not None
@@ -240,7 +240,7 @@ def test_fast_forward_matches_the_plain_rrule_search() -> None:
     import random
     from datetime import timedelta
 
-    from phemu.resources.subscription_schedule import WEEKDAYS
+    from phemu.resources.subscriptions.schedule import WEEKDAYS
 
     rng = random.Random(20260615)
     checked = 0

@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 
+from phemu.errors import NotFound
+from phemu.errors import ProjectNotFound
 from phemu.errors import SeedError
 from phemu.errors import ValidationError
-from phemu.resources.subscription_model import SubscriptionsState
+from phemu.resources.subscriptions.models import SubscriptionsState
 from tests.resources.subscriptions_support import BASE
 from tests.resources.subscriptions_support import Api
 from tests.resources.subscriptions_support import make_emulator
@@ -49,16 +51,20 @@ def test_seed_records_use_api_names(api: Api) -> None:
     )
     # Explicit ids move the shared counter on; seeds write no outbox entries.
     assert api.created()["id"] == 41
-    assert api.emulator.deliveries("value_change") == [api.emulator.outbox.entries()[0]]
+    assert api.emulator.subscriptions.deliveries("value_change") == [
+        api.emulator.outbox.entries()[0]
+    ]
     # A seeded next_delivery_date is due like any other.
     api.emulator.set_time("2026-06-16T00:00:00Z")
-    assert [e["subscription_id"] for e in api.emulator.deliveries("scheduled")] == [40]
+    assert [e["subscription_id"] for e in api.emulator.subscriptions.deliveries("scheduled")] == [
+        40
+    ]
 
 
 @pytest.mark.parametrize(
     ("record", "message"),
     [
-        ({"project": 99}, "subscriptions[0]: 'project' must be an existing project id, not 99"),
+        ({"project": 99}, "subscriptions[0]: project 99 does not exist"),
         ({"project": 1, "id": "x"}, "subscriptions[0] (id 'x'): 'id' must be a positive integer"),
         ({"project": 1, "frequency": "hourly"},
          'subscriptions[0]: frequency: "hourly" is not a valid choice.'),
@@ -81,13 +87,13 @@ def test_seed_errors_name_the_record_and_load_nothing(
     with pytest.raises(SeedError) as caught:
         seed(api, {**valid(), **record})
     assert str(caught.value) == message
-    assert api.emulator.list_subscriptions() == []
+    assert api.emulator.subscriptions.list() == []
 
 
 def test_a_bad_record_rolls_back_the_whole_document(api: Api) -> None:
     with pytest.raises(SeedError, match=r"subscriptions\[1\]"):
         seed(api, {**valid(), "project": 1}, {**valid(interval=0), "project": 1})
-    assert api.emulator.list_subscriptions() == []
+    assert api.emulator.subscriptions.list() == []
     assert api.created()["id"] == 1
 
 
@@ -130,58 +136,61 @@ def test_seeded_row_without_created_by_is_null(api: Api) -> None:
 
 def test_create_subscription_method() -> None:
     emulator = make_emulator()
-    data = emulator.create_subscription(
+    data = emulator.subscriptions.create(
         insight=7, target_type="email", target_value="x@y.z", frequency="daily",
         start_date="2022-01-01", title="From Python",
     )  # fmt: skip
     assert data["created_by"]["email"] == "ada@example.com"
     assert data["next_delivery_date"] == "2026-06-16T00:00:00Z"
     assert emulator.outbox.entries() == []
-    assert emulator.get_subscription(data["id"]) == data
+    assert emulator.subscriptions.get(data["id"]) == data
     assert Api(emulator).get(f"{BASE}{data['id']}/") == (200, data)
-    other = emulator.create_subscription(2, notify=True, created_by=1, **valid(insight=8))
+    other = emulator.subscriptions.create(2, notify=True, created_by=1, **valid(insight=8))
     assert other["id"] == 2
-    assert emulator.deliveries("value_change")[0]["subscription_id"] == 2
-    assert emulator.list_subscriptions(2) == [other]
+    assert emulator.subscriptions.deliveries("value_change")[0]["subscription_id"] == 2
+    assert emulator.subscriptions.list(2) == [other]
     emulator.check()
 
 
 def test_create_subscription_validates_like_post() -> None:
     emulator = make_emulator()
     with pytest.raises(ValidationError) as caught:
-        emulator.create_subscription(**valid(interval=0))
+        emulator.subscriptions.create(**valid(interval=0))
     assert caught.value.body() == {
         "type": "validation_error",
         "code": "min_value",
         "detail": "Ensure this value is greater than or equal to 1.",
         "attr": "interval",
     }
-    with pytest.raises(ValueError, match="project 5 does not exist"):
-        emulator.create_subscription(5, **valid())
+    with pytest.raises(ProjectNotFound):
+        emulator.subscriptions.create(5, **valid())
     assert emulator.store.state(SubscriptionsState).rows == {}
 
 
 def test_update_subscription_method_and_listing_deleted() -> None:
     emulator = make_emulator()
-    first = emulator.create_subscription(**valid())
-    second = emulator.create_subscription(**valid())
-    data = emulator.update_subscription(first["id"], deleted=True, title="gone")
+    first = emulator.subscriptions.create(**valid())
+    second = emulator.subscriptions.create(**valid())
+    data = emulator.subscriptions.update(first["id"], deleted=True, title="gone")
     assert (data["deleted"], data["title"]) == (True, "gone")
-    assert [s["id"] for s in emulator.list_subscriptions()] == [second["id"]]
-    assert [s["id"] for s in emulator.list_subscriptions(deleted=True)] == [first["id"]]
-    emulator.update_subscription(second["id"], target_value="new@x.io", notify=True)
-    assert emulator.deliveries("value_change")[0]["previous_value"] == "test@posthog.com"
-    with pytest.raises(KeyError):
-        emulator.update_subscription(999, title="x")
-    assert emulator.get_subscription(999) is None
+    assert [s["id"] for s in emulator.subscriptions.list()] == [second["id"]]
+    assert [s["id"] for s in emulator.subscriptions.list(deleted=True)] == [first["id"]]
+    emulator.subscriptions.update(second["id"], target_value="new@x.io", notify=True)
+    assert (
+        emulator.subscriptions.deliveries("value_change")[0]["previous_value"] == "test@posthog.com"
+    )
+    with pytest.raises(NotFound):
+        emulator.subscriptions.update(999, title="x")
+    with pytest.raises(NotFound):
+        emulator.subscriptions.get(999)
 
 
 def test_project_may_be_left_out_with_a_single_project() -> None:
     from phemu.emulator import Emulator
 
     emulator = Emulator(load_entrypoints=False)
-    emulator.create_insight(1, id=7)
+    emulator.load_seed({"insights": [{"project": 1, "id": 7}]})
     emulator.load_seed({"version": 1, "subscriptions": [valid()]})
-    assert [s["insight"] for s in emulator.list_subscriptions(1)] == [7]
-    with pytest.raises(SeedError, match=r"'project' must be an existing project id, not None"):
+    assert [s["insight"] for s in emulator.subscriptions.list(1)] == [7]
+    with pytest.raises(SeedError, match=r"'project' is required when there is not exactly one"):
         make_emulator().load_seed({"version": 1, "subscriptions": [valid()]})

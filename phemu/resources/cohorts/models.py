@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
+from phemu.resources._base import Backend
 from phemu.resources.feature_flags.evaluation import CohortSpec
 
 if TYPE_CHECKING:
@@ -56,10 +57,11 @@ class CohortTables:
     cohorts: dict[int, Cohort] = field(default_factory=dict)
 
 
-class CohortsBackend:
+class CohortsBackend(Backend):
     """``emulator.cohorts``: create and read cohorts (no HTTP routes yet)."""
 
     def __init__(self, emulator: Emulator) -> None:
+        super().__init__(emulator)
         self._emulator = emulator
 
     @property
@@ -131,14 +133,15 @@ class CohortsBackend:
 
     def load(self, records: list[dict[str, Any]]) -> None:
         from phemu.errors import SeedError
-        from phemu.seed import where
+        from phemu.seed import iter_records
 
-        for position, record in enumerate(records):
-            label = where("cohorts", position, record)
+        for r in iter_records(self._emulator, "cohorts", records):
+            record, label = r.record, r.label
+            project = r.project()
             try:
                 self.create(
                     str(record.get("name") or ""),
-                    project=record.get("project", 1),
+                    project=project,
                     properties=(record.get("filters") or {}).get("properties"),
                     distinct_ids=record.get("distinct_ids") or (),
                     is_static=record.get("is_static"),

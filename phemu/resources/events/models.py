@@ -23,6 +23,7 @@ from typing import Any
 
 from phemu.clock import parse_instant
 from phemu.errors import SeedError
+from phemu.resources._base import Backend
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
@@ -101,10 +102,11 @@ def _instant(value: Any) -> datetime | None:
         return None
 
 
-class EventsBackend:
+class EventsBackend(Backend):
     """Ingestion into the event store, and the questions tests ask of it (``emulator.events``)."""
 
     def __init__(self, emulator: Emulator) -> None:
+        super().__init__(emulator)
         self._emulator = emulator
 
     @property
@@ -176,7 +178,7 @@ class EventsBackend:
         return self.ingest(project, [message])[0].to_dict()
 
     def _derive_sessions(self, project: int, records: list[EventRecord]) -> None:
-        from phemu.resources.sessions import load_events
+        from phemu.resources.sessions.seed import load_events
 
         raw = [
             {
@@ -202,13 +204,13 @@ class EventsBackend:
 
     def load(self, records: list[dict[str, Any]]) -> None:
         """Restore exported events as they were (persons come from their own section)."""
+        from phemu.seed import iter_records
+
         tables = self._tables
-        for position, raw in enumerate(records):
-            label = f"captured_events[{position}]"
+        for r in iter_records(self._emulator, "captured_events", records, "uuid"):
+            raw, label = r.record, r.label
+            project = r.project()
             try:
-                project = raw["project"]
-                if project not in self._emulator.store.projects:
-                    raise SeedError(f"{label}: 'project' must be the id of an existing project")
                 tables.next_seq += 1
                 tables.of(project).append(
                     EventRecord(

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfoNotFoundError
 from phemu import fields
 from phemu.errors import Msg
 from phemu.errors import ValidationError
+from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
 from phemu.resources.feature_flags import rules
 from phemu.resources.feature_flags.evaluation import Context
@@ -153,10 +154,11 @@ def _fully_rolled_out(flag: FeatureFlag) -> str:
     return ""
 
 
-class FeatureFlagsBackend:
+class FeatureFlagsBackend(Backend):
     """Create, change, read and evaluate feature flags (``emulator.feature_flags``)."""
 
     def __init__(self, emulator: Emulator) -> None:
+        super().__init__(emulator)
         self._emulator = emulator
 
     @property
@@ -501,11 +503,10 @@ class FeatureFlagsBackend:
 
     def load(self, records: list[dict[str, Any]]) -> None:
         from phemu.errors import SeedError
-        from phemu.seed import user_ref
-        from phemu.seed import where
+        from phemu.seed import iter_records
 
-        for position, record in enumerate(records):
-            label = where("feature_flags", position, record)
+        for r in iter_records(self._emulator, "feature_flags", records):
+            record, label = r.record, r.label
             body = {
                 k: v
                 for k, v in record.items()
@@ -515,17 +516,10 @@ class FeatureFlagsBackend:
                 # A flag POSTed without filters is stored with {}: loading its export back must
                 # take the same path, not POST's "at least one condition set" check.
                 del body["filters"]
-            project = record.get("project", 1)
-            if project not in self._emulator.store.projects:
-                raise SeedError(f"{label}: 'project' must be the id of an existing project")
+            project = r.project()
+            user_id = r.user("created_by")
             try:
-                flag = self.save(
-                    project,
-                    None,
-                    body,
-                    user_id=user_ref(self._emulator.store, record.get("created_by"), label),
-                    partial=False,
-                )
+                flag = self.save(project, None, body, user_id=user_id, partial=False)
             except ValidationError as error:
                 raise SeedError(f"{label}: {error.attr}: {error.detail}") from None
             if isinstance(record.get("id"), int):

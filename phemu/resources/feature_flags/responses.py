@@ -50,7 +50,7 @@ _ETAG_HEADERS = {"Cache-Control": "private, must-revalidate"}
 
 
 def _backend(ctx: RequestContext) -> FeatureFlagsBackend:
-    return ctx.emulator.feature_flags
+    return FeatureFlagsBackend.of(ctx.emulator)
 
 
 def _record(ctx: RequestContext) -> FeatureFlag | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from phemu.resources._base import Resource
+from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.seed import export_groups
 from phemu.resources.persons.seed import export_persons
 from phemu.resources.persons.seed import load_groups
@@ -12,6 +13,7 @@ from phemu.seed import SeedSection
 
 RESOURCE = Resource(
     name="persons",
+    backend=PersonsBackend,
     routes=ROUTES,
     seed_sections=(
         SeedSection("persons", load_persons, export_persons),

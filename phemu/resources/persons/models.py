@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
+from phemu.resources._base import Backend
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
@@ -93,10 +94,11 @@ class PersonsTables:
     revision: int = 0
 
 
-class PersonsBackend:
+class PersonsBackend(Backend):
     """The only code that writes persons and groups; ``emulator.persons`` in Python."""
 
     def __init__(self, emulator: Emulator) -> None:
+        super().__init__(emulator)
         self._emulator = emulator
 
     @property

@@ -13,6 +13,7 @@ from phemu.resources._base import json_response
 from phemu.resources.events.responses import property_filters
 from phemu.resources.feature_flags.matching import match_property
 from phemu.resources.persons.models import Person
+from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import render_person
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def list_(ctx: RequestContext) -> Response:
 def find(ctx: RequestContext) -> Person:
     """A person by uuid or numeric id, in the request's project."""
     wanted = ctx.path_values["pk"]
-    persons = ctx.emulator.persons
+    persons = PersonsBackend.of(ctx.emulator)
     person = persons.by_uuid(wanted)
     number = lookup_int(wanted) if person is None and wanted.isdigit() else None
     if number is not None:

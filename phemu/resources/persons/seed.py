@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-from phemu.clock import parse_instant
 from phemu.errors import SeedError
 from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import PersonsTables
-from phemu.seed import where
+from phemu.seed import iter_records
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
@@ -18,20 +17,16 @@ if TYPE_CHECKING:
 
 def load_persons(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     """``{"project", "distinct_ids", "properties"?, "is_identified"?, "created_at"?, "uuid"?}``."""
-    backend = PersonsBackend(emulator)
-    for position, record in enumerate(records):
-        label = where("persons", position, record)
-        project = record.get("project", 1)
-        if project not in emulator.store.projects:
-            raise SeedError(f"{label}: 'project' must be the id of an existing project")
+    backend = PersonsBackend.of(emulator)
+    for r in iter_records(emulator, "persons", records):
+        record, label = r.record, r.label
+        project = r.project()
         ids = record.get("distinct_ids")
         if not isinstance(ids, list) or not ids or not all(isinstance(d, (str, int)) for d in ids):
             raise SeedError(f"{label}: 'distinct_ids' must be a non-empty list of strings")
-        properties = record.get("properties", {})
-        if not isinstance(properties, dict):
-            raise SeedError(f"{label}: 'properties' must be an object")
+        properties = r.mapping("properties")
+        created = r.instant("created_at", default_now=False)
         try:
-            created = parse_instant(record["created_at"]) if record.get("created_at") else None
             backend.create(
                 [str(d) for d in ids],
                 project=project,
@@ -61,9 +56,9 @@ def export_persons(emulator: Emulator) -> list[dict[str, Any]]:
 
 def load_groups(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     """``{"project", "group_type", "group_key", "properties"?}``."""
-    backend = PersonsBackend(emulator)
-    for position, record in enumerate(records):
-        label = where("groups", position, record)
+    backend = PersonsBackend.of(emulator)
+    for r in iter_records(emulator, "groups", records):
+        record, label = r.record, r.label
         group_type, group_key = record.get("group_type"), record.get("group_key")
         if not isinstance(group_type, str) or not isinstance(group_key, (str, int)):
             raise SeedError(f"{label}: 'group_type' and 'group_key' are required strings")
@@ -72,7 +67,7 @@ def load_groups(emulator: Emulator, records: list[dict[str, Any]]) -> None:
                 group_type,
                 str(group_key),
                 record.get("properties") or {},
-                project=record.get("project", 1),
+                project=r.project(),
             )
         except ValueError as error:
             raise SeedError(f"{label}: {error}") from None

@@ -1,7 +1,7 @@
 """The emulator's records as the query engine reads them (``phemu.query.records``).
 
 The one module that knows where events, persons and sessions are stored. Events and sessions
-live in the sessions resource (``phemu/resources/sessions.py``, seeded raw events and a copy of
+live in the sessions resource (``phemu/resources/sessions/``, seeded raw events and a copy of
 every captured one); captured events keep their ingestion facts (``person_id``, the person's
 properties at ingestion) in ``phemu/resources/events``; persons live in
 ``phemu/resources/persons``. Property types come from the events package's definition rules
@@ -27,8 +27,8 @@ from phemu.resources.events.definitions import property_type
 from phemu.resources.events.models import EventTables
 from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import PersonsTables
-from phemu.resources.session_values import ProjectSessions
-from phemu.resources.sessions import SessionsState
+from phemu.resources.sessions.models import SessionsState
+from phemu.resources.sessions.value_index import ProjectSessions
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
@@ -80,7 +80,7 @@ class SessionsProjectData:
         """New events; a captured one carries its ingestion facts, a seeded one the person id
         PostHog would have given it (its person's, else the personless id of its distinct id)."""
         captured = {r.uuid: r for r in self._captured.projects.get(self._project, ())}
-        persons = PersonsBackend(self._emulator)
+        persons = PersonsBackend.of(self._emulator)
         person_ids: dict[str, str] = {}
         every: Iterable[Any] = (
             event for events in self._sessions.events.values() for event in events

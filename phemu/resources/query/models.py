@@ -1,4 +1,4 @@
-"""The query resource's per-emulator state and its Python API.
+"""The query resource's per-emulator state and :class:`QueryBackend`, its Python API.
 
 The state is the engine's DuckDB database (derived data, rebuilt from the records on demand, so
 store checkpoints start it empty: ``phemu/query/engine.py``) and the statuses of queries asked
@@ -17,12 +17,11 @@ from typing import Any
 
 from phemu.errors import Msg
 from phemu.errors import NotFound
-from phemu.errors import PostHogError
 from phemu.errors import QueryEngineMissing
 from phemu.errors import QueryError
+from phemu.resources._base import Backend
 
 if TYPE_CHECKING:
-    from phemu.emulator import Emulator
     from phemu.query.engine import Database
 
 #: ``QueryStatusManager.STATUS_TTL_SECONDS``: a status is kept 20 minutes.
@@ -53,46 +52,74 @@ class QueryState:
         return self._database
 
 
-def run_query(emulator: Emulator, project: int, body: Any) -> dict[str, Any]:
-    """Answer a ``query/`` body for ``project`` exactly as ``POST query/`` does.
+class QueryBackend(Backend):
+    """``emulator.query``: run a ``query/`` body as ``POST query/`` does, read and cancel
+    asynchronous queries as ``GET`` / ``DELETE query/:id/`` do."""
 
-    Raises the PostHog error the endpoint would answer (``QueryError`` for HogQL errors,
-    ``ParseError`` for a body that is not a ``QueryRequest``, ``QueryEngineMissing`` without
-    the ``phemu[query]`` extra). An asynchronous request answers its pending status.
-    """
-    try:
-        from phemu.query.run import run
-    except ImportError:
-        raise QueryEngineMissing() from None
-    from phemu.resources.query.adapter import project_data
-
-    store = emulator.store
-    with store.lock:
-        timezone_name = store.projects[project].timezone if project in store.projects else "UTC"
-        data = project_data(emulator, project)
-        database = store.state(QueryState).database()
-        now = emulator.clock.now()
-        if not _is_async(body):
-            try:
-                return run(database, project, data, body, now, timezone_name)
-            except QueryError as error:
-                raise error.for_profile(emulator.profile) from None
-        # Asked asynchronously: computed now (from the records as they are now), answered by
-        # the first status read, as PostHog's worker would have finished it.
-        query_id = str(body.get("client_query_id") or uuid.uuid4().hex)
-        status = _status(query_id, project, now)
-        pending = dict(status)
+    def run(self, body: Any, *, project: int = 1) -> dict[str, Any]:
+        """The ``query/`` answer for ``project``; raises the PostHog error the endpoint would
+        answer (``QueryError`` for HogQL errors, ``ParseError`` for a body that is not a
+        ``QueryRequest``, ``QueryEngineMissing`` without the ``phemu[query]`` extra). An
+        asynchronous request (``refresh: "async"``) answers ``{"query_status": ...}``, pending."""
         try:
-            status["results"] = run(database, project, data, body, now, timezone_name)
-            status["error"] = False
-        except QueryError as error:
-            status["error_message"] = error.for_profile(emulator.profile).detail
-        except PostHogError:
-            raise
-        status.update(complete=True, pickup_time=_json_time(now), end_time=_json_time(now))
-        status["expiration_time"] = _json_time(now + STATUS_TTL)
-        store.state(QueryState).statuses[(project, query_id)] = (status, now + STATUS_TTL)
-        return {"query_status": pending}
+            from phemu.query.run import run
+        except ImportError:
+            raise QueryEngineMissing() from None
+        from phemu.resources.query.adapter import project_data
+
+        emulator, store = self.emulator, self.store
+        with store.lock:
+            timezone_name = store.projects[project].timezone if project in store.projects else "UTC"
+            data = project_data(emulator, project)
+            database = store.state(QueryState).database()
+            now = emulator.clock.now()
+            if not _is_async(body):
+                try:
+                    return run(database, project, data, body, now, timezone_name)
+                except QueryError as error:
+                    raise error.for_profile(emulator.profile) from None
+            # Asked asynchronously: computed now (from the records as they are now), answered
+            # by the first status read, as PostHog's worker would have finished it.
+            query_id = str(body.get("client_query_id") or uuid.uuid4().hex)
+            status = _status(query_id, project, now)
+            pending = dict(status)
+            try:
+                status["results"] = run(database, project, data, body, now, timezone_name)
+                status["error"] = False
+            except QueryError as error:
+                status["error_message"] = error.for_profile(emulator.profile).detail
+            status.update(complete=True, pickup_time=_json_time(now), end_time=_json_time(now))
+            status["expiration_time"] = _json_time(now + STATUS_TTL)
+            store.state(QueryState).statuses[(project, query_id)] = (status, now + STATUS_TTL)
+            return {"query_status": pending}
+
+    def status(self, query_id: str, *, project: int = 1) -> dict[str, Any]:
+        """``GET query/:id/``: the stored ``QueryStatus``, as long as PostHog keeps it."""
+        with self.store.lock:
+            found = self._live(project, query_id)
+            if found is None:
+                raise NotFound(Msg.QUERY_NOT_FOUND.format(id=query_id, team=project))
+            return dict(found)
+
+    def cancel(self, query_id: str, *, project: int = 1, dequeue_only: bool = False) -> str:
+        """``DELETE query/:id/`` (``cancel_query``): a finished query stays; anything else is
+        forgotten. Returns PostHog's message."""
+        with self.store.lock:
+            found = self._live(project, query_id)
+            if found is not None and found["complete"]:
+                return Msg.QUERY_ALREADY_COMPLETE
+            self.store.state(QueryState).statuses.pop((project, query_id), None)
+        return Msg.QUERY_DEQUEUED if dequeue_only else Msg.QUERY_CANCELLED
+
+    def _live(self, project: int, query_id: str) -> dict[str, Any] | None:
+        statuses = self.store.state(QueryState).statuses
+        found = statuses.get((project, query_id))
+        if found is None:
+            return None
+        if self.emulator.clock.now() >= found[1]:
+            del statuses[(project, query_id)]
+            return None
+        return found[0]
 
 
 def _json_time(moment: datetime) -> str:
@@ -127,33 +154,3 @@ def _status(query_id: str, project: int, now: datetime) -> dict[str, Any]:
         "task_id": None,
         "team_id": project,
     }
-
-
-def query_status(emulator: Emulator, project: int, query_id: str) -> dict[str, Any]:
-    """``GET query/:id/``: the stored status, as long as PostHog keeps it."""
-    with emulator.store.lock:
-        found = _live(emulator, project, query_id)
-        if found is None:
-            raise NotFound(Msg.QUERY_NOT_FOUND.format(id=query_id, team=project))
-        return dict(found)
-
-
-def cancel_query(emulator: Emulator, project: int, query_id: str, *, dequeue_only: bool) -> str:
-    """``DELETE query/:id/`` (``cancel_query``): a finished query stays; anything else is gone."""
-    with emulator.store.lock:
-        found = _live(emulator, project, query_id)
-        if found is not None and found["complete"]:
-            return Msg.QUERY_ALREADY_COMPLETE
-        emulator.store.state(QueryState).statuses.pop((project, query_id), None)
-    return Msg.QUERY_DEQUEUED if dequeue_only else Msg.QUERY_CANCELLED
-
-
-def _live(emulator: Emulator, project: int, query_id: str) -> dict[str, Any] | None:
-    statuses = emulator.store.state(QueryState).statuses
-    found = statuses.get((project, query_id))
-    if found is None:
-        return None
-    if emulator.clock.now() >= found[1]:
-        del statuses[(project, query_id)]
-        return None
-    return found[0]

@@ -19,6 +19,7 @@ ROUTES = (
         "query",
         read_methods=frozenset({"POST"}),
         throttle="clickhouse",
+        operations={"POST": "query_create"},
     ),
     Route(
         "/query/<id>/",
@@ -27,5 +28,6 @@ ROUTES = (
         "query",
         read_methods=frozenset({"GET", "DELETE"}),
         throttle="clickhouse",
+        operations={"GET": "query_retrieve", "DELETE": "query_destroy"},
     ),
 )

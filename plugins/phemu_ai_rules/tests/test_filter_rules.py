@@ -1,4 +1,4 @@
-"""The default ``ai/filters`` responder (ai.md §5.1): every reference row, then a table of
+"""The default ``ai/filters`` responder (``docs/ai.md``): every reference row, then a table of
 plain-language requests with the filter groups they must produce."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-# The filter-group shapes are shared with the endpoint tests (one definition of ai.md §2.2).
+# The filter-group shapes are shared with the endpoint tests (one definition of ``docs/ai.md``).
 from tests.resources.ai_support import EMPTY_GROUP as EMPTY
 from tests.resources.ai_support import and_group as AND
 from tests.resources.ai_support import filter_result as filters

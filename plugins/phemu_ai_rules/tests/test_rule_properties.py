@@ -1,5 +1,5 @@
 """Properties of the default responder over arbitrary text: it never fails, never leaves the
-strict schema, and its patterns always compile (ai.md §5: "always schema-valid")."""
+strict schema, and its patterns always compile (``docs/ai.md``: "always schema-valid")."""
 
 from __future__ import annotations
 

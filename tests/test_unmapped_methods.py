@@ -134,8 +134,10 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
         "/api/projects/1/feature_flags/1/status/",
         {"GET", "HEAD", "OPTIONS"},
     ),
-    # posthog/api/query.py: ``create`` on the list route.
+    # posthog/api/query.py: ``create`` on the list route, ``retrieve`` and ``destroy`` on the
+    # detail route (no update actions).
     "query.create": ("/api/projects/1/query/", {"POST", "PATCH", "OPTIONS"}),
+    "query.detail": ("/api/projects/1/query/abc/", {"GET", "HEAD", "DELETE", "OPTIONS"}),
     # posthog/api/feature_flag.py: ``all_activity`` (detail=False) and ``activity``.
     "feature_flags.activity": (
         "/api/projects/1/feature_flags/activity/",

@@ -61,6 +61,10 @@ class EventRecord:
     created_at: datetime | None = None
     #: the record exactly as a seed document gave it (seeded events only), for the state export
     seeded: Mapping[str, Any] | None = None
+    #: The person's properties when the event was ingested: PostHog writes them on the event
+    #: (``person_properties``), and HogQL's ``person.properties`` reads them under the default
+    #: ``personsOnEventsMode`` (docs/query.md).
+    person_properties: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON values (Python API, control plane and state export)."""
@@ -159,6 +163,7 @@ class EventsBackend(Backend):
                 properties = dict(event.get("properties") or {})
                 at = event_time(event, now)
                 person_id = persons.process(project, {**event, "properties": properties}, at)
+                person = persons.by_uuid(person_id)
                 tables.next_seq += 1
                 record = EventRecord(
                     uuid=str(event.get("uuid") or store.new_uuid()),
@@ -171,6 +176,7 @@ class EventsBackend(Backend):
                     person_id=person_id,
                     elements_chain=str(event.get("elements_chain") or ""),
                     created_at=now,
+                    person_properties=dict(person.properties) if person is not None else {},
                 )
                 tables.of(project).append(record)
                 stored.append(record)
@@ -251,6 +257,7 @@ class EventsBackend(Backend):
                         seq=tables.next_seq,
                         person_id=str(raw["person_id"]),
                         elements_chain=str(raw.get("elements_chain") or ""),
+                        person_properties=dict(raw.get("person_properties") or {}),
                     )
                 )
             except (KeyError, TypeError, ValueError) as error:
@@ -258,7 +265,11 @@ class EventsBackend(Backend):
 
     def export(self) -> list[dict[str, Any]]:
         """Captured events (the ``captured_events`` section), oldest first."""
-        return [r.to_dict() for r in sorted(self._iter_all(), key=_SEQ) if r.seeded is None]
+        return [
+            {**r.to_dict(), "person_properties": r.person_properties}
+            for r in sorted(self._iter_all(), key=_SEQ)
+            if r.seeded is None
+        ]
 
     def seeded_records(self) -> list[EventRecord]:
         """Seeded raw events, oldest first (the ``events`` section exports them)."""

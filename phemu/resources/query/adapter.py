@@ -3,7 +3,8 @@
 The one module that knows where events, persons and sessions are stored: events (captured and
 seeded) in the event store of ``phemu/resources/events``, sessions in
 ``phemu/resources/sessions/`` (derived from that store when read), persons in
-``phemu/resources/persons``.
+``phemu/resources/persons``. Property types follow the definitions' inference rules
+(``phemu/resources/definitions/inference.py``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from typing import Any
 from phemu.query.records import EventRecord
 from phemu.query.records import PersonRecord
 from phemu.query.records import SessionRecord
+from phemu.resources.definitions.inference import SKIP_PROPERTIES
+from phemu.resources.definitions.inference import property_type
 from phemu.resources.events.models import EventsBackend
 from phemu.resources.events.models import EventTables
+from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import PersonsTables
 from phemu.resources.sessions.models import SessionsBackend
 from phemu.resources.sessions.value_index import ProjectSessions
@@ -57,6 +61,7 @@ class StoreProjectData:
 
     def __init__(
         self,
+        emulator: Emulator,
         events: EventsBackend,
         events_token: Hashable,
         sessions: ProjectSessions,
@@ -64,6 +69,7 @@ class StoreProjectData:
         persons: PersonsTables,
         project: int,
     ) -> None:
+        self._emulator = emulator
         self._events = events
         self._events_token = events_token
         self._sessions = sessions
@@ -80,7 +86,18 @@ class StoreProjectData:
         return self._events.count(self._project)
 
     def events_after(self, seq: int) -> Iterator[EventRecord]:
+        """New events; a captured one carries its ingestion facts (``person_id``, the person's
+        properties then), a seeded one the person id PostHog would give it now (its person's,
+        else the personless id of its distinct id) and no person properties."""
+        persons = PersonsBackend.of(self._emulator)
+        person_ids: dict[str, str] = {}
         for event in self._events.after(self._project, seq):
+            person_id = event.person_id
+            if event.seeded is not None:
+                distinct_id = event.distinct_id or ""
+                if distinct_id not in person_ids:
+                    person_ids[distinct_id] = persons.person_id_for(self._project, distinct_id)
+                person_id = person_ids[distinct_id]
             yield EventRecord(
                 uuid=event.uuid,
                 event=event.event,
@@ -88,9 +105,10 @@ class StoreProjectData:
                 properties=event.properties,
                 timestamp=event.timestamp,
                 seq=event.seq,
-                person_id=event.person_id,
+                person_id=person_id,
                 elements_chain=event.elements_chain,
                 created_at=event.created_at,
+                person_properties=None if event.seeded is not None else event.person_properties,
             )
 
     @property
@@ -116,6 +134,11 @@ class StoreProjectData:
             for s in self._sessions.sessions.values()
         ]
 
+    def property_type(self, parent: str, key: str, value: Any) -> str | None:
+        if parent == "event" and key in SKIP_PROPERTIES:
+            return None
+        return property_type(key, value, self._emulator.clock.now())
+
 
 def project_data(emulator: Emulator, project: int) -> StoreProjectData:
     """The records of ``project`` (call under ``emulator.store.lock``)."""
@@ -125,5 +148,5 @@ def project_data(emulator: Emulator, project: int) -> StoreProjectData:
     tokens = emulator.store.state(Tokens)
     events_token = (tokens.token(emulator.store.state(EventTables)), events.generation(project))
     return StoreProjectData(
-        events, events_token, sessions, tokens.token(sessions), persons, project
+        emulator, events, events_token, sessions, tokens.token(sessions), persons, project
     )

@@ -70,13 +70,11 @@ def batch_body(n: int, offset: int) -> bytes:
 
 
 def seed_flags(emulator: phemu.Emulator) -> None:
+    plan_is_pro = {"key": "plan", "type": "person", "value": "pro", "operator": "exact"}
     cohort = emulator.cohorts.create(
-        "pros",
-        properties={
-            "type": "OR",
-            "values": [
-                {"type": "AND", "values": [{"key": "plan", "type": "person", "value": "pro"}]}
-            ],
+        name="pros",
+        filters={
+            "properties": {"type": "OR", "values": [{"type": "AND", "values": [plan_is_pro]}]}
         },
     )
     for n in range(20):
@@ -91,7 +89,7 @@ def seed_flags(emulator: phemu.Emulator) -> None:
         if n % 5 == 0:
             groups = [
                 {
-                    "properties": [{"key": "id", "type": "cohort", "value": cohort.id}],
+                    "properties": [{"key": "id", "type": "cohort", "value": cohort["id"]}],
                     "rollout_percentage": 100,
                 }
             ]

@@ -57,7 +57,7 @@ def decode(
     text = decompress(payload, compression, content_encoding)
     try:
         parsed = json.loads(text)
-    except json.JSONDecodeError as error:
+    except ValueError as error:  # JSONDecodeError, and integers beyond Python's digit limit
         raise CaptureError(400, Msg.CAPTURE_PARSE.format(error=error)) from None
     except RecursionError:
         # serde_json stops at 128 levels of nesting with a parse error.

@@ -45,6 +45,10 @@ class EventRecord:
     person_id: str
     elements_chain: str = ""
     created_at: datetime | None = None
+    #: The person's properties when the event was ingested: PostHog writes them on the event
+    #: (``person_properties``), and HogQL's ``person.properties`` reads them under the default
+    #: ``personsOnEventsMode`` (docs/query.md).
+    person_properties: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON values (Python API, control plane and state export)."""
@@ -130,6 +134,7 @@ class EventsBackend(Backend):
                 properties = dict(event.get("properties") or {})
                 at = event_time(event, now)
                 person_id = persons.process(project, {**event, "properties": properties}, at)
+                person = persons.by_uuid(person_id)
                 tables.next_seq += 1
                 record = EventRecord(
                     uuid=str(event.get("uuid") or store.new_uuid()),
@@ -142,6 +147,7 @@ class EventsBackend(Backend):
                     person_id=person_id,
                     elements_chain=str(event.get("elements_chain") or ""),
                     created_at=now,
+                    person_properties=dict(person.properties) if person is not None else {},
                 )
                 tables.of(project).append(record)
                 stored.append(record)
@@ -217,13 +223,17 @@ class EventsBackend(Backend):
                         seq=tables.next_seq,
                         person_id=str(raw["person_id"]),
                         elements_chain=str(raw.get("elements_chain") or ""),
+                        person_properties=dict(raw.get("person_properties") or {}),
                     )
                 )
             except (KeyError, TypeError, ValueError) as error:
                 raise SeedError(f"{label}: not a captured event ({error})") from None
 
     def export(self) -> list[dict[str, Any]]:
-        return [r.to_dict() for r in sorted(self._iter_all(), key=lambda r: r.seq)]
+        return [
+            {**r.to_dict(), "person_properties": r.person_properties}
+            for r in sorted(self._iter_all(), key=lambda r: r.seq)
+        ]
 
     def clear(self, project: int | None = None) -> None:
         """Forget captured events (of one project, or all); persons stay."""

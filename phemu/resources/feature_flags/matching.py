@@ -812,6 +812,17 @@ def _hms_formats(date_part: str) -> tuple[str, ...]:
     )
 
 
+def _mdy_family(sep: str) -> tuple[re.Pattern[str], tuple[_Parser, ...]]:
+    """``slash_mdy_family`` / ``hyphen_mdy_family``: month, day, year with a time or without."""
+    mdy = rf"^[0-9]{{1,2}}{sep}[0-9]{{1,2}}{sep}[0-9]{{2,4}}"
+    time = r"\s+[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?" + _FRACTION + r"\s*" + _AMPM
+    dates = (f"%m{sep}%d{sep}%y", f"%m{sep}%d{sep}%Y")
+    return _rx(rf"^[0-9]{{1,2}}{sep}[0-9]{{1,2}}"), (
+        _p(mdy + time + "$", _hms_formats(dates[0]) + _hms_formats(dates[1]), "local"),
+        _p(mdy + "$", dates, "date"),
+    )
+
+
 _FAMILIES: tuple[tuple[re.Pattern[str], tuple[_Parser, ...]], ...] = (
     (
         _rx(r"^[0-9]{4}-[0-9]{2}"),
@@ -934,36 +945,8 @@ _FAMILIES: tuple[tuple[re.Pattern[str], tuple[_Parser, ...]], ...] = (
             _p(r"^[0-9]{1,2}\s+[a-zA-Z]{3,9}\s+[0-9]{2,4}$", ("%d %B %y", "%d %B %Y"), "date"),
         ),
     ),
-    (
-        _rx(r"^[0-9]{1,2}/[0-9]{1,2}"),
-        (
-            _p(
-                r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{2,4}\s+[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?"
-                + _FRACTION
-                + r"\s*"
-                + _AMPM
-                + "$",
-                _hms_formats("%m/%d/%y") + _hms_formats("%m/%d/%Y"),
-                "local",
-            ),
-            _p(r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{2,4}$", ("%m/%d/%y", "%m/%d/%Y"), "date"),
-        ),
-    ),
-    (
-        _rx(r"^[0-9]{1,2}-[0-9]{1,2}"),
-        (
-            _p(
-                r"^[0-9]{1,2}-[0-9]{1,2}-[0-9]{2,4}\s+[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?"
-                + _FRACTION
-                + r"\s*"
-                + _AMPM
-                + "$",
-                _hms_formats("%m-%d-%y") + _hms_formats("%m-%d-%Y"),
-                "local",
-            ),
-            _p(r"^[0-9]{1,2}-[0-9]{1,2}-[0-9]{2,4}$", ("%m-%d-%y", "%m-%d-%Y"), "date"),
-        ),
-    ),
+    _mdy_family("/"),
+    _mdy_family("-"),
     (
         _rx(r"^[0-9]{4}/[0-9]{1,2}"),
         (

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import pytest
-from hypothesis import settings
 from werkzeug.test import Client
 
 from phemu.emulator import Emulator
+from tests import hypothesis_profiles
 
 pytest_plugins = ["pytester"]
 
-# Hypothesis runs derandomized (a fixed seed per test) so CI never fails on an example no one has
-# seen before; PHEMU_HYPOTHESIS_EXPLORE=1 draws fresh random examples (docs/testing.md).
-settings.register_profile("phemu", derandomize=True, deadline=None, print_blob=True)
-settings.register_profile("phemu-explore", derandomize=False, deadline=None, print_blob=True)
-settings.load_profile("phemu-explore" if os.environ.get("PHEMU_HYPOTHESIS_EXPLORE") else "phemu")
+hypothesis_profiles.load()
 
 DEFAULT_KEY = "phx_phemuDefaultPersonalApiKey000000000000000000"
 DEFAULT_ORG = "01928a6e-3c1d-7000-8000-0000000000aa"

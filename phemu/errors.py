@@ -237,6 +237,16 @@ class Msg:
         "Please enable the dependency flags first."
     )
     FLAG_INVALID_IDS = "Invalid flag IDs provided"
+    # posthog/api/person.py, PersonViewSet.create
+    PERSONS_CREATE = (
+        "Creating persons via this API is not allowed. Please create persons by sending an "
+        "$identify event. See https://posthog.com/docs/product-analytics/identify for details."
+    )
+    # posthog/exceptions.py, EnterpriseFeatureException, as PostHog Cloud (is_cloud()) words it.
+    ENTERPRISE_FEATURE = (
+        "This feature is part of the premium PostHog offering. To use it, subscribe to PostHog "
+        "Cloud with a generous free tier."
+    )
     FLAG_IGNORED_IDS = "Invalid flag IDs ignored: {ids}"
     # Cohorts (posthog/api/cohort.py, posthog/models/cohort/validation.py).
     COHORT_FILTERS_NEED_PROPERTIES = "Must contain a 'properties' key with type and values"
@@ -375,9 +385,28 @@ class Msg:
         "Unsupported function call '{name}(...)'. Perhaps you meant '{hint}(...)'?"
     )
     HOGQL_EMPTY_QUERY = "Empty query"
-    # PostHog answers ANTLR's message here; phemu's parser words it its own way, with the
-    # position (``docs/query.md``, "Errors").
-    HOGQL_SYNTAX_ERROR = "Syntax error at line {line}, column {column}: {reason}"
+    # ANTLR's syntax errors, raised by posthog/hogql/parser.py's HogQLErrorListener from the
+    # hogql_parser module (query.md "Errors"); the token sets are ANTLR's, in its order.
+    HOGQL_NO_VIABLE = "no viable alternative at input {input}"
+    HOGQL_MISMATCHED = "mismatched input {token} expecting {expected}"
+    HOGQL_EXTRANEOUS = "extraneous input {token} expecting {expected}"
+    HOGQL_MISSING_PAREN = "missing ')' at '<EOF>'"
+    HOGQL_STATEMENT_TOKENS = "{SELECT, WITH, '{', '(', '<'}"
+    HOGQL_MEMBER_TOKENS = "{SELECT, WITH, '{', '('}"
+    HOGQL_EXPRESSION_TOKENS = (
+        "{ALL, AND, ANTI, ANY, ARRAY, AS, ASCENDING, ASOF, BETWEEN, BOTH, BY, CASE, CAST, "
+        "COHORT, COLLATE, CROSS, CUBE, CURRENT, DATE, DAY, DESC, DESCENDING, DISTINCT, ELSE, END, "
+        "EXTRACT, FINAL, FIRST, FOLLOWING, FOR, FROM, FULL, GROUP, HAVING, HOUR, ID, IF, ILIKE, "
+        "IN, INF, INNER, INTERVAL, IS, JOIN, KEY, LAST, LEADING, LEFT, LIKE, LIMIT, MINUTE, "
+        "MONTH, NAN_SQL, NOT, NULL_SQL, NULLS, OFFSET, ON, OR, ORDER, OUTER, OVER, PARTITION, "
+        "PRECEDING, PREWHERE, QUARTER, RANGE, RETURN, RIGHT, ROLLUP, ROW, ROWS, SAMPLE, SECOND, "
+        "SELECT, SEMI, SETTINGS, SUBSTRING, THEN, TIES, TIMESTAMP, TO, TOP, TOTALS, TRAILING, "
+        "TRIM, TRUNCATE, UNBOUNDED, UNION, USING, WEEK, WHEN, WHERE, WINDOW, WITH, YEAR, "
+        "IDENTIFIER, FLOATING_LITERAL, OCTAL_LITERAL, DECIMAL_LITERAL, HEXADECIMAL_LITERAL, "
+        "STRING_LITERAL, '*', '-', '.', '{', '[', '(', '<', '+', 'f''}"
+    )
+    # phemu's own: HogQL that PostHog's grammar accepts but phemu's parser cannot read.
+    HOGQL_NOT_READ = "phemu does not compute this HogQL syntax: {reason}"
     # posthog/api/services/query.py: nodes the query runner cannot run.
     UNSUPPORTED_QUERY_KIND = "Unsupported query kind: {kind}"
     # phemu's own: a kind PostHog computes but phemu does not (``docs/query.md``, "Kinds").
@@ -393,6 +422,11 @@ class Msg:
     QUERY_REQUEST_INVALID = (
         "JSON parse error - 1 validation error for QueryRequest\n{location}\n  {message}"
     )
+    # posthog/clickhouse/client/execute_async.py: async query statuses.
+    QUERY_NOT_FOUND = "Query {id} not found for team {team}"
+    QUERY_ALREADY_COMPLETE = "Query already complete"
+    QUERY_DEQUEUED = "Only tried to dequeue, not cancelling query on clickhouse"
+    QUERY_CANCELLED = "Cancelled query on clickhouse"
     # phemu's own: the optional engine is not installed.
     QUERY_ENGINE_MISSING = (
         "phemu's query engine is not installed; install it with: pip install 'phemu[query]'"
@@ -470,18 +504,37 @@ class ParseError(PostHogError):
 class QueryError(ValidationError):
     """An error PostHog exposes from HogQL (``ExposedHogQLError``), answered as a 400.
 
-    ``posthog/api/query.py`` turns it into ``ValidationError(str(e))``; ``start``/``end`` locate
-    the offending text in the query (PostHog keeps them for its metadata endpoint).
+    ``posthog/api/query.py`` raises ``ValidationError(str(e), getattr(e, "code_name", None))``:
+    in November 2025 HogQL errors had no ``code_name``, so DRF's default ``invalid`` became
+    ``invalid_input``; PostHog Cloud in 2026 answers the class's ``code_name``
+    (``posthog/hogql/errors.py``), kept here as ``cloud_code``. ``start``/``end`` locate the
+    offending text in the query, as PostHog's error carries them.
     """
+
+    cloud_code: ClassVar[str | None] = "hogql_query_error"
 
     def __init__(self, detail: str, *, start: int | None = None, end: int | None = None) -> None:
         super().__init__(detail)
         self.start = start
         self.end = end
 
+    def for_profile(self, profile: str) -> QueryError:
+        """The same error with the ``code`` the profile's PostHog answers."""
+        if profile == "cloud" and self.cloud_code is not None:
+            self.code = self.cloud_code
+        return self
+
 
 class QuerySyntaxError(QueryError):
-    """The query does not parse as HogQL."""
+    """The query does not parse as HogQL (PostHog's ``SyntaxError``)."""
+
+    cloud_code = "hogql_syntax_error"
+
+
+class QueryNotComputed(QueryError):
+    """A 400 of phemu's own about a query (what it does not compute, DuckDB's refusals)."""
+
+    cloud_code = None
 
 
 class QueryEngineMissing(PostHogError):
@@ -536,13 +589,24 @@ class ProjectNotFound(NotFound):
     default_detail = Msg.PROJECT_NOT_FOUND
 
 
+class PaymentRequired(PostHogError):
+    """``EnterpriseFeatureException``: a feature PostHog sells (the definitions' taxonomy)."""
+
+    status = 402
+    type = "invalid_request"
+    code = "payment_required"
+    default_detail = Msg.ENTERPRISE_FEATURE
+
+
 class MethodNotAllowed(PostHogError):
     status = 405
     type = "invalid_request"
     code = "method_not_allowed"
 
-    def __init__(self, method: str, allow: str) -> None:
-        super().__init__(Msg.METHOD_NOT_ALLOWED.format(method=method), headers={"Allow": allow})
+    def __init__(self, method: str, allow: str, detail: str | None = None) -> None:
+        super().__init__(
+            detail or Msg.METHOD_NOT_ALLOWED.format(method=method), headers={"Allow": allow}
+        )
 
 
 class UnsupportedMediaType(PostHogError):

@@ -50,6 +50,10 @@ HAND_WRITTEN_GAPS = {
         "SerializerMethodFields as string/object (resources/feature_flags)",
     ),
     **dict.fromkeys(
+        ["persons_list", "environments_persons_list"],
+        "persons list their uuid as id where the schema says integer (resources/persons)",
+    ),
+    **dict.fromkeys(
         ["surveys_list", "surveys_retrieve"],
         "surveys render linked_flag/targeting_flag null where the schema has no nullable "
         "(resources/surveys)",
@@ -92,10 +96,11 @@ def test_operation_answers_as_documented(op: Operation) -> None:
     if op.method == "DELETE" and op.destroy == "405":
         assert (response.status_code, response.get_data()) == (405, b"")
         return
-    if entry.tier == "exact" and response.status_code >= 400:
+    if entry.tier == "exact" and response.status_code != op.status:
         # A hand-written resource applies PostHog's rules to the docs' placeholder values and
-        # objects (its own suites cover its happy paths): a PostHog error is the right answer.
-        assert response.status_code < 500, response.get_data(as_text=True)[:500]
+        # objects, and answers what PostHog's code answers where the schema says otherwise
+        # (202 for an asynchronous person delete, its deliberate 500s); its own suites cover
+        # that. emulator.check() above has already failed the test on a phemu bug.
         return
     assert response.status_code == op.status, response.get_data(as_text=True)[:500]
     if op.status == 204:

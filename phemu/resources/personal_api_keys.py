@@ -22,6 +22,7 @@ from phemu.errors import PermissionDenied
 from phemu.resources._base import Resource
 from phemu.resources._base import iso
 from phemu.resources._base import json_response
+from phemu.routing import Handler
 from phemu.routing import Route
 
 if TYPE_CHECKING:
@@ -75,32 +76,23 @@ def retrieve(ctx: RequestContext) -> Response:
 # Every method but a retrieve is refused, OPTIONS included (DRF's ``metadata`` action).
 _REFUSED = {m: refuse for m in ("POST", "PUT", "PATCH", "DELETE", "OPTIONS")}
 
+
+def _route(path: str, endpoint: str, get: Handler) -> KeySelfRoute:
+    return KeySelfRoute(
+        path,
+        endpoint,
+        {"GET": get, **_REFUSED},
+        "personal_api_key",
+        nested=False,
+        restriction="user",
+    )
+
+
 RESOURCE = Resource(
     name="personal_api_keys",
     routes=(
-        KeySelfRoute(
-            "/api/personal_api_keys/",
-            "personal_api_keys.list",
-            {"GET": refuse, **_REFUSED},
-            "personal_api_key",
-            nested=False,
-            restriction="user",
-        ),
-        KeySelfRoute(
-            "/api/personal_api_keys/<id>/",
-            "personal_api_keys.detail",
-            {"GET": retrieve, **_REFUSED},
-            "personal_api_key",
-            nested=False,
-            restriction="user",
-        ),
-        KeySelfRoute(
-            "/api/personal_api_keys/<id>/roll/",
-            "personal_api_keys.roll",
-            {"GET": refuse, **_REFUSED},
-            "personal_api_key",
-            nested=False,
-            restriction="user",
-        ),
+        _route("/api/personal_api_keys/", "personal_api_keys.list", refuse),
+        _route("/api/personal_api_keys/<id>/", "personal_api_keys.detail", retrieve),
+        _route("/api/personal_api_keys/<id>/roll/", "personal_api_keys.roll", refuse),
     ),
 )

@@ -148,7 +148,3 @@ def schema_errors(schema: Any, data: Any) -> list[str]:
         f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message[:300]}"
         for e in validator(id(schema)).iter_errors(data)
     ]
-
-
-def body(response: TestResponse) -> Any:
-    return json.loads(response.get_data())

@@ -9,9 +9,9 @@ import pytest
 
 from phemu.openapi.index import Operation
 from phemu.openapi.index import operation_index
+from tests.conftest import body
 from tests.generic.support import NO_KEY_ACCESS
 from tests.generic.support import SUBSCRIPTION
-from tests.generic.support import body
 from tests.generic.support import call
 from tests.generic.support import schema_errors
 from tests.generic.support import world

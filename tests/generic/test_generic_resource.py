@@ -13,21 +13,13 @@ from phemu.errors import ValidationError
 from phemu.openapi.index import operation_index
 from tests.conftest import DEFAULT_ORG
 from tests.conftest import add_other_org
+from tests.conftest import body
 from tests.generic.support import NOW
-from tests.generic.support import body
 
 FEATURES = "/api/projects/1/early_access_feature/"
 ACTIONS = "/api/projects/1/actions/"
 FEATURE = {"name": "beta", "stage": "beta"}
 NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
-
-
-@pytest.fixture
-def emulator() -> Emulator:
-    emu = Emulator(load_entrypoints=False)
-    emu.freeze_time(NOW)
-    yield emu
-    emu.check()
 
 
 def get(emulator: Emulator, path: str) -> Any:

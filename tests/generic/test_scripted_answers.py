@@ -9,16 +9,9 @@ import pytest
 from phemu.emulator import Emulator
 from phemu.errors import ValidationError
 from phemu.resources.generic import Answer
-from tests.generic.support import body
+from tests.conftest import body
 
 ACTIONS = "/api/projects/1/actions/"
-
-
-@pytest.fixture
-def emulator() -> Emulator:
-    emu = Emulator(load_entrypoints=False)
-    yield emu
-    emu.check()
 
 
 def test_queued_answers_come_first_then_the_generic_one(emulator: Emulator) -> None:

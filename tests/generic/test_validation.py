@@ -8,22 +8,14 @@ import pytest
 
 from phemu.emulator import Emulator
 from tests.conftest import ADA
+from tests.conftest import body
 from tests.generic.support import NOW
-from tests.generic.support import body
 
 FEATURES = "/api/projects/1/early_access_feature/"
 FUNCTIONS = "/api/environments/1/hog_functions/"
 ACTIONS = "/api/projects/1/actions/"
 EXPORTS = "/api/projects/1/batch_exports/"
 FEATURE = {"name": "n", "stage": "beta"}
-
-
-@pytest.fixture
-def emulator() -> Emulator:
-    emu = Emulator(load_entrypoints=False)
-    emu.freeze_time(NOW)
-    yield emu
-    emu.check()
 
 
 def error(code: str, detail: str, attr: str | None) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from phemu.openapi.index import ResourceModel
 from phemu.openapi.index import operation_index
 from phemu.openapi.schema import node
 from phemu.resources.generic import OperationRoute
-from tests.generic.support import body
+from tests.conftest import body
 from tests.generic.support import docs_body
 from tests.generic.support import place
 from tests.generic.support import world

@@ -157,9 +157,7 @@ class GenericBackend(Backend):
         organization: str | None = None,
         parents: Iterable[Any] = (),
     ) -> dict[str, Any] | None:
-        model = self.model(resource)
-        where = self.where(model, project=project, organization=organization, parents=parents)
-        record = self.find(model, where, str(key))
+        model, _, record = self._locate(resource, key, project, organization, parents)
         return None if record is None else self.render(model, record, model.record)
 
     def update(
@@ -174,9 +172,7 @@ class GenericBackend(Backend):
         user: int | str | None = None,
     ) -> dict[str, Any]:
         """PATCH a record (``deleted=True`` soft-deletes where the schema has the flag)."""
-        model = self.model(resource)
-        where = self.where(model, project=project, organization=organization, parents=parents)
-        record = self.find(model, where, str(key))
+        model, where, record = self._locate(resource, key, project, organization, parents)
         if record is None:
             raise NotFound()
         op = model.first("partial_update")
@@ -195,12 +191,22 @@ class GenericBackend(Backend):
         parents: Iterable[Any] = (),
     ) -> None:
         """Remove a record (what a 204 DELETE does; soft-delete with ``update``)."""
-        model = self.model(resource)
-        where = self.where(model, project=project, organization=organization, parents=parents)
-        record = self.find(model, where, str(key))
+        model, where, record = self._locate(resource, key, project, organization, parents)
         if record is None:
             raise NotFound()
         self.remove(model, where, record, None)
+
+    def _locate(
+        self,
+        resource: str,
+        key: Any,
+        project: int | None,
+        organization: str | None,
+        parents: Iterable[Any],
+    ) -> tuple[ResourceModel, Where, Record | None]:
+        model = self.model(resource)
+        where = self.where(model, project=project, organization=organization, parents=parents)
+        return model, where, self.find(model, where, str(key))
 
     # -- scripted answers --------------------------------------------------------------------
     def queue(self, operation_id: str, *bodies: Any, status: int | None = None) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from phemu.emulator import Emulator
 from tests.conftest import DEFAULT_ORG
 from tests.conftest import OTHER_ORG
@@ -25,33 +23,25 @@ SELF_ONLY = {
 NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
 
 
-@pytest.fixture
-def emulator() -> Emulator:
-    emu = Emulator(load_entrypoints=False)
-    emu.freeze_time(NOW)
-    yield emu
-    emu.check()
-
-
-def call(emulator: Emulator, method: str, path: str, headers: Any = None, **kw: Any) -> Any:
-    response = emulator.client().open(
-        path, method=method, headers=emulator.auth_headers if headers is None else headers, **kw
+def call(frozen: Emulator, method: str, path: str, headers: Any = None, **kw: Any) -> Any:
+    response = frozen.client().open(
+        path, method=method, headers=frozen.auth_headers if headers is None else headers, **kw
     )
     raw = response.get_data()
     return response.status_code, (json.loads(raw) if raw else None)
 
 
 # -- personal API keys ----------------------------------------------------------------------
-def test_current_key_describes_itself(emulator: Emulator) -> None:
+def test_current_key_describes_itself(frozen: Emulator) -> None:
     headers = add_key(
-        emulator,
+        frozen,
         "phx_scoped_reader_key_0123456789",
         label="ci reader",
         scopes=["feature_flag:read", "insight:write"],
         scoped_teams=[1],
         scoped_organizations=[DEFAULT_ORG],
     )
-    status, key = call(emulator, "GET", "/api/personal_api_keys/@current/", headers)
+    status, key = call(frozen, "GET", "/api/personal_api_keys/@current/", headers)
     assert status == 200
     assert key == {
         "id": key["id"],
@@ -67,67 +57,67 @@ def test_current_key_describes_itself(emulator: Emulator) -> None:
         "last_rolled_at": None,
     }
     # Its own id works too; the key needs no scope and its restrictions do not apply here.
-    assert call(emulator, "GET", f"/api/personal_api_keys/{key['id']}/", headers)[1] == key
+    assert call(frozen, "GET", f"/api/personal_api_keys/{key['id']}/", headers)[1] == key
 
 
-def test_a_key_may_only_read_itself(emulator: Emulator) -> None:
-    other = add_key(emulator, "phx_second_key_of_ada", scopes=[])
-    _, own = call(emulator, "GET", "/api/personal_api_keys/@current/", other)
+def test_a_key_may_only_read_itself(frozen: Emulator) -> None:
+    other = add_key(frozen, "phx_second_key_of_ada", scopes=[])
+    _, own = call(frozen, "GET", "/api/personal_api_keys/@current/", other)
     assert own["scopes"] == ["*"]  # PostHog renders an empty scope list as ["*"]
-    _, default = call(emulator, "GET", "/api/personal_api_keys/@current/")
-    assert call(emulator, "GET", "/api/personal_api_keys/") == (403, SELF_ONLY)
-    assert call(emulator, "GET", f"/api/personal_api_keys/{own['id']}/") == (403, SELF_ONLY)
+    _, default = call(frozen, "GET", "/api/personal_api_keys/@current/")
+    assert call(frozen, "GET", "/api/personal_api_keys/") == (403, SELF_ONLY)
+    assert call(frozen, "GET", f"/api/personal_api_keys/{own['id']}/") == (403, SELF_ONLY)
     for method in ("POST", "PATCH", "PUT", "DELETE", "OPTIONS"):
-        assert call(emulator, method, f"/api/personal_api_keys/{default['id']}/") == (
+        assert call(frozen, method, f"/api/personal_api_keys/{default['id']}/") == (
             403,
             SELF_ONLY,
         )
-    assert call(emulator, "POST", f"/api/personal_api_keys/{default['id']}/roll/") == (
+    assert call(frozen, "POST", f"/api/personal_api_keys/{default['id']}/roll/") == (
         403,
         SELF_ONLY,
     )
-    eve = add_other_org(emulator)
-    assert call(emulator, "GET", f"/api/personal_api_keys/{default['id']}/", eve) == (
+    eve = add_other_org(frozen)
+    assert call(frozen, "GET", f"/api/personal_api_keys/{default['id']}/", eve) == (
         404,
         NOT_FOUND,
     )
-    assert call(emulator, "GET", "/api/personal_api_keys/@current/", {})[0] == 401
+    assert call(frozen, "GET", "/api/personal_api_keys/@current/", {})[0] == 401
 
 
 # -- organizations ------------------------------------------------------------------------------
-def test_organizations_list_is_the_keys_organizations(emulator: Emulator) -> None:
-    add_other_org(emulator)
-    status, page = call(emulator, "GET", "/api/organizations/")
+def test_organizations_list_is_the_keys_organizations(frozen: Emulator) -> None:
+    add_other_org(frozen)
+    status, page = call(frozen, "GET", "/api/organizations/")
     assert status == 200
     assert [o["id"] for o in page["results"]] == [DEFAULT_ORG]
-    _, current = call(emulator, "GET", "/api/organizations/@current/")
+    _, current = call(frozen, "GET", "/api/organizations/@current/")
     assert page["results"][0] == current
-    scoped = add_key(emulator, "phx_team_scoped", scoped_teams=[1])
-    status, error = call(emulator, "GET", "/api/organizations/", scoped)
+    scoped = add_key(frozen, "phx_team_scoped", scoped_teams=[1])
+    status, error = call(frozen, "GET", "/api/organizations/", scoped)
     assert (status, error["detail"]) == (
         403,
         "API keys with scoped projects are only supported on project-based endpoints.",
     )
 
 
-def test_create_organization_makes_the_owner_its_owner(emulator: Emulator) -> None:
-    status, org = call(emulator, "POST", "/api/organizations/", json={"name": "Acme Labs"})
+def test_create_organization_makes_the_owner_its_owner(frozen: Emulator) -> None:
+    status, org = call(frozen, "POST", "/api/organizations/", json={"name": "Acme Labs"})
     assert status == 201
     assert (org["name"], org["slug"], org["membership_level"]) == ("Acme Labs", "acme-labs", 15)
-    _, page = call(emulator, "GET", "/api/organizations/")
+    _, page = call(frozen, "GET", "/api/organizations/")
     assert {o["id"] for o in page["results"]} == {DEFAULT_ORG, org["id"]}
-    status, error = call(emulator, "POST", "/api/organizations/", json={})
+    status, error = call(frozen, "POST", "/api/organizations/", json={})
     assert (status, error["attr"], error["code"]) == (400, "name", "required")
 
 
 # -- projects of an organization ------------------------------------------------------------------
-def test_organization_projects_match_the_project_routes(emulator: Emulator) -> None:
-    status, page = call(emulator, "GET", "/api/organizations/@current/projects/")
+def test_organization_projects_match_the_project_routes(frozen: Emulator) -> None:
+    status, page = call(frozen, "GET", "/api/organizations/@current/projects/")
     assert status == 200
-    _, projects = call(emulator, "GET", "/api/projects/")
+    _, projects = call(frozen, "GET", "/api/projects/")
     assert page["results"] == projects["results"]
-    _, detail = call(emulator, "GET", f"/api/organizations/{DEFAULT_ORG}/projects/1/")
-    _, current = call(emulator, "GET", "/api/projects/@current/")
+    _, detail = call(frozen, "GET", f"/api/organizations/{DEFAULT_ORG}/projects/1/")
+    _, current = call(frozen, "GET", "/api/projects/@current/")
     shared = set(current) & set(detail)
     assert shared >= {"id", "name", "uuid", "api_token", "timezone", "organization"}
     assert {k: detail[k] for k in shared} == {k: current[k] for k in shared}
@@ -135,9 +125,9 @@ def test_organization_projects_match_the_project_routes(emulator: Emulator) -> N
         assert key in detail  # ProjectBackwardCompat's required fields
 
 
-def test_created_project_is_a_project_everywhere(emulator: Emulator) -> None:
+def test_created_project_is_a_project_everywhere(frozen: Emulator) -> None:
     status, project = call(
-        emulator,
+        frozen,
         "POST",
         "/api/organizations/@current/projects/",
         json={"name": "Staging", "timezone": "Europe/Berlin"},
@@ -145,35 +135,35 @@ def test_created_project_is_a_project_everywhere(emulator: Emulator) -> None:
     assert status == 201
     assert (project["id"], project["name"], project["timezone"]) == (2, "Staging", "Europe/Berlin")
     assert project["api_token"].startswith("phc_")
-    assert call(emulator, "GET", "/api/projects/2/")[1]["name"] == "Staging"
-    status, _ = call(emulator, "POST", "/api/projects/2/feature_flags/", json={"key": "x"})
+    assert call(frozen, "GET", "/api/projects/2/")[1]["name"] == "Staging"
+    status, _ = call(frozen, "POST", "/api/projects/2/feature_flags/", json={"key": "x"})
     assert status == 201
-    _, org = call(emulator, "GET", "/api/organizations/@current/")
+    _, org = call(frozen, "GET", "/api/organizations/@current/")
     assert [p["id"] for p in org["projects"]] == [1, 2]
-    status, root = call(emulator, "POST", "/api/projects/", json={"name": "Third"})
+    status, root = call(frozen, "POST", "/api/projects/", json={"name": "Third"})
     assert (status, root["id"], root["organization"]) == (201, 3, DEFAULT_ORG)
 
 
-def test_update_and_delete_a_project(emulator: Emulator) -> None:
-    call(emulator, "POST", "/api/organizations/@current/projects/", json={"name": "Temp"})
+def test_update_and_delete_a_project(frozen: Emulator) -> None:
+    call(frozen, "POST", "/api/organizations/@current/projects/", json={"name": "Temp"})
     status, renamed = call(
-        emulator, "PATCH", "/api/organizations/@current/projects/2/", json={"name": "Kept"}
+        frozen, "PATCH", "/api/organizations/@current/projects/2/", json={"name": "Kept"}
     )
     assert (status, renamed["name"]) == (200, "Kept")
-    assert call(emulator, "GET", "/api/projects/2/")[1]["name"] == "Kept"
+    assert call(frozen, "GET", "/api/projects/2/")[1]["name"] == "Kept"
     status, error = call(
-        emulator, "PATCH", "/api/organizations/@current/projects/2/", json={"name": "n" * 201}
+        frozen, "PATCH", "/api/organizations/@current/projects/2/", json={"name": "n" * 201}
     )
     assert (status, error["attr"], error["code"]) == (400, "name", "max_length")
-    assert call(emulator, "DELETE", "/api/organizations/@current/projects/2/") == (204, None)
-    assert call(emulator, "GET", "/api/projects/2/") == (404, NOT_FOUND)
-    assert call(emulator, "GET", "/api/projects/2/feature_flags/")[1]["detail"] == (
+    assert call(frozen, "DELETE", "/api/organizations/@current/projects/2/") == (204, None)
+    assert call(frozen, "GET", "/api/projects/2/") == (404, NOT_FOUND)
+    assert call(frozen, "GET", "/api/projects/2/feature_flags/")[1]["detail"] == (
         "Project not found."
     )
 
 
-def test_members_below_admin_cannot_create_or_delete_projects(emulator: Emulator) -> None:
-    emulator.load_seed(
+def test_members_below_admin_cannot_create_or_delete_projects(frozen: Emulator) -> None:
+    frozen.load_seed(
         {
             "users": [
                 {
@@ -191,31 +181,31 @@ def test_members_below_admin_cannot_create_or_delete_projects(emulator: Emulator
         "detail": "Your organization access level is insufficient.",
         "attr": None,
     }
-    assert call(emulator, "POST", "/api/projects/", member, json={"name": "x"}) == (
+    assert call(frozen, "POST", "/api/projects/", member, json={"name": "x"}) == (
         403,
         insufficient,
     )
-    assert call(emulator, "DELETE", "/api/organizations/@current/projects/1/", member) == (
+    assert call(frozen, "DELETE", "/api/organizations/@current/projects/1/", member) == (
         403,
         insufficient,
     )
-    assert call(emulator, "GET", "/api/organizations/@current/projects/1/", member)[0] == 200
+    assert call(frozen, "GET", "/api/organizations/@current/projects/1/", member)[0] == 200
 
 
-def test_projects_of_other_organizations_are_invisible(emulator: Emulator) -> None:
-    eve = add_other_org(emulator)
-    assert call(emulator, "GET", f"/api/organizations/{OTHER_ORG}/projects/") == (404, NOT_FOUND)
-    assert call(emulator, "GET", f"/api/organizations/{DEFAULT_ORG}/projects/", eve) == (
+def test_projects_of_other_organizations_are_invisible(frozen: Emulator) -> None:
+    eve = add_other_org(frozen)
+    assert call(frozen, "GET", f"/api/organizations/{OTHER_ORG}/projects/") == (404, NOT_FOUND)
+    assert call(frozen, "GET", f"/api/organizations/{DEFAULT_ORG}/projects/", eve) == (
         404,
         NOT_FOUND,
     )
-    assert call(emulator, "GET", f"/api/organizations/{DEFAULT_ORG}/projects/7/")[0] == 404
-    reader = add_key(emulator, "phx_reader_only", scopes=["project:read"])
-    assert call(emulator, "POST", "/api/projects/", reader, json={})[1]["detail"] == (
+    assert call(frozen, "GET", f"/api/organizations/{DEFAULT_ORG}/projects/7/")[0] == 404
+    reader = add_key(frozen, "phx_reader_only", scopes=["project:read"])
+    assert call(frozen, "POST", "/api/projects/", reader, json={})[1]["detail"] == (
         "API key missing required scope 'project:write'"
     )
     # PostHog's schema gives PATCH on a project the read scope.
     status, _ = call(
-        emulator, "PATCH", "/api/organizations/@current/projects/1/", reader, json={"name": "r"}
+        frozen, "PATCH", "/api/organizations/@current/projects/1/", reader, json={"name": "r"}
     )
     assert status == 200

@@ -11,6 +11,7 @@ explained with evidence or the test fails.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,6 +81,7 @@ EXPLANATIONS = {
     "form-null": "a form body cannot carry JSON null; its text is read per field and fails",
     "form-object": "an object sent as plain form text is no field to DRF (it reads name.key)",
     "decimal-text": 'a decimal the schema\'s pattern allows but decimal.Decimal refuses ("", ".")',
+    "time-without-offset": "DRF renders times without the offset RFC 3339 full-time requires",
     "delete-405": "DELETE documented as 405 answers 405 with an empty body (ForbidDestroyModel)",
     "pagination-lenient": "invalid limit/offset/cursor fall back to defaults",
     "drf-lenient-input": "DRF coerces digit strings, integral floats and boolean words, and "
@@ -192,7 +194,24 @@ def explain(failure: Exception, case: Any, response: Any, emulator: Emulator) ->
         return "delete-405"
     if name == "AcceptedNegativeData" and 200 <= status < 300:
         return explain_accepted(case)
+    if name == "JsonSchemaError" and _time_without_offset(failure):
+        return "time-without-offset"
     return None
+
+
+def _time_without_offset(failure: Any) -> bool:
+    """DRF's TimeField renders ``time.isoformat()`` (``"00:00:00"``); JSON Schema's ``time``
+    format is RFC 3339's full-time, which requires an offset. Only that keyword may fail."""
+    path = [str(part) for part in getattr(failure, "schema_path", []) or []]
+    instance = getattr(failure, "instance", None)
+    # The keyword is the format itself, or the anyOf of a nullable time (format or null).
+    return (
+        bool(path)
+        and path[-1] in ("format", "anyOf")
+        and '"format": "time"' in str(failure)
+        and isinstance(instance, str)
+        and re.fullmatch(r"\d{2}:\d{2}:\d{2}(\.\d{1,6})?", instance) is not None
+    )
 
 
 def explain_accepted(case: Any) -> str | None:

@@ -39,8 +39,10 @@ if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
 log = logging.getLogger("phemu.state")
-#: The key of the generator state in a state file (ignored by seed loading: it starts with "_").
+#: The keys of the generator state and of the clock in a state file (ignored by seed loading:
+#: they start with "_").
 RANDOM_STATE_KEY = "_random_state"
+CLOCK_KEY = "_clock"
 
 
 class StateFile:
@@ -95,16 +97,22 @@ class StateFile:
     def _import(self, document: dict[str, Any]) -> str | None:
         """Replace the store with ``document``; the reason it cannot, or ``None``."""
         random_state = document.get(RANDOM_STATE_KEY)
+        clock = document.get(CLOCK_KEY)
         try:
             self.emulator.import_state(document)
-            if random_state is not None:
-                self.emulator.store.restore_random_state(random_state)
         except SeedError as error:
             return f"it is not a phemu state document ({error})"
-        except ValueError as error:
-            return f"its {RANDOM_STATE_KEY} is damaged ({error})"
         except RecursionError:
             return "it is nested too deeply to be a phemu state document"
+        for key, value, restore in (
+            (RANDOM_STATE_KEY, random_state, self.emulator.store.restore_random_state),
+            (CLOCK_KEY, clock, self.emulator.clock.restore),
+        ):
+            try:
+                if value is not None:
+                    restore(value)
+            except ValueError as error:
+                return f"its {key} is damaged ({error})"
         return None
 
     # -- saving -------------------------------------------------------------------------------
@@ -116,6 +124,7 @@ class StateFile:
                 random_state = self.emulator.store.random_state()
             if random_state is not None:
                 document[RANDOM_STATE_KEY] = random_state
+            document[CLOCK_KEY] = self.emulator.clock.state()
             data = dumps(document)
             # A symlink is followed: its target is replaced, the link stays a link.
             target = Path(os.path.realpath(self.path))

@@ -34,6 +34,7 @@ def test_save_then_load_round_trips_the_export(tmp_path: Path) -> None:
     StateFile(source, path).save()
     saved = json.loads(path.read_text())
     assert saved.pop("_random_state") == source.store.random_state()
+    assert saved.pop("_clock") == {"frozen_at": None, "offset_us": 0}  # real time
     assert saved == json.loads(json.dumps(source.export_state()))
     target = Emulator()
     assert StateFile(target, path).load() is True

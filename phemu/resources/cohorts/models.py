@@ -19,6 +19,7 @@ from typing import Any
 
 from phemu.resources._base import Backend
 from phemu.resources.feature_flags.evaluation import CohortSpec
+from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
@@ -77,6 +78,8 @@ class CohortsBackend(Backend):
         distinct_ids: Iterable[str] = (),
         is_static: bool | None = None,
         id: int | None = None,
+        created_at: datetime | None = None,
+        deleted: bool = False,
     ) -> Cohort:
         """A property cohort (``properties``: PostHog's AND/OR group) or a static one
         (``distinct_ids``: its members, resolved to persons when flags are evaluated)."""
@@ -102,9 +105,11 @@ class CohortsBackend(Backend):
                 is_static=static,
                 filters={"properties": group} if group else {},
                 distinct_ids=members,
-                created_at=self._emulator.clock.now(),
+                created_at=created_at or self._emulator.clock.now(),
+                deleted=deleted,
             )
             self._tables.cohorts[id] = cohort
+            store.changed(SECTION, id)
         return cohort
 
     def get(self, id: int) -> Cohort | None:
@@ -135,9 +140,11 @@ class CohortsBackend(Backend):
         from phemu.errors import SeedError
         from phemu.seed import iter_records
 
-        for r in iter_records(self._emulator, "cohorts", records):
+        for r in iter_records(self._emulator, SECTION, records):
             record, label = r.record, r.label
             project = r.project()
+            created = r.instant("created_at")
+            deleted = r.flag("deleted")
             try:
                 self.create(
                     str(record.get("name") or ""),
@@ -146,19 +153,32 @@ class CohortsBackend(Backend):
                     distinct_ids=record.get("distinct_ids") or (),
                     is_static=record.get("is_static"),
                     id=record.get("id"),
+                    created_at=created,
+                    deleted=deleted,
                 )
             except (ValueError, TypeError, AttributeError) as error:
                 raise SeedError(f"{label}: {error}") from None
 
     def export(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": c.id,
-                "project": c.project,
-                "name": c.name,
-                "is_static": c.is_static,
-                "filters": c.filters,
-                "distinct_ids": list(c.distinct_ids),
-            }
-            for c in sorted(self._tables.cohorts.values(), key=lambda c: c.id)
-        ]
+        return [_export(c) for c in sorted(self._tables.cohorts.values(), key=lambda c: c.id)]
+
+    def export_one(self, pk: int) -> dict[str, Any] | None:
+        found = self._tables.cohorts.get(pk)
+        return None if found is None else _export(found)
+
+
+#: The seed section of cohorts (``seed.py``).
+SECTION = "cohorts"
+
+
+def _export(cohort: Cohort) -> dict[str, Any]:
+    return {
+        "id": cohort.id,
+        "project": cohort.project,
+        "name": cohort.name,
+        "is_static": cohort.is_static,
+        "filters": cohort.filters,
+        "distinct_ids": list(cohort.distinct_ids),
+        "deleted": cohort.deleted,
+        "created_at": format_datetime(cohort.created_at),
+    }

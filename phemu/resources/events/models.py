@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from phemu.resources.persons.models import PersonsBackend
 
 _MISSING = object()
+#: The seed section of captured events (``seed.py``).
+SECTION = "captured_events"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -58,6 +60,10 @@ class EventRecord:
             "person_id": self.person_id,
             "elements_chain": self.elements_chain,
         }
+
+    def export(self) -> dict[str, Any]:
+        """The seed record: :meth:`to_dict` and when it was ingested (HogQL's ``created_at``)."""
+        return {**self.to_dict(), "created_at": format_datetime(self.created_at)}
 
 
 @dataclass
@@ -144,6 +150,7 @@ class EventsBackend(Backend):
                     created_at=now,
                 )
                 tables.of(project).append(record)
+                store.appended(SECTION, record.export)
                 stored.append(record)
         self._derive_sessions(project, stored)
         return stored
@@ -201,38 +208,42 @@ class EventsBackend(Backend):
         from phemu.seed import iter_records
 
         tables = self._tables
-        for r in iter_records(self._emulator, "captured_events", records, "uuid"):
+        store = self._emulator.store
+        for r in iter_records(self._emulator, SECTION, records, "uuid"):
             raw, label = r.record, r.label
             project = r.project()
             try:
-                tables.next_seq += 1
-                tables.of(project).append(
-                    EventRecord(
-                        uuid=str(raw["uuid"]),
-                        event=str(raw["event"]),
-                        distinct_id=str(raw["distinct_id"]),
-                        properties=dict(raw.get("properties") or {}),
-                        timestamp=parse_instant(raw["timestamp"]),
-                        project=project,
-                        seq=tables.next_seq,
-                        person_id=str(raw["person_id"]),
-                        elements_chain=str(raw.get("elements_chain") or ""),
-                    )
+                record = EventRecord(
+                    uuid=str(raw["uuid"]),
+                    event=str(raw["event"]),
+                    distinct_id=str(raw["distinct_id"]),
+                    properties=dict(raw.get("properties") or {}),
+                    timestamp=parse_instant(raw["timestamp"]),
+                    project=project,
+                    seq=tables.next_seq + 1,
+                    person_id=str(raw["person_id"]),
+                    elements_chain=str(raw.get("elements_chain") or ""),
+                    created_at=r.instant("created_at", default_now=False),
                 )
             except (KeyError, TypeError, ValueError) as error:
                 raise SeedError(f"{label}: not a captured event ({error})") from None
+            tables.next_seq += 1
+            tables.of(project).append(record)
+            store.appended(SECTION, record.export)
 
     def export(self) -> list[dict[str, Any]]:
-        return [r.to_dict() for r in sorted(self._iter_all(), key=lambda r: r.seq)]
+        return [r.export() for r in sorted(self._iter_all(), key=lambda r: r.seq)]
 
     def clear(self, project: int | None = None) -> None:
         """Forget captured events (of one project, or all); persons stay."""
-        with self._emulator.store.lock:
+        store = self._emulator.store
+        with store.lock:
             tables = self._tables
             if project is None:
                 tables.projects.clear()
             else:
                 tables.projects.pop(project, None)
+            store.rewritten(SECTION)
 
     # -- reads ---------------------------------------------------------------------------------
     def _iter_all(self) -> Iterator[EventRecord]:

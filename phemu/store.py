@@ -195,6 +195,11 @@ class Store:
             version, internal, gauss = self._rng.getstate()
             return [version, list(internal), gauss]
 
+    def random_state_tuple(self) -> tuple[int, tuple[int, ...], Any] | None:
+        """``random.Random.getstate()``, or ``None`` while the generator was never drawn from."""
+        with self.lock:
+            return None if self._rng is None else self._rng.getstate()
+
     def restore_random_state(self, state: Any) -> None:
         """Undo :meth:`random_state`; ``ValueError`` if ``state`` is not one of its results."""
         try:

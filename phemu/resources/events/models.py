@@ -152,7 +152,7 @@ class EventsBackend(Backend):
                 tables.of(project).append(record)
                 store.appended(SECTION, record.export)
                 stored.append(record)
-        self._derive_sessions(project, stored)
+            self._derive_sessions(project, stored)
         return stored
 
     def capture(

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from phemu.resources._base import Backend
@@ -32,6 +33,9 @@ from phemu.resources.sessions.value_index import ProjectSessions
 from phemu.resources.sessions.value_index import SortKey
 from phemu.resources.sessions.value_index import sort_key
 from phemu.serialization import format_datetime
+
+#: The seed sections of computed-form sessions and of raw events (``seed.py``).
+SESSIONS, EVENTS = "sessions", "events"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,15 @@ class SessionsState:
 
 def json_value(value: Any) -> Any:
     return format_datetime(value) if isinstance(value, datetime) else value
+
+
+def export_event(event: Event, project: int) -> dict[str, Any]:
+    """A raw event as an ``events`` seed record: as it was given, with its project."""
+    return {
+        **{k: v for k, v in event.record.items() if k != "timestamp"},
+        "project": project,
+        "timestamp": format_datetime(event.timestamp),
+    }
 
 
 class SessionsBackend(Backend):
@@ -127,6 +140,7 @@ class SessionsBackend(Backend):
             batches.setdefault(project, []).append(session)
         for project, batch in batches.items():
             self.table.project(project).upsert(batch)
+            self.store.changed(SESSIONS, *((project, s.session_id) for s in batch))
 
     def add_events(self, events: list[NewEvent]) -> None:
         """Store checked raw events; the sessions they touch are derived again."""
@@ -147,6 +161,7 @@ class SessionsBackend(Backend):
                 table.project(new.project).orphans.append(event)
             else:
                 touched.setdefault(new.project, {}).setdefault(new.session_id, []).append(event)
+            self.store.appended(EVENTS, partial(export_event, event, new.project))
         lookups = self.lookups()
         for project, by_session in touched.items():
             sessions = table.project(project)

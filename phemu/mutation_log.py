@@ -375,11 +375,10 @@ class MutationLog:
                 assert changes is not None
                 store.changes = Changes()
                 batch = self._batch(store, changes, write=write)
-                if batch is None:
-                    return None
-                self.sequence += 1
-                batch = {"seq": self.sequence, **batch}
-                data = frame(batch)
+                data = None
+                if batch is not None:
+                    self.sequence += 1
+                    data = frame({"seq": self.sequence, **batch})
                 if self.verify:
                     self._check(data)
                 return data
@@ -407,9 +406,9 @@ class MutationLog:
                 entries.append({"section": name, "op": "delete", "key": key})
             else:
                 entries.append({"section": name, "op": "put", "key": key, "record": record})
-        for name, export in changes.appends:
+        for name, export, args in changes.appends:
             if name not in changes.sections and name in sections:
-                entries.append({"section": name, "op": "append", "record": export()})
+                entries.append({"section": name, "op": "append", "record": export(*args)})
         if compare:
             for section in sections.values():
                 if not section.tracked:
@@ -540,13 +539,15 @@ class MutationLog:
         return self._fd
 
     # -- verification (tests) ----------------------------------------------------------------------
-    def _check(self, data: bytes) -> None:
-        """Apply the batch to the logged view and compare it with the store (``verify``)."""
+    def _check(self, data: bytes | None) -> None:
+        """Apply the batch (if any) to the logged view and compare the view with the store
+        (``verify``): a change nobody reported shows even when nothing was written."""
         if self._view is None:
             return
-        batch, _ = _frame_at(data, 0)
-        assert batch is not None
-        apply_batches(self._view, [batch], self.emulator.seed_sections())
+        if data is not None:
+            batch, _ = _frame_at(data, 0)
+            assert batch is not None
+            apply_batches(self._view, [batch], self.emulator.seed_sections())
         expected = json.loads(dumps(self.emulator.export_state()))
         expected[RANDOM_STATE_KEY] = self.emulator.store.random_state()
         expected[CLOCK_KEY] = self.emulator.clock.state()

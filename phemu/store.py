@@ -110,7 +110,7 @@ class Changes:
 
     def __init__(self) -> None:
         self.keys: dict[tuple[str, Hashable], None] = {}  # ordered: first change first
-        self.appends: list[tuple[str, Callable[[], dict[str, Any]]]] = []
+        self.appends: list[tuple[str, Callable[..., dict[str, Any]], tuple[Any, ...]]] = []
         self.sections: set[str] = set()
         self.count = 0
 
@@ -152,12 +152,12 @@ class Store:
                 changes.keys[(section, key)] = None
             changes.count += 1
 
-    def appended(self, section: str, export: Callable[[], dict[str, Any]]) -> None:
-        """A record was appended to an append-only section; ``export()`` gives its seed record
-        (called when the log writes it)."""
+    def appended(self, section: str, export: Callable[..., dict[str, Any]], *args: Any) -> None:
+        """A record was appended to an append-only section; ``export(*args)`` gives its seed
+        record (called when the log writes it)."""
         changes = self.changes
         if changes is not None:
-            changes.appends.append((section, export))
+            changes.appends.append((section, export, args))
             changes.count += 1
 
     def rewritten(self, section: str) -> None:

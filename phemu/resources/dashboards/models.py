@@ -440,6 +440,8 @@ class DashboardsBackend(Backend):
 
     def _changed(self, dashboard: int) -> None:
         """Report a changed dashboard record, and the insights whose ``dashboards`` show it."""
+        if self.store.changes is None:
+            return  # no mutation log: not even the tiles need looking up
         self.store.changed(SECTION, dashboard)
         self.store.changed(INSIGHTS, *(t.insight for t in self.table.tiles_of_dashboard(dashboard)))
 

@@ -150,7 +150,7 @@ class EventsBackend(Backend):
                     created_at=now,
                 )
                 tables.of(project).append(record)
-                store.appended(SECTION, record.export)
+                store.appended(SECTION, EventRecord.export, record)
                 stored.append(record)
             self._derive_sessions(project, stored)
         return stored
@@ -229,7 +229,7 @@ class EventsBackend(Backend):
                 raise SeedError(f"{label}: not a captured event ({error})") from None
             tables.next_seq += 1
             tables.of(project).append(record)
-            store.appended(SECTION, record.export)
+            store.appended(SECTION, EventRecord.export, record)
 
     def export(self) -> list[dict[str, Any]]:
         return [r.export() for r in sorted(self._iter_all(), key=lambda r: r.seq)]

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from phemu.resources._base import Backend
@@ -161,7 +160,7 @@ class SessionsBackend(Backend):
                 table.project(new.project).orphans.append(event)
             else:
                 touched.setdefault(new.project, {}).setdefault(new.session_id, []).append(event)
-            self.store.appended(EVENTS, partial(export_event, event, new.project))
+            self.store.appended(EVENTS, export_event, event, new.project)
         lookups = self.lookups()
         for project, by_session in touched.items():
             sessions = table.project(project)

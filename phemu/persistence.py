@@ -40,6 +40,7 @@ from phemu.errors import SeedError
 from phemu.errors import StateFileError
 from phemu.mutation_log import CLOCK_KEY
 from phemu.mutation_log import RANDOM_STATE_KEY
+from phemu.mutation_log import SEQUENCE_KEY
 from phemu.mutation_log import MutationLog
 from phemu.mutation_log import NeedsFold
 from phemu.mutation_log import apply_batches
@@ -243,6 +244,9 @@ class StateFile:
                 document[CLOCK_KEY] = self.emulator.clock.state()
             if random_state is not None:
                 document[RANDOM_STATE_KEY] = random_state
+            if self._sequence:
+                # It holds what a replayed log held: a log left behind is not replayed twice.
+                document[SEQUENCE_KEY] = self._sequence
             self._replace(dumps(document))
         self.saves += 1
 

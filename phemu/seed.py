@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import TypeVar
 
 from phemu.clock import parse_instant
 from phemu.errors import SeedError
@@ -43,11 +44,18 @@ FORMAT_VERSION = 1
 META_KEYS = {"version", "description", "counters", "$schema"}
 
 SeedDocument = Mapping[str, Any]
+T = TypeVar("T")
 
 
 def record_id(record: Mapping[str, Any]) -> Any:
     """A record's ``id``: what identifies a record of most sections."""
     return record.get("id")
+
+
+def exported(found: T | None, export: Callable[[T], dict[str, Any]]) -> dict[str, Any] | None:
+    """``export(found)``, or ``None`` for a record that is gone: what a section's ``export_one``
+    answers."""
+    return None if found is None else export(found)
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,7 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
 
     def step(method: str, path: str, body: Any = None, who: int = 1) -> Any:
         response = call(emulator, method, path, body, who)
+        assert response.status_code < 300, (method, path, response.get_data())
         after()
         return response.get_json() if response.get_data() else None
 
@@ -208,7 +209,7 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
             "invite_message": "hi",
         },
     )["id"]
-    step(
+    s2 = step(
         "POST",
         f"{P1}/subscriptions/",
         {
@@ -221,7 +222,7 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
             "count": 5,
             "start_date": "2026-06-01T08:00:00Z",
         },
-    )
+    )["id"]
     s3 = step(
         "POST",
         f"{P1}/subscriptions/",
@@ -235,6 +236,8 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
     )["id"]
     step("PATCH", f"{P1}/subscriptions/{s3}/", {"deleted": True})
     step("PATCH", f"{P1}/subscriptions/{s1}/", {"target_value": "c@example.com"})
+    # Its dashboard cleared: in the cloud profile still a dashboard subscription (content_type).
+    step("PATCH", f"{P1}/subscriptions/{s2}/", {"dashboard": None, "title": "no target"})
     tick(3 * 86400)  # deliveries fire and move next_delivery_date
 
     # -- persons, groups, captured events and the sessions they derive --------------------------
@@ -356,7 +359,16 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
                         "properties": [{"key": "id", "type": "cohort", "value": static.id}],
                         "rollout_percentage": 100,
                     },
-                    {"properties": [{"key": str(f1["id"]), "type": "flag", "value": True}]},
+                    {
+                        "properties": [
+                            {
+                                "key": str(f1["id"]),
+                                "type": "flag",
+                                "value": True,
+                                "operator": "flag_evaluates_to",
+                            }
+                        ]
+                    },
                 ],
                 "multivariate": {
                     "variants": [
@@ -379,6 +391,14 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
     step("POST", f"{P1}/feature_flags/", {"key": "reused", "filters": rollout})  # drops the old
     step("PATCH", f"{P1}/feature_flags/{f1['id']}/", {"name": "Base v2", "active": True}, who=2)
     step("POST", f"{P2}/feature_flags/", {"key": "base", "filters": rollout}, who=2)
+    # A deleted flag depending on one disabled since: stored as it is, though POST would refuse.
+    leaf = step("POST", f"{P1}/feature_flags/", {"key": "leaf", "filters": rollout})["id"]
+    on_leaf = {"key": str(leaf), "type": "flag", "value": True, "operator": "flag_evaluates_to"}
+    needs_leaf = {"groups": [{"properties": [on_leaf], "rollout_percentage": 100}]}
+    branch = step("POST", f"{P1}/feature_flags/", {"key": "branch", "filters": needs_leaf})["id"]
+    step("PATCH", f"{P1}/feature_flags/{branch}/", {"deleted": True})
+    step("PATCH", f"{P1}/feature_flags/{leaf}/", {"active": False, "performed_rollback": True})
+    step("PATCH", f"{P1}/feature_flags/{leaf}/", {"performed_rollback": True})
     tick(3600 * 2)  # the default key's last_used_at moves on the next request
     step("GET", f"{P1}/feature_flags/")
 

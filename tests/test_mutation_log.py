@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +23,8 @@ from phemu.mutation_log import log_path
 from phemu.mutation_log import read_log
 from phemu.persistence import StateFile
 from tests import _state_scenario as scenario
+from tests._server_support import run_fails
+from tests.conftest import disk_full
 
 JSON = {"Content-Type": "application/json"}
 DASHBOARDS = "/api/projects/1/dashboards/"
@@ -284,13 +283,7 @@ def test_a_log_of_another_version_is_refused_in_one_line(tmp_path: Path) -> None
     logged_dashboards(path, ["a"])
     data = log_path(path).read_bytes()
     log_path(path).write_bytes(data.replace(b'"documents":1', b'"documents":2', 1))
-    done = subprocess.run(
-        [sys.executable, "-m", "phemu", "serve", "--port", "0", "--state-file", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PHEMU_")},
-    )
+    done = run_fails("--state-file", str(path))
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1
@@ -335,14 +328,11 @@ def test_a_failed_log_write_answers_with_an_error_and_leaves_no_partial_batch(
     size = log_path(path).stat().st_size
     post(emulator, DASHBOARDS, {"name": "b"})
 
-    def full_disk(fd: int) -> None:
-        raise OSError(28, "No space left on device")
-
-    with monkeypatch.context() as broken:
-        broken.setattr(os, "fdatasync", full_disk)
-        broken.setattr(os, "fsync", full_disk)
-        with pytest.raises(StateFileError, match="could not write the mutation log"):
-            state_file.commit()
+    with (
+        disk_full(monkeypatch),
+        pytest.raises(StateFileError, match="could not write the mutation"),
+    ):
+        state_file.commit()
     assert log_path(path).stat().st_size == size  # cut back to the last good batch
     assert names(restart(path)) == ["a"]
     state_file.commit()  # the next commit folds what the failed one held

@@ -13,6 +13,7 @@ import pytest
 from phemu.emulator import Emulator
 from phemu.persistence import StateFile
 from phemu.persistence import StateFileError
+from tests.conftest import disk_full
 
 ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
 EXTRA = {
@@ -286,6 +287,36 @@ def test_values_drawn_after_a_restart_never_repeat(tmp_path: Path) -> None:
     assert drawn == [(projects[pid].uuid, projects[pid].api_token) for pid in (5, 6, 7)]
 
 
+@pytest.mark.parametrize(
+    ("change", "after_restart"),
+    [
+        (lambda e: e.freeze_time("2026-06-15T10:00:00Z"), "2026-06-15T10:00:00Z"),
+        (lambda e: e.set_time("2040-01-01T00:00:00Z"), "2040-01-01"),  # runs on from there
+    ],
+)
+def test_the_clock_survives_a_restart(tmp_path: Path, change: Any, after_restart: str) -> None:
+    emulator = Emulator()
+    change(emulator)
+    StateFile(emulator, tmp_path / "state.json").save()
+    restarted = Emulator()
+    assert StateFile(restarted, tmp_path / "state.json").load()
+    assert restarted.clock.describe()["now"].startswith(after_restart)
+    assert restarted.clock.frozen == emulator.clock.frozen
+
+
+@pytest.mark.parametrize(
+    "clock", [{"frozen_at": "yesterday", "offset_us": 0}, {"frozen_at": None}, [1, 2]]
+)
+def test_a_damaged_clock_is_refused_in_one_line(tmp_path: Path, clock: Any) -> None:
+    path = tmp_path / "state.json"
+    StateFile(Emulator(), path).save()
+    document = json.loads(path.read_text())
+    document["_clock"] = clock
+    path.write_text(json.dumps(document))
+    with pytest.raises(StateFileError, match="refusing to start from this state file: its _clock"):
+        StateFile(Emulator(), path).load()
+
+
 def on_disk(path: Path) -> dict[str, Any]:
     """The state a restart from ``path`` (and its mutation log) would hold."""
     restarted = Emulator(load_entrypoints=False)
@@ -341,13 +372,7 @@ def test_a_failed_commit_raises_and_the_next_one_recovers(
     state_file.open()
     emulator.load_seed(EXTRA)
 
-    def broken_fsync(fd: int) -> None:
-        raise OSError(28, "No space left on device")
-
-    with monkeypatch.context() as broken:
-        broken.setattr(os, "fsync", broken_fsync)
-        broken.setattr(os, "fdatasync", broken_fsync)
-        with pytest.raises(StateFileError, match="No space left"):
-            state_file.commit()
+    with disk_full(monkeypatch), pytest.raises(StateFileError, match="No space left"):
+        state_file.commit()
     state_file.commit()
     assert on_disk(tmp_path / "state.json")["projects"][-1]["id"] == 7

@@ -17,16 +17,16 @@ from phemu.persistence import StateFile
 from tests import _state_scenario as scenario
 
 
-@pytest.fixture(scope="module")
-def original() -> Emulator:
-    emulator = Emulator(load_entrypoints=False)
+@pytest.fixture(scope="module", params=["docs", "cloud"])
+def original(request: pytest.FixtureRequest) -> Emulator:
+    emulator = Emulator(load_entrypoints=False, profile=request.param)
     scenario.build(emulator)
     return emulator
 
 
 def restarted(original: Emulator, path: Path) -> Emulator:
     StateFile(original, path).save()
-    fresh = Emulator(load_entrypoints=False)
+    fresh = Emulator(load_entrypoints=False, profile=original.profile)
     assert StateFile(fresh, path).load()
     return fresh
 

@@ -163,8 +163,9 @@ class CohortsBackend(Backend):
         return [_export(c) for c in sorted(self._tables.cohorts.values(), key=lambda c: c.id)]
 
     def export_one(self, pk: int) -> dict[str, Any] | None:
-        found = self._tables.cohorts.get(pk)
-        return None if found is None else _export(found)
+        from phemu.seed import exported
+
+        return exported(self._tables.cohorts.get(pk), _export)
 
 
 #: The seed section of cohorts (``seed.py``).

@@ -22,6 +22,7 @@ from phemu.resources.dashboards.models import PendingLink
 from phemu.resources.dashboards.rules import NAME_MAX
 from phemu.seed import RecordReader
 from phemu.seed import SeedSection
+from phemu.seed import exported
 from phemu.seed import iter_records
 
 if TYPE_CHECKING:
@@ -94,8 +95,7 @@ def export(emulator: Emulator) -> list[dict[str, Any]]:
 
 def export_one(emulator: Emulator, pk: Any) -> dict[str, Any] | None:
     table = DashboardsBackend.of(emulator).table
-    found = table.dashboards.get(pk)
-    return None if found is None else export_record(table, found)
+    return exported(table.dashboards.get(pk), lambda d: export_record(table, d))
 
 
 SECTION = SeedSection(KEY, load, export, export_one=export_one)

@@ -350,12 +350,10 @@ class FeatureFlagsBackend(Backend):
                 ]:
                     del self._tables.flags[old.id]
                     store.changed(SECTION, old.id)
-                flag = FeatureFlag(
-                    id=store.next_id(SEQUENCE),
-                    project=project,
-                    key=changes.pop("key"),
-                    name=changes.pop("name", ""),
-                    filters=changes.pop("filters"),
+                flag = new_flag(
+                    store.next_id(SEQUENCE),
+                    project,
+                    changes,
                     created_at=now,
                     updated_at=now,
                     created_by=user_id,
@@ -366,8 +364,8 @@ class FeatureFlagsBackend(Backend):
                 flag.version += 1
                 flag.updated_at = now
                 flag.last_modified_by = user_id
-            for name, value in changes.items():
-                setattr(flag, name, value)
+                for name, value in changes.items():
+                    setattr(flag, name, value)
             store.changed(SECTION, flag.id)
             return flag
 
@@ -544,12 +542,10 @@ class FeatureFlagsBackend(Backend):
                 raise r.error("'version' must be a positive integer")
             author = r.user("created_by")
             created = r.instant("created_at")
-            flag = FeatureFlag(
-                id=r.id(SEQUENCE),
-                project=project,
-                key=changes.pop("key"),
-                name=changes.pop("name", ""),
-                filters=changes.pop("filters"),
+            flag = new_flag(
+                r.id(SEQUENCE),
+                project,
+                changes,
                 created_at=created,
                 updated_at=r.instant("updated_at", default_now=False) or created,
                 version=version or 1,
@@ -557,8 +553,6 @@ class FeatureFlagsBackend(Backend):
                 last_modified_by=r.user("last_modified_by", author),
                 last_called_at=r.instant("last_called_at", default_now=False),
             )
-            for name, value in changes.items():
-                setattr(flag, name, value)
             with store.lock:
                 self._tables.flags[flag.id] = flag
                 store.changed(SECTION, flag.id)
@@ -567,8 +561,9 @@ class FeatureFlagsBackend(Backend):
         return [export_flag(f) for f in sorted(self._tables.flags.values(), key=lambda f: f.id)]
 
     def export_one(self, pk: int) -> dict[str, Any] | None:
-        found = self._tables.flags.get(pk)
-        return None if found is None else export_flag(found)
+        from phemu.seed import exported
+
+        return exported(self._tables.flags.get(pk), export_flag)
 
 
 SECTION = "feature_flags"
@@ -599,6 +594,21 @@ _STORED_FIELDS = frozenset(
         "last_called_at",
     }
 )
+
+
+def new_flag(pk: int, project: int, changes: dict[str, Any], **stored: Any) -> FeatureFlag:
+    """A flag from validated API fields (``changes``, consumed) and what only the store sets."""
+    flag = FeatureFlag(
+        id=pk,
+        project=project,
+        key=changes.pop("key"),
+        name=changes.pop("name", ""),
+        filters=changes.pop("filters"),
+        **stored,
+    )
+    for name, value in changes.items():
+        setattr(flag, name, value)
+    return flag
 
 
 def export_flag(flag: FeatureFlag) -> dict[str, Any]:

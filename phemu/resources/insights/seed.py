@@ -25,6 +25,7 @@ from phemu.resources.insights.models import InsightsBackend
 from phemu.resources.insights.rules import TEXT_MAX
 from phemu.seed import RecordReader
 from phemu.seed import SeedSection
+from phemu.seed import exported
 from phemu.seed import iter_records
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ def export(emulator: Emulator) -> list[dict[str, Any]]:
 def export_one(emulator: Emulator, pk: Any) -> dict[str, Any] | None:
     found = InsightsBackend.of(emulator).table.insights.get(pk)
     tiles = DashboardsBackend.of(emulator).table
-    return None if found is None else export_record(tiles, found)
+    return exported(found, lambda i: export_record(tiles, i))
 
 
 SECTION = SeedSection(KEY, load, export, finish=link_pending, export_one=export_one)

@@ -16,6 +16,7 @@ from phemu.resources.persons.models import Person
 from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import PersonsTables
 from phemu.seed import SeedSection
+from phemu.seed import exported
 from phemu.seed import iter_records
 from phemu.serialization import format_datetime
 
@@ -71,8 +72,7 @@ def export_persons(emulator: Emulator) -> list[dict[str, Any]]:
 
 
 def export_one_person(emulator: Emulator, key: Any) -> dict[str, Any] | None:
-    found = emulator.store.state(PersonsTables).persons.get(key)
-    return None if found is None else export_person(found)
+    return exported(emulator.store.state(PersonsTables).persons.get(key), export_person)
 
 
 def load_group_types(emulator: Emulator, records: list[dict[str, Any]]) -> None:
@@ -154,7 +154,7 @@ def export_one_group(emulator: Emulator, key: Any) -> dict[str, Any] | None:
         (i for i, name in tables.group_types.get(project, {}).items() if name == group_type), None
     )
     found = None if index is None else tables.groups.get((project, index, group_key))
-    return None if found is None else export_group(tables, found)
+    return exported(found, lambda g: export_group(tables, g))
 
 
 def _group_key(record: Any) -> Any:

@@ -27,6 +27,7 @@ from phemu.resources.subscriptions.rules import validate_fields
 from phemu.resources.subscriptions.schedule import first_delivery
 from phemu.seed import RecordReader
 from phemu.seed import SeedSection
+from phemu.seed import exported
 from phemu.seed import iter_records
 
 if TYPE_CHECKING:
@@ -52,7 +53,9 @@ def build(r: RecordReader) -> Subscription:
     data = {k: v for k, v in r.record.items() if k in FIELD_NAMES}
     try:
         values = validate_fields(store, data, creating=True, partial=False, lenient=True)
-        check_object(store, project, values, None, profile=r.emulator.profile)
+        check_object(
+            store, project, values, None, profile=r.emulator.profile, stored=r.has("content_type")
+        )
     except ValidationError as error:
         raise r.error(f"{error.attr or 'non_field_errors'}: {error.detail}") from None
     values.pop("invite_message", None)
@@ -107,7 +110,7 @@ def export(emulator: Emulator) -> list[dict[str, Any]]:
 
 def export_one(emulator: Emulator, pk: Any) -> dict[str, Any] | None:
     found = SubscriptionsBackend.of(emulator).table.rows.get(pk)
-    return None if found is None else export_record(emulator, found)
+    return exported(found, lambda sub: export_record(emulator, sub))
 
 
 SECTION = SeedSection(KEY, load, export, export_one=export_one)

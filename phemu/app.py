@@ -38,7 +38,6 @@ from phemu.fields import lookup_int
 from phemu.journal import mask_query
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
-from phemu.routing import PREFIXES
 from phemu.routing import Route
 from phemu.serialization import format_datetime
 
@@ -170,7 +169,7 @@ class PostHogApp:
             outcome.unknown_route = True
             raise EndpointNotFound()
         outcome.endpoint = endpoint
-        return route, (PREFIXES[index] if route.nested else None), dict(values)
+        return route, (route.prefixes[index] if route.nested else None), dict(values)
 
     def check(self, ctx: RequestContext) -> None:
         """Authenticate, then the project, key restrictions, scope, membership and throttle."""

@@ -221,7 +221,144 @@ class Msg:
         "Please enable the dependency flags first."
     )
     FLAG_INVALID_IDS = "Invalid flag IDs provided"
+    # posthog/api/person.py, PersonViewSet.create
+    PERSONS_CREATE = (
+        "Creating persons via this API is not allowed. Please create persons by sending an "
+        "$identify event. See https://posthog.com/docs/product-analytics/identify for details."
+    )
+    # posthog/exceptions.py, EnterpriseFeatureException, as PostHog Cloud (is_cloud()) words it.
+    ENTERPRISE_FEATURE = (
+        "This feature is part of the premium PostHog offering. To use it, subscribe to PostHog "
+        "Cloud with a generous free tier."
+    )
     FLAG_IGNORED_IDS = "Invalid flag IDs ignored: {ids}"
+    # Cohorts (posthog/api/cohort.py, posthog/models/cohort/validation.py).
+    COHORT_FILTERS_NEED_PROPERTIES = "Must contain a 'properties' key with type and values"
+    COHORT_MISSING_KEYS = "Missing required keys for {kind} filter: {keys}"
+    COHORT_QUERY_AND_FILTERS = "Cannot set both query and filters at the same time."
+    COHORT_DYNAMIC_QUERY = "Cannot create a dynamic cohort with a query. Set is_static to true."
+    COHORT_QUERY_NOT_DICT = "Query must be a dictionary."
+    COHORT_QUERY_KIND = "Query must be an ActorsQuery or HogQLQuery. Got: {kind}"
+    COHORT_TYPE_MISMATCH = (
+        "Cohort type '{given}' does not match the filters. Expected type: '{expected}'"
+    )
+    COHORT_TYPE_INVALID = "Invalid cohort type for the given filters"
+    COHORT_LOOP = "Cohorts cannot reference other cohorts in a loop."
+    COHORT_INVALID_ID_IN_FILTER = "Invalid Cohort ID in filter"
+    COHORT_USED_IN_FLAGS = (
+        "This cohort is used in {count} active feature flag(s): {names}. "
+        "Please remove the cohort from these feature flags before deleting it."
+    )
+    COHORT_BEHAVIORAL_IN_FLAG = (
+        "Behavioral filters cannot be added to cohorts used in feature flags."
+    )
+    COHORT_DEPENDENCY_BEHAVIORAL = (
+        "A cohort dependency ({name}) has filters based on events. These cohorts can't be used "
+        "in feature flags."
+    )
+    COHORT_ONLY_STATIC_ADD = "Can only add users to static cohorts"
+    COHORT_ONLY_STATIC_REMOVE = "Can only remove users from static cohorts"
+    COHORT_PERSON_IDS_LIST = "person_ids must be a list"
+    COHORT_PERSON_IDS_EMPTY = "person_ids cannot be empty"
+    COHORT_PERSON_IDS_TOO_MANY = "List size exceeds limit"
+    COHORT_NO_VALID_USERS = "No valid users to add to cohort"
+    COHORT_PERSON_ID_REQUIRED = "person_id is required"
+    COHORT_PERSON_ID_STRING = "person_id must be a string"
+    COHORT_PERSON_ID_UUID = "person_id must be a valid UUID"
+    COHORT_PERSON_NOT_IN_TEAM = "Person with this UUID does not exist in the cohort's team"
+    COHORT_PERSON_NOT_MEMBER = "Person is not part of the cohort"
+
+    # Annotations (posthog/api/annotation.py).
+    ANNOTATION_INVALID_SCOPE = "Invalid scope: {scope}"
+    ANNOTATION_DATE_FROM = "Invalid date range: date_from must be a valid ISO 8601 date"
+    ANNOTATION_DATE_TO = "Invalid date range: date_to must be a valid ISO 8601 date"
+    ANNOTATION_DATE_ORDER = "Invalid date range: date_from must be before date_to"
+    ANNOTATION_DASHBOARD_NOT_FOUND = "Dashboard not found."
+
+    # Experiments (ee/clickhouse/views/experiments.py, ExperimentSerializer).
+    EXPERIMENT_END_BEFORE_START = "End date must be after start date"
+    EXPERIMENT_TOO_MANY_VARIANTS = "Feature flag variants must be less than 21"
+    EXPERIMENT_NEEDS_CONTROL = "Feature flag variants must contain a control variant"
+    EXPERIMENT_FLAG_CONTROL_FIRST = "Feature flag must have control as the first variant."
+    EXPERIMENT_FLAG_NOT_ELIGIBLE = "Feature flag is not eligible for experiments."
+    EXPERIMENT_FILTER_TEST_ACCOUNTS = "filterTestAccounts must be a boolean"
+    EXPERIMENT_INVALID_EXPOSURE = "Invalid exposure criteria"
+    EXPERIMENT_SAVED_METRICS_LIST = "Saved metrics must be a list"
+    EXPERIMENT_SAVED_METRIC_OBJECT = "Saved metric must be an object"
+    EXPERIMENT_SAVED_METRIC_ID = "Saved metric must have an id"
+    EXPERIMENT_METADATA_OBJECT = "Metadata must be an object"
+    EXPERIMENT_METADATA_TYPE = "Metadata must have a type key"
+    EXPERIMENT_SAVED_METRIC_MISSING = "Saved metric does not exist"
+    EXPERIMENT_CANT_UPDATE_KEYS = "Can't update keys: {keys} on Experiment"
+    EXPERIMENT_CANT_UPDATE_VARIANTS = "Can't update feature_flag_variants on Experiment"
+    EXPERIMENT_CANT_UPDATE_HOLDOUT = "Can't update holdout on running Experiment"
+    EXPERIMENT_GLOBAL_PROPERTIES = "Experiments do not support global filter properties"
+
+    # Surveys (posthog/api/survey.py, SurveySerializerCreateUpdateOnly).
+    SURVEY_APPEARANCE_OBJECT = "Appearance must be an object"
+    SURVEY_THANK_YOU_CONTENT_TYPE = (
+        "thankYouMessageDescriptionContentType must be one of ['text', 'html']"
+    )
+    SURVEY_POPUP_DELAY = "Survey popup delay seconds must be a positive integer"
+    SURVEY_WHITE_LABEL_BOOLEAN = "whiteLabel must be a boolean"
+    SURVEY_WHITE_LABEL_PLAN = "You need to upgrade to PostHog Enterprise to use white labelling"
+    SURVEY_CONDITIONS_OBJECT = "Conditions must be an object"
+    SURVEY_QUESTIONS_LIST = "Questions must be a list of objects"
+    SURVEY_QUESTION_TEXT = "Question text is required"
+    SURVEY_QUESTION_CONTENT_TYPE = "Question descriptionContentType must be one of ['text', 'html']"
+    SURVEY_CHOICES_LIST = "Question choices must be a list of strings"
+    SURVEY_CHOICES_EMPTY = "Question choices cannot be empty"
+    SURVEY_LINK_SCHEME = "Link must be a URL with one of these schemes: [https, mailto]"
+    SURVEY_LINK_MAILTO = (
+        "Invalid mailto link. Please enter a valid mailto link (e.g., mailto:example@domain.com)."
+    )
+    SURVEY_LINK_HTTPS = "Invalid HTTPS URL. Please enter a valid HTTPS link."
+    SURVEY_SCHEDULE = "Schedule must be one of: once, recurring, always"
+    SURVEY_LINKED_FLAG_MISSING = "Feature Flag with this ID does not exist"
+    SURVEY_VARIANT_MISSING = (
+        "Feature flag variant '{variant}' does not exist. Available variants: {variants}"
+    )
+    SURVEY_VARIANT_NO_VARIANTS = (
+        "Feature flag variant '{variant}' specified but the linked feature flag has no variants"
+    )
+    SURVEY_VARIANT_WITHOUT_FLAG = (
+        "linkedFlagVariant can only be used when a linked_flag_id is specified"
+    )
+    SURVEY_NAME_EXISTS = "There is already a survey with this name."
+    SURVEY_NAME_EXISTS_OTHER = "There is already another survey with this name."
+    SURVEY_TARGETING_EVERYONE = (
+        "Invalid operation: User targeting rolls out to everyone. If you want to roll out to "
+        "everyone, delete this targeting"
+    )
+    SURVEY_SAMPLING_START_PAST = (
+        "Response sampling start date must be today or a future date in UTC. Got {got} when "
+        "current time is {today}"
+    )
+    SURVEY_SAMPLING_INTERVAL = "Response sampling interval must be greater than 0."
+    SURVEY_SAMPLING_START_NEEDED = (
+        "Response sampling start date should be set if response_sampling_start_date is not zero."
+    )
+    SURVEY_EXTERNAL_FIELD = "{field} is not allowed for external surveys"
+    SURVEY_EXTERNAL_CONDITIONS = (
+        "The following condition fields are not allowed for external surveys: {fields}"
+    )
+    SURVEY_EXTERNAL_POPUP_DELAY = "surveyPopupDelaySeconds is not allowed for external surveys"
+    SURVEY_ITERATIONS_TOO_FEW = (
+        "Cannot change survey recurrence to {count}, should be at least {current}"
+    )
+    SURVEY_TARGETING_FAILED = "Targeting flag for survey failed, invalid parameters."
+
+    # Organization members (posthog/api/organization_member.py, OrganizationMembership).
+    MEMBER_OWN_LEVEL = "You can't change your own access level."
+    MEMBER_OWNERSHIP_ONLY_OWNER = "You can only pass on organization ownership if you're its owner."
+    MEMBER_LEVEL_ABOVE_OWN = (
+        "You can only change access level of others to lower or equal to your current one."
+    )
+    MEMBER_SAME_ORGANIZATION = "You both need to belong to the same organization."
+    MEMBER_EDIT_NEEDS_ADMIN = "You can only edit others if you are an admin."
+    MEMBER_EDIT_HIGHER = "You can only edit others with level lower or equal to you."
+    MEMBER_OWNER_CANNOT_LEAVE = "Cannot leave the organization as its owner!"
+
     # Query API (query.md): HogQL errors PostHog exposes (posthog/hogql/database/database.py,
     # posthog/hogql/resolver.py, posthog/hogql/printer.py, posthog/hogql/parser.py).
     HOGQL_UNKNOWN_TABLE = "Unknown table `{name}`."
@@ -232,9 +369,28 @@ class Msg:
         "Unsupported function call '{name}(...)'. Perhaps you meant '{hint}(...)'?"
     )
     HOGQL_EMPTY_QUERY = "Empty query"
-    # PostHog answers ANTLR's message here; phemu's parser words it its own way, with the
-    # position (``docs/query.md``, "Errors").
-    HOGQL_SYNTAX_ERROR = "Syntax error at line {line}, column {column}: {reason}"
+    # ANTLR's syntax errors, raised by posthog/hogql/parser.py's HogQLErrorListener from the
+    # hogql_parser module (query.md "Errors"); the token sets are ANTLR's, in its order.
+    HOGQL_NO_VIABLE = "no viable alternative at input {input}"
+    HOGQL_MISMATCHED = "mismatched input {token} expecting {expected}"
+    HOGQL_EXTRANEOUS = "extraneous input {token} expecting {expected}"
+    HOGQL_MISSING_PAREN = "missing ')' at '<EOF>'"
+    HOGQL_STATEMENT_TOKENS = "{SELECT, WITH, '{', '(', '<'}"
+    HOGQL_MEMBER_TOKENS = "{SELECT, WITH, '{', '('}"
+    HOGQL_EXPRESSION_TOKENS = (
+        "{ALL, AND, ANTI, ANY, ARRAY, AS, ASCENDING, ASOF, BETWEEN, BOTH, BY, CASE, CAST, "
+        "COHORT, COLLATE, CROSS, CUBE, CURRENT, DATE, DAY, DESC, DESCENDING, DISTINCT, ELSE, END, "
+        "EXTRACT, FINAL, FIRST, FOLLOWING, FOR, FROM, FULL, GROUP, HAVING, HOUR, ID, IF, ILIKE, "
+        "IN, INF, INNER, INTERVAL, IS, JOIN, KEY, LAST, LEADING, LEFT, LIKE, LIMIT, MINUTE, "
+        "MONTH, NAN_SQL, NOT, NULL_SQL, NULLS, OFFSET, ON, OR, ORDER, OUTER, OVER, PARTITION, "
+        "PRECEDING, PREWHERE, QUARTER, RANGE, RETURN, RIGHT, ROLLUP, ROW, ROWS, SAMPLE, SECOND, "
+        "SELECT, SEMI, SETTINGS, SUBSTRING, THEN, TIES, TIMESTAMP, TO, TOP, TOTALS, TRAILING, "
+        "TRIM, TRUNCATE, UNBOUNDED, UNION, USING, WEEK, WHEN, WHERE, WINDOW, WITH, YEAR, "
+        "IDENTIFIER, FLOATING_LITERAL, OCTAL_LITERAL, DECIMAL_LITERAL, HEXADECIMAL_LITERAL, "
+        "STRING_LITERAL, '*', '-', '.', '{', '[', '(', '<', '+', 'f''}"
+    )
+    # phemu's own: HogQL that PostHog's grammar accepts but phemu's parser cannot read.
+    HOGQL_NOT_READ = "phemu does not compute this HogQL syntax: {reason}"
     # posthog/api/services/query.py: nodes the query runner cannot run.
     UNSUPPORTED_QUERY_KIND = "Unsupported query kind: {kind}"
     # phemu's own: a kind PostHog computes but phemu does not (``docs/query.md``, "Kinds").
@@ -250,6 +406,11 @@ class Msg:
     QUERY_REQUEST_INVALID = (
         "JSON parse error - 1 validation error for QueryRequest\n{location}\n  {message}"
     )
+    # posthog/clickhouse/client/execute_async.py: async query statuses.
+    QUERY_NOT_FOUND = "Query {id} not found for team {team}"
+    QUERY_ALREADY_COMPLETE = "Query already complete"
+    QUERY_DEQUEUED = "Only tried to dequeue, not cancelling query on clickhouse"
+    QUERY_CANCELLED = "Cancelled query on clickhouse"
     # phemu's own: the optional engine is not installed.
     QUERY_ENGINE_MISSING = (
         "phemu's query engine is not installed; install it with: pip install 'phemu[query]'"
@@ -327,18 +488,37 @@ class ParseError(PostHogError):
 class QueryError(ValidationError):
     """An error PostHog exposes from HogQL (``ExposedHogQLError``), answered as a 400.
 
-    ``posthog/api/query.py`` turns it into ``ValidationError(str(e))``; ``start``/``end`` locate
-    the offending text in the query (PostHog keeps them for its metadata endpoint).
+    ``posthog/api/query.py`` raises ``ValidationError(str(e), getattr(e, "code_name", None))``:
+    in November 2025 HogQL errors had no ``code_name``, so DRF's default ``invalid`` became
+    ``invalid_input``; PostHog Cloud in 2026 answers the class's ``code_name``
+    (``posthog/hogql/errors.py``), kept here as ``cloud_code``. ``start``/``end`` locate the
+    offending text in the query, as PostHog's error carries them.
     """
+
+    cloud_code: ClassVar[str | None] = "hogql_query_error"
 
     def __init__(self, detail: str, *, start: int | None = None, end: int | None = None) -> None:
         super().__init__(detail)
         self.start = start
         self.end = end
 
+    def for_profile(self, profile: str) -> QueryError:
+        """The same error with the ``code`` the profile's PostHog answers."""
+        if profile == "cloud" and self.cloud_code is not None:
+            self.code = self.cloud_code
+        return self
+
 
 class QuerySyntaxError(QueryError):
-    """The query does not parse as HogQL."""
+    """The query does not parse as HogQL (PostHog's ``SyntaxError``)."""
+
+    cloud_code = "hogql_syntax_error"
+
+
+class QueryNotComputed(QueryError):
+    """A 400 of phemu's own about a query (what it does not compute, DuckDB's refusals)."""
+
+    cloud_code = None
 
 
 class QueryEngineMissing(PostHogError):
@@ -393,13 +573,24 @@ class ProjectNotFound(NotFound):
     default_detail = Msg.PROJECT_NOT_FOUND
 
 
+class PaymentRequired(PostHogError):
+    """``EnterpriseFeatureException``: a feature PostHog sells (the definitions' taxonomy)."""
+
+    status = 402
+    type = "invalid_request"
+    code = "payment_required"
+    default_detail = Msg.ENTERPRISE_FEATURE
+
+
 class MethodNotAllowed(PostHogError):
     status = 405
     type = "invalid_request"
     code = "method_not_allowed"
 
-    def __init__(self, method: str, allow: str) -> None:
-        super().__init__(Msg.METHOD_NOT_ALLOWED.format(method=method), headers={"Allow": allow})
+    def __init__(self, method: str, allow: str, detail: str | None = None) -> None:
+        super().__init__(
+            detail or Msg.METHOD_NOT_ALLOWED.format(method=method), headers={"Allow": allow}
+        )
 
 
 class UnsupportedMediaType(PostHogError):

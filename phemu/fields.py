@@ -66,6 +66,12 @@ def not_null(value: Any, name: str) -> None:
         raise ValidationError(Msg.NULL, code="null", attr=name)
 
 
+def nullable(data: Mapping[str, Any], name: str, parse: Callable[[Any, str], T]) -> T | None:
+    """A field with ``allow_null``: JSON ``null`` stays ``None``, anything else is ``parse``d."""
+    value = data[name]
+    return None if value is None else parse(value, name)
+
+
 def parse_text(
     value: Any,
     name: str,

@@ -36,11 +36,12 @@ def _positive_int(raw: str | None, *, strict: bool) -> int | None:
     return value
 
 
-def limit_offset(request: Request) -> tuple[int, int]:
-    """``limit`` (default 100, no maximum) and ``offset`` (default 0) as DRF reads them."""
+def limit_offset(request: Request, default_limit: int = DEFAULT_LIMIT) -> tuple[int, int]:
+    """``limit`` (default 100 or the viewset's ``default_limit``, no maximum) and ``offset``
+    (default 0) as DRF reads them."""
     limit = _positive_int(request.args.get("limit"), strict=True)
     offset = _positive_int(request.args.get("offset"), strict=False)
-    return (DEFAULT_LIMIT if limit is None else limit), (0 if offset is None else offset)
+    return (default_limit if limit is None else limit), (0 if offset is None else offset)
 
 
 def request_url(request: Request) -> tuple[str, str]:
@@ -87,6 +88,8 @@ def paginate(
     count: int,
     fetch: Callable[[int, int], Sequence[T]],
     render: Callable[[T], Any],
+    *,
+    default_limit: int = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """The paginated body ``{"count", "next", "previous", "results"}``.
 
@@ -94,7 +97,7 @@ def paginate(
     :param fetch: ``fetch(offset, limit)`` returns that slice of the ordered list.
     :param render: turns one item into its JSON shape (only the page is rendered).
     """
-    limit, offset = limit_offset(request)
+    limit, offset = limit_offset(request, default_limit)
     next_link, previous_link = links(request, count, limit, offset)
     page = fetch(offset, limit) if offset < count else []
     return {
@@ -126,7 +129,13 @@ def paginate_bytes(
 
 
 def paginate_list(
-    request: Request, items: Sequence[T], render: Callable[[T], Any]
+    request: Request,
+    items: Sequence[T],
+    render: Callable[[T], Any],
+    *,
+    default_limit: int = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """:func:`paginate` over an in-memory sequence."""
-    return paginate(request, len(items), lambda o, n: items[o : o + n], render)
+    return paginate(
+        request, len(items), lambda o, n: items[o : o + n], render, default_limit=default_limit
+    )

@@ -71,6 +71,9 @@ class Route:
     :param public: the route is one of PostHog's ingestion or flags doors (``/batch/``,
         ``/flags/``...): it authenticates by project token or key itself, so the personal-key
         checks of the API are skipped (see ``PostHogApp.check``).
+    :param prefixes: for nested routes, the prefixes PostHog registers the viewset under: both
+        (``register_grandfathered_environment_nested_viewset``) or ``("projects",)`` for the
+        viewsets only ``projects_router`` registers (``posthog/api/__init__.py``).
     :param mapped: methods PostHog's viewset maps to an action that phemu does not emulate
         (``PUT`` on insights): they need the write scope, then answer 405.
     :param operations: the PostHog operation each method implements, by its ``operationId`` under
@@ -95,6 +98,7 @@ class Route:
     mapped: frozenset[str] = frozenset()
     name: str = ""
     description: str = field(default="", repr=False)
+    prefixes: tuple[str, ...] = PREFIXES
     operations: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -137,8 +141,8 @@ class Route:
         return f"{self.scope_object}:{action}"
 
     def operation_ids(self) -> dict[str, tuple[str, ...]]:
-        """``method -> operationIds`` this route claims (both prefixes for nested routes)."""
-        if not self.nested:
+        """``method -> operationIds`` this route claims (every prefix it serves, nested routes)."""
+        if not self.nested or "environments" not in self.prefixes:
             return {method: (op,) for method, op in self.operations.items()}
         return {method: (op, f"environments_{op}") for method, op in self.operations.items()}
 
@@ -153,7 +157,7 @@ class Route:
         """The werkzeug rule strings for this route (one per prefix when nested)."""
         if not self.nested:
             return [self.path]
-        return [f"/api/{prefix}/<project>{self.path}" for prefix in PREFIXES]
+        return [f"/api/{prefix}/<project>{self.path}" for prefix in self.prefixes]
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,18 @@ from werkzeug.test import Client
 from phemu.emulator import Emulator
 
 TOKEN = "phc_phemuDefaultProjectToken0000000000000000000"
+DEFAULT_ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
 OTHER_TOKEN = "phc_scenarioSecondProjectToken00000000000000000"
 OTHER_KEY = "phx_scenarioSecondUserKey00000000000000000000000"
 START = "2026-06-15T10:00:00Z"
 P1 = "/api/projects/1"
 P2 = "/api/projects/2"
 
+#: The list routes every project has.
+COLLECTIONS = (
+    "dashboards", "insights", "subscriptions", "feature_flags", "persons", "cohorts",
+    "experiments", "surveys", "annotations", "event_definitions", "property_definitions",
+)  # fmt: skip
 #: A step: (method, path, JSON body or None, which key answers for it: 1 default, 2 other).
 Step = tuple[str, str, Any, int]
 
@@ -86,7 +92,7 @@ SEED: dict[str, Any] = {
             "label": "scenario",
             "value": OTHER_KEY,
             "scopes": ["*"],
-            "scoped_teams": [1, 2],
+            "scoped_organizations": ["0192aaaa-0000-7000-8000-00000000000b", DEFAULT_ORG],
         }
     ],
     "channel_lookups": [{"sources": {"partnerville": ["Paid Social", "Organic Social"]}}],
@@ -311,19 +317,20 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
     after()
     tick(60)
 
-    # -- cohorts (no route yet: the Python API) and feature flags ---------------------------------
-    static = emulator.cohorts.create("Static", distinct_ids=["user-1", "anon-2"])
+    # -- cohorts and feature flags ------------------------------------------------------------
+    # Static members named by distinct id (the Python API, as a CSV upload), and by person uuid.
+    static = emulator.cohorts.create(name="Static", distinct_ids=["user-1", "anon-2"])
     after()
-    emulator.cohorts.create(
-        "Pros",
-        properties={
-            "type": "OR",
-            "values": [
-                {"type": "AND", "values": [{"key": "plan", "type": "person", "value": ["pro"]}]}
-            ],
-        },
-    )
-    after()
+    user_1 = emulator.persons.get("user-1").uuid
+    by_uuid = step("POST", f"{P1}/cohorts/", {"name": "By uuid", "is_static": True,
+                                              "_create_static_person_ids": [user_1]})  # fmt: skip
+    pro = {"key": "plan", "type": "person", "value": "pro", "operator": "exact"}
+    pros = step("POST", f"{P1}/cohorts/", {
+        "name": "Pros", "description": "paying",
+        "filters": {"properties": {"type": "OR", "values": [{"type": "AND", "values": [pro]}]}},
+    })  # fmt: skip
+    step("PATCH", f"{P1}/cohorts/{pros['id']}/", {"name": "Pro users"})
+    step("PATCH", f"{P1}/cohorts/{by_uuid['id']}/", {"deleted": True})
     rollout = {"groups": [{"properties": [], "rollout_percentage": 100}]}
     f1 = step("POST", f"{P1}/feature_flags/", {"key": "base", "name": "Base", "filters": rollout})
     step(
@@ -356,7 +363,7 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
                         "variant": "b",
                     },
                     {
-                        "properties": [{"key": "id", "type": "cohort", "value": static.id}],
+                        "properties": [{"key": "id", "type": "cohort", "value": static["id"]}],
                         "rollout_percentage": 100,
                     },
                     {
@@ -399,6 +406,41 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
     step("PATCH", f"{P1}/feature_flags/{branch}/", {"deleted": True})
     step("PATCH", f"{P1}/feature_flags/{leaf}/", {"active": False, "performed_rollback": True})
     step("PATCH", f"{P1}/feature_flags/{leaf}/", {"performed_rollback": True})
+
+    # -- experiments, surveys, annotations, organization members -------------------------------
+    metric = {"kind": "ExperimentMetric", "metric_type": "mean", "uuid": "m1", "name": "Revenue",
+              "source": {"kind": "EventsNode", "event": "purchase"}}  # fmt: skip
+    running = step("POST", f"{P1}/experiments/", {"name": "Checkout", "description": "d",
+                                                  "feature_flag_key": "exp-checkout",
+                                                  "metrics": [metric]})  # fmt: skip
+    step("PATCH", f"{P1}/experiments/{running['id']}/", {"start_date": "2026-06-18T12:00:00Z"})
+    shelved = step("POST", f"{P1}/experiments/", {"name": "Old", "feature_flag_key": "exp-old"})
+    step("PATCH", f"{P1}/experiments/{shelved['id']}/", {"archived": True})
+    gone = step("POST", f"{P1}/experiments/", {"name": "Gone", "feature_flag_key": "exp-gone"})
+    step("PATCH", f"{P1}/experiments/{gone['id']}/", {"deleted": True})
+    rating = {"type": "rating", "question": "How likely are you to recommend us?", "scale": 10}
+    targeting = {"groups": [{"properties": [pro], "rollout_percentage": 50}]}
+    survey = step("POST", f"{P1}/surveys/", {
+        "name": "NPS", "type": "popover", "questions": [rating], "linked_flag_id": f1["id"],
+        "targeting_flag_filters": targeting, "start_date": "2026-06-18T12:00:00Z",
+    })  # fmt: skip
+    step("PATCH", f"{P1}/surveys/{survey['id']}/", {"description": "<b>now</b>"})
+    dropped = step("POST", f"{P1}/surveys/", {"name": "Dropped", "type": "api",
+                                              "questions": [rating]})  # fmt: skip
+    step("DELETE", f"{P1}/surveys/{dropped['id']}/")
+    _capture(emulator, [{"event": "survey sent", "distinct_id": "user-1",
+                         "properties": {"$survey_id": survey["id"], "$survey_response": "9"}}])  # fmt: skip
+    after()
+    step("POST", f"{P1}/annotations/", {"content": "launch", "date_marker": "2026-06-18T00:00:00Z",
+                                        "scope": "project"})  # fmt: skip
+    step("POST", f"{P1}/annotations/", {"content": "on insight", "dashboard_item": i1})
+    on_board = step("POST", f"{P1}/annotations/", {"content": "on board", "scope": "dashboard",
+                                                   "dashboard_id": d1})  # fmt: skip
+    step("PATCH", f"{P1}/annotations/{on_board['id']}/", {"deleted": True})
+    members = f"/api/organizations/{DEFAULT_ORG}/members/"
+    bob = emulator.store.user_by_email("bob@example.com").uuid
+    step("PATCH", f"{members}{bob}/", {"level": 8})
+
     tick(3600 * 2)  # the default key's last_used_at moves on the next request
     step("GET", f"{P1}/feature_flags/")
 
@@ -412,10 +454,14 @@ def reads(emulator: Emulator) -> Iterator[tuple[str, str, Any, int]]:
     state = emulator.export_state()
     for project, who in ((1, 1), (2, 2)):
         base = f"/api/projects/{project}"
-        for resource in ("dashboards", "insights", "subscriptions", "feature_flags", "persons"):
+        for resource in COLLECTIONS:
             yield "GET", f"{base}/{resource}/", None, who
         yield "GET", f"{base}/insights/?basic=true", None, who
         yield "GET", f"{base}/subscriptions/?deleted=true", None, who
+        yield "GET", f"{base}/experiments/?archived=true", None, who
+        yield "GET", f"{base}/surveys/responses_count/", None, who
+        yield "GET", f"{base}/feature_flags/activity/?limit=100", None, who
+        yield "GET", f"{base}/property_definitions/?type=person", None, who
         yield "GET", f"{base}/events/?limit=1000", None, who
         yield "GET", f"{base}/feature_flags/local_evaluation/", None, who
         yield "GET", f"{base}/sessions/property_definitions/", None, who
@@ -430,6 +476,15 @@ def reads(emulator: Emulator) -> Iterator[tuple[str, str, Any, int]]:
     yield "GET", "/api/users/@me/", None, 2
     for organization in state["organizations"]:
         yield "GET", f"/api/organizations/{organization['id']}/", None, 2
+        yield "GET", f"/api/organizations/{organization['id']}/members/", None, 2
+        yield "GET", f"/api/organizations/{organization['id']}/members/", None, 1
+    for section in ("cohorts", "experiments", "surveys", "annotations"):
+        for record in state[section]:
+            yield "GET", f"/api/projects/{record['project']}/{section}/{record['id']}/", None, 2
+    for section in ("event_definitions", "property_definitions"):
+        for record in state[section]:
+            who = record["project"]  # the default key is not in project 2's organization
+            yield "GET", f"/api/projects/{record['project']}/{section}/{record['id']}/", None, who
     for record in state["dashboards"]:
         yield "GET", f"/api/projects/{record['project']}/dashboards/{record['id']}/", None, 2
     for record in state["insights"]:
@@ -440,6 +495,7 @@ def reads(emulator: Emulator) -> Iterator[tuple[str, str, Any, int]]:
         path = f"/api/projects/{record['project']}/feature_flags/{record['id']}/"
         yield "GET", path, None, 2
         yield "GET", path + "status/", None, 2
+        yield "GET", path + "activity/", None, 2
     for record in state["persons"]:
         yield "GET", f"/api/projects/{record['project']}/persons/{record['uuid']}/", None, 2
     for record in state["captured_events"]:

@@ -10,6 +10,9 @@ The table below is PostHog's action map per route, written out by hand from its 
 (``ModelViewSet`` routes: ``ee/api/subscription.py``, ``posthog/api/insight.py``,
 ``posthog/api/dashboards/dashboard.py``, ``posthog/api/project.py``,
 ``posthog/api/organization.py``, ``posthog/api/person.py``, ``posthog/api/feature_flag.py``;
+``posthog/api/cohort.py``, ``posthog/api/annotation.py``, ``ee/clickhouse/views/experiments.py``,
+``posthog/api/survey.py``, ``posthog/api/organization_member.py``,
+``posthog/api/event_definition.py``, ``posthog/api/property_definition.py``;
 ``posthog/api/user.py``, ``posthog/api/event.py``; ``@action`` routes:
 ``posthog/api/session.py``, ``posthog/session_recordings/session_recording_api.py``).
 """
@@ -71,10 +74,39 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
     # posthog/api/event.py: list and retrieve only.
     "events.list": ("/api/projects/1/events/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
     "events.retrieve": ("/api/projects/1/events/x/", {"GET", "HEAD", "OPTIONS"}),
-    # posthog/api/person.py: a ModelViewSet.
+    # posthog/api/person.py: a ModelViewSet plus @action routes.
     "persons.list": ("/api/projects/1/persons/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
     "persons.retrieve": (
         "/api/projects/1/persons/x/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "persons.values": ("/api/projects/1/persons/values/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    "persons.update_property": ("/api/projects/1/persons/1/update_property/", {"POST", "OPTIONS"}),
+    "persons.delete_property": ("/api/projects/1/persons/1/delete_property/", {"POST", "OPTIONS"}),
+    # posthog/api/event_definition.py and property_definition.py: list, retrieve, update and
+    # destroy mixins plus @action routes (``metrics`` is detail=True).
+    "event_definitions.list": (
+        "/api/projects/1/event_definitions/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "event_definitions.retrieve": (
+        "/api/projects/1/event_definitions/x/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "event_definitions.metrics": (
+        "/api/projects/1/event_definitions/x/metrics/",
+        {"GET", "HEAD", "OPTIONS"},
+    ),
+    "property_definitions.list": (
+        "/api/projects/1/property_definitions/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "property_definitions.seen_together": (
+        "/api/projects/1/property_definitions/seen_together/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "property_definitions.retrieve": (
+        "/api/projects/1/property_definitions/x/",
         {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
     ),
     # posthog/api/feature_flag.py: a ModelViewSet plus @action routes (``status`` is detail=True).
@@ -102,8 +134,69 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
         "/api/projects/1/feature_flags/1/status/",
         {"GET", "HEAD", "OPTIONS"},
     ),
-    # posthog/api/query.py: ``create`` on the list route.
+    # posthog/api/query.py: ``create`` on the list route, ``retrieve`` and ``destroy`` on the
+    # detail route (no update actions).
     "query.create": ("/api/projects/1/query/", {"POST", "PATCH", "OPTIONS"}),
+    "query.detail": ("/api/projects/1/query/abc/", {"GET", "HEAD", "DELETE", "OPTIONS"}),
+    # posthog/api/feature_flag.py: ``all_activity`` (detail=False) and ``activity``.
+    "feature_flags.activity": (
+        "/api/projects/1/feature_flags/activity/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "feature_flags.item_activity": (
+        "/api/projects/1/feature_flags/1/activity/",
+        {"GET", "HEAD", "OPTIONS"},
+    ),
+    # posthog/api/cohort.py: a ModelViewSet plus two PATCH @actions.
+    "cohorts.list": ("/api/projects/1/cohorts/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
+    "cohorts.detail": (
+        "/api/projects/1/cohorts/1/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "cohorts.add_persons_to_static_cohort": (
+        "/api/projects/1/cohorts/1/add_persons_to_static_cohort/",
+        {"PATCH", "OPTIONS"},
+    ),
+    "cohorts.remove_person_from_static_cohort": (
+        "/api/projects/1/cohorts/1/remove_person_from_static_cohort/",
+        {"PATCH", "OPTIONS"},
+    ),
+    # posthog/api/annotation.py, ee/clickhouse/views/experiments.py, posthog/api/survey.py:
+    # ModelViewSets (``surveys/responses_count`` a detail=False @action).
+    "annotations.list": (
+        "/api/projects/1/annotations/",
+        {"GET", "HEAD", "POST", "PATCH", "OPTIONS"},
+    ),
+    "annotations.detail": (
+        "/api/projects/1/annotations/1/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "experiments.list": (
+        "/api/projects/1/experiments/",
+        {"GET", "HEAD", "POST", "PATCH", "OPTIONS"},
+    ),
+    "experiments.detail": (
+        "/api/projects/1/experiments/1/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "surveys.list": ("/api/projects/1/surveys/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
+    "surveys.detail": (
+        "/api/projects/1/surveys/00000000-0000-4000-8000-000000000000/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "surveys.responses_count": (
+        "/api/projects/1/surveys/responses_count/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    # posthog/api/organization_member.py: list, update and destroy mixins (no retrieve).
+    "organization_members.list": (
+        "/api/organizations/@current/members/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "organization_members.detail": (
+        "/api/organizations/@current/members/@me/",
+        {"PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
 }
 
 

@@ -13,10 +13,10 @@ from datetime import timezone
 
 from dateutil.relativedelta import relativedelta
 
-from phemu.errors import QueryError
+from phemu.errors import QueryNotComputed
 
 _RELATIVE = re.compile(r"-?(\d+)([hdwmqyHMs])(Start|End)?\Z")
-_UNITS = {
+UNITS = {
     "h": relativedelta(hours=1),
     "H": relativedelta(hours=1),
     "d": relativedelta(days=1),
@@ -38,15 +38,21 @@ def parse_date(text: str, now: datetime) -> datetime:
     match = _RELATIVE.match(text)
     if match:
         amount, unit = int(match.group(1)), match.group(2)
-        moment = now - _UNITS[unit] * amount
+        moment = now - UNITS[unit] * amount
         if unit in "dwmqy":
             moment = truncate(moment, "day")
         return moment
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise QueryError(f"Unknown date: {text}") from None
+        raise QueryNotComputed(f"Unknown date: {text}") from None
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def relative_delta(text: str) -> tuple[int, str] | None:
+    """``-7d`` as ``(7, "d")``; ``None`` for anything else."""
+    match = _RELATIVE.match(text.strip())
+    return (int(match.group(1)), match.group(2)) if match and not match.group(3) else None
 
 
 def truncate(moment: datetime, interval: str) -> datetime:

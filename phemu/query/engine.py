@@ -17,8 +17,10 @@ import json
 import threading
 from collections.abc import Hashable
 from collections.abc import Iterable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -29,7 +31,7 @@ from uuid import UUID
 
 import duckdb
 
-from phemu.errors import QueryError
+from phemu.errors import QueryNotComputed
 from phemu.query.records import EventRecord
 from phemu.query.records import PersonRecord
 from phemu.query.records import ProjectData
@@ -65,24 +67,48 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def property_type(value: Any) -> str | None:
-    """The type PostHog's ingestion gives a property on first sight (``Numeric``...)."""
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, (int, float)):
-        return "Numeric"
-    if isinstance(value, str):
-        return "String"
-    return None
+#: Where PostHog takes person property definitions from: the ``$set`` and ``$set_once`` of
+#: ingested events (``rust/property-defs-rs``), not the person records.
+PERSON_UPDATES = ("$set", "$set_once")
 
 
-def _learn_types(known: dict[str, str], properties: Iterable[Any]) -> None:
-    for props in properties:
-        for key, value in props.items():
-            if key not in known:
-                found = property_type(value)
-                if found is not None:
-                    known[key] = found
+def _learn(
+    known: dict[str, str | None], data: ProjectData, parent: str, values: Mapping[str, Any]
+) -> None:
+    """PostHog's definition upsert: the first typed value fixes a property's type."""
+    for key, value in values.items():
+        if known.get(key) is None:
+            known[key] = data.property_type(parent, key, value)
+
+
+@dataclass
+class PropertyTypes:
+    """A project's property definitions as the engine knows them (``Numeric``, ``Boolean``...)."""
+
+    events: dict[str, str | None] = field(default_factory=dict)
+    persons_from_events: dict[str, str | None] = field(default_factory=dict)
+    persons_from_records: dict[str, str | None] = field(default_factory=dict)
+
+    def learn_events(self, data: ProjectData, batch: Iterable[EventRecord]) -> None:
+        for event in batch:
+            _learn(self.events, data, "event", event.properties)
+            for update in PERSON_UPDATES:
+                values = event.properties.get(update)
+                if isinstance(values, Mapping):
+                    _learn(self.persons_from_events, data, "person", values)
+
+    def learn_persons(self, data: ProjectData, persons: Iterable[PersonRecord]) -> None:
+        """Seeded persons stand in for the events that would have set their properties."""
+        self.persons_from_records = {}
+        for person in persons:
+            _learn(self.persons_from_records, data, "person", person.properties)
+
+    def event_types(self) -> dict[str, str]:
+        return {k: v for k, v in self.events.items() if v is not None}
+
+    def person_types(self) -> dict[str, str]:
+        merged = {**self.persons_from_records, **self.persons_from_events}
+        return {k: v for k, v in merged.items() if v is not None}
 
 
 @dataclass
@@ -110,10 +136,9 @@ class Database:
         self._lock = threading.RLock()
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._loaded: dict[int, _Loaded] = {}
-        #: Per project, the type of each event / person property key (PostHog's property
-        #: definitions): ``Numeric`` properties compare as numbers in HogQL.
-        self.event_property_types: dict[int, dict[str, str]] = {}
-        self.person_property_types: dict[int, dict[str, str]] = {}
+        #: Per project, PostHog's property definitions: HogQL reads typed properties as their
+        #: type (``posthog/hogql/transforms/property_types.py``).
+        self.property_types: dict[int, PropertyTypes] = {}
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Database:
         return Database()
@@ -122,6 +147,7 @@ class Database:
     def connection(self) -> duckdb.DuckDBPyConnection:
         if self._connection is None:
             self._connection = duckdb.connect(":memory:")
+            self._connection.execute("SET TimeZone = 'UTC'")  # times are UTC (docs/query.md)
         return self._connection
 
     # -- loading ----------------------------------------------------------------------------
@@ -136,14 +162,15 @@ class Database:
                 or count < loaded.count
             ):
                 self._create_events(project)
+                self.property_types[project] = PropertyTypes()
                 held, seq = 0, 0
             else:
                 held, seq = loaded.count, loaded.seq
             if count > held:
-                seq = max(seq, self._insert_events(project, data.events_after(seq)))
+                seq = max(seq, self._insert_events(project, data, data.events_after(seq)))
             persons_revision, sessions_revision = data.persons_revision, data.sessions_revision
             if loaded is None or loaded.persons_revision != persons_revision:
-                self._load_persons(project, data.persons())
+                self._load_persons(project, data, data.persons())
             if loaded is None or loaded.sessions_revision != sessions_revision:
                 self._load_sessions(project, data.sessions())
             self._loaded[project] = _Loaded(
@@ -152,9 +179,8 @@ class Database:
 
     def _create_events(self, project: int) -> None:
         self.connection.execute(_ddl(project, "events", _EVENT_COLUMNS))
-        self.event_property_types[project] = {}
 
-    def _insert_events(self, project: int, events: Iterable[EventRecord]) -> int:
+    def _insert_events(self, project: int, data: ProjectData, events: Iterable[EventRecord]) -> int:
         """Insert events; the highest ``seq`` inserted (0 if none)."""
         batch: list[EventRecord] = []
         highest = 0
@@ -162,14 +188,16 @@ class Database:
             batch.append(event)
             highest = max(highest, event.seq)
             if len(batch) >= CHUNK:
-                self._insert_event_batch(project, batch)
+                self._insert_event_batch(project, data, batch)
                 batch = []
         if batch:
-            self._insert_event_batch(project, batch)
+            self._insert_event_batch(project, data, batch)
         return highest
 
-    def _insert_event_batch(self, project: int, batch: Sequence[EventRecord]) -> None:
-        _learn_types(self.event_property_types[project], (e.properties for e in batch))
+    def _insert_event_batch(
+        self, project: int, data: ProjectData, batch: Sequence[EventRecord]
+    ) -> None:
+        self.property_types[project].learn_events(data, batch)
         columns: list[list[Any]] = [
             [e.uuid for e in batch],
             [e.event for e in batch],
@@ -181,6 +209,10 @@ class Database:
             [_text(e.properties.get("$session_id")) for e in batch],
             [_text(e.properties.get("$window_id")) for e in batch],
             [e.person_id for e in batch],
+            [
+                None if e.person_properties is None else _json_text(e.person_properties)
+                for e in batch
+            ],
             [e.seq for e in batch],
         ]
         self._insert(project, "events", _EVENT_COLUMNS, columns)
@@ -201,14 +233,15 @@ class Database:
             f"INSERT INTO {physical(project, table)} SELECT {', '.join(selects)}", columns
         )
 
-    def _load_persons(self, project: int, persons: Iterable[PersonRecord]) -> None:
+    def _load_persons(
+        self, project: int, data: ProjectData, persons: Iterable[PersonRecord]
+    ) -> None:
         person_columns = [(c.name, c.duck_type) for c in PERSONS.values()]
         pdi_columns = [(c.name, c.duck_type) for c in PERSON_DISTINCT_IDS.values()]
         self.connection.execute(_ddl(project, "persons", person_columns))
         self.connection.execute(_ddl(project, "person_distinct_ids", pdi_columns))
         rows = list(persons)
-        self.person_property_types[project] = {}
-        _learn_types(self.person_property_types[project], (p.properties for p in rows))
+        self.property_types[project].learn_persons(data, rows)
         if not rows:
             return
         self._insert(
@@ -245,6 +278,11 @@ class Database:
             values.append(column)
         self._insert(project, "sessions", columns, values)
 
+    def types_of(self, project: int) -> tuple[dict[str, str], dict[str, str]]:
+        """The typed event and person properties of a loaded project."""
+        types = self.property_types.get(project) or PropertyTypes()
+        return types.event_types(), types.person_types()
+
     # -- querying ---------------------------------------------------------------------------
     def execute(self, sql: str) -> tuple[list[tuple[Any, ...]], list[str]]:
         """Rows and DuckDB type names; DuckDB's own errors become a 400 with its message."""
@@ -254,7 +292,7 @@ class Database:
                 rows = cursor.fetchall()
                 types = [str(column[1]) for column in cursor.description or []]
             except duckdb.Error as error:
-                raise QueryError(_first_line(str(error))) from None
+                raise QueryNotComputed(_first_line(str(error))) from None
         return rows, types
 
 

@@ -10,12 +10,17 @@ a call to anything else is PostHog's "Unsupported function call".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from collections.abc import Sequence
 from datetime import datetime
 
 import sqlglot
 from sqlglot import exp
+
+from phemu.errors import Msg
+from phemu.errors import QueryError
+from phemu.errors import QueryNotComputed
 
 Builder = Callable[[Sequence[exp.Expr]], exp.Expr]
 
@@ -100,6 +105,106 @@ def clock_functions(now: datetime) -> dict[str, Builder]:
     }
 
 
+def parameterized(name: str, levels: Sequence[exp.Expr], args: Sequence[exp.Expr]) -> exp.Expr:
+    """ClickHouse's parametric quantiles: ``quantiles(p, ...)(x)``, ``quantileExact(p)(x)``."""
+    if name in ("quantile", "median") and len(levels) == 1 and len(args) == 1:
+        return _template("quantile_cont(_0, _1)")([args[0], levels[0]])
+    if name == "quantiles" and levels and len(args) == 1:
+        return _template("quantile_cont(_0, _1)")([args[0], exp.Array(expressions=list(levels))])
+    if name == "quantileExact" and len(levels) == 1 and len(args) == 1:
+        # the element at index floor(p * n) of the sorted values (not interpolated)
+        return _template(
+            "list_sort(list(_0) FILTER (WHERE _0 IS NOT NULL))"
+            "[least(CAST(floor(_1 * count(_0)) AS BIGINT) + 1, count(_0))]"
+        )([args[0], levels[0]])
+    raise QueryError(Msg.HOGQL_UNSUPPORTED_FUNCTION.format(name=name))
+
+
+def _start_of_interval(args: Sequence[exp.Expr]) -> exp.Expr:
+    """``toStartOfInterval(t, INTERVAL n unit)``: buckets counted from the Unix epoch; whole
+    days and longer give a Date, as ClickHouse's."""
+    if len(args) < 2 or not isinstance(args[1], exp.Interval):
+        raise QueryError(Msg.HOGQL_UNSUPPORTED_FUNCTION.format(name="toStartOfInterval"))
+    unit = args[1].text("unit").upper()
+    bucket = _template("time_bucket(_1, CAST(_0 AS TIMESTAMP), TIMESTAMP '1970-01-01')")(args)
+    if unit in ("DAY", "WEEK", "MONTH", "QUARTER", "YEAR"):
+        return exp.cast(bucket, "DATE")
+    return bucket
+
+
+#: ClickHouse's ``formatDateTime`` specifiers as strftime's (``%i`` is the minute, ``%M`` the
+#: month's name, ``%W`` the weekday's); others are the same letter.
+_DATE_FORMATS = {
+    "i": "%M",
+    "M": "%B",
+    "W": "%A",
+    "h": "%I",
+    "F": "%Y-%m-%d",
+    "T": "%H:%M:%S",
+    "D": "%m/%d/%y",
+    "R": "%H:%M",
+    "n": "\n",
+    "t": "\t",
+    "%": "%%",
+}
+_SAME_FORMATS = set("YmdHSyjpabuVGfI")
+
+
+def _format_datetime(args: Sequence[exp.Expr]) -> exp.Expr:
+    pattern = args[1] if len(args) > 1 else None
+    if not isinstance(pattern, exp.Literal) or not pattern.is_string:
+        raise QueryNotComputed(
+            Msg.QUERY_FEATURE_NOT_COMPUTED.format(feature="formatDateTime with a computed format")
+        )
+    text, out, index = pattern.this, [], 0
+    while index < len(text):
+        char = text[index]
+        if char == "%" and index + 1 < len(text):
+            letter = text[index + 1]
+            if letter in _DATE_FORMATS:
+                out.append(_DATE_FORMATS[letter])
+            elif letter in _SAME_FORMATS:
+                out.append("%" + letter)
+            else:
+                feature = f"the formatDateTime specifier %{letter}"
+                raise QueryNotComputed(Msg.QUERY_FEATURE_NOT_COMPUTED.format(feature=feature))
+            index += 2
+            continue
+        out.append("%%" if char == "%" else char)
+        index += 1
+    return exp.Anonymous(
+        this="strftime",
+        expressions=[exp.cast(args[0].copy(), "TIMESTAMP"), exp.Literal.string("".join(out))],
+    )
+
+
+def _extract(args: Sequence[exp.Expr]) -> exp.Expr:
+    """ClickHouse's ``extract(s, pattern)``: the first group if the pattern has one, else the
+    whole match; ``''`` when nothing matches."""
+    pattern = args[1] if len(args) > 1 else None
+    groups = (
+        isinstance(pattern, exp.Literal)
+        and pattern.is_string
+        and re.search(r"(?<!\\)\((?!\?)", pattern.this) is not None
+    )
+    return _template(f"regexp_extract(_0, _1, {1 if groups else 0})")(args)
+
+
+def _typed(node: exp.Expr, ch_type: str) -> exp.Expr:
+    node.meta["hogql_type"] = ch_type
+    return node
+
+
+def _to_string(args: Sequence[exp.Expr]) -> exp.Expr:
+    """ClickHouse prints a whole Float64 without a decimal point (``toString(46.0)`` is ``46``)."""
+    if str(args[0].meta.get("hogql_type", "")).endswith("Float64)"):
+        return _template(
+            "CASE WHEN _0 = trunc(_0) AND abs(_0) < 1e15 THEN CAST(CAST(_0 AS BIGINT) AS VARCHAR) "
+            "ELSE CAST(_0 AS VARCHAR) END"
+        )(args)
+    return _template("CAST(_0 AS VARCHAR)")(args)
+
+
 def _multi_if(args: Sequence[exp.Expr]) -> exp.Expr:
     case = exp.Case()
     pairs, default = args[:-1], args[-1] if len(args) % 2 else exp.null()
@@ -121,6 +226,9 @@ FUNCTIONS: dict[str, Builder] = {
     "toStartOfQuarter": _template("CAST(date_trunc('quarter', _0) AS DATE)"),
     "toStartOfHour": _template("date_trunc('hour', _0)"),
     "toStartOfMinute": _template("date_trunc('minute', _0)"),
+    "toStartOfInterval": _start_of_interval,
+    "formatDateTime": _format_datetime,
+    "extract": _extract,
     "toYear": _template("year(_0)"),
     "toMonth": _template("month(_0)"),
     "toDayOfMonth": _template("day(_0)"),
@@ -135,11 +243,14 @@ FUNCTIONS: dict[str, Builder] = {
     "subtractDays": _template("_0 - to_days(CAST(_1 AS INTEGER))"),
     "subtractHours": _template("_0 - to_hours(CAST(_1 AS BIGINT))"),
     # conversions
-    "toString": _template("CAST(_0 AS VARCHAR)"),
-    "toInt": _template("TRY_CAST(_0 AS BIGINT)"),
-    "toInt64": _template("TRY_CAST(_0 AS BIGINT)"),
-    "toFloat": _template("TRY_CAST(_0 AS DOUBLE)"),
-    "toFloat64": _template("TRY_CAST(_0 AS DOUBLE)"),
+    "toString": lambda args: _to_string(args),
+    # toInt truncates towards zero (ClickHouse's integer conversion), text included
+    "toInt": _template("TRY_CAST(trunc(TRY_CAST(_0 AS DECIMAL(38, 6))) AS BIGINT)"),
+    "toInt64": _template("TRY_CAST(trunc(TRY_CAST(_0 AS DECIMAL(38, 6))) AS BIGINT)"),
+    "toFloat": lambda args: _typed(_template("TRY_CAST(_0 AS DOUBLE)")(args), "Nullable(Float64)"),
+    "toFloat64": lambda args: _typed(
+        _template("TRY_CAST(_0 AS DOUBLE)")(args), "Nullable(Float64)"
+    ),
     "toUUID": _template("CAST(_0 AS VARCHAR)"),
     # conditionals and nulls
     "multiIf": _multi_if,
@@ -153,7 +264,8 @@ FUNCTIONS: dict[str, Builder] = {
     "avgIf": _template("AVG(_0) FILTER (WHERE _1)"),
     "minIf": _template("MIN(_0) FILTER (WHERE _1)"),
     "maxIf": _template("MAX(_0) FILTER (WHERE _1)"),
-    "groupArray": _template("list(_0)"),
+    "groupArray": _template("list(_0) FILTER (WHERE _0 IS NOT NULL)"),
+    "arrayJoin": _template("unnest(_0)"),
     "groupUniqArray": _template("list(DISTINCT _0)"),
     "argMax": _template("arg_max(_0, _1)"),
     "argMin": _template("arg_min(_0, _1)"),

@@ -137,8 +137,7 @@ def run_select(
     translator = Translator(
         project,
         clock_functions(now),
-        database.event_property_types.get(project),
-        database.person_property_types.get(project),
+        *database.types_of(project),
     )
     translated, outputs = translator.query(tree.copy())
     sql = translated.sql(dialect="duckdb")
@@ -150,7 +149,14 @@ def run_select(
         output.ch_type or clickhouse_type(duck_type)
         for (_, output), duck_type in zip(outputs, duck_types, strict=False)
     ]
-    results = [[json_value(value) for value in row] for row in rows]
+    booleans = [kind.endswith("Bool)") or kind == "Bool" for kind in types]
+    results = [
+        [
+            value if flag and isinstance(value, bool) else json_value(value)
+            for value, flag in zip(row, booleans, strict=False)
+        ]
+        for row in rows
+    ]
     if paginated:
         has_more = len(results) > DEFAULT_RETURNED_ROWS
         return SelectResult(

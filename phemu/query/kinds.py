@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from phemu.errors import Msg
 from phemu.errors import ParseError
-from phemu.errors import QueryError
+from phemu.errors import QueryNotComputed
 from phemu.query import dates
 from phemu.query.engine import Database
 from phemu.query.hogql import DEFAULT_RETURNED_ROWS
@@ -31,12 +31,9 @@ from phemu.query.parse import parse_expression
 from phemu.query.parse import parse_select
 from phemu.query.records import ProjectData
 
-#: PostHog's breakdown buckets (``posthog/hogql_queries/insights/trends/breakdown.py``).
-BREAKDOWN_OTHER = "$$_posthog_breakdown_other_$$"
-BREAKDOWN_NULL = "$$_posthog_breakdown_null_$$"
-BREAKDOWN_LIMIT = 25
-#: Who a trend's ``dau`` or a funnel counts: the person, or the distinct id while it has none.
-ACTOR = "coalesce(toString(person_id), concat('distinct_id:', distinct_id))"
+#: Who a trend's ``dau`` or a funnel counts: the event's person (every event has one: its
+#: person's id, or the personless id PostHog derives from the distinct id).
+ACTOR = "person_id"
 
 
 @dataclass
@@ -61,8 +58,8 @@ def shaped(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
     )
 
 
-def unsupported(feature: str) -> QueryError:
-    return QueryError(Msg.QUERY_FEATURE_NOT_COMPUTED.format(feature=feature))
+def unsupported(feature: str) -> QueryNotComputed:
+    return QueryNotComputed(Msg.QUERY_FEATURE_NOT_COMPUTED.format(feature=feature))
 
 
 def literal(value: Any) -> str:
@@ -77,7 +74,7 @@ def literal(value: Any) -> str:
     return f"'{text}'"
 
 
-def _field(key: str) -> str:
+def field_name(key: str) -> str:
     return "`" + key.replace("`", "\\`") + "`"
 
 
@@ -89,7 +86,7 @@ def property_filter(prop: Mapping[str, Any]) -> str:
     prefixes = {"event": "properties", "person": "person.properties", "session": "session"}
     if kind not in prefixes:
         raise unsupported(f"{kind} property filters")
-    target = f"{prefixes[kind]}.{_field(str(prop['key']))}"
+    target = f"{prefixes[kind]}.{field_name(str(prop['key']))}"
     operator = prop.get("operator") or "exact"
     value = prop.get("value")
     values = value if isinstance(value, list) else [value]
@@ -114,18 +111,18 @@ def property_filter(prop: Mapping[str, Any]) -> str:
     raise unsupported(f"the property operator {operator!r}")
 
 
-def _filters(properties: Any) -> list[str]:
+def filters(properties: Any) -> list[str]:
     if not properties:
         return []
     if isinstance(properties, Mapping) and "key" in properties:
         return [property_filter(properties)]
     if isinstance(properties, Mapping):  # a property group: {"type": "AND", "values": [...]}
-        inner = [f for value in properties.get("values", []) for f in _filters(value)]
+        inner = [f for value in properties.get("values", []) for f in filters(value)]
         if not inner:
             return []
         joiner = " OR " if properties.get("type") == "OR" else " AND "
         return ["(" + joiner.join(inner) + ")"]
-    return [found for prop in properties for found in _filters(prop)]
+    return [found for prop in properties for found in filters(prop)]
 
 
 # -- EventsQuery -------------------------------------------------------------------------------
@@ -148,12 +145,14 @@ def events_query(ctx: Context, query: Mapping[str, Any], timings: Timings) -> di
     expressions = [parse_expression(c) for c in select]
     aggregated = [e for e in expressions if e.find(exp.AggFunc) is not None]
     where = [f"({w})" for w in query.get("where") or []]
-    where += _filters(query.get("properties")) + _filters(query.get("fixedProperties"))
+    where += filters(query.get("properties")) + filters(query.get("fixedProperties"))
     events = [e for e in [query.get("event"), *(query.get("events") or [])] if e]
     if events:
         where.append(f"event IN ({', '.join(literal(e) for e in events)})")
     if query.get("actionId") is not None:
         raise unsupported("actions")
+    if query.get("personId"):  # events_query_runner.py: the person's events
+        where.append(f"toString(person_id) = {literal(str(query['personId']))}")
     before = query.get("before")
     end = dates.parse_date(before, ctx.now) if before else ctx.now + timedelta(seconds=5)
     where.append(f"timestamp < {literal(end.replace(tzinfo=None).isoformat(sep=' '))}")
@@ -225,20 +224,14 @@ def events_query(ctx: Context, query: Mapping[str, Any], timings: Timings) -> di
     }
 
 
-# -- TrendsQuery -------------------------------------------------------------------------------
-
-_MATH = {
-    None: "count()",
-    "total": "count()",
-    "dau": f"count(DISTINCT {ACTOR})",
-    "unique_session": "count(DISTINCT nullIf($session_id, ''))",
-}
-_PROPERTY_MATH = {"sum": "sum", "avg": "avg", "min": "min", "max": "max", "median": "median"}
+# -- shared by trends and funnels ------------------------------------------------------------
 
 
-def _date_range(ctx: Context, query: Mapping[str, Any], interval: str) -> tuple[datetime, datetime]:
-    date_range = query.get("dateRange") or {}
-    date_from = date_range.get("date_from") or "-7d"
+def date_range(ctx: Context, query: Mapping[str, Any], interval: str) -> tuple[datetime, datetime]:
+    """``QueryDateRange``: a relative ``date_from`` from the start of its interval, ``date_to``
+    (or now) to the end of its interval."""
+    chosen = query.get("dateRange") or {}
+    date_from = chosen.get("date_from") or "-7d"
     if date_from == "all":
         first = run_select(
             ctx.database, ctx.project, ctx.data, "SELECT min(timestamp) FROM events", ctx.now
@@ -246,127 +239,29 @@ def _date_range(ctx: Context, query: Mapping[str, Any], interval: str) -> tuple[
         start = dates.parse_date(first[0][0], ctx.now) if first and first[0][0] else ctx.now
     else:
         start = dates.parse_date(date_from, ctx.now)
-    date_to = date_range.get("date_to")
+    date_to = chosen.get("date_to")
     end = dates.parse_date(date_to, ctx.now) if date_to else ctx.now
-    if not date_range.get("explicitDate"):
+    if not chosen.get("explicitDate"):
         start = dates.truncate(start, interval)
         if date_to:
             end = dates.truncate(end, interval) + dates.step(interval) - timedelta(microseconds=1)
     return start, end
 
 
-def _stamp(moment: datetime) -> str:
+def stamp(moment: datetime) -> str:
+    """A HogQL datetime constant."""
     return literal(moment.replace(tzinfo=None).isoformat(sep=" "))
 
 
-def _series_where(series: Mapping[str, Any], query: Mapping[str, Any]) -> list[str]:
+def series_where(series: Mapping[str, Any], query: Mapping[str, Any]) -> list[str]:
+    """An ``EventsNode``'s conditions (its event and properties, and the query's properties)."""
     if series.get("kind", "EventsNode") != "EventsNode":
         raise unsupported(f"{series.get('kind')} series")
-    where = _filters(series.get("properties")) + _filters(series.get("fixedProperties"))
-    where += _filters(query.get("properties"))
+    where = filters(series.get("properties")) + filters(series.get("fixedProperties"))
+    where += filters(query.get("properties"))
     if series.get("event") is not None:
         where.append(f"event = {literal(series['event'])}")
     return where
-
-
-def _label(moment: datetime, interval: str) -> str:
-    text = f"{moment.day}-{moment.strftime('%b-%Y')}"
-    return f"{text} {moment.strftime('%H:%M')}" if interval in ("hour", "minute") else text
-
-
-def trends_query(ctx: Context, query: Mapping[str, Any], timings: Timings) -> dict[str, Any]:
-    """``posthog/hogql_queries/insights/trends/trends_query_runner.py`` (line graph)."""
-    interval = query.get("interval") or "day"
-    if interval not in dates.INTERVALS:
-        raise unsupported(f"the interval {interval!r}")
-    if (query.get("compareFilter") or {}).get("compare"):
-        raise unsupported("compared trends")
-    breakdown = (query.get("breakdownFilter") or {}).get("breakdown")
-    breakdown_type = (query.get("breakdownFilter") or {}).get("breakdown_type") or "event"
-    if breakdown is not None and (breakdown_type != "event" or isinstance(breakdown, list)):
-        raise unsupported(f"{breakdown_type} breakdowns")
-    start, end = _date_range(ctx, query, interval)
-    slots = dates.buckets(start, end, interval)
-    bucket = {
-        "minute": "toStartOfMinute",
-        "hour": "toStartOfHour",
-        "day": "toStartOfDay",
-        "week": "toStartOfWeek",
-        "month": "toStartOfMonth",
-    }[interval]
-    results: list[dict[str, Any]] = []
-    hogql: list[str] = []
-    for order, series in enumerate(shaped(query.get("series") or [], list, "query.series")):
-        shaped(series, dict, "query.series")
-        math = series.get("math")
-        if math in _MATH:
-            value = _MATH[math]
-        elif math in _PROPERTY_MATH and series.get("math_property"):
-            value = f"{_PROPERTY_MATH[math]}(toFloat(properties.{_field(series['math_property'])}))"
-        else:
-            raise unsupported(f"the math {math!r}")
-        where = _series_where(series, query)
-        where += [f"timestamp >= {_stamp(start)}", f"timestamp <= {_stamp(end)}"]
-        group = f"toDateTime({bucket}(timestamp))"
-        key = f"properties.{_field(str(breakdown))}" if breakdown is not None else "''"
-        text = (
-            f"SELECT {group} AS bucket, {key} AS breakdown_value, {value} AS total FROM events "
-            f"WHERE {' AND '.join(where)} GROUP BY bucket, breakdown_value LIMIT 50000"
-        )
-        result = run_select(ctx.database, ctx.project, ctx.data, text, ctx.now, timings)
-        hogql.append(result.hogql)
-        per_value: dict[Any, dict[str, float]] = {}
-        for moment, value_key, total in result.results:
-            per_value.setdefault(value_key, {})[moment] = total or 0
-        values = list(per_value) if breakdown is not None else [""]
-        if breakdown is not None:
-            values.sort(key=lambda v: (-sum(per_value[v].values()), str(v)))
-            if len(values) > BREAKDOWN_LIMIT:
-                other: dict[str, float] = {}
-                for dropped in values[BREAKDOWN_LIMIT:]:
-                    for moment, total in per_value[dropped].items():
-                        other[moment] = other.get(moment, 0) + total
-                values = [*values[:BREAKDOWN_LIMIT], BREAKDOWN_OTHER]
-                per_value[BREAKDOWN_OTHER] = other
-        for value_key in values:
-            counts = per_value.get(value_key, {})
-            data = [counts.get(_iso(moment), 0) for moment in slots]
-            name = series.get("event") or "All events"
-            item: dict[str, Any] = {
-                "data": data,
-                "labels": [_label(m, interval) for m in slots],
-                "days": [_day(m, interval) for m in slots],
-                "count": float(sum(data)),
-                "label": series.get("custom_name") or name,
-                "filter": {"date_from": _iso(start), "date_to": _iso(end), "interval": interval},
-                "action": {
-                    "id": series.get("event"),
-                    "type": "events",
-                    "order": order,
-                    "name": name,
-                    "custom_name": series.get("custom_name"),
-                    "math": math or "total",
-                    "math_property": series.get("math_property"),
-                    "math_hogql": series.get("math_hogql"),
-                    "math_group_type_index": series.get("math_group_type_index"),
-                    "properties": {},
-                },
-                "order": order,
-            }
-            if breakdown is not None:
-                item["breakdown_value"] = BREAKDOWN_NULL if value_key is None else value_key
-            results.append(item)
-    return {"hogql": "\n\n".join(hogql), "results": results}
-
-
-def _iso(moment: datetime) -> str:
-    return moment.replace(tzinfo=None).isoformat() + "Z"
-
-
-def _day(moment: datetime, interval: str) -> str:
-    if interval in ("hour", "minute"):
-        return moment.strftime("%Y-%m-%d %H:%M:%S")
-    return moment.strftime("%Y-%m-%d")
 
 
 # -- FunnelsQuery ------------------------------------------------------------------------------
@@ -423,21 +318,21 @@ def funnels_query(ctx: Context, query: Mapping[str, Any], timings: Timings) -> d
         for s in shaped(query.get("series") or [], list, "query.series")
     ]
     if len(series) < 2:
-        raise QueryError(Msg.FUNNEL_TOO_FEW_STEPS)
+        raise QueryNotComputed(Msg.FUNNEL_TOO_FEW_STEPS)
     unit = options.get("funnelWindowIntervalUnit") or "day"
     if unit not in _WINDOW_UNITS:
         raise unsupported(f"the window unit {unit!r}")
     amount = shaped(options.get("funnelWindowInterval") or 14, int, "funnelWindowInterval")
     window = _WINDOW_UNITS[unit] * amount
-    start, end = _date_range(ctx, query, query.get("interval") or "day")
-    conditions = [" AND ".join(_series_where(s, {}) or ["1 = 1"]) for s in series]
+    start, end = date_range(ctx, query, query.get("interval") or "day")
+    conditions = [" AND ".join(series_where(s, {}) or ["1 = 1"]) for s in series]
     flags = ", ".join(f"if({c}, 1, 0) AS step_{i}" for i, c in enumerate(conditions))
     where = [f"({' OR '.join(f'({c})' for c in conditions)})"]
-    where += _filters(query.get("properties"))
+    where += filters(query.get("properties"))
     text = (
         f"SELECT {ACTOR} AS actor, timestamp, {flags} FROM events "
-        f"WHERE {' AND '.join(where)} AND timestamp >= {_stamp(start)} "
-        f"AND timestamp <= {_stamp(end)} "
+        f"WHERE {' AND '.join(where)} AND timestamp >= {stamp(start)} "
+        f"AND timestamp <= {stamp(end)} "
         "ORDER BY actor, timestamp LIMIT 1000000000"
     )
     rows = _select(ctx, text, timings).results

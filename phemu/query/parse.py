@@ -24,6 +24,8 @@ from sqlglot.tokenizer_core import Token
 from sqlglot.tokenizer_core import TokenType
 
 from phemu.errors import Msg
+from phemu.errors import QueryError
+from phemu.errors import QueryNotComputed
 from phemu.errors import QuerySyntaxError
 
 _WORD = re.compile(r"[A-Za-z0-9_]+\Z")
@@ -85,12 +87,13 @@ class HogQL(ClickHouse):
             return merged
 
     class Parser(ClickHouseParser):
-        # ClickHouse's JSONExtract* keep their own semantics (``''`` for a missing key), so
-        # they stay plain calls for ``phemu.query.functions`` instead of sqlglot's JSON paths.
+        # ClickHouse's JSONExtract* keep their own semantics (``''`` for a missing key) and
+        # formatDateTime its own specifiers (``%i`` is the minute), so they stay plain calls for
+        # ``phemu.query.functions`` instead of sqlglot's generic nodes.
         FUNCTIONS: ClassVar[dict[str, Any]] = {
             name: builder
             for name, builder in ClickHouseParser.FUNCTIONS.items()
-            if not name.startswith("JSONEXTRACT")
+            if not name.startswith("JSONEXTRACT") and name != "FORMATDATETIME"
         }
 
     class Generator(ClickHouseGenerator):
@@ -151,56 +154,67 @@ def select_texts(text: str) -> list[str] | None:
     return parts
 
 
-def position(text: str, line: int, column: int) -> int:
-    """The character offset of a 1-based line and column (PostHog's ``get_position``)."""
-    lines = text.split("\n")
-    return sum(len(lines[i]) + 1 for i in range(min(line - 1, len(lines)))) + max(column - 1, 0)
+_TOKEN_REPR = re.compile(
+    r"<Token token_type: [^,]*, text: (.*?), line: \d+, col: \d+, start: \d+, end: \d+, "
+    r"comments: \[.*?\]>"
+)
+
+
+def _syntax_error(text: str, reason: str, *, expression: bool = False) -> QueryError:
+    """PostHog's syntax error for text sqlglot could not read (``phemu.query.syntax``).
+
+    When HogQL's grammar accepts the text after all, the construct is one phemu's parser does
+    not read: say so instead of inventing a syntax error.
+    """
+    from phemu.query.syntax import diagnose
+    from phemu.query.syntax import diagnose_expression
+
+    found = diagnose_expression(text) if expression else diagnose(text)
+    if found is not None:
+        return QuerySyntaxError(found.message, start=found.start, end=found.end)
+    readable = _TOKEN_REPR.sub(lambda m: repr(m.group(1)), reason.strip().splitlines()[0])
+    return QueryNotComputed(Msg.HOGQL_NOT_READ.format(reason=readable))
+
+
+def _read(text: str) -> list[exp.Expr]:
+    try:
+        return [s for s in sqlglot.parse(text, read=HogQL) if s is not None]
+    except (ParseError, TokenError) as error:
+        raise _ReadError(_describe(error)) from None
+
+
+class _ReadError(Exception):
+    pass
+
+
+def _describe(error: ParseError | TokenError) -> str:
+    if isinstance(error, ParseError) and error.errors:
+        first = error.errors[0]
+        return f"{first.get('description')} (line {first.get('line')}, column {first.get('col')})"
+    return str(error)
 
 
 def parse_select(text: str) -> exp.Query:
-    """One SELECT (or set of SELECTs) of HogQL; anything else is a syntax error."""
-    if not text.strip():
-        raise QuerySyntaxError(Msg.HOGQL_EMPTY_QUERY)
+    """One SELECT (or set of SELECTs) of HogQL; anything else is PostHog's syntax error."""
     try:
-        parsed = sqlglot.parse(text, read=HogQL)
-    except ParseError as error:
-        first = error.errors[0] if error.errors else {}
-        line, column = int(first.get("line") or 1), int(first.get("col") or 1)
-        reason = str(first.get("description") or "")
-        if not reason or "<class" in reason:
-            reason = "Invalid expression / Unexpected token"
-        highlight = first.get("highlight")
-        if highlight:
-            reason = f"{reason} near '{highlight}'"
-        raise QuerySyntaxError(
-            Msg.HOGQL_SYNTAX_ERROR.format(line=line, column=column, reason=reason),
-            start=position(text, line, column),
-            end=len(text),
-        ) from None
-    except TokenError as error:
-        start = getattr(error, "start", None) or 0
-        line = text.count("\n", 0, start) + 1
-        column = start - (text.rfind("\n", 0, start) + 1) + 1
-        raise QuerySyntaxError(
-            Msg.HOGQL_SYNTAX_ERROR.format(line=line, column=column, reason="unreadable text"),
-            start=start,
-            end=len(text),
-        ) from None
-    statements = [statement for statement in parsed if statement is not None]
+        statements = _read(text)
+    except _ReadError as error:
+        raise _syntax_error(text, str(error)) from None
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
-        kind = "several statements" if len(statements) > 1 else "not a SELECT query"
-        raise QuerySyntaxError(
-            Msg.HOGQL_SYNTAX_ERROR.format(line=1, column=1, reason=kind), start=0, end=len(text)
-        )
+        raise _syntax_error(text, "not one SELECT")
     return statements[0]
 
 
 def parse_expression(text: str) -> exp.Expr:
     """One HogQL expression (an ``EventsQuery`` column, ``where`` or ``orderBy`` entry)."""
-    query = parse_select(f"SELECT {text}")
-    if not isinstance(query, exp.Select) or len(query.expressions) != 1 or query.args.get("from"):
-        raise QuerySyntaxError(
-            Msg.HOGQL_SYNTAX_ERROR.format(line=1, column=1, reason=f"not one expression: {text}")
-        )
+    if text == "":  # posthog/hogql/parser.py, parse_expr
+        raise QuerySyntaxError(Msg.HOGQL_EMPTY_QUERY)
+    try:
+        statements = _read(f"SELECT {text}")
+    except _ReadError as error:
+        raise _syntax_error(text, str(error), expression=True) from None
+    query = statements[0] if len(statements) == 1 else None
+    if not isinstance(query, exp.Select) or len(query.expressions) != 1 or query.args.get("from_"):
+        raise _syntax_error(text, "not one expression", expression=True)
     found: exp.Expr = query.expressions[0]
     return found

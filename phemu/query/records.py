@@ -9,6 +9,7 @@ their revision changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Hashable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -32,6 +33,9 @@ class EventRecord:
     person_id: str | None = None
     elements_chain: str = ""
     created_at: datetime | None = None
+    #: The person's properties when the event was ingested (``None``: not known, as for
+    #: seeded events; ``person.properties`` then reads the person's current ones).
+    person_properties: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,23 @@ class ProjectData(Protocol):
 
     def sessions(self) -> Iterable[SessionRecord]: ...
 
+    def property_type(self, parent: str, key: str, value: Any) -> str | None:
+        """The type PostHog's property definitions give ``key`` on seeing ``value``.
+
+        ``parent`` is ``"event"`` or ``"person"``; ``None`` means "no definition from this
+        value" (PostHog skips some keys, and ``null`` has no type).
+        """
+        ...
+
+
+def simple_property_type(parent: str, key: str, value: Any) -> str | None:
+    """A JSON value's own type: ``Boolean``, ``Numeric`` or ``String``."""
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, (int, float)):
+        return "Numeric"
+    return "String" if isinstance(value, str) else None
+
 
 @dataclass(frozen=True)
 class StaticData:
@@ -88,6 +109,9 @@ class StaticData:
     person_records: tuple[PersonRecord, ...] = ()
     session_records: tuple[SessionRecord, ...] = ()
     token: object = field(default_factory=object, compare=False, repr=False)
+    typer: Callable[[str, str, Any], str | None] = field(
+        default=simple_property_type, compare=False, repr=False
+    )
 
     @property
     def events_revision(self) -> Hashable:
@@ -113,3 +137,6 @@ class StaticData:
 
     def sessions(self) -> Iterable[SessionRecord]:
         return self.session_records
+
+    def property_type(self, parent: str, key: str, value: Any) -> str | None:
+        return self.typer(parent, key, value)

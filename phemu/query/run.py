@@ -20,7 +20,7 @@ from typing import Any
 
 from phemu.errors import Msg
 from phemu.errors import ParseError
-from phemu.errors import QueryError
+from phemu.errors import QueryNotComputed
 from phemu.errors import ValidationError
 from phemu.query.engine import Database
 from phemu.query.hogql import Timings
@@ -29,8 +29,8 @@ from phemu.query.kinds import Context
 from phemu.query.kinds import events_query
 from phemu.query.kinds import funnels_query
 from phemu.query.kinds import literal
-from phemu.query.kinds import trends_query
 from phemu.query.records import ProjectData
+from phemu.query.trends import trends_query
 
 #: The ``kind`` tags of ``QueryRequest.query``, in PostHog's union order (the published schema's
 #: ``Query_1``; vendored in ``fixtures/query/``).
@@ -217,7 +217,7 @@ def run(
     try:
         answer = runner(Context(database, project, data, now), query, timings)
     except RecursionError:
-        raise QueryError(
+        raise QueryNotComputed(
             Msg.QUERY_FEATURE_NOT_COMPUTED.format(feature="a query this deep")
         ) from None
     payload = json.dumps({"kind": kind, "query": query, "project": project}, sort_keys=True)

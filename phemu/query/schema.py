@@ -40,7 +40,7 @@ EVENTS = _columns(
     Column("$window_id", "VARCHAR", "String"),
 )
 #: Stored on the DuckDB events table but not HogQL fields of their own.
-EVENTS_HIDDEN = (("person_id", "VARCHAR"), ("seq", "BIGINT"))
+EVENTS_HIDDEN = (("person_id", "VARCHAR"), ("person_properties", "VARCHAR"), ("seq", "BIGINT"))
 
 PERSONS = _columns(
     Column("id", "VARCHAR", "UUID"),

@@ -21,11 +21,13 @@ from sqlglot import exp
 
 from phemu.errors import Msg
 from phemu.errors import QueryError
+from phemu.errors import QueryNotComputed
 from phemu.query.functions import CASE_INSENSITIVE
 from phemu.query.functions import FUNCTIONS
 from phemu.query.functions import KNOWN_NAMES
 from phemu.query.functions import Builder
 from phemu.query.functions import json_pointer
+from phemu.query.functions import parameterized
 from phemu.query.schema import SESSIONS
 from phemu.query.schema import TABLES
 from phemu.query.schema import physical
@@ -93,23 +95,36 @@ def _json_read(
 ) -> exp.Expr:
     """PostHog's property read: the value as text, JSON null and missing keys as NULL.
 
-    A top-level key whose property type is ``Numeric`` or ``Boolean`` reads as a number or a
-    boolean, as HogQL does with property definitions
-    (``posthog/hogql/transforms/property_types.py``).
+    A top-level key with a property definition reads as its type, as HogQL's property swapper
+    does (``posthog/hogql/transforms/property_types.py``): ``Numeric`` through ``toFloat`` (text
+    that is not a number is NULL), ``Boolean`` through ``transform(toString(x), ['true',
+    'false'], [1, 0], NULL)``, ``DateTime`` through ``toDateTime`` (ClickHouse's best-effort
+    parse).
     """
     pointer = json_pointer([exp.Literal.string(key) for key in keys])
     read: exp.Expr = exp.Anonymous(this="json_extract_string", expressions=[document, pointer])
     kind = (types or {}).get(keys[0]) if len(keys) == 1 else None
-    if kind == "Numeric":
-        read = exp.TryCast(this=read, to=exp.DataType.build("DOUBLE"))
-        read.meta[TYPE_META] = "Nullable(Float64)"
-        return read
-    if kind == "Boolean":
-        read = exp.TryCast(this=read, to=exp.DataType.build("BOOLEAN"))
-        read.meta[TYPE_META] = "Nullable(Bool)"
-        return read
+    if kind in _TYPED_READS:
+        template, ch_type = _TYPED_READS[kind]
+        typed = sqlglot.parse_one(template, read="duckdb").transform(
+            lambda node: read.copy() if isinstance(node, exp.Column) and node.name == "_0" else node
+        )
+        typed.meta[TYPE_META] = ch_type
+        return typed
     read.meta[TYPE_META] = NULLABLE_STRING
     return read
+
+
+_TYPED_READS = {
+    "Numeric": ("TRY_CAST(_0 AS DOUBLE)", "Nullable(Float64)"),
+    "Boolean": ("CASE _0 WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END", "Nullable(Bool)"),
+    "DateTime": (
+        "COALESCE(TRY_CAST(TRY_CAST(_0 AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP), "
+        "CASE WHEN regexp_full_match(_0, '[0-9]{9,10}(\\.[0-9]+)?') "
+        "THEN CAST(to_timestamp(CAST(_0 AS DOUBLE)) AT TIME ZONE 'UTC' AS TIMESTAMP) END)",
+        "Nullable(DateTime64(6, 'UTC'))",
+    ),
+}
 
 
 class Translator:
@@ -144,7 +159,7 @@ class Translator:
             node.set("this", inner)
             return node, outputs
         if not isinstance(node, exp.Select):
-            raise QueryError(Msg.HOGQL_SYNTAX_ERROR.format(line=1, column=1, reason="not a SELECT"))
+            raise QueryNotComputed(Msg.HOGQL_NOT_READ.format(reason="not a SELECT"))
         with_ = node.args.get("with_")
         if with_ is not None:
             for cte in with_.expressions:
@@ -219,8 +234,9 @@ class Translator:
         joins = [f"FROM {physical(self.project, 'events')} AS e"]
         if source.person:
             pieces.append(
-                ", COALESCE(d.person_id, e.person_id) AS __person_id, p.properties AS "
-                "__person_properties, p.created_at AS __person_created_at"
+                ", COALESCE(d.person_id, e.person_id) AS __person_id, "
+                "COALESCE(e.person_properties, p.properties) AS __person_properties, "
+                "p.created_at AS __person_created_at"
             )
             joins.append(
                 f"LEFT JOIN {physical(self.project, 'person_distinct_ids')} AS d "
@@ -320,6 +336,17 @@ class Translator:
                     )
                 raise QueryError(Msg.HOGQL_UNSUPPORTED_FUNCTION.format(name=name))
             return builder(node.expressions)
+        if isinstance(node, exp.ParameterizedAgg):  # quantiles(0.1, 0.9)(x), quantileExact(p)(x)
+            return parameterized(node.name, node.expressions, node.args.get("params") or [])
+        if isinstance(node, exp.Quantile):  # quantile(p)(x), median(x): interpolated
+            return exp.Anonymous(
+                this="quantile_cont", expressions=[node.this, node.args["quantile"]]
+            )
+        if isinstance(node, exp.Length):  # strings and arrays alike (characters, elements)
+            return exp.Anonymous(this="length", expressions=[node.this])
+        if isinstance(node, exp.Round):  # ClickHouse rounds float ties to even
+            digits = node.args.get("decimals") or exp.Literal.number(0)
+            return exp.Anonymous(this="round_even", expressions=[node.this, digits])
         if isinstance(node, exp.ApproxDistinct):  # uniq(): exact, as ClickHouse is on small sets
             counted = exp.Count(this=exp.Distinct(expressions=[node.this]))
             counted.meta[TYPE_META] = "UInt64"

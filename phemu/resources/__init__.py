@@ -5,14 +5,18 @@ a :class:`Resource`; ``docs/architecture.md`` describes the file roles. Order ma
 sections load in this order, so a resource comes after the resources its records point at.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: it would shadow the ``annotations`` resource.
+from phemu.resources import activity_log
+from phemu.resources import annotations
 from phemu.resources import capture
 from phemu.resources import cohorts
 from phemu.resources import dashboards
+from phemu.resources import definitions
 from phemu.resources import events
+from phemu.resources import experiments
 from phemu.resources import feature_flags
 from phemu.resources import insights
+from phemu.resources import organization_members
 from phemu.resources import organizations
 from phemu.resources import persons
 from phemu.resources import projects
@@ -20,6 +24,7 @@ from phemu.resources import query
 from phemu.resources import session_recordings
 from phemu.resources import sessions
 from phemu.resources import subscriptions
+from phemu.resources import surveys
 from phemu.resources import users
 from phemu.resources._base import Backend
 from phemu.resources._base import Resource
@@ -28,6 +33,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     projects.RESOURCE,
     users.RESOURCE,
     organizations.RESOURCE,
+    organization_members.RESOURCE,
     dashboards.RESOURCE,
     insights.RESOURCE,
     subscriptions.RESOURCE,  # after its targets
@@ -38,9 +44,14 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     persons.RESOURCE,
     events.RESOURCE,
     capture.RESOURCE,
+    definitions.RESOURCE,  # after the events and group types it derives from
     cohorts.RESOURCE,
     feature_flags.RESOURCE,
+    experiments.RESOURCE,  # after the flags they use
+    surveys.RESOURCE,
+    annotations.RESOURCE,
     query.RESOURCE,
+    activity_log.RESOURCE,  # last: the journal of the resources above
 )
 
 __all__ = ["ALL_RESOURCES", "Backend", "Resource"]

@@ -103,7 +103,7 @@ def test_nested_routes_refuse_other_projects(
     world, created = victims
     before = (stored(world.emulator), world.emulator.outbox.entries())
     existing = created.get((segment(route), victim), 1)
-    for prefix in ("projects", "environments"):
+    for prefix in route.prefixes:
         for method in METHODS:
             # A method the route does not map is refused to every key before the project is
             # looked at (posthog/permissions.py), which reveals nothing about it either.
@@ -204,6 +204,24 @@ def test_organization_routes_refuse_scoped_keys(world: World) -> None:
     )
 
 
+def test_members_of_someone_elses_organization_are_invisible(world: World) -> None:
+    missing = "/api/organizations/01928a6e-3c1d-7000-8000-00000000ffff/members/"
+    _same_as_missing(world, EVE_KEY, f"/api/organizations/{ORG_A}/members/", missing)
+    _same_as_missing(
+        world,
+        EVE_KEY,
+        f"/api/organizations/{ORG_A}/members/{ADA_UUID}/",
+        f"{missing}{ADA_UUID}/",
+    )
+    status, raw = _call(world, "GET", f"/api/organizations/{ORG_A}/members/", TEAM1_KEY)
+    assert (status, json.loads(raw)) == (
+        403,
+        error_body(
+            403, "API keys with scoped projects are only supported on project-based endpoints."
+        ),
+    )
+
+
 def test_users_of_someone_else_are_invisible(world: World) -> None:
     _same_as_missing(
         world,
@@ -240,6 +258,8 @@ def test_every_route_is_covered() -> None:
         "projects.retrieve",
         "users.retrieve",
         "organizations.retrieve",
+        "organization_members.list",
+        "organization_members.detail",
         *CAPTURE_ROUTES,
         "flags.evaluate",
         "flags.decide",

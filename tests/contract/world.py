@@ -101,6 +101,10 @@ CREATE_BODIES: dict[str, dict[str, Any]] = {
         "key": "victim-flag",
         "filters": {"groups": [{"properties": [], "rollout_percentage": 100}]},
     },
+    "cohorts": {"name": "victim cohort", "is_static": True},
+    "annotations": {"content": "victim annotation", "scope": "project"},
+    "experiments": {"name": "victim experiment", "feature_flag_key": "victim-experiment"},
+    "surveys": {"name": "victim survey", "type": "popover"},
 }
 OWNERS = {1: DEFAULT_KEY, 2: DEFAULT_KEY, 7: EVE_KEY}
 

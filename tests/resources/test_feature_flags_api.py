@@ -404,14 +404,21 @@ def test_group_flags(emulator: Emulator) -> None:
 
 def test_static_and_property_cohorts(emulator: Emulator) -> None:
     emulator.events.capture("x", "vip-1")
-    static = emulator.cohorts.create("VIPs", distinct_ids=["vip-1"])
+    static = emulator.cohorts.create(name="VIPs", distinct_ids=["vip-1"])
     dynamic = emulator.cohorts.create(
-        "Pro",
-        properties={
-            "type": "OR",
-            "values": [
-                {"type": "AND", "values": [{"key": "plan", "type": "person", "value": "pro"}]}
-            ],
+        name="Pro",
+        filters={
+            "properties": {
+                "type": "OR",
+                "values": [
+                    {
+                        "type": "AND",
+                        "values": [
+                            {"key": "plan", "type": "person", "value": "pro", "operator": "exact"}
+                        ],
+                    }
+                ],
+            }
         },
     )
     for key, cohort in (("vip", static), ("pro", dynamic)):
@@ -420,7 +427,7 @@ def test_static_and_property_cohorts(emulator: Emulator) -> None:
             filters={
                 "groups": [
                     {
-                        "properties": [{"key": "id", "type": "cohort", "value": cohort.id}],
+                        "properties": [{"key": "id", "type": "cohort", "value": cohort["id"]}],
                         "rollout_percentage": 100,
                     }
                 ]
@@ -431,7 +438,7 @@ def test_static_and_property_cohorts(emulator: Emulator) -> None:
     assert emulator.feature_flags.value("pro", "x", person_properties={"plan": "pro"}) is True
     definitions = emulator.feature_flags.definitions(1)
     assert definitions["cohorts"] == {
-        str(dynamic.id): dynamic.properties
+        str(dynamic["id"]): dynamic["filters"]["properties"]
     }  # static cohorts stay server-side
 
 
@@ -494,7 +501,7 @@ def test_evaluation_runtime_filters_the_other_runtime(emulator: Emulator) -> Non
 def test_state_export_round_trip(emulator: Emulator) -> None:
     emulator.feature_flags.create(key="on", filters=ROLLOUT)
     emulator.events.capture("signup", "u1", {"$set": {"plan": "pro"}})
-    emulator.cohorts.create("c", distinct_ids=["u1"])
+    emulator.cohorts.create(name="c", distinct_ids=["u1"])
     state = emulator.export_state()
     other = Emulator(load_entrypoints=False, default_seed=False)
     other.import_state(state)

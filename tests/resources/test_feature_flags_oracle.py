@@ -188,6 +188,11 @@ def flags(draw: st.DrawFn) -> dict[str, Any]:
 def test_whole_flags_agree_with_the_sdk(
     flag: dict[str, Any], distinct_id: str, person: dict[str, Any]
 ) -> None:
+    # The SDK skips a condition it cannot decide and goes on with the next one, which the server
+    # would have decided: only flags whose every property the SDK decides are comparable.
+    for group in flag["filters"]["groups"]:
+        for prop in group["properties"]:
+            assume(_sdk_property(prop, person) is not None)
     try:
         expected = sdk.match_feature_flag_properties(
             flag, distinct_id, person, bucketing_value=distinct_id

@@ -54,7 +54,7 @@ def published(body: dict[str, Any], component: str) -> None:
 
 
 def actor(distinct_id: str | None) -> str:
-    """No persons are stored yet: each distinct id counts as its own person."""
+    """The seed has no persons: each distinct id is its own (personless) person."""
     return f"distinct_id:{distinct_id}"
 
 
@@ -271,7 +271,15 @@ def test_errors_answer_posthog_bodies(seeded: Emulator) -> None:
     status, body = post(seeded, {"kind": "HogQLQuery", "query": "select 1 from nowhere"})
     assert (status, body["detail"]) == (400, "Unknown table `nowhere`.")
     status, body = post(seeded, {"kind": "HogQLQuery", "query": "select event from events where"})
-    assert status == 400 and body["detail"].startswith("Syntax error at line 1, column 30")
+    assert (status, body) == (
+        400,
+        {
+            "type": "validation_error",
+            "code": "invalid_input",
+            "detail": "no viable alternative at input 'select event from events where'",
+            "attr": None,
+        },
+    )
     status, body = post(seeded, {"kind": "Tomato Soup"})
     assert (status, body["code"]) == (400, "parse_error")
     assert "1 validation error for QueryRequest" in body["detail"]
@@ -283,6 +291,27 @@ def test_errors_answer_posthog_bodies(seeded: Emulator) -> None:
     assert (status, body["detail"]) == (400, "Unsupported query kind: SavedInsightNode")
     status, body = post(seeded, {"kind": "RetentionQuery", "retentionFilter": {}})
     assert status == 400 and "RetentionQuery" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("query", "docs_code", "cloud_code"),
+    [
+        ("select event from events where", "invalid_input", "hogql_syntax_error"),
+        ("select nope from events", "invalid_input", "hogql_query_error"),
+        ("select 1 from nowhere", "invalid_input", "hogql_query_error"),
+        ("select fooBar(1)", "invalid_input", "hogql_query_error"),
+    ],
+)
+def test_hogql_error_codes_per_profile(query: str, docs_code: str, cloud_code: str) -> None:
+    """November 2025 answered DRF's ``invalid_input``; Cloud in 2026 answers ``code_name``."""
+    answers = {}
+    for profile in ("docs", "cloud"):
+        emulator = Emulator(profile=profile)
+        status, body = post(emulator, {"kind": "HogQLQuery", "query": query})
+        assert status == 400 and body["type"] == "validation_error"
+        answers[profile] = body
+    assert (answers["docs"]["code"], answers["cloud"]["code"]) == (docs_code, cloud_code)
+    assert answers["docs"]["detail"] == answers["cloud"]["detail"]
 
 
 def test_scope_is_query_read_even_for_post(seeded: Emulator) -> None:

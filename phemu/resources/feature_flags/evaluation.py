@@ -236,6 +236,11 @@ def _matches(prop: Mapping[str, Any], properties: Mapping[str, Any], ctx: Contex
     return match_property(prop, properties, now=ctx.now, tz=ctx.tz)
 
 
+def in_cohort(cohort_id: int, ctx: Context) -> bool:
+    """Whether ``ctx``'s person belongs to the cohort (what counting a cohort asks per person)."""
+    return _in_cohort({"value": cohort_id}, ctx, set())
+
+
 def _in_cohort(prop: Mapping[str, Any], ctx: Context, seen: set[str]) -> bool:
     cohort = ctx.cohorts.get(str(prop.get("value")))
     negate = (prop.get("operator") or "in") == "not_in"

@@ -26,6 +26,7 @@ from phemu.errors import PostHogError
 from phemu.errors import ValidationError
 from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
+from phemu.resources.activity_log.models import changes_between
 from phemu.resources.feature_flags import rules
 from phemu.resources.feature_flags.evaluation import Context
 from phemu.resources.feature_flags.evaluation import FlagMatch
@@ -77,6 +78,27 @@ class FeatureFlag:
             if self.is_simple_flag
             else None
         )
+
+    def logged_fields(self) -> dict[str, Any]:
+        """The fields the activity log compares, in the model's order (PostHog's
+        ``changes_between`` over ``FeatureFlag`` minus its ``field_exclusions``: ids, creation
+        and modification metadata, usage and computed fields)."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "filters": copy.deepcopy(self.filters),
+            "deleted": self.deleted,
+            "active": self.active,
+            "version": self.version,
+            "rollback_conditions": copy.deepcopy(self.rollback_conditions),
+            "performed_rollback": self.performed_rollback,
+            "ensure_experience_continuity": self.ensure_experience_continuity,
+            "has_enriched_analytics": self.has_enriched_analytics,
+            "is_remote_configuration": self.is_remote_configuration,
+            "has_encrypted_payloads": self.has_encrypted_payloads,
+            "evaluation_runtime": self.evaluation_runtime,
+            "tags": sorted(self.tags),
+        }
 
     def definition(self) -> dict[str, Any]:
         """The flag as the evaluation engine and the local-evaluation payload read it."""
@@ -193,7 +215,7 @@ class FeatureFlagsBackend(Backend):
         for group in filters.get("groups") or []:
             for prop in group.get("properties") or []:
                 if prop.get("type") == "cohort":
-                    cohort = cohorts.get(_as_int(prop.get("value")))
+                    cohort = cohorts.record(_as_int(prop.get("value")))
                     prop["cohort_name"] = cohort.name if cohort is not None else None
         return {
             "id": flag.id,
@@ -210,8 +232,8 @@ class FeatureFlagsBackend(Backend):
             "is_simple_flag": flag.is_simple_flag,
             "rollout_percentage": flag.rollout_percentage,
             "ensure_experience_continuity": flag.ensure_experience_continuity,
-            "experiment_set": [],
-            "surveys": [],
+            "experiment_set": self._emulator.experiments.ids_for_flag(flag.id),
+            "surveys": self._emulator.surveys.linked_to(flag.id),
             "features": [],
             "rollback_conditions": flag.rollback_conditions,
             "performed_rollback": flag.performed_rollback,
@@ -249,7 +271,7 @@ class FeatureFlagsBackend(Backend):
             return found
 
         def cohort(value: Any) -> Any:
-            found = self._emulator.cohorts.get(_as_int(value))
+            found = self._emulator.cohorts.record(_as_int(value))
             if found is None or found.project != project or (found.deleted and not stored):
                 return None
             return found
@@ -325,9 +347,37 @@ class FeatureFlagsBackend(Backend):
         *,
         user_id: int | None,
         partial: bool,
+        journal: bool = True,
     ) -> FeatureFlag:
         """Validate ``body`` in the serializer's order, then create or update (PUT: ``partial``
-        false on an existing flag)."""
+        false on an existing flag). Every write is journaled in the activity log, as PostHog's
+        ``ModelActivityMixin`` does, unless ``journal`` is false (seed loads)."""
+        emulator = self._emulator
+        store = emulator.store
+        with store.lock:
+            before = flag.logged_fields() if flag is not None else None
+            saved = self._save(project, flag, body, user_id=user_id, partial=partial)
+            if journal:
+                emulator.activity_log.log(
+                    project=project,
+                    scope="FeatureFlag",
+                    item_id=saved.id,
+                    activity="created" if before is None else "updated",
+                    user=user_id,
+                    changes=changes_between("FeatureFlag", before, saved.logged_fields()),
+                    name=saved.key,
+                )
+            return saved
+
+    def _save(
+        self,
+        project: int,
+        flag: FeatureFlag | None,
+        body: Mapping[str, Any],
+        *,
+        user_id: int | None,
+        partial: bool,
+    ) -> FeatureFlag:
         emulator = self._emulator
         store = emulator.store
         with store.lock:
@@ -368,6 +418,15 @@ class FeatureFlagsBackend(Backend):
                     setattr(flag, name, value)
             store.changed(SECTION, flag.id)
             return flag
+
+    def remove(self, pk: int) -> None:
+        """Delete a flag for good (``FeatureFlag.delete()``, as surveys do with their targeting
+        flags); the API itself only soft-deletes."""
+        store = self._emulator.store
+        with store.lock:
+            if self._tables.flags.pop(pk, None) is None:
+                raise KeyError(f"feature flag {pk} does not exist")
+            store.changed(SECTION, pk)
 
     def _check_transitions(self, flag: FeatureFlag, changes: Mapping[str, Any]) -> None:
         """Dependency rules of ``FeatureFlagSerializer.update``."""
@@ -497,7 +556,7 @@ class FeatureFlagsBackend(Backend):
                 for prop in _properties(flag.filters):
                     if prop.get("type") != "cohort":
                         continue
-                    cohort = specs.get(_as_int(prop.get("value")))
+                    cohort = specs.record(_as_int(prop.get("value")))
                     if cohort is not None and not cohort.is_static and not cohort.deleted:
                         cohorts[str(cohort.id)] = cohort.properties
         return {

@@ -20,10 +20,12 @@ from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import PermissionDenied
 from phemu.errors import ProjectNotFound
+from phemu.errors import ServerError
 from phemu.fields import lookup_int
 from phemu.pagination import paginate_list
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
+from phemu.resources.activity_log.responses import activity_response
 from phemu.resources.capture.decoding import decompress
 from phemu.resources.capture.responses import project_for_token
 from phemu.resources.feature_flags.models import FeatureFlag
@@ -93,7 +95,8 @@ def list_(ctx: RequestContext) -> Response:
     elif kind == "multivariant":
         flags = [f for f in flags if (f.filters.get("multivariate") or {}).get("variants")]
     elif kind == "experiment":
-        flags = []  # no experiments are emulated yet, so no flag belongs to one
+        used = {e.feature_flag for e in ctx.emulator.experiments.live(ctx.project_id)}
+        flags = [f for f in flags if f.id in used]
     elif kind == "remote_config":
         flags = [f for f in flags if f.is_remote_configuration]
     if args.get("evaluation_runtime"):
@@ -120,6 +123,17 @@ def update(ctx: RequestContext) -> Response:
         ctx.project_id, flag, ctx.body, user_id=ctx.owner.id, partial=ctx.method == "PATCH"
     )
     return json_response(backend.render(flag))
+
+
+def item_activity(ctx: RequestContext) -> Response:
+    """``FeatureFlagViewSet.activity``: a flag of another project (or none) is a bare 404."""
+    pk = lookup_int(ctx.path_values["pk"])
+    if pk is None:
+        raise ServerError()  # ``filter(id="abc")``: Django's ValueError, PostHog's generic 500
+    flag = _backend(ctx).record(pk)
+    if flag is None or flag.project != ctx.project_id:
+        return empty_response(404)
+    return activity_response(ctx, "FeatureFlag", [str(pk)])
 
 
 def bulk_keys(ctx: RequestContext) -> Response:
@@ -257,7 +271,7 @@ def _request_body(ctx: RequestContext) -> dict[str, Any]:
         raise FlagsServiceError(400, Msg.FLAGS_DECODE.format(error=error)) from None
     try:
         body = json.loads(text)
-    except json.JSONDecodeError as error:
+    except ValueError as error:  # JSONDecodeError, and integers beyond Python's digit limit
         raise FlagsServiceError(400, Msg.FLAGS_PARSE.format(error=error)) from None
     except RecursionError:
         raise FlagsServiceError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from phemu.resources.activity_log.responses import activity_response
 from phemu.resources.capture.responses import project_for_token
 from phemu.resources.feature_flags import responses
 from phemu.routing import Handler
@@ -20,6 +21,10 @@ def _token_project(ctx: RequestContext) -> tuple[Project | None, Organization | 
     return (project_for_token(ctx.store, token) if token else None), None
 
 
+#: ``posthog/api/__init__.py`` registers ``FeatureFlagViewSet`` on ``projects_router`` only.
+PROJECTS = ("projects",)
+
+
 def _door(path: str, endpoint: str, handler: Handler, methods: tuple[str, ...], name: str) -> Route:
     """A flags-service door: public (project token), the handler answering every method."""
     return Route(
@@ -33,12 +38,14 @@ ROUTES: tuple[Route, ...] = (
         "feature_flags.list",
         {"GET": responses.list_, "POST": responses.create},
         "feature_flag",
+        prefixes=PROJECTS,
     ),
     Route(
         "/feature_flags/local_evaluation/",
         "feature_flags.local_evaluation",
         {"GET": responses.local_evaluation},
         "feature_flag",
+        prefixes=PROJECTS,
     ),
     Route(
         "/feature_flags/bulk_keys/",
@@ -46,6 +53,7 @@ ROUTES: tuple[Route, ...] = (
         {"POST": responses.bulk_keys},
         "feature_flag",
         read_methods=frozenset({"POST"}),
+        prefixes=PROJECTS,
     ),
     Route(
         "/feature_flags/<pk>/",
@@ -53,12 +61,28 @@ ROUTES: tuple[Route, ...] = (
         {"GET": responses.retrieve, "PUT": responses.update, "PATCH": responses.update},
         "feature_flag",
         forbid_destroy=True,
+        prefixes=PROJECTS,
+    ),
+    Route(
+        "/feature_flags/activity/",
+        "feature_flags.activity",
+        {"GET": lambda ctx: activity_response(ctx, "FeatureFlag", None)},
+        "activity_log",
+        prefixes=PROJECTS,
+    ),
+    Route(
+        "/feature_flags/<pk>/activity/",
+        "feature_flags.item_activity",
+        {"GET": responses.item_activity},
+        "activity_log",
+        prefixes=PROJECTS,
     ),
     Route(
         "/feature_flags/<pk>/status/",
         "feature_flags.status",
         {"GET": responses.status},
         "feature_flag",
+        prefixes=PROJECTS,
     ),
     Route(
         "/api/feature_flag/local_evaluation/",

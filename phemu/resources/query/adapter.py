@@ -1,9 +1,10 @@
 """The emulator's records as the query engine reads them (``phemu.query.records``).
 
-from phemu.resources.persons.models import PersonsTables
-The one module that knows where events, persons and sessions are stored. Today events and
-sessions live in the sessions resource (``phemu/resources/sessions/``) and persons do not
-exist yet, so the persons tables are empty until ingestion adds them.
+The one module that knows where events, persons and sessions are stored: events (captured and
+seeded) in the event store of ``phemu/resources/events``, sessions in
+``phemu/resources/sessions/`` (derived from that store when read), persons in
+``phemu/resources/persons``. Property types follow the definitions' inference rules
+(``phemu/resources/definitions/inference.py``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ from typing import Any
 from phemu.query.records import EventRecord
 from phemu.query.records import PersonRecord
 from phemu.query.records import SessionRecord
+from phemu.resources.definitions.inference import SKIP_PROPERTIES
+from phemu.resources.definitions.inference import property_type
+from phemu.resources.events.models import EventsBackend
+from phemu.resources.events.models import EventTables
+from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import PersonsTables
-from phemu.resources.sessions.models import SessionsState
+from phemu.resources.sessions.models import SessionsBackend
 from phemu.resources.sessions.value_index import ProjectSessions
 
 if TYPE_CHECKING:
@@ -30,7 +36,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Tokens:
-    """A revision token per live ``ProjectSessions`` object (a new object is new data).
+    """A revision token per live state object (a new object is new data).
 
     Store checkpoints and resets replace the object, so its identity marks a revision; the
     weak reference guards against a new object reusing a freed one's ``id``.
@@ -50,12 +56,22 @@ class Tokens:
         return token
 
 
-class SessionsProjectData:
-    """One project's events and sessions from the sessions resource."""
+class StoreProjectData:
+    """One project's events, persons and sessions as the emulator stores them."""
 
     def __init__(
-        self, sessions: ProjectSessions, token: object, persons: PersonsTables, project: int
+        self,
+        emulator: Emulator,
+        events: EventsBackend,
+        events_token: Hashable,
+        sessions: ProjectSessions,
+        token: object,
+        persons: PersonsTables,
+        project: int,
     ) -> None:
+        self._emulator = emulator
+        self._events = events
+        self._events_token = events_token
         self._sessions = sessions
         self._token = token
         self._persons = persons
@@ -63,27 +79,37 @@ class SessionsProjectData:
 
     @property
     def events_revision(self) -> Hashable:
-        return self._token
+        return self._events_token
 
     @property
     def event_count(self) -> int:
-        return sum(map(len, self._sessions.events.values())) + len(self._sessions.orphans)
+        return self._events.count(self._project)
 
     def events_after(self, seq: int) -> Iterator[EventRecord]:
-        every: Iterable[Any] = (
-            event for events in self._sessions.events.values() for event in events
-        )
-        for source in (every, self._sessions.orphans):
-            for event in source:
-                if event.seq > seq:
-                    yield EventRecord(
-                        uuid=event.uuid,
-                        event=event.event,
-                        distinct_id=event.distinct_id,
-                        properties=event.properties,
-                        timestamp=event.timestamp,
-                        seq=event.seq,
-                    )
+        """New events; a captured one carries its ingestion facts (``person_id``, the person's
+        properties then), a seeded one the person id PostHog would give it now (its person's,
+        else the personless id of its distinct id) and no person properties."""
+        persons = PersonsBackend.of(self._emulator)
+        person_ids: dict[str, str] = {}
+        for event in self._events.after(self._project, seq):
+            person_id = event.person_id
+            if event.seeded is not None:
+                distinct_id = event.distinct_id or ""
+                if distinct_id not in person_ids:
+                    person_ids[distinct_id] = persons.person_id_for(self._project, distinct_id)
+                person_id = person_ids[distinct_id]
+            yield EventRecord(
+                uuid=event.uuid,
+                event=event.event,
+                distinct_id=event.distinct_id,
+                properties=event.properties,
+                timestamp=event.timestamp,
+                seq=event.seq,
+                person_id=person_id,
+                elements_chain=event.elements_chain,
+                created_at=event.created_at,
+                person_properties=None if event.seeded is not None else event.person_properties,
+            )
 
     @property
     def persons_revision(self) -> Hashable:
@@ -108,11 +134,19 @@ class SessionsProjectData:
             for s in self._sessions.sessions.values()
         ]
 
+    def property_type(self, parent: str, key: str, value: Any) -> str | None:
+        if parent == "event" and key in SKIP_PROPERTIES:
+            return None
+        return property_type(key, value, self._emulator.clock.now())
 
-def project_data(emulator: Emulator, project: int) -> SessionsProjectData:
+
+def project_data(emulator: Emulator, project: int) -> StoreProjectData:
     """The records of ``project`` (call under ``emulator.store.lock``)."""
-    state = emulator.store.state(SessionsState)
-    sessions = state.project(project)
+    events = EventsBackend.of(emulator)
+    sessions = SessionsBackend.of(emulator).derived(project)
     persons = emulator.store.state(PersonsTables)
-    token = emulator.store.state(Tokens).token(sessions)
-    return SessionsProjectData(sessions, token, persons, project)
+    tokens = emulator.store.state(Tokens)
+    events_token = (tokens.token(emulator.store.state(EventTables)), events.generation(project))
+    return StoreProjectData(
+        emulator, events, events_token, sessions, tokens.token(sessions), persons, project
+    )

@@ -12,15 +12,14 @@ import copy
 from typing import TYPE_CHECKING
 from typing import Any
 
+from phemu.resources.events.models import SEEDED_SECTION
 from phemu.resources.sessions import channel_lookups
 from phemu.resources.sessions.catalogue import BY_NAME
 from phemu.resources.sessions.catalogue import DATETIME_KEYS
-from phemu.resources.sessions.models import EVENTS
 from phemu.resources.sessions.models import SESSIONS
 from phemu.resources.sessions.models import NewEvent
 from phemu.resources.sessions.models import Session
 from phemu.resources.sessions.models import SessionsBackend
-from phemu.resources.sessions.models import export_event
 from phemu.resources.sessions.models import json_value
 from phemu.resources.sessions.value_index import sort_key
 from phemu.seed import RecordReader
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
 
 def parse_sessions(emulator: Emulator, records: list[dict[str, Any]]) -> list[tuple[int, Session]]:
     """Computed-form sessions: catalogue keys as given; missing keys are null."""
-    table = SessionsBackend.of(emulator).table
+    backend = SessionsBackend.of(emulator)
     parsed = []
     for r in iter_records(emulator, "sessions", records, "session_id", "session"):
         project = r.project()
@@ -55,7 +54,7 @@ def parse_sessions(emulator: Emulator, records: list[dict[str, Any]]) -> list[tu
         for name in DATETIME_KEYS:
             if props.get(name) is not None:
                 props[name] = r.parse_instant(props[name], repr(name))
-        if sid in table.project(project).events:
+        if sid in backend.derived(project).events:
             raise r.error(
                 f"session {sid!r} is already seeded from raw events; a session id may appear "
                 "in only one form"
@@ -148,18 +147,19 @@ def export_one_session(emulator: Emulator, key: Any) -> dict[str, Any] | None:
 
 
 def export_events(emulator: Emulator) -> list[dict[str, Any]]:
-    events = [
-        (event, project)
-        for project, sessions in SessionsBackend.of(emulator).table.projects.items()
-        for event in [*(e for es in sessions.events.values() for e in es), *sessions.orphans]
-    ]
-    events.sort(key=lambda pair: pair[0].seq)
-    return [export_event(event, project) for event, project in events]
+    """The seeded raw events of the event store, as their seeds gave them."""
+    from phemu.resources.events.models import EventsBackend
+
+    return [event.export_seeded() for event in EventsBackend.of(emulator).seeded_records()]
 
 
 def inspect_sessions(emulator: Emulator) -> list[dict[str, Any]]:
     """Every session of the store for the web inspector: the seeded and the derived alike, so
     the table agrees with the summary's count (the ``sessions`` export holds only the seeded)."""
+    backend = SessionsBackend.of(emulator)
+    with emulator.store.lock:
+        for project in list(backend.table.projects):
+            backend.derived(project)
     return [
         {
             "project": project,
@@ -169,7 +169,7 @@ def inspect_sessions(emulator: Emulator) -> list[dict[str, Any]]:
             "start": json_value(s.properties.get("$start_timestamp")),
             "entry_url": s.properties.get("$entry_current_url"),
         }
-        for project, sessions in sorted(SessionsBackend.of(emulator).table.projects.items())
+        for project, sessions in sorted(backend.table.projects.items())
         for s in sessions.sessions.values()
     ]
 
@@ -184,5 +184,5 @@ SECTIONS = (
         export_one=export_one_session,
         identify=lambda record: (record.get("project"), record.get("session_id")),
     ),
-    SeedSection(EVENTS, load_events, export_events, append_only=True),
+    SeedSection(SEEDED_SECTION, load_events, export_events, append_only=True),
 )

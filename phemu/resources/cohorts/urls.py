@@ -1,0 +1,31 @@
+"""Routes: ``posthog/api/__init__.py`` registers ``CohortViewSet`` on ``projects_router`` only."""
+
+from __future__ import annotations
+
+from phemu.resources._records import collection_routes
+from phemu.resources.cohorts import responses
+from phemu.routing import Route
+
+ROUTES: tuple[Route, ...] = (
+    *collection_routes(
+        "cohorts",
+        "cohort",
+        list_=responses.list_,
+        create=responses.create,
+        retrieve=responses.retrieve,
+        update=responses.update,
+    ),
+    *(
+        Route(
+            f"/cohorts/<pk>/{action}/",
+            f"cohorts.{action}",
+            {"PATCH": handler},
+            "cohort",
+            prefixes=("projects",),
+        )
+        for action, handler in (
+            ("add_persons_to_static_cohort", responses.add_persons),
+            ("remove_person_from_static_cohort", responses.remove_person),
+        )
+    ),
+)

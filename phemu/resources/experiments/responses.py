@@ -1,0 +1,115 @@
+"""Thin handlers for ``{prefix}/experiments/`` (``EnterpriseExperimentsViewSet``,
+``ee/clickhouse/views/experiments.py``): deleted experiments are invisible to every action;
+the list filters ``status``, ``created_by_id``, ``archived`` (default: not archived), and every
+action ``search``es names; ``order`` sorts by a field, ``duration`` or ``status``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from phemu.errors import NotFound
+from phemu.errors import ServerError
+from phemu.pagination import paginate_list
+from phemu.resources._base import json_response
+from phemu.resources._base import path_pk
+from phemu.resources.experiments.models import ExperimentsBackend
+
+if TYPE_CHECKING:
+    from phemu.context import RequestContext
+    from phemu.resources.experiments.models import Experiment
+
+_ORDER_FIELDS = (
+    "id",
+    "name",
+    "description",
+    "start_date",
+    "end_date",
+    "created_at",
+    "updated_at",
+    "archived",
+    "type",
+    "conclusion",
+)
+
+
+def _backend(ctx: RequestContext) -> ExperimentsBackend:
+    return ExperimentsBackend.of(ctx.emulator)
+
+
+def _searched(ctx: RequestContext, found: list[Experiment]) -> list[Experiment]:
+    term = ctx.query.get("search")
+    return [e for e in found if term.lower() in e.name.lower()] if term else found
+
+
+def _find(ctx: RequestContext) -> Experiment:
+    pk = path_pk(ctx)
+    visible = {e.id: e for e in _searched(ctx, _backend(ctx).live(ctx.project_id))}
+    found = visible.get(pk) if pk is not None else None
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _status(e: Experiment) -> int:
+    return 0 if e.start_date is None else (1 if e.end_date is None else 2)
+
+
+def _ordered(found: list[Experiment], order: str, now: datetime) -> list[Experiment]:
+    name = order.lstrip("-")
+    descending = order.startswith("-")
+    if name == "status":
+        return sorted(found, key=_status, reverse=descending)
+    if name == "duration":
+        timed = [e for e in found if e.start_date is not None]
+        drafts = [e for e in found if e.start_date is None]
+        timed.sort(key=lambda e: (e.end_date or now) - e.start_date, reverse=descending)  # type: ignore[operator]
+        # PostgreSQL sorts nulls last ascending and first descending.
+        return drafts + timed if descending else timed + drafts
+    if name not in _ORDER_FIELDS:
+        raise ServerError()  # Django's FieldError for an unknown field
+    present = [e for e in found if getattr(e, name) is not None]
+    missing = [e for e in found if getattr(e, name) is None]
+    present.sort(key=lambda e: getattr(e, name), reverse=descending)
+    return missing + present if descending else present + missing
+
+
+def list_(ctx: RequestContext) -> Response:
+    args = ctx.query
+    found = _backend(ctx).live(ctx.project_id)
+    status = (args.get("status") or "").lower()
+    if status == "draft":
+        found = [e for e in found if e.start_date is None]
+    elif status == "running":
+        found = [e for e in found if e.start_date is not None and e.end_date is None]
+    elif status == "complete":
+        found = [e for e in found if e.end_date is not None]
+    if args.get("created_by_id"):
+        found = [e for e in found if str(e.created_by) == args["created_by_id"]]
+    archived = args.get("archived")
+    wanted = archived is not None and archived.lower() == "true"
+    found = [e for e in _searched(ctx, found) if e.archived == wanted]
+    if args.get("order"):
+        found = _ordered(found, args["order"], ctx.now)
+    return json_response(paginate_list(ctx.request, found, _backend(ctx).render))
+
+
+def create(ctx: RequestContext) -> Response:
+    backend = _backend(ctx)
+    found = backend.save(ctx.project_id, None, ctx.body, user_id=ctx.owner.id, partial=False)
+    return json_response(backend.render(found), status=201)
+
+
+def retrieve(ctx: RequestContext) -> Response:
+    return json_response(_backend(ctx).render(_find(ctx)))
+
+
+def update(ctx: RequestContext) -> Response:
+    found = _find(ctx)
+    backend = _backend(ctx)
+    body: Any = ctx.body
+    backend.save(ctx.project_id, found, body, user_id=ctx.owner.id, partial=ctx.method == "PATCH")
+    return json_response(backend.render(found))

@@ -297,7 +297,9 @@ class _Baseline:
     sections (each record's JSON), the counters, the random generator and the clock."""
 
     def __init__(self) -> None:
-        self.sections: dict[str, dict[Hashable, bytes] | bytes] = {}
+        #: per untracked section: its export's JSON, and each record's JSON by key (``None``
+        #: when its records have no distinct keys)
+        self.sections: dict[str, tuple[bytes, dict[Hashable, bytes] | None]] = {}
         self.counters: dict[str, int] = {}
         self.random_words: tuple[int, ...] | None = None
         self.random: tuple[int, tuple[int, ...], Any] | None = None
@@ -428,26 +430,30 @@ class MutationLog:
         return batch or None
 
     def _compare(self, section: SeedSection) -> list[dict[str, Any]]:
-        """The changes of an untracked section since the log last wrote it."""
+        """The changes of an untracked section since the log last wrote it: nothing when its
+        export serializes as before (one encoding); else its records by key, or all of it."""
         records = section.export(self.emulator)
-        keyed = _by_key(section, records)
+        whole = dumps(records)
         old = self._baseline.sections.get(section.key)
-        if keyed is None:
-            whole = dumps(records)
-            self._baseline.sections[section.key] = whole
-            if whole == old:
-                return []
+        if old is not None and old[0] == whole:
+            return []
+        keyed = _by_key(section, records)
+        self._baseline.sections[section.key] = (
+            whole,
+            None if keyed is None else {k: v[1] for k, v in keyed.items()},
+        )
+        if keyed is None or old is None or old[1] is None:
             return [{"section": section.key, "op": "replace", "records": records}]
-        self._baseline.sections[section.key] = {k: v[1] for k, v in keyed.items()}
-        if not isinstance(old, dict):
-            return [{"section": section.key, "op": "replace", "records": records}]
+        before = old[1]
         entries = [
             {"section": section.key, "op": "put", "key": key, "record": record}
             for key, (record, json) in keyed.items()
-            if old.get(key) != json
+            if before.get(key) != json
         ]
         entries.extend(
-            {"section": section.key, "op": "delete", "key": key} for key in old if key not in keyed
+            {"section": section.key, "op": "delete", "key": key}
+            for key in before
+            if key not in keyed
         )
         return entries
 

@@ -81,4 +81,11 @@ def export(emulator: Emulator) -> list[dict[str, Any]]:
     return [row for _, row in sorted(rows, key=lambda pair: pair[0])]
 
 
-SECTION = SeedSection("generic", load, export)
+def identify(row: Any) -> Any:
+    """An exported record's place and key: the mutation log compares the section record by
+    record (it reports nothing; see ``phemu/mutation_log.py``)."""
+    place = row.get("project", row.get("organization"))
+    return (row.get("resource"), place, tuple(row.get("parents") or ()), row.get("key"))
+
+
+SECTION = SeedSection("generic", load, export, identify=identify)

@@ -34,6 +34,7 @@ from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
 from phemu.resources.events.filters import holds
 from phemu.resources.events.filters import parse_properties
+from phemu.resources.events.models import convert_property_value
 from phemu.resources.persons.models import Person
 from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import is_uuid
@@ -275,8 +276,4 @@ def _display(text: str) -> str:
         parsed = json.loads(text)
     except ValueError:
         return text
-    if isinstance(parsed, bool):
-        return "true" if parsed else "false"
-    if isinstance(parsed, (dict, list)):
-        return json.dumps(parsed, sort_keys=True)
-    return str(parsed)
+    return convert_property_value(parsed)

@@ -38,7 +38,6 @@ from zoneinfo import ZoneInfoNotFoundError
 from phemu.clock import parse_instant
 from phemu.errors import SeedError
 from phemu.resources._base import Backend
-from phemu.resources.sessions.like import like_matcher
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
@@ -405,6 +404,8 @@ class EventsBackend(Backend):
         JSON where it parses, arrays flattened, then ``convert_property_value``. ClickHouse's
         ``DISTINCT`` keeps no order; phemu keeps the order of first sight.
         """
+        from phemu.resources.sessions.like import like_matcher  # sessions import this module
+
         with self._emulator.store.lock:
             records = self.records(project)
         if key == "custom_event":

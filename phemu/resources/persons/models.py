@@ -428,9 +428,10 @@ def render_person(person: Person) -> dict[str, Any]:
     }
 
 
-def render_actor(person: Person) -> dict[str, Any]:
+def render_actor(person: Person, distinct_id_limit: int = 1000) -> dict[str, Any]:
     """``get_serialized_people`` (``posthog/queries/actor_base_query.py``): the list's rows,
-    an actor whose ``id`` is the uuid (the published schema says the integer id; the code wins)."""
+    an actor whose ``id`` is the uuid (the published schema says the integer id; the code wins);
+    a cohort's persons keep 10 distinct ids."""
     return {
         "type": "person",
         "id": person.uuid,
@@ -439,7 +440,7 @@ def render_actor(person: Person) -> dict[str, Any]:
         "properties": dict(person.properties),
         "is_identified": person.is_identified,
         "name": person.name,
-        "distinct_ids": person.distinct_ids[:1000],
+        "distinct_ids": person.distinct_ids[:distinct_id_limit],
         "matched_recordings": [],
         "value_at_data_point": None,
     }

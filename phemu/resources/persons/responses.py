@@ -17,6 +17,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -94,6 +95,23 @@ def _page_url(ctx: RequestContext, offset: int) -> str:
 
 
 def list_(ctx: RequestContext) -> Response:
+    with ctx.store.lock:
+        people = PersonsBackend.of(ctx.emulator).all(ctx.project_id)
+    return actor_page(ctx, people, hide_future=True, total="include_total" in ctx.query)
+
+
+def actor_page(
+    ctx: RequestContext,
+    candidates: Iterable[Person],
+    *,
+    hide_future: bool,
+    total: bool = False,
+    distinct_id_limit: int = 1000,
+) -> Response:
+    """A page of ``PersonQuery`` over ``candidates`` (the project's persons, or a cohort's):
+    the list's filters, order and links, rows from ``get_serialized_people``.
+    ``hide_future`` is ``filter_future_persons``, which the persons list sets and a cohort's
+    persons do not; ``total`` adds ``count`` (the list's ``include_total``)."""
     limit = _int_param(ctx.arg("limit")) or DEFAULT_LIMIT
     offset = _int_param(ctx.arg("offset"))
     filters = parse_properties(ctx.arg("properties"))
@@ -110,8 +128,8 @@ def list_(ctx: RequestContext) -> Response:
 
     people = []
     with ctx.store.lock:
-        for person in PersonsBackend.of(ctx.emulator).all(ctx.project_id):
-            if not person.created_at < horizon:
+        for person in candidates:
+            if hide_future and not person.created_at < horizon:
                 continue
             if email and _email_text(person) != email:
                 continue
@@ -127,11 +145,11 @@ def list_(ctx: RequestContext) -> Response:
     page.sort(key=lambda p: p.uuid)
     page.sort(key=lambda p: p.created_at, reverse=True)
     body: dict[str, Any] = {
-        "results": [render_actor(p) for p in page],
+        "results": [render_actor(p, distinct_id_limit) for p in page],
         "next": _page_url(ctx, offset + limit) if len(page) >= limit else None,
         "previous": _page_url(ctx, offset - limit) if offset - limit >= 0 else None,
     }
-    if "include_total" in ctx.query:
+    if total:
         body["count"] = len(people)
     return json_response(body)
 
@@ -277,3 +295,22 @@ def _display(text: str) -> str:
     except ValueError:
         return text
     return convert_property_value(parsed)
+
+
+def cohorts(ctx: RequestContext) -> Response:
+    """``PersonViewSet.cohorts``: the live cohorts the person is in. ``request.GET["person_id"]``
+    and ``get_pk_or_uuid(...).get()`` are unguarded: a missing id, one that is neither a number
+    nor a UUID, or no such person is PostHog's generic 500."""
+    from phemu.resources.cohorts.models import CohortsBackend
+
+    wanted = ctx.arg("person_id")
+    try:
+        person = PersonsBackend.of(ctx.emulator).lookup(ctx.project_id, wanted or "")
+    except ValueError:
+        raise ServerError() from None
+    if wanted is None or person is None:
+        raise ServerError()
+    backend = CohortsBackend.of(ctx.emulator)
+    with ctx.store.lock:
+        found = backend.of_person(ctx.project_id, person.uuid)
+        return json_response({"results": [backend.render(c) for c in found]})

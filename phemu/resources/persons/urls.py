@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from phemu.resources.persons import responses
 from phemu.routing import Route
+from phemu.routing import ScopedRoute
 
 ROUTES: tuple[Route, ...] = (
     Route(
@@ -19,6 +20,14 @@ ROUTES: tuple[Route, ...] = (
         {"GET": responses.values},
         "person",
         throttle="clickhouse",
+    ),
+    ScopedRoute(
+        "/persons/cohorts/",
+        "persons.cohorts",
+        {"GET": responses.cohorts},
+        "person",
+        throttle="clickhouse",
+        scopes=("person:read", "cohort:read"),
     ),
     Route(
         "/persons/<pk>/",

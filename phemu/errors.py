@@ -242,6 +242,10 @@ class Msg:
         "Creating persons via this API is not allowed. Please create persons by sending an "
         "$identify event. See https://posthog.com/docs/product-analytics/identify for details."
     )
+    # posthog/api/person.py, PersonViewSet.bulk_delete and reset_person_distinct_id
+    PERSONS_BULK_TOO_MANY = "You can only pass 1000 {name} in one call"
+    PERSONS_BULK_NOTHING = "You need to specify either distinct_ids or ids"
+    PERSONS_RESET_DISTINCT_ID = "distinct_id is required"
     # posthog/exceptions.py, EnterpriseFeatureException, as PostHog Cloud (is_cloud()) words it.
     ENTERPRISE_FEATURE = (
         "This feature is part of the premium PostHog offering. To use it, subscribe to PostHog "

@@ -187,6 +187,8 @@ class Msg:
     DEFINITIONS_INVALID_KEY = "Invalid personal API key"
 
     # Feature flags (posthog/api/feature_flag.py, FeatureFlagSerializer).
+    # posthog/api/feature_flag.py, FeatureFlagViewSet.evaluation_reasons
+    FLAG_EVALUATION_DISTINCT_ID = "distinct_id is required"
     FLAG_KEY_EXISTS = "There is already a feature flag with this key."
     FLAG_KEY_FORMAT = "Only letters, numbers, hyphens (-) & underscores (_) are allowed."
     FLAG_NEEDS_GROUP = "Feature flags must have at least one condition set (group)."

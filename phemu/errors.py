@@ -317,6 +317,12 @@ class Msg:
     EXPERIMENT_GLOBAL_PROPERTIES = "Experiments do not support global filter properties"
 
     # Surveys (posthog/api/survey.py, SurveySerializerCreateUpdateOnly).
+    # posthog/api/survey.py, SurveyViewSet._validate_and_parse_dates
+    SURVEY_STATS_DATE_FORMAT = (
+        "Invalid date format. Please use ISO 8601 format with timezone info "
+        "(e.g. 2024-01-01T00:00:00Z or 2024-01-01T00:00:00+00:00)"
+    )
+    SURVEY_STATS_DATE_ORDER = "date_from must be before date_to"
     SURVEY_APPEARANCE_OBJECT = "Appearance must be an object"
     SURVEY_THANK_YOU_CONTENT_TYPE = (
         "thankYouMessageDescriptionContentType must be one of ['text', 'html']"

@@ -83,7 +83,8 @@ def contract_server() -> Iterator[tuple[Emulator, ThreadedServer]]:
 
 
 def explain_form_null(case: Any, raw: bytes) -> str | None:
-    """A form body sent ``null`` as text for the field the 400 names (platform.md §2.5)."""
+    """A form body sent ``null`` as text for the field the 400 names (docs/contract.md,
+    "Evidence")."""
     media = (case.media_type or "").split(";")[0]
     body = request_body(case)
     if media not in ("multipart/form-data", "application/x-www-form-urlencoded") or body is None:
@@ -115,8 +116,8 @@ def explain_long_pk(case: Any, raw: bytes) -> str | None:
 
 
 def stored_then_sent(case: Any, emulator: Emulator) -> Any:
-    """For PUT/PATCH on a subscription: the stored object overlaid with the body (§6.1), which
-    is what the schedule rule is built from; a rejected request left the store unchanged."""
+    """For PUT/PATCH on a subscription: the stored object overlaid with the body, which is what
+    the schedule rule is built from; a rejected request left the store unchanged."""
     body = request_body(case)
     if body is None or case.method.upper() not in ("PUT", "PATCH") or "{id}" not in case.path:
         return body
@@ -373,7 +374,7 @@ def test_known_good_request_passes_every_check(
     assert response.status_code == status, response.text
     case.validate_response(response, headers=emulator.auth_headers)
     if "/sessions/" in path:
-        # sessions.md §1: documented as "200 No response body", the real answer is JSON.
+        # docs/sessions.md: documented as "200 No response body", the real answer is JSON.
         assert response.headers.get("content-type") == ["application/json"]
         assert isinstance(response.json(), (dict, list))
         _stats.deviations["sessions-no-response-body (asserted)"] += 1

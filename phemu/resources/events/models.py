@@ -433,13 +433,7 @@ class EventsBackend(Backend):
         texts = list(found)
         if matches is not None:
             texts.sort(key=len)
-        flattened: list[Any] = []
-        for text in texts[:10]:
-            try:
-                flattened.append(json.loads(text))
-            except ValueError:
-                flattened.append(text)
-        return [{"name": convert_property_value(item)} for item in _flatten(flattened)]
+        return [{"name": name} for name in property_value_names(texts[:10])]
 
 
 #: ``GET_CUSTOM_EVENTS`` (``posthog/models/event/sql.py``) leaves these out.
@@ -451,6 +445,18 @@ def raw_text(value: Any) -> str:
     text, one surrounding double quote removed from each end (escapes inside stay)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text.removeprefix('"').removesuffix('"')
+
+
+def property_value_names(texts: Iterable[str]) -> list[str]:
+    """How PostHog's value endpoints finish (``posthog/api/event.py``, ``values``): each text
+    read as JSON where it parses, arrays spread (``flatten``), then ``convert_property_value``."""
+    parsed: list[Any] = []
+    for text in texts:
+        try:
+            parsed.append(json.loads(text))
+        except ValueError:
+            parsed.append(text)
+    return [convert_property_value(item) for item in _flatten(parsed)]
 
 
 def convert_property_value(value: Any) -> str:

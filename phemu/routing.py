@@ -180,7 +180,9 @@ class ScopedRoute(Route):
     scopes: tuple[str, ...] | None = ()
 
     def required_scopes(self, method: str) -> tuple[str, ...] | None:
-        return self.scopes
+        if method in self.handlers or method in ("HEAD", "OPTIONS"):
+            return self.scopes
+        return super().required_scopes(method)  # a list's ``patch`` action: write, then 405
 
 
 class MatchOnlyRule(Rule):

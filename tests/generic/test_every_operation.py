@@ -56,6 +56,14 @@ def ids(value: Any) -> bool:
     return isinstance(value, list) and all(count(item) for item in value)
 
 
+def optional_mapping(value: Any) -> bool:
+    return value is None or isinstance(value, dict)
+
+
+def optional_bool(value: Any) -> bool:
+    return value is None or isinstance(value, bool)
+
+
 def optional_text(value: Any) -> bool:
     return value is None or isinstance(value, str)
 
@@ -97,19 +105,30 @@ PROJECT = {
 }
 #: ``FeatureFlagSerializer`` (``posthog/api/feature_flag.py``): ``get_experiment_set`` returns
 #: experiment ids (unannotated: string); ``get_surveys`` and ``get_features`` are annotated
-#: ``-> dict`` but return ``many=True`` serializer data, a list; ``usage_dashboard`` is the
+#: ``-> dict`` but return ``many=True`` serializer data, a list; ``evaluation_tags`` is a
+#: ``write_only`` field that ``EvaluationTagSerializerMixin.to_representation`` adds to every
+#: answer anyway (the schema marks it ``writeOnly``); ``usage_dashboard`` is the
 #: model's nullable foreign key, ``null`` until a usage dashboard exists (see
 #: ``test_created_flag_gets_a_usage_dashboard``).
 FEATURE_FLAG = {
     "experiment_set": ids,
     "surveys": listing,
     "features": listing,
+    "evaluation_tags": listing,
     "usage_dashboard": null,
 }
 #: ``SurveySerializer`` (``posthog/api/survey.py``): ``linked_flag`` and ``targeting_flag`` are
 #: read-only nested ``MinimalFeatureFlagSerializer``s without ``allow_null``, so DRF renders
 #: ``None`` for an empty relation while the schema does not say nullable; ``conditions`` is an
 #: unannotated ``SerializerMethodField`` returning the model's nullable JSON.
+#: ``ClickhouseEventSerializer`` (``posthog/api/event.py``): ``properties``, ``person`` and
+#: ``elements`` are unannotated ``SerializerMethodField``s (typed string) returning a dict, the
+#: person's summary (``None`` for a personless event) and the parsed elements list.
+EVENT = {"properties": mapping, "person": optional_mapping, "elements": listing}
+#: ``PropertyDefinitionSerializer`` (``posthog/api/property_definition.py``):
+#: ``is_seen_on_filtered_events`` is an unannotated ``SerializerMethodField`` (typed string):
+#: ``None`` unless the list is filtered by ``event_names``, then a bool.
+PROPERTY_DEFINITION = {"is_seen_on_filtered_events": optional_bool}
 EXPERIMENT = {"holdout": null}
 PERSON_ROW = {"id": uuid_text}
 SURVEY = {"linked_flag": null, "targeting_flag": null, "conditions": null}
@@ -144,6 +163,22 @@ SCHEMA_DEVIATIONS: dict[str, dict[str, Check]] = {
     # ``posthog/queries/actor_base_query.py``): ``id=uuid``, where the schema has the integer pk.
     **dict.fromkeys(["persons_list", "environments_persons_list"], PERSON_ROW),
     **dict.fromkeys(["surveys_list", "surveys_retrieve"], SURVEY),
+    **dict.fromkeys(["events_list", "environments_events_list", "events_retrieve"], EVENT),
+    **dict.fromkeys(
+        ["property_definitions_list", "property_definitions_retrieve"], PROPERTY_DEFINITION
+    ),
+}
+#: The same, by the schema component the fields belong to (for answers of other operations that
+#: render these components, as the contract suite meets them).
+COMPONENT_DEVIATIONS: dict[str, dict[str, Check]] = {
+    "Insight": INSIGHT,
+    "Organization": ORGANIZATION,
+    "ProjectBackwardCompat": PROJECT,
+    "Experiment": EXPERIMENT,
+    "FeatureFlag": FEATURE_FLAG,
+    "Survey": SURVEY,
+    "ClickhouseEvent": EVENT,
+    "PropertyDefinition": PROPERTY_DEFINITION,
 }
 #: What the docs leave out and the hand-written resources need: `sessions/values` reads `key`
 #: from the query (docs/sessions.md), and a subscription names a real insight, not a placeholder.

@@ -47,8 +47,9 @@ ROUTE_SUITES = {
 }
 PREFIX = "/api/environments/{project_id}"
 
-#: Operations outside the published schema: the seed page's AI endpoints (docs/ai.md, not in any
-#: published schema, see phemu/data/posthog-openapi.SOURCE.md) and the supporting endpoints of the reference inventory.
+#: Operations outside the published schema: the seed page's AI endpoints (docs/ai.md, not in
+#: any published schema, see phemu/data/posthog-openapi.SOURCE.md) and the supporting endpoints
+#: of the reference inventory.
 EXTRA_OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     (
         "POST",

@@ -29,15 +29,15 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck
-from hypothesis import settings
 
 from phemu.emulator import Emulator
 from phemu.openapi.document import document
+from phemu.openapi.index import operation_index
 from phemu.server import ThreadedServer
 from tests.conftest import DEFAULT_ORG
 from tests.contract import _stats
 from tests.contract._contract import PROJECT_ID
+from tests.contract._contract import fuzz_settings
 from tests.contract._contract import is_server_error
 from tests.contract._contract import run_and_validate
 from tests.contract.conftest import budget
@@ -47,13 +47,7 @@ from tests.generic.test_every_operation import COMPONENT_DEVIATIONS
 from tests.generic.test_every_operation import SCHEMA_DEVIATIONS
 
 EXAMPLES = budget("PHEMU_RESOURCE_EXAMPLES", 8)
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+SETTINGS = fuzz_settings(EXAMPLES)
 
 
 def _served() -> tuple[Emulator, dict[str, str]]:
@@ -79,76 +73,13 @@ def _served() -> tuple[Emulator, dict[str, str]]:
 
 EMULATOR, IDS = _served()
 
-#: resource -> (the operations fuzzed, the ``id`` their paths name)
-RESOURCES: dict[str, tuple[tuple[str, ...], str]] = {
-    "feature_flags": (
-        (
-            "feature_flags_list",
-            "feature_flags_retrieve",
-            "feature_flags_destroy",
-            "feature_flags_status_retrieve",
-            "feature_flags_local_evaluation_retrieve",
-            "feature_flags_activity_retrieve",
-            "feature_flags_activity_retrieve_2",
-        ),
-        "1",
-    ),
-    "cohorts": (
-        (
-            "cohorts_list",
-            "cohorts_retrieve",
-            "cohorts_destroy",
-        ),
-        "1",
-    ),
-    "annotations": (
-        (
-            "annotations_list",
-            "annotations_retrieve",
-            "annotations_destroy",
-        ),
-        "1",
-    ),
-    "experiments": (
-        (
-            "experiments_list",
-            "experiments_retrieve",
-            "experiments_destroy",
-        ),
-        "1",
-    ),
-    "surveys": (
-        (
-            "surveys_list",
-            "surveys_retrieve",
-            "surveys_destroy",
-            "surveys_responses_count_retrieve",
-        ),
-        IDS["surveys"],
-    ),
-    "persons": (
-        (
-            "persons_retrieve",
-            "persons_values_retrieve",
-        ),
-        "1",
-    ),
-    "events": (("events_list", "environments_events_list", "events_retrieve"), IDS["events"]),
-    "event_definitions": (
-        (
-            "event_definitions_retrieve",
-            "event_definitions_retrieve_2",
-        ),
-        IDS["event_definitions"],
-    ),
-    "property_definitions": (
-        ("property_definitions_retrieve",),
-        IDS["property_definitions"],
-    ),
-    "organization_projects": (
-        ("list_2", "create_2", "retrieve_2", "partial_update_2", "update_2"),
-        "2",
-    ),
+#: the ``id`` the paths of each resource name (the schema's resource names); "1" otherwise
+OBJECT_IDS = {
+    "surveys": IDS["surveys"],
+    "events": IDS["events"],
+    "event_definitions": IDS["event_definitions"],
+    "property_definitions": IDS["property_definitions"],
+    "organizations/projects": "2",
 }
 #: operationIds this module validates; the coverage report reads this table.
 VALIDATED_OPERATIONS = (
@@ -282,22 +213,20 @@ def _test_for(name: str, operations: tuple[str, ...], object_id: str) -> Callabl
     return test
 
 
-for _operations, _id in RESOURCES.values():
-    for _operation in _operations:
-        globals()[f"test_{_operation}_matches_posthog_schema"] = _test_for(
-            _operation, (_operation,), _id
-        )
+for _operation in VALIDATED_OPERATIONS:
+    _id = OBJECT_IDS.get(operation_index().by_id[_operation].resource, "1")
+    globals()[f"test_{_operation}_matches_posthog_schema"] = _test_for(
+        _operation, (_operation,), _id
+    )
 
 
 def test_validated_operations_are_the_fuzzed_operations() -> None:
     """The coverage report's "contract" column reads ``VALIDATED_OPERATIONS``: every one of them
-    is fuzzed here, every run."""
-    fuzzed = [op for operations, _ in RESOURCES.values() for op in operations]
-    assert sorted(VALIDATED_OPERATIONS) == sorted(fuzzed)
-    assert len(set(fuzzed)) == len(fuzzed)
-    for name, (operations, object_id) in RESOURCES.items():
-        found = list(_schema(operations, object_id).get_all_operations())
-        assert len(found) == len(operations), name
+    is a schema operation, fuzzed here by a test of its own, every run."""
+    assert len(set(VALIDATED_OPERATIONS)) == len(VALIDATED_OPERATIONS)
+    for operation in VALIDATED_OPERATIONS:
+        assert f"test_{operation}_matches_posthog_schema" in globals()
+        assert len(list(_schema((operation,), "1").get_all_operations())) == 1, operation
     _stats.properties["schemathesis"].add(
-        f"hand-written resources: {len(fuzzed)} operations, {EXAMPLES} examples each"
+        f"hand-written resources: {len(VALIDATED_OPERATIONS)} operations, {EXAMPLES} examples each"
     )

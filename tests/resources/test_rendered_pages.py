@@ -100,3 +100,49 @@ def test_writes_through_every_path_show_in_the_next_page(emulator: Emulator) -> 
     assert_fresh(emulator)
     subscription = json.loads(page(emulator, "subscriptions"))["results"][0]
     assert subscription["created_by"]["first_name"] == "Grace"
+
+
+def test_pages_follow_every_change_of_a_lists_order_and_members(emulator: Emulator) -> None:
+    """A page is kept whole between requests: new rows, renames, pins, soft deletes and
+    restores still show in the next page, in PostHog's order."""
+    client = emulator.client()
+
+    def names(resource: str, query: str = "") -> list[str]:
+        return [row["name"] for row in json.loads(page(emulator, resource, query))["results"]]
+
+    assert_fresh(emulator)
+    client.post("/api/projects/1/dashboards/", json={"name": "Alpha"}, headers=AUTH)
+    assert names("dashboards") == ["Alpha", "Board"]
+    client.patch("/api/projects/1/dashboards/1/", json={"pinned": True}, headers=AUTH)
+    assert names("dashboards") == ["Board", "Alpha"]
+    client.patch("/api/projects/1/dashboards/1/", json={"deleted": True}, headers=AUTH)
+    assert names("dashboards") == ["Alpha"]
+    emulator.dashboards.update(1, deleted=False)
+    assert names("dashboards") == ["Board", "Alpha"]
+    assert_fresh(emulator)
+
+    assert names("insights", "?search=insight") == ["Insight 1", "Insight 2"]
+    client.patch("/api/projects/1/insights/2/", json={"name": "Other"}, headers=AUTH)
+    assert names("insights", "?search=insight") == ["Insight 1"]
+    emulator.insights.create(name="Insight three")
+    assert names("insights", "?search=insight") == ["Insight 1", "Insight three"]
+    assert names("insights", "?limit=1&offset=2") == ["Insight three"]
+    client.patch("/api/projects/1/insights/1/", json={"deleted": True}, headers=AUTH)
+    assert names("insights", "?search=insight") == ["Insight three"]
+    short_id = emulator.insights.get(2)["short_id"]
+    assert names("insights", f"?short_id={short_id}") == ["Other"]
+    assert_fresh(emulator)
+
+    client.post(
+        "/api/projects/1/subscriptions/",
+        json={
+            "insight": 2,
+            "target_type": "email",
+            "target_value": "b@example.com",
+            "frequency": "daily",
+            "start_date": "2026-06-01T09:00:00Z",
+            "title": "New",
+        },
+        headers=AUTH,
+    )
+    assert_fresh(emulator)

@@ -357,13 +357,15 @@ class DashboardsBackend(Backend):
         store, table = self.store, self.table
         seen_by = viewer.id if viewer is not None else None
         with store.lock:
-            boards = self.listed(project)
+            ids = table.json.memo(
+                store, ("listed", project), lambda: [d.id for d in self.listed(project)]
+            )
             return paginate_bytes(
                 request,
-                len(boards),
-                lambda offset, limit: table.json.many(
+                len(ids),
+                lambda offset, limit: table.json.joined(
                     store,
-                    [d.id for d in boards[offset : offset + limit]],
+                    ids[offset : offset + limit],
                     lambda pk: render(store, table.dashboards[pk], viewer, with_tiles=False),
                     seen_by,
                 ),

@@ -382,13 +382,17 @@ class InsightsBackend(Backend):
         draw = render_basic if basic else render
         variant = (viewer.id if viewer is not None else None, basic)
         with store.lock:
-            items = self.listed(project, short_id, search)
+            ids = table.json.memo(
+                store,
+                ("listed", project, short_id, search),
+                lambda: [i.id for i in self.listed(project, short_id, search)],
+            )
             return paginate_bytes(
                 request,
-                len(items),
-                lambda offset, limit: table.json.many(
+                len(ids),
+                lambda offset, limit: table.json.joined(
                     store,
-                    [i.id for i in items[offset : offset + limit]],
+                    ids[offset : offset + limit],
                     lambda pk: draw(store, table.insights[pk], viewer, listed=True),
                     variant,
                 ),

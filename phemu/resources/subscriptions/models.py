@@ -449,7 +449,7 @@ class SubscriptionsBackend(Backend):
             return paginate_bytes(
                 request,
                 len(ids),
-                lambda offset, limit: table.json.many(
+                lambda offset, limit: table.json.joined(
                     store, list_page(table, ids, offset, limit), lambda pk: render(store, rows[pk])
                 ),
             )

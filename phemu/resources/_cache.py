@@ -100,7 +100,8 @@ class RenderCache:
     def memo(self, store: Store, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, kept under ``key`` until a row is dropped: for values that depend on
         the rows' fields alone (the ids of a list in its order), since every write drops the
-        row it changes."""
+        row it changes. A backend using it drops a new row's id when it stores the row, as the
+        insights and dashboards tables do."""
         self._check(store)
         full = ("memo", key)
         if full in self.derived:

@@ -136,6 +136,11 @@ class RequestContext:
     def query(self) -> MultiDict[str, str]:
         return self.request.args
 
+    def arg(self, name: str) -> str | None:
+        """Django's ``QueryDict.get``: the *last* value of a repeated query parameter."""
+        values = self.request.args.getlist(name)
+        return values[-1] if values else None
+
     @property
     def body(self) -> Any:
         """The parsed body (parsed at most once; errors are PostHog's 400/415)."""

@@ -221,6 +221,16 @@ class Msg:
         "Please enable the dependency flags first."
     )
     FLAG_INVALID_IDS = "Invalid flag IDs provided"
+    # posthog/api/person.py, PersonViewSet.create
+    PERSONS_CREATE = (
+        "Creating persons via this API is not allowed. Please create persons by sending an "
+        "$identify event. See https://posthog.com/docs/product-analytics/identify for details."
+    )
+    # posthog/exceptions.py, EnterpriseFeatureException, as PostHog Cloud (is_cloud()) words it.
+    ENTERPRISE_FEATURE = (
+        "This feature is part of the premium PostHog offering. To use it, subscribe to PostHog "
+        "Cloud with a generous free tier."
+    )
     FLAG_IGNORED_IDS = "Invalid flag IDs ignored: {ids}"
     # Cohorts (posthog/api/cohort.py, posthog/models/cohort/validation.py).
     COHORT_FILTERS_NEED_PROPERTIES = "Must contain a 'properties' key with type and values"
@@ -563,13 +573,24 @@ class ProjectNotFound(NotFound):
     default_detail = Msg.PROJECT_NOT_FOUND
 
 
+class PaymentRequired(PostHogError):
+    """``EnterpriseFeatureException``: a feature PostHog sells (the definitions' taxonomy)."""
+
+    status = 402
+    type = "invalid_request"
+    code = "payment_required"
+    default_detail = Msg.ENTERPRISE_FEATURE
+
+
 class MethodNotAllowed(PostHogError):
     status = 405
     type = "invalid_request"
     code = "method_not_allowed"
 
-    def __init__(self, method: str, allow: str) -> None:
-        super().__init__(Msg.METHOD_NOT_ALLOWED.format(method=method), headers={"Allow": allow})
+    def __init__(self, method: str, allow: str, detail: str | None = None) -> None:
+        super().__init__(
+            detail or Msg.METHOD_NOT_ALLOWED.format(method=method), headers={"Allow": allow}
+        )
 
 
 class UnsupportedMediaType(PostHogError):

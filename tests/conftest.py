@@ -9,8 +9,11 @@ import pytest
 from werkzeug.test import Client
 
 from phemu.emulator import Emulator
+from tests import hypothesis_profiles
 
 pytest_plugins = ["pytester"]
+
+hypothesis_profiles.load()
 
 DEFAULT_KEY = "phx_phemuDefaultPersonalApiKey000000000000000000"
 DEFAULT_ORG = "01928a6e-3c1d-7000-8000-0000000000aa"

@@ -50,7 +50,6 @@ def emulator() -> Emulator:
         ("/api/projects/1/insights/{n}/", NOT_FOUND),
         ("/api/projects/1/subscriptions/{n}/", NOT_FOUND),
         ("/api/projects/1/feature_flags/{n}/", NOT_FOUND),
-        ("/api/projects/1/persons/{n}/", NOT_FOUND),
     ],
 )
 def test_ids_no_object_has_are_404_never_500(
@@ -60,9 +59,23 @@ def test_ids_no_object_has_are_404_never_500(
         response = emulator.client().open(
             template.format(n=number), method=method, headers=AUTH, json={}
         )
-        if method == "PATCH" and template in ("/api/projects/{n}/", "/api/projects/1/persons/{n}/"):
+        if method == "PATCH" and template == "/api/projects/{n}/":
             continue  # read-only here: 405 whatever the id
         assert (response.status_code, response.get_json()) == (404, expected), method
+    emulator.check()
+
+
+@pytest.mark.parametrize(("number", "status"), [(HUGE, 400), (BIG, 404), ("-1", 404), ("0", 404)])
+def test_person_ids_int_refuses_are_the_viewsets_400(
+    emulator: Emulator, number: str, status: int
+) -> None:
+    """``PersonViewSet.safely_get_object`` (``posthog/api/person.py``) catches the
+    ``ValueError`` of ``get_pk_or_uuid`` itself: what ``int()`` refuses is its 400 "does not
+    look like a personID"; other numbers find nothing (404)."""
+    response = emulator.client().get(f"/api/projects/1/persons/{number}/", headers=AUTH)
+    assert response.status_code == status
+    if status == 400:
+        assert response.get_json()["detail"].startswith("The ID provided does not look like")
     emulator.check()
 
 

@@ -11,7 +11,8 @@ The table below is PostHog's action map per route, written out by hand from its 
 ``posthog/api/dashboards/dashboard.py``, ``posthog/api/project.py``,
 ``posthog/api/organization.py``, ``posthog/api/person.py``, ``posthog/api/feature_flag.py``;
 ``posthog/api/cohort.py``, ``posthog/api/annotation.py``, ``ee/clickhouse/views/experiments.py``,
-``posthog/api/survey.py``, ``posthog/api/organization_member.py``;
+``posthog/api/survey.py``, ``posthog/api/organization_member.py``,
+``posthog/api/event_definition.py``, ``posthog/api/property_definition.py``;
 ``posthog/api/user.py``, ``posthog/api/event.py``; ``@action`` routes:
 ``posthog/api/session.py``, ``posthog/session_recordings/session_recording_api.py``).
 """
@@ -73,10 +74,39 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
     # posthog/api/event.py: list and retrieve only.
     "events.list": ("/api/projects/1/events/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
     "events.retrieve": ("/api/projects/1/events/x/", {"GET", "HEAD", "OPTIONS"}),
-    # posthog/api/person.py: a ModelViewSet.
+    # posthog/api/person.py: a ModelViewSet plus @action routes.
     "persons.list": ("/api/projects/1/persons/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
     "persons.retrieve": (
         "/api/projects/1/persons/x/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "persons.values": ("/api/projects/1/persons/values/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    "persons.update_property": ("/api/projects/1/persons/1/update_property/", {"POST", "OPTIONS"}),
+    "persons.delete_property": ("/api/projects/1/persons/1/delete_property/", {"POST", "OPTIONS"}),
+    # posthog/api/event_definition.py and property_definition.py: list, retrieve, update and
+    # destroy mixins plus @action routes (``metrics`` is detail=True).
+    "event_definitions.list": (
+        "/api/projects/1/event_definitions/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "event_definitions.retrieve": (
+        "/api/projects/1/event_definitions/x/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "event_definitions.metrics": (
+        "/api/projects/1/event_definitions/x/metrics/",
+        {"GET", "HEAD", "OPTIONS"},
+    ),
+    "property_definitions.list": (
+        "/api/projects/1/property_definitions/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "property_definitions.seen_together": (
+        "/api/projects/1/property_definitions/seen_together/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "property_definitions.retrieve": (
+        "/api/projects/1/property_definitions/x/",
         {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
     ),
     # posthog/api/feature_flag.py: a ModelViewSet plus @action routes (``status`` is detail=True).

@@ -11,6 +11,7 @@ from phemu.resources import annotations
 from phemu.resources import capture
 from phemu.resources import cohorts
 from phemu.resources import dashboards
+from phemu.resources import definitions
 from phemu.resources import events
 from phemu.resources import experiments
 from phemu.resources import feature_flags
@@ -43,6 +44,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     persons.RESOURCE,
     events.RESOURCE,
     capture.RESOURCE,
+    definitions.RESOURCE,  # after the events and group types it derives from
     cohorts.RESOURCE,
     feature_flags.RESOURCE,
     experiments.RESOURCE,  # after the flags they use

@@ -296,10 +296,21 @@ def deliberate_500(req: dict[str, Any]) -> bool:
       links, a non-numeric popup delay, sampling limits without an interval, an unknown
       ``targeting_flag_id``;
     - an insight ``query`` holding NUL (or a lone surrogate): Postgres refuses it in ``jsonb``
-      (docs/architecture.md, "Text PostHog cannot store").
+      (docs/architecture.md, "Text PostHog cannot store");
+    - ``posthog/api/person.py`` and ``posthog/api/event.py``: ``limit`` (and the persons'
+      ``offset``) read with ``int()``, negative values refused by ClickHouse;
+      ``delete_property``'s unguarded ``.get()`` and ``request.data["$unset"]``.
     """
     route: Route = req["route"]
     if req["deep"] and not route.public:
+        return True
+    if route.endpoint in ("persons.list", "events.list"):
+        guarded = ("limit",) if route.endpoint == "events.list" else ("limit", "offset")
+        last = dict(req["query"])  # the views read the last value of a repeated parameter
+        for key in ("limit", "offset"):
+            if last.get(key) and _bad_count(last[key], key in guarded):
+                return True
+    if route.endpoint == "persons.delete_property":
         return True
     if route.endpoint.endswith("activity"):
         return True
@@ -328,6 +339,15 @@ def deliberate_500(req: dict[str, Any]) -> bool:
             return False
         return regex_body_crashes(parsed)
     return False
+
+
+def _bad_count(value: str, guarded: bool) -> bool:
+    """A ``limit``/``offset`` PostHog turns into a 500: not an int (where it calls ``int()``),
+    or negative."""
+    try:
+        return int(value) < 0
+    except ValueError:
+        return guarded
 
 
 def send(world: World, req: dict[str, Any], key: str) -> Any:
@@ -383,8 +403,16 @@ def snapshot(world: World) -> dict[str, Any]:
 
 #: PostHog actions that answer an error status with their own body instead of an exception
 #: (posthog/api/feature_flag.py): ``status`` 404 ``{"status": "unknown", "reason": ...}`` and
-#: ``bulk_keys`` 400 ``{"error": "Invalid flag IDs provided"}``.
-OWN_ERROR_BODIES = {"feature_flags.status": 404, "feature_flags.bulk_keys": 400}
+#: ``bulk_keys`` 400 ``{"error": "Invalid flag IDs provided"}``; posthog/api/person.py:
+#: ``update``/``update_property`` 400 ``{"attr", "code", "detail", "type"}`` in that order;
+#: posthog/api/event.py: ``retrieve`` 400 ``{"detail": "Invalid UUID", ...}`` without ``attr``.
+OWN_ERROR_BODIES = {
+    "feature_flags.status": 404,
+    "feature_flags.bulk_keys": 400,
+    "persons.retrieve": 400,
+    "persons.update_property": 400,
+    "events.retrieve": 400,
+}
 #: ``Response(status=404)`` without a body: the ``activity`` action of an unknown flag.
 EMPTY_ERROR_BODIES = {"feature_flags.item_activity": 404}
 

@@ -11,7 +11,7 @@ RESOURCE = Resource(
     name="events",
     backend=EventsBackend,
     routes=ROUTES,
-    # Captured events export under their own key: the sessions resource owns "events" (seeded
-    # raw events) and re-derives its sessions from its own copy, so nothing is loaded twice.
+    # One store, two sections: captured events export here under "captured_events"; the raw
+    # events of seeds, as the seeds gave them, under the sessions resource's "events".
     seed_sections=(seed.SECTION,),
 )

@@ -1,16 +1,24 @@
-"""The per-project event store of ingested events, and ``emulator.events`` for assertions.
+"""The per-project event store, and ``emulator.events`` for assertions.
 
-An event is stored after PostHog's ingestion steps that matter to a test: the timestamp is
-corrected for client clock skew with ``sent_at`` (``plugin-server/src/worker/ingestion/
+This is the one store of events: captured events and the raw events seed documents give
+(``events`` section of ``phemu/resources/sessions/seed.py``) both live here, and everything derived
+from events reads them through :meth:`EventsBackend.after` (session derivation, definitions, the
+query engine's adapter), each keeping its own position (the highest ``seq`` it has read). Capture
+therefore only appends; the readers catch up when they are next asked.
+
+A captured event is stored after PostHog's ingestion steps that matter to a test: the timestamp
+is corrected for client clock skew with ``sent_at`` (``plugin-server/src/worker/ingestion/
 timestamps.ts``, ``parseEventTimestamp``), the person rules run (``phemu/resources/persons``) and
-the event gets its ``person_id``. Every event is also handed to ``phemu/resources/sessions.py``,
-whose store the query engine reads (``phemu/resources/query/adapter.py``) and whose session
-derivation uses the events with a ``$session_id``.
+the event gets its ``person_id``. Seeded events are stored as given (no person rules).
+
+Records are never changed once stored, so store checkpoints share them instead of copying.
 """
 
 from __future__ import annotations
 
-import contextlib
+import bisect
+import operator
+import uuid as uuid_module
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -31,20 +39,28 @@ if TYPE_CHECKING:
     from phemu.resources.persons.models import PersonsBackend
 
 _MISSING = object()
+#: The namespace of the UUIDs given to seeded events that have none (a fixed, phemu-chosen UUID).
+_SEEDED = uuid_module.UUID("0b5e7c1a-4d2f-4e8b-9c3a-6f1d2e7a8b90")
+_SEQ = operator.attrgetter("seq")
 
 
 @dataclass(slots=True, kw_only=True)
 class EventRecord:
     uuid: str
     event: str
-    distinct_id: str
+    #: ``None`` only for seeded raw events that name no distinct id
+    distinct_id: str | None
     properties: dict[str, Any]
     timestamp: datetime
     project: int
+    #: global storage order: the tie-breaker for equal timestamps and every reader's position
     seq: int
     person_id: str
     elements_chain: str = ""
+    #: when the event was ingested (server clock); ``None`` for seeded events
     created_at: datetime | None = None
+    #: the record exactly as a seed document gave it (seeded events only), for the state export
+    seeded: Mapping[str, Any] | None = None
     #: The person's properties when the event was ingested: PostHog writes them on the event
     #: (``person_properties``), and HogQL's ``person.properties`` reads them under the default
     #: ``personsOnEventsMode`` (docs/query.md).
@@ -66,11 +82,24 @@ class EventRecord:
 
 @dataclass
 class EventTables:
+    #: per project, in ``seq`` order
     projects: dict[int, list[EventRecord]] = field(default_factory=dict)
     next_seq: int = 0
+    #: per project, bumped whenever events are removed (readers holding a position start over)
+    generations: dict[int, int] = field(default_factory=dict)
 
     def of(self, project: int) -> list[EventRecord]:
         return self.projects.setdefault(project, [])
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> EventTables:
+        # Store checkpoints deep-copy every state before a seed; stored records never change, so
+        # the copy shares them (a checkpoint of a million events costs a list copy, not a copy
+        # of every event).
+        return EventTables(
+            {project: list(records) for project, records in self.projects.items()},
+            self.next_seq,
+            dict(self.generations),
+        )
 
 
 def event_time(event: Mapping[str, Any], now: datetime) -> datetime:
@@ -151,7 +180,37 @@ class EventsBackend(Backend):
                 )
                 tables.of(project).append(record)
                 stored.append(record)
-        self._derive_sessions(project, stored)
+        return stored
+
+    def add_seeded(
+        self,
+        project: int,
+        *,
+        event: str,
+        distinct_id: str | None,
+        properties: dict[str, Any],
+        timestamp: datetime,
+        uuid: str | None,
+        record: Mapping[str, Any],
+    ) -> EventRecord:
+        """Store one checked raw event of a seed document as given: no person rules, no clock
+        skew. It belongs to the person its distinct id names now, or is personless. Call under
+        ``store.lock``."""
+        tables = self._tables
+        tables.next_seq += 1
+        seq = tables.next_seq
+        stored = EventRecord(
+            uuid=uuid if uuid is not None else str(uuid_module.uuid5(_SEEDED, f"{project}:{seq}")),
+            event=event,
+            distinct_id=distinct_id,
+            properties=properties,
+            timestamp=timestamp,
+            project=project,
+            seq=seq,
+            person_id=self._persons.person_id_for(project, distinct_id or ""),
+            seeded=record,
+        )
+        tables.of(project).append(stored)
         return stored
 
     def capture(
@@ -176,31 +235,6 @@ class EventsBackend(Backend):
         if timestamp is not None:
             message["timestamp"] = format_datetime(parse_instant(timestamp))
         return self.ingest(project, [message])[0].to_dict()
-
-    def _derive_sessions(self, project: int, records: list[EventRecord]) -> None:
-        from phemu.resources.sessions.seed import load_events
-
-        raw = [
-            {
-                "project": project,
-                "uuid": r.uuid,
-                "event": r.event,
-                "distinct_id": r.distinct_id,
-                "timestamp": format_datetime(r.timestamp),
-                "properties": r.properties,
-            }
-            for r in records
-        ]
-        if not raw:
-            return
-        try:
-            load_events(self._emulator, raw)  # one derivation per touched session
-        except SeedError:
-            # A session seeded in computed form keeps that form, as in seeds: retry one by one
-            # so the other events still derive their sessions.
-            for record in raw:
-                with contextlib.suppress(SeedError):
-                    load_events(self._emulator, [record])
 
     def load(self, records: list[dict[str, Any]]) -> None:
         """Restore exported events as they were (persons come from their own section)."""
@@ -230,19 +264,37 @@ class EventsBackend(Backend):
                 raise SeedError(f"{label}: not a captured event ({error})") from None
 
     def export(self) -> list[dict[str, Any]]:
+        """Captured events (the ``captured_events`` section), oldest first."""
         return [
             {**r.to_dict(), "person_properties": r.person_properties}
-            for r in sorted(self._iter_all(), key=lambda r: r.seq)
+            for r in sorted(self._iter_all(), key=_SEQ)
+            if r.seeded is None
         ]
 
+    def seeded_records(self) -> list[EventRecord]:
+        """Seeded raw events, oldest first (the ``events`` section exports them)."""
+        return [r for r in sorted(self._iter_all(), key=_SEQ) if r.seeded is not None]
+
     def clear(self, project: int | None = None) -> None:
-        """Forget captured events (of one project, or all); persons stay."""
+        """Forget events (of one project, or all); persons, sessions and definitions stay."""
         with self._emulator.store.lock:
             tables = self._tables
-            if project is None:
-                tables.projects.clear()
-            else:
-                tables.projects.pop(project, None)
+            for known in [project] if project is not None else list(tables.projects):
+                if tables.projects.pop(known, None) is not None:
+                    tables.generations[known] = tables.generations.get(known, 0) + 1
+
+    def delete_for(self, project: int, distinct_ids: Iterable[str]) -> int:
+        """Remove the events of these distinct ids (a deleted person's); how many went."""
+        gone = set(distinct_ids)
+        with self._emulator.store.lock:
+            tables = self._tables
+            records = tables.projects.get(project, [])
+            kept = [r for r in records if r.distinct_id not in gone]
+            removed = len(records) - len(kept)
+            if removed:
+                tables.projects[project] = kept
+                tables.generations[project] = tables.generations.get(project, 0) + 1
+            return removed
 
     # -- reads ---------------------------------------------------------------------------------
     def _iter_all(self) -> Iterator[EventRecord]:
@@ -250,8 +302,24 @@ class EventsBackend(Backend):
             yield from records
 
     def records(self, project: int = 1) -> list[EventRecord]:
-        """The project's events in ingestion order (the store's own records; do not mutate)."""
+        """The project's events in storage order (the store's own records; do not mutate)."""
         return list(self._tables.projects.get(project, ()))
+
+    def after(self, project: int, seq: int) -> list[EventRecord]:
+        """The project's events stored after position ``seq``, in order: the one way derived
+        data (sessions, definitions, the query engine) reads new events. Call under
+        ``store.lock``."""
+        records = self._tables.projects.get(project)
+        if not records or records[-1].seq <= seq:
+            return []
+        return records[bisect.bisect_right(records, seq, key=_SEQ) :]
+
+    def count(self, project: int = 1) -> int:
+        return len(self._tables.projects.get(project, ()))
+
+    def generation(self, project: int) -> int:
+        """Changes whenever events of ``project`` are removed (positions must start over)."""
+        return self._tables.generations.get(project, 0)
 
     def all(self, project: int = 1) -> list[dict[str, Any]]:
         """Every captured event of ``project``, oldest first, as plain dicts."""

@@ -11,6 +11,7 @@ merges anyway).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -50,6 +51,33 @@ MAX_GROUP_TYPES = 5
 _PERSONLESS = uuid.UUID("6a1c7c9e-5d8f-4c3b-9a7e-0c1d2e3f4a5b")
 
 
+#: ``PERSON_DEFAULT_DISPLAY_NAME_PROPERTIES`` (``posthog/api/person.py``)
+DISPLAY_NAME_PROPERTIES = (
+    "email",
+    "Email",
+    "$email",
+    "name",
+    "Name",
+    "username",
+    "Username",
+    "UserName",
+)
+#: ``ANONYMOUS_REGEX`` (``posthog/utils.py``): SDK-generated ids look like this
+_ANONYMOUS = re.compile(r"^([a-z0-9]+\-){4}([a-z0-9]+)$")
+
+
+def is_anonymous_id(distinct_id: str) -> bool:
+    return _ANONYMOUS.match(distinct_id) is not None
+
+
+def is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 def is_illegal_id(distinct_id: str) -> bool:
     return distinct_id.lower() in ILLEGAL_IDS_ANY_CASE or distinct_id in ILLEGAL_IDS_EXACT
 
@@ -66,13 +94,16 @@ class Person:
     version: int = 0
 
     @property
-    def name(self) -> str:
-        """PostHog's display name: ``email``, ``name``, ``username``, else the first distinct id."""
-        for key in ("email", "name", "username"):
+    def name(self) -> Any:
+        """``get_person_name_helper`` (``posthog/api/person.py``): the first truthy display-name
+        property, else the first distinct id that does not look anonymous, else the id."""
+        for key in DISPLAY_NAME_PROPERTIES:
             value = self.properties.get(key)
-            if isinstance(value, str) and value:
+            if value:
                 return value
-        return self.distinct_ids[0] if self.distinct_ids else ""
+        if self.distinct_ids:
+            return sorted(self.distinct_ids, key=is_anonymous_id)[0]
+        return str(self.id)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -114,6 +145,16 @@ class PersonsBackend(Backend):
 
     def by_uuid(self, person_uuid: str) -> Person | None:
         return self._tables.persons.get(person_uuid)
+
+    def by_id(self, person_id: int) -> Person | None:
+        """A person by its numeric id (any project)."""
+        return next((p for p in self._tables.persons.values() if p.id == person_id), None)
+
+    def lookup(self, project: int, key: str) -> Person | None:
+        """``get_pk_or_uuid`` (``posthog/api/utils.py``): a UUID names the person's uuid, anything
+        else its numeric id (Django's ``int()``; a ``ValueError`` when it is none)."""
+        person = self.by_uuid(str(uuid.UUID(key))) if is_uuid(key) else self.by_id(int(key))
+        return person if person is not None and person.project == project else None
 
     def all(self, project: int = 1) -> list[Person]:
         """The project's persons, newest first (PostHog's default order)."""
@@ -358,13 +399,30 @@ class PersonsBackend(Backend):
 
 
 def render_person(person: Person) -> dict[str, Any]:
-    """PostHog's ``Person`` serializer shape."""
+    """``PersonSerializer`` (``posthog/api/person.py``): retrieve and update answers; distinct
+    ids that look anonymous go last."""
     return {
         "id": person.id,
         "name": person.name,
-        "distinct_ids": list(person.distinct_ids),
+        "distinct_ids": sorted(person.distinct_ids, key=is_anonymous_id),
         "properties": dict(person.properties),
         "created_at": format_datetime(person.created_at),
         "uuid": person.uuid,
+    }
+
+
+def render_actor(person: Person) -> dict[str, Any]:
+    """``get_serialized_people`` (``posthog/queries/actor_base_query.py``): the list's rows,
+    an actor whose ``id`` is the uuid (the published schema says the integer id; the code wins)."""
+    return {
+        "type": "person",
+        "id": person.uuid,
+        "uuid": person.uuid,
+        "created_at": format_datetime(person.created_at),
+        "properties": dict(person.properties),
         "is_identified": person.is_identified,
+        "name": person.name,
+        "distinct_ids": person.distinct_ids[:1000],
+        "matched_recordings": [],
+        "value_at_data_point": None,
     }

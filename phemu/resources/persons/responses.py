@@ -1,64 +1,282 @@
-"""``{prefix}/persons/``: list, search and retrieve (``posthog/api/person.py``)."""
+"""``{prefix}/persons/``: list, retrieve, update, delete and values (``posthog/api/person.py``,
+``PersonViewSet``; the list's query is ``posthog/queries/person_query.py``).
+
+The list: ``search`` matches the ``email`` property (``ILIKE '%search%'``), an exact distinct id
+or, when it is a UUID, the person's uuid; ``distinct_id`` is exact; ``email`` equals the
+``email`` property; ``properties`` filters person properties; persons created more than a day
+in the future are left out. Pages are ``LIMIT``/``OFFSET`` ordered by ``created_at`` then uuid,
+newest first, and rendered as actors (``render_actor``, ordered ``created_at DESC, uuid``);
+``next`` is the request's own URL with ``offset`` replaced (``format_query_params_absolute_url``,
+which leaves the URL alone for offset 0), given when the page is full; no ``count`` unless
+``include_total`` is present.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+import uuid
+from collections.abc import Callable
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING
+from typing import Any
 
 from werkzeug.wrappers import Response
 
+from phemu.errors import MethodNotAllowed
+from phemu.errors import Msg
 from phemu.errors import NotFound
-from phemu.fields import lookup_int
-from phemu.pagination import paginate_list
+from phemu.errors import ServerError
+from phemu.errors import ValidationError
+from phemu.pagination import request_url
+from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
-from phemu.resources.events.responses import property_filters
-from phemu.resources.feature_flags.matching import match_property
+from phemu.resources.events.filters import holds
+from phemu.resources.events.filters import parse_properties
 from phemu.resources.persons.models import Person
 from phemu.resources.persons.models import PersonsBackend
+from phemu.resources.persons.models import is_uuid
+from phemu.resources.persons.models import render_actor
 from phemu.resources.persons.models import render_person
+from phemu.resources.sessions.like import like_matcher
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
 
+DEFAULT_LIMIT = 100
+#: ``posthog/utils.py``, ``format_query_params_absolute_url``
+_OFFSET = re.compile(r"([&?]offset=)(\d+)")
+_NOT_A_PERSON_ID = (
+    "The ID provided does not look like a personID. If you are using a distinctId, please use "
+    "/persons?distinct_id={id} instead."
+)
+
+
+def _email_text(person: Person) -> str:
+    value = person.properties.get("email")
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
 
 def _search_hit(person: Person, term: str) -> bool:
-    # PersonViewSet's search: email or name property (icontains), or an exact distinct id.
-    lowered = term.lower()
-    for key in ("email", "name"):
-        value = person.properties.get(key)
-        if isinstance(value, str) and lowered in value.lower():
-            return True
-    return term in person.distinct_ids
+    if like_matcher(term)(_email_text(person).lower()):
+        return True
+    return term in person.distinct_ids or (
+        is_uuid(term) and uuid.UUID(term) == uuid.UUID(person.uuid)
+    )
+
+
+def _int_param(raw: str | None) -> int:
+    """The legacy ``Filter`` reads ``limit``/``offset`` with ``int()``: anything else is a 500."""
+    if not raw:
+        return 0
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ServerError() from None
+    if value < 0:
+        raise ServerError()  # ClickHouse refuses a negative LIMIT or OFFSET
+    return value
+
+
+def _page_url(ctx: RequestContext, offset: int) -> str:
+    base, query = request_url(ctx.request)
+    url = f"{base}?{query}" if query else base
+    if offset:
+        if _OFFSET.search(url):
+            url = _OFFSET.sub(rf"\g<1>{offset}", url, count=0)
+        else:
+            url += ("&" if "?" in url else "?") + f"offset={offset}"
+    return url
 
 
 def list_(ctx: RequestContext) -> Response:
-    args = ctx.query
-    filters = property_filters(args.get("properties"))
-    people = ctx.emulator.persons.all(ctx.project_id)
-    if args.get("distinct_id"):
-        people = [p for p in people if args["distinct_id"] in p.distinct_ids]
-    if args.get("email"):
-        people = [p for p in people if p.properties.get("email") == args["email"]]
-    if args.get("search"):
-        people = [p for p in people if _search_hit(p, args["search"])]
-    if filters:
-        people = [
-            p for p in people if all(match_property(f, p.properties, now=ctx.now) for f in filters)
-        ]
-    return json_response(paginate_list(ctx.request, people, render_person))
+    limit = _int_param(ctx.arg("limit")) or DEFAULT_LIMIT
+    offset = _int_param(ctx.arg("offset"))
+    filters = parse_properties(ctx.arg("properties"))
+    search, distinct_id, email = (
+        ctx.arg("search"),
+        ctx.arg("distinct_id"),
+        ctx.arg("email"),
+    )
+    horizon = ctx.now + timedelta(days=1)
+
+    def resolver(person: Person) -> Callable[[Mapping[str, Any]], Mapping[str, Any] | None]:
+        # PersonQuery applies person properties only; other kinds are left to other queries.
+        return lambda prop: person.properties if prop.get("type") == "person" else None
+
+    people = []
+    with ctx.store.lock:
+        for person in PersonsBackend.of(ctx.emulator).all(ctx.project_id):
+            if not person.created_at < horizon:
+                continue
+            if email and _email_text(person) != email:
+                continue
+            if search and not _search_hit(person, search):
+                continue
+            if distinct_id and distinct_id not in person.distinct_ids:
+                continue
+            if filters is not None and not holds(filters, resolver(person), ctx.now):
+                continue
+            people.append(person)
+    people.sort(key=lambda p: (p.created_at, p.uuid), reverse=True)
+    page = people[offset : offset + limit]
+    page.sort(key=lambda p: p.uuid)
+    page.sort(key=lambda p: p.created_at, reverse=True)
+    body: dict[str, Any] = {
+        "results": [render_actor(p) for p in page],
+        "next": _page_url(ctx, offset + limit) if len(page) >= limit else None,
+        "previous": _page_url(ctx, offset - limit) if offset - limit >= 0 else None,
+    }
+    if "include_total" in ctx.query:
+        body["count"] = len(people)
+    return json_response(body)
+
+
+def create(ctx: RequestContext) -> Response:
+    """``PersonViewSet.create``: persons come from ``$identify`` events, not from this API."""
+    raise MethodNotAllowed("POST", ctx.route.allow, Msg.PERSONS_CREATE)
 
 
 def find(ctx: RequestContext) -> Person:
-    """A person by uuid or numeric id, in the request's project."""
+    """``get_pk_or_uuid``: a UUID names the person's uuid, anything else its numeric id."""
     wanted = ctx.path_values["pk"]
-    persons = PersonsBackend.of(ctx.emulator)
-    person = persons.by_uuid(wanted)
-    number = lookup_int(wanted) if person is None and wanted.isdigit() else None
-    if number is not None:
-        person = next((p for p in persons.all(ctx.project_id) if p.id == number), None)
-    if person is None or person.project != ctx.project_id:
+    try:
+        person = PersonsBackend.of(ctx.emulator).lookup(ctx.project_id, wanted)
+    except ValueError:
+        raise ValidationError(_NOT_A_PERSON_ID.format(id=wanted)) from None
+    if person is None:
         raise NotFound()
     return person
 
 
 def retrieve(ctx: RequestContext) -> Response:
     return json_response(render_person(find(ctx)))
+
+
+def _required(attr: str) -> Response:
+    """The body ``update`` and ``update_property`` build by hand (code and detail swapped)."""
+    return json_response(
+        {
+            "attr": attr,
+            "code": "This field is required.",
+            "detail": "required",
+            "type": "validation_error",
+        },
+        400,
+    )
+
+
+def _body(ctx: RequestContext) -> Mapping[str, Any]:
+    body = ctx.body
+    return body if isinstance(body, Mapping) else {}
+
+
+def _set_properties(ctx: RequestContext, properties: Any) -> Response:
+    """``_set_properties``: a ``$set`` event for the person's first distinct id, ingested now."""
+    person = find(ctx)
+    ctx.emulator.events.ingest(
+        ctx.project_id,
+        [
+            {
+                "event": "$set",
+                "distinct_id": person.distinct_ids[0],
+                "properties": {"$set": properties},
+            }
+        ],
+    )
+    return empty_response(202)
+
+
+def update(ctx: RequestContext) -> Response:
+    """PUT/PATCH: only ``properties``, applied as ``$set`` (others stay, none is removed)."""
+    properties = _body(ctx).get("properties")
+    if properties is None:
+        return _required("properties")
+    return _set_properties(ctx, properties)
+
+
+def update_property(ctx: RequestContext) -> Response:
+    body = _body(ctx)
+    if body.get("value") is None:
+        return _required("value")
+    if body.get("key") is None:
+        return _required("key")
+    return _set_properties(ctx, {body["key"]: body["value"]})
+
+
+def delete_property(ctx: RequestContext) -> Response:
+    """A ``$delete_person_property`` event unsetting ``$unset``; PostHog's ``.get()`` of a missing
+    person and a body without ``$unset`` are unguarded 500s."""
+    try:
+        person = find(ctx)
+    except (NotFound, ValidationError):
+        raise ServerError() from None
+    body = _body(ctx)
+    if "$unset" not in body:
+        raise ServerError()
+    ctx.emulator.events.ingest(
+        ctx.project_id,
+        [
+            {
+                "event": "$delete_person_property",
+                "distinct_id": person.distinct_ids[0],
+                "properties": {"$unset": [body["$unset"]]},
+            }
+        ],
+    )
+    return json_response({"success": True}, 201)
+
+
+def destroy(ctx: RequestContext) -> Response:
+    """Delete the person (202); ``delete_events`` also removes its events. PostHog queues that
+    deletion for a weekly batch; phemu removes them at once."""
+    person = find(ctx)
+    with ctx.store.lock:
+        PersonsBackend.of(ctx.emulator).delete(person.uuid)
+        if "delete_events" in ctx.query:
+            ctx.emulator.events.delete_for(ctx.project_id, person.distinct_ids)
+    return empty_response(202)
+
+
+def values(ctx: RequestContext) -> Response:
+    """``persons/values``: the 20 most common values of one person property
+    (``get_person_property_values_for_key`` in ``posthog/queries/property_values.py``)."""
+    key, search = ctx.arg("key"), ctx.arg("value")
+    if not key or key.startswith("$virt"):
+        return json_response([])
+    matches = like_matcher(search) if search else None
+    counts: dict[str, int] = {}
+    with ctx.store.lock:
+        people = sorted(
+            PersonsBackend.of(ctx.emulator).all(ctx.project_id), key=lambda p: p.uuid, reverse=True
+        )
+    for person in people[:100_000]:
+        if key not in person.properties or person.properties[key] is None:
+            continue
+        text = _value_text(person.properties[key])
+        if (matches is not None and not matches(text.lower())) or (matches is None and text == ""):
+            continue
+        counts[text] = counts.get(text, 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)[:20]
+    return json_response([{"name": _display(text), "count": count} for text, count in ranked])
+
+
+def _value_text(value: Any) -> str:
+    """``properties[key]`` in HogQL: strings as they are, other values as their JSON text."""
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+def _display(text: str) -> str:
+    """``convert_property_value(json.loads(value))`` with the raw text as fallback."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(parsed, bool):
+        return "true" if parsed else "false"
+    if isinstance(parsed, (dict, list)):
+        return json.dumps(parsed, sort_keys=True)
+    return str(parsed)

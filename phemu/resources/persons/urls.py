@@ -1,4 +1,4 @@
-"""Routes of the persons resource."""
+"""Routes of the persons resource (``PersonViewSet``: ClickHouse throttles for API keys)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,44 @@ from phemu.resources.persons import responses
 from phemu.routing import Route
 
 ROUTES: tuple[Route, ...] = (
-    # PersonViewSet is a ModelViewSet (posthog/api/person.py): the other actions exist there
-    # (write scope, then 405 here).
     Route(
-        "/persons/", "persons.list", {"GET": responses.list_}, "person", mapped=frozenset({"POST"})
+        "/persons/",
+        "persons.list",
+        {"GET": responses.list_, "POST": responses.create},
+        "person",
+        throttle="clickhouse",
+    ),
+    Route(
+        "/persons/values/",
+        "persons.values",
+        {"GET": responses.values},
+        "person",
+        throttle="clickhouse",
     ),
     Route(
         "/persons/<pk>/",
         "persons.retrieve",
-        {"GET": responses.retrieve},
+        {
+            "GET": responses.retrieve,
+            "PUT": responses.update,
+            "PATCH": responses.update,
+            "DELETE": responses.destroy,
+        },
         "person",
-        mapped=frozenset({"PUT", "PATCH", "DELETE"}),
+        throttle="clickhouse",
+    ),
+    Route(
+        "/persons/<pk>/update_property/",
+        "persons.update_property",
+        {"POST": responses.update_property},
+        "person",
+        throttle="clickhouse",
+    ),
+    Route(
+        "/persons/<pk>/delete_property/",
+        "persons.delete_property",
+        {"POST": responses.delete_property},
+        "person",
+        throttle="clickhouse",
     ),
 )

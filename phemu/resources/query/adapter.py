@@ -1,11 +1,10 @@
 """The emulator's records as the query engine reads them (``phemu.query.records``).
 
-The one module that knows where events, persons and sessions are stored. Events and sessions
-live in the sessions resource (``phemu/resources/sessions/``, seeded raw events and a copy of
-every captured one); captured events keep their ingestion facts (``person_id``, the person's
-properties at ingestion) in ``phemu/resources/events``; persons live in
-``phemu/resources/persons``. Property types come from the events package's definition rules
-(``phemu/resources/events/definitions.py``).
+The one module that knows where events, persons and sessions are stored: events (captured and
+seeded) in the event store of ``phemu/resources/events``, sessions in
+``phemu/resources/sessions/`` (derived from that store when read), persons in
+``phemu/resources/persons``. Property types follow the definitions' inference rules
+(``phemu/resources/definitions/inference.py``).
 """
 
 from __future__ import annotations
@@ -22,12 +21,13 @@ from typing import Any
 from phemu.query.records import EventRecord
 from phemu.query.records import PersonRecord
 from phemu.query.records import SessionRecord
-from phemu.resources.events.definitions import SKIP_PROPERTIES
-from phemu.resources.events.definitions import property_type
+from phemu.resources.definitions.inference import SKIP_PROPERTIES
+from phemu.resources.definitions.inference import property_type
+from phemu.resources.events.models import EventsBackend
 from phemu.resources.events.models import EventTables
 from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import PersonsTables
-from phemu.resources.sessions.models import SessionsState
+from phemu.resources.sessions.models import SessionsBackend
 from phemu.resources.sessions.value_index import ProjectSessions
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Tokens:
-    """A revision token per live ``ProjectSessions`` object (a new object is new data).
+    """A revision token per live state object (a new object is new data).
 
     Store checkpoints and resets replace the object, so its identity marks a revision; the
     weak reference guards against a new object reusing a freed one's ``id``.
@@ -56,54 +56,60 @@ class Tokens:
         return token
 
 
-class SessionsProjectData:
-    """One project's events, persons and sessions."""
+class StoreProjectData:
+    """One project's events, persons and sessions as the emulator stores them."""
 
-    def __init__(self, emulator: Emulator, sessions: ProjectSessions, project: int) -> None:
-        store = emulator.store
+    def __init__(
+        self,
+        emulator: Emulator,
+        events: EventsBackend,
+        events_token: Hashable,
+        sessions: ProjectSessions,
+        token: object,
+        persons: PersonsTables,
+        project: int,
+    ) -> None:
         self._emulator = emulator
+        self._events = events
+        self._events_token = events_token
         self._sessions = sessions
-        self._token = store.state(Tokens).token(sessions)
-        self._persons = store.state(PersonsTables)
-        self._captured = store.state(EventTables)
+        self._token = token
+        self._persons = persons
         self._project = project
 
     @property
     def events_revision(self) -> Hashable:
-        return self._token
+        return self._events_token
 
     @property
     def event_count(self) -> int:
-        return sum(map(len, self._sessions.events.values())) + len(self._sessions.orphans)
+        return self._events.count(self._project)
 
     def events_after(self, seq: int) -> Iterator[EventRecord]:
-        """New events; a captured one carries its ingestion facts, a seeded one the person id
-        PostHog would have given it (its person's, else the personless id of its distinct id)."""
-        captured = {r.uuid: r for r in self._captured.projects.get(self._project, ())}
+        """New events; a captured one carries its ingestion facts (``person_id``, the person's
+        properties then), a seeded one the person id PostHog would give it now (its person's,
+        else the personless id of its distinct id) and no person properties."""
         persons = PersonsBackend.of(self._emulator)
         person_ids: dict[str, str] = {}
-        every: Iterable[Any] = (
-            event for events in self._sessions.events.values() for event in events
-        )
-        for source in (every, self._sessions.orphans):
-            for event in source:
-                if event.seq <= seq:
-                    continue
-                record = captured.get(event.uuid) if event.uuid is not None else None
-                distinct_id = str(event.distinct_id or "")
-                if record is None and distinct_id not in person_ids:
+        for event in self._events.after(self._project, seq):
+            person_id = event.person_id
+            if event.seeded is not None:
+                distinct_id = event.distinct_id or ""
+                if distinct_id not in person_ids:
                     person_ids[distinct_id] = persons.person_id_for(self._project, distinct_id)
-                yield EventRecord(
-                    uuid=event.uuid,
-                    event=event.event,
-                    distinct_id=event.distinct_id,
-                    properties=event.properties,
-                    timestamp=event.timestamp,
-                    seq=event.seq,
-                    person_id=record.person_id if record is not None else person_ids[distinct_id],
-                    elements_chain=record.elements_chain if record is not None else "",
-                    person_properties=record.person_properties if record is not None else None,
-                )
+                person_id = person_ids[distinct_id]
+            yield EventRecord(
+                uuid=event.uuid,
+                event=event.event,
+                distinct_id=event.distinct_id,
+                properties=event.properties,
+                timestamp=event.timestamp,
+                seq=event.seq,
+                person_id=person_id,
+                elements_chain=event.elements_chain,
+                created_at=event.created_at,
+                person_properties=None if event.seeded is not None else event.person_properties,
+            )
 
     @property
     def persons_revision(self) -> Hashable:
@@ -134,7 +140,13 @@ class SessionsProjectData:
         return property_type(key, value, self._emulator.clock.now())
 
 
-def project_data(emulator: Emulator, project: int) -> SessionsProjectData:
+def project_data(emulator: Emulator, project: int) -> StoreProjectData:
     """The records of ``project`` (call under ``emulator.store.lock``)."""
-    sessions = emulator.store.state(SessionsState).project(project)
-    return SessionsProjectData(emulator, sessions, project)
+    events = EventsBackend.of(emulator)
+    sessions = SessionsBackend.of(emulator).derived(project)
+    persons = emulator.store.state(PersonsTables)
+    tokens = emulator.store.state(Tokens)
+    events_token = (tokens.token(emulator.store.state(EventTables)), events.generation(project))
+    return StoreProjectData(
+        emulator, events, events_token, sessions, tokens.token(sessions), persons, project
+    )

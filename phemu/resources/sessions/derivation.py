@@ -11,9 +11,9 @@ import json
 import math
 from collections.abc import Mapping
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from phemu.resources.sessions.catalogue import CLICK_IDS
@@ -33,20 +33,24 @@ _COUNTED = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One raw event as seeded; immutable so session states can share it safely.
+class Event(Protocol):
+    """What derivation reads of a stored event (``phemu/resources/events``, ``EventRecord``).
 
-    ``seq`` is the global seed order, the tie-breaker for equal timestamps.
+    ``seq`` is the global storage order, the tie-breaker for equal timestamps.
     """
 
-    seq: int
-    timestamp: datetime
-    event: str
-    distinct_id: str | None
-    uuid: str | None
-    properties: Mapping[str, Any]
-    record: Mapping[str, Any]  # as seeded (for export)
+    @property
+    def seq(self) -> int: ...
+    @property
+    def timestamp(self) -> datetime: ...
+    @property
+    def event(self) -> str: ...
+    @property
+    def distinct_id(self) -> str | None: ...
+    @property
+    def uuid(self) -> str | None: ...
+    @property
+    def properties(self) -> Mapping[str, Any]: ...
 
 
 def text_value(value: Any) -> str | None:

@@ -2,9 +2,12 @@
 code that writes them (``docs/sessions.md``).
 
 Sessions are added two ways: in computed form (catalogue properties as given) or derived from
-raw events (``derivation.py``), as PostHog's ingestion would. Each project's sessions, raw
-events and the index that makes ``sessions/values`` cheap live in
-:class:`~phemu.resources.sessions.value_index.ProjectSessions`.
+raw events (``derivation.py``), as PostHog's ingestion would. The raw events, seeded or captured,
+live in the one event store (``phemu/resources/events``); derivation is lazy:
+:meth:`SessionsBackend.derived`, the one reader of events here, catches up with the events
+stored since it last ran, so adding events costs no derivation until sessions are read. Each
+project's sessions, its sessions' events (records of the event store) and the index that makes
+``sessions/values`` cheap live in :class:`~phemu.resources.sessions.value_index.ProjectSessions`.
 """
 
 from __future__ import annotations
@@ -62,7 +65,8 @@ class NewEvent:
 @dataclass
 class SessionsState:
     projects: dict[int, ProjectSessions] = field(default_factory=dict)
-    next_seq: int = 0  # global order of stored events (the tie-breaker for equal timestamps)
+    #: per project, the ``seq`` of the last stored event :meth:`SessionsBackend.derived` read
+    synced: dict[int, int] = field(default_factory=dict)
 
     def project(self, project_id: int) -> ProjectSessions:
         found = self.projects.get(project_id)
@@ -91,9 +95,9 @@ class SessionsBackend(Backend):
 
     # -- the Python API ---------------------------------------------------------------------
     def ingest(self, events: Iterable[Mapping[str, Any]], *, project: int = 1) -> None:
-        """Add raw events (``{"event", "timestamp", "distinct_id", "properties", "uuid"}``);
-        the sessions they touch are derived again. Events without ``project`` go to
-        ``project``."""
+        """Add raw events (``{"event", "timestamp", "distinct_id", "properties", "uuid"}``) to the
+        event store; the sessions they touch are derived again when next read. Events without
+        ``project`` go to ``project``."""
         from phemu.resources.sessions.seed import parse_events
 
         records = [{"project": project, **e} for e in events]
@@ -111,7 +115,7 @@ class SessionsBackend(Backend):
     def properties(self, session_id: str, *, project: int = 1) -> dict[str, Any] | None:
         """Every catalogue property of a session (plus ``distinct_id``), or ``None``."""
         with self.store.lock:
-            found = self.table.project(project).sessions.get(session_id)
+            found = self.derived(project).sessions.get(session_id)
         if found is None:
             return None
         return {
@@ -129,36 +133,57 @@ class SessionsBackend(Backend):
             self.table.project(project).upsert(batch)
 
     def add_events(self, events: list[NewEvent]) -> None:
-        """Store checked raw events; the sessions they touch are derived again."""
-        table = self.table
-        touched: dict[int, dict[str, list[Event]]] = {}
+        """Store checked raw events in the event store, as given; their sessions are derived
+        when next read."""
+        from phemu.resources.events.models import EventsBackend
+
+        store = EventsBackend.of(self.emulator)
         for new in events:
-            table.next_seq += 1
-            event = Event(
-                seq=table.next_seq,
-                timestamp=new.timestamp,
+            store.add_seeded(
+                new.project,
                 event=new.event,
                 distinct_id=new.distinct_id,
+                properties=dict(new.properties),
+                timestamp=new.timestamp,
                 uuid=new.uuid,
-                properties=new.properties,
                 record=new.record,
             )
-            if new.session_id is None:
-                table.project(new.project).orphans.append(event)
-            else:
-                touched.setdefault(new.project, {}).setdefault(new.session_id, []).append(event)
+
+    def derived(self, project: int) -> ProjectSessions:
+        """The project's sessions, derived up to the last stored event (call under the lock).
+
+        Reads the events stored since the last call (``EventsBackend.after``), appends them to
+        their sessions' event lists and derives each touched session once. Events without a
+        string ``$session_id`` and events of sessions seeded in computed form build no session
+        (that form wins, as in seeds).
+        """
+        from phemu.resources.events.models import EventsBackend
+
+        table = self.table
+        sessions = table.project(project)
+        new = EventsBackend.of(self.emulator).after(project, table.synced.get(project, 0))
+        if not new:
+            return sessions
+        table.synced[project] = new[-1].seq
+        touched: dict[str, list[Event]] = {}
+        for event in new:
+            sid = event.properties.get("$session_id")
+            if not sid or not isinstance(sid, str):
+                continue
+            existing = sessions.sessions.get(sid)
+            if existing is None or not existing.computed:
+                touched.setdefault(sid, []).append(event)
         lookups = self.lookups()
-        for project, by_session in touched.items():
-            sessions = table.project(project)
-            derived: list[Session] = []
-            for sid, new_events in by_session.items():
-                stored = sessions.events.get(sid, ()) + tuple(new_events)
-                sessions.events[sid] = stored
-                props = derive(stored, lookups)
-                distinct_id = props.pop("distinct_id")
-                key = sort_key(sid, props["$start_timestamp"])
-                derived.append(Session(sid, distinct_id, props, key, False))
-            sessions.upsert(derived)
+        derived: list[Session] = []
+        for sid, new_events in touched.items():
+            stored = sessions.events.get(sid, ()) + tuple(new_events)
+            sessions.events[sid] = stored
+            props = derive(stored, lookups)
+            distinct_id = props.pop("distinct_id")
+            key = sort_key(sid, props["$start_timestamp"])
+            derived.append(Session(sid, distinct_id, props, key, False))
+        sessions.upsert(derived)
+        return sessions
 
     def extend_lookups(self, seeded: Iterable[ChannelLookups]) -> None:
         """Add seeded channel lookup entries, then re-derive ``$channel_type`` of event-built
@@ -169,6 +194,8 @@ class SessionsBackend(Backend):
         """
         if not channel_lookups.add_seeded(self.store, seeded):
             return
+        for project in list(self.store.projects):
+            self.derived(project)  # pending events derive with the new table: nothing to redo
         lookups = self.lookups()
         memo: dict[tuple[Any, ...], str] = {}
         inputs_of = operator.itemgetter(*CHANNEL_INPUT_KEYS)
@@ -193,10 +220,16 @@ class SessionsBackend(Backend):
     def top_values(self, project: int, key: str, search: str | None) -> list[str]:
         """The stored values ``sessions/values`` answers for a stored string key."""
         with self.store.lock:
-            return self.table.project(project).top_values(key, search)
+            return self.derived(project).top_values(key, search)
 
     def inspect(self) -> dict[str, Any]:
-        return {
-            str(project): {"sessions": len(s.sessions), "events": sum(map(len, s.events.values()))}
-            for project, s in self.table.projects.items()
-        }
+        with self.store.lock:
+            for project in list(self.table.projects):
+                self.derived(project)
+            return {
+                str(project): {
+                    "sessions": len(s.sessions),
+                    "events": sum(map(len, s.events.values())),
+                }
+                for project, s in self.table.projects.items()
+            }

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 def parse_sessions(emulator: Emulator, records: list[dict[str, Any]]) -> list[tuple[int, Session]]:
     """Computed-form sessions: catalogue keys as given; missing keys are null."""
-    table = SessionsBackend.of(emulator).table
+    backend = SessionsBackend.of(emulator)
     parsed = []
     for r in iter_records(emulator, "sessions", records, "session_id", "session"):
         project = r.project()
@@ -53,7 +53,7 @@ def parse_sessions(emulator: Emulator, records: list[dict[str, Any]]) -> list[tu
         for name in DATETIME_KEYS:
             if props.get(name) is not None:
                 props[name] = r.parse_instant(props[name], repr(name))
-        if sid in table.project(project).events:
+        if sid in backend.derived(project).events:
             raise r.error(
                 f"session {sid!r} is already seeded from raw events; a session id may appear "
                 "in only one form"
@@ -135,25 +135,26 @@ def export_sessions(emulator: Emulator) -> list[dict[str, Any]]:
 
 
 def export_events(emulator: Emulator) -> list[dict[str, Any]]:
-    events = [
-        (event, project)
-        for project, sessions in SessionsBackend.of(emulator).table.projects.items()
-        for event in [*(e for es in sessions.events.values() for e in es), *sessions.orphans]
-    ]
-    events.sort(key=lambda pair: pair[0].seq)
+    """The seeded raw events of the event store, as their seeds gave them."""
+    from phemu.resources.events.models import EventsBackend
+
     return [
         {
-            **{k: v for k, v in event.record.items() if k != "timestamp"},
-            "project": project,
+            **{k: v for k, v in (event.seeded or {}).items() if k != "timestamp"},
+            "project": event.project,
             "timestamp": format_datetime(event.timestamp),
         }
-        for event, project in events
+        for event in EventsBackend.of(emulator).seeded_records()
     ]
 
 
 def inspect_sessions(emulator: Emulator) -> list[dict[str, Any]]:
     """Every session of the store for the web inspector: the seeded and the derived alike, so
     the table agrees with the summary's count (the ``sessions`` export holds only the seeded)."""
+    backend = SessionsBackend.of(emulator)
+    with emulator.store.lock:
+        for project in list(backend.table.projects):
+            backend.derived(project)
     return [
         {
             "project": project,
@@ -163,7 +164,7 @@ def inspect_sessions(emulator: Emulator) -> list[dict[str, Any]]:
             "start": json_value(s.properties.get("$start_timestamp")),
             "entry_url": s.properties.get("$entry_current_url"),
         }
-        for project, sessions in sorted(SessionsBackend.of(emulator).table.projects.items())
+        for project, sessions in sorted(backend.table.projects.items())
         for s in sessions.sessions.values()
     ]
 

@@ -80,11 +80,11 @@ class _KeyIndex:
 
 @dataclass
 class ProjectSessions:
-    """The sessions of one project, their raw events and the value index."""
+    """The sessions of one project, the events of each (records of the event store) and the
+    value index."""
 
     sessions: dict[str, Session] = field(default_factory=dict)
     events: dict[str, tuple[Event, ...]] = field(default_factory=dict)
-    orphans: list[Event] = field(default_factory=list)  # events without a $session_id
     _order: list[SortKey] | None = None  # every sort key, ascending; None = rebuild
     _indexed: set[str] = field(default_factory=set)
     _index: dict[str, _KeyIndex] = field(default_factory=dict)
@@ -92,9 +92,7 @@ class ProjectSessions:
     def __deepcopy__(self, memo: dict[int, Any]) -> ProjectSessions:
         # Store checkpoints deep-copy every state before a seed. Sessions and events are
         # immutable, so sharing them is safe; the index is rebuilt lazily if the copy is used.
-        return ProjectSessions(
-            sessions=dict(self.sessions), events=dict(self.events), orphans=list(self.orphans)
-        )
+        return ProjectSessions(sessions=dict(self.sessions), events=dict(self.events))
 
     # -- ingest ------------------------------------------------------------------------------
     def upsert(self, sessions: Iterable[Session]) -> None:

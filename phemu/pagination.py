@@ -114,7 +114,7 @@ def paginate_bytes(
     """:func:`paginate` as JSON bytes, from the JSON of the page's rows.
 
     :param page_json: ``page_json(offset, limit)`` returns the JSON of that slice's rows, one
-        by one or already joined with commas (:meth:`~phemu.resources._cache.RenderCache.joined`).
+        by one or already joined with commas (``RenderCache.joined``).
 
     Byte for byte what ``dumps(paginate(...))`` gives; rows whose JSON is cached cost a join.
     """

@@ -1,14 +1,18 @@
-"""Write throughput of ``phemu serve --sync always`` against the default mode, one run.
+"""Write throughput of ``phemu serve --sync always`` (the mutation log) and ``--sync snapshot``
+(a whole save per write: the implementation the log replaced) against the default, in one run.
 
-    python benchmarks/bench_sync.py [--seconds 4] [--dashboards 0,1000] [--concurrency 1,8]
+    python benchmarks/bench_sync.py [--seconds 4] [--dashboards 0,1000,10000]
+                                    [--concurrency 1,8] [--rounds 1]
 
-Both modes run ``phemu serve --state-file`` on 127.0.0.1 (access logs off) in a temporary
+Every mode runs ``phemu serve --state-file`` on 127.0.0.1 (access logs off) in a temporary
 directory on the same disk. Each client keeps one keep-alive connection and sends
 ``PATCH /api/projects/1/dashboards/1/`` (a write that keeps the state's size fixed). The state
 holds the default server's data (the sample sessions and events) plus ``--dashboards`` extra
-dashboards, since a ``--sync always`` save writes the whole state. Prints requests per second and
-the ratio always/default for each size and concurrency. Bounded: about
-2 x sizes x concurrencies x (seconds + 1) seconds plus start-up.
+dashboards: a ``snapshot`` save writes the whole state, a log batch only the dashboard. Prints
+requests per second of each mode and the ratios always/default, snapshot/default and
+always/snapshot for each size and concurrency (the median of ``--rounds`` runs, the modes of a
+round run back to back so they share the machine's load). Bounded: about
+3 x rounds x sizes x concurrencies x (seconds + 1) seconds plus start-ups.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +31,7 @@ from bench_server import measure
 from bench_server import process
 
 PATH = "/api/projects/1/dashboards/1/"
+MODES = ("off", "snapshot", "always")
 
 
 def seed_dashboards(url: str, extra: int) -> None:
@@ -48,10 +54,10 @@ def seed_dashboards(url: str, extra: int) -> None:
 
 def run(mode: str, extra: int, concurrency: int, seconds: float, directory: Path) -> float:
     state = directory / f"state-{mode}-{extra}-{concurrency}.json"
+    for leftover in (state, Path(f"{state}.log")):
+        leftover.unlink(missing_ok=True)
     command = [sys.executable, "-m", "phemu", "serve", "--port", "0", "--quiet"]
-    command += ["--no-default-plugins", "--state-file", str(state)]
-    if mode == "always":
-        command += ["--sync", "always"]
+    command += ["--no-default-plugins", "--state-file", str(state), "--sync", mode]
     with process(command, r"serving PostHog's API on (http://\S+)") as url:
         seed_dashboards(url, extra)
         headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
@@ -64,25 +70,33 @@ def run(mode: str, extra: int, concurrency: int, seconds: float, directory: Path
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--dashboards", default="0,1000")
+    parser.add_argument("--dashboards", default="0,1000,10000")
     parser.add_argument("--concurrency", default="1,8")
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     sizes = [int(n) for n in args.dashboards.split(",")]
     clients = [int(n) for n in args.concurrency.split(",")]
-    print(f"PATCH dashboards/1/, {args.seconds:g} s per run, access logs off")
+    print(
+        f"PATCH dashboards/1/, {args.seconds:g} s per run, median of {args.rounds}, no access log"
+    )
     with tempfile.TemporaryDirectory(prefix="phemu-bench-sync-", dir=".") as directory:
         for extra in sizes:
             for concurrency in clients:
-                default = run("off", extra, concurrency, args.seconds, Path(directory))
-                always = run("always", extra, concurrency, args.seconds, Path(directory))
-                state_kb = (
-                    max(p.stat().st_size for p in Path(directory).glob(f"state-always-{extra}-*"))
-                    // 1024
-                )
+                runs: dict[str, list[float]] = {mode: [] for mode in MODES}
+                for _ in range(args.rounds):
+                    for mode in MODES:
+                        runs[mode].append(
+                            run(mode, extra, concurrency, args.seconds, Path(directory))
+                        )
+                rps = {mode: statistics.median(found) for mode, found in runs.items()}
+                state_kb = Path(directory, f"state-off-{extra}-{concurrency}.json").stat().st_size
                 print(
-                    f"  +{extra:>5} dashboards (state {state_kb:>4} KB), {concurrency} client(s): "
-                    f"default {default:7.0f} req/s, --sync always {always:7.0f} req/s, "
-                    f"ratio {always / default:.2f}x"
+                    f"  +{extra:>5} dashboards (state {state_kb // 1024:>5} KB), "
+                    f"{concurrency} client(s): default {rps['off']:6.0f} req/s, "
+                    f"snapshot {rps['snapshot']:5.0f}, always {rps['always']:5.0f} | "
+                    f"always/default {rps['always'] / rps['off']:.2f}x, "
+                    f"snapshot/default {rps['snapshot'] / rps['off']:.2f}x, "
+                    f"always/snapshot {rps['always'] / rps['snapshot']:.1f}x"
                 )
     return 0
 

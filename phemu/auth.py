@@ -76,6 +76,7 @@ def _touch(store: Store, key: PersonalAPIKey, now: datetime) -> None:
     if key.last_used_at is None or now - key.last_used_at >= _LAST_USED_RESOLUTION:
         with store.lock:
             key.last_used_at = now
+            store.changed("personal_api_keys", key.id)
 
 
 def check_restrictions(

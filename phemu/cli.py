@@ -44,7 +44,7 @@ control plane: GET /_phemu/ (web inspector), /_phemu/health, /_phemu/state,
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 LOG_LEVELS = ("debug", "info", "warning", "error")
-SYNC_MODES = ("always", "off")
+SYNC_MODES = ("always", "off", "snapshot")
 
 
 def env_flag(env: Mapping[str, str], name: str) -> bool:
@@ -156,8 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument(
         "--sync",
         choices=SYNC_MODES,
-        help="always: save the state file before answering each write, so kill -9 loses no "
-        "acknowledged write (slower writes; needs --state-file) (PHEMU_SYNC; default off)",
+        help="always: append each request's changes to PATH.log and fsync it before answering, "
+        "so kill -9 loses no acknowledged write (the log folds into the state file on save and "
+        "shutdown); snapshot: save the whole state file before answering each write (slower); "
+        "both need --state-file (PHEMU_SYNC; default off)",
     )
     plug = serve.add_argument_group("plugins and limits")
     plug.add_argument(
@@ -242,9 +244,9 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str]) -> argparse.Namesp
     if args.sync is None:
         args.sync = (env.get("PHEMU_SYNC") or "off").lower()
         if args.sync not in SYNC_MODES:
-            raise EnvError(f"PHEMU_SYNC={env['PHEMU_SYNC']!r}: expected always or off")
-    if args.sync == "always" and not args.state_file:
-        raise EnvError("--sync always needs --state-file PATH")
+            raise EnvError(f"PHEMU_SYNC={env['PHEMU_SYNC']!r}: expected always, off or snapshot")
+    if args.sync != "off" and not args.state_file:
+        raise EnvError(f"--sync {args.sync} needs --state-file PATH")
     if args.plugin is None:
         args.plugin = env_list(env, "PHEMU_PLUGIN")
     if args.no_default_plugins is None:
@@ -311,9 +313,10 @@ def serve(args: argparse.Namespace) -> int:
     state_file: StateFile | None = None
     loaded = False
     if args.state_file:
-        state_file = StateFile(emulator, args.state_file)
+        state_file = StateFile(emulator, args.state_file, sync=args.sync)
         try:
             loaded = state_file.load()
+            state_file.open()
         except StateFileError as error:
             print(f"phemu: {error}", file=sys.stderr)
             return 2
@@ -325,7 +328,7 @@ def serve(args: argparse.Namespace) -> int:
         access_log=not args.quiet,
         allowed_hosts=args.allowed_host,
         control_token=args.control_token,
-        durable=state_file if args.sync == "always" else None,
+        durable=state_file if args.sync != "off" else None,
     )
     try:
         server.start()
@@ -367,8 +370,7 @@ def serve(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
     status = 0
     if state_file is not None:
-        state_file.stop_autosave()
-        if state_file.save_logged():
+        if state_file.close():
             log.info("state saved to %s", state_file.path)
         else:
             status = 1

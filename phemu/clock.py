@@ -134,6 +134,34 @@ class Clock:
             self._frozen_at = None
             self._offset = timedelta(0)
 
+    def state(self) -> dict[str, object]:
+        """What a state file keeps of the clock: the frozen instant, or the offset from real time
+        in microseconds (``{"frozen_at": null, "offset_us": 0}`` is plain real time)."""
+        from phemu.serialization import format_datetime
+
+        with self._lock:
+            return {
+                "frozen_at": format_datetime(self._frozen_at),
+                "offset_us": self._offset // timedelta(microseconds=1),
+            }
+
+    def restore(self, state: object) -> None:
+        """Undo :meth:`state`; ``ValueError`` if ``state`` is not one of its results."""
+        if not isinstance(state, dict) or set(state) != {"frozen_at", "offset_us"}:
+            raise ValueError("not a clock state")
+        frozen, offset = state["frozen_at"], state["offset_us"]
+        if isinstance(offset, bool) or not isinstance(offset, int):
+            raise ValueError("offset_us must be an integer")
+        at = None if frozen is None else parse_instant(frozen)
+        try:
+            step = timedelta(microseconds=offset)
+        except OverflowError:
+            raise ValueError("offset_us is out of range") from None
+        with self._lock:
+            self._frozen_at = at
+            self._offset = step
+        self._notify(self.now())
+
     def describe(self) -> dict[str, object]:
         from phemu.serialization import format_datetime
 

@@ -259,15 +259,19 @@ class Emulator:
     def reset(self) -> None:
         """Back to the seeds: a new store, empty outbox and journal, real time."""
         self.clock.reset()
-        self.store = Store(seed=self.random_seed)
-        self.outbox.clear()
-        self.journal.clear()
-        if self.throttler is not None:
-            self.throttler.clear()
-        with self._bugs_lock:
-            self.bugs.clear()
-        self.hooks.hook.phemu_reset(emulator=self)
-        self._load_initial_state()
+        store = Store(seed=self.random_seed)
+        # Held until the seeds are in: another thread (the mutation log) never sees the new
+        # store half-loaded.
+        with store.lock:
+            self.store = store
+            self.outbox.clear()
+            self.journal.clear()
+            if self.throttler is not None:
+                self.throttler.clear()
+            with self._bugs_lock:
+                self.bugs.clear()
+            self.hooks.hook.phemu_reset(emulator=self)
+            self._load_initial_state()
 
     def load_seed(self, *sources: SeedSource) -> None:
         """Load seed documents on top of the current state (all or nothing)."""
@@ -284,12 +288,14 @@ class Emulator:
     def import_state(self, document: dict[str, Any]) -> None:
         """Replace the whole store with ``document`` (an :meth:`export_state` result)."""
         old = self.store
-        self.store = Store(seed=self.random_seed)
-        try:
-            seeding.load_documents(self, [document])
-        except Exception:
-            self.store = old
-            raise
+        store = Store(seed=self.random_seed)
+        with store.lock:  # as in reset(): nobody sees the new store half-loaded
+            self.store = store
+            try:
+                seeding.load_documents(self, [document])
+            except Exception:
+                self.store = old
+                raise
 
     # -- time ---------------------------------------------------------------------------------
     def now(self) -> datetime:

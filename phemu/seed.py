@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import TypeVar
 
 from phemu.clock import parse_instant
 from phemu.errors import SeedError
@@ -43,6 +44,18 @@ FORMAT_VERSION = 1
 META_KEYS = {"version", "description", "counters", "$schema"}
 
 SeedDocument = Mapping[str, Any]
+T = TypeVar("T")
+
+
+def record_id(record: Mapping[str, Any]) -> Any:
+    """A record's ``id``: what identifies a record of most sections."""
+    return record.get("id")
+
+
+def exported(found: T | None, export: Callable[[T], dict[str, Any]]) -> dict[str, Any] | None:
+    """``export(found)``, or ``None`` for a record that is gone: what a section's ``export_one``
+    answers."""
+    return None if found is None else export(found)
 
 
 @dataclass(frozen=True)
@@ -51,11 +64,21 @@ class SeedSection:
 
     ``load`` receives the emulator and the list of records and raises :class:`SeedError` naming
     the bad record (``"subscriptions[3]: ..."``); ``export`` returns records that ``load`` takes
-    back unchanged. ``finish``, when set, runs after every section of each document has loaded
-    (whether or not the document has this key), for links between sections that reference each
-    other (dashboard tiles name insights, which load after dashboards). ``inspect``, when set,
-    gives the rows the web inspector shows under this key instead of the export, where the store
-    holds more than the seed records (sessions derived from events).
+    back unchanged, so a save and restart loses nothing (``tests/test_state_roundtrip.py``).
+    ``finish``, when set, runs after every section of each document has loaded (whether or not
+    the document has this key), for links between sections that reference each other (dashboard
+    tiles name insights, which load after dashboards). ``inspect``, when set, gives the rows the
+    web inspector shows under this key instead of the export, where the store holds more than
+    the seed records (sessions derived from events).
+
+    The mutation log of ``phemu serve --sync always`` (``phemu/mutation_log.py``) writes what
+    changed after each request as records of these sections. A section whose writers report
+    their changes is *tracked*: with ``export_one`` (one record's export by its key, ``None``
+    once it is gone; ``identify`` reads the key of an exported record, its ``id`` by default),
+    the writers call ``Store.changed(key, record key)``; an ``append_only`` section's writers
+    call ``Store.appended`` (and ``Store.rewritten`` for bulk changes). Any other section needs
+    nothing: the log compares its export after every write request, record by record when
+    every record has a distinct ``identify`` key.
     """
 
     key: str
@@ -63,6 +86,14 @@ class SeedSection:
     export: Callable[[Emulator], list[dict[str, Any]]]
     finish: Callable[[Emulator], None] | None = None
     inspect: Callable[[Emulator], list[dict[str, Any]]] | None = None
+    export_one: Callable[[Emulator, Any], dict[str, Any] | None] | None = None
+    identify: Callable[[Mapping[str, Any]], Any] = record_id
+    append_only: bool = False
+
+    @property
+    def tracked(self) -> bool:
+        """Whether the section's writers report their changes to the store."""
+        return self.export_one is not None or self.append_only
 
 
 def read_document(source: str | Path | SeedDocument) -> SeedDocument:
@@ -559,7 +590,7 @@ def _load_keys(emulator: Emulator, records: list[dict[str, Any]]) -> None:
             scoped_teams=list(teams) if teams else None,
             scoped_organizations=list(orgs) if orgs else None,
             created_at=r.instant("created_at"),
-            last_used_at=None,
+            last_used_at=r.instant("last_used_at", default_now=False),
         )
 
 
@@ -627,6 +658,7 @@ def _export_keys(emulator: Emulator) -> list[dict[str, Any]]:
             "scoped_teams": k.scoped_teams,
             "scoped_organizations": k.scoped_organizations,
             "created_at": format_datetime(k.created_at),
+            "last_used_at": format_datetime(k.last_used_at),
         }
         for k in store.keys.values()
     ]

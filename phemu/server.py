@@ -80,7 +80,8 @@ DEFAULT_SHUTDOWN_TIMEOUT = 5.0
 CONNECTION_LIMIT = 1000
 #: Workers reserved for ``GET /_phemu/health``.
 HEALTH_THREADS = 2
-#: Methods whose requests ``--sync always`` makes durable before answering.
+#: Methods whose requests ``--sync`` makes durable before answering whatever they changed (a
+#: read waits only if something it did, or a request before it, changed the store).
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 access_log = logging.getLogger("phemu.access")
@@ -130,20 +131,22 @@ class ServerApp:
                 status_seen.append("dropped")
                 self._log(environ, status_seen, started)
                 raise ClientDisconnected("connection dropped by phemu") from None
-            if self.durable is not None and environ.get("REQUEST_METHOD") in WRITE_METHODS:
-                result = self._make_durable(result, recording_start_response)
+            if self.durable is not None and environ.get("PATH_INFO") not in HEALTH_PATHS:
+                write = environ.get("REQUEST_METHOD") in WRITE_METHODS
+                result = self._make_durable(result, recording_start_response, write)
         self._log(environ, status_seen, started)
         return result
 
     def _make_durable(
-        self, result: Iterable[bytes], start_response: StartResponse
+        self, result: Iterable[bytes], start_response: StartResponse, write: bool
     ) -> Iterable[bytes]:
-        """Save the state file before the answer leaves (``--sync always``), else answer 503."""
+        """Make the request's changes durable before the answer leaves (``--sync``), else
+        answer 503."""
         from phemu.errors import StateFileError
 
         assert self.durable is not None
         try:
-            self.durable.commit()
+            self.durable.commit(write=write)
         except StateFileError as error:
             close = getattr(result, "close", None)
             if close is not None:

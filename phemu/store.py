@@ -13,6 +13,8 @@ import hashlib
 import random
 import threading
 import uuid
+from collections.abc import Callable
+from collections.abc import Hashable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -93,6 +95,26 @@ class PersonalAPIKey:
     last_used_at: datetime | None = None
 
 
+class Changes:
+    """What the store's writers changed since the mutation log last wrote it
+    (``phemu serve --sync always``, ``phemu/mutation_log.py``).
+
+    Writers report changes by seed section, as records of that section's export: a record by
+    its key (``Store.changed``: the log exports it again, or finds it gone), a record appended
+    (``Store.appended``: append-only sections, such as events), or the whole section
+    (``Store.rewritten``). ``count`` grows with every report, so a request that changed nothing
+    sees at a glance that nothing waits to be written.
+    """
+
+    __slots__ = ("appends", "count", "keys", "sections")
+
+    def __init__(self) -> None:
+        self.keys: dict[tuple[str, Hashable], None] = {}  # ordered: first change first
+        self.appends: list[tuple[str, Callable[..., dict[str, Any]], tuple[Any, ...]]] = []
+        self.sections: set[str] = set()
+        self.count = 0
+
+
 class Store:
     """All state of one emulator.
 
@@ -113,6 +135,37 @@ class Store:
         #: Bumped by every seed document load: rendered-row caches (``resources/_cache.py``)
         #: drop what they hold, since a document may change the users rows show.
         self.version = 0
+        #: Set while a mutation log records this store (``phemu serve --sync always``).
+        self.changes: Changes | None = None
+
+    # -- change reports (the mutation log) -----------------------------------------------------
+    def changed(self, section: str, *keys: Hashable) -> None:
+        """The records ``keys`` of seed section ``section`` changed, appeared or went away.
+
+        Every writer of a section whose ``SeedSection`` says ``tracked`` calls this (or
+        :meth:`appended`, :meth:`rewritten`) under ``lock``; it costs one attribute read unless
+        a mutation log records the store.
+        """
+        changes = self.changes
+        if changes is not None:
+            for key in keys:
+                changes.keys[(section, key)] = None
+            changes.count += 1
+
+    def appended(self, section: str, export: Callable[..., dict[str, Any]], *args: Any) -> None:
+        """A record was appended to an append-only section; ``export(*args)`` gives its seed
+        record (called when the log writes it)."""
+        changes = self.changes
+        if changes is not None:
+            changes.appends.append((section, export, args))
+            changes.count += 1
+
+    def rewritten(self, section: str) -> None:
+        """Anything in ``section`` may have changed (a bulk change): the log writes it whole."""
+        changes = self.changes
+        if changes is not None:
+            changes.sections.add(section)
+            changes.count += 1
 
     # -- ids and random values -------------------------------------------------------------
     @property
@@ -141,6 +194,11 @@ class Store:
                 return None
             version, internal, gauss = self._rng.getstate()
             return [version, list(internal), gauss]
+
+    def random_state_tuple(self) -> tuple[int, tuple[int, ...], Any] | None:
+        """``random.Random.getstate()``, or ``None`` while the generator was never drawn from."""
+        with self.lock:
+            return None if self._rng is None else self._rng.getstate()
 
     def restore_random_state(self, state: Any) -> None:
         """Undo :meth:`random_state`; ``ValueError`` if ``state`` is not one of its results."""

@@ -48,6 +48,20 @@ DASHBOARDS = Target(
     paginated=True,
 )
 
+#: Feature flags: unique keys, a renamed ``name``, a paginated list (newest first).
+FEATURE_FLAGS = Target(
+    name="feature_flags",
+    collection="/api/projects/1/feature_flags/",
+    create=lambda thread, n: {
+        "key": f"t{thread}-n{n}",
+        "name": f"t{thread}-n{n}",
+        "filters": {"groups": [{"properties": [], "rollout_percentage": 50}]},
+    },
+    patch=lambda thread, n: {"name": f"t{thread}-p{n}"},
+    patched_field="name",
+    paginated=True,
+)
+
 
 @dataclass
 class Outcome:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -65,6 +68,19 @@ def client(emulator: Emulator) -> Client:
 @pytest.fixture
 def auth() -> dict[str, str]:
     return {"Authorization": f"Bearer {DEFAULT_KEY}"}
+
+
+@contextmanager
+def disk_full(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every fsync and fdatasync fails with ENOSPC inside the block (a full disk)."""
+
+    def refuse(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as broken:
+        broken.setattr(os, "fsync", refuse)
+        broken.setattr(os, "fdatasync", refuse)
+        yield
 
 
 def bearer(key: str) -> dict[str, str]:

@@ -667,4 +667,6 @@ def test_sync_always_needs_a_state_file() -> None:
     assert failed.stderr == "phemu: --sync always needs --state-file PATH\n"
     failed = run_fails(env={"PHEMU_SYNC": "sometimes"})
     assert failed.returncode == 2
-    assert failed.stderr.startswith("phemu: PHEMU_SYNC='sometimes': expected always or off")
+    assert failed.stderr.startswith(
+        "phemu: PHEMU_SYNC='sometimes': expected always, off or snapshot"
+    )

@@ -1,4 +1,5 @@
-"""Durability of ``phemu serve`` (issue 12): kill -9 under ``--sync always``, shutdown deadlines.
+"""Durability of ``phemu serve`` (issue 12): kill -9 under ``--sync always`` (the mutation log),
+``--sync snapshot``, shutdown deadlines.
 
 Servers are subprocesses on 127.0.0.1; every load loop is bounded and stops by itself.
 """
@@ -6,14 +7,21 @@ Servers are subprocesses on 127.0.0.1; every load loop is bounded and stops by i
 from __future__ import annotations
 
 import json
+import random
 import signal
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 import requests
 
+from phemu.mutation_log import log_path
 from tests._load import DASHBOARDS
+from tests._load import FEATURE_FLAGS
+from tests._load import Outcome
+from tests._load import Target
 from tests._load import acknowledged_survivors
 from tests._load import interrupted_load
 from tests._server_support import Serve
@@ -21,11 +29,12 @@ from tests._server_support import Serve
 JSON = {"Content-Type": "application/json"}
 
 
-def test_kill_9_under_sync_always_loses_no_acknowledged_write(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sync", ["always", "snapshot"])
+def test_kill_9_under_sync_loses_no_acknowledged_write(tmp_path: Path, sync: str) -> None:
     """8 clients create and patch dashboards; SIGKILL mid-run; the restarted server has every
     acknowledged object with its last acknowledged patch, and never reissues an id."""
     state = tmp_path / "state.json"
-    with Serve("--state-file", str(state), "--sync", "always", "--quiet") as server:
+    with Serve("--state-file", str(state), "--sync", sync, "--quiet") as server:
         # SIGKILL: no handler runs, no final save.
         outcome = interrupted_load(
             server.url, server.headers, DASHBOARDS, server.kill, threads=8, until_created=100
@@ -39,6 +48,60 @@ def test_kill_9_under_sync_always_loses_no_acknowledged_write(tmp_path: Path) ->
             timeout=10,
         ).json()  # fmt: skip
         assert created["id"] > max(present)
+
+
+def test_kill_9_at_random_moments_loses_nothing_and_reuses_no_id(tmp_path: Path) -> None:
+    """Six rounds on one state file: 8 clients create and patch (dashboards, then feature
+    flags), SIGKILL after a random number of creates, restart. Every restart holds every object
+    acknowledged in any round before, in its last acknowledged state, and hands out no id that
+    an earlier round acknowledged or that the restarted server holds."""
+    state = tmp_path / "state.json"
+    rng = random.Random(20261130)
+    outcomes: list[tuple[Target, Outcome]] = []
+    for round_ in range(6):
+        target = (DASHBOARDS, FEATURE_FLAGS)[round_ % 2]
+        with Serve("--state-file", str(state), "--sync", "always", "--quiet") as server:
+            held: set[Any] = set()
+            for earlier, outcome in outcomes:
+                present = acknowledged_survivors(server.url, server.headers, earlier, outcome)
+                if earlier is target:
+                    held |= present
+            outcome = interrupted_load(
+                server.url,
+                server.headers,
+                target,
+                server.kill,
+                threads=8,
+                until_created=rng.randint(1, 250),
+            )
+        assert not [s for s in outcome.statuses if s >= 500], outcome.statuses
+        assert outcome.duplicates == []
+        assert set(outcome.created).isdisjoint(held), "an id was handed out twice"
+        outcomes.append((target, outcome))
+    with Serve("--state-file", str(state), "--sync", "always", "--quiet") as server:
+        for earlier, outcome in outcomes:
+            acknowledged_survivors(server.url, server.headers, earlier, outcome)
+
+
+def test_sigterm_folds_the_log_into_the_state_file(tmp_path: Path) -> None:
+    """A clean shutdown leaves the state file alone holding everything (no log beside it)."""
+    state = tmp_path / "state.json"
+    with Serve("--state-file", str(state), "--sync", "always", "--quiet") as server:
+        outcome = interrupted_load(
+            server.url,
+            server.headers,
+            DASHBOARDS,
+            lambda: server.terminate(signal.SIGTERM, timeout=20),
+            threads=4,
+            until_created=40,
+        )
+        assert server.proc.returncode == 0
+    assert not log_path(state).exists()
+    moved = tmp_path / "alone" / "state.json"
+    moved.parent.mkdir()
+    state.rename(moved)  # nothing else comes along
+    with Serve("--state-file", str(moved), "--quiet") as server:
+        acknowledged_survivors(server.url, server.headers, DASHBOARDS, outcome)
 
 
 def test_without_sync_kill_9_loses_the_writes_since_the_last_save(tmp_path: Path) -> None:

@@ -6,12 +6,14 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from phemu.emulator import Emulator
 from phemu.persistence import StateFile
 from phemu.persistence import StateFileError
+from tests.conftest import disk_full
 
 ORG = "01928a6e-3c1d-7000-8000-0000000000aa"
 EXTRA = {
@@ -34,6 +36,7 @@ def test_save_then_load_round_trips_the_export(tmp_path: Path) -> None:
     StateFile(source, path).save()
     saved = json.loads(path.read_text())
     assert saved.pop("_random_state") == source.store.random_state()
+    assert saved.pop("_clock") == {"frozen_at": None, "offset_us": 0}  # real time
     assert saved == json.loads(json.dumps(source.export_state()))
     target = Emulator()
     assert StateFile(target, path).load() is True
@@ -284,12 +287,51 @@ def test_values_drawn_after_a_restart_never_repeat(tmp_path: Path) -> None:
     assert drawn == [(projects[pid].uuid, projects[pid].api_token) for pid in (5, 6, 7)]
 
 
-def test_concurrent_commits_share_saves_and_all_are_durable(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("change", "after_restart"),
+    [
+        (lambda e: e.freeze_time("2026-06-15T10:00:00Z"), "2026-06-15T10:00:00Z"),
+        (lambda e: e.set_time("2040-01-01T00:00:00Z"), "2040-01-01"),  # runs on from there
+    ],
+)
+def test_the_clock_survives_a_restart(tmp_path: Path, change: Any, after_restart: str) -> None:
+    emulator = Emulator()
+    change(emulator)
+    StateFile(emulator, tmp_path / "state.json").save()
+    restarted = Emulator()
+    assert StateFile(restarted, tmp_path / "state.json").load()
+    assert restarted.clock.describe()["now"].startswith(after_restart)
+    assert restarted.clock.frozen == emulator.clock.frozen
+
+
+@pytest.mark.parametrize(
+    "clock", [{"frozen_at": "yesterday", "offset_us": 0}, {"frozen_at": None}, [1, 2]]
+)
+def test_a_damaged_clock_is_refused_in_one_line(tmp_path: Path, clock: Any) -> None:
+    path = tmp_path / "state.json"
+    StateFile(Emulator(), path).save()
+    document = json.loads(path.read_text())
+    document["_clock"] = clock
+    path.write_text(json.dumps(document))
+    with pytest.raises(StateFileError, match="refusing to start from this state file: its _clock"):
+        StateFile(Emulator(), path).load()
+
+
+def on_disk(path: Path) -> dict[str, Any]:
+    """The state a restart from ``path`` (and its mutation log) would hold."""
+    restarted = Emulator(load_entrypoints=False)
+    assert StateFile(restarted, path).load()
+    return restarted.export_state()
+
+
+@pytest.mark.parametrize("sync", ["snapshot", "always"])
+def test_concurrent_commits_share_writes_and_all_are_durable(tmp_path: Path, sync: str) -> None:
     import threading
 
     emulator = Emulator()
     path = tmp_path / "state.json"
-    state_file = StateFile(emulator, path)
+    state_file = StateFile(emulator, path, sync=sync, verify=True)
+    state_file.open()
     created: list[int] = []
     lock = threading.Lock()
 
@@ -301,11 +343,11 @@ def test_concurrent_commits_share_saves_and_all_are_durable(tmp_path: Path) -> N
                 headers=emulator.auth_headers,
             )
             state_file.commit()
-            # Acknowledged: the file on disk holds this dashboard right now.
-            on_disk = {d["id"] for d in json.loads(path.read_text())["dashboards"]}
+            # Acknowledged: a restart from the files on disk holds this dashboard right now.
+            present = {d["id"] for d in on_disk(path)["dashboards"]}
             with lock:
                 created.append(response.json["id"])
-                assert response.json["id"] in on_disk
+                assert response.json["id"] in present
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
     for thread in threads:
@@ -313,21 +355,24 @@ def test_concurrent_commits_share_saves_and_all_are_durable(tmp_path: Path) -> N
     for thread in threads:
         thread.join(60)
     assert len(created) == 80
-    assert 0 < state_file.saves <= 80
+    if state_file.log is None:
+        assert 0 < state_file.saves <= 80
+    else:  # one fold at the start; batches shared between writers
+        assert state_file.saves == 1
+        assert 0 < state_file.log.batches <= 80
+        assert state_file.log.problems == []
 
 
+@pytest.mark.parametrize("sync", ["snapshot", "always"])
 def test_a_failed_commit_raises_and_the_next_one_recovers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sync: str
 ) -> None:
-    state_file = StateFile(saved_emulator(), tmp_path / "state.json")
-    real_fsync = os.fsync
+    emulator = Emulator()
+    state_file = StateFile(emulator, tmp_path / "state.json", sync=sync)
+    state_file.open()
+    emulator.load_seed(EXTRA)
 
-    def broken_fsync(fd: int) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", broken_fsync)
-    with pytest.raises(StateFileError, match="No space left"):
+    with disk_full(monkeypatch), pytest.raises(StateFileError, match="No space left"):
         state_file.commit()
-    monkeypatch.setattr(os, "fsync", real_fsync)
     state_file.commit()
-    assert json.loads((tmp_path / "state.json").read_text())["projects"][-1]["id"] == 7
+    assert on_disk(tmp_path / "state.json")["projects"][-1]["id"] == 7

@@ -95,15 +95,23 @@ class Backend:
 
 class RecordsBackend(Protocol):
     """A backend that loads and exports its own seed records (``load`` reads them with
-    :class:`phemu.seed.RecordReader`)."""
+    :class:`phemu.seed.RecordReader`). One that also has ``export_one(key)`` (one record's
+    export by its ``id``, ``None`` once gone) and reports what it writes with
+    ``Store.changed(section, id)`` is tracked by the mutation log record by record."""
 
     def load(self, records: list[dict[str, Any]]) -> None: ...
 
     def export(self) -> list[dict[str, Any]]: ...
 
 
-def backend_section(key: str, backend: type[Backend]) -> SeedSection:
-    """The seed section ``key`` of a backend with ``load(records)`` and ``export()``."""
+class TrackedRecordsBackend(RecordsBackend, Protocol):
+    def export_one(self, pk: Any) -> dict[str, Any] | None: ...
+
+
+def backend_section(key: str, backend: type[Backend], *, append_only: bool = False) -> SeedSection:
+    """The seed section ``key`` of a backend with ``load(records)`` and ``export()`` (and
+    ``export_one(id)`` when it reports its writes; ``append_only`` when its writers only append,
+    see :class:`~phemu.seed.SeedSection`)."""
     from phemu.seed import SeedSection
 
     def load(emulator: Emulator, records: list[dict[str, Any]]) -> None:
@@ -114,7 +122,12 @@ def backend_section(key: str, backend: type[Backend]) -> SeedSection:
         owner: RecordsBackend = backend.of(emulator)  # type: ignore[assignment]
         return owner.export()
 
-    return SeedSection(key, load, export)
+    def export_one(emulator: Emulator, pk: Any) -> dict[str, Any] | None:
+        owner: TrackedRecordsBackend = backend.of(emulator)  # type: ignore[assignment]
+        return owner.export_one(pk)
+
+    one = export_one if hasattr(backend, "export_one") else None
+    return SeedSection(key, load, export, export_one=one, append_only=append_only)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
+    from phemu.store import Store
 
 
 @dataclass(slots=True, kw_only=True)
@@ -102,26 +103,26 @@ class ActivityLogBackend(Backend):
             return
         store = self._emulator.store
         with store.lock:
-            self._tables.entries.append(
-                ActivityEntry(
-                    id=store.new_uuid(),
-                    project=project,
-                    user=user,
-                    activity=activity,
-                    scope=scope,
-                    item_id=str(item_id),
-                    detail={
-                        "changes": changes,
-                        "merge": None,
-                        "trigger": None,
-                        "name": name,
-                        "short_id": short_id,
-                        "type": None,
-                    },
-                    created_at=self._emulator.clock.now(),
-                    seq=store.next_id("activity_log"),
-                )
+            entry = ActivityEntry(
+                id=store.new_uuid(),
+                project=project,
+                user=user,
+                activity=activity,
+                scope=scope,
+                item_id=str(item_id),
+                detail={
+                    "changes": changes,
+                    "merge": None,
+                    "trigger": None,
+                    "name": name,
+                    "short_id": short_id,
+                    "type": None,
+                },
+                created_at=self._emulator.clock.now(),
+                seq=store.next_id("activity_log"),
             )
+            self._tables.entries.append(entry)
+            store.appended(SECTION, export_entry, store, entry)
 
     def entries(
         self, scope: str, project: int, item_ids: Iterable[str] | None = None
@@ -182,22 +183,28 @@ class ActivityLogBackend(Backend):
             except (KeyError, TypeError, ValueError) as error:
                 raise SeedError(f"{label}: {error!s}") from None
             self._tables.entries.append(entry)
+            store.appended(SECTION, export_entry, store, entry)
 
     def export(self) -> list[dict[str, Any]]:
         store = self._emulator.store
-        return [
-            {
-                "id": e.id,
-                "project": e.project,
-                "user": store.users[e.user].email if e.user in store.users else None,
-                "activity": e.activity,
-                "scope": e.scope,
-                "item_id": e.item_id,
-                "detail": e.detail,
-                "created_at": format_datetime(e.created_at),
-            }
-            for e in sorted(self._tables.entries, key=lambda e: e.seq)
-        ]
+        return [export_entry(store, e) for e in sorted(self._tables.entries, key=lambda e: e.seq)]
+
+
+#: The seed section (``seed.py``): entries are only ever appended (``Store.appended``).
+SECTION = "activity_log"
+
+
+def export_entry(store: Store, entry: ActivityEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "project": entry.project,
+        "user": store.users[entry.user].email if entry.user in store.users else None,
+        "activity": entry.activity,
+        "scope": entry.scope,
+        "item_id": entry.item_id,
+        "detail": entry.detail,
+        "created_at": format_datetime(entry.created_at),
+    }
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from phemu.store import User
 
 SEQUENCE = "dashboard"
+#: The seed sections whose records show dashboards and tiles (``Store.changed``): a tile is
+#: part of its dashboard's record and of its insight's ``dashboards``.
+SECTION, INSIGHTS = "dashboards", "insights"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -316,6 +319,7 @@ class DashboardsBackend(Backend):
             self.table.dashboards[dashboard.id] = dashboard
             self.table.json.drop(dashboard.id)
             self._insights_changed(None)
+            self._changed(dashboard.id)
         return dashboard
 
     def change(self, dashboard: Dashboard, body: Any, *, user_id: int | None = None) -> Dashboard:
@@ -329,6 +333,7 @@ class DashboardsBackend(Backend):
                 self._insights_changed(
                     t.insight for t in self.table.tiles_of_dashboard(dashboard.id)
                 )
+            self._changed(dashboard.id)
         return dashboard
 
     def lookup(self, project: int, pk: int | None, *, include_deleted: bool = False) -> Dashboard:
@@ -350,6 +355,7 @@ class DashboardsBackend(Backend):
         with self.store.lock:
             dashboard.last_accessed_at = self.emulator.clock.now()
             self.table.json.drop(dashboard.id)
+            self.store.changed(SECTION, dashboard.id)
         return dashboard
 
     def page(self, request: Request, project: int, viewer: User | None) -> bytes:
@@ -384,6 +390,8 @@ class DashboardsBackend(Backend):
         with self.store.lock:
             tile = self.table.link(self.store, dashboard, insight, tile_id)
             self._insights_changed((insight,))
+            self.store.changed(SECTION, dashboard)
+            self.store.changed(INSIGHTS, insight)
             return tile
 
     def unlink(self, dashboard: int, insight: int) -> None:
@@ -391,13 +399,17 @@ class DashboardsBackend(Backend):
         with self.store.lock:
             self.table.unlink(dashboard, insight)
             self._insights_changed((insight,))
+            self.store.changed(SECTION, dashboard)
+            self.store.changed(INSIGHTS, insight)
 
     def hide_tiles_of(self, insight: int) -> None:
         """Soft-delete every tile of an insight (PostHog does when the insight is deleted)."""
         with self.store.lock:
             for tile in self.table.tiles_of_insight(insight):
                 tile.deleted = True
+                self.store.changed(SECTION, tile.dashboard)
             self._insights_changed((insight,))
+            self.store.changed(INSIGHTS, insight)
 
     def set_insight_dashboards(self, project: int, insight: int, ids: builtins.list[int]) -> None:
         """Replace the insight's tile set (PostHog's ``_update_insight_dashboards``).
@@ -427,6 +439,13 @@ class DashboardsBackend(Backend):
         else:
             for pk in insights:
                 cache.drop(pk)
+
+    def _changed(self, dashboard: int) -> None:
+        """Report a changed dashboard record, and the insights whose ``dashboards`` show it."""
+        if self.store.changes is None:
+            return  # no mutation log: not even the tiles need looking up
+        self.store.changed(SECTION, dashboard)
+        self.store.changed(INSIGHTS, *(t.insight for t in self.table.tiles_of_dashboard(dashboard)))
 
     def inspect(self) -> dict[str, int]:
         return {"dashboards": len(self.table.dashboards), "tiles": len(self.table.tiles)}

@@ -13,19 +13,20 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.resources._base import iso
+from phemu.resources.dashboards.models import SECTION as KEY
 from phemu.resources.dashboards.models import SEQUENCE
 from phemu.resources.dashboards.models import Dashboard
 from phemu.resources.dashboards.models import DashboardsBackend
+from phemu.resources.dashboards.models import DashboardsState
 from phemu.resources.dashboards.models import PendingLink
 from phemu.resources.dashboards.rules import NAME_MAX
 from phemu.seed import RecordReader
 from phemu.seed import SeedSection
+from phemu.seed import exported
 from phemu.seed import iter_records
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
-
-KEY = "dashboards"
 
 
 def _tile_links(r: RecordReader, dashboard: int) -> list[PendingLink]:
@@ -68,27 +69,33 @@ def load(emulator: Emulator, records: list[dict[str, Any]]) -> None:
         boards.table.pending_links.extend(_tile_links(r, pk))
 
 
+def export_record(table: DashboardsState, d: Dashboard) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "project": d.project,
+        "name": d.name,
+        "description": d.description,
+        "pinned": d.pinned,
+        "created_at": iso(d.created_at),
+        "created_by": d.created_by,
+        "deleted": d.deleted,
+        "tags": list(d.tags),
+        "last_accessed_at": iso(d.last_accessed_at),
+        "tiles": [
+            {"id": t.id, "insight": t.insight, "deleted": t.deleted}
+            for t in table.tiles_of_dashboard(d.id)
+        ],
+    }
+
+
 def export(emulator: Emulator) -> list[dict[str, Any]]:
     table = DashboardsBackend.of(emulator).table
-    return [
-        {
-            "id": d.id,
-            "project": d.project,
-            "name": d.name,
-            "description": d.description,
-            "pinned": d.pinned,
-            "created_at": iso(d.created_at),
-            "created_by": d.created_by,
-            "deleted": d.deleted,
-            "tags": list(d.tags),
-            "last_accessed_at": iso(d.last_accessed_at),
-            "tiles": [
-                {"id": t.id, "insight": t.insight, "deleted": t.deleted}
-                for t in table.tiles_of_dashboard(d.id)
-            ],
-        }
-        for d in sorted(table.dashboards.values(), key=lambda d: d.id)
-    ]
+    return [export_record(table, d) for d in sorted(table.dashboards.values(), key=lambda d: d.id)]
 
 
-SECTION = SeedSection(KEY, load, export)
+def export_one(emulator: Emulator, pk: Any) -> dict[str, Any] | None:
+    table = DashboardsBackend.of(emulator).table
+    return exported(table.dashboards.get(pk), lambda d: export_record(table, d))
+
+
+SECTION = SeedSection(KEY, load, export, export_one=export_one)

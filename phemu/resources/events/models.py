@@ -39,6 +39,10 @@ if TYPE_CHECKING:
     from phemu.resources.persons.models import PersonsBackend
 
 _MISSING = object()
+#: The seed sections of captured events (``seed.py``) and of seeded raw events
+#: (``phemu/resources/sessions/seed.py``): both are only ever appended to (``Store.appended``),
+#: or cleared (``Store.rewritten``).
+SECTION, SEEDED_SECTION = "captured_events", "events"
 #: The namespace of the UUIDs given to seeded events that have none (a fixed, phemu-chosen UUID).
 _SEEDED = uuid_module.UUID("0b5e7c1a-4d2f-4e8b-9c3a-6f1d2e7a8b90")
 _SEQ = operator.attrgetter("seq")
@@ -77,6 +81,23 @@ class EventRecord:
             "project": self.project,
             "person_id": self.person_id,
             "elements_chain": self.elements_chain,
+        }
+
+    def export(self) -> dict[str, Any]:
+        """The ``captured_events`` seed record: :meth:`to_dict`, the person's properties at
+        ingestion and when it was ingested (HogQL's ``created_at``)."""
+        return {
+            **self.to_dict(),
+            "person_properties": self.person_properties,
+            "created_at": format_datetime(self.created_at),
+        }
+
+    def export_seeded(self) -> dict[str, Any]:
+        """The ``events`` seed record of a seeded raw event: as its seed gave it."""
+        return {
+            **{k: v for k, v in (self.seeded or {}).items() if k != "timestamp"},
+            "project": self.project,
+            "timestamp": format_datetime(self.timestamp),
         }
 
 
@@ -179,6 +200,7 @@ class EventsBackend(Backend):
                     person_properties=dict(person.properties) if person is not None else {},
                 )
                 tables.of(project).append(record)
+                store.appended(SECTION, EventRecord.export, record)
                 stored.append(record)
         return stored
 
@@ -211,6 +233,7 @@ class EventsBackend(Backend):
             seeded=record,
         )
         tables.of(project).append(stored)
+        self.store.appended(SEEDED_SECTION, EventRecord.export_seeded, stored)
         return stored
 
     def capture(
@@ -241,35 +264,33 @@ class EventsBackend(Backend):
         from phemu.seed import iter_records
 
         tables = self._tables
-        for r in iter_records(self._emulator, "captured_events", records, "uuid"):
+        store = self._emulator.store
+        for r in iter_records(self._emulator, SECTION, records, "uuid"):
             raw, label = r.record, r.label
             project = r.project()
             try:
-                tables.next_seq += 1
-                tables.of(project).append(
-                    EventRecord(
-                        uuid=str(raw["uuid"]),
-                        event=str(raw["event"]),
-                        distinct_id=str(raw["distinct_id"]),
-                        properties=dict(raw.get("properties") or {}),
-                        timestamp=parse_instant(raw["timestamp"]),
-                        project=project,
-                        seq=tables.next_seq,
-                        person_id=str(raw["person_id"]),
-                        elements_chain=str(raw.get("elements_chain") or ""),
-                        person_properties=dict(raw.get("person_properties") or {}),
-                    )
+                record = EventRecord(
+                    uuid=str(raw["uuid"]),
+                    event=str(raw["event"]),
+                    distinct_id=str(raw["distinct_id"]),
+                    properties=dict(raw.get("properties") or {}),
+                    timestamp=parse_instant(raw["timestamp"]),
+                    project=project,
+                    seq=tables.next_seq + 1,
+                    person_id=str(raw["person_id"]),
+                    elements_chain=str(raw.get("elements_chain") or ""),
+                    created_at=r.instant("created_at", default_now=False),
+                    person_properties=dict(raw.get("person_properties") or {}),
                 )
             except (KeyError, TypeError, ValueError) as error:
                 raise SeedError(f"{label}: not a captured event ({error})") from None
+            tables.next_seq += 1
+            tables.of(project).append(record)
+            store.appended(SECTION, EventRecord.export, record)
 
     def export(self) -> list[dict[str, Any]]:
         """Captured events (the ``captured_events`` section), oldest first."""
-        return [
-            {**r.to_dict(), "person_properties": r.person_properties}
-            for r in sorted(self._iter_all(), key=_SEQ)
-            if r.seeded is None
-        ]
+        return [r.export() for r in sorted(self._iter_all(), key=_SEQ) if r.seeded is None]
 
     def seeded_records(self) -> list[EventRecord]:
         """Seeded raw events, oldest first (the ``events`` section exports them)."""
@@ -277,11 +298,14 @@ class EventsBackend(Backend):
 
     def clear(self, project: int | None = None) -> None:
         """Forget events (of one project, or all); persons, sessions and definitions stay."""
-        with self._emulator.store.lock:
+        store = self._emulator.store
+        with store.lock:
             tables = self._tables
             for known in [project] if project is not None else list(tables.projects):
                 if tables.projects.pop(known, None) is not None:
                     tables.generations[known] = tables.generations.get(known, 0) + 1
+            store.rewritten(SECTION)
+            store.rewritten(SEEDED_SECTION)
 
     def delete_for(self, project: int, distinct_ids: Iterable[str]) -> int:
         """Remove the events of these distinct ids (a deleted person's); how many went."""
@@ -294,6 +318,8 @@ class EventsBackend(Backend):
             if removed:
                 tables.projects[project] = kept
                 tables.generations[project] = tables.generations.get(project, 0) + 1
+                self._emulator.store.rewritten(SECTION)
+                self._emulator.store.rewritten(SEEDED_SECTION)
             return removed
 
     # -- reads ---------------------------------------------------------------------------------

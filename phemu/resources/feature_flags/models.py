@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from phemu import fields
 from phemu.errors import Msg
+from phemu.errors import PostHogError
 from phemu.errors import ValidationError
 from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
@@ -251,31 +252,36 @@ class FeatureFlagsBackend(Backend):
         }
 
     # -- writes --------------------------------------------------------------------------------
-    def _lookups(self, project: int, exclude: int | None) -> rules.FlagLookups:
+    def _lookups(
+        self, project: int, exclude: int | None, *, stored: bool = False, deleted: bool = False
+    ) -> rules.FlagLookups:
+        """What validation reads; ``stored``: for a stored record (seeds, state files), which
+        may be soft-deleted (``deleted``: its key is not unique then) and may point at flags and
+        cohorts that are soft-deleted or disabled since."""
+
         def key_taken(key: str) -> bool:
+            if deleted:
+                return False
             return any(f.key == key and f.id != exclude for f in self.live(project))
 
         def flag_by_id(pk: int) -> FeatureFlag | None:
             found = self.record(pk)
-            return (
-                found
-                if found is not None and found.project == project and not found.deleted
-                else None
-            )
+            if found is None or found.project != project or (found.deleted and not stored):
+                return None
+            return found
 
         def cohort(value: Any) -> Any:
             found = self._emulator.cohorts.record(_as_int(value))
-            return (
-                found
-                if found is not None and found.project == project and not found.deleted
-                else None
-            )
+            if found is None or found.project != project or (found.deleted and not stored):
+                return None
+            return found
 
         return rules.FlagLookups(
             key_taken=key_taken,
             cohort=cohort,
             flag_by_id=flag_by_id,
             flag_by_key=lambda key: self.by_key(key, project),
+            lenient=stored,
         )
 
     def create(
@@ -290,6 +296,48 @@ class FeatureFlagsBackend(Backend):
         if flag is None:
             raise KeyError(f"feature flag {pk} does not exist")
         return self.render(self.save(flag.project, flag, body, user_id=modified_by, partial=True))
+
+    def _parse(
+        self,
+        flag: FeatureFlag | None,
+        body: Any,
+        *,
+        partial: bool,
+        lookups: rules.FlagLookups,
+    ) -> dict[str, Any]:
+        """The fields of ``body``, validated in the serializer's order."""
+        data = fields.expect_object(body)
+        changes: dict[str, Any] = {}
+        if "name" in data:
+            changes["name"] = fields.parse_text(fields.require(data, "name"), "name")
+        if flag is None or "key" in data or not partial:
+            changes["key"] = rules.validate_key(fields.require(data, "key"), lookups)
+        if "filters" in data:
+            raw = fields.require(data, "filters")
+            if partial and flag is not None and isinstance(raw, dict) and "groups" not in raw:
+                changes["filters"] = flag.filters
+            else:
+                current_key = changes.get("key") or (flag.key if flag is not None else None)
+                changes["filters"] = rules.validate_filters(
+                    raw, creating=flag is None, current_key=current_key, lookups=lookups
+                )
+        elif flag is None:
+            changes["filters"] = {}
+        for name in _SWITCHES:
+            if name in data:
+                value = data[name]
+                changes[name] = False if value is None else fields.parse_bool(value, name)
+        if "evaluation_runtime" in data and data["evaluation_runtime"] not in (None, ""):
+            changes["evaluation_runtime"] = fields.parse_choice(
+                data["evaluation_runtime"], "evaluation_runtime", rules.EVALUATION_RUNTIMES
+            )
+        if "tags" in data:
+            changes["tags"] = fields.parse_list(
+                data["tags"], "tags", lambda v, n: fields.parse_text(v, n)
+            )
+        if "rollback_conditions" in data:
+            changes["rollback_conditions"] = data["rollback_conditions"]
+        return changes
 
     def save(
         self,
@@ -334,45 +382,7 @@ class FeatureFlagsBackend(Backend):
         store = emulator.store
         with store.lock:
             lookups = self._lookups(project, flag.id if flag is not None else None)
-            data = fields.expect_object(body)
-            changes: dict[str, Any] = {}
-            if "name" in data:
-                changes["name"] = fields.parse_text(fields.require(data, "name"), "name")
-            if flag is None or "key" in data or not partial:
-                changes["key"] = rules.validate_key(fields.require(data, "key"), lookups)
-            if "filters" in data:
-                raw = fields.require(data, "filters")
-                if partial and flag is not None and isinstance(raw, dict) and "groups" not in raw:
-                    changes["filters"] = flag.filters
-                else:
-                    current_key = changes.get("key") or (flag.key if flag is not None else None)
-                    changes["filters"] = rules.validate_filters(
-                        raw, creating=flag is None, current_key=current_key, lookups=lookups
-                    )
-            elif flag is None:
-                changes["filters"] = {}
-            for name in (
-                "deleted",
-                "active",
-                "ensure_experience_continuity",
-                "has_enriched_analytics",
-                "is_remote_configuration",
-                "has_encrypted_payloads",
-                "performed_rollback",
-            ):
-                if name in data:
-                    value = data[name]
-                    changes[name] = False if value is None else fields.parse_bool(value, name)
-            if "evaluation_runtime" in data and data["evaluation_runtime"] not in (None, ""):
-                changes["evaluation_runtime"] = fields.parse_choice(
-                    data["evaluation_runtime"], "evaluation_runtime", rules.EVALUATION_RUNTIMES
-                )
-            if "tags" in data:
-                changes["tags"] = fields.parse_list(
-                    data["tags"], "tags", lambda v, n: fields.parse_text(v, n)
-                )
-            if "rollback_conditions" in data:
-                changes["rollback_conditions"] = data["rollback_conditions"]
+            changes = self._parse(flag, body, partial=partial, lookups=lookups)
             if flag is not None:
                 self._check_transitions(flag, changes)
             for name in ("filters", "rollback_conditions"):  # jsonb: Postgres refuses the row
@@ -389,12 +399,11 @@ class FeatureFlagsBackend(Backend):
                     if f.project == project and f.deleted and f.key == changes["key"]
                 ]:
                     del self._tables.flags[old.id]
-                flag = FeatureFlag(
-                    id=store.next_id("feature_flag"),
-                    project=project,
-                    key=changes.pop("key"),
-                    name=changes.pop("name", ""),
-                    filters=changes.pop("filters"),
+                    store.changed(SECTION, old.id)
+                flag = new_flag(
+                    store.next_id(SEQUENCE),
+                    project,
+                    changes,
                     created_at=now,
                     updated_at=now,
                     created_by=user_id,
@@ -405,16 +414,19 @@ class FeatureFlagsBackend(Backend):
                 flag.version += 1
                 flag.updated_at = now
                 flag.last_modified_by = user_id
-            for name, value in changes.items():
-                setattr(flag, name, value)
+                for name, value in changes.items():
+                    setattr(flag, name, value)
+            store.changed(SECTION, flag.id)
             return flag
 
     def remove(self, pk: int) -> None:
         """Delete a flag for good (``FeatureFlag.delete()``, as surveys do with their targeting
         flags); the API itself only soft-deletes."""
-        with self._emulator.store.lock:
+        store = self._emulator.store
+        with store.lock:
             if self._tables.flags.pop(pk, None) is None:
                 raise KeyError(f"feature flag {pk} does not exist")
+            store.changed(SECTION, pk)
 
     def _check_transitions(self, flag: FeatureFlag, changes: Mapping[str, Any]) -> None:
         """Dependency rules of ``FeatureFlagSerializer.update``."""
@@ -559,49 +571,130 @@ class FeatureFlagsBackend(Backend):
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
     def load(self, records: list[dict[str, Any]]) -> None:
-        from phemu.errors import SeedError
+        """Seed records: the API's fields, validated as ``POST`` validates them (a stored flag
+        may be soft-deleted and point at flags disabled or gone since), plus what only the store
+        sets: ``id``, ``project``, ``version``, ``created_by``, ``last_modified_by``,
+        ``created_at``, ``updated_at`` and ``last_called_at``."""
         from phemu.seed import iter_records
 
-        for r in iter_records(self._emulator, "feature_flags", records):
-            record, label = r.record, r.label
-            body = {
-                k: v
-                for k, v in record.items()
-                if k not in ("project", "id", "created_by", "version", "created_at")
-            }
+        store = self._emulator.store
+        for r in iter_records(self._emulator, SECTION, records):
+            r.reject_unknown(_API_FIELDS | _STORED_FIELDS)
+            project = r.project()
+            body = {k: v for k, v in r.record.items() if k in _API_FIELDS}
             if body.get("filters") == {}:
                 # A flag POSTed without filters is stored with {}: loading its export back must
                 # take the same path, not POST's "at least one condition set" check.
                 del body["filters"]
-            project = r.project()
-            user_id = r.user("created_by")
+            deleted = r.flag("deleted")
+            lookups = self._lookups(project, None, stored=True, deleted=deleted)
             try:
-                flag = self.save(project, None, body, user_id=user_id, partial=False, journal=False)
-            except ValidationError as error:
-                raise SeedError(f"{label}: {error.attr}: {error.detail}") from None
-            if isinstance(record.get("id"), int):
-                self._tables.flags.pop(flag.id)
-                flag.id = record["id"]
-                self._emulator.store.bump_id("feature_flag", flag.id)
+                changes = self._parse(None, body, partial=False, lookups=lookups)
+                for name in ("filters", "rollback_conditions"):
+                    if name in changes:
+                        fields.storable_json(changes[name])
+            except PostHogError as error:
+                attr = getattr(error, "attr", None) or "non_field_errors"
+                raise r.error(f"{attr}: {error.body().get('detail')}") from None
+            version = r.integer("version")
+            if version is not None and version < 1:
+                raise r.error("'version' must be a positive integer")
+            author = r.user("created_by")
+            created = r.instant("created_at")
+            flag = new_flag(
+                r.id(SEQUENCE),
+                project,
+                changes,
+                created_at=created,
+                updated_at=r.instant("updated_at", default_now=False) or created,
+                version=version or 1,
+                created_by=author,
+                last_modified_by=r.user("last_modified_by", author),
+                last_called_at=r.instant("last_called_at", default_now=False),
+            )
+            with store.lock:
                 self._tables.flags[flag.id] = flag
+                store.changed(SECTION, flag.id)
 
     def export(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": f.id,
-                "project": f.project,
-                "key": f.key,
-                "name": f.name,
-                "filters": f.filters,
-                "active": f.active,
-                "ensure_experience_continuity": f.ensure_experience_continuity,
-                "evaluation_runtime": f.evaluation_runtime,
-                "tags": f.tags,
-                "created_by": f.created_by,
-            }
-            for f in sorted(self._tables.flags.values(), key=lambda f: f.id)
-            if not f.deleted
-        ]
+        return [export_flag(f) for f in sorted(self._tables.flags.values(), key=lambda f: f.id)]
+
+    def export_one(self, pk: int) -> dict[str, Any] | None:
+        from phemu.seed import exported
+
+        return exported(self._tables.flags.get(pk), export_flag)
+
+
+SECTION = "feature_flags"
+SEQUENCE = "feature_flag"
+#: The serializer's boolean fields, in its order.
+_SWITCHES = (
+    "deleted",
+    "active",
+    "ensure_experience_continuity",
+    "has_enriched_analytics",
+    "is_remote_configuration",
+    "has_encrypted_payloads",
+    "performed_rollback",
+)
+#: Seed record keys: what ``POST`` takes, and what only the store sets.
+_API_FIELDS = frozenset(
+    {"key", "name", "filters", "evaluation_runtime", "tags", "rollback_conditions", *_SWITCHES}
+)
+_STORED_FIELDS = frozenset(
+    {
+        "id",
+        "project",
+        "version",
+        "created_by",
+        "last_modified_by",
+        "created_at",
+        "updated_at",
+        "last_called_at",
+    }
+)
+
+
+def new_flag(pk: int, project: int, changes: dict[str, Any], **stored: Any) -> FeatureFlag:
+    """A flag from validated API fields (``changes``, consumed) and what only the store sets."""
+    flag = FeatureFlag(
+        id=pk,
+        project=project,
+        key=changes.pop("key"),
+        name=changes.pop("name", ""),
+        filters=changes.pop("filters"),
+        **stored,
+    )
+    for name, value in changes.items():
+        setattr(flag, name, value)
+    return flag
+
+
+def export_flag(flag: FeatureFlag) -> dict[str, Any]:
+    """One flag as a seed record: every field, so a state file loads back exactly."""
+    return {
+        "id": flag.id,
+        "project": flag.project,
+        "key": flag.key,
+        "name": flag.name,
+        "filters": flag.filters,
+        "deleted": flag.deleted,
+        "active": flag.active,
+        "version": flag.version,
+        "created_by": flag.created_by,
+        "last_modified_by": flag.last_modified_by,
+        "created_at": format_datetime(flag.created_at),
+        "updated_at": format_datetime(flag.updated_at),
+        "ensure_experience_continuity": flag.ensure_experience_continuity,
+        "rollback_conditions": flag.rollback_conditions,
+        "performed_rollback": flag.performed_rollback,
+        "tags": list(flag.tags),
+        "evaluation_runtime": flag.evaluation_runtime,
+        "is_remote_configuration": flag.is_remote_configuration,
+        "has_encrypted_payloads": flag.has_encrypted_payloads,
+        "has_enriched_analytics": flag.has_enriched_analytics,
+        "last_called_at": format_datetime(flag.last_called_at),
+    }
 
 
 def _properties(filters: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -35,6 +35,10 @@ class FlagLookups:
     cohort: Callable[[Any], Any | None]  # -> object with .name and .is_behavioral(), or None
     flag_by_id: Callable[[int], Any | None]  # -> object with .key, .active, .filters
     flag_by_key: Callable[[str], Any | None]
+    #: Checking a stored record (seed documents, state files) rather than a request: a flag may
+    #: depend on one that is disabled or gone since (the API checks only when the filters are
+    #: written), so dependencies are only checked for cycles.
+    lenient: bool = False
 
 
 def _invalid(detail: str, code: str = "invalid_input") -> ValidationError:
@@ -158,9 +162,11 @@ def _dependency_keys(filters: Mapping[str, Any], lookups: FlagLookups) -> set[st
             if not reference.lstrip("-").isdigit():
                 raise _invalid(Msg.FLAG_DEPENDENCY_NOT_ID.format(reference=reference))
             flag = lookups.flag_by_id(int(reference))
+            if flag is None and lookups.lenient:
+                continue
             if flag is None:
                 raise _invalid(Msg.FLAG_DEPENDENCY_MISSING.format(id=int(reference)))
-            if not flag.active:
+            if not flag.active and not lookups.lenient:
                 raise _invalid(Msg.FLAG_DEPENDENCY_DISABLED.format(key=flag.key, id=int(reference)))
             keys.add(flag.key)
     return keys

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from phemu.store import User
 
 SEQUENCE = "insight"
+SECTION = "insights"
 
 #: PostHog's ``generate_short_id`` alphabet (``string.ascii_letters + string.digits``).
 SHORT_ID_ALPHABET = string.ascii_letters + string.digits
@@ -312,6 +313,7 @@ class InsightsBackend(Backend):
         """Store an insight built elsewhere (seeds: id and short id checked by the caller)."""
         with self.store.lock:
             self.table.add(insight)
+            self.store.changed(SECTION, insight.id)
         return insight
 
     def change(self, insight: Insight, body: Any, *, user_id: int | None) -> Insight:
@@ -333,6 +335,7 @@ class InsightsBackend(Backend):
                 setattr(insight, key, value)
             insight.updated_at = now
             self.table.json.drop(insight.id)
+            self.store.changed(SECTION, insight.id)
             return insight
 
     def lookup(self, project: int, pk: int | None, *, include_deleted: bool = False) -> Insight:

@@ -14,7 +14,9 @@ from typing import Any
 from phemu.errors import SeedError
 from phemu.resources._base import iso
 from phemu.resources.dashboards.models import DashboardsBackend
+from phemu.resources.dashboards.models import DashboardsState
 from phemu.resources.dashboards.models import PendingLink
+from phemu.resources.insights.models import SECTION as KEY
 from phemu.resources.insights.models import SEQUENCE
 from phemu.resources.insights.models import SHORT_ID_ALPHABET
 from phemu.resources.insights.models import SHORT_ID_LENGTH
@@ -23,12 +25,11 @@ from phemu.resources.insights.models import InsightsBackend
 from phemu.resources.insights.rules import TEXT_MAX
 from phemu.seed import RecordReader
 from phemu.seed import SeedSection
+from phemu.seed import exported
 from phemu.seed import iter_records
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
-
-KEY = "insights"
 
 
 def _short_id(insights: InsightsBackend, r: RecordReader, project: int, pk: int) -> str:
@@ -111,36 +112,47 @@ def link_pending(emulator: Emulator) -> None:
             ):
                 raise SeedError(f"{link.label}: tile id {link.tile_id} is already used")
         tile = boards.link(dashboard.id, insight.id, link.tile_id)
-        tile.deleted = link.deleted
+        if link.tile_id is not None:
+            # A dashboard's tile as exported, with its exact state (``null``: never removed);
+            # an insight's ``dashboards`` only gets or revives the tile, as PostHog does.
+            tile.deleted = link.deleted
+
+
+def export_record(tiles: DashboardsState, i: Insight) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "project": i.project,
+        "short_id": i.short_id,
+        "name": i.name,
+        "derived_name": i.derived_name,
+        "filters": dict(i.filters),
+        "query": i.query,
+        "order": i.order,
+        "deleted": i.deleted,
+        "dashboards": [t.dashboard for t in tiles.visible_dashboard_tiles_of_insight(i.id)],
+        "created_at": iso(i.created_at),
+        "created_by": i.created_by,
+        "description": i.description,
+        "tags": list(i.tags),
+        "favorited": i.favorited,
+        "saved": i.saved,
+        "last_modified_at": iso(i.last_modified_at),
+        "last_modified_by": i.last_modified_by,
+        "updated_at": iso(i.updated_at),
+        "last_viewed_at": iso(i.last_viewed_at),
+    }
 
 
 def export(emulator: Emulator) -> list[dict[str, Any]]:
     tiles = DashboardsBackend.of(emulator).table
-    return [
-        {
-            "id": i.id,
-            "project": i.project,
-            "short_id": i.short_id,
-            "name": i.name,
-            "derived_name": i.derived_name,
-            "filters": dict(i.filters),
-            "query": i.query,
-            "order": i.order,
-            "deleted": i.deleted,
-            "dashboards": [t.dashboard for t in tiles.visible_dashboard_tiles_of_insight(i.id)],
-            "created_at": iso(i.created_at),
-            "created_by": i.created_by,
-            "description": i.description,
-            "tags": list(i.tags),
-            "favorited": i.favorited,
-            "saved": i.saved,
-            "last_modified_at": iso(i.last_modified_at),
-            "last_modified_by": i.last_modified_by,
-            "updated_at": iso(i.updated_at),
-            "last_viewed_at": iso(i.last_viewed_at),
-        }
-        for i in sorted(InsightsBackend.of(emulator).table.insights.values(), key=lambda i: i.id)
-    ]
+    rows = InsightsBackend.of(emulator).table.insights
+    return [export_record(tiles, i) for i in sorted(rows.values(), key=lambda i: i.id)]
 
 
-SECTION = SeedSection(KEY, load, export, finish=link_pending)
+def export_one(emulator: Emulator, pk: Any) -> dict[str, Any] | None:
+    found = InsightsBackend.of(emulator).table.insights.get(pk)
+    tiles = DashboardsBackend.of(emulator).table
+    return exported(found, lambda i: export_record(tiles, i))
+
+
+SECTION = SeedSection(KEY, load, export, finish=link_pending, export_one=export_one)

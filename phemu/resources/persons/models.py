@@ -47,6 +47,9 @@ ILLEGAL_IDS_ANY_CASE = frozenset(
 ILLEGAL_IDS_EXACT = frozenset({"[object Object]", "NaN", "None", "none", "null", "0"})
 MERGE_EVENTS = {"$identify": "$anon_distinct_id", "$create_alias": "alias"}
 MAX_GROUP_TYPES = 5
+#: Seed sections (``seed.py``) and the id sequence of persons.
+PERSONS, GROUP_TYPES, GROUPS = "persons", "group_types", "groups"
+PERSON_SEQUENCE = "person"
 #: The namespace of the person ids of personless events (a fixed, phemu-chosen UUID).
 _PERSONLESS = uuid.UUID("6a1c7c9e-5d8f-4c3b-9a7e-0c1d2e3f4a5b")
 
@@ -197,8 +200,11 @@ class PersonsBackend(Backend):
         is_identified: bool = False,
         created_at: datetime | None = None,
         uuid_: str | None = None,
+        pk: int | None = None,
+        version: int = 0,
     ) -> Person:
-        """Create a person owning ``distinct_ids`` (seeding; ingestion creates persons itself)."""
+        """Create a person owning ``distinct_ids`` (seeding; ingestion creates persons itself);
+        ``pk``: the id of a stored person (reserved by the caller)."""
         ids = list(dict.fromkeys(str(d) for d in distinct_ids))
         if not ids:
             raise ValueError("a person needs at least one distinct id")
@@ -214,6 +220,8 @@ class PersonsBackend(Backend):
                 created_at or self._emulator.clock.now(),
                 is_identified=is_identified,
                 uuid_=uuid_,
+                pk=pk,
+                version=version,
             )
 
     def _new_person(
@@ -225,22 +233,26 @@ class PersonsBackend(Backend):
         *,
         is_identified: bool = False,
         uuid_: str | None = None,
+        pk: int | None = None,
+        version: int = 0,
     ) -> Person:
         store = self._emulator.store
         person = Person(
-            id=store.next_id("person"),
+            id=store.next_id(PERSON_SEQUENCE) if pk is None else pk,
             uuid=uuid_ or store.new_uuid(),
             project=project,
             distinct_ids=ids,
             properties=properties,
             created_at=created_at,
             is_identified=is_identified,
+            version=version,
         )
         tables = self._tables
         tables.revision += 1
         tables.persons[person.uuid] = person
         for distinct_id in ids:
             tables.by_distinct_id[(project, distinct_id)] = person.uuid
+        store.changed(PERSONS, person.uuid)
         return person
 
     def delete(self, person_uuid: str) -> None:
@@ -251,6 +263,7 @@ class PersonsBackend(Backend):
             self._tables.revision += 1
             for distinct_id in person.distinct_ids:
                 self._tables.by_distinct_id.pop((person.project, distinct_id), None)
+            self._emulator.store.changed(PERSONS, person_uuid)
 
     def process(self, project: int, event: Mapping[str, Any], at: datetime) -> str:
         """Apply one ingested event to persons and groups; returns the event's ``person_id``.
@@ -281,6 +294,7 @@ class PersonsBackend(Backend):
         if other_key is not None:
             person.is_identified = True
         self._update_properties(person, properties)
+        self._emulator.store.changed(PERSONS, person.uuid)
         return person.uuid
 
     def _merge(
@@ -313,6 +327,7 @@ class PersonsBackend(Backend):
             target.distinct_ids.append(distinct_id)
             tables.by_distinct_id[(project, distinct_id)] = target.uuid
         del tables.persons[other.uuid]
+        self._emulator.store.changed(PERSONS, other.uuid, target.uuid)
         return target
 
     @staticmethod
@@ -344,6 +359,7 @@ class PersonsBackend(Backend):
             return None
         index = len(types)
         types[index] = name
+        self._emulator.store.changed(GROUP_TYPES, (project, index))
         return index
 
     def _register_groups(self, project: int, properties: Mapping[str, Any]) -> None:
@@ -372,6 +388,7 @@ class PersonsBackend(Backend):
         updates = properties.get("$group_set")
         if isinstance(updates, Mapping):
             group.properties.update(updates)
+        self._emulator.store.changed(GROUPS, (project, str(group_type), str(group_key)))
 
     def set_group(
         self,

@@ -1,4 +1,4 @@
-"""The ``persons`` and ``groups`` seed sections (and the state export)."""
+"""The ``persons``, ``group_types`` and ``groups`` seed sections (and the state export)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,17 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.errors import SeedError
+from phemu.resources.persons.models import GROUP_TYPES
+from phemu.resources.persons.models import GROUPS
+from phemu.resources.persons.models import MAX_GROUP_TYPES
+from phemu.resources.persons.models import PERSON_SEQUENCE
+from phemu.resources.persons.models import PERSONS
+from phemu.resources.persons.models import Group
+from phemu.resources.persons.models import Person
 from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import PersonsTables
+from phemu.seed import SeedSection
+from phemu.seed import exported
 from phemu.seed import iter_records
 from phemu.serialization import format_datetime
 
@@ -16,9 +25,10 @@ if TYPE_CHECKING:
 
 
 def load_persons(emulator: Emulator, records: list[dict[str, Any]]) -> None:
-    """``{"project", "distinct_ids", "properties"?, "is_identified"?, "created_at"?, "uuid"?}``."""
+    """``{"project", "distinct_ids", "properties"?, "is_identified"?, "created_at"?, "uuid"?,
+    "id"?, "version"?}``."""
     backend = PersonsBackend.of(emulator)
-    for r in iter_records(emulator, "persons", records):
+    for r in iter_records(emulator, PERSONS, records):
         record, label = r.record, r.label
         project = r.project()
         ids = record.get("distinct_ids")
@@ -26,6 +36,8 @@ def load_persons(emulator: Emulator, records: list[dict[str, Any]]) -> None:
             raise SeedError(f"{label}: 'distinct_ids' must be a non-empty list of strings")
         properties = r.mapping("properties")
         created = r.instant("created_at", default_now=False)
+        version = r.integer("version") or 0
+        pk = r.id(PERSON_SEQUENCE) if r.has("id") else None
         try:
             backend.create(
                 [str(d) for d in ids],
@@ -34,36 +46,81 @@ def load_persons(emulator: Emulator, records: list[dict[str, Any]]) -> None:
                 is_identified=bool(record.get("is_identified", False)),
                 created_at=created,
                 uuid_=record.get("uuid"),
+                pk=pk,
+                version=version,
             )
         except ValueError as error:
             raise SeedError(f"{label}: {error}") from None
 
 
+def export_person(person: Person) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "project": person.project,
+        "uuid": person.uuid,
+        "distinct_ids": list(person.distinct_ids),
+        "properties": dict(person.properties),
+        "is_identified": person.is_identified,
+        "version": person.version,
+        "created_at": format_datetime(person.created_at),
+    }
+
+
 def export_persons(emulator: Emulator) -> list[dict[str, Any]]:
     tables = emulator.store.state(PersonsTables)
+    return [export_person(p) for p in sorted(tables.persons.values(), key=lambda p: p.id)]
+
+
+def export_one_person(emulator: Emulator, key: Any) -> dict[str, Any] | None:
+    return exported(emulator.store.state(PersonsTables).persons.get(key), export_person)
+
+
+def load_group_types(emulator: Emulator, records: list[dict[str, Any]]) -> None:
+    """``{"project", "group_type_index", "group_type"}``: the group types a project has seen, in
+    the order PostHog numbered them (groups and ``$groups`` register them too)."""
+    tables = emulator.store.state(PersonsTables)
+    for r in iter_records(emulator, GROUP_TYPES, records, "group_type", "group type"):
+        project = r.project()
+        index, name = r.integer("group_type_index"), r.text("group_type", blank=False)
+        if index is None or not 0 <= index < MAX_GROUP_TYPES:
+            raise r.error(f"'group_type_index' must be 0 to {MAX_GROUP_TYPES - 1}")
+        types = tables.group_types.setdefault(project, {})
+        clash = next((i for i, known in types.items() if known == name and i != index), None)
+        if clash is not None:
+            raise r.error(f"group type {name!r} already has index {clash}")
+        types[index] = name
+        emulator.store.changed(GROUP_TYPES, (project, index))
+
+
+def export_group_types(emulator: Emulator) -> list[dict[str, Any]]:
+    tables = emulator.store.state(PersonsTables)
     return [
-        {
-            "project": p.project,
-            "uuid": p.uuid,
-            "distinct_ids": list(p.distinct_ids),
-            "properties": dict(p.properties),
-            "is_identified": p.is_identified,
-            "created_at": format_datetime(p.created_at),
-        }
-        for p in sorted(tables.persons.values(), key=lambda p: p.id)
+        {"project": project, "group_type_index": index, "group_type": name}
+        for project, types in sorted(tables.group_types.items())
+        for index, name in sorted(types.items())
     ]
 
 
+def export_one_group_type(emulator: Emulator, key: Any) -> dict[str, Any] | None:
+    project, index = key
+    name = emulator.store.state(PersonsTables).group_types.get(project, {}).get(index)
+    return (
+        None
+        if name is None
+        else {"project": project, "group_type_index": index, "group_type": name}
+    )
+
+
 def load_groups(emulator: Emulator, records: list[dict[str, Any]]) -> None:
-    """``{"project", "group_type", "group_key", "properties"?}``."""
+    """``{"project", "group_type", "group_key", "properties"?, "created_at"?}``."""
     backend = PersonsBackend.of(emulator)
-    for r in iter_records(emulator, "groups", records):
+    for r in iter_records(emulator, GROUPS, records):
         record, label = r.record, r.label
         group_type, group_key = record.get("group_type"), record.get("group_key")
         if not isinstance(group_type, str) or not isinstance(group_key, (str, int)):
             raise SeedError(f"{label}: 'group_type' and 'group_key' are required strings")
         try:
-            backend.set_group(
+            group = backend.set_group(
                 group_type,
                 str(group_key),
                 record.get("properties") or {},
@@ -71,16 +128,55 @@ def load_groups(emulator: Emulator, records: list[dict[str, Any]]) -> None:
             )
         except ValueError as error:
             raise SeedError(f"{label}: {error}") from None
+        if r.has("created_at"):
+            group.created_at = r.instant("created_at")
+
+
+def export_group(tables: PersonsTables, group: Group) -> dict[str, Any]:
+    return {
+        "project": group.project,
+        "group_type": tables.group_types[group.project][group.group_type_index],
+        "group_key": group.group_key,
+        "properties": dict(group.properties),
+        "created_at": format_datetime(group.created_at),
+    }
 
 
 def export_groups(emulator: Emulator) -> list[dict[str, Any]]:
     tables = emulator.store.state(PersonsTables)
-    return [
-        {
-            "project": g.project,
-            "group_type": tables.group_types[g.project][g.group_type_index],
-            "group_key": g.group_key,
-            "properties": dict(g.properties),
-        }
-        for g in tables.groups.values()
-    ]
+    return [export_group(tables, g) for g in tables.groups.values()]
+
+
+def export_one_group(emulator: Emulator, key: Any) -> dict[str, Any] | None:
+    project, group_type, group_key = key
+    tables = emulator.store.state(PersonsTables)
+    index = next(
+        (i for i, name in tables.group_types.get(project, {}).items() if name == group_type), None
+    )
+    found = None if index is None else tables.groups.get((project, index, group_key))
+    return exported(found, lambda g: export_group(tables, g))
+
+
+def _group_key(record: Any) -> Any:
+    return (record.get("project"), record.get("group_type"), record.get("group_key"))
+
+
+SECTIONS = (
+    SeedSection(
+        PERSONS,
+        load_persons,
+        export_persons,
+        export_one=export_one_person,
+        identify=lambda record: record.get("uuid"),
+    ),
+    SeedSection(
+        GROUP_TYPES,
+        load_group_types,
+        export_group_types,
+        export_one=export_one_group_type,
+        identify=lambda record: (record.get("project"), record.get("group_type_index")),
+    ),
+    SeedSection(
+        GROUPS, load_groups, export_groups, export_one=export_one_group, identify=_group_key
+    ),
+)

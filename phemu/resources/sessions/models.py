@@ -36,6 +36,9 @@ from phemu.resources.sessions.value_index import SortKey
 from phemu.resources.sessions.value_index import sort_key
 from phemu.serialization import format_datetime
 
+#: The seed section of computed-form sessions (``seed.py``).
+SESSIONS = "sessions"
+
 
 @dataclass(frozen=True, slots=True)
 class Session:
@@ -131,6 +134,7 @@ class SessionsBackend(Backend):
             batches.setdefault(project, []).append(session)
         for project, batch in batches.items():
             self.table.project(project).upsert(batch)
+            self.store.changed(SESSIONS, *((project, s.session_id) for s in batch))
 
     def add_events(self, events: list[NewEvent]) -> None:
         """Store checked raw events in the event store, as given; their sessions are derived

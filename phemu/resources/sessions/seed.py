@@ -12,9 +12,11 @@ import copy
 from typing import TYPE_CHECKING
 from typing import Any
 
+from phemu.resources.events.models import SEEDED_SECTION
 from phemu.resources.sessions import channel_lookups
 from phemu.resources.sessions.catalogue import BY_NAME
 from phemu.resources.sessions.catalogue import DATETIME_KEYS
+from phemu.resources.sessions.models import SESSIONS
 from phemu.resources.sessions.models import NewEvent
 from phemu.resources.sessions.models import Session
 from phemu.resources.sessions.models import SessionsBackend
@@ -23,7 +25,6 @@ from phemu.resources.sessions.value_index import sort_key
 from phemu.seed import RecordReader
 from phemu.seed import SeedSection
 from phemu.seed import iter_records
-from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
@@ -120,32 +121,36 @@ def load_channel_lookups(emulator: Emulator, records: list[dict[str, Any]]) -> N
     SessionsBackend.of(emulator).extend_lookups(channel_lookups.parse_seeded(records))
 
 
+def export_session(project: int, session: Session) -> dict[str, Any]:
+    return {
+        "project": project,
+        "session_id": session.session_id,
+        "distinct_id": session.distinct_id,
+        "properties": {k: json_value(v) for k, v in session.properties.items()},
+    }
+
+
 def export_sessions(emulator: Emulator) -> list[dict[str, Any]]:
     return [
-        {
-            "project": project,
-            "session_id": s.session_id,
-            "distinct_id": s.distinct_id,
-            "properties": {k: json_value(v) for k, v in s.properties.items()},
-        }
+        export_session(project, s)
         for project, sessions in sorted(SessionsBackend.of(emulator).table.projects.items())
         for s in sessions.sessions.values()
         if s.computed
     ]
 
 
+def export_one_session(emulator: Emulator, key: Any) -> dict[str, Any] | None:
+    project, session_id = key
+    sessions = SessionsBackend.of(emulator).table.projects.get(project)
+    found = None if sessions is None else sessions.sessions.get(session_id)
+    return None if found is None or not found.computed else export_session(project, found)
+
+
 def export_events(emulator: Emulator) -> list[dict[str, Any]]:
     """The seeded raw events of the event store, as their seeds gave them."""
     from phemu.resources.events.models import EventsBackend
 
-    return [
-        {
-            **{k: v for k, v in (event.seeded or {}).items() if k != "timestamp"},
-            "project": event.project,
-            "timestamp": format_datetime(event.timestamp),
-        }
-        for event in EventsBackend.of(emulator).seeded_records()
-    ]
+    return [event.export_seeded() for event in EventsBackend.of(emulator).seeded_records()]
 
 
 def inspect_sessions(emulator: Emulator) -> list[dict[str, Any]]:
@@ -171,6 +176,13 @@ def inspect_sessions(emulator: Emulator) -> list[dict[str, Any]]:
 
 SECTIONS = (
     SeedSection("channel_lookups", load_channel_lookups, channel_lookups.export_seeded),
-    SeedSection("sessions", load_sessions, export_sessions, inspect=inspect_sessions),
-    SeedSection("events", load_events, export_events),
+    SeedSection(
+        SESSIONS,
+        load_sessions,
+        export_sessions,
+        inspect=inspect_sessions,
+        export_one=export_one_session,
+        identify=lambda record: (record.get("project"), record.get("session_id")),
+    ),
+    SeedSection(SEEDED_SECTION, load_events, export_events, append_only=True),
 )

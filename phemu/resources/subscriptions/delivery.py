@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from phemu.resources.subscriptions.models import SubscriptionsState
     from phemu.store import Store
 
+#: The seed section of subscriptions: the scheduler reports the rows it moves on
+#: (``Store.changed``; ``models.py`` and ``seed.py`` take the name from here).
+SECTION = "subscriptions"
 #: PostHog's scheduler runs at this minute of every hour and looks this far ahead.
 RUN_MINUTE = 55
 LOOK_AHEAD = timedelta(minutes=15)
@@ -200,6 +203,7 @@ def _deliver_run(store: Store, state: SubscriptionsState, run: datetime) -> list
         assert previous is not None
         entries.append(scheduled_entry(sub, run, previous))
         state.json.drop(sub.id)
+        store.changed(SECTION, sub.id)
         try:
             sub.next_delivery_date = following_delivery(sub.rule(), previous, run)
         except ServerError:

@@ -30,6 +30,7 @@ from phemu.resources._base import Backend
 from phemu.resources._base import created_by
 from phemu.resources._cache import RenderCache
 from phemu.resources.subscriptions import delivery
+from phemu.resources.subscriptions.delivery import SECTION
 from phemu.resources.subscriptions.rules import check_object
 from phemu.resources.subscriptions.rules import content_type_of
 from phemu.resources.subscriptions.rules import validate_fields
@@ -364,6 +365,7 @@ class SubscriptionsBackend(Backend):
             sub.id = store.next_id(SEQUENCE)
             sub.next_delivery_date = next_delivery
             self.table.add(sub)
+            store.changed(SECTION, sub.id)
         if notify:
             self.emulator.outbox.append(delivery.value_change_entry(sub, now, "", invite_message))
         return sub
@@ -377,6 +379,7 @@ class SubscriptionsBackend(Backend):
             else:
                 sub.id = store.next_id(SEQUENCE)
             self.table.add(sub)
+            store.changed(SECTION, sub.id)
         return sub
 
     def change(
@@ -407,6 +410,7 @@ class SubscriptionsBackend(Backend):
             table.reindex(sub, apply)
             if new_rule != old_rule or (was_deleted and not sub.deleted):
                 table.schedule(sub)
+            store.changed(SECTION, sub.id)
         if notify and (sub.target_type, sub.target_value) != old_target:
             entry = delivery.value_change_entry(sub, now, old_target[1], invite_message)
             self.emulator.outbox.append(entry)

@@ -171,6 +171,7 @@ def check_object(
     *,
     profile: str = "docs",
     empty_body: bool = False,
+    stored: bool = False,
 ) -> None:
     """The serializer's ``validate()`` for the profile's date (``ee/api/subscription.py``).
 
@@ -180,6 +181,8 @@ def check_object(
     setting both. ``cloud`` (2026): the team checks, then the content rules, where the content
     type is pinned at creation (``dashboard`` if one was set, else ``insight``) and a value
     sent as ``null`` falls back to the stored one. Both end with the webhook URL check.
+    ``stored``: a seed record that names its ``content_type`` is a stored row, whose content
+    rules held when it was written (a PATCH may have cleared its target since).
     """
     if profile == "docs" and empty_body:
         raise ValidationError(Msg.EXPORT_NEEDS_RESOURCE)
@@ -193,7 +196,7 @@ def check_object(
         found_insight = insights.get(insight)
         if found_insight is not None and found_insight.project != project:
             raise ValidationError(Msg.INSIGHT_NOT_YOUR_TEAM, attr="insight")
-    if profile == "cloud":
+    if profile == "cloud" and not stored:
         _check_content(values, instance)
     merged: Callable[[str], Any] = (
         values.get

@@ -16,6 +16,7 @@ from typing import Any
 
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
+from phemu.resources.subscriptions.delivery import SECTION as KEY
 from phemu.resources.subscriptions.models import Subscription
 from phemu.resources.subscriptions.models import SubscriptionsBackend
 from phemu.resources.subscriptions.models import first_member
@@ -26,13 +27,16 @@ from phemu.resources.subscriptions.rules import validate_fields
 from phemu.resources.subscriptions.schedule import first_delivery
 from phemu.seed import RecordReader
 from phemu.seed import SeedSection
+from phemu.seed import exported
 from phemu.seed import iter_records
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
 
-KEY = "subscriptions"
-_EXTRA_KEYS = frozenset({"id", "project", "created_by", "created_at", "next_delivery_date"})
+
+_EXTRA_KEYS = frozenset(
+    {"id", "project", "created_by", "created_at", "next_delivery_date", "content_type"}
+)
 #: Read-only keys of the API shape, accepted (and ignored) so a response can be pasted as is.
 _IGNORED_KEYS = frozenset({"summary"})
 _NOT_EXPORTED = frozenset({"summary", "invite_message"})
@@ -49,16 +53,21 @@ def build(r: RecordReader) -> Subscription:
     data = {k: v for k, v in r.record.items() if k in FIELD_NAMES}
     try:
         values = validate_fields(store, data, creating=True, partial=False, lenient=True)
-        check_object(store, project, values, None, profile=r.emulator.profile)
+        check_object(
+            store, project, values, None, profile=r.emulator.profile, stored=r.has("content_type")
+        )
     except ValidationError as error:
         raise r.error(f"{error.attr or 'non_field_errors'}: {error.detail}") from None
     values.pop("invite_message", None)
+    content_type = r.raw("content_type") or content_type_of(values)
+    if content_type not in ("insight", "dashboard"):
+        raise r.error("'content_type' must be 'insight' or 'dashboard'")
     sub = Subscription(
         id=pk,
         project=project,
         created_at=r.instant("created_at"),
         created_by=r.user("created_by", first_member(store, project)),
-        content_type=content_type_of(values),
+        content_type=content_type,
         **values,
     )
     try:
@@ -80,19 +89,28 @@ def load(emulator: Emulator, records: list[dict[str, Any]]) -> None:
         subs.insert(build(r))
 
 
+def export_record(emulator: Emulator, sub: Subscription) -> dict[str, Any]:
+    """The API shape, minus what is computed or never stored, plus what a seed needs."""
+    user = emulator.store.users.get(sub.created_by) if sub.created_by is not None else None
+    record = {
+        k: v
+        for k, v in SubscriptionsBackend.of(emulator).render(sub).items()
+        if k not in _NOT_EXPORTED
+    }
+    record["project"] = sub.project
+    record["created_by"] = user.email if user is not None else sub.created_by
+    record["content_type"] = sub.content_type
+    return record
+
+
 def export(emulator: Emulator) -> list[dict[str, Any]]:
-    subs = SubscriptionsBackend.of(emulator)
-    store = emulator.store
-    records = []
-    for pk in sorted(subs.table.rows):
-        sub = subs.table.rows[pk]
-        user = store.users.get(sub.created_by) if sub.created_by is not None else None
-        # The API shape, minus what is computed or never stored, plus what a seed needs.
-        record = {k: v for k, v in subs.render(sub).items() if k not in _NOT_EXPORTED}
-        record["project"] = sub.project
-        record["created_by"] = user.email if user is not None else sub.created_by
-        records.append(record)
-    return records
+    rows = SubscriptionsBackend.of(emulator).table.rows
+    return [export_record(emulator, rows[pk]) for pk in sorted(rows)]
 
 
-SECTION = SeedSection(KEY, load, export)
+def export_one(emulator: Emulator, pk: Any) -> dict[str, Any] | None:
+    found = SubscriptionsBackend.of(emulator).table.rows.get(pk)
+    return exported(found, lambda sub: export_record(emulator, sub))
+
+
+SECTION = SeedSection(KEY, load, export, export_one=export_one)

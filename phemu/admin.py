@@ -219,6 +219,15 @@ def ai_queue(emulator: Emulator, request: Request) -> Response:
         raise ControlError(str(error)) from None
 
 
+def generic_answers(emulator: Emulator, request: Request) -> Response:
+    """Scripted answers of schema operations; see :meth:`GenericBackend.control`."""
+    body = read_json(request) if request.method == "POST" else None
+    try:
+        return reply(emulator.generic.control(request.method, body, request.args.get("operation")))
+    except ValueError as error:
+        raise ControlError(str(error)) from None
+
+
 #: ``(path, methods, handler)``; features extend it here, plugins through the
 #: ``phemu_control_routes`` hook (merged per emulator by :func:`build_control_table`).
 CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
@@ -235,6 +244,7 @@ CONTROL_ROUTES: list[tuple[str, tuple[str, ...], ControlHandler]] = [
     ("/_phemu/ai/queue", ("GET", "POST", "DELETE"), ai_queue),
     ("/_phemu/coverage", ("GET",), coverage),
     ("/_phemu/events", ("GET", "DELETE"), events),
+    ("/_phemu/generic/answers", ("GET", "POST", "DELETE"), generic_answers),
 ]
 
 

@@ -56,10 +56,11 @@ CONTROL_PREFIX = "/_phemu"
 class Outcome:
     """What the journal needs to know about one handled request."""
 
-    __slots__ = ("endpoint", "error", "near_misses", "unknown_route")
+    __slots__ = ("endpoint", "error", "near_misses", "tier", "unknown_route")
 
     def __init__(self) -> None:
         self.endpoint: str | None = None
+        self.tier: str | None = None
         self.unknown_route = False
         self.near_misses: list[str] = []
         self.error: str | None = None
@@ -126,6 +127,7 @@ class PostHogApp:
             query=mask_query(request.query_string.decode("latin-1")),
             status=status,
             endpoint=outcome.endpoint,
+            tier=outcome.tier,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             unknown_route=outcome.unknown_route,
             near_misses=outcome.near_misses,
@@ -151,9 +153,11 @@ class PostHogApp:
                 method=request.method.upper(),
                 path_values=values,
                 prefix=prefix,
+                tier=outcome.tier,
             )
             self.check(ctx)
             response = self.dispatch(ctx)
+            outcome.tier = ctx.tier
         except PluginFault as error:
             outcome.error = error.report
             emulator.record_bug(error.report)
@@ -191,6 +195,7 @@ class PostHogApp:
             outcome.unknown_route = True
             raise EndpointNotFound()
         outcome.endpoint = endpoint
+        outcome.tier = route.tier(request.method.upper())
         return route, (route.prefixes[index] if route.nested else None), dict(values)
 
     def check(self, ctx: RequestContext) -> None:
@@ -202,8 +207,9 @@ class PostHogApp:
         route = ctx.route
         if self.emulator.profile == "cloud" and route.cloud == "refuse_keys":
             raise NoPersonalAPIKeyAccess()
-        if not route.maps(ctx.method):
-            # APIScopePermission finds no action, hence no scope (posthog/permissions.py).
+        if not route.maps(ctx.method) or route.required_scopes(ctx.method) is None:
+            # APIScopePermission finds no action, or an action without a scope (schema
+            # operations PostHog documents with none): no personal API key (posthog/permissions.py).
             raise NoPersonalAPIKeyAccess()
         if route.nested:
             ctx.project = self.resolve_project(ctx)

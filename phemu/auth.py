@@ -15,6 +15,7 @@ from typing import Any
 
 from phemu.errors import AuthenticationFailed
 from phemu.errors import Msg
+from phemu.errors import NoPersonalAPIKeyAccess
 from phemu.errors import NotAuthenticated
 from phemu.errors import PermissionDenied
 from phemu.store import ADMIN
@@ -122,9 +123,12 @@ def has_scope(scopes: list[str], required: str) -> bool:
 def check_scope(ctx: RequestContext) -> None:
     key = ctx.key
     assert key is not None
-    required = ctx.route.required_scope(ctx.method)
-    if not has_scope(key.scopes, required):
-        raise PermissionDenied.missing_scope(required)
+    required = ctx.route.required_scopes(ctx.method)
+    if required is None:
+        raise NoPersonalAPIKeyAccess()
+    for scope in required:
+        if not has_scope(key.scopes, scope):
+            raise PermissionDenied.missing_scope(scope)
 
 
 def check_membership(ctx: RequestContext) -> None:

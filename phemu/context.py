@@ -121,6 +121,8 @@ class RequestContext:
     key: PersonalAPIKey | None = None
     project: Project | None = None
     prefix: str | None = None
+    #: How the answer is made (``exact``, ``stateful``, ``shaped``, ``scripted``), for the journal.
+    tier: str | None = None
     _body: Any = field(default=None, repr=False)
     _body_parsed: bool = field(default=False, repr=False)
 

@@ -34,6 +34,7 @@ from phemu.plugin_manager import build_plugin_manager
 from phemu.resources import ALL_RESOURCES
 from phemu.resources import Backend
 from phemu.resources import Resource
+from phemu.resources.generic import complete_routes
 from phemu.routing import Route
 from phemu.routing import RouteTable
 from phemu.routing import build_table
@@ -199,7 +200,7 @@ class Emulator:
         routes = [route for resource in self.resources for route in resource.routes]
         for extra in self.hooks.hook.phemu_routes(profile=self.profile):
             routes.extend(extra or [])
-        return routes
+        return complete_routes(routes)  # every other schema operation (phemu/resources/generic)
 
     def _load_initial_state(self) -> None:
         # The emulator's own documents first, so phemu_seed implementations can look at them.

@@ -38,6 +38,9 @@ class Msg:
     AUTHENTICATION_FAILED = "Personal API key found in request {source} is invalid."
     MISSING_SCOPE = "API key missing required scope '{scope}'"
     NO_PERSONAL_API_KEY_ACCESS = "This action does not support personal API key access"
+    # PersonalApiKeySelfAccessPermission (posthog/api/personal_api_key.py) spells it this way.
+    PERSONAL_KEY_SELF_ACCESS = "This action does not support Personal API Key access"
+    ORGANIZATION_LEVEL_INSUFFICIENT = "Your organization access level is insufficient."
     NO_PROJECT_ACCESS = "You don't have access to the project."
     ORG_DISALLOWS_KEYS = (
         "Organization '{name}' does not allow using personal API keys. "
@@ -103,6 +106,19 @@ class Msg:
     # and rest_framework/validators.py ProhibitSurrogateCharactersValidator), after max_length.
     NULL_CHARACTERS = "Null characters are not allowed."
     SURROGATE_CHARACTERS = "Surrogate characters are not allowed: U+{code_point:X}."
+    # More DRF field messages, for schema-driven validation (phemu/openapi/validate.py).
+    MIN_LENGTH = "Ensure this field has at least {min} characters."
+    INVALID_NUMBER = "A valid number is required."
+    INVALID_UUID = "Must be a valid UUID."
+    INVALID_EMAIL = "Enter a valid email address."
+    INVALID_URL = "Enter a valid URL."
+    INVALID_DATE = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+    INVALID_TIME = "Time has wrong format. Use one of these formats instead: hh:mm[:ss[.uuuuuu]]."
+    PATTERN_MISMATCH = "This value does not match the required pattern."
+    NOT_A_DICT = 'Expected a dictionary of items but got type "{type}".'
+    LIST_MIN_LENGTH = "Ensure this field has at least {min} elements."
+    LIST_MAX_LENGTH = "Ensure this field has no more than {max} elements."
+    INVALID_CURSOR = "Invalid cursor"
 
     # Subscriptions (``docs/subscriptions.md``).
     DASHBOARD_NOT_YOUR_TEAM = "This dashboard does not belong to your team."

@@ -71,6 +71,7 @@ class JournalEntry:
     status: int
     endpoint: str | None
     duration_ms: float
+    tier: str | None = None
     unknown_route: bool = False
     near_misses: list[str] = field(default_factory=list)
     error: str | None = None

@@ -52,7 +52,14 @@ def request_url(request: Request) -> tuple[str, str]:
     return f"{request.scheme}://{request.host}{path}", request.query_string.decode("latin-1")
 
 
-def _replace(base: str, query: str, changes: dict[str, int | None]) -> str:
+def link_with(request: Request, changes: dict[str, int | str | None]) -> str:
+    """The request's absolute URL with some query parameters set (or removed, for ``None``),
+    sorted as DRF's ``replace_query_param`` leaves them."""
+    base, query = request_url(request)
+    return _replace(base, query, changes)
+
+
+def _replace(base: str, query: str, changes: dict[str, int | str | None]) -> str:
     pairs = parse_qsl(query, keep_blank_values=True)
     grouped: dict[str, list[str]] = {}
     for key, value in pairs:

@@ -20,6 +20,7 @@ from dataclasses import field
 from functools import cached_property
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from typing import Any
 from typing import Literal
 
 from werkzeug.exceptions import HTTPException
@@ -140,6 +141,16 @@ class Route:
         action = "read" if method in READ_METHODS or method in self.read_methods else "write"
         return f"{self.scope_object}:{action}"
 
+    def required_scopes(self, method: str) -> tuple[str, ...] | None:
+        """Every scope a personal API key needs for ``method``; ``None`` when PostHog refuses
+        personal API keys there (schema operations without a scope, ``phemu/openapi/``)."""
+        return (self.required_scope(method),)
+
+    def tier(self, method: str) -> str:
+        """How the answer to ``method`` is made, for the journal: ``exact`` (hand-written);
+        schema-driven routes answer ``stateful`` or ``shaped`` (docs/generic.md)."""
+        return "exact"
+
     def operation_ids(self) -> dict[str, tuple[str, ...]]:
         """``method -> operationIds`` this route claims (every prefix it serves, nested routes)."""
         if not self.nested or "environments" not in self.prefixes:
@@ -158,6 +169,26 @@ class Route:
         if not self.nested:
             return [self.path]
         return [f"/api/{prefix}/<project>{self.path}" for prefix in self.prefixes]
+
+
+class MatchOnlyRule(Rule):
+    """A werkzeug rule whose URL builders are compiled on first use, not when the map is built.
+
+    phemu only matches URLs and never builds them; werkzeug compiles two builder functions per
+    rule (with ``ast`` and ``compile``), which was most of the cost of the route table once it
+    held every operation of PostHog's schema.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        compile_now = super()._compile_builder
+        built: list[Callable[..., tuple[str, str]]] = []
+
+        def build(rule: Rule, *args: Any, **kwargs: Any) -> tuple[str, str]:
+            if not built:
+                built.append(compile_now(append_unknown))
+            return built[0](rule, *args, **kwargs)
+
+        return build
 
 
 @dataclass(frozen=True)
@@ -222,6 +253,8 @@ def _build_table(routes: tuple[Route, ...]) -> RouteTable:
             raise ValueError(f"duplicate route endpoint {route.endpoint!r}")
         by_endpoint[route.endpoint] = route
         for index, pattern in enumerate(route.patterns()):
-            rules.append(Rule(pattern, endpoint=(route.endpoint, index), strict_slashes=False))
+            rules.append(
+                MatchOnlyRule(pattern, endpoint=(route.endpoint, index), strict_slashes=False)
+            )
     url_map = Map(rules, strict_slashes=False, merge_slashes=False, redirect_defaults=False)
     return RouteTable(url_map=url_map, routes=by_endpoint)

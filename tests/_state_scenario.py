@@ -441,6 +441,18 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
     bob = emulator.store.user_by_email("bob@example.com").uuid
     step("PATCH", f"{members}{bob}/", {"level": 8})
 
+    # -- schema-driven (generic) resources: project, environment and organization records ------
+    action = step("POST", f"{P1}/actions/", {"name": "Signed up", "steps": [{"event": "signup"}]})
+    step("PATCH", f"{P1}/actions/{action['id']}/", {"description": "first step"})
+    notebook = step("POST", f"{P1}/notebooks/", {"title": "Findings"})
+    step("PATCH", f"{P1}/notebooks/{notebook['short_id']}/", {"deleted": True})
+    step("POST", f"{P1}/notebooks/", {"title": "Kept"})
+    step("POST", "/api/environments/1/hog_functions/",
+         {"name": "Webhook", "type": "destination", "hog": "return 1"})  # fmt: skip
+    role = step("POST", f"/api/organizations/{DEFAULT_ORG}/roles/", {"name": "Eng"})
+    step("DELETE", f"/api/organizations/{DEFAULT_ORG}/roles/{role['id']}/")
+    step("POST", f"/api/organizations/{DEFAULT_ORG}/roles/", {"name": "Design"})
+
     tick(3600 * 2)  # the default key's last_used_at moves on the next request
     step("GET", f"{P1}/feature_flags/")
 
@@ -471,6 +483,14 @@ def reads(emulator: Emulator) -> Iterator[tuple[str, str, Any, int]]:
             body = {"query": {"kind": "HogQLQuery", "query": f"select * from {table} limit 500"}}
             yield "POST", f"{base}/query/", body, who
         yield "GET", f"/api/projects/{project}/", None, who
+    for path in ("/api/projects/1/actions/", "/api/projects/1/notebooks/",
+                 "/api/environments/1/hog_functions/", f"/api/organizations/{DEFAULT_ORG}/roles/"):  # fmt: skip
+        yield "GET", path, None, 1
+    for record in state["generic"]:
+        base = (f"/api/organizations/{record['organization']}" if "organization" in record
+                else f"/api/projects/{record['project']}")  # fmt: skip
+        if record["resource"] != "hog_functions":
+            yield "GET", f"{base}/{record['resource']}/{record['key']}/", None, 1
     yield "GET", "/api/projects/", None, 1
     yield "GET", "/api/users/@me/", None, 1
     yield "GET", "/api/users/@me/", None, 2
@@ -523,6 +543,8 @@ def next_writes() -> list[Step]:
             1,
         ),
         ("POST", f"{P1}/feature_flags/", {"key": "next", "filters": {"groups": [{}]}}, 1),
+        ("POST", f"{P1}/actions/", {"name": "next"}, 1),
+        ("POST", f"/api/organizations/{DEFAULT_ORG}/roles/", {"name": "next"}, 1),
         ("POST", "/batch/", {"api_key": TOKEN, "batch": [{"event": "e", "distinct_id": "n"}]}, 0),
     ]
 

@@ -24,7 +24,7 @@ SCENARIO: list[tuple[str, str, dict[str, str], bytes | None]] = [
     ("GET", "/api/projects/@current/", KEY, None),
     ("GET", "/api/environments/1/items/?limit=2&offset=2&n=5", KEY, None),
     ("PATCH", "/api/projects/1/echo/?x=1", {**KEY, "Content-Type": "application/json"}, b'{"a":1}'),
-    ("POST", "/api/projects/", KEY, b""),
+    ("PATCH", "/api/projects/", KEY, b""),
     ("GET", "/api/projects/", {}, None),
     ("GET", "/api/projets/", KEY, None),
     ("OPTIONS", "/api/users/@me/", KEY, None),

@@ -18,7 +18,7 @@ def test_filters_by_method_path_and_status(emu: Emulator) -> None:
     with phemu.mock(emu) as ph:
         requests.get(ph.url("/api/projects/?limit=1"), headers=ph.auth_headers)
         requests.get(ph.url("/api/projects"), headers=ph.auth_headers)
-        requests.post(ph.url("/api/projects/"), headers=ph.auth_headers)
+        requests.patch(ph.url("/api/projects/"), headers=ph.auth_headers)
         requests.get(ph.url("/api/projects/"))
     assert len(emu.requests(path="/api/projects/")) == 4
     assert len(emu.requests("get", "/api/projects")) == 3
@@ -27,8 +27,8 @@ def test_filters_by_method_path_and_status(emu: Emulator) -> None:
     assert emu.requests(status=200)[0].query == "limit=1"
     assert emu.requests(status=200)[0].endpoint == "projects.list"
     emu.assert_called("GET", "/api/projects/", times=3)
-    emu.assert_called("POST", "/api/projects/")
-    emu.assert_called("DELETE", "/api/projects/", times=0)
+    emu.assert_called("PATCH", "/api/projects/")
+    emu.assert_called("POST", "/api/projects/", times=0)
 
 
 def test_unknown_routes_are_flagged_with_the_closest_known_routes(emu: Emulator) -> None:

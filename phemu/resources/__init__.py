@@ -15,9 +15,12 @@ from phemu.resources import definitions
 from phemu.resources import events
 from phemu.resources import experiments
 from phemu.resources import feature_flags
+from phemu.resources import generic
 from phemu.resources import insights
 from phemu.resources import organization_members
+from phemu.resources import organization_projects
 from phemu.resources import organizations
+from phemu.resources import personal_api_keys
 from phemu.resources import persons
 from phemu.resources import projects
 from phemu.resources import query
@@ -33,6 +36,8 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     projects.RESOURCE,
     users.RESOURCE,
     organizations.RESOURCE,
+    organization_projects.RESOURCE,
+    personal_api_keys.RESOURCE,
     organization_members.RESOURCE,
     dashboards.RESOURCE,
     insights.RESOURCE,
@@ -51,7 +56,8 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     surveys.RESOURCE,
     annotations.RESOURCE,
     query.RESOURCE,
-    activity_log.RESOURCE,  # last: the journal of the resources above
+    activity_log.RESOURCE,  # the journal of the resources above
+    generic.RESOURCE,  # last: its routes are the schema operations nobody else serves
 )
 
 __all__ = ["ALL_RESOURCES", "Backend", "Resource"]

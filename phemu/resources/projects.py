@@ -1,6 +1,7 @@
 """``GET /api/projects/`` and ``GET /api/projects/:id/``.
 
-Read-only: projects come from seeds. Other methods pass the checks and answer 405.
+Projects come from seeds, ``POST /api/projects/`` and the organization routes
+(``resources/organization_projects.py``); other methods pass the checks and answer 405.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def list_(ctx: RequestContext) -> Response:
     return json_response(paginate_list(ctx.request, projects, project_basic))
 
 
+def create(ctx: RequestContext) -> Response:
+    from phemu.resources.organization_projects import create_in_current_organization
+
+    return create_in_current_organization(ctx)
+
+
 def retrieve(ctx: RequestContext) -> Response:
     project = find_visible_project(ctx, ctx.path_values["id"])
     if project is None:
@@ -97,11 +104,10 @@ RESOURCE = Resource(
         Route(
             "/api/projects/",
             "projects.list",
-            {"GET": list_},
+            {"GET": list_, "POST": create},
             "project",
             nested=False,
             restriction="projects_list",
-            mapped=frozenset({"POST"}),  # ProjectViewSet is a ModelViewSet (posthog/api/project.py)
         ),
         Route(
             "/api/projects/<id>/",

@@ -7,8 +7,12 @@ shared ``tests/conftest.py``.
 from __future__ import annotations
 
 import os
+import random
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
+from typing import TypeVar
 
 import pytest
 
@@ -18,6 +22,24 @@ from tests.contract.world import build_world
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = ROOT / "fixtures" / "posthog-openapi-subset.json"
+
+
+T = TypeVar("T")
+
+#: ``PHEMU_ALL_OPERATIONS=1``: every schema operation in the per-operation suites (nightly-style;
+#: those tests carry the ``slow`` marker), instead of a sample that changes every day.
+ALL_OPERATIONS = os.environ.get("PHEMU_ALL_OPERATIONS") == "1"
+#: the sample's seed: ``PHEMU_SAMPLE_SEED``, else today's date (one sample per day, repeatable
+#: by setting the seed the run printed).
+SAMPLE_SEED = int(os.environ.get("PHEMU_SAMPLE_SEED") or date.today().strftime("%Y%m%d"))
+
+
+def sample(items: Sequence[T], size: int) -> list[T]:
+    """``size`` items of ``items`` (all with ``PHEMU_ALL_OPERATIONS=1``), in their order."""
+    if ALL_OPERATIONS or size >= len(items):
+        return list(items)
+    chosen = set(random.Random(SAMPLE_SEED).sample(range(len(items)), size))
+    return [item for index, item in enumerate(items) if index in chosen]
 
 
 def budget(name: str, default: int) -> int:
@@ -37,5 +59,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not lines:
         return
     terminalreporter.section("phemu contract suites")
+    scope = "all schema operations" if ALL_OPERATIONS else f"sample seed {SAMPLE_SEED}"
+    terminalreporter.write_line(f"schema-driven routes: {scope} (PHEMU_SAMPLE_SEED to repeat)")
     for line in lines:
         terminalreporter.write_line(line)

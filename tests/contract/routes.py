@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from phemu.emulator import Emulator
+from phemu.resources.generic import OperationRoute
 from phemu.routing import Route
 
 METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
@@ -22,6 +23,37 @@ ERROR_KEYS = ["type", "code", "detail", "attr"]
 def all_routes() -> list[Route]:
     """The routes of a default (``docs``) emulator, sorted by endpoint for stable test ids."""
     return sorted(Emulator().routes.routes.values(), key=lambda r: r.endpoint)
+
+
+def is_generic(route: Route) -> bool:
+    """A route only the schema-driven resource serves (``phemu/resources/generic``)."""
+    return isinstance(route, OperationRoute) and not route.exact_methods
+
+
+def route_params(routes: list[Route]) -> list[Any]:
+    """``routes`` as pytest parameters; with ``PHEMU_ALL_OPERATIONS=1`` the schema-driven ones
+    carry the ``slow`` marker (the nightly-style run of every operation)."""
+    import pytest
+
+    from tests.contract.conftest import ALL_OPERATIONS
+
+    return [
+        pytest.param(
+            r, id=r.endpoint, marks=[pytest.mark.slow] if ALL_OPERATIONS and is_generic(r) else []
+        )
+        for r in routes
+    ]
+
+
+def suite_routes(generic_sample: int) -> list[Route]:
+    """Every hand-written route, plus a sample of the schema-driven ones (all of them with
+    ``PHEMU_ALL_OPERATIONS=1``): their checks are one code path, so a sample per run keeps the
+    suites within the CI budget while every route is exercised across runs."""
+    from tests.contract.conftest import sample
+
+    routes = all_routes()
+    generic = [r for r in routes if is_generic(r)]
+    return [r for r in routes if not is_generic(r)] + sample(generic, generic_sample)
 
 
 def has_pk(route: Route) -> bool:

@@ -24,13 +24,23 @@ def test_check_mode_agrees() -> None:
 
 
 def test_every_schema_operation_and_the_ai_endpoints_are_listed() -> None:
-    schema = json.loads(
-        (ROOT / "fixtures" / "posthog-openapi-subset.json").read_text(encoding="utf-8")
-    )
+    from phemu.openapi.document import document
+
+    schema = document()
     expected = {op["operationId"] for item in schema["paths"].values() for op in item.values()}
+    assert len(expected) == 823
     body = json.loads(Emulator().client().get("/_phemu/coverage").get_data())
     listed = {row["operation_id"] for row in body["operations"]}
     assert expected <= listed
+    rows = {row["operation_id"]: row for row in body["operations"]}
+    assert all(rows[op]["emulated"] and rows[op]["tier"] for op in expected)
+    assert rows["environments_subscriptions_list"]["tier"] == "exact"
+    assert rows["actions_list"]["tier"] == "stateful"
+    assert rows["environments_web_vitals_retrieve"]["tier"] == "shaped"
+    assert (
+        body["totals"]["exact"] + body["totals"]["stateful"] + body["totals"]["shaped"]
+        == (body["totals"]["emulated"])
+    )
     assert {
         "environments_session_recordings_ai_filters_create",
         "environments_session_recordings_ai_regex_create",

@@ -11,6 +11,7 @@ does not exist.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -21,9 +22,13 @@ from tests.contract.routes import METHODS
 from tests.contract.routes import all_routes
 from tests.contract.routes import error_body
 from tests.contract.routes import has_pk
+from tests.contract.routes import is_generic
+from tests.contract.routes import route_params
 from tests.contract.routes import segment
+from tests.contract.routes import suite_routes
 from tests.contract.routes import url
 from tests.contract.world import ADA_UUID
+from tests.contract.world import BOB_KEY
 from tests.contract.world import BOB_ORG_A_KEY
 from tests.contract.world import DEFAULT_KEY
 from tests.contract.world import EVE_KEY
@@ -35,8 +40,10 @@ from tests.contract.world import World
 from tests.contract.world import build_world
 from tests.contract.world import create_victims
 
+#: schema-driven routes checked per run (every one with PHEMU_ALL_OPERATIONS=1)
+GENERIC_SAMPLE = 16
 ROUTES = all_routes()
-NESTED = [r for r in ROUTES if r.nested]
+NESTED = [r for r in suite_routes(GENERIC_SAMPLE) if r.nested]
 MISSING_ID = 999_999
 
 NO_ACCESS = "You don't have access to the project."
@@ -68,9 +75,33 @@ NESTED_ATTACKS = [
 
 
 @pytest.fixture(scope="module")
-def victims() -> tuple[World, dict[tuple[str, int], int]]:
+def victims() -> tuple[World, dict[tuple[str, int], Any]]:
     world = build_world()
-    return world, create_victims(world)
+    created: dict[tuple[str, int], Any] = dict(create_victims(world))
+    created.update(create_generic_victims(world, NESTED))
+    return world, created
+
+
+def create_generic_victims(world: World, routes: list[Route]) -> dict[tuple[str, int], str]:
+    """One record per sampled schema-driven collection in projects 1, 2 and 7, through the
+    generic backend (as their owners would create it), keyed by the route's endpoint."""
+    from phemu.openapi.index import operation_index
+    from phemu.resources.generic import OperationRoute
+
+    backend = world.emulator.generic
+    created: dict[tuple[str, int], str] = {}
+    for route in routes:
+        if not (isinstance(route, OperationRoute) and is_generic(route)):
+            continue
+        op = next(iter(route.schema_ops.values()))
+        if op.lookup is None or op.parents:
+            continue  # url() gives every path variable the same value; parents would differ
+        model = operation_index().resources[op.resource]
+        for project in OWNERS:
+            place = backend.where(model, project=project)
+            record = backend.insert(model, place, {}, None)
+            created[(route.endpoint, project)] = record.key
+    return created
 
 
 def _call(world: World, method: str, path: str, key: str, body: Any = None) -> tuple[int, bytes]:
@@ -92,9 +123,9 @@ def stored(emulator: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("attacker", "victim", "detail"), NESTED_ATTACKS)
-@pytest.mark.parametrize("route", NESTED, ids=lambda r: r.endpoint)
+@pytest.mark.parametrize("route", route_params(NESTED))
 def test_nested_routes_refuse_other_projects(
-    victims: tuple[World, dict[tuple[str, int], int]],
+    victims: tuple[World, dict[tuple[str, int], Any]],
     route: Route,
     attacker: str,
     victim: int,
@@ -102,12 +133,14 @@ def test_nested_routes_refuse_other_projects(
 ) -> None:
     world, created = victims
     before = (stored(world.emulator), world.emulator.outbox.entries())
-    existing = created.get((segment(route), victim), 1)
+    existing = created.get((route.endpoint, victim), created.get((segment(route), victim), 1))
     for prefix in route.prefixes:
         for method in METHODS:
-            # A method the route does not map is refused to every key before the project is
-            # looked at (posthog/permissions.py), which reveals nothing about it either.
-            refusal = detail if route.maps(method) else NO_KEY_ACCESS
+            # A method the route does not map, or an operation PostHog's schema gives no scope,
+            # is refused to every key before the project is looked at (posthog/permissions.py),
+            # which reveals nothing about it either.
+            refused = not route.maps(method) or route.required_scopes(method) is None
+            refusal = NO_KEY_ACCESS if refused else detail
             expected = json.dumps(error_body(403, refusal), separators=(",", ":")).encode()
             answers = set()
             for pk in (existing, MISSING_ID):
@@ -129,17 +162,33 @@ def test_nested_routes_refuse_other_projects(
 
 
 def test_victim_objects_exist_for_their_owners(
-    victims: tuple[World, dict[tuple[str, int], int]],
+    victims: tuple[World, dict[tuple[str, int], Any]],
 ) -> None:
     """The comparison above is meaningful: owners do see the objects the attackers cannot."""
     world, created = victims
-    details = {segment(r): r for r in NESTED if has_pk(r) and "GET" in r.handlers}
+    details = {
+        segment(r): r for r in NESTED if has_pk(r) and "GET" in r.handlers and not is_generic(r)
+    }
+    details.update({r.endpoint: r for r in NESTED if is_generic(r) and _readable(r)})
     for (name, project), pk in created.items():
-        route = details[name]
-        status, raw = _call(world, "GET", url(route, project=project, pk=pk), OWNERS[project])
+        route = details.get(name)
+        if route is None:
+            continue  # a schema route without a retrieve a personal key may call
+        prefix = route.prefixes[0]
+        path = url(route, project=project, pk=pk, prefix=prefix)
+        status, raw = _call(world, "GET", path, OWNERS[project])
         assert status == 200, (name, project, raw)
-        status, _ = _call(world, "GET", url(route, project=project, pk=MISSING_ID), OWNERS[project])
+        missing = url(route, project=project, pk=MISSING_ID, prefix=prefix)
+        status, _ = _call(world, "GET", missing, OWNERS[project])
         assert status == 404
+
+
+def _readable(route: Route) -> bool:
+    from phemu.resources.generic import OperationRoute
+
+    assert isinstance(route, OperationRoute)
+    op = route.operation(None, "GET")
+    return op is not None and op.kind == "retrieve" and op.scopes is not None
 
 
 def _same_as_missing(world: World, key: str, path: str, missing: str) -> None:
@@ -249,15 +298,103 @@ def test_project_lists_show_only_reachable_projects(world: World) -> None:
     )
 
 
+MISSING_ORG = "01928a6e-3c1d-7000-8000-00000000ffff"
+MISSING_UUID = "01928a6e-3c1d-7000-8000-00000000fffe"
+
+
+def test_personal_api_keys_show_only_the_key_itself(world: World) -> None:
+    client = world.emulator.client()
+    ada_key = json.loads(
+        client.get("/api/personal_api_keys/@current/", headers=world.headers(DEFAULT_KEY)).data
+    )["id"]
+    eve = json.loads(
+        client.get("/api/personal_api_keys/@current/", headers=world.headers(EVE_KEY)).data
+    )
+    assert eve["id"] != ada_key and eve["user_id"] != 1
+    # Another user's key is invisible: the same answers as for a key that does not exist.
+    _same_as_missing(
+        world,
+        EVE_KEY,
+        f"/api/personal_api_keys/{ada_key}/",
+        f"/api/personal_api_keys/{MISSING_UUID}/",
+    )
+
+
+def test_organization_list_and_projects_show_only_reachable_ones(world: World) -> None:
+    client = world.emulator.client()
+
+    def ids(key: str, path: str) -> list[Any]:
+        response = client.get(path, headers=world.headers(key))
+        assert response.status_code == 200, response.data
+        return [item["id"] for item in json.loads(response.data)["results"]]
+
+    assert ids(EVE_KEY, "/api/organizations/") == [ORG_B]
+    assert ids(BOB_ORG_A_KEY, "/api/organizations/") == [ORG_A]
+    assert sorted(ids(BOB_KEY, "/api/organizations/")) == sorted([ORG_A, ORG_B])
+    assert ids(EVE_KEY, "/api/organizations/@current/projects/") == [7]
+    status, raw = _call(world, "GET", "/api/organizations/", TEAM1_KEY)
+    assert (status, json.loads(raw)) == (
+        403,
+        error_body(
+            403, "API keys with scoped projects are only supported on project-based endpoints."
+        ),
+    )
+    for suffix in ("projects/", "projects/1/"):
+        _same_as_missing(
+            world,
+            EVE_KEY,
+            f"/api/organizations/{ORG_A}/{suffix}",
+            f"/api/organizations/{MISSING_ORG}/{suffix}",
+        )
+
+
+#: schema-driven routes outside projects: organization collections and the user's own routes
+TOP_LEVEL_GENERIC = [r for r in suite_routes(GENERIC_SAMPLE * 2) if is_generic(r) and not r.nested]
+
+
+@pytest.mark.parametrize("route", route_params(TOP_LEVEL_GENERIC))
+def test_schema_routes_outside_projects_hide_other_organizations(
+    world: World, route: Route
+) -> None:
+    """Eve (organization B) asking about organization A, or about Ada, gets exactly what she
+    gets for an organization or user that does not exist."""
+
+    def concrete(owner: str) -> str:
+        def value(name: str) -> str:
+            if name in ("organization_id", "id") and route.path.startswith("/api/organizations/"):
+                return (
+                    owner
+                    if name == "organization_id" or "<organization_id>" not in route.path
+                    else "1"
+                )
+            if name in ("uuid",):
+                return owner
+            return "1"
+
+        return re.sub(r"<([A-Za-z_0-9]+)>", lambda m: value(m.group(1)), route.path)
+
+    if route.path.startswith("/api/organizations/<"):
+        _same_as_missing(world, EVE_KEY, concrete(ORG_A), concrete(MISSING_ORG))
+    elif "<uuid>" in route.path:
+        _same_as_missing(world, EVE_KEY, concrete(ADA_UUID), concrete(MISSING_UUID))
+
+
 def test_every_route_is_covered() -> None:
-    """A new route is either nested (covered by the table above) or one of the known top-level
-    routes with its own test here; anything else must get a test before it lands."""
-    top_level = {r.endpoint for r in ROUTES if not r.nested}
+    """A new route is either nested (covered by the table above), schema-driven (the test
+    above), or one of the known top-level routes with its own test here; anything else must get
+    a test before it lands."""
+    top_level = {r.endpoint for r in ROUTES if not r.nested and not is_generic(r)}
     assert top_level <= {
         "projects.list",
         "projects.retrieve",
         "users.retrieve",
         "organizations.retrieve",
+        "organizations.list",
+        "organization_projects.list",
+        "organization_projects.detail",
+        "personal_api_keys.list",
+        "personal_api_keys.detail",
+        "personal_api_keys.roll",
         "organization_members.list",
         "organization_members.detail",
         *CAPTURE_ROUTES,

@@ -20,7 +20,6 @@ from typing import Any
 
 from phemu.emulator import Emulator
 from tests.contract.routes import all_routes
-from tests.contract.routes import has_pk
 from tests.contract.routes import segment
 from tests.contract.routes import url
 
@@ -114,7 +113,9 @@ def create_victims(world: World) -> dict[tuple[str, int], int]:
     client = world.emulator.client()
     created: dict[tuple[str, int], int] = {}
     nested = [r for r in all_routes() if r.nested]
-    collections = {segment(r): r for r in nested if "POST" in r.handlers and not has_pk(r)}
+    collections = {
+        segment(r): r for r in nested if "POST" in r.handlers and r.path == f"/{segment(r)}/"
+    }
     for name, template in CREATE_BODIES.items():
         route = collections.get(name)
         if route is None:

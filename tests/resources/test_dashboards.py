@@ -277,18 +277,16 @@ def test_delete_is_an_empty_405(client, auth, pk):
     assert body(client.get(BASE, headers=auth))["count"] == 1
 
 
-def test_put_is_a_json_405_and_list_delete_refuses_keys(client, auth):
-    """PostHog maps PUT (a ModelViewSet ``update``; phemu does not emulate it, so 405 after the
-    write scope) and lists it in ``Allow``; DELETE on the list has no action, so a personal API
-    key gets 403 (``posthog/permissions.py``, ``APIScopePermission``)."""
+def test_put_is_posthogs_full_update_and_list_delete_refuses_keys(emulator, client, auth):
+    # PUT is a documented operation (dashboards_update); the generic layer validates the whole
+    # body against the schema and applies it through the hand-written PATCH (docs/generic.md).
     make(client, auth)
     response = client.put(f"{BASE}1/", json={"name": "x"}, headers=auth)
-    assert response.status_code == 405
-    assert response.get_data(as_text=True) == (
-        '{"type":"invalid_request","code":"method_not_allowed",'
-        '"detail":"Method \\"PUT\\" not allowed.","attr":null}'
-    )
+    assert response.status_code == 200
+    assert body(response)["name"] == "x"
+    assert body(client.get(f"{BASE}1/", headers=auth))["name"] == "x"
     assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
+    assert emulator.requests("PUT")[-1].tier == "stateful"
     response = client.delete(BASE, headers=auth)
     assert response.status_code == 403
     assert body(response)["detail"] == "This action does not support personal API key access"

@@ -412,12 +412,16 @@ def test_delete_is_an_empty_405(client, auth, pk):
     assert body(client.get(BASE, headers=auth))["count"] == 1
 
 
-def test_put_is_a_json_405_after_the_write_scope(emulator, client, auth):
+def test_put_is_posthogs_full_update_after_the_write_scope(emulator, client, auth):
+    # PUT is a documented operation (insights_update); the generic layer validates the whole
+    # body against the schema and applies it through the hand-written PATCH (docs/generic.md).
     make(client, auth)
-    response = client.put(f"{BASE}1/", json={}, headers=auth)
-    assert response.status_code == 405
-    assert body(response)["detail"] == 'Method "PUT" not allowed.'
+    response = client.put(f"{BASE}1/", json={"name": "Renamed"}, headers=auth)
+    assert response.status_code == 200
+    assert body(response)["name"] == "Renamed"
+    assert body(client.get(f"{BASE}1/", headers=auth))["name"] == "Renamed"
     assert response.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
+    assert emulator.requests("PUT")[-1].tier == "stateful"
     reader = add_key(emulator, "phx_reader", scopes=["insight:read"])
     response = client.put(f"{BASE}1/", json={}, headers=reader)
     assert response.get_data(as_text=True) == (

@@ -175,12 +175,18 @@ def test_docs_check_order(docs, action):
 def test_unknown_ai_paths_are_endpoint_not_found(docs):
     client = docs.client()
     for path in (
-        "/api/projects/1/session_recordings/ai/",
         "/api/projects/1/session_recordings/ai/sql/",
         "/api/projects/1/session_recordings/ai/regex/extra/",
     ):
         response = client.post(path, json={}, headers=docs.auth_headers)
         assert (response.status_code, body_of(response)) == (404, NOT_FOUND)
+    # `ai/` alone is PostHog's recording detail route (`session_recordings/{id}/`, id "ai"),
+    # which maps no POST: the scope permission refuses the key before dispatch.
+    response = client.post(
+        "/api/projects/1/session_recordings/ai/", json={}, headers=docs.auth_headers
+    )
+    assert response.status_code == 403
+    assert body_of(response)["detail"] == "This action does not support personal API key access"
 
 
 def test_throttle_family_is_clickhouse():

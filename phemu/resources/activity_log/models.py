@@ -125,14 +125,16 @@ class ActivityLogBackend(Backend):
             store.appended(SECTION, export_entry, store, entry)
 
     def entries(
-        self, scope: str, project: int, item_ids: Iterable[str] | None = None
+        self, scope: str | None, project: int, item_ids: Iterable[str] | None = None
     ) -> list[ActivityEntry]:
-        """The scope's entries of a project, newest first."""
+        """The scope's entries of a project (every scope's for ``None``), newest first."""
         wanted = None if item_ids is None else set(item_ids)
         found = [
             e
             for e in self._tables.entries
-            if e.scope == scope and e.project == project and (wanted is None or e.item_id in wanted)
+            if (scope is None or e.scope == scope)
+            and e.project == project
+            and (wanted is None or e.item_id in wanted)
         ]
         return sorted(found, key=lambda e: (e.created_at, e.seq), reverse=True)
 

@@ -37,6 +37,9 @@ class RenderCache:
 
     A variant tells renderings of one row apart when the JSON depends on the request (who asks,
     which serializer); dropping a row drops all of them, and everything derived from the rows.
+    A variant names everything the rendering reads beyond the row and its backend's tables:
+    the viewer's id *and* level (``access_variant``), since levels change through another
+    resource that writes no row.
     """
 
     __slots__ = ("derived", "rows", "version")

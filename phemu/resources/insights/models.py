@@ -21,6 +21,7 @@ from phemu.pagination import paginate_bytes
 from phemu.resources._base import CAN_EDIT
 from phemu.resources._base import EVERYONE_CAN_EDIT
 from phemu.resources._base import Backend
+from phemu.resources._base import access_variant
 from phemu.resources._base import created_by
 from phemu.resources._base import find_in_project
 from phemu.resources._base import iso
@@ -383,8 +384,8 @@ class InsightsBackend(Backend):
         """The list endpoint's page as JSON bytes, as ``viewer`` sees it."""
         store, table = self.store, self.table
         draw = render_basic if basic else render
-        variant = (viewer.id if viewer is not None else None, basic)
         with store.lock:
+            variant = (access_variant(store, viewer, project), basic)
             ids = table.json.memo(
                 store,
                 ("listed", project, short_id, search),

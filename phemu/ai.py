@@ -275,9 +275,12 @@ def _call(function: Callable[[], Any], responder: str) -> Answer:
 
 Checker = Callable[[Any], list[str]]
 Orderer = Callable[[dict[str, Any]], dict[str, Any]]
+#: Where PostHog defines each strict output schema, named in the bug report of an output that
+#: breaks it.
+_AI_DATA = "posthog/session_recordings/ai_data"
 SCHEMAS: dict[str, tuple[Checker, Orderer, str]] = {
-    "filters": (check_filters_output, order_filters_output, "``docs/ai.md``"),
-    "regex": (check_regex_output, order_regex_output, "``docs/ai.md``"),
+    "filters": (check_filters_output, order_filters_output, f"{_AI_DATA}/ai_filter_schema.py"),
+    "regex": (check_regex_output, order_regex_output, f"{_AI_DATA}/ai_regex_schema.py"),
 }
 
 

@@ -65,7 +65,7 @@ def resolve_profile(profile: str | None) -> str:
 class Emulator:
     """An in-memory PostHog.
 
-    :param profile: ``docs`` (default) or ``cloud`` (see the reference README).
+    :param profile: ``docs`` (default) or ``cloud`` (README.md, "Platform behaviour").
     :param seeds: seed documents (mappings or JSON file paths) loaded on top of the default seed.
     :param default_seed: load the packaged default seed first (``phemu/data/default.json``:
         project 1, a ``*`` key).

@@ -175,8 +175,8 @@ class MatchOnlyRule(Rule):
     """A werkzeug rule whose URL builders are compiled on first use, not when the map is built.
 
     phemu only matches URLs and never builds them; werkzeug compiles two builder functions per
-    rule (with ``ast`` and ``compile``), which was most of the cost of the route table once it
-    held every operation of PostHog's schema.
+    rule (with ``ast`` and ``compile``), which is most of the cost of building a route table
+    that holds every operation of PostHog's schema.
     """
 
     def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:

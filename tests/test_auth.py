@@ -1,4 +1,4 @@
-"""Personal API key lookup, storage and failures (platform.md §3)."""
+"""Personal API key lookup, storage and failures (``posthog/auth.py``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Scopes, key restrictions, membership and the order of checks (platform.md §4-§5)."""
+"""Scopes, key restrictions, membership and the order of checks (``posthog/permissions.py``;
+README.md, "Platform behaviour")."""
 
 from __future__ import annotations
 
@@ -135,7 +136,7 @@ def test_organization_disallowing_personal_api_keys(widgets):
     )
 
 
-# The table of platform.md §5, on the neutral widget routes.
+# PostHog's order of checks (README.md, "Platform behaviour"), on the neutral widget routes.
 def test_order_unknown_path_before_auth(widgets):
     assert (
         body(widgets.client().get("/api/projects/1/nonsense/"))["detail"] == "Endpoint not found."

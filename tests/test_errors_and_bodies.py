@@ -1,4 +1,5 @@
-"""Error bodies byte for byte and request-body parsing (platform.md §2.5, §6)."""
+"""Error bodies byte for byte and request-body parsing (``exceptions_hog/handler.py``,
+``rest_framework/parsers.py``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""DRF-style coercion rules shared by every resource (subscriptions.md §3)."""
+"""DRF-style coercion rules shared by every resource (DRF's fields, as ``ee/api/subscription.py``
+uses them)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""DRF limit/offset pagination and its link rules (platform.md §7), with the worked examples."""
+"""DRF limit/offset pagination and its link rules (``rest_framework/pagination.py``), with worked
+examples."""
 
 from __future__ import annotations
 

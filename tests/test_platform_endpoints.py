@@ -1,4 +1,5 @@
-"""Projects, users/@me and organizations/@current (platform.md §9)."""
+"""Projects, users/@me and organizations/@current (``posthog/api/project.py``,
+``posthog/api/user.py``, ``posthog/api/organization.py``)."""
 
 from __future__ import annotations
 

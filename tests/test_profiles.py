@@ -1,4 +1,4 @@
-"""Profiles: docs (default) and cloud (platform.md §10, reference README)."""
+"""Profiles: docs (default) and cloud (README.md, "Platform behaviour")."""
 
 from __future__ import annotations
 

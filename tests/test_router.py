@@ -1,4 +1,5 @@
-"""Routing: both prefixes, @current, optional trailing slash, unknown paths (platform.md §2)."""
+"""Routing: both prefixes, @current, optional trailing slash, unknown paths
+(``posthog/api/routing.py``)."""
 
 from __future__ import annotations
 

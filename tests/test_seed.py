@@ -1,4 +1,4 @@
-"""Seed documents: format, validation, merging, rollback, default seed (platform.md, issue 2)."""
+"""Seed documents: format, validation, merging, rollback, default seed (README.md, "Seed documents"; issue 2)."""
 
 from __future__ import annotations
 

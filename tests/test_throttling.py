@@ -1,4 +1,4 @@
-"""PostHog's rate limits (platform.md §8), opt-in with ``Emulator(rate_limits=...)``."""
+"""PostHog's rate limits (``posthog/rate_limit.py``), opt-in with ``Emulator(rate_limits=...)``."""
 
 from __future__ import annotations
 

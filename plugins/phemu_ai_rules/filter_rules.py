@@ -12,9 +12,10 @@ question completes the original request. It is read in four passes:
    ``is_not``; mentions of one property joined by ``or``/``and`` become one leaf with several
    values (a session has one browser, so "chrome and firefox users" means either);
 3. **measures**: durations, page-view counts, bounces, UTM parameters;
-4. **dates**: the reference table's phrases first, then months, weekdays and ranges.
+4. **dates**: the specified date phrases first (``tests/test_filter_rules.py``), then months,
+   weekdays and ranges.
 
-Results follow the reference order (empty text, ``<word> page`` without a URL, leaves, a date,
+Results follow the specified order (empty text, ``<word> page`` without a URL, leaves, a date,
 vague words, off-topic), plus one rule of its own: a question or instruction with no word about
 recordings (``where is Spain on the map?``) is off-topic even if it names a place.
 """
@@ -453,7 +454,7 @@ def provider_leaves(keywords: str) -> list[Leaf]:
 
 
 def find_leaves(text: str, literals: list[Literal], keywords: str) -> list[Leaf]:
-    """Every leaf the text asks for, in the reference's row order, duplicates dropped."""
+    """Every leaf the text asks for, in the specified row order, duplicates dropped."""
     by_literal = literal_leaves(text, literals)
     mentions = find_mentions(keywords)
     has_email = bool(by_literal["email"])

@@ -15,7 +15,7 @@ A small grammar, not a list of sentences:
    case-insensitivity are added last. Exclusions need lookahead, which RE2 lacks, so RE2 gets
    PostHog's refusal for them unless a complement exists (``no digits`` is ``^\\D*$``).
 
-The documented rows (``docs/ai.md``) keep their outputs; where the reference is silent the
+The documented rows (``docs/ai.md``) keep their outputs; where those rows are silent the
 grammar answers rather than refuses, as PostHog's prompt asks (``ai_regex_prompts.py``: refuse
 only off-topic input). Every ``success`` compiles with Python's ``re`` (and google-re2 for the
 ``re2`` engine, which never gets lookaround or backreferences).

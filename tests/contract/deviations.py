@@ -2,9 +2,10 @@
 
 PostHog's OpenAPI document is drf-spectacular output: it lists each operation's success status
 only, so every error PostHog returns is "undocumented" for schemathesis, and the serializer's
-rules are stricter (or more lenient) than the JSON schema can say. Each entry below names the
-reference text that requires the behaviour; :func:`explain` accepts a schemathesis failure only
-when the response matches one of them exactly. Anything else fails the contract test.
+rules are stricter (or more lenient) than the JSON schema can say. Each entry below quotes the
+rule from phemu's own docs, which name the PostHog code it comes from; :func:`explain_rejection`
+accepts a schemathesis failure only when the response matches one of them exactly. Anything
+else fails the contract test.
 """
 
 from __future__ import annotations
@@ -21,114 +22,142 @@ from tests.contract.routes import is_posthog_error
 
 @dataclass(frozen=True)
 class Deviation:
-    title: str
-    reference: str
-    quote: str
+    """Why a schemathesis failure is PostHog's behaviour: ``quote`` is a sentence of ``doc`` (one
+    of phemu's own docs) and ``source`` the code it comes from, which ``doc`` also names: a path
+    in PostHog's code or in a library PostHog runs (DRF, drf-exceptions-hog), never read."""
 
+    title: str
+    doc: str
+    quote: str
+    source: str
+
+
+CONTRACT = "docs/contract.md"
+SUBSCRIPTION_API = "ee/api/subscription.py"
 
 DEVIATIONS: dict[str, Deviation] = {
     "error-statuses-undocumented": Deviation(
         "PostHog's schema documents success statuses only; errors are PostHog's error JSON",
-        "platform.md §6",
+        CONTRACT,
         "Every error except the empty-body DELETE 405 has exactly this body",
+        "exceptions_hog/handler.py",
     ),
     "interval-below-1": Deviation(
         "`interval` below 1 is schema-valid but rejected",
-        "README.md ground rule 8",
-        "The emulator deliberately rejects some schema-valid requests (for\n   example `interval: 0`",
+        CONTRACT,
+        "`min_value`: `Ensure this value is greater than or equal to 1.`",
+        SUBSCRIPTION_API,
     ),
     "webhook-url": Deviation(
         "webhook URLs are checked (no local or private hosts)",
-        "README.md ground rule 8",
-        "or a webhook URL pointing at `localhost`); contract tests must expect\n   those 400s.",
+        CONTRACT,
+        "a webhook URL pointing at `localhost`); contract tests must expect those 400s.",
+        "posthog/security/url_validation.py",
     ),
     "related-object-missing": Deviation(
         "`insight`/`dashboard` must name a live object of the project",
-        "subscriptions.md §3",
+        CONTRACT,
         '`does_not_exist`: `Invalid pk "999" - object does not exist.`',
+        SUBSCRIPTION_API,
     ),
     "resource-required": Deviation(
         "a PATCH with an empty body fails PostHog's `if not self.initial_data` check",
         "docs/subscriptions.md",
         "only a `PATCH` with an empty body reaches it",
+        SUBSCRIPTION_API,
     ),
     "blank-text": Deviation(
         "`target_value` is trimmed and may not be blank",
-        "subscriptions.md §3",
+        CONTRACT,
         "`blank`: `This field may not be blank.` (`target_value` empty after trimming)",
+        SUBSCRIPTION_API,
     ),
     "datetime-format": Deviation(
         "DRF's datetime parser accepts ISO 8601 only in its own forms",
-        "subscriptions.md §3",
+        CONTRACT,
         "`invalid_input`: `Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].`",
+        SUBSCRIPTION_API,
     ),
     "bysetpos-500": Deviation(
         "`bysetpos` 0 or beyond ±366 with weekdays fails inside PostHog",
-        "subscriptions.md §9.3",
-        "With a non-empty `byweekday`, a `bysetpos` of `0` or outside `-366..366` makes the rule invalid;\nPostHog then fails with 500 `A server error occurred.`.",
+        "docs/subscriptions.md",
+        "With a non-empty `byweekday`, `bysetpos` 0 or beyond ±366 answers PostHog's 500",
+        "posthog/models/subscription.py",
     ),
     "delete-405": Deviation(
         "DELETE is documented with 405 only; schemathesis still expects a 2xx for valid input",
-        "subscriptions.md §6.4",
-        "answers **405 with an empty body and no `Content-Type`**",
+        "docs/subscriptions.md",
+        "405, empty body, no `Content-Type`, after the `subscription:write` check",
+        "posthog/api/forbid_destroy_model.py",
     ),
     "sessions-values-key": Deviation(
         "`sessions/values` needs `key`, which the schema does not document",
-        "sessions.md §3",
-        '| `key` (required) | a catalogue name. Missing or empty → 400 `{"type":"validation_error","code":"invalid_input","detail":"Key not provided","attr":null}` |',
+        "docs/sessions.md",
+        "| missing or empty `key` | 400 `Key not provided` |",
+        "posthog/api/session.py",
     ),
     "pk-text-beyond-bigint": Deviation(
         "a form-encoded id of 19+ digits is not an id PostHog's bigint keys can hold; phemu's shared "
         "`parse_pk` reports it as text (incorrect_type), as for any non-id string",
-        "subscriptions.md §3",
+        CONTRACT,
         "`incorrect_type`: `Incorrect type. Expected pk value, received str.` (`bool`, `str`, `list`, `dict`)",
+        SUBSCRIPTION_API,
     ),
     "ai-regex-500": Deviation(
         "a non-string `regex` makes PostHog fail while normalising whitespace",
-        "ai.md §3.1",
-        "A non-string value (number, `null`, array, object) makes PostHog fail while normalising whitespace: 500 `A server error occurred.` (deliberate).",
+        "docs/ai.md",
+        "a non-string `regex` value fails the whitespace clean-up",
+        "posthog/session_recordings/session_recording_api.py",
     ),
     "ai-regex-body-type-error": Deviation(
         "a JSON body that is not an object makes PostHog's `in` test or its indexing raise TypeError",
         "docs/ai.md",
         "strings or lists that do contain `regex`",
+        "posthog/session_recordings/session_recording_api.py",
     ),
     "ai-engine-unvalidated": Deviation(
         "`engine` is never validated; only the presence of `regex` is checked",
-        "ai.md §3.1",
-        "Any other value, or none, selects JavaScript rules (lookahead allowed). Never validated.",
+        "docs/ai.md",
+        "anything else, or none, is `javascript`: `engine` is never validated.",
+        "posthog/session_recordings/session_recording_api.py",
     ),
     "form-null": Deviation(
         "a form body cannot carry JSON null: the text sent for it is read per field and fails",
-        "platform.md §2.5",
+        CONTRACT,
         "values are strings and are coerced per field",
+        "rest_framework/parsers.py",
     ),
     "drf-lenient-input": Deviation(
         "DRF coerces values the JSON schema calls invalid, and ignores unknown and read-only keys",
-        "subscriptions.md §3; platform.md §2.5",
+        CONTRACT,
         'integers, integral floats (`2.0`), digit strings (`"2"`)',
+        SUBSCRIPTION_API,
     ),
     "pagination-lenient": Deviation(
         "invalid `limit`/`offset` fall back to defaults instead of failing",
-        "platform.md §7",
+        CONTRACT,
         "`limit`: a positive integer; missing, `0`, negative or not an integer → 100.",
+        "rest_framework/pagination.py",
     ),
     "text-postgres-refuses": Deviation(
         "text fields refuse NUL and lone surrogates with DRF's CharField validators (PostHog's "
         "database could not store them); the schema cannot say so",
         "docs/architecture.md",
         '`400 null_characters_not_allowed` "Null characters are not allowed."',
+        "rest_framework/validators.py",
     ),
     "error-echoes-surrogate": Deviation(
         "an error detail echoing a lone surrogate (an invalid choice) cannot be rendered",
         "docs/architecture.md",
         "DRF's `JSONRenderer` encodes its output as UTF-8, fails on the surrogate, and PostHog "
         "answers 500 instead of the 400",
+        "rest_framework/renderers.py",
     ),
     "sessions-no-response-body": Deviation(
         'sessions endpoints are documented as "No response body" but answer JSON',
-        "sessions.md §1",
-        'The OpenAPI subset documents both as "200 No response body"; the real responses below are JSON.',
+        "docs/sessions.md",
+        'documents both as "200 No response body"',
+        "posthog/api/session.py",
     ),
 }
 
@@ -268,7 +297,8 @@ def regex_body_crashes(body: Any) -> bool:
 
 
 def bysetpos_breaks_rule(body: Any) -> bool:
-    """subscriptions.md §9.3: the body carries weekdays and a ``bysetpos`` rrule rejects."""
+    """The body carries weekdays and a ``bysetpos`` rrule rejects (docs/subscriptions.md, "Quirks
+    kept on purpose")."""
     if not isinstance(body, dict):
         return False
     days, pos = body.get("byweekday"), body.get("bysetpos")
@@ -350,8 +380,8 @@ def drf_reads_as_valid(
     body: Any, schema_name: str, components: dict[str, Any], *, partial: bool
 ) -> bool:
     """True when DRF's reading of ``body`` is valid for ``schema_name``: unknown and read-only
-    keys dropped (platform.md §2.5), values coerced (subscriptions.md §3), required fields present
-    (unless ``partial``)."""
+    keys dropped, values coerced (docs/contract.md, "Evidence"), required fields present (unless
+    ``partial``)."""
     if not isinstance(body, dict):
         return False
     schema = components[schema_name]

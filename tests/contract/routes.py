@@ -84,7 +84,8 @@ def error_body(status: int, detail: str) -> dict[str, Any]:
 
 
 def is_posthog_error(raw: bytes) -> bool:
-    """Exactly ``{type, code, detail, attr}`` with PostHog's value types (platform.md §6)."""
+    """Exactly ``{type, code, detail, attr}`` with PostHog's value types
+    (``exceptions_hog/handler.py``)."""
     try:
         body = json.loads(raw)
     except ValueError:

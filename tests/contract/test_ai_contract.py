@@ -1,8 +1,10 @@
 """Contract fuzzing of the session-recording AI endpoints against phemu's supplement schema.
 
-No published PostHog schema has ``ai/filters`` or ``ai/regex`` (reference SOURCE.md), so
-``schemas/phemu-ai-supplement.json`` writes down ai.md's request rules (§2.1, §3.1) and its
-strict output schemas (§2.2, §3.2) as OpenAPI; schemathesis then runs every check on them over
+No published PostHog schema has ``ai/filters`` or ``ai/regex`` (the vendored
+``phemu/data/posthog-openapi.json.gz`` has no ``ai/`` path), so
+``schemas/phemu-ai-supplement.json`` writes down their request rules (docs/ai.md, "Request
+validation") and strict output schemas (``posthog/session_recordings/ai_data/ai_filter_schema.py``,
+``ai_regex_schema.py``) as OpenAPI; schemathesis then runs every check on them over
 the live server, exactly as for PostHog's own schema, and failures need the same evidence.
 """
 
@@ -48,8 +50,8 @@ def contract_server() -> Iterator[tuple[Emulator, ThreadedServer]]:
 
 
 def _reads_as_filters_request(body: Any) -> bool:
-    """ai.md §2.1: ``messages`` a list of objects with a valid ``role`` and a text ``content``
-    (DRF's CharField also takes numbers); other keys ignored."""
+    """``messages`` a list of objects with a valid ``role`` and a text ``content`` (DRF's
+    CharField also takes numbers); other keys ignored (docs/ai.md, "Request validation")."""
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
         return False
     for item in body["messages"]:

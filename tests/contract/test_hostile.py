@@ -5,8 +5,9 @@ and control characters, deeply nested JSON, duplicate query parameters, path tra
 and header injection, on every route the emulator serves. Properties checked on every example:
 
 1. never a 500, except PostHog's deliberate ones (:func:`deliberate_500`);
-2. every error body is exactly ``{type, code, detail, attr}`` (platform.md §6), except the
-   empty-body DELETE 405 of ``forbid_destroy`` routes (platform.md §2.4);
+2. every error body is exactly ``{type, code, detail, attr}`` (``exceptions_hog/handler.py``),
+   except the empty-body DELETE 405 of ``forbid_destroy`` routes
+   (``posthog/api/forbid_destroy_model.py``);
 3. a rejected request (status >= 400) leaves ``emulator.export_state()`` and the outbox
    unchanged;
 4. a key of another organization gets only 403/404/405 and changes nothing;
@@ -284,10 +285,12 @@ def requests_(draw: st.DrawFn, routes: list[Route]) -> dict[str, Any]:
 def deliberate_500(req: dict[str, Any]) -> bool:
     """The requests for which PostHog itself answers 500, so phemu does too (and only those).
 
-    - subscriptions.md §7 and quirk 15: non-integer ``insight``/``dashboard`` filters;
-    - subscriptions.md §9.3: ``bysetpos`` 0 or beyond ±366 with weekdays (any body carrying
-      ``bysetpos`` may build such a rule on create or on an update of a stored one);
-    - ai.md §3.1: a non-string ``regex`` ("500 `A server error occurred.` (deliberate)");
+    - non-integer ``insight``/``dashboard`` filters (``ee/api/subscription.py``);
+    - ``bysetpos`` 0 or beyond ±366 with weekdays (any body carrying
+      ``bysetpos`` may build such a rule on create or on an update of a stored one;
+      ``posthog/models/subscription.py``, docs/subscriptions.md, "Quirks kept on purpose");
+    - a non-string ``regex`` (``posthog/session_recordings/session_recording_api.py``,
+      docs/ai.md, "Request validation");
     - deeply nested JSON: DRF's JSONParser catches only ``ValueError`` and Python's decoder
       raises ``RecursionError`` (``phemu/context.py``);
     - ``activity`` actions (``posthog/api/feature_flag.py``): ``int()`` of ``limit``/``page``,

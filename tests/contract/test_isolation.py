@@ -2,10 +2,10 @@
 can neither read, change, nor infer objects of projects they cannot reach (issue 9).
 
 Table-driven over every route of the emulator (``emulator.routes.routes``) and every method.
-The only status differences allowed are PostHog's own, at the project level (platform.md §5:
-an unknown project is 404 ``Project not found.``, a project of another organization 403); at
-the object level an attacker must get the same answer for an existing object as for an id that
-does not exist.
+The only status differences allowed are PostHog's own, at the project level
+(``posthog/permissions.py``: an unknown project is 404 ``Project not found.``, a project of
+another organization 403); at the object level an attacker must get the same answer for an
+existing object as for an id that does not exist.
 """
 
 from __future__ import annotations

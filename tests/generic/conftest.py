@@ -10,5 +10,5 @@ __all__ = ["emulator", "frozen"]
 
 @pytest.fixture
 def emulator(frozen: Emulator) -> Emulator:
-    """``frozen``: the default emulator with its clock at the references' example instant."""
+    """``frozen``: the default emulator with its clock at the documented examples' instant."""
     return frozen

@@ -87,7 +87,7 @@ def test_undescribed_environment_route_gets_a_shaped_answer(
     context: ToolContext, posthog_emulator: Emulator, run: Run
 ) -> None:
     # web_vitals/ is a schema operation without a documented response: the generic layer
-    # answers it (a schema-minimal body) instead of the 404 the tool used to get.
+    # answers it with a schema-minimal body, not a 404.
     result = run(tools.retrieve_web_vitals(context, filter_by_pathname="/", project_id="1"))
     assert result["response_json"] == {}
     (entry,) = posthog_emulator.requests("GET", "/api/environments/1/web_vitals/")

@@ -11,6 +11,6 @@ __all__ = ["api", "emu", "frozen"]
 
 @pytest.fixture
 def frozen(emulator: Emulator) -> Emulator:
-    """The default emulator with its clock frozen at the references' example instant."""
+    """The default emulator with its clock frozen at the documented examples' instant."""
     emulator.freeze_time("2026-06-15T10:00:00Z")
     return emulator

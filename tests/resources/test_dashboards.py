@@ -1,4 +1,5 @@
-"""Dashboards through HTTP (dashboards-insights.md §1-§2), with byte-exact error bodies."""
+"""Dashboards through HTTP (``posthog/api/dashboards/dashboard.py``), with byte-exact error
+bodies."""
 
 from __future__ import annotations
 

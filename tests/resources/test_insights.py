@@ -1,4 +1,4 @@
-"""Insights through HTTP (dashboards-insights.md §1, §3, §5), with byte-exact error bodies."""
+"""Insights through HTTP (``posthog/api/insight.py``), with byte-exact error bodies."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def board(client, auth, url: str = BOARDS, **fields: Any) -> int:
     return int(body(response)["id"])
 
 
-# -- the worked example of §5 ------------------------------------------------------------------
+# -- a worked example ------------------------------------------------------------------------------
 
 
 def test_reference_example(frozen, client, auth):
@@ -76,7 +76,7 @@ def test_reference_example(frozen, client, auth):
     assert (gone.status_code, gone.get_data(as_text=True)) == (404, NOT_FOUND)
 
 
-# -- short_id ---------------------------------------------------------------------------------
+# -- short_id --------------------------------------------------------------------------------------
 
 
 def test_short_ids_are_deterministic_per_seed_and_unique():
@@ -105,7 +105,7 @@ def test_short_id_is_read_only(client, auth):
     assert (created["id"], created["filters"]) == (1, {})
 
 
-# -- create: body and field rules -------------------------------------------------------------
+# -- create: body and field rules ------------------------------------------------------------------
 
 
 def test_insights_accept_json_only(client, auth):
@@ -207,7 +207,7 @@ def test_create_places_the_insight_on_dashboards(client, auth):
     assert make(client, auth, dashboards=[])["dashboards"] == []
 
 
-# -- list ----------------------------------------------------------------------------------------
+# -- list ------------------------------------------------------------------------------------------
 
 
 def test_list_by_id_without_deleted(client, auth):
@@ -267,7 +267,7 @@ def test_search_filter(emulator, client, auth):
     ) == [3]
 
 
-# -- retrieve, PATCH, soft delete, restore ------------------------------------------------------
+# -- retrieve, PATCH, soft delete, restore ---------------------------------------------------------
 
 
 @pytest.mark.parametrize("pk", ["999", "abc", "1.0"])
@@ -399,7 +399,7 @@ def test_last_modified_moves_when_a_material_field_is_sent(frozen, emulator, cli
         assert body(response)["created_at"] == T0
 
 
-# -- DELETE, PUT, scopes, throttle ---------------------------------------------------------------
+# -- DELETE, PUT, scopes, throttle -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("pk", ["1", "999", "abc"])
@@ -458,7 +458,7 @@ def test_insights_use_the_clickhouse_throttle_family():
     assert client.get(BOARDS, headers=auth).status_code == 200
 
 
-# -- seeds and the Python API -------------------------------------------------------------------
+# -- seeds and the Python API ----------------------------------------------------------------------
 
 
 def test_seed_insights_with_every_field(emulator, client, auth):

@@ -1,5 +1,5 @@
 """The responder pipeline: canned queues, plugins, nothing-usable answers, the output check
-(ai.md §4)."""
+(docs/ai.md, "Where the answer comes from")."""
 
 from __future__ import annotations
 

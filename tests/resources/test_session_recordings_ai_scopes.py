@@ -1,4 +1,5 @@
-"""Routes, scopes and profiles of the AI endpoints (ai.md §1, §6; platform.md §4, §5, §10)."""
+"""Routes, scopes and profiles of the AI endpoints (docs/ai.md, "Routes and profiles";
+``posthog/permissions.py``)."""
 
 from __future__ import annotations
 

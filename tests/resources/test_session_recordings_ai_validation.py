@@ -1,4 +1,5 @@
-"""Request validation of the AI endpoints, byte for byte (ai.md §2.1, §3.1, platform.md §2.5)."""
+"""Request validation of the AI endpoints, byte for byte (docs/ai.md, "Request validation";
+``posthog/session_recordings/session_recording_api.py``)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ REQUIRED = ("required", "This field is required.")
 NULL = ("null", "This field may not be null.")
 
 
-# -- ai/filters: every row of §2.1 -------------------------------------------------------------
+# -- ai/filters: every row -------------------------------------------------------------------------
 FILTER_ERRORS = [
     ("messages missing", {}, *REQUIRED, "messages"),
     ("other keys only", {"message": []}, *REQUIRED, "messages"),
@@ -264,7 +265,7 @@ def test_unsupported_media_type(ai):
     )
 
 
-# -- ai/regex: §3.1 --------------------------------------------------------------------------
+# -- ai/regex --------------------------------------------------------------------------------------
 MISSING_REGEX = validation("invalid_input", "Missing required field: regex")
 
 

@@ -1,4 +1,5 @@
-"""``sessions/property_definitions`` (sessions.md §2), routing, scopes and throttling of both routes."""
+"""``sessions/property_definitions`` (docs/sessions.md), routing, scopes and throttling of both
+routes."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from tests.conftest import body
 URL = "/api/projects/1/sessions/property_definitions/"
 
 # PostHog's v2 list (``posthog/hogql/database/schema/sessions_v2.py``, LAZY_SESSIONS_FIELDS minus
-# the hidden ones): (name, property_type, is_numerical). sessions.md §2.1 also lists
-# ``$entry_referrer``, which that file does not have.
+# the hidden ones): (name, property_type, is_numerical). No ``$entry_referrer`` there
+# (docs/sessions.md, "property_definitions").
 EXPECTED = [
     ("$start_timestamp", "DateTime", False),
     ("$end_timestamp", "DateTime", False),
@@ -273,7 +274,7 @@ def test_throttled_with_the_clickhouse_budgets():
 
 def test_entry_referrer_is_not_a_v2_session_property(client, auth):
     """``posthog/hogql/database/schema/sessions_v2.py`` has ``$entry_referring_domain`` but no
-    ``$entry_referrer`` (the reference note's catalogue lists one by mistake)."""
+    ``$entry_referrer``, so phemu lists none (docs/sessions.md, "property_definitions")."""
     listed = [item["name"] for item in body(client.get(URL, headers=auth))["results"]]
     assert "$entry_referrer" not in listed
     found = body(client.get(URL + "?search=referrer", headers=auth))

@@ -1,4 +1,5 @@
-"""Extending the ``$channel_type`` lookup subset (sessions.md §5: "seedable and extendable").
+"""Extending the ``$channel_type`` lookup subset (docs/sessions.md, "Channel lookups: extending the
+subset").
 
 Two layers go on top of the shipped subset, later ones winning per value: the
 ``Emulator(channel_lookups=...)`` option and the ``channel_lookups`` seed key. Derived channels

@@ -1,4 +1,5 @@
-"""Deriving v2 session properties from raw events (sessions.md §4.2-4.3) and channel types (§5)."""
+"""Deriving v2 session properties from raw events (``posthog/models/raw_sessions/sessions_v2.py``)
+and channel types (``posthog/hogql/database/schema/channel_type.py``)."""
 
 from __future__ import annotations
 
@@ -345,13 +346,13 @@ def test_non_string_properties_keep_their_json_text(emulator):
     assert props["$entry_utm_term"] == '["a","b"]'
 
 
-# -- channel types (sessions.md §5) ---------------------------------------------------------
+# -- channel types (docs/sessions.md) --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("entry", "expected"),
     [
-        # the reference table
+        # the rules' documented examples
         ({"utm_source": "google", "utm_medium": "cpc"}, "Paid Search"),
         ({"gclid": "abc", "$referring_domain": "$direct"}, "Paid Unknown"),
         ({"gad_source": "1", "$referring_domain": "$direct"}, "Paid Search"),

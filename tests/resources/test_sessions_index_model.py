@@ -1,4 +1,4 @@
-"""The incremental value index against a literal model of sessions.md §3.3.
+"""The incremental value index against a literal model of docs/sessions.md, "values".
 
 The index is updated on ingest (inserts, replacements, window moves, stale newest occurrences);
 the model recomputes every answer from scratch. Random operations with fixed seeds and a tiny

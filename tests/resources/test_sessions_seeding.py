@@ -1,7 +1,7 @@
-"""Seeding sessions three ways (sessions.md §4.1): documents, Emulator methods, control plane.
+"""Seeding sessions (docs/sessions.md, "Three ways in"): documents, Emulator methods, control plane.
 
-Malformed records: the reference says events without ``$session_id`` are *ignored* (PostHog
-builds no session for them), while the issue asks for a clear error on malformed events. The
+Malformed records: events without ``$session_id`` are *ignored* by PostHog (it builds no session
+for them, ``posthog/models/raw_sessions/sessions_v2.py``), while the issue asks for a clear error on malformed events. The
 choice recorded here: an event whose ``$session_id`` is absent, null or empty is accepted and
 builds no session (it is kept and exported); everything else that is malformed (bad or missing
 timestamp, a non-string ``$session_id``, a missing event name, properties that are not an object,

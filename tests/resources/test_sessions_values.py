@@ -1,4 +1,5 @@
-"""``sessions/values`` (sessions.md §3): every key class, ordering, post-processing, bad input."""
+"""``sessions/values`` (docs/sessions.md, "values"): every key class, ordering, post-processing,
+bad input."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def seed_values(emulator, key: str, values: list) -> None:
 SPEC_SOURCES = ["google", "youtube", "google", "newsletter", None, "google"]
 
 
-# -- §3.3 examples -----------------------------------------------------------------------------
+# -- observed values -------------------------------------------------------------------------------
 
 
 def test_counts_then_first_occurrence(emulator):
@@ -179,7 +180,7 @@ def test_non_string_computed_values_are_indexed_as_json_text(emulator):
     assert names(emulator, "$entry_utm_source") == ["a", "b", "7", "true"]
 
 
-# -- key classes -----------------------------------------------------------------------------
+# -- key classes -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("key", STORED_STRING_KEYS)
@@ -278,7 +279,7 @@ def test_values_are_per_project(emulator):
     assert names(emulator, "$entry_utm_source", project=2) == ["two"]
 
 
-# -- bad input -----------------------------------------------------------------------------------
+# -- bad input -------------------------------------------------------------------------------------
 
 KEY_NOT_PROVIDED = {
     "type": "validation_error",
@@ -331,7 +332,7 @@ def test_no_sessions_no_values(emulator):
     assert names(emulator, "$entry_utm_source", "x") == []
 
 
-# -- the 100 000-session window, shrunk so it can be exercised --------------------------------
+# -- the 100 000-session window, shrunk so it can be exercised -------------------------------------
 
 
 def test_only_the_newest_sessions_count(emulator, monkeypatch):

@@ -1,4 +1,5 @@
-"""POST subscriptions: the example of §2.1, field rules (§3), object rules (§4.2), webhook URLs."""
+"""POST subscriptions: the documented example, field rules, object rules, webhook URLs
+(``ee/api/subscription.py``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Outbox ``value_change`` entries (subscriptions.md §10.1), from Python and the control plane."""
+"""Outbox ``value_change`` entries (docs/subscriptions.md, "Outbox"), from Python and the control
+plane."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``summary`` (§8) and ``next_delivery_date`` (§9) through the API, with a frozen clock."""
+"""``summary`` and ``next_delivery_date`` (``posthog/models/subscription.py``) through the API,
+with a frozen clock."""
 
 from __future__ import annotations
 

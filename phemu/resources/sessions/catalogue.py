@@ -46,7 +46,7 @@ UTM_PARAMETERS: tuple[str, ...] = ("source", "campaign", "medium", "term", "cont
 
 #: PostHog's v2 lazy sessions fields that are not hidden, 37 entries in its order
 #: (``posthog/hogql/database/schema/sessions_v2.py``, ``LAZY_SESSIONS_FIELDS``). It has no
-#: ``$entry_referrer``, although the reference notes list one.
+#: ``$entry_referrer``, so phemu neither lists nor derives one.
 CATALOGUE: tuple[Entry, ...] = (
     Entry("$start_timestamp", "DateTime", False),
     Entry("$end_timestamp", "DateTime", False),

@@ -1,10 +1,11 @@
 """``$channel_type``: PostHog's default GA4-style rules over a lookup subset (``docs/sessions.md``).
 
 PostHog computes the channel at query time from a session's entry properties and a table of
-several thousand sources. phemu applies the same rule order to the subset the reference lists
-(:data:`SHIPPED`), which keeps every derived value inside the built-in list that ``values``
-answers. An emulator may extend that subset (``channel_lookups.py``); the rules take the table
-as an argument so no extension is ever global.
+several thousand sources (``posthog/models/channel_type/channel_definitions.json``). phemu
+applies the same rule order to a subset of that table (:data:`SHIPPED`), which keeps every
+derived value inside the built-in list that ``values`` answers. An emulator may extend that
+subset (``channel_lookups.py``); the rules take the table as an argument so no extension is
+ever global.
 """
 
 from __future__ import annotations

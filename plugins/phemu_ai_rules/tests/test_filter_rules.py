@@ -1,4 +1,4 @@
-"""The default ``ai/filters`` responder (``docs/ai.md``): every reference row, then a table of
+"""The default ``ai/filters`` responder (``docs/ai.md``): every specified row, then a table of
 plain-language requests with the filter groups they must produce."""
 
 from __future__ import annotations

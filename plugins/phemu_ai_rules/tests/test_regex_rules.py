@@ -1,4 +1,4 @@
-"""The default ``ai/regex`` responder (``docs/ai.md``): every reference row, and a wider table of
+"""The default ``ai/regex`` responder (``docs/ai.md``): every specified row, and a wider table of
 plain-language requests, each with strings the pattern must and must not match."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Case:
 NEG = r"^(?!.*(?:{})).*$"
 
 CASES = [
-    # -- the reference table (``docs/ai.md``) --
+    # -- the rows the responder was specified with, outputs kept verbatim --
     Case(
         "all urls that include app.posthog.com/auth",
         r"app\.posthog\.com/auth",

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
 from phemu import auth
+from phemu.context import PhemuRequest
 from phemu.context import RequestContext
 from phemu.errors import DroppedConnection
 from phemu.errors import EndpointNotFound
@@ -35,6 +36,7 @@ from phemu.errors import PostHogError
 from phemu.errors import ProjectNotFound
 from phemu.errors import ServerError
 from phemu.fields import lookup_int
+from phemu.front_doors import Answer
 from phemu.journal import mask_query
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
@@ -43,6 +45,7 @@ from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
+    from _typeshed.wsgi import WSGIApplication
     from _typeshed.wsgi import WSGIEnvironment
 
     from phemu.emulator import Emulator
@@ -68,15 +71,39 @@ class PostHogApp:
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
-        # The plugin manager is read-only once built, so whether anything observes responses
-        # is known now; most emulators have no such plugin and skip the hook call.
-        hook = emulator.hooks.hook.phemu_after_response
-        self.after_response = hook if hook.get_hookimpls() else None
+        # The plugin manager is read-only once built, so which request hooks have
+        # implementations is known now; an emulator without such plugins skips the calls.
+        hooks = emulator.hooks.hook
+        before, after = hooks.phemu_before_request, hooks.phemu_after_response
+        self.before_request = before if before.get_hookimpls() else None
+        self.after_response = after if after.get_hookimpls() else None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = Request(environ)
-        if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
+        request = PhemuRequest(environ)
+        if is_control(request.path):
             return self.emulator.control_plane(environ, start_response)  # type: ignore[no-any-return]
+        response = self.serve(request, environ)
+        # Django's reason phrases are title case ("405 Method Not Allowed"); werkzeug's status
+        # setter upper-cases them.
+        code = response.status_code
+        status = f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown Status Code')}"
+        if response.status != status:
+            response.status = status
+        return response(environ, start_response)
+
+    def answer(self, environ: WSGIEnvironment) -> Answer:
+        """``(status, headers, body)`` of one request, for the in-process front doors.
+
+        The same flow as the WSGI call; only the last step differs: the response is read
+        directly rather than through ``start_response`` and its iterator (:func:`read_response`).
+        """
+        request = PhemuRequest(environ)
+        if is_control(request.path):
+            return call_wsgi(self.emulator.control_plane, environ)
+        return read_response(self.serve(request, environ), environ)
+
+    def serve(self, request: Request, environ: WSGIEnvironment) -> Response:
+        """The response to one API request, journaled (and observed by plugins)."""
         started = time.perf_counter()
         outcome = Outcome()
         try:
@@ -90,13 +117,7 @@ class PostHogApp:
         if self.after_response is not None:
             self.after_response(emulator=self.emulator, request=request, response=response)
         self.record(request, response.status_code, outcome, started)
-        # Django's reason phrases are title case ("405 Method Not Allowed"); werkzeug's status
-        # setter upper-cases them.
-        code = response.status_code
-        status = f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown Status Code')}"
-        if response.status != status:
-            response.status = status
-        return response(environ, start_response)
+        return response
 
     def record(self, request: Request, status: int, outcome: Outcome, started: float) -> None:
         self.emulator.journal.record(
@@ -119,9 +140,10 @@ class PostHogApp:
         route: Route | None = None
         prefix: str | None = None
         try:
-            hooked = emulator.hooks.hook.phemu_before_request(emulator=emulator, request=request)
-            if hooked is not None:
-                return hooked  # type: ignore[no-any-return]
+            if self.before_request is not None:
+                hooked = self.before_request(emulator=emulator, request=request)
+                if hooked is not None:
+                    return hooked  # type: ignore[no-any-return]
             emulator.tick()
             route, prefix, values = self.match(request, outcome)
             ctx = RequestContext(
@@ -238,6 +260,68 @@ class PostHogApp:
             target = "/api/projects" + rest + (f"?{query}" if query else "")
             response.headers["Deprecation"] = "true"
             response.headers["Link"] = f'<{target}>; rel="successor-version"'
+
+
+def is_control(path: str) -> bool:
+    """Whether ``path`` belongs to the control plane (``/_phemu`` and below)."""
+    return path.startswith(CONTROL_PREFIX) and (
+        len(path) == len(CONTROL_PREFIX) or path[len(CONTROL_PREFIX)] == "/"
+    )
+
+
+def call_wsgi(app: WSGIApplication, environ: WSGIEnvironment) -> Answer:
+    """``(status, headers, body)`` of one call of any WSGI app."""
+    captured: list[Any] = []
+
+    def start_response(
+        status: str, response_headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Any:
+        captured[:] = [status, response_headers]
+        return lambda data: None
+
+    result = app(environ, start_response)
+    try:
+        content = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    status, response_headers = captured
+    return int(status.split(" ", 1)[0]), list(response_headers), content
+
+
+#: Headers werkzeug rewrites on the way out (``Response.get_wsgi_headers``).
+_REWRITTEN = frozenset({"location", "content-location"})
+
+
+def read_response(response: Response, environ: WSGIEnvironment) -> Answer:
+    """What the WSGI call of ``response`` gives, read directly when werkzeug would pass it on
+    unchanged.
+
+    That is a plain ``Response`` holding one bytes chunk with its ``Content-Length`` set (what
+    ``Response(bytes)`` builds), with a status that has a body, for a method that gets one,
+    and no ``Location``/``Content-Location`` (``get_wsgi_headers`` normalises those); anything
+    else goes through the WSGI protocol.
+    """
+    code = response.status_code
+    body = response.response
+    if (
+        type(response) is Response
+        and type(body) is list
+        and len(body) == 1
+        and type(body[0]) is bytes
+        and not response.direct_passthrough
+        and code >= 200
+        and code not in (204, 304)
+        and environ["REQUEST_METHOD"] != "HEAD"
+    ):
+        headers = response.headers.to_wsgi_list()
+        names = {name.lower() for name, _ in headers}
+        if "content-length" in names and not names & _REWRITTEN:
+            content: bytes = body[0]
+            response.close()  # what the WSGI iterator does once read (call_on_close)
+            return code, headers, content
+    return call_wsgi(response, environ)
 
 
 def drop_socket(environ: WSGIEnvironment) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
@@ -29,6 +30,27 @@ if TYPE_CHECKING:
     from phemu.store import User
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class QueryArgs(ImmutableMultiDict[str, Any]):
+    """werkzeug's query and form storage, whose ``get`` of an absent key returns the default
+    without raising.
+
+    werkzeug's ``get`` looks the key up with ``self[key]`` and catches the ``KeyError``, which
+    builds a ``BadRequestKeyError`` (an ``HTTPException``) each time; every list request asks
+    for several parameters a client rarely sends (``offset``, ``search``, ``basic``...).
+    """
+
+    def get(self, key: str, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
+        if key not in self:
+            return default
+        return super().get(key, default, type)
+
+
+class PhemuRequest(Request):
+    """The request every front door's call becomes (werkzeug's, with :class:`QueryArgs`)."""
+
+    parameter_storage_class = QueryArgs
 
 
 class FormBody(dict[str, Any]):

@@ -26,8 +26,6 @@ from urllib.parse import urlsplit
 from phemu.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
-
     from phemu.emulator import Emulator
 
 #: The hosts PostHog's clients talk to by default (US and EU Cloud, the legacy app host, and the
@@ -41,6 +39,8 @@ DEFAULT_BASE_URLS = (
 )
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: What may follow the origin part of a URL (``""``: the URL ends there).
+_AFTER_ORIGIN = frozenset({"", "/", "?", "#"})
 
 Passthrough = bool | Sequence[str]
 
@@ -95,6 +95,10 @@ class HostRouter:
 
     def routes(self, url: str) -> bool:
         """Whether ``url`` belongs to a routed base URL (scheme, host and port all match)."""
+        for base in self.base_urls:
+            # A URL spelled as the base URL is (lower case, no default port) needs no parsing.
+            if url.startswith(base) and url[len(base) : len(base) + 1] in _AFTER_ORIGIN:
+                return True
         try:
             return origin(url) in self._origins
         except ConfigurationError:
@@ -209,21 +213,30 @@ def resolve_emulator(emulator: Emulator | None, options: Mapping[str, Any]) -> E
 
 
 def call_app(
-    app: WSGIApplication,
+    emulator: Emulator,
     method: str,
     url: str,
     headers: Iterable[tuple[str, str]],
     body: bytes,
-) -> tuple[int, list[tuple[str, str]], bytes]:
-    """Send one request through a WSGI app in-process and collect the answer.
+) -> Answer:
+    """Send one request through the emulator's app in-process and collect the answer: what
+    its WSGI call would give (:meth:`phemu.app.PostHogApp.answer`).
 
-    The environ is what werkzeug's test ``EnvironBuilder`` produces for the same request (the
-    path percent-decoded into ``PATH_INFO``, the raw query in ``QUERY_STRING``, every header as
+    :returns: ``(status, headers, body)``.
+    """
+    return emulator.app.answer(build_environ(method, url, headers, body))
+
+
+def build_environ(
+    method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes
+) -> dict[str, Any]:
+    """The WSGI environ of one client request.
+
+    What werkzeug's test ``EnvironBuilder`` produces for the same request (the path
+    percent-decoded into ``PATH_INFO``, the raw query in ``QUERY_STRING``, every header as
     ``HTTP_*``), built directly because this is every door's hot path. The client's scheme and
     host become the WSGI host, so absolute URLs phemu builds (pagination links) point back at
     the host the client called.
-
-    :returns: ``(status, headers, body)``.
     """
     parts = urlsplit(url)
     scheme = parts.scheme or "http"
@@ -254,20 +267,4 @@ def call_app(
         elif key not in ("HOST", "CONTENT_LENGTH"):
             key = "HTTP_" + key
             environ[key] = f"{environ[key]}, {value}" if key in environ else value
-    captured: list[Any] = []
-
-    def start_response(
-        status: str, response_headers: list[tuple[str, str]], exc_info: Any = None
-    ) -> Any:
-        captured[:] = [status, response_headers]
-        return lambda data: None
-
-    result = app(environ, start_response)
-    try:
-        content = b"".join(result)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    status, response_headers = captured
-    return int(status.split(" ", 1)[0]), list(response_headers), content
+    return environ

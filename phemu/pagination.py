@@ -116,22 +116,23 @@ def paginate(
 
 
 def paginate_bytes(
-    request: Request, count: int, page_json: Callable[[int, int], list[bytes]]
+    request: Request, count: int, page_json: Callable[[int, int], list[bytes] | bytes]
 ) -> bytes:
     """:func:`paginate` as JSON bytes, from the JSON of the page's rows.
 
-    :param page_json: ``page_json(offset, limit)`` returns the JSON of that slice's rows.
+    :param page_json: ``page_json(offset, limit)`` returns the JSON of that slice's rows, one
+        by one or already joined with commas (``RenderCache.joined``).
 
     Byte for byte what ``dumps(paginate(...))`` gives; rows whose JSON is cached cost a join.
     """
     limit, offset = limit_offset(request)
     next_link, previous_link = links(request, count, limit, offset)
-    rows = page_json(offset, limit) if offset < count else []
+    rows = page_json(offset, limit) if offset < count else b""
     return b'{"count":%d,"next":%s,"previous":%s,"results":[%s]}' % (
         count,
         b"null" if next_link is None else dumps(next_link),
         b"null" if previous_link is None else dumps(previous_link),
-        b",".join(rows),
+        rows if isinstance(rows, bytes) else b",".join(rows),
     )
 
 

@@ -247,7 +247,8 @@ def _install_requests_patch(shared: SharedPatch) -> Callable[[], None]:
         passthru_prefixes=cast(Any, (_ANYTHING,)),
         real_adapter_send=cast(Any, delegate),
     )
-    private.add(_emulator_response_class(responses.BaseResponse)(shared))
+    answering = _emulator_response_class(responses.BaseResponse)(shared, private.calls)
+    private.add(answering)
     private.start()
     installed = requests.adapters.HTTPAdapter.send
     private_send = private.unbound_on_send()
@@ -344,9 +345,11 @@ def _emulator_response_class(base: type[Any]) -> type[Any]:
     """
 
     class EmulatorResponse(base):  # type: ignore[misc]
-        def __init__(self, shared: SharedPatch) -> None:
+        def __init__(self, shared: SharedPatch, log: Any) -> None:
             super().__init__("GET", _ANYTHING)
             self.shared = shared
+            #: the private mock's call list (``RequestsMock.calls``)
+            self.log = log
 
         def matches(self, request: Any) -> tuple[bool, str]:
             if self.shared.door_for(str(request.url)) is not None:
@@ -354,6 +357,11 @@ def _emulator_response_class(base: type[Any]) -> type[Any]:
             return False, "not a host routed to phemu"
 
         def get_response(self, request: Any) -> Any:
+            # responses records every call, request and response with its body, in the mock's
+            # and in the matched response's call list; nobody reads the private mock's, so they
+            # keep only the latest call instead of every call since the first mock started.
+            self.calls.reset()
+            self.log.reset()
             url = str(request.url)
             door = self.shared.door_for(url)
             if door is None:  # the last mock stopped between matching and answering

@@ -17,6 +17,8 @@ def format_datetime(value: datetime | None) -> str | None:
     """``2026-06-15T10:00:00Z`` or ``2026-06-15T10:00:00.123456Z``; ``None`` stays ``None``."""
     if value is None:
         return None
+    if value.tzinfo is timezone.utc:  # the clock's and the parsers' instants
+        return value.isoformat()[:-6] + "Z"  # drops "+00:00"
     utc = value.astimezone(timezone.utc) if value.tzinfo else value
     text = utc.replace(tzinfo=None).isoformat()
     return text + "Z"

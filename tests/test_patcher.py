@@ -226,3 +226,21 @@ def test_a_phemu_bug_answers_500_and_is_reraised_by_check(emu: Emulator) -> None
     assert response.status_code == 500
     with pytest.raises(AssertionError, match="door test crash"):
         emu.check()
+
+
+def test_a_long_lived_mock_keeps_no_request_or_response_alive(emu: Emulator) -> None:
+    import gc
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, requests.Response) for o in gc.get_objects())
+
+    with phemu.mock(emu) as ph:
+        session = requests.Session()
+        requests_made = [
+            session.get(ph.url("/api/projects/"), headers=ph.auth_headers).status_code
+            for _ in range(20)
+        ]
+        assert requests_made == [200] * 20
+        assert alive() <= 1  # at most the latest call, until the next one
+        assert len(emu.requests()) == 20  # the journal is what records requests

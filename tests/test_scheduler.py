@@ -12,6 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import example
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from tests.resources.subscriptions_support import BASE
 from tests.resources.subscriptions_support import OMIT
@@ -343,3 +348,94 @@ def test_docs_example_three_weeks_at_once(api: Api) -> None:
     api.created()
     api.emulator.advance_time(days=21)
     assert len(api.emulator.subscriptions.deliveries("scheduled")) == 3
+
+
+# -- the kept "first run that can deliver" ----------------------------------------------------
+
+STEPS = st.one_of(
+    st.tuples(
+        st.just("advance"), st.sampled_from([1, 5, 14, 15, 16, 59, 60, 61, 600, 1440, 10080])
+    ),
+    st.tuples(st.just("back"), st.sampled_from([1, 60, 1440])),
+    st.tuples(st.just("create"), st.sampled_from(["daily", "weekly", "monthly"])),
+    st.tuples(st.just("interval"), st.integers(1, 3)),
+    st.tuples(st.just("delete"), st.booleans()),
+    st.tuples(st.just("insight_deleted"), st.booleans()),
+    st.tuples(st.just("request"), st.just(0)),
+)
+
+
+def replay(steps: list[tuple[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Deliveries and subscriptions after ``steps`` (clock moves, writes, requests)."""
+    from datetime import timedelta
+
+    from phemu.emulator import Emulator
+
+    emulator = Emulator(load_entrypoints=False, seeds=[{"insights": [{"id": 7, "name": "I"}]}])
+    emulator.freeze_time("2026-06-15T10:00:00Z")
+    api = Api(emulator)
+    ids: list[int] = []
+    for kind, value in steps:
+        if kind == "advance":
+            emulator.advance_time(timedelta(minutes=value))
+        elif kind == "back":
+            emulator.set_time(emulator.now() - timedelta(minutes=value))
+        elif kind == "create":
+            status, body = api.create(frequency=value, start_date=emulator.now().isoformat())
+            if status == 201:  # not while the insight is soft-deleted
+                ids.append(body["id"])
+        elif ids and kind == "interval":
+            api.patch(ids[-1], {"interval": value})
+        elif ids and kind == "delete":
+            api.patch(ids[0], {"deleted": value})
+        elif kind == "insight_deleted":
+            patch_board(api, "/api/projects/1/insights/7/", deleted=value)
+        elif kind == "request":
+            api.get()
+    emulator.check()
+    return emulator.subscriptions.deliveries(), emulator.subscriptions.list(1)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(STEPS, min_size=1, max_size=12))
+@example([("advance", 60), ("create", "daily"), ("advance", 1440)])
+@example([("create", "daily"), ("advance", 1440), ("back", 1440), ("advance", 1440)])
+@example(
+    [
+        ("create", "daily"),
+        ("insight_deleted", True),
+        ("advance", 1440),
+        ("insight_deleted", False),
+        ("advance", 60),
+    ]
+)
+@example(
+    [
+        ("create", "daily"),
+        ("insight_deleted", True),
+        ("advance", 1440),
+        ("advance", 1),
+        ("back", 1440),
+        ("insight_deleted", False),
+        ("advance", 1440),
+    ]
+)
+@example([("create", "weekly"), ("advance", 60), ("interval", 2), ("advance", 20160)])
+@example(
+    [("create", "daily"), ("advance", 60), ("delete", True), ("delete", False), ("advance", 1440)]
+)
+def test_the_kept_next_run_changes_no_delivery(steps: list[tuple[str, Any]]) -> None:
+    """Every tick working the next run out afresh delivers exactly the same."""
+    from unittest import mock
+
+    from phemu.resources.subscriptions import delivery
+
+    kept = replay(steps)
+    first_run = delivery._first_run
+
+    def afresh(state: Any, last: Any) -> Any:
+        state.next_run = None
+        return first_run(state, last)
+
+    with mock.patch.object(delivery, "_first_run", afresh):
+        assert replay(steps) == kept

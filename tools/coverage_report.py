@@ -47,84 +47,90 @@ ROUTE_SUITES = {
 }
 PREFIX = "/api/environments/{project_id}"
 
-#: Operations outside the published schema: the seed page's AI endpoints (ai.md, not in any
-#: published schema, see SOURCE.md) and the supporting endpoints of the reference inventory.
+#: Operations outside the published schema: the seed page's AI endpoints (docs/ai.md, not in
+#: any published schema, see phemu/data/posthog-openapi.SOURCE.md) and the supporting endpoints
+#: of the reference inventory.
 EXTRA_OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     (
         "POST",
         PREFIX + "/session_recordings/ai/filters/",
         "environments_session_recordings_ai_filters_create",
-        "seed page (ai.md)",
+        "seed page (docs/ai.md)",
     ),
     (
         "POST",
         PREFIX + "/session_recordings/ai/regex/",
         "environments_session_recordings_ai_regex_create",
-        "seed page (ai.md)",
+        "seed page (docs/ai.md)",
     ),
-    ("GET", "/api/projects/", "projects_list", "supporting (platform.md §9)"),
-    ("GET", "/api/projects/{id}/", "projects_retrieve", "supporting (platform.md §9)"),
-    ("GET", "/api/users/{id}/", "users_retrieve", "supporting (platform.md §9)"),
-    ("GET", "/api/organizations/{id}/", "organizations_retrieve", "supporting (platform.md §9)"),
+    ("GET", "/api/projects/", "projects_list", "supporting (`posthog/api/project.py`)"),
+    ("GET", "/api/projects/{id}/", "projects_retrieve", "supporting (`posthog/api/project.py`)"),
+    ("GET", "/api/users/{id}/", "users_retrieve", "supporting (`posthog/api/user.py`)"),
+    (
+        "GET",
+        "/api/organizations/{id}/",
+        "organizations_retrieve",
+        "supporting (`posthog/api/organization.py`)",
+    ),
     (
         "GET",
         PREFIX + "/dashboards/",
         "environments_dashboards_list",
-        "supporting (dashboards-insights.md)",
+        "supporting (docs/dashboards-insights.md)",
     ),
     (
         "POST",
         PREFIX + "/dashboards/",
         "environments_dashboards_create",
-        "supporting (dashboards-insights.md)",
+        "supporting (docs/dashboards-insights.md)",
     ),
     (
         "GET",
         PREFIX + "/dashboards/{id}/",
         "environments_dashboards_retrieve",
-        "supporting (dashboards-insights.md)",
+        "supporting (docs/dashboards-insights.md)",
     ),
     (
         "PATCH",
         PREFIX + "/dashboards/{id}/",
         "environments_dashboards_partial_update",
-        "supporting (dashboards-insights.md)",
+        "supporting (docs/dashboards-insights.md)",
     ),
     (
         "DELETE",
         PREFIX + "/dashboards/{id}/",
         "environments_dashboards_destroy",
-        "supporting (dashboards-insights.md)",
+        "supporting (docs/dashboards-insights.md)",
     ),
     (
         "GET",
         PREFIX + "/insights/",
         "environments_insights_list",
-        "supporting (dashboards-insights.md)",
+        "supporting (docs/dashboards-insights.md)",
     ),
     (
         "POST",
         PREFIX + "/insights/",
         "environments_insights_create",
-        "supporting (dashboards-insights.md)",
+        "supporting (docs/dashboards-insights.md)",
     ),
     (
         "GET",
         PREFIX + "/insights/{id}/",
         "environments_insights_retrieve",
-        "supporting (dashboards-insights.md)",
+        "supporting (docs/dashboards-insights.md)",
     ),
     (
         "PATCH",
         PREFIX + "/insights/{id}/",
         "environments_insights_partial_update",
-        "supporting (dashboards-insights.md)",
+        "supporting (docs/dashboards-insights.md)",
     ),
     (
         "DELETE",
         PREFIX + "/insights/{id}/",
         "environments_insights_destroy",
-        "supporting (dashboards-insights.md)",
+        "supporting (docs/dashboards-insights.md)",
     ),
 )
 
@@ -262,7 +268,7 @@ def render_markdown(docs: dict[str, Any], cloud: dict[str, Any]) -> str:
         "**emulated** = a route serves the method in the `docs` profile; **cloud** = the",
         "`cloud` profile's difference; **contract** = listed in a `VALIDATED_OPERATIONS` table",
         "(schemathesis, every check, against PostHog's schema or, for the AI endpoints that no",
-        "published schema has, phemu's supplement written from ai.md);",
+        "published schema has, phemu's supplement written from docs/ai.md);",
         "**hostile/isolation** = covered by the route-driven suites",
         "in `tests/contract/`; **HTTP walk** = listed in an `HTTP_CLIENT_OPERATIONS` table;",
         "**real client** = listed in a `REAL_CLIENT_OPERATIONS` table (third-party PostHog",

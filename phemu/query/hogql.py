@@ -134,10 +134,13 @@ def run_select(
     printed = hogql_text(tree, pretty=True)
     database.sync(project, data)
     timings.mark("load")
+    learned_events, learned_persons = database.types_of(project)
+    declared_events, declared_persons = data.declared_types()
     translator = Translator(
         project,
         clock_functions(now),
-        *database.types_of(project),
+        {**learned_events, **declared_events},
+        {**learned_persons, **declared_persons},
     )
     translated, outputs = translator.query(tree.copy())
     sql = translated.sql(dialect="duckdb")

@@ -91,6 +91,15 @@ class ProjectData(Protocol):
         """
         ...
 
+    def declared_types(self) -> tuple[Mapping[str, str], Mapping[str, str]]:
+        """The event and person property types the project's definitions hold.
+
+        HogQL takes a property's type from its ``PropertyDefinition``
+        (``posthog/hogql/transforms/property_types.py``), so a type set there (a ``PATCH`` of
+        ``property_type``, a seed) wins over what the values alone would teach.
+        """
+        ...
+
 
 def simple_property_type(parent: str, key: str, value: Any) -> str | None:
     """A JSON value's own type: ``Boolean``, ``Numeric`` or ``String``."""
@@ -140,3 +149,6 @@ class StaticData:
 
     def property_type(self, parent: str, key: str, value: Any) -> str | None:
         return self.typer(parent, key, value)
+
+    def declared_types(self) -> tuple[Mapping[str, str], Mapping[str, str]]:
+        return {}, {}

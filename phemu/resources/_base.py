@@ -231,6 +231,21 @@ def user_access_level(
     return "manager" if creator == viewer.id or level >= ADMIN else "editor"
 
 
+def access_variant(
+    store: Store, viewer: User | None, project: int
+) -> tuple[int, int | None] | None:
+    """All that :func:`user_access_level` reads of ``viewer`` for rows of ``project``: who
+    asks and their level in its organization.
+
+    Rendered rows cached per viewer are kept under this key, so a member whose level changes
+    (``organization_members``, which writes no insight or dashboard) gets rows rendered for the
+    new level instead of the ones cached for the old.
+    """
+    if viewer is None:
+        return None
+    return (viewer.id, viewer.memberships.get(store.projects[project].organization))
+
+
 def iso(value: Any) -> str | None:
     return format_datetime(value)
 

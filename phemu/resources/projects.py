@@ -1,7 +1,7 @@
 """``GET /api/projects/`` and ``GET /api/projects/:id/``.
 
 Projects come from seeds, ``POST /api/projects/`` and the organization routes
-(``resources/organization_projects.py``); other methods pass the checks and answer 405.
+(``resources/organization_projects/``); other methods pass the checks and answer 405.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from phemu.context import RequestContext
     from phemu.store import Organization
     from phemu.store import Project
+    from phemu.store import Store
+    from phemu.store import User
 
 
 def visible_projects(ctx: RequestContext) -> list[Project]:
@@ -55,7 +57,7 @@ def list_(ctx: RequestContext) -> Response:
 
 
 def create(ctx: RequestContext) -> Response:
-    from phemu.resources.organization_projects import create_in_current_organization
+    from phemu.resources.organization_projects.responses import create_in_current_organization
 
     return create_in_current_organization(ctx)
 
@@ -64,11 +66,12 @@ def retrieve(ctx: RequestContext) -> Response:
     project = find_visible_project(ctx, ctx.path_values["id"])
     if project is None:
         raise NotFound()
-    return json_response(project_detail(ctx, project))
+    return json_response(project_detail(ctx.store, ctx.owner, project))
 
 
-def project_detail(ctx: RequestContext, project: Project) -> dict[str, Any]:
-    level = ctx.owner.memberships.get(project.organization)
+def project_detail(store: Store, user: User, project: Project) -> dict[str, Any]:
+    """The detail ``GET /api/projects/:id/`` answers, as ``user`` sees it."""
+    level = user.memberships.get(project.organization)
     return {
         "id": project.id,
         "organization": project.organization,

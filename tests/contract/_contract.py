@@ -20,13 +20,21 @@ from tests.contract.conftest import budget
 EXAMPLES = budget("PHEMU_CONTRACT_EXAMPLES", 200)
 PROJECT_ID = "1"
 SEEDED_OBJECTS = 20
-FUZZ_SETTINGS = settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+
+
+def fuzz_settings(examples: int) -> settings:
+    """Hypothesis settings of the schemathesis suites: ``examples`` per operation, derandomized,
+    no deadline, no example database."""
+    return settings(
+        max_examples=examples,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+FUZZ_SETTINGS = fuzz_settings(EXAMPLES)
 SERVER_ERROR = {
     "type": "server_error",
     "code": "error",

@@ -64,12 +64,17 @@ def test_evidence_tables_are_read_as_declared() -> None:
     from tests.contract import test_ai_contract
     from tests.contract import test_openapi_contract
     from tests.contract import test_real_client
+    from tests.contract import test_resources_contract
     from tools.coverage_report import declared_tables
 
     validated = declared_tables(ROOT, "VALIDATED_OPERATIONS")
     walked = declared_tables(ROOT, "HTTP_CLIENT_OPERATIONS")
     verified = declared_tables(ROOT, "REAL_CLIENT_OPERATIONS")
-    for op_id in test_openapi_contract.VALIDATED_OPERATIONS + test_ai_contract.VALIDATED_OPERATIONS:
+    for op_id in (
+        test_openapi_contract.VALIDATED_OPERATIONS
+        + test_ai_contract.VALIDATED_OPERATIONS
+        + test_resources_contract.VALIDATED_OPERATIONS
+    ):
         assert validated.get(op_id), op_id
     for op_id in test_real_client.HTTP_CLIENT_OPERATIONS:
         assert walked.get(op_id), op_id

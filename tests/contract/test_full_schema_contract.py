@@ -17,8 +17,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck
-from hypothesis import settings
 
 from phemu.emulator import Emulator
 from phemu.openapi.document import document
@@ -27,6 +25,7 @@ from phemu.server import ThreadedServer
 from tests.conftest import DEFAULT_ORG
 from tests.contract import _stats
 from tests.contract._contract import PROJECT_ID
+from tests.contract._contract import fuzz_settings
 from tests.contract._contract import run_and_validate
 from tests.contract._contract import serve
 from tests.contract.conftest import ALL_OPERATIONS
@@ -38,13 +37,7 @@ from tests.contract.test_openapi_contract import explain_form_null
 #: operations fuzzed per run (all with PHEMU_ALL_OPERATIONS=1)
 SAMPLE_SIZE = 12
 EXAMPLES = budget("PHEMU_FULL_SCHEMA_EXAMPLES", 25)
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+SETTINGS = fuzz_settings(EXAMPLES)
 INDEX = operation_index()
 
 

@@ -1,12 +1,17 @@
 """``/api/personal_api_keys/``, ``/api/organizations/`` and organization projects
-(``phemu/resources/personal_api_keys.py``, ``phemu/resources/organization_projects.py``)."""
+(``phemu/resources/personal_api_keys.py``, ``phemu/resources/organization_projects/``)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import pytest
+
 from phemu.emulator import Emulator
+from phemu.errors import NotFound
+from phemu.errors import PermissionDenied
+from phemu.errors import ValidationError
 from tests.conftest import DEFAULT_ORG
 from tests.conftest import OTHER_ORG
 from tests.conftest import add_key
@@ -209,3 +214,51 @@ def test_projects_of_other_organizations_are_invisible(frozen: Emulator) -> None
         frozen, "PATCH", "/api/organizations/@current/projects/1/", reader, json={"name": "r"}
     )
     assert status == 200
+
+
+# -- the Python API (emulator.organization_projects) ------------------------------------------
+def test_python_api_answers_what_the_routes_answer(frozen: Emulator) -> None:
+    api = frozen.organization_projects
+    created = api.create(name="Staging", timezone="Europe/Berlin")
+    assert created == call(frozen, "GET", "/api/organizations/@current/projects/2/")[1]
+    assert api.get(2) == created
+    assert api.list() == call(frozen, "GET", "/api/organizations/@current/projects/")[1]["results"]
+    assert [p["id"] for p in api.list(DEFAULT_ORG)] == [1, 2]
+    renamed = api.update(2, name="Kept")
+    assert renamed == call(frozen, "GET", "/api/organizations/@current/projects/2/")[1]
+    assert call(frozen, "GET", "/api/projects/2/")[1]["name"] == "Kept"
+    api.delete(2)
+    assert call(frozen, "GET", "/api/projects/2/") == (404, NOT_FOUND)
+    with pytest.raises(NotFound):
+        api.get(2)
+
+
+def test_python_api_raises_the_api_errors(frozen: Emulator) -> None:
+    api = frozen.organization_projects
+    with pytest.raises(ValidationError) as error:
+        api.update(1, name="n" * 201)
+    assert (error.value.body()["attr"], error.value.body()["code"]) == ("name", "max_length")
+    with pytest.raises(ValidationError) as error:
+        api.create_organization()
+    assert error.value.body()["attr"] == "name"
+    with pytest.raises(NotFound):
+        api.list(OTHER_ORG)
+    frozen.load_seed(
+        {"users": [{"email": "m@example.com", "organizations": [{"id": DEFAULT_ORG, "level": 1}]}]}
+    )
+    with pytest.raises(PermissionDenied) as denied:
+        api.create(by="m@example.com", name="x")
+    assert denied.value.body()["detail"] == "Your organization access level is insufficient."
+    assert len(api.list()) == 1  # nothing was written
+
+
+def test_python_api_organizations(frozen: Emulator) -> None:
+    api = frozen.organization_projects
+    org = api.create_organization(name="Acme Labs")
+    assert (org["slug"], org["membership_level"]) == ("acme-labs", 15)
+    assert [o["id"] for o in api.organizations()] == [DEFAULT_ORG, org["id"]]
+    listed = call(frozen, "GET", "/api/organizations/")[1]["results"]
+    assert api.organizations() == listed
+    project = api.create(org["id"], name="Acme web")
+    assert project["organization"] == org["id"]
+    assert call(frozen, "GET", f"/api/projects/{project['id']}/")[1]["name"] == "Acme web"

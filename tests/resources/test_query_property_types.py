@@ -120,3 +120,47 @@ def test_person_property_types_come_from_set(seeded: Emulator) -> None:
     )
     assert body["results"] == [["41"], ["7"]]  # the first $set value was text: a String property
     assert body["types"] == [["person.properties.age", "Nullable(String)"]]
+
+
+def _retype(emulator: Emulator, name: str, kind: str, *, type: int = 1) -> None:
+    """PATCH the definition of ``name`` to ``kind``, as a client edits it in PostHog's UI."""
+    (found,) = [d for d in emulator.definitions.properties(1, type=type) if d["name"] == name]
+    response = emulator.client().patch(
+        f"/api/projects/1/property_definitions/{found['id']}/",
+        json={"property_type": kind},
+        headers=emulator.auth_headers,
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["property_type"] == kind
+
+
+@pytest.mark.parametrize(("key", "kind"), [("text_first", "Numeric"), ("number_first", "String")])
+def test_a_patched_definition_types_the_property(seeded: Emulator, key: str, kind: str) -> None:
+    """HogQL takes the type from the definition, whatever the values taught it first."""
+    query = f"select properties.{key} from events order by timestamp"
+    before = run(seeded, query)
+    assert before["types"] != [
+        [f"properties.{key}", f"Nullable({'Float64' if kind == 'Numeric' else 'String'})"]
+    ]
+    _retype(seeded, key, kind)
+    body = run(seeded, query)
+    width = max(map(len, VALUES.values()))
+    values = VALUES[key] + [None] * (width - len(VALUES[key]))
+    assert [row[0] for row in body["results"]] == [
+        None if v is None else expected(kind, v) for v in values
+    ]
+    ch_type = "Nullable(Float64)" if kind == "Numeric" else "Nullable(String)"
+    assert body["types"] == [[f"properties.{key}", ch_type]]
+
+
+def test_a_patched_person_definition_types_person_properties(seeded: Emulator) -> None:
+    seeded.events.capture("signup", "p1", {"$set": {"age": "41"}}, timestamp="2026-03-14T11:00:00Z")
+    seeded.events.capture("signup", "p2", {"$set": {"age": 7}}, timestamp="2026-03-14T11:01:00Z")
+    _retype(seeded, "age", "Numeric", type=2)
+    body = run(
+        seeded,
+        "select person.properties.age, sum(person.properties.age) over () from events "
+        "where event = 'signup' order by timestamp",
+    )
+    assert body["results"] == [[41.0, 48.0], [7.0, 48.0]]
+    assert body["types"][0] == ["person.properties.age", "Nullable(Float64)"]

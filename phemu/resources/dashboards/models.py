@@ -23,6 +23,7 @@ from phemu.pagination import paginate_bytes
 from phemu.resources._base import CAN_EDIT
 from phemu.resources._base import EVERYONE_CAN_EDIT
 from phemu.resources._base import Backend
+from phemu.resources._base import access_variant
 from phemu.resources._base import created_by
 from phemu.resources._base import find_in_project
 from phemu.resources._base import iso
@@ -361,15 +362,17 @@ class DashboardsBackend(Backend):
     def page(self, request: Request, project: int, viewer: User | None) -> bytes:
         """The list endpoint's page as JSON bytes (items without tiles), as ``viewer`` sees it."""
         store, table = self.store, self.table
-        seen_by = viewer.id if viewer is not None else None
         with store.lock:
-            boards = self.listed(project)
+            seen_by = access_variant(store, viewer, project)
+            ids = table.json.memo(
+                store, ("listed", project), lambda: [d.id for d in self.listed(project)]
+            )
             return paginate_bytes(
                 request,
-                len(boards),
-                lambda offset, limit: table.json.many(
+                len(ids),
+                lambda offset, limit: table.json.joined(
                     store,
-                    [d.id for d in boards[offset : offset + limit]],
+                    ids[offset : offset + limit],
                     lambda pk: render(store, table.dashboards[pk], viewer, with_tiles=False),
                     seen_by,
                 ),

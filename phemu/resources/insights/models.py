@@ -21,6 +21,7 @@ from phemu.pagination import paginate_bytes
 from phemu.resources._base import CAN_EDIT
 from phemu.resources._base import EVERYONE_CAN_EDIT
 from phemu.resources._base import Backend
+from phemu.resources._base import access_variant
 from phemu.resources._base import created_by
 from phemu.resources._base import find_in_project
 from phemu.resources._base import iso
@@ -383,15 +384,19 @@ class InsightsBackend(Backend):
         """The list endpoint's page as JSON bytes, as ``viewer`` sees it."""
         store, table = self.store, self.table
         draw = render_basic if basic else render
-        variant = (viewer.id if viewer is not None else None, basic)
         with store.lock:
-            items = self.listed(project, short_id, search)
+            variant = (access_variant(store, viewer, project), basic)
+            ids = table.json.memo(
+                store,
+                ("listed", project, short_id, search),
+                lambda: [i.id for i in self.listed(project, short_id, search)],
+            )
             return paginate_bytes(
                 request,
-                len(items),
-                lambda offset, limit: table.json.many(
+                len(ids),
+                lambda offset, limit: table.json.joined(
                     store,
-                    [i.id for i in items[offset : offset + limit]],
+                    ids[offset : offset + limit],
                     lambda pk: draw(store, table.insights[pk], viewer, listed=True),
                     variant,
                 ),

@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Hashable
 from collections.abc import Iterable
 from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
@@ -21,8 +22,11 @@ from typing import Any
 from phemu.query.records import EventRecord
 from phemu.query.records import PersonRecord
 from phemu.query.records import SessionRecord
+from phemu.resources.definitions.inference import EVENT
+from phemu.resources.definitions.inference import PERSON
 from phemu.resources.definitions.inference import SKIP_PROPERTIES
 from phemu.resources.definitions.inference import property_type
+from phemu.resources.definitions.models import DefinitionsBackend
 from phemu.resources.events.models import EventsBackend
 from phemu.resources.events.models import EventTables
 from phemu.resources.persons.models import PersonsBackend
@@ -138,6 +142,15 @@ class StoreProjectData:
         if parent == "event" and key in SKIP_PROPERTIES:
             return None
         return property_type(key, value, self._emulator.clock.now())
+
+    def declared_types(self) -> tuple[Mapping[str, str], Mapping[str, str]]:
+        definitions = DefinitionsBackend.of(self._emulator).catch_up(self._project)
+        found: dict[int, dict[str, str]] = {EVENT: {}, PERSON: {}}
+        for definition in definitions.properties.values():
+            kind = found.get(definition.type)
+            if kind is not None and definition.property_type is not None:
+                kind[definition.name] = definition.property_type
+        return found[EVENT], found[PERSON]
 
 
 def project_data(emulator: Emulator, project: int) -> StoreProjectData:

@@ -126,17 +126,16 @@ def run_scheduler(store: Store, state: SubscriptionsState, now: datetime) -> lis
     ``fetch_due_subscriptions_activity``), then moves it to the first occurrence after
     ``max(previous, run + 15 minutes)``. A clock jump replays every run in between, so three
     weeks give a weekly subscription three deliveries. Runs come from a heap keyed by
-    ``next_delivery_date``: a tick with nothing due costs a comparison. The first tick only
-    records the clock, as does a tick after the clock moved back.
+    ``next_delivery_date``, and the first run that can deliver anything is kept
+    (``state.next_run``) until the heap changes: a tick with nothing due (every request ticks)
+    costs a comparison. The first tick only records the clock, as does a tick after the clock
+    moved back.
     """
     last = state.scheduled_until
     if last is None or now <= last:
         state.scheduled_until = now
         return []
-    # Parked subscriptions may have come back: the first run after the last tick re-checks them.
-    run: datetime | None = _run_at_or_after(last + timedelta(microseconds=1))
-    if not state.parked:
-        run = _next_run_for_heap(state, last)
+    run = _first_run(state, last)
     if run is None or run > now:
         state.scheduled_until = now
         return []
@@ -147,7 +146,26 @@ def run_scheduler(store: Store, state: SubscriptionsState, now: datetime) -> lis
             entries.extend(_deliver_run(store, state, run))
             run = _next_run_for_heap(state, run)
         state.scheduled_until = now
+        state.next_run = None
     return entries
+
+
+def _first_run(state: SubscriptionsState, last: datetime) -> datetime | None:
+    """The first scheduler run after ``last`` that can deliver anything (``None``: none).
+
+    The answer stays the same while the heap and the parked rows do and the clock moves forward
+    without reaching it, so it is kept in ``state.next_run`` (:meth:`SubscriptionsState.schedule`
+    and the runs drop it) for any ``last`` from the one it was worked out at.
+    """
+    known = state.next_run
+    if known is not None and known[0] <= last and (known[1] is None or last < known[1]):
+        return known[1]
+    # Parked subscriptions may have come back: the first run after the last tick re-checks them.
+    run: datetime | None = _run_at_or_after(last + timedelta(microseconds=1))
+    if not state.parked:
+        run = _next_run_for_heap(state, last)
+    state.next_run = (last, run)
+    return run
 
 
 def _unpark(store: Store, state: SubscriptionsState) -> None:

@@ -147,6 +147,9 @@ class SubscriptionsState:
         self.parked: dict[int, datetime] = {}
         # The last clock value the scheduler looked at (None: not started yet).
         self.scheduled_until: datetime | None = None
+        # (scheduled_until it was worked out at, the first scheduler run that can deliver
+        # anything, None for none) while the heap and the parked rows stay as they are.
+        self.next_run: tuple[datetime, datetime | None] | None = None
 
     def get(self, pk: int) -> Subscription | None:
         return self.rows.get(pk)
@@ -215,6 +218,7 @@ class SubscriptionsState:
         """Make the scheduler look at ``sub`` when its ``next_delivery_date`` comes."""
         if sub.next_delivery_date is not None and not sub.deleted:
             heapq.heappush(self.due, (sub.next_delivery_date, sub.id))
+            self.next_run = None
 
     def candidates(
         self, project: int, deleted: bool, insight: int | None, dashboard: int | None
@@ -449,7 +453,7 @@ class SubscriptionsBackend(Backend):
             return paginate_bytes(
                 request,
                 len(ids),
-                lambda offset, limit: table.json.many(
+                lambda offset, limit: table.json.joined(
                     store, list_page(table, ids, offset, limit), lambda pk: render(store, rows[pk])
                 ),
             )

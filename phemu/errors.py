@@ -187,6 +187,8 @@ class Msg:
     DEFINITIONS_INVALID_KEY = "Invalid personal API key"
 
     # Feature flags (posthog/api/feature_flag.py, FeatureFlagSerializer).
+    # posthog/api/feature_flag.py, FeatureFlagViewSet.evaluation_reasons
+    FLAG_EVALUATION_DISTINCT_ID = "distinct_id is required"
     FLAG_KEY_EXISTS = "There is already a feature flag with this key."
     FLAG_KEY_FORMAT = "Only letters, numbers, hyphens (-) & underscores (_) are allowed."
     FLAG_NEEDS_GROUP = "Feature flags must have at least one condition set (group)."
@@ -242,6 +244,10 @@ class Msg:
         "Creating persons via this API is not allowed. Please create persons by sending an "
         "$identify event. See https://posthog.com/docs/product-analytics/identify for details."
     )
+    # posthog/api/person.py, PersonViewSet.bulk_delete and reset_person_distinct_id
+    PERSONS_BULK_TOO_MANY = "You can only pass 1000 {name} in one call"
+    PERSONS_BULK_NOTHING = "You need to specify either distinct_ids or ids"
+    PERSONS_RESET_DISTINCT_ID = "distinct_id is required"
     # posthog/exceptions.py, EnterpriseFeatureException, as PostHog Cloud (is_cloud()) words it.
     ENTERPRISE_FEATURE = (
         "This feature is part of the premium PostHog offering. To use it, subscribe to PostHog "
@@ -311,6 +317,12 @@ class Msg:
     EXPERIMENT_GLOBAL_PROPERTIES = "Experiments do not support global filter properties"
 
     # Surveys (posthog/api/survey.py, SurveySerializerCreateUpdateOnly).
+    # posthog/api/survey.py, SurveyViewSet._validate_and_parse_dates
+    SURVEY_STATS_DATE_FORMAT = (
+        "Invalid date format. Please use ISO 8601 format with timezone info "
+        "(e.g. 2024-01-01T00:00:00Z or 2024-01-01T00:00:00+00:00)"
+    )
+    SURVEY_STATS_DATE_ORDER = "date_from must be before date_to"
     SURVEY_APPEARANCE_OBJECT = "Appearance must be an object"
     SURVEY_THANK_YOU_CONTENT_TYPE = (
         "thankYouMessageDescriptionContentType must be one of ['text', 'html']"

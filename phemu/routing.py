@@ -171,6 +171,20 @@ class Route:
         return [f"/api/{prefix}/<project>{self.path}" for prefix in self.prefixes]
 
 
+@dataclass(frozen=True, eq=False)
+class ScopedRoute(Route):
+    """A route whose viewset action names its scopes itself (``@action(required_scopes=[...])``):
+    a personal API key needs every one; ``None`` is an action without any, which keys cannot
+    call (``APIScopePermission``, ``posthog/permissions.py``)."""
+
+    scopes: tuple[str, ...] | None = ()
+
+    def required_scopes(self, method: str) -> tuple[str, ...] | None:
+        if method in self.handlers or method in ("HEAD", "OPTIONS"):
+            return self.scopes
+        return super().required_scopes(method)  # a list's ``patch`` action: write, then 405
+
+
 class MatchOnlyRule(Rule):
     """A werkzeug rule whose URL builders are compiled on first use, not when the map is built.
 

@@ -83,6 +83,35 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
     "persons.values": ("/api/projects/1/persons/values/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
     "persons.update_property": ("/api/projects/1/persons/1/update_property/", {"POST", "OPTIONS"}),
     "persons.delete_property": ("/api/projects/1/persons/1/delete_property/", {"POST", "OPTIONS"}),
+    "persons.cohorts": ("/api/projects/1/persons/cohorts/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    "persons.bulk_delete": ("/api/projects/1/persons/bulk_delete/", {"POST", "PATCH", "OPTIONS"}),
+    "persons.reset_person_distinct_id": (
+        "/api/projects/1/persons/reset_person_distinct_id/",
+        {"POST", "PATCH", "OPTIONS"},
+    ),
+    "persons.split": ("/api/projects/1/persons/1/split/", {"POST", "OPTIONS"}),
+    "persons.delete_events": ("/api/projects/1/persons/1/delete_events/", {"POST", "OPTIONS"}),
+    "persons.all_activity": (
+        "/api/projects/1/persons/activity/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "persons.activity": ("/api/projects/1/persons/1/activity/", {"GET", "HEAD", "OPTIONS"}),
+    "events.values": ("/api/projects/1/events/values/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    "event_definitions.typescript": (
+        "/api/projects/1/event_definitions/typescript/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "cohorts.persons": ("/api/projects/1/cohorts/1/persons/", {"GET", "HEAD", "OPTIONS"}),
+    "feature_flags.my_flags": (
+        "/api/projects/1/feature_flags/my_flags/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "feature_flags.evaluation_reasons": (
+        "/api/projects/1/feature_flags/evaluation_reasons/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "surveys.global_stats": ("/api/projects/1/surveys/stats/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    "surveys.survey_stats": ("/api/projects/1/surveys/1/stats/", {"GET", "HEAD", "OPTIONS"}),
     # posthog/api/event_definition.py and property_definition.py: list, retrieve, update and
     # destroy mixins plus @action routes (``metrics`` is detail=True).
     "event_definitions.list": (

@@ -304,7 +304,8 @@ def deliberate_500(req: dict[str, Any]) -> bool:
       (docs/architecture.md, "Text PostHog cannot store");
     - ``posthog/api/person.py`` and ``posthog/api/event.py``: ``limit`` (and the persons'
       ``offset``) read with ``int()``, negative values refused by ClickHouse;
-      ``delete_property``'s unguarded ``.get()`` and ``request.data["$unset"]``.
+      ``delete_property``'s unguarded ``.get()`` and ``request.data["$unset"]``; ``cohorts``'
+      ``request.GET["person_id"]``; ``bulk_delete``'s ``len()`` and uuid lookup.
     """
     route: Route = req["route"]
     if req["deep"] and not route.public:
@@ -315,8 +316,12 @@ def deliberate_500(req: dict[str, Any]) -> bool:
         for key in ("limit", "offset"):
             if last.get(key) and _bad_count(last[key], key in guarded):
                 return True
-    if route.endpoint == "persons.delete_property":
+    if route.endpoint in ("persons.delete_property", "persons.cohorts"):
+        # ``request.GET["person_id"]`` and ``get_pk_or_uuid(...).get()`` are unguarded too.
         return True
+    if route.endpoint == "persons.bulk_delete" and isinstance(req["parsed"], dict):
+        # ``len()`` of ``distinct_ids``/``ids`` and Django's uuid lookup are unguarded.
+        return bool(req["parsed"].get("distinct_ids") or req["parsed"].get("ids"))
     if route.endpoint.endswith("activity"):
         return True
     if segment(route) in ("experiments", "surveys"):

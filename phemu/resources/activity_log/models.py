@@ -46,7 +46,7 @@ class ActivityTables:
 
 
 def change(
-    scope: str, action: str, name: str, before: Any = None, after: Any = None
+    scope: str, action: str, name: str | None, before: Any = None, after: Any = None
 ) -> dict[str, Any]:
     """One ``Change`` as the journal stores it (``type, action, field, before, after``)."""
     return {"type": scope, "action": action, "field": name, "before": before, "after": after}

@@ -151,12 +151,19 @@ class CohortsBackend(Backend):
         """The cohort's size now (``None`` while never calculated or for behavioural filters)."""
         if cohort.is_static:
             return len(self.members(cohort)) if cohort.last_calculation is not None else None
+        found = self.matching(cohort)
+        return None if found is None else len(found)
+
+    def matching(self, cohort: Cohort) -> list[str] | None:
+        """The person uuids a dynamic cohort's calculation holds (PostHog's ``cohortpeople``),
+        newest person first; ``None`` while never calculated, for behavioural filters and for
+        ``query`` cohorts, which phemu does not run."""
         if cohort.last_calculation is None or cohort.is_behavioral() or cohort.query:
             return None
         emulator = self._emulator
         specs = self.specs(cohort.project)
         now = emulator.clock.now()
-        matched = 0
+        found = []
         for person in emulator.persons.all(cohort.project):
             ctx = Context(
                 distinct_id=person.distinct_ids[0] if person.distinct_ids else "",
@@ -165,8 +172,21 @@ class CohortsBackend(Backend):
                 cohorts=specs,
                 now=now,
             )
-            matched += in_cohort(cohort.id, ctx)
-        return matched
+            if in_cohort(cohort.id, ctx):
+                found.append(person.uuid)
+        return found
+
+    def persons_in(self, cohort: Cohort) -> set[str]:
+        """The person uuids ``cohorts/:id/persons/`` reads: a static cohort's list
+        (``person_static_cohort``), else the last calculation (``cohortpeople``)."""
+        if cohort.is_static:
+            return set(self.members(cohort))
+        return set(self.matching(cohort) or ())
+
+    def of_person(self, project: int, person_uuid: str) -> list[Cohort]:
+        """The live cohorts holding the person (``get_all_cohort_ids_by_person_uuid``), by id."""
+        cohorts = sorted(self.live(project), key=lambda c: c.id)
+        return [c for c in cohorts if person_uuid in self.persons_in(c)]
 
     def render(self, cohort: Cohort) -> dict[str, Any]:
         """``CohortSerializer`` (``to_representation`` fills ``filters`` from the properties)."""

@@ -12,6 +12,7 @@ from phemu.resources._base import find_in_project
 from phemu.resources._base import json_response
 from phemu.resources._base import path_pk
 from phemu.resources.cohorts.models import CohortsBackend
+from phemu.resources.persons.responses import actor_page
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
@@ -102,3 +103,13 @@ def add_persons(ctx: RequestContext) -> Response:
 def remove_person(ctx: RequestContext) -> Response:
     cohort = _find(ctx)
     return json_response(_backend(ctx).remove_person(cohort.id, _body_value(ctx, "person_id")))
+
+
+def persons(ctx: RequestContext) -> Response:
+    """``CohortViewSet.persons``: ``PersonQuery`` with the cohort (its static list, or its last
+    calculation), the persons list's filters and pages, 10 distinct ids per row; persons
+    created in the future are not hidden here. CSV is not emulated."""
+    cohort = _find(ctx)
+    members = _backend(ctx).persons_in(cohort)
+    people = [p for p in ctx.emulator.persons.all(ctx.project_id) if p.uuid in members]
+    return actor_page(ctx, people, hide_future=False, distinct_id_limit=10)

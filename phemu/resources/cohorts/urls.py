@@ -5,6 +5,7 @@ from __future__ import annotations
 from phemu.resources._records import collection_routes
 from phemu.resources.cohorts import responses
 from phemu.routing import Route
+from phemu.routing import ScopedRoute
 
 ROUTES: tuple[Route, ...] = (
     *collection_routes(
@@ -27,5 +28,13 @@ ROUTES: tuple[Route, ...] = (
             ("add_persons_to_static_cohort", responses.add_persons),
             ("remove_person_from_static_cohort", responses.remove_person),
         )
+    ),
+    ScopedRoute(
+        "/cohorts/<pk>/persons/",
+        "cohorts.persons",
+        {"GET": responses.persons},
+        "cohort",
+        prefixes=("projects",),
+        scopes=("cohort:read", "person:read"),
     ),
 )

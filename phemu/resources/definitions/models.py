@@ -248,6 +248,15 @@ class DefinitionsBackend(Backend):
             found = sorted(self.catch_up(project).events.values(), key=lambda d: d.name)
         return [render_event(d) for d in found]
 
+    def typescript(self, project: int = 1) -> dict[str, Any]:
+        """What ``event_definitions/typescript/`` answers (``phemu/resources/definitions/
+        typescript.py``)."""
+        from phemu.resources.definitions.typescript import definitions
+
+        with self.emulator.store.lock:
+            names = [d.name for d in self.catch_up(project).events.values()]
+        return definitions(names, self.emulator.clock.now())
+
     def properties(
         self, project: int = 1, *, type: int = EVENT, group_type_index: int | None = None
     ) -> list[dict[str, Any]]:

@@ -65,6 +65,10 @@ def list_events(ctx: RequestContext) -> Response:
     return json_response(paginate_list(ctx.request, rows, render_event))
 
 
+def typescript(ctx: RequestContext) -> Response:
+    return json_response(_backend(ctx).typescript(ctx.project_id))
+
+
 def _event(ctx: RequestContext) -> EventDefinition:
     found = _backend(ctx).find_event(ctx.project_id, ctx.path_values["pk"])
     if found is None:

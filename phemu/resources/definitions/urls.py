@@ -17,6 +17,13 @@ ROUTES: tuple[Route, ...] = (
         prefixes=PROJECTS,
     ),
     Route(
+        "/event_definitions/typescript/",
+        "event_definitions.typescript",
+        {"GET": responses.typescript},
+        "event_definition",
+        prefixes=PROJECTS,
+    ),
+    Route(
         "/event_definitions/<pk>/",
         "event_definitions.retrieve",
         {

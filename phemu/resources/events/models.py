@@ -17,17 +17,23 @@ Records are never changed once stored, so store checkpoints share them instead o
 from __future__ import annotations
 
 import bisect
+import json
 import operator
 import uuid as uuid_module
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
+from datetime import timezone
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 from typing import Any
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
 from phemu.clock import parse_instant
 from phemu.errors import SeedError
@@ -378,3 +384,103 @@ class EventsBackend(Backend):
     def names(self, project: int = 1) -> list[str]:
         """Distinct event names in first-seen order."""
         return list(dict.fromkeys(r.event for r in self.records(project)))
+
+    def property_values(
+        self,
+        key: str,
+        *,
+        project: int = 1,
+        event_names: Sequence[str] = (),
+        value: str | None = None,
+    ) -> list[dict[str, str]]:
+        """What ``GET events/values/?key=`` answers (``EventViewSet.values``,
+        ``posthog/api/event.py``): ``key=custom_event`` names the events other than PostHog's
+        own (``GET_CUSTOM_EVENTS``); any other key gives up to 10 distinct values of that event
+        property (``get_property_values_for_key``, ``posthog/queries/property_values.py``).
+
+        The values are those of events from the start of the day seven days ago (in the
+        project's time zone) to the end of today (UTC), of the named events if any, whose raw
+        text contains ``value`` (``ILIKE``, shortest first). Each is read back as PostHog does:
+        JSON where it parses, arrays flattened, then ``convert_property_value``. ClickHouse's
+        ``DISTINCT`` keeps no order; phemu keeps the order of first sight.
+        """
+        from phemu.resources.sessions.like import like_matcher  # sessions import this module
+
+        with self._emulator.store.lock:
+            records = self.records(project)
+        if key == "custom_event":
+            names = dict.fromkeys(r.event for r in records if r.event not in _POSTHOG_EVENTS)
+            return [{"name": name} for name in names]
+        if not key:
+            return []
+        now = self._emulator.clock.now()
+        zone = project_zone(self._emulator, project)
+        start = (now.astimezone(zone) - timedelta(days=7)).replace(tzinfo=None)
+        since = datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
+        today = now.astimezone(timezone.utc)
+        until = datetime(today.year, today.month, today.day, 23, 59, 59, tzinfo=timezone.utc)
+        wanted = set(event_names)
+        matches = like_matcher(value) if value else None
+        found: dict[str, None] = {}
+        for record in records:
+            if key not in record.properties or not since <= record.timestamp <= until:
+                continue
+            if wanted and record.event not in wanted:
+                continue
+            text = raw_text(record.properties[key])
+            if matches is None or matches(text.lower()):
+                found[text] = None
+        texts = list(found)
+        if matches is not None:
+            texts.sort(key=len)
+        return [{"name": name} for name in property_value_names(texts[:10])]
+
+
+#: ``GET_CUSTOM_EVENTS`` (``posthog/models/event/sql.py``) leaves these out.
+_POSTHOG_EVENTS = frozenset({"$autocapture", "$pageview", "$identify", "$pageleave", "$screen"})
+
+
+def raw_text(value: Any) -> str:
+    """``replaceRegexpAll(JSONExtractRaw(properties, key), '^"|"$', '')``: the property's JSON
+    text, one surrounding double quote removed from each end (escapes inside stay)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.removeprefix('"').removesuffix('"')
+
+
+def property_value_names(texts: Iterable[str]) -> list[str]:
+    """How PostHog's value endpoints finish (``posthog/api/event.py``, ``values``): each text
+    read as JSON where it parses, arrays spread (``flatten``), then ``convert_property_value``."""
+    parsed: list[Any] = []
+    for text in texts:
+        try:
+            parsed.append(json.loads(text))
+        except ValueError:
+            parsed.append(text)
+    return [convert_property_value(item) for item in _flatten(parsed)]
+
+
+def convert_property_value(value: Any) -> str:
+    """``convert_property_value`` (``posthog/utils.py``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def _flatten(items: list[Any], depth: int = 10) -> Iterator[Any]:
+    """``flatten`` (``posthog/utils.py``): nested lists, at most ten levels deep."""
+    for item in items:
+        if isinstance(item, list) and depth > 0:
+            yield from _flatten(item, depth - 1)
+        else:
+            yield item
+
+
+def project_zone(emulator: Emulator, project: int) -> tzinfo:
+    """The project's time zone (``Team.timezone_info``); UTC when it names none phemu knows."""
+    found = emulator.store.projects.get(project)
+    try:
+        return ZoneInfo(found.timezone) if found is not None else timezone.utc
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc

@@ -198,3 +198,15 @@ def retrieve(ctx: RequestContext) -> Response:
                 )
             return json_response(render_event(record, person))
     raise NotFound(f"No events exist for event UUID {wanted}")
+
+
+def values(ctx: RequestContext) -> Response:
+    """``events/values/?key=``: ``EventsBackend.property_values`` (``event_name`` repeatable)."""
+    return json_response(
+        ctx.emulator.events.property_values(
+            ctx.arg("key") or "",
+            project=ctx.project_id,
+            event_names=ctx.query.getlist("event_name"),
+            value=ctx.arg("value"),
+        )
+    )

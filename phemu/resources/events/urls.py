@@ -8,6 +8,13 @@ from phemu.routing import Route
 ROUTES: tuple[Route, ...] = (
     Route("/events/", "events.list", {"GET": responses.list_}, "query", throttle="clickhouse"),
     Route(
+        "/events/values/",
+        "events.values",
+        {"GET": responses.values},
+        "query",
+        throttle="clickhouse",
+    ),
+    Route(
         "/events/<pk>/",
         "events.retrieve",
         {"GET": responses.retrieve},

@@ -541,6 +541,43 @@ class FeatureFlagsBackend(Backend):
         found = self.evaluate(distinct_id, project=project, keys=[key], **kwargs).get(key)
         return None if found is None else found[1].value
 
+    def my_flags(
+        self, distinct_id: str, *, project: int = 1, groups: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """``FeatureFlagViewSet.my_flags`` (``posthog/api/feature_flag.py``) for a user's
+        distinct id: every flag that is not deleted, newest first, as
+        ``MinimalFeatureFlagSerializer`` renders it, with its value (``False`` for a disabled
+        flag)."""
+        evaluated = self.evaluate(distinct_id, project=project, groups=groups)
+        matches = {key: found.value for key, (_, found) in evaluated.items()}
+        flags = sorted(self.live(project), key=lambda f: (f.created_at, f.id), reverse=True)
+        return [{"feature_flag": f.definition(), "value": matches.get(f.key, False)} for f in flags]
+
+    def evaluation_reasons(
+        self, distinct_id: str, *, project: int = 1, groups: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``FeatureFlagViewSet.evaluation_reasons``: each active flag's value and the reason
+        the matcher gives (``reason``, ``condition_index``), then each disabled flag as
+        ``disabled``."""
+        if not distinct_id:
+            raise ValidationError(Msg.FLAG_EVALUATION_DISTINCT_ID)
+        answer: dict[str, Any] = {
+            key: {
+                "value": found.value,
+                "evaluation": {"reason": found.reason, "condition_index": found.condition_index},
+            }
+            for key, (_, found) in self.evaluate(
+                distinct_id, project=project, groups=groups
+            ).items()
+        }
+        for flag in sorted(self.live(project), key=lambda f: f.id):
+            if not flag.active:
+                answer[flag.key] = {
+                    "value": False,
+                    "evaluation": {"reason": "disabled", "condition_index": None},
+                }
+        return answer
+
     # -- local evaluation ----------------------------------------------------------------------
     def definitions(self, project: int, *, send_cohorts: bool = True) -> dict[str, Any]:
         """The local-evaluation payload (``posthog/models/feature_flag/local_evaluation.py``)."""

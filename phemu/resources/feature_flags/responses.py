@@ -407,3 +407,32 @@ def _shape(body: dict[str, Any], version: int, *, from_decide: bool) -> dict[str
         },
         **body,
     }
+
+
+def _groups(ctx: RequestContext) -> Any:
+    """``json.loads(request.GET.get("groups", "{}"))``, unguarded: bad JSON is a 500."""
+    try:
+        groups = json.loads(ctx.query.get("groups", "{}"))
+    except ValueError:
+        raise ServerError() from None
+    if not isinstance(groups, dict):
+        raise ServerError()
+    return groups
+
+
+def my_flags(ctx: RequestContext) -> Response:
+    """``my_flags``: the requesting user's own distinct id (no personal API key reaches it)."""
+    flags = FeatureFlagsBackend.of(ctx.emulator)
+    return json_response(
+        flags.my_flags(ctx.owner.distinct_id, project=ctx.project_id, groups=_groups(ctx))
+    )
+
+
+def evaluation_reasons(ctx: RequestContext) -> Response:
+    flags = FeatureFlagsBackend.of(ctx.emulator)
+    groups = _groups(ctx)
+    return json_response(
+        flags.evaluation_reasons(
+            ctx.arg("distinct_id") or "", project=ctx.project_id, groups=groups
+        )
+    )

@@ -9,6 +9,7 @@ from phemu.resources.capture.responses import project_for_token
 from phemu.resources.feature_flags import responses
 from phemu.routing import Handler
 from phemu.routing import Route
+from phemu.routing import ScopedRoute
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
@@ -76,6 +77,23 @@ ROUTES: tuple[Route, ...] = (
         {"GET": responses.item_activity},
         "activity_log",
         prefixes=PROJECTS,
+    ),
+    *(
+        # Actions without required_scopes: no personal API key may call them (403), the
+        # app's session users can; their answers are the backend's my_flags and
+        # evaluation_reasons.
+        ScopedRoute(
+            f"/feature_flags/{action}/",
+            f"feature_flags.{action}",
+            {"GET": handler},
+            "feature_flag",
+            prefixes=PROJECTS,
+            scopes=None,
+        )
+        for action, handler in (
+            ("my_flags", responses.my_flags),
+            ("evaluation_reasons", responses.evaluation_reasons),
+        )
     ),
     Route(
         "/feature_flags/<pk>/status/",

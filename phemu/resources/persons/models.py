@@ -21,7 +21,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
+from phemu.errors import Msg
+from phemu.errors import ServerError
+from phemu.errors import ValidationError
 from phemu.resources._base import Backend
+from phemu.resources.activity_log.models import change
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
@@ -50,6 +54,13 @@ MAX_GROUP_TYPES = 5
 #: Seed sections (``seed.py``) and the id sequence of persons.
 PERSONS, GROUP_TYPES, GROUPS = "persons", "group_types", "groups"
 PERSON_SEQUENCE = "person"
+#: ``PERSON_UUIDV5_NAMESPACE`` (``posthog/models/person/missing_person.py``): a split-off
+#: distinct id's person is ``uuid5(namespace, f"{team_id}:{distinct_id}")``.
+PERSON_UUIDV5_NAMESPACE = uuid.UUID("932979b4-65c3-4424-8467-0b66ec27bc22")
+#: The most persons one ``bulk_delete`` names.
+BULK_DELETE_MAX = 1000
+#: The activity scope of persons (``log_activity(scope="Person")``).
+ACTIVITY_SCOPE = "Person"
 #: The namespace of the person ids of personless events (a fixed, phemu-chosen UUID).
 _PERSONLESS = uuid.UUID("6a1c7c9e-5d8f-4c3b-9a7e-0c1d2e3f4a5b")
 
@@ -265,6 +276,124 @@ class PersonsBackend(Backend):
                 self._tables.by_distinct_id.pop((person.project, distinct_id), None)
             self._emulator.store.changed(PERSONS, person_uuid)
 
+    def remove(
+        self, person_uuid: str, *, delete_events: bool = False, user: int | None = None
+    ) -> None:
+        """Delete a person as ``destroy`` and ``bulk_delete`` do (``posthog/api/person.py``):
+        the person goes and a ``deleted`` activity is logged; ``delete_events`` also removes
+        its events, which PostHog queues for a weekly batch and phemu does at once."""
+        emulator = self._emulator
+        with emulator.store.lock:
+            person = self._tables.persons.get(person_uuid)
+            if person is None:
+                raise KeyError(person_uuid)
+            self.delete(person_uuid)
+            self._log(person, "deleted", user, name=person.uuid)
+            if delete_events:
+                emulator.events.delete_for(person.project, person.distinct_ids)
+
+    def bulk_delete(
+        self,
+        *,
+        project: int = 1,
+        distinct_ids: Any = None,
+        ids: Any = None,
+        delete_events: bool = False,
+        user: int | None = None,
+    ) -> list[str]:
+        """``PersonViewSet.bulk_delete``: the persons of up to 1000 distinct ids, else of up to
+        1000 person uuids, are removed (:meth:`remove`); returns their uuids. Like Django's
+        ``__in`` lookups, a string names its characters and an object its keys; a value
+        ``len()`` or the uuid column cannot take is PostHog's unguarded 500."""
+        if distinct_ids:
+            wanted = _members(distinct_ids, "distinct_ids")
+            found = {self._tables.by_distinct_id.get((project, str(d))) for d in wanted}
+        elif ids:
+            wanted = _members(ids, "ids")
+            found = {_uuid_value(value) for value in wanted}
+        else:
+            raise ValidationError(Msg.PERSONS_BULK_NOTHING)
+        with self._emulator.store.lock:
+            people = sorted(
+                (p for key in found if key and (p := self._tables.persons.get(key)) is not None),
+                key=lambda p: p.id,
+            )
+            for person in people:
+                if person.project == project:
+                    self.remove(person.uuid, delete_events=delete_events, user=user)
+        return [p.uuid for p in people if p.project == project]
+
+    def split(
+        self, person_uuid: str, main_distinct_id: Any = None, *, user: int | None = None
+    ) -> list[Person]:
+        """``PersonViewSet.split`` then ``Person.split_person`` (``posthog/models/person/``):
+        every distinct id but the main one (the first when none is named, and then the
+        person's properties are cleared) moves to the person ``uuidFromDistinctId`` names,
+        created empty if needed. PostHog runs this as a task; phemu at once. Returns the
+        persons that received distinct ids."""
+        emulator = self._emulator
+        store = emulator.store
+        with store.lock:
+            tables = self._tables
+            person = tables.persons.get(person_uuid)
+            if person is None:
+                raise KeyError(person_uuid)
+            ids = list(person.distinct_ids)
+            self._log(
+                person,
+                "split_person",
+                user,
+                name=person.uuid,
+                changes=[change("Person", "split", None, after={"distinct_ids": ids})],
+            )
+            if not main_distinct_id:
+                person.properties = {}
+                main_distinct_id = ids[0] if ids else None
+            now = emulator.clock.now()
+            receivers = []
+            tables.revision += 1
+            for distinct_id in ids:
+                if distinct_id == main_distinct_id:
+                    continue
+                person.distinct_ids.remove(distinct_id)
+                target_uuid = str(
+                    uuid.uuid5(PERSON_UUIDV5_NAMESPACE, f"{person.project}:{distinct_id}")
+                )
+                target = tables.persons.get(target_uuid)
+                if target is None:
+                    target = self._new_person(
+                        person.project, [distinct_id], {}, now, uuid_=target_uuid,
+                        version=person.version + 101,
+                    )  # fmt: skip
+                else:
+                    target.distinct_ids.append(distinct_id)
+                    tables.by_distinct_id[(person.project, distinct_id)] = target.uuid
+                    store.changed(PERSONS, target.uuid)
+                receivers.append(target)
+            store.changed(PERSONS, person.uuid)
+            return receivers
+
+    def _log(
+        self,
+        person: Person,
+        activity: str,
+        user: int | None,
+        *,
+        name: str | None = None,
+        changes: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """``log_activity(scope="Person", item_id=person.pk, ...)`` as ``PersonViewSet`` calls
+        it."""
+        self._emulator.activity_log.log(
+            project=person.project,
+            scope=ACTIVITY_SCOPE,
+            item_id=person.id,
+            activity=activity,
+            user=user,
+            changes=changes,
+            name=name,
+        )
+
     def process(self, project: int, event: Mapping[str, Any], at: datetime) -> str:
         """Apply one ingested event to persons and groups; returns the event's ``person_id``.
 
@@ -415,6 +544,27 @@ class PersonsBackend(Backend):
         return group
 
 
+def _members(value: Any, name: str) -> list[Any]:
+    """What Django's ``__in`` lookup iterates, after ``len(value) > 1000`` is checked."""
+    try:
+        size = len(value)
+    except TypeError:
+        raise ServerError() from None
+    if size > BULK_DELETE_MAX:
+        raise ValidationError(Msg.PERSONS_BULK_TOO_MANY.format(name=name))
+    return list(value)
+
+
+def _uuid_value(value: Any) -> str:
+    """A ``UUIDField`` lookup value; anything it cannot read is Django's unguarded error."""
+    try:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(uuid.UUID(int=value))
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise ServerError() from None
+
+
 def render_person(person: Person) -> dict[str, Any]:
     """``PersonSerializer`` (``posthog/api/person.py``): retrieve and update answers; distinct
     ids that look anonymous go last."""
@@ -428,9 +578,10 @@ def render_person(person: Person) -> dict[str, Any]:
     }
 
 
-def render_actor(person: Person) -> dict[str, Any]:
+def render_actor(person: Person, distinct_id_limit: int = 1000) -> dict[str, Any]:
     """``get_serialized_people`` (``posthog/queries/actor_base_query.py``): the list's rows,
-    an actor whose ``id`` is the uuid (the published schema says the integer id; the code wins)."""
+    an actor whose ``id`` is the uuid (the published schema says the integer id; the code wins);
+    a cohort's persons keep 10 distinct ids."""
     return {
         "type": "person",
         "id": person.uuid,
@@ -439,7 +590,7 @@ def render_actor(person: Person) -> dict[str, Any]:
         "properties": dict(person.properties),
         "is_identified": person.is_identified,
         "name": person.name,
-        "distinct_ids": person.distinct_ids[:1000],
+        "distinct_ids": person.distinct_ids[:distinct_id_limit],
         "matched_recordings": [],
         "value_at_data_point": None,
     }

@@ -17,6 +17,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -32,8 +33,12 @@ from phemu.errors import ValidationError
 from phemu.pagination import request_url
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
+from phemu.resources.activity_log.models import change
+from phemu.resources.activity_log.responses import activity_response
 from phemu.resources.events.filters import holds
 from phemu.resources.events.filters import parse_properties
+from phemu.resources.events.models import convert_property_value
+from phemu.resources.persons.models import ACTIVITY_SCOPE
 from phemu.resources.persons.models import Person
 from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import is_uuid
@@ -93,6 +98,23 @@ def _page_url(ctx: RequestContext, offset: int) -> str:
 
 
 def list_(ctx: RequestContext) -> Response:
+    with ctx.store.lock:
+        people = PersonsBackend.of(ctx.emulator).all(ctx.project_id)
+    return actor_page(ctx, people, hide_future=True, total="include_total" in ctx.query)
+
+
+def actor_page(
+    ctx: RequestContext,
+    candidates: Iterable[Person],
+    *,
+    hide_future: bool,
+    total: bool = False,
+    distinct_id_limit: int = 1000,
+) -> Response:
+    """A page of ``PersonQuery`` over ``candidates`` (the project's persons, or a cohort's):
+    the list's filters, order and links, rows from ``get_serialized_people``.
+    ``hide_future`` is ``filter_future_persons``, which the persons list sets and a cohort's
+    persons do not; ``total`` adds ``count`` (the list's ``include_total``)."""
     limit = _int_param(ctx.arg("limit")) or DEFAULT_LIMIT
     offset = _int_param(ctx.arg("offset"))
     filters = parse_properties(ctx.arg("properties"))
@@ -109,8 +131,8 @@ def list_(ctx: RequestContext) -> Response:
 
     people = []
     with ctx.store.lock:
-        for person in PersonsBackend.of(ctx.emulator).all(ctx.project_id):
-            if not person.created_at < horizon:
+        for person in candidates:
+            if hide_future and not person.created_at < horizon:
                 continue
             if email and _email_text(person) != email:
                 continue
@@ -126,11 +148,11 @@ def list_(ctx: RequestContext) -> Response:
     page.sort(key=lambda p: p.uuid)
     page.sort(key=lambda p: p.created_at, reverse=True)
     body: dict[str, Any] = {
-        "results": [render_actor(p) for p in page],
+        "results": [render_actor(p, distinct_id_limit) for p in page],
         "next": _page_url(ctx, offset + limit) if len(page) >= limit else None,
         "previous": _page_url(ctx, offset - limit) if offset - limit >= 0 else None,
     }
-    if "include_total" in ctx.query:
+    if total:
         body["count"] = len(people)
     return json_response(body)
 
@@ -187,6 +209,7 @@ def _set_properties(ctx: RequestContext, properties: Any) -> Response:
             }
         ],
     )
+    _log(ctx, person, "updated", changes=[change("Person", "changed", "properties")])
     return empty_response(202)
 
 
@@ -227,6 +250,7 @@ def delete_property(ctx: RequestContext) -> Response:
             }
         ],
     )
+    _log(ctx, person, "delete_property", person.uuid, [change("Person", "changed", None)])
     return json_response({"success": True}, 201)
 
 
@@ -234,10 +258,9 @@ def destroy(ctx: RequestContext) -> Response:
     """Delete the person (202); ``delete_events`` also removes its events. PostHog queues that
     deletion for a weekly batch; phemu removes them at once."""
     person = find(ctx)
-    with ctx.store.lock:
-        PersonsBackend.of(ctx.emulator).delete(person.uuid)
-        if "delete_events" in ctx.query:
-            ctx.emulator.events.delete_for(ctx.project_id, person.distinct_ids)
+    PersonsBackend.of(ctx.emulator).remove(
+        person.uuid, delete_events="delete_events" in ctx.query, user=ctx.owner.id
+    )
     return empty_response(202)
 
 
@@ -275,8 +298,88 @@ def _display(text: str) -> str:
         parsed = json.loads(text)
     except ValueError:
         return text
-    if isinstance(parsed, bool):
-        return "true" if parsed else "false"
-    if isinstance(parsed, (dict, list)):
-        return json.dumps(parsed, sort_keys=True)
-    return str(parsed)
+    return convert_property_value(parsed)
+
+
+def cohorts(ctx: RequestContext) -> Response:
+    """``PersonViewSet.cohorts``: the live cohorts the person is in. ``request.GET["person_id"]``
+    and ``get_pk_or_uuid(...).get()`` are unguarded: a missing id, one that is neither a number
+    nor a UUID, or no such person is PostHog's generic 500."""
+    from phemu.resources.cohorts.models import CohortsBackend
+
+    wanted = ctx.arg("person_id")
+    try:
+        person = PersonsBackend.of(ctx.emulator).lookup(ctx.project_id, wanted or "")
+    except ValueError:
+        raise ServerError() from None
+    if wanted is None or person is None:
+        raise ServerError()
+    backend = CohortsBackend.of(ctx.emulator)
+    with ctx.store.lock:
+        found = backend.of_person(ctx.project_id, person.uuid)
+        return json_response({"results": [backend.render(c) for c in found]})
+
+
+def _log(
+    ctx: RequestContext,
+    person: Person,
+    activity: str,
+    name: str | None = None,
+    changes: list[dict[str, Any]] | None = None,
+) -> None:
+    ctx.emulator.activity_log.log(
+        project=ctx.project_id,
+        scope=ACTIVITY_SCOPE,
+        item_id=person.id,
+        activity=activity,
+        user=ctx.owner.id,
+        changes=changes,
+        name=name,
+    )
+
+
+def bulk_delete(ctx: RequestContext) -> Response:
+    """``bulk_delete``: reads ``distinct_ids``, ``ids`` and ``delete_events`` from the body
+    (the schema documents them as query parameters; the code reads ``request.data``)."""
+    body = _body(ctx)
+    PersonsBackend.of(ctx.emulator).bulk_delete(
+        project=ctx.project_id,
+        distinct_ids=body.get("distinct_ids"),
+        ids=body.get("ids"),
+        delete_events=bool(body.get("delete_events")),
+        user=ctx.owner.id,
+    )
+    return empty_response(202)
+
+
+def split(ctx: RequestContext) -> Response:
+    person = find(ctx)
+    PersonsBackend.of(ctx.emulator).split(
+        person.uuid, _body(ctx).get("main_distinct_id"), user=ctx.owner.id
+    )
+    return json_response({"success": True}, 201)
+
+
+def delete_events(ctx: RequestContext) -> Response:
+    """``delete_events``: the person stays, its events go (queued in PostHog; at once here)."""
+    person = find(ctx)
+    ctx.emulator.events.delete_for(ctx.project_id, person.distinct_ids)
+    return empty_response(202)
+
+
+def reset_person_distinct_id(ctx: RequestContext) -> Response:
+    """``reset_person_distinct_id``: lets a deleted person's distinct id be used again. phemu
+    frees a deleted person's distinct ids when it deletes the person, so only the check is
+    left to do."""
+    distinct_id = _body(ctx).get("distinct_id")
+    if not distinct_id or not isinstance(distinct_id, str):
+        raise ValidationError(Msg.PERSONS_RESET_DISTINCT_ID)
+    return empty_response(202)
+
+
+def all_activity(ctx: RequestContext) -> Response:
+    return activity_response(ctx, ACTIVITY_SCOPE, None)
+
+
+def activity(ctx: RequestContext) -> Response:
+    return activity_response(ctx, ACTIVITY_SCOPE, [str(find(ctx).id)])

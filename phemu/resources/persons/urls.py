@@ -3,7 +3,26 @@
 from __future__ import annotations
 
 from phemu.resources.persons import responses
+from phemu.routing import Handler
 from phemu.routing import Route
+from phemu.routing import ScopedRoute
+
+
+def _write_action(path: str, action: str, handler: Handler) -> Route:
+    """A ``POST`` action (``person:write``); ``PersonViewSet`` parses JSON only."""
+    return Route(
+        path,
+        f"persons.{action}",
+        {"POST": handler},
+        "person",
+        throttle="clickhouse",
+        json_only=True,
+    )
+
+
+def _activity(path: str, action: str, handler: Handler) -> Route:
+    return Route(path, f"persons.{action}", {"GET": handler}, "activity_log", throttle="clickhouse")
+
 
 ROUTES: tuple[Route, ...] = (
     Route(
@@ -19,6 +38,14 @@ ROUTES: tuple[Route, ...] = (
         {"GET": responses.values},
         "person",
         throttle="clickhouse",
+    ),
+    ScopedRoute(
+        "/persons/cohorts/",
+        "persons.cohorts",
+        {"GET": responses.cohorts},
+        "person",
+        throttle="clickhouse",
+        scopes=("person:read", "cohort:read"),
     ),
     Route(
         "/persons/<pk>/",
@@ -46,4 +73,14 @@ ROUTES: tuple[Route, ...] = (
         "person",
         throttle="clickhouse",
     ),
+    _write_action("/persons/bulk_delete/", "bulk_delete", responses.bulk_delete),
+    _write_action(
+        "/persons/reset_person_distinct_id/",
+        "reset_person_distinct_id",
+        responses.reset_person_distinct_id,
+    ),
+    _write_action("/persons/<pk>/split/", "split", responses.split),
+    _write_action("/persons/<pk>/delete_events/", "delete_events", responses.delete_events),
+    _activity("/persons/activity/", "all_activity", responses.all_activity),
+    _activity("/persons/<pk>/activity/", "activity", responses.activity),
 )

@@ -6,14 +6,13 @@ and the observed values of one property.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
-from typing import Any
 
 from phemu.errors import Msg
 from phemu.errors import ValidationError
 from phemu.resources._base import json_response
+from phemu.resources.events.models import property_value_names
 from phemu.resources.sessions.catalogue import BY_NAME
 from phemu.resources.sessions.catalogue import STORED_STRING_KEYS
 from phemu.resources.sessions.catalogue import search_catalogue
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
     from phemu.context import RequestContext
 
 _STORED = frozenset(STORED_STRING_KEYS)
-_FLATTEN_DEPTH = 10  # posthog.utils.flatten's max_depth
 
 
 def _last(ctx: RequestContext, name: str) -> str | None:
@@ -62,26 +60,4 @@ def values(ctx: RequestContext) -> Response:
 
 def post_process(raw: Iterable[str]) -> list[str]:
     """PostHog's last step: parse JSON, spread arrays, render like Python's ``str()``."""
-    parsed: list[Any] = []
-    for value in raw:
-        try:
-            parsed.append(json.loads(value))
-        except json.JSONDecodeError:
-            parsed.append(value)
-    return [_render(v) for v in _flatten(parsed, _FLATTEN_DEPTH)]
-
-
-def _flatten(items: list[Any], depth: int) -> Iterable[Any]:
-    for item in items:
-        if isinstance(item, list) and depth > 0:
-            yield from _flatten(item, depth - 1)
-        else:
-            yield item
-
-
-def _render(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True)
-    return str(value)
+    return property_value_names(raw)

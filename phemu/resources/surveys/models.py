@@ -21,6 +21,7 @@ from typing import Any
 
 from phemu import fields
 from phemu.errors import Msg
+from phemu.errors import NotFound
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
 from phemu.resources._base import Backend
@@ -28,6 +29,9 @@ from phemu.resources._base import created_by as render_user
 from phemu.resources._records import load_records
 from phemu.resources.feature_flags.models import FeatureFlagsBackend
 from phemu.resources.surveys import rules
+from phemu.resources.surveys import stats
+from phemu.resources.surveys.stats import json_string
+from phemu.resources.surveys.stats import unique_sent
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
@@ -36,7 +40,6 @@ if TYPE_CHECKING:
 
 #: ``SURVEY_TARGETING_FLAG_PREFIX`` (``posthog/constants.py``).
 TARGETING_PREFIX = "survey-targeting-"
-SURVEY_SENT = "survey sent"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -228,21 +231,40 @@ class SurveysBackend(Backend):
         if not starts:
             return {}
         since = min(starts)
-        latest: dict[tuple[str, str], Any] = {}
+        window = [r for r in self._emulator.events.records(project) if r.timestamp >= since]
+        counted = unique_sent(window)
         counts: dict[str, int] = {}
-        for event in self._emulator.events.records(project):
-            if event.event != SURVEY_SENT or event.timestamp < since:
-                continue
-            survey_id = event.properties.get("$survey_id")
-            survey_key = "" if survey_id is None else str(survey_id)
-            submission = event.properties.get("$survey_submission_id")
-            if submission not in (None, ""):
-                latest[(survey_key, str(submission))] = event
-                continue
-            counts[survey_key] = counts.get(survey_key, 0) + 1
-        for survey_key, _submission in latest:
-            counts[survey_key] = counts.get(survey_key, 0) + 1
+        for record in window:
+            if record.uuid in counted:
+                survey_key = json_string(record.properties, stats.SURVEY_ID)
+                counts[survey_key] = counts.get(survey_key, 0) + 1
         return counts
+
+    def stats(
+        self,
+        project: int = 1,
+        survey_id: str | None = None,
+        *,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> dict[str, Any]:
+        """What ``surveys/stats/`` (every survey that is not archived) or
+        ``surveys/:id/stats/`` answers (``SurveyViewSet.global_stats`` and ``survey_stats``);
+        the counting is ``phemu/resources/surveys/stats.py``."""
+        since, until = stats.parse_dates(date_from, date_to)
+        if survey_id is None:
+            ids = {s.id for s in self.in_project(project) if not s.archived}
+            if not ids:
+                return {"stats": {}, "rates": dict(stats.ZERO_RATES)}
+            return stats.compute(self._emulator.events.records(project), ids, since, until)
+        survey = self.record(survey_id.lower())
+        if survey is None or survey.project != project:
+            raise NotFound()
+        answer = stats.compute(self._emulator.events.records(project), {survey_id}, since, until)
+        answer["survey_id"] = survey_id
+        answer["start_date"] = format_datetime(survey.start_date)
+        answer["end_date"] = format_datetime(survey.end_date)
+        return answer
 
     # -- writes --------------------------------------------------------------------------------
     def create(

@@ -64,3 +64,24 @@ def destroy(ctx: RequestContext) -> Response:
 
 def responses_count(ctx: RequestContext) -> Response:
     return json_response(_backend(ctx).responses_count(ctx.project_id))
+
+
+def global_stats(ctx: RequestContext) -> Response:
+    return json_response(
+        _backend(ctx).stats(
+            ctx.project_id, date_from=ctx.arg("date_from"), date_to=ctx.arg("date_to")
+        )
+    )
+
+
+def survey_stats(ctx: RequestContext) -> Response:
+    """``survey_stats``: ``survey_id`` is the path's spelling, as ``kwargs["pk"]``."""
+    _find(ctx)
+    return json_response(
+        _backend(ctx).stats(
+            ctx.project_id,
+            ctx.path_values["pk"],
+            date_from=ctx.arg("date_from"),
+            date_to=ctx.arg("date_to"),
+        )
+    )

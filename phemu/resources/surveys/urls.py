@@ -16,6 +16,13 @@ ROUTES: tuple[Route, ...] = (
         update=responses.update,
         destroy=responses.destroy,
     ),
+    *(
+        Route(path, f"surveys.{name}", {"GET": handler}, "survey", prefixes=("projects",))
+        for path, name, handler in (
+            ("/surveys/stats/", "global_stats", responses.global_stats),
+            ("/surveys/<pk>/stats/", "survey_stats", responses.survey_stats),
+        )
+    ),
     Route(
         "/surveys/responses_count/",
         "surveys.responses_count",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -160,31 +161,7 @@ class SurveysBackend(Backend):
                     ),
                 )
             ]
-        body.update(
-            {
-                "iteration_count": survey.iteration_count,
-                "iteration_frequency_days": survey.iteration_frequency_days,
-                "iteration_start_dates": (
-                    None
-                    if survey.iteration_start_dates is None
-                    else [format_datetime(d) for d in survey.iteration_start_dates]
-                ),
-                "current_iteration": survey.current_iteration,
-                "current_iteration_start_date": format_datetime(
-                    survey.current_iteration_start_date
-                ),
-                "response_sampling_start_date": format_datetime(
-                    survey.response_sampling_start_date
-                ),
-                "response_sampling_interval_type": survey.response_sampling_interval_type,
-                "response_sampling_interval": survey.response_sampling_interval,
-                "response_sampling_limit": survey.response_sampling_limit,
-                "response_sampling_daily_limits": copy.deepcopy(
-                    survey.response_sampling_daily_limits
-                ),
-                "enable_partial_responses": survey.enable_partial_responses,
-            }
-        )
+        body.update(_schedule(survey, format_datetime))
         if not write_shape:
             body["user_access_level"] = "editor"
         return body
@@ -796,6 +773,28 @@ class SurveysBackend(Backend):
         return records
 
 
+def _schedule(survey: Survey, instant: Callable[[datetime | None], str | None]) -> dict[str, Any]:
+    """The iteration and response sampling fields, in the serializer's order, with their
+    datetimes written by ``instant`` (the API's format, or the activity log's)."""
+    return {
+        "iteration_count": survey.iteration_count,
+        "iteration_frequency_days": survey.iteration_frequency_days,
+        "iteration_start_dates": (
+            None
+            if survey.iteration_start_dates is None
+            else [instant(d) for d in survey.iteration_start_dates]
+        ),
+        "current_iteration": survey.current_iteration,
+        "current_iteration_start_date": instant(survey.current_iteration_start_date),
+        "response_sampling_start_date": instant(survey.response_sampling_start_date),
+        "response_sampling_interval_type": survey.response_sampling_interval_type,
+        "response_sampling_interval": survey.response_sampling_interval,
+        "response_sampling_limit": survey.response_sampling_limit,
+        "response_sampling_daily_limits": copy.deepcopy(survey.response_sampling_daily_limits),
+        "enable_partial_responses": survey.enable_partial_responses,
+    }
+
+
 def _instant(value: datetime | None) -> str | None:
     # ``ActivityDetailEncoder`` writes datetimes with ``isoformat()``.
     return None if value is None else value.isoformat()
@@ -818,21 +817,7 @@ def logged_fields(survey: Survey) -> dict[str, Any]:
         "end_date": _instant(survey.end_date),
         "archived": survey.archived,
         "responses_limit": survey.responses_limit,
-        "iteration_count": survey.iteration_count,
-        "iteration_frequency_days": survey.iteration_frequency_days,
-        "iteration_start_dates": (
-            None
-            if survey.iteration_start_dates is None
-            else [_instant(d) for d in survey.iteration_start_dates]
-        ),
-        "current_iteration": survey.current_iteration,
-        "current_iteration_start_date": _instant(survey.current_iteration_start_date),
-        "response_sampling_start_date": _instant(survey.response_sampling_start_date),
-        "response_sampling_interval_type": survey.response_sampling_interval_type,
-        "response_sampling_interval": survey.response_sampling_interval,
-        "response_sampling_limit": survey.response_sampling_limit,
-        "response_sampling_daily_limits": copy.deepcopy(survey.response_sampling_daily_limits),
-        "enable_partial_responses": survey.enable_partial_responses,
+        **_schedule(survey, _instant),
     }
 
 

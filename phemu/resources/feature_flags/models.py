@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
 from phemu import fields
+from phemu.context import has_list
+from phemu.context import list_value
 from phemu.errors import Msg
 from phemu.errors import PostHogError
 from phemu.errors import ValidationError
@@ -334,9 +336,9 @@ class FeatureFlagsBackend(Backend):
             changes["evaluation_runtime"] = fields.parse_choice(
                 data["evaluation_runtime"], "evaluation_runtime", rules.EVALUATION_RUNTIMES
             )
-        if "tags" in data:
+        if has_list(data, "tags", partial=partial):
             changes["tags"] = fields.parse_list(
-                data["tags"], "tags", lambda v, n: fields.parse_text(v, n)
+                list_value(data, "tags"), "tags", lambda v, n: fields.parse_text(v, n)
             )
         if "rollback_conditions" in data:
             changes["rollback_conditions"] = data["rollback_conditions"]

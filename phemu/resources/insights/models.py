@@ -295,20 +295,7 @@ class InsightsBackend(Backend):
             data = validate_insight(self.tiles.table, body)
             ids = data.pop("dashboards", [])
             self.tiles.check_same_project(project, ids)
-            now = self.emulator.clock.now()
-            insight = Insight(
-                id=store.next_id(SEQUENCE),
-                project=project,
-                short_id=self.table.new_short_id(store, project),
-                created_at=now,
-                last_modified_at=now,
-                updated_at=now,
-                created_by=user_id,
-                last_modified_by=user_id,
-                last_viewed_at=now,
-                **data,
-            )
-            self.insert(insight)
+            insight = self._new(project, user_id, viewed=True, **data)
             for pk in ids:
                 self.tiles.link(pk, insight.id)
             return insight
@@ -328,26 +315,37 @@ class InsightsBackend(Backend):
         """A dashboard template's insight and its tile (``_create_tile_for_insight`` in
         ``posthog/helpers/dashboard_templates.py``): ``Insight.objects.create`` with
         ``is_sample``, so no serializer rules and no ``InsightViewed`` row."""
-        store = self.store
-        with store.lock:
-            now = self.emulator.clock.now()
-            insight = Insight(
-                id=store.next_id(SEQUENCE),
-                project=project,
-                short_id=self.table.new_short_id(store, project),
-                created_at=now,
-                last_modified_at=now,
-                updated_at=now,
+        with self.store.lock:
+            insight = self._new(
+                project,
+                created_by,
+                viewed=False,
                 name=name,
                 description=description,
                 query=copy.deepcopy(query),
-                created_by=created_by,
-                last_modified_by=created_by,
                 is_sample=True,
             )
-            self.insert(insight)
             self.tiles.link(dashboard, insight.id, layouts=layouts, color=color)
             return insight
+
+    def _new(self, project: int, user_id: int | None, *, viewed: bool, **data: Any) -> Insight:
+        """Store a new insight with the fields every creation sets the same way: the next id, a
+        fresh short id, the clock for its times, the user as creator and last modifier (a
+        serializer create also records the creator's view)."""
+        now = self.emulator.clock.now()
+        insight = Insight(
+            id=self.store.next_id(SEQUENCE),
+            project=project,
+            short_id=self.table.new_short_id(self.store, project),
+            created_at=now,
+            last_modified_at=now,
+            updated_at=now,
+            created_by=user_id,
+            last_modified_by=user_id,
+            last_viewed_at=now if viewed else None,
+            **data,
+        )
+        return self.insert(insight)
 
     def rewrite(self, insight: Insight, *, query: Any, description: str | None) -> None:
         """A save by PostHog's own code, outside the serializer (``insight.save()``): only

@@ -7,6 +7,7 @@ the resolved project, the path values and a lazily parsed body.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -54,25 +55,59 @@ class PhemuRequest(Request):
 
 
 class FormBody(dict[str, Any]):
-    """A form body: single values like JSON, plus ``getlist`` for repeated keys.
+    """A form body: single values like JSON, plus ``getlist`` for list fields.
 
-    List fields (``byweekday=monday&byweekday=friday``) read :meth:`getlist`; every other field
-    sees the last value as a string, as DRF's ``QueryDict`` does.
+    List fields (``byweekday=monday&byweekday=friday``, or ``ids[0]=a&ids[1]=b``) read
+    :meth:`getlist`; every other field sees the last value as a string, as DRF's ``QueryDict``
+    does.
     """
 
     def __init__(self, multi: MultiDict[str, Any]) -> None:
         super().__init__({key: multi.getlist(key)[-1] for key in multi})
         self.multi = multi
 
-    def getlist(self, key: str) -> list[Any]:
+    def repeated(self, key: str) -> list[Any]:
+        """Every value sent under ``key`` itself (DRF's ``QueryDict.getlist``)."""
         return list(self.multi.getlist(key))
+
+    def indexed(self, key: str) -> list[Any]:
+        """DRF's ``html.parse_html_list``: ``key[0]=a&key[1]=b`` in index order; a key with
+        more after the index (``key[0]name=x``) makes that item a dict."""
+        pattern = re.compile(rf"^{re.escape(key)}\[([0-9]+)\](.*)$")
+        found: dict[int, Any] = {}
+        for name, value in self.items():
+            match = pattern.match(name)
+            if match is None:
+                continue
+            index, rest = int(match.group(1)), match.group(2)
+            if not rest:
+                found[index] = value
+            elif isinstance(found.get(index), dict):
+                found[index][rest] = value
+            else:
+                found[index] = {rest: value}
+        return [found[index] for index in sorted(found)]
+
+    def getlist(self, key: str) -> list[Any]:
+        """A ``ListField``'s value (``ListField.get_value``): the repeated key, else its
+        indexed form."""
+        return self.repeated(key) or self.indexed(key)
 
 
 def list_value(body: Any, key: str) -> Any:
-    """The raw value of a list field: repeated keys for forms, the JSON value otherwise."""
+    """The raw value of a list field: DRF's ``ListField.get_value`` for forms, the JSON value
+    otherwise."""
     if isinstance(body, FormBody):
         return body.getlist(key)
     return body[key]
+
+
+def has_list(body: Any, key: str, *, partial: bool = False) -> bool:
+    """Whether a body carries list field ``key``: a form may send it indexed (``key[0]``), which
+    DRF reads only when the key itself is absent and the update is not partial."""
+    if key in body:
+        return True
+    return isinstance(body, FormBody) and not partial and bool(body.indexed(key))
 
 
 def _reject_constant(name: str) -> float:

@@ -397,6 +397,10 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
     step("PATCH", f"{P1}/feature_flags/{replaced}/", {"deleted": True})
     step("POST", f"{P1}/feature_flags/", {"key": "reused", "filters": rollout})  # drops the old
     step("PATCH", f"{P1}/feature_flags/{f1['id']}/", {"name": "Base v2", "active": True}, who=2)
+    # A key change rewrites the usage dashboard's generated insights; a flag may skip the board.
+    step("PATCH", f"{P1}/feature_flags/{doomed}/", {"key": "doomed-v2"})
+    quiet = {"key": "quiet", "filters": rollout, "_should_create_usage_dashboard": False}
+    step("POST", f"{P1}/feature_flags/", quiet)
     step("POST", f"{P2}/feature_flags/", {"key": "base", "filters": rollout}, who=2)
     # A deleted flag depending on one disabled since: stored as it is, though POST would refuse.
     leaf = step("POST", f"{P1}/feature_flags/", {"key": "leaf", "filters": rollout})["id"]

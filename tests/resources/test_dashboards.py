@@ -451,7 +451,9 @@ def test_export_round_trips_including_removed_tiles(frozen, client, auth):
     client.patch("/api/projects/1/insights/1/", json={"dashboards": [2]}, headers=auth)
     client.patch(f"{BASE}1/", json={"deleted": True}, headers=auth)
     exported = emulator.export_state()
-    assert exported["dashboards"][0]["tiles"] == [{"id": 1, "insight": 1, "deleted": True}]
+    assert exported["dashboards"][0]["tiles"] == [
+        {"id": 1, "insight": 1, "deleted": True, "layouts": {}, "color": None}
+    ]
     copy = Emulator(load_entrypoints=False, default_seed=False)
     copy.import_state(json.loads(json.dumps(exported)))
     assert copy.export_state() == exported

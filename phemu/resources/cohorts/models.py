@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu import fields
+from phemu.context import has_list
+from phemu.context import list_value
 from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import ValidationError
@@ -330,9 +332,9 @@ class CohortsBackend(Backend):
             values["cohort_type"] = rules.validate_cohort_type(
                 data["cohort_type"], data, cohort, self._lookup(project)
             )
-        if "_create_static_person_ids" in data:
+        if has_list(data, "_create_static_person_ids", partial=partial):
             values["person_ids"] = fields.parse_list(
-                data["_create_static_person_ids"],
+                list_value(data, "_create_static_person_ids"),
                 "_create_static_person_ids",
                 lambda v, n: fields.parse_text(v, n, allow_blank=False),
             )

@@ -9,6 +9,7 @@ backend adds and removes tiles through :class:`DashboardsBackend` when an insigh
 from __future__ import annotations
 
 import builtins
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -42,6 +43,8 @@ SEQUENCE = "dashboard"
 #: The seed sections whose records show dashboards and tiles (``Store.changed``): a tile is
 #: part of its dashboard's record and of its insight's ``dashboards``.
 SECTION, INSIGHTS = "dashboards", "insights"
+#: The model's ``CreationMode`` choices (``posthog/models/dashboard.py``).
+CREATION_MODES = ("default", "template", "duplicate", "unlisted")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -59,6 +62,11 @@ class Dashboard:
     tags: list[str] = field(default_factory=list)
     #: Set to the clock by every GET of the dashboard (``DashboardsViewSet.retrieve``).
     last_accessed_at: datetime | None = None
+    #: ``default`` for dashboards the API creates; ``template`` for generated ones (a feature
+    #: flag's usage dashboard). The serializer has it read-only.
+    creation_mode: str = "default"
+    #: The model's ``filters`` JSON (the API does not write it here; generated dashboards do).
+    filters: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True, kw_only=True, order=True)
@@ -75,6 +83,9 @@ class DashboardTile:
     dashboard: int
     insight: int
     deleted: bool | None = None
+    #: The model's ``layouts`` JSON and ``color``: set by dashboard templates, not by the API.
+    layouts: dict[str, Any] = field(default_factory=dict, compare=False)
+    color: str | None = field(default=None, compare=False)
 
 
 @dataclass(slots=True, frozen=True)
@@ -90,6 +101,8 @@ class PendingLink:
     insight: Any
     tile_id: int | None = None
     deleted: bool | None = None
+    layouts: Any = None
+    color: str | None = None
 
 
 class DashboardsState:
@@ -137,10 +150,18 @@ class DashboardsState:
         return result
 
     def link(
-        self, store: Store, dashboard: int, insight: int, tile_id: int | None = None
+        self,
+        store: Store,
+        dashboard: int,
+        insight: int,
+        tile_id: int | None = None,
+        *,
+        layouts: dict[str, Any] | None = None,
+        color: str | None = None,
     ) -> DashboardTile:
         """Get or create the tile of (dashboard, insight) and make it visible again (PostHog's
-        ``get_or_create``, then ``deleted = False`` only if it was deleted)."""
+        ``get_or_create``, then ``deleted = False`` only if it was deleted); a new tile takes
+        ``layouts`` and ``color``."""
         existing = self.tile_by_pair.get((dashboard, insight))
         if existing is not None:
             tile = self.tiles[existing]
@@ -151,7 +172,13 @@ class DashboardsState:
             tile_id = store.next_id("dashboard_tile")
         else:
             store.bump_id("dashboard_tile", tile_id)
-        tile = DashboardTile(id=tile_id, dashboard=dashboard, insight=insight)
+        tile = DashboardTile(
+            id=tile_id,
+            dashboard=dashboard,
+            insight=insight,
+            layouts=copy.deepcopy(layouts) if layouts else {},
+            color=color,
+        )
         self.tiles[tile_id] = tile
         self.tile_by_pair[(dashboard, insight)] = tile_id
         self.tiles_by_dashboard.setdefault(dashboard, []).append(tile_id)
@@ -189,10 +216,16 @@ def render(
         "last_viewed_at": None,
         "is_shared": False,
         "deleted": dashboard.deleted,
-        "creation_mode": "default",
+        "creation_mode": dashboard.creation_mode,
     }
     if detail:
-        body.update(filters={}, variables={}, breakdown_colors=[], data_color_theme_id=None)
+        # ``filters_override_requested_by_client``: the stored filters (no override here).
+        body.update(
+            filters=dict(dashboard.filters),
+            variables={},
+            breakdown_colors=[],
+            data_color_theme_id=None,
+        )
     body.update(
         tags=list(dashboard.tags),
         restriction_level=EVERYONE_CAN_EDIT,
@@ -203,7 +236,8 @@ def render(
         last_refresh=None,
     )
     if detail:
-        body.update(persisted_filters=None, persisted_variables=None)
+        # ``get_persisted_filters``: the stored filters, ``None`` when empty.
+        body.update(persisted_filters=dict(dashboard.filters) or None, persisted_variables=None)
     body["team_id"] = dashboard.project
     if detail:
         body["tiles"] = render_tiles(store, dashboard, viewer)
@@ -234,8 +268,8 @@ def render_tiles(
                 "id": tile.id,
                 "insight": shown,
                 "text": None,
-                "layouts": {},
-                "color": None,
+                "layouts": copy.deepcopy(tile.layouts),
+                "color": tile.color,
                 "filters_overrides": {},
                 "order": len(result),
                 "last_refresh": shown["last_refresh"],
@@ -314,6 +348,33 @@ class DashboardsBackend(Backend):
             )
             return self.insert(dashboard)
 
+    def generate(
+        self,
+        project: int,
+        *,
+        name: str,
+        description: str,
+        filters: dict[str, Any],
+        tags: builtins.list[str],
+        created_by: int | None,
+    ) -> Dashboard:
+        """Store a dashboard PostHog's own code makes with ``Dashboard.objects.create`` and a
+        template (``creation_mode`` ``template``, no serializer rules), e.g. a feature flag's
+        usage dashboard (``posthog/helpers/dashboard_templates.py``)."""
+        with self.store.lock:
+            dashboard = Dashboard(
+                id=self.store.next_id(SEQUENCE),
+                project=project,
+                created_at=self.emulator.clock.now(),
+                name=name,
+                description=description,
+                created_by=created_by,
+                tags=list(tags),
+                creation_mode="template",
+                filters=copy.deepcopy(filters),
+            )
+            return self.insert(dashboard)
+
     def insert(self, dashboard: Dashboard) -> Dashboard:
         """Store a dashboard built elsewhere (seeds: the id is reserved by the caller)."""
         with self.store.lock:
@@ -386,10 +447,21 @@ class DashboardsBackend(Backend):
             if found is None or found.project != project:
                 raise ValidationError(Msg.DASHBOARD_NOT_FOUND)
 
-    def link(self, dashboard: int, insight: int, tile_id: int | None = None) -> DashboardTile:
-        """Get or create the tile of (dashboard, insight) and make it visible again."""
+    def link(
+        self,
+        dashboard: int,
+        insight: int,
+        tile_id: int | None = None,
+        *,
+        layouts: dict[str, Any] | None = None,
+        color: str | None = None,
+    ) -> DashboardTile:
+        """Get or create the tile of (dashboard, insight) and make it visible again (a new
+        tile takes a template's ``layouts`` and ``color``)."""
         with self.store.lock:
-            tile = self.table.link(self.store, dashboard, insight, tile_id)
+            tile = self.table.link(
+                self.store, dashboard, insight, tile_id, layouts=layouts, color=color
+            )
             self._insights_changed((insight,))
             self.store.changed(SECTION, dashboard)
             self.store.changed(INSIGHTS, insight)

@@ -1,8 +1,9 @@
 """The ``dashboards`` seed section.
 
 Records use the API's field names plus ``project`` (optional with a single project), ``id``,
-``created_by`` (a user email or id, or ``null``: the default), ``created_at`` and ``tiles``:
-insight ids, or ``{"id", "insight", "deleted"}`` objects as exports write them. Tiles are linked
+``created_by`` (a user email or id, or ``null``: the default), ``created_at``, what only
+PostHog's templates set (``creation_mode``, ``filters``) and ``tiles``: insight ids, or
+``{"id", "insight", "deleted", "layouts", "color"}`` objects as exports write them. Tiles are linked
 once the whole document has loaded (``insights/seed.py``: :func:`link_pending`), so they may
 name insights that load after the dashboard.
 """
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.resources._base import iso
+from phemu.resources.dashboards.models import CREATION_MODES
 from phemu.resources.dashboards.models import SECTION as KEY
 from phemu.resources.dashboards.models import SEQUENCE
 from phemu.resources.dashboards.models import Dashboard
@@ -43,10 +45,28 @@ def _tile_links(r: RecordReader, dashboard: int) -> list[PendingLink]:
             deleted = tile.raw("deleted")
             if deleted is not None and not isinstance(deleted, bool):
                 raise tile.error("'deleted' must be true, false or null")
-            links.append(PendingLink(where, dashboard, item.get("insight"), tile_id, deleted))
+            color = tile.text("color", None, nullable=True)
+            links.append(
+                PendingLink(
+                    where,
+                    dashboard,
+                    item.get("insight"),
+                    tile_id,
+                    deleted,
+                    layouts=tile.mapping("layouts"),
+                    color=color,
+                )
+            )
         else:
             links.append(PendingLink(where, dashboard, item))
     return links
+
+
+def _creation_mode(r: RecordReader) -> str:
+    value = r.raw("creation_mode", "default")
+    if value not in CREATION_MODES:
+        raise r.error(f"'creation_mode' must be one of {', '.join(CREATION_MODES)}")
+    return str(value)
 
 
 def load(emulator: Emulator, records: list[dict[str, Any]]) -> None:
@@ -64,6 +84,8 @@ def load(emulator: Emulator, records: list[dict[str, Any]]) -> None:
             deleted=r.flag("deleted"),
             tags=r.tags(),
             last_accessed_at=r.instant("last_accessed_at", default_now=False),
+            creation_mode=_creation_mode(r),
+            filters=r.mapping("filters"),
         )
         boards.insert(dashboard)
         boards.table.pending_links.extend(_tile_links(r, pk))
@@ -81,8 +103,16 @@ def export_record(table: DashboardsState, d: Dashboard) -> dict[str, Any]:
         "deleted": d.deleted,
         "tags": list(d.tags),
         "last_accessed_at": iso(d.last_accessed_at),
+        "creation_mode": d.creation_mode,
+        "filters": d.filters,
         "tiles": [
-            {"id": t.id, "insight": t.insight, "deleted": t.deleted}
+            {
+                "id": t.id,
+                "insight": t.insight,
+                "deleted": t.deleted,
+                "layouts": t.layouts,
+                "color": t.color,
+            }
             for t in table.tiles_of_dashboard(d.id)
         ],
     }

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
 from phemu import fields
+from phemu.context import has_list
+from phemu.context import list_value
 from phemu.errors import Msg
 from phemu.errors import PostHogError
 from phemu.errors import ValidationError
@@ -28,6 +30,7 @@ from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
 from phemu.resources.activity_log.models import changes_between
 from phemu.resources.feature_flags import rules
+from phemu.resources.feature_flags import usage_dashboard as usage
 from phemu.resources.feature_flags.evaluation import Context
 from phemu.resources.feature_flags.evaluation import FlagMatch
 from phemu.resources.feature_flags.evaluation import evaluate
@@ -60,6 +63,8 @@ class FeatureFlag:
     has_encrypted_payloads: bool = False
     has_enriched_analytics: bool = False
     last_called_at: datetime | None = None
+    #: The dashboard PostHog generates when its serializer creates the flag (``usage_dashboard``).
+    usage_dashboard: int | None = None
 
     @property
     def is_simple_flag(self) -> bool:
@@ -240,7 +245,7 @@ class FeatureFlagsBackend(Backend):
             "can_edit": True,
             "tags": list(flag.tags),
             "evaluation_tags": [],
-            "usage_dashboard": None,
+            "usage_dashboard": flag.usage_dashboard,
             "analytics_dashboards": [],
             "has_enriched_analytics": flag.has_enriched_analytics,
             "user_access_level": "editor",
@@ -331,12 +336,14 @@ class FeatureFlagsBackend(Backend):
             changes["evaluation_runtime"] = fields.parse_choice(
                 data["evaluation_runtime"], "evaluation_runtime", rules.EVALUATION_RUNTIMES
             )
-        if "tags" in data:
+        if has_list(data, "tags", partial=partial):
             changes["tags"] = fields.parse_list(
-                data["tags"], "tags", lambda v, n: fields.parse_text(v, n)
+                list_value(data, "tags"), "tags", lambda v, n: fields.parse_text(v, n)
             )
         if "rollback_conditions" in data:
             changes["rollback_conditions"] = data["rollback_conditions"]
+        if CREATE_USAGE_DASHBOARD in data:  # write-only, read by ``create`` only
+            changes[CREATE_USAGE_DASHBOARD] = fields.required_bool(data, CREATE_USAGE_DASHBOARD)
         return changes
 
     def save(
@@ -383,6 +390,8 @@ class FeatureFlagsBackend(Backend):
         with store.lock:
             lookups = self._lookups(project, flag.id if flag is not None else None)
             changes = self._parse(flag, body, partial=partial, lookups=lookups)
+            # ``BooleanField(default=True)``: a flag the serializer creates gets a usage dashboard.
+            with_dashboard = changes.pop(CREATE_USAGE_DASHBOARD, True)
             if flag is not None:
                 self._check_transitions(flag, changes)
             for name in ("filters", "rollback_conditions"):  # jsonb: Postgres refuses the row
@@ -410,12 +419,17 @@ class FeatureFlagsBackend(Backend):
                     last_modified_by=user_id,
                 )
                 self._tables.flags[flag.id] = flag
+                if with_dashboard:
+                    flag.usage_dashboard = usage.create(emulator, flag, user_id)
             else:
+                old_key = flag.key
                 flag.version += 1
                 flag.updated_at = now
                 flag.last_modified_by = user_id
                 for name, value in changes.items():
                     setattr(flag, name, value)
+                if flag.key != old_key:
+                    usage.rename(emulator, flag, old_key)
             store.changed(SECTION, flag.id)
             return flag
 
@@ -648,6 +662,7 @@ class FeatureFlagsBackend(Backend):
                 created_by=author,
                 last_modified_by=r.user("last_modified_by", author),
                 last_called_at=r.instant("last_called_at", default_now=False),
+                usage_dashboard=r.integer("usage_dashboard"),
             )
             with store.lock:
                 self._tables.flags[flag.id] = flag
@@ -664,6 +679,8 @@ class FeatureFlagsBackend(Backend):
 
 SECTION = "feature_flags"
 SEQUENCE = "feature_flag"
+#: The serializer's write-only ``_should_create_usage_dashboard`` (``BooleanField``, default true).
+CREATE_USAGE_DASHBOARD = "_should_create_usage_dashboard"
 #: The serializer's boolean fields, in its order.
 _SWITCHES = (
     "deleted",
@@ -688,6 +705,7 @@ _STORED_FIELDS = frozenset(
         "created_at",
         "updated_at",
         "last_called_at",
+        "usage_dashboard",
     }
 )
 
@@ -731,6 +749,7 @@ def export_flag(flag: FeatureFlag) -> dict[str, Any]:
         "has_encrypted_payloads": flag.has_encrypted_payloads,
         "has_enriched_analytics": flag.has_enriched_analytics,
         "last_called_at": format_datetime(flag.last_called_at),
+        "usage_dashboard": flag.usage_dashboard,
     }
 
 

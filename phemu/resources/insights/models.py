@@ -9,6 +9,7 @@ through :class:`~phemu.resources.dashboards.models.DashboardsBackend`.
 from __future__ import annotations
 
 import builtins
+import copy
 import string
 from dataclasses import dataclass
 from dataclasses import field
@@ -72,6 +73,8 @@ class Insight:
     last_modified_by: int | None = None
     #: The latest ``InsightViewed`` row: PostHog writes one when the API creates the insight.
     last_viewed_at: datetime | None = None
+    #: Set on the insights of PostHog's dashboard templates (``_create_tile_for_insight``).
+    is_sample: bool = False
 
 
 class InsightsState:
@@ -175,7 +178,7 @@ def render(
         "saved": insight.saved,
         "last_modified_at": iso(insight.last_modified_at),
         "last_modified_by": created_by(store, insight.last_modified_by),
-        "is_sample": False,
+        "is_sample": insight.is_sample,
         "effective_restriction_level": EVERYONE_CAN_EDIT,
         "effective_privilege_level": CAN_EDIT,
         "user_access_level": common["user_access_level"],
@@ -292,23 +295,67 @@ class InsightsBackend(Backend):
             data = validate_insight(self.tiles.table, body)
             ids = data.pop("dashboards", [])
             self.tiles.check_same_project(project, ids)
-            now = self.emulator.clock.now()
-            insight = Insight(
-                id=store.next_id(SEQUENCE),
-                project=project,
-                short_id=self.table.new_short_id(store, project),
-                created_at=now,
-                last_modified_at=now,
-                updated_at=now,
-                created_by=user_id,
-                last_modified_by=user_id,
-                last_viewed_at=now,
-                **data,
-            )
-            self.insert(insight)
+            insight = self._new(project, user_id, viewed=True, **data)
             for pk in ids:
                 self.tiles.link(pk, insight.id)
             return insight
+
+    def generate(
+        self,
+        project: int,
+        *,
+        name: str,
+        description: str,
+        query: Any,
+        created_by: int | None,
+        dashboard: int,
+        layouts: dict[str, Any],
+        color: str | None,
+    ) -> Insight:
+        """A dashboard template's insight and its tile (``_create_tile_for_insight`` in
+        ``posthog/helpers/dashboard_templates.py``): ``Insight.objects.create`` with
+        ``is_sample``, so no serializer rules and no ``InsightViewed`` row."""
+        with self.store.lock:
+            insight = self._new(
+                project,
+                created_by,
+                viewed=False,
+                name=name,
+                description=description,
+                query=copy.deepcopy(query),
+                is_sample=True,
+            )
+            self.tiles.link(dashboard, insight.id, layouts=layouts, color=color)
+            return insight
+
+    def _new(self, project: int, user_id: int | None, *, viewed: bool, **data: Any) -> Insight:
+        """Store a new insight with the fields every creation sets the same way: the next id, a
+        fresh short id, the clock for its times, the user as creator and last modifier (a
+        serializer create also records the creator's view)."""
+        now = self.emulator.clock.now()
+        insight = Insight(
+            id=self.store.next_id(SEQUENCE),
+            project=project,
+            short_id=self.table.new_short_id(self.store, project),
+            created_at=now,
+            last_modified_at=now,
+            updated_at=now,
+            created_by=user_id,
+            last_modified_by=user_id,
+            last_viewed_at=now if viewed else None,
+            **data,
+        )
+        return self.insert(insight)
+
+    def rewrite(self, insight: Insight, *, query: Any, description: str | None) -> None:
+        """A save by PostHog's own code, outside the serializer (``insight.save()``): only
+        ``updated_at`` moves with it."""
+        with self.store.lock:
+            insight.query = query
+            insight.description = description
+            insight.updated_at = self.emulator.clock.now()
+            self.table.json.drop(insight.id)
+            self.store.changed(SECTION, insight.id)
 
     def insert(self, insight: Insight) -> Insight:
         """Store an insight built elsewhere (seeds: id and short id checked by the caller)."""

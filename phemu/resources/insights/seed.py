@@ -2,7 +2,8 @@
 
 Records use the API's field names plus ``project`` (optional with a single project), ``id``,
 ``short_id``, ``filters``, ``created_by`` / ``last_modified_by`` (user email or id),
-``created_at`` / ``last_modified_at`` and ``dashboards`` (dashboard ids, linked once the whole
+``created_at`` / ``last_modified_at``, ``is_sample`` (set by PostHog's dashboard templates)
+and ``dashboards`` (dashboard ids, linked once the whole
 document has loaded, like dashboards' ``tiles``).
 """
 
@@ -80,6 +81,7 @@ def load(emulator: Emulator, records: list[dict[str, Any]]) -> None:
             favorited=r.flag("favorited"),
             saved=r.flag("saved"),
             last_modified_by=r.user("last_modified_by", author),
+            is_sample=r.flag("is_sample"),
         )
         insights.insert(insight)
         for index, dashboard in enumerate(r.items("dashboards")):
@@ -111,7 +113,9 @@ def link_pending(emulator: Emulator) -> None:
                 insight.id,
             ):
                 raise SeedError(f"{link.label}: tile id {link.tile_id} is already used")
-        tile = boards.link(dashboard.id, insight.id, link.tile_id)
+        tile = boards.link(
+            dashboard.id, insight.id, link.tile_id, layouts=link.layouts, color=link.color
+        )
         if link.tile_id is not None:
             # A dashboard's tile as exported, with its exact state (``null``: never removed);
             # an insight's ``dashboards`` only gets or revives the tile, as PostHog does.
@@ -140,6 +144,7 @@ def export_record(tiles: DashboardsState, i: Insight) -> dict[str, Any]:
         "last_modified_by": i.last_modified_by,
         "updated_at": iso(i.updated_at),
         "last_viewed_at": iso(i.last_viewed_at),
+        "is_sample": i.is_sample,
     }
 
 

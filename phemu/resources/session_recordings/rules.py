@@ -20,7 +20,6 @@ ROLES = ("user", "assistant")
 ENGINE_RE2 = "re2"
 ENGINE_JAVASCRIPT = "javascript"
 _WHITESPACE = re.compile(r"\s+")
-_HTML_LIST_KEY = re.compile(r"^messages\[([0-9]+)\](.*)$")
 
 
 # -- ai/filters ------------------------------------------------------------------------------
@@ -46,22 +45,7 @@ def _messages_value(data: dict[str, Any]) -> Any:
     """JSON: the value. Forms: repeated ``messages`` keys, else DRF's ``messages[0]role`` keys."""
     if not isinstance(data, FormBody):
         return data.get("messages", MISSING)
-    repeated = data.getlist("messages")
-    if repeated:
-        return repeated
-    items: dict[int, Any] = {}
-    for key, value in data.multi.items(multi=True):
-        match = _HTML_LIST_KEY.match(key)
-        if match is None:
-            continue
-        index, field_name = int(match.group(1)), match.group(2)
-        if not field_name:
-            items[index] = value
-        elif isinstance(items.get(index), dict):
-            items[index][field_name] = value
-        else:
-            items[index] = {field_name: value}
-    return [items[i] for i in sorted(items)] if items else MISSING
+    return data.getlist("messages") or MISSING
 
 
 def _parse_message(item: Any, index: int) -> dict[str, str]:

@@ -23,6 +23,8 @@ from dateutil.rrule import DAILY
 from dateutil.rrule import rrule
 
 from phemu import fields
+from phemu.context import has_list
+from phemu.context import list_value
 from phemu.errors import Msg
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
@@ -242,13 +244,16 @@ def validate_fields(data: Mapping[str, Any], *, creating: bool, partial: bool) -
         values["iteration_frequency_days"] = fields.nullable(
             data, "iteration_frequency_days", _count
         )
-    if "iteration_start_dates" in data:
-        values["iteration_start_dates"] = fields.nullable(
-            data,
-            "iteration_start_dates",
-            lambda v, n: fields.parse_list(
-                v, n, lambda item, name: None if item is None else fields.parse_datetime(item, name)
-            ),
+    if has_list(data, "iteration_start_dates", partial=partial):
+        dates = list_value(data, "iteration_start_dates")
+        values["iteration_start_dates"] = (
+            None
+            if dates is None
+            else fields.parse_list(
+                dates,
+                "iteration_start_dates",
+                lambda item, name: None if item is None else fields.parse_datetime(item, name),
+            )
         )
     if "current_iteration" in data:
         values["current_iteration"] = fields.nullable(data, "current_iteration", _count)

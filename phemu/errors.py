@@ -375,6 +375,10 @@ class Msg:
         "Cannot change survey recurrence to {count}, should be at least {current}"
     )
     SURVEY_TARGETING_FAILED = "Targeting flag for survey failed, invalid parameters."
+    # ``SurveyViewSet.duplicate_to_projects`` (``posthog/api/survey.py``)
+    SURVEY_DUPLICATE_TARGETS = "target_team_ids must be a non-empty list of team IDs"
+    SURVEY_DUPLICATE_NO_ORGANIZATION = "User must belong to an organization"
+    SURVEY_DUPLICATE_TEAMS = "One or more target teams not found or you don't have access to them"
 
     # Organization members (posthog/api/organization_member.py, OrganizationMembership).
     MEMBER_OWN_LEVEL = "You can't change your own access level."

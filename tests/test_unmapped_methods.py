@@ -112,6 +112,15 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
     ),
     "surveys.global_stats": ("/api/projects/1/surveys/stats/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
     "surveys.survey_stats": ("/api/projects/1/surveys/1/stats/", {"GET", "HEAD", "OPTIONS"}),
+    "surveys.duplicate_to_projects": (
+        "/api/projects/1/surveys/1/duplicate_to_projects/",
+        {"POST", "OPTIONS"},
+    ),
+    "surveys.all_activity": (
+        "/api/projects/1/surveys/activity/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "surveys.activity": ("/api/projects/1/surveys/1/activity/", {"GET", "HEAD", "OPTIONS"}),
     # posthog/api/event_definition.py and property_definition.py: list, retrieve, update and
     # destroy mixins plus @action routes (``metrics`` is detail=True).
     "event_definitions.list": (

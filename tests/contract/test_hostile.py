@@ -424,7 +424,13 @@ OWN_ERROR_BODIES = {
     "events.retrieve": 400,
 }
 #: ``Response(status=404)`` without a body: the ``activity`` action of an unknown flag.
-EMPTY_ERROR_BODIES = {"feature_flags.item_activity": 404}
+#: ``Response(status=404)`` of an item another project owns (``posthog/api/feature_flag.py``,
+#: ``posthog/api/survey.py``).
+EMPTY_ERROR_BODIES = {
+    "feature_flags.item_activity": 404,
+    "surveys.activity": 404,
+    "surveys.duplicate_to_projects": 404,
+}
 
 
 def response_type(response: Any) -> str:

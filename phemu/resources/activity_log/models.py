@@ -52,23 +52,40 @@ def change(
     return {"type": scope, "action": action, "field": name, "before": before, "after": after}
 
 
+#: Django's ``Field.empty_values`` (``validators.EMPTY_VALUES``).
+_EMPTY: tuple[Any, ...] = (None, "", [], (), {})
+
+
+def _empty(value: Any) -> bool:
+    return any(value is e or (type(value) is type(e) and value == e) for e in _EMPTY)
+
+
 def changes_between(
-    scope: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]
+    scope: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any],
+    *,
+    empty_values: bool = False,
 ) -> list[dict[str, Any]]:
     """``changes_between``: a change per compared field, in the fields' order.
 
     ``before`` and ``after`` map the compared fields (the resource chooses which, as PostHog's
     ``field_exclusions`` do) to JSON values; no ``before`` means the object was created, which
-    PostHog logs without changes.
+    PostHog logs without changes. With ``empty_values`` an empty string, list or object counts
+    as missing, as the later ``changes_between`` reads a model field's ``empty_values``
+    (``posthog/models/activity_logging/activity_log.py``): empty to empty is no change.
     """
     if before is None:
         return []
+    missing = _empty if empty_values else (lambda value: value is None)
     changes = []
     for name, right in after.items():
         left = before.get(name)
-        if left is None and right is not None:
+        if missing(left) and missing(right):
+            continue
+        if missing(left):
             changes.append(change(scope, "created", name, after=right))
-        elif right is None and left is not None:
+        elif missing(right):
             changes.append(change(scope, "deleted", name, before=left))
         elif left != right:
             changes.append(change(scope, "changed", name, before=left, after=right))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -27,6 +28,8 @@ from phemu.errors import ValidationError
 from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
 from phemu.resources._records import load_records
+from phemu.resources.activity_log.models import change
+from phemu.resources.activity_log.models import changes_between
 from phemu.resources.feature_flags.models import FeatureFlagsBackend
 from phemu.resources.surveys import rules
 from phemu.resources.surveys import stats
@@ -158,31 +161,7 @@ class SurveysBackend(Backend):
                     ),
                 )
             ]
-        body.update(
-            {
-                "iteration_count": survey.iteration_count,
-                "iteration_frequency_days": survey.iteration_frequency_days,
-                "iteration_start_dates": (
-                    None
-                    if survey.iteration_start_dates is None
-                    else [format_datetime(d) for d in survey.iteration_start_dates]
-                ),
-                "current_iteration": survey.current_iteration,
-                "current_iteration_start_date": format_datetime(
-                    survey.current_iteration_start_date
-                ),
-                "response_sampling_start_date": format_datetime(
-                    survey.response_sampling_start_date
-                ),
-                "response_sampling_interval_type": survey.response_sampling_interval_type,
-                "response_sampling_interval": survey.response_sampling_interval,
-                "response_sampling_limit": survey.response_sampling_limit,
-                "response_sampling_daily_limits": copy.deepcopy(
-                    survey.response_sampling_daily_limits
-                ),
-                "enable_partial_responses": survey.enable_partial_responses,
-            }
-        )
+        body.update(_schedule(survey, format_datetime))
         if not write_shape:
             body["user_access_level"] = "editor"
         return body
@@ -284,8 +263,8 @@ class SurveysBackend(Backend):
         self.save(found.project, found, body, user_id=modified_by, method="PATCH")
         return self.render(found, write_shape=True)
 
-    def delete(self, pk: str) -> None:
-        """``destroy``: the survey and its targeting flags go for good."""
+    def delete(self, pk: str, *, deleted_by: int | None = None) -> None:
+        """``destroy``: the survey and its targeting flags go for good (logged ``deleted``)."""
         with self._emulator.store.lock:
             survey = self._tables.surveys.pop(pk, None)
             if survey is None:
@@ -294,19 +273,140 @@ class SurveysBackend(Backend):
             for flag_id in (survey.targeting_flag, survey.internal_targeting_flag):
                 if flag_id is not None and flags.record(flag_id) is not None:
                     flags.remove(flag_id)
+            self._log(survey, "deleted", deleted_by)
 
     def save(
-        self, project: int, survey: Survey | None, body: Any, *, user_id: int | None, method: str
+        self,
+        project: int,
+        survey: Survey | None,
+        body: Any,
+        *,
+        user_id: int | None,
+        method: str,
+        journal: bool = True,
     ) -> Survey:
+        """Validate and write; every write is logged as the serializer's ``create`` and
+        ``update`` log it, unless ``journal`` is false (seed loads)."""
         store = self._emulator.store
         with store.lock:
             data = fields.expect_object(body)
             values = rules.validate_fields(data, creating=survey is None, partial=method == "PATCH")
             self._validate(project, survey, values, method)
             if survey is None:
-                return self._create(project, values, user_id)
-            self._update(survey, values, user_id)
+                created = self._create(project, values, user_id)
+                if journal:
+                    self._log(created, "created", user_id)
+                return created
+            before = logged_fields(survey)
+            flag_changes = self._update(survey, values, user_id)
+            if journal:
+                self._log(
+                    survey,
+                    "updated",
+                    user_id,
+                    flag_changes
+                    + changes_between("Survey", before, logged_fields(survey), empty_values=True),
+                )
             return survey
+
+    def duplicate_to_projects(
+        self, pk: str, target_team_ids: Any, *, user_id: int, source_id: str | None = None
+    ) -> dict[str, Any]:
+        """``duplicate_to_projects``: a copy of the survey in each target project of the user's
+        organization, all or nothing. The copies are drafts without flags (the linked,
+        targeting and internal flags belong to the source project) and without the
+        conditions' flag variant, actions and events; PostHog ``bulk_create``s them, so no
+        internal targeting flag is made until a copy is next saved. ``source_id`` is the
+        survey's id as the request spelled it (the log's ``source_survey_id``)."""
+        store = self._emulator.store
+        with store.lock:
+            source = self.record(pk)
+            if source is None:
+                raise KeyError(f"survey {pk} does not exist")
+            if not target_team_ids or not isinstance(target_team_ids, list):
+                raise ValidationError(Msg.SURVEY_DUPLICATE_TARGETS)
+            user = store.users[user_id]
+            current = store.projects.get(user.current_project) if user.current_project else None
+            if current is None:
+                raise ValidationError(Msg.SURVEY_DUPLICATE_NO_ORGANIZATION)
+            try:
+                wanted = {int(t) for t in target_team_ids}
+            except (TypeError, ValueError):
+                raise ServerError() from None  # ``filter(id__in=["abc"])``: Django's ValueError
+            teams = sorted(
+                p.id
+                for p in store.projects.values()
+                if p.id in wanted and p.organization == current.organization
+            )
+            if len(teams) != len(target_team_ids):
+                raise ValidationError(Msg.SURVEY_DUPLICATE_TEAMS)
+            stamp = self._emulator.clock.now().strftime("%Y-%m-%d %H:%M:%S")
+            conditions = None
+            if source.conditions:
+                conditions = {
+                    k: copy.deepcopy(v)
+                    for k, v in source.conditions.items()
+                    if k not in ("linkedFlagVariant", "actions", "events")
+                }
+            body = {
+                "name": f"{source.name} (duplicated at {stamp})",
+                "description": source.description,
+                "type": source.type,
+                "questions": [
+                    {k: copy.deepcopy(v) for k, v in q.items() if k != "id"}
+                    for q in (source.questions or [])
+                ],
+                "appearance": copy.deepcopy(source.appearance),
+                "conditions": conditions,
+                "archived": False,
+                "start_date": None,
+                "end_date": None,
+                "responses_limit": source.responses_limit,
+                "iteration_count": source.iteration_count,
+                "iteration_frequency_days": source.iteration_frequency_days,
+                "schedule": source.schedule,
+                "enable_partial_responses": source.enable_partial_responses,
+            }
+            validated = []
+            for team in teams:
+                values = rules.validate_fields(copy.deepcopy(body), creating=True, partial=False)
+                self._validate(team, None, values, "POST")
+                validated.append((team, values))
+            created = []
+            for team, values in validated:
+                for name in (
+                    "targeting_flag_id",
+                    "targeting_flag_filters",
+                    "remove_targeting_flag",
+                ):
+                    values.pop(name, None)
+                survey = self._insert(team, values, user_id, values.pop("linked_flag_id", None))
+                created.append({"team_id": team, "survey_id": survey.id, "name": survey.name})
+                self._log(
+                    survey,
+                    "created",
+                    user_id,
+                    [change("Survey", "created", "source_survey_id", after=source_id or pk)],
+                )
+            return {"created_surveys": created, "count": len(created)}
+
+    def _log(
+        self,
+        survey: Survey,
+        activity: str,
+        user_id: int | None,
+        changes: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """``log_activity(scope="Survey", detail=Detail(name=..., changes=...))``."""
+        self._emulator.activity_log.log(
+            project=survey.project,
+            scope="Survey",
+            item_id=survey.id,
+            activity=activity,
+            user=user_id,
+            changes=changes,
+            name=survey.name,
+        )
 
     def _validate(
         self, project: int, survey: Survey | None, values: dict[str, Any], method: str
@@ -432,21 +532,55 @@ class SurveysBackend(Backend):
         self._tables.surveys[survey.id] = survey
         return survey
 
-    def _update(self, survey: Survey, values: dict[str, Any], user_id: int | None) -> None:
+    def _update(
+        self, survey: Survey, values: dict[str, Any], user_id: int | None
+    ) -> list[dict[str, Any]]:
+        """``update``; answers the targeting flag's changes, which PostHog logs by hand
+        (``changes_between`` does not see them)."""
         flags = FeatureFlagsBackend.of(self._emulator)
+        changes: list[dict[str, Any]] = []
         if values.pop("remove_targeting_flag", None):
-            if survey.targeting_flag is not None and flags.record(survey.targeting_flag):
-                flags.remove(survey.targeting_flag)
+            removed = self._flag(survey.targeting_flag)
+            if removed is not None:
+                # ``Change(before=instance.targeting_flag)``, as ``ActivityDetailEncoder`` writes it
+                encoded = {
+                    "id": removed.id,
+                    "key": removed.key,
+                    "name": removed.name,
+                    "filters": copy.deepcopy(removed.filters),
+                    "team_id": removed.project,
+                    "deleted": removed.deleted,
+                    "active": removed.active,
+                }
+                changes.append(change("Survey", "deleted", "targeting_flag", before=encoded))
+                flags.remove(removed.id)
             values["targeting_flag_id"] = None
             survey.targeting_flag = None
         new_filters = values.pop("targeting_flag_filters", None)
         if new_filters:
             existing = self._flag(survey.targeting_flag)
             if existing is not None:
+                changes.append(
+                    change(
+                        "Survey",
+                        "changed",
+                        "targeting_flag_filters",
+                        before=copy.deepcopy(existing.filters),
+                        after=copy.deepcopy(new_filters),
+                    )
+                )
                 self._targeting_flag(
                     survey.project, existing, {**existing.filters, **new_filters}, None, user_id
                 )
             else:
+                changes.append(
+                    change(
+                        "Survey",
+                        "created",
+                        "targeting_flag_filters",
+                        after=copy.deepcopy(new_filters),
+                    )
+                )
                 created = self._targeting_flag(
                     survey.project,
                     None,
@@ -482,6 +616,7 @@ class SurveysBackend(Backend):
         survey.updated_at = self._emulator.clock.now()
         self._interacted_filters(survey, end_date, user_id)
         self._sampling_flag(survey, user_id)
+        return changes
 
     def _assign(self, survey: Survey, values: Mapping[str, Any]) -> None:
         """Set the validated fields, then what the model's ``pre_save`` derives."""
@@ -580,7 +715,7 @@ class SurveysBackend(Backend):
         ) -> Survey:
             if any(name in record for name in self._FLAG_FIELDS):
                 return self._restore(project, record, body, user_id)
-            return self.save(project, None, body, user_id=user_id, method="POST")
+            return self.save(project, None, body, user_id=user_id, method="POST", journal=False)
 
         load_records(
             self._emulator,
@@ -636,6 +771,54 @@ class SurveysBackend(Backend):
                 record[name] = getattr(s, name)
             records.append(record)
         return records
+
+
+def _schedule(survey: Survey, instant: Callable[[datetime | None], str | None]) -> dict[str, Any]:
+    """The iteration and response sampling fields, in the serializer's order, with their
+    datetimes written by ``instant`` (the API's format, or the activity log's)."""
+    return {
+        "iteration_count": survey.iteration_count,
+        "iteration_frequency_days": survey.iteration_frequency_days,
+        "iteration_start_dates": (
+            None
+            if survey.iteration_start_dates is None
+            else [instant(d) for d in survey.iteration_start_dates]
+        ),
+        "current_iteration": survey.current_iteration,
+        "current_iteration_start_date": instant(survey.current_iteration_start_date),
+        "response_sampling_start_date": instant(survey.response_sampling_start_date),
+        "response_sampling_interval_type": survey.response_sampling_interval_type,
+        "response_sampling_interval": survey.response_sampling_interval,
+        "response_sampling_limit": survey.response_sampling_limit,
+        "response_sampling_daily_limits": copy.deepcopy(survey.response_sampling_daily_limits),
+        "enable_partial_responses": survey.enable_partial_responses,
+    }
+
+
+def _instant(value: datetime | None) -> str | None:
+    # ``ActivityDetailEncoder`` writes datetimes with ``isoformat()``.
+    return None if value is None else value.isoformat()
+
+
+def logged_fields(survey: Survey) -> dict[str, Any]:
+    """What ``changes_between("Survey", ...)`` compares: the model's own fields without
+    ``common_field_exclusions`` (ids, creation and modification metadata). The flag foreign
+    keys are left out: PostHog's serializer notes that ``changes_between`` does not catch them
+    and logs targeting flag changes by hand (``posthog/api/survey.py``)."""
+    return {
+        "name": survey.name,
+        "description": survey.description,
+        "type": survey.type,
+        "schedule": survey.schedule,
+        "questions": copy.deepcopy(survey.questions),
+        "conditions": copy.deepcopy(survey.conditions),
+        "appearance": copy.deepcopy(survey.appearance),
+        "start_date": _instant(survey.start_date),
+        "end_date": _instant(survey.end_date),
+        "archived": survey.archived,
+        "responses_limit": survey.responses_limit,
+        **_schedule(survey, _instant),
+    }
 
 
 def _slugify(value: str) -> str:

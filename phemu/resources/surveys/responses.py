@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Response
 
 from phemu.errors import NotFound
+from phemu.errors import ServerError
 from phemu.pagination import paginate_list
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
+from phemu.resources.activity_log.responses import activity_response
 from phemu.resources.annotations.responses import search_terms
 from phemu.resources.surveys.models import SurveysBackend
 
@@ -58,8 +60,41 @@ def update(ctx: RequestContext) -> Response:
 
 
 def destroy(ctx: RequestContext) -> Response:
-    _backend(ctx).delete(_find(ctx).id)
+    _backend(ctx).delete(_find(ctx).id, deleted_by=ctx.owner.id)
     return empty_response(204)
+
+
+def _in_project(ctx: RequestContext) -> Survey | None:
+    """``Survey.objects.filter(id=pk, team__project_id=...).exists()`` (the actions' bare 404)."""
+    found = _backend(ctx).record(ctx.path_values["pk"].lower())
+    return found if found is not None and found.project == ctx.project_id else None
+
+
+def all_activity(ctx: RequestContext) -> Response:
+    return activity_response(ctx, "Survey", None)
+
+
+def activity(ctx: RequestContext) -> Response:
+    """``activity``: the path's spelling is the item id PostHog filters the log by."""
+    if _in_project(ctx) is None:
+        return empty_response(404)
+    return activity_response(ctx, "Survey", [ctx.path_values["pk"]])
+
+
+def duplicate_to_projects(ctx: RequestContext) -> Response:
+    survey = _in_project(ctx)
+    if survey is None:
+        return empty_response(404)
+    body = ctx.body
+    if not isinstance(body, dict):
+        raise ServerError()  # ``request.data.get`` on a list: PostHog's generic 500
+    answer = _backend(ctx).duplicate_to_projects(
+        survey.id,
+        body.get("target_team_ids", []),
+        user_id=ctx.owner.id,
+        source_id=ctx.path_values["pk"],
+    )
+    return json_response(answer, status=201)
 
 
 def responses_count(ctx: RequestContext) -> Response:

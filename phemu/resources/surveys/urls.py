@@ -24,6 +24,20 @@ ROUTES: tuple[Route, ...] = (
         )
     ),
     Route(
+        "/surveys/<pk>/duplicate_to_projects/",
+        "surveys.duplicate_to_projects",
+        {"POST": responses.duplicate_to_projects},
+        "survey",
+        prefixes=("projects",),
+    ),
+    *(
+        Route(path, f"surveys.{name}", {"GET": handler}, "activity_log", prefixes=("projects",))
+        for path, name, handler in (
+            ("/surveys/activity/", "all_activity", responses.all_activity),
+            ("/surveys/<pk>/activity/", "activity", responses.activity),
+        )
+    ),
+    Route(
         "/surveys/responses_count/",
         "surveys.responses_count",
         {"GET": responses.responses_count},

@@ -88,11 +88,11 @@ def activity(emulator: Emulator, pk: int | str, query: str = "") -> dict[str, An
 
 def test_create_logs_the_members_as_its_only_change(people: Emulator) -> None:
     """``perform_create``: ``dict_changes_between({"people": []}, {"people": people})``; each
-    person is ``{id, email or "(no email)", first distinct id}``; a cohort without members logs
-    an empty change list."""
+    person is ``{id, email or "(no email)", first distinct id}``, in the order the insert wrote
+    them (person id); a cohort without members logs an empty change list."""
     three, five = person(people, "user-3"), person(people, "user-5")
     static = create(
-        people, name="VIP", is_static=True, _create_static_person_ids=[three.uuid, five.uuid]
+        people, name="VIP", is_static=True, _create_static_person_ids=[five.uuid, three.uuid]
     )
     dynamic = create(people, name="Pros", filters=PRO)
     entry = activity(people, static["id"])["results"][0]

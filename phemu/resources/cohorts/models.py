@@ -534,16 +534,23 @@ class CohortsBackend(Backend):
 
     # -- static cohorts ------------------------------------------------------------------------
     def _add_members(self, cohort: Cohort, person_ids: Iterable[Any]) -> int:
+        """The given uuids of the cohort's project's persons, how many were valid."""
         persons = self._emulator.persons
-        added = 0
+        found = []
         for raw in person_ids:
             person = persons.by_uuid(str(raw).lower()) if isinstance(raw, str) else None
-            if person is None or person.project != cohort.project:
-                continue
-            if person.uuid not in cohort.person_uuids:
-                cohort.person_uuids.append(person.uuid)
-            added += 1
-        return added
+            if person is not None and person.project == cohort.project:
+                found.append(person)
+        self._insert(cohort, [p.uuid for p in found])
+        return len(found)
+
+    def _insert(self, cohort: Cohort, person_uuids: Iterable[str]) -> None:
+        """``insert_users_list_by_uuid``: new members, a batch in person id order (its
+        ``DISTINCT ON (pk)`` insert), after the earlier ones."""
+        persons = self._emulator.persons
+        batch = {u for u in person_uuids if u not in cohort.person_uuids}
+        found = [p for p in (persons.by_uuid(u) for u in batch) if p is not None]
+        cohort.person_uuids.extend(p.uuid for p in sorted(found, key=lambda p: p.id))
 
     def add_persons(
         self, pk: int, person_ids: Any, *, user_id: int | None = None
@@ -602,7 +609,7 @@ class CohortsBackend(Backend):
         """A static cohort's members as its Celery task inserts them; a ``calculated`` task
         saves the count and ``last_calculation`` when it finishes (before the next request)."""
         with self._emulator.store.lock:
-            cohort.person_uuids.extend(u for u in person_uuids if u not in cohort.person_uuids)
+            self._insert(cohort, person_uuids)
             if calculated:
                 cohort.calculation_requested = self._emulator.clock.now()
 

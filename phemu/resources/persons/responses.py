@@ -52,10 +52,6 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 100
 #: ``posthog/utils.py``, ``format_query_params_absolute_url``
 _OFFSET = re.compile(r"([&?]offset=)(\d+)")
-_NOT_A_PERSON_ID = (
-    "The ID provided does not look like a personID. If you are using a distinctId, please use "
-    "/persons?distinct_id={id} instead."
-)
 
 
 def _email_text(person: Person) -> str:
@@ -164,14 +160,7 @@ def create(ctx: RequestContext) -> Response:
 
 def find(ctx: RequestContext) -> Person:
     """``get_pk_or_uuid``: a UUID names the person's uuid, anything else its numeric id."""
-    wanted = ctx.path_values["pk"]
-    try:
-        person = PersonsBackend.of(ctx.emulator).lookup(ctx.project_id, wanted)
-    except ValueError:
-        raise ValidationError(_NOT_A_PERSON_ID.format(id=wanted)) from None
-    if person is None:
-        raise NotFound()
-    return person
+    return PersonsBackend.of(ctx.emulator).require(ctx.project_id, ctx.path_values["pk"])
 
 
 def retrieve(ctx: RequestContext) -> Response:
@@ -383,3 +372,30 @@ def all_activity(ctx: RequestContext) -> Response:
 
 def activity(ctx: RequestContext) -> Response:
     return activity_response(ctx, ACTIVITY_SCOPE, [str(find(ctx).id)])
+
+
+def filter_params(ctx: RequestContext) -> dict[str, Any]:
+    """``Filter(request=request)``: the query string (last value of each key), then for a POST
+    the body's keys over it."""
+    params: dict[str, Any] = {key: ctx.arg(key) for key in ctx.request.args}
+    if ctx.request.method == "POST":
+        params.update(_body(ctx))
+    return params
+
+
+def properties_timeline(ctx: RequestContext) -> Response:
+    person = find(ctx)
+    backend = PersonsBackend.of(ctx.emulator)
+    return json_response(
+        backend.properties_timeline(person.uuid, project=ctx.project_id, params=filter_params(ctx))
+    )
+
+
+def delete_recordings(ctx: RequestContext) -> Response:
+    """``delete_recordings``: PostHog starts the ``delete-recordings-with-person`` Temporal
+    workflow for the person's distinct ids and answers 202 at once. phemu keeps no session
+    recordings (``phemu/resources/session_recordings/`` serves only the AI endpoints), so there
+    is nothing to delete: the person is looked up as PostHog does (400, 404) and the answer is
+    the same empty 202."""
+    find(ctx)
+    return empty_response(202)

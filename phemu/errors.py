@@ -253,12 +253,15 @@ class Msg:
         "The ID provided does not look like a personID. If you are using a distinctId, please "
         "use /persons?distinct_id={id} instead."
     )
-    # posthog/api/person.py, PersonViewSet.lifecycle and stickiness
-    PERSONS_NO_TEAM_MESSAGE = "Could not retrieve team"
-    PERSONS_NO_TEAM_DETAIL = "Could not validate team associated with user"
+    # posthog/api/person.py, PersonViewSet.lifecycle
     PERSONS_MISSING_PARAMETER = "Missing parameter"
     PERSONS_LIFECYCLE_NO_DATE = "Must include specified date"
     PERSONS_LIFECYCLE_NO_TYPE = "Must include lifecycle type"
+    # posthog/api/utils.py, get_target_entity
+    PERSONS_ENTITY_REQUIRED = (
+        "An entity id and the entity type must be provided to determine an entity"
+    )
+    PERSONS_TARGET_ENTITY_REQUIRED = "An entity must be provided for target entity to be determined"
     # posthog/exceptions.py, EnterpriseFeatureException, as PostHog Cloud (is_cloud()) words it.
     ENTERPRISE_FEATURE = (
         "This feature is part of the premium PostHog offering. To use it, subscribe to PostHog "
@@ -521,6 +524,17 @@ class ValidationError(PostHogError):
         """The same error one level deeper: ``attr`` becomes ``<prefix>__<attr>``."""
         attr = str(prefix) if self.attr is None else f"{prefix}__{self.attr}"
         return ValidationError(self.detail, code=self.code, attr=attr)
+
+
+class MissingParameter(PostHogError):
+    """The 400 ``PersonViewSet.lifecycle`` builds by hand (``posthog/api/person.py``): a
+    ``message`` and a ``detail``, not DRF's error shape."""
+
+    status = 400
+    type = "validation_error"
+
+    def body(self) -> dict[str, Any]:
+        return {"message": Msg.PERSONS_MISSING_PARAMETER, "detail": self.detail}
 
 
 class ParseError(PostHogError):

@@ -135,7 +135,7 @@ class Window:
     end: datetime
 
 
-def _parse(text: Any, now: datetime, zone: tzinfo) -> tuple[datetime, bool]:
+def parse_moment(text: Any, now: datetime, zone: tzinfo) -> tuple[datetime, bool]:
     """``relative_date_parse_with_delta_mapping``: the moment and whether the text counted in
     hours (``-24h``); a date without a zone is the team's; text it cannot read is a 500."""
     if isinstance(text, datetime):
@@ -165,11 +165,11 @@ def date_window(
     if raw_from == "all":
         start, hourly_from = (earliest or now).astimezone(zone), False
     elif raw_from:
-        start, hourly_from = _parse(raw_from, now, zone)
+        start, hourly_from = parse_moment(raw_from, now, zone)
     else:
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
         start, hourly_from = midnight - timedelta(days=DEFAULT_DATE_FROM_DAYS), False
-    end, hourly_to = _parse(raw_to, now, zone) if raw_to else (now, False)
+    end, hourly_to = parse_moment(raw_to, now, zone) if raw_to else (now, False)
     if not raw_to and interval == "hour":
         return Window(_round_from(chosen, start, hourly_from), now + timedelta(minutes=1))
     if not chosen.explicit_dates:

@@ -199,6 +199,32 @@ class PersonsBackend(Backend):
             found = self.require(project, str(person))
             return properties_timeline(self._emulator, found, {**(params or {}), **filters})
 
+    def actors(
+        self,
+        action: str,
+        *,
+        project: int = 1,
+        params: Mapping[str, Any] | None = None,
+        url: str | None = None,
+        **filters: Any,
+    ) -> dict[str, Any]:
+        """The legacy actor endpoints ``persons/<action>/`` (``trends``, ``funnel``,
+        ``lifecycle``, ``stickiness``) for the legacy filter ``params`` (or keywords), as asked
+        at ``url`` (by default ``http://localhost/api/projects/<project>/persons/<action>/``
+        with the parameters as its query), which the pagination links are made of. See
+        :mod:`phemu.resources.persons.actors`."""
+        from urllib.parse import urlencode
+
+        from phemu.resources.persons.actors import actors_answer
+
+        chosen = {**(params or {}), **filters}
+        if url is None:
+            query = urlencode({k: v for k, v in chosen.items() if isinstance(v, (str, int))})
+            url = f"http://localhost/api/projects/{project}/persons/{action}/"
+            url += f"?{query}" if query else ""
+        with self._emulator.store.lock:
+            return actors_answer(self._emulator, project, action, chosen, url)
+
     def all(self, project: int = 1) -> list[Person]:
         """The project's persons, newest first (PostHog's default order)."""
         people = [p for p in self._tables.persons.values() if p.project == project]

@@ -399,3 +399,21 @@ def delete_recordings(ctx: RequestContext) -> Response:
     the same empty 202."""
     find(ctx)
     return empty_response(202)
+
+
+def _actors(action: str) -> Callable[[RequestContext], Response]:
+    def handler(ctx: RequestContext) -> Response:
+        base, query = request_url(ctx.request)
+        url = f"{base}?{query}" if query else base
+        backend = PersonsBackend.of(ctx.emulator)
+        return json_response(
+            backend.actors(action, project=ctx.project_id, params=filter_params(ctx), url=url)
+        )
+
+    return handler
+
+
+trends = _actors("trends")
+funnel = _actors("funnel")
+lifecycle = _actors("lifecycle")
+stickiness = _actors("stickiness")

@@ -104,6 +104,10 @@ ROUTES: tuple[Route, ...] = (
         ("GET",),
         responses.properties_timeline,
     ),
+    _keyless("/persons/trends/", "trends", ("GET",), responses.trends),
+    _keyless("/persons/funnel/", "funnel", ("GET", "POST"), responses.funnel),
+    _keyless("/persons/lifecycle/", "lifecycle", ("GET",), responses.lifecycle),
+    _keyless("/persons/stickiness/", "stickiness", ("GET",), responses.stickiness),
     _activity("/persons/activity/", "all_activity", responses.all_activity),
     _activity("/persons/<pk>/activity/", "activity", responses.activity),
 )

@@ -30,14 +30,12 @@ def history(frozen: Emulator) -> Emulator:
     """``ada`` signs up on the free plan, browses, upgrades, browses; ``bob`` only browses."""
     capture = frozen.events.capture
     capture("$identify", "ada", {"$set": {"plan": "free", "email": "ada@x.io"}})
-    for step, (name, props) in enumerate(
-        [
-            ("pageview", {}),
-            ("pageview", {"$set": {"seen": 1}}),
-            ("upgrade", {"$set": {"plan": "pro"}}),
-            ("pageview", {}),
-        ]
-    ):
+    for name, props in [
+        ("pageview", {}),
+        ("pageview", {"$set": {"seen": 1}}),
+        ("upgrade", {"$set": {"plan": "pro"}}),
+        ("pageview", {}),
+    ]:
         frozen.advance_time(60)
         capture(name, "ada", props)
     capture("pageview", "bob", {})

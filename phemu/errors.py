@@ -262,6 +262,11 @@ class Msg:
         "An entity id and the entity type must be provided to determine an entity"
     )
     PERSONS_TARGET_ENTITY_REQUIRED = "An entity must be provided for target entity to be determined"
+    # products/enterprise/backend/clickhouse/queries/funnels/funnel_correlation_persons.py
+    PERSONS_CORRELATION_NO_ENTITY = "No entity for persons specified"
+    PERSONS_CORRELATION_NO_PROPERTY = (
+        "Property Correlation expects atleast one Property to get persons for"
+    )
     # posthog/exceptions.py, EnterpriseFeatureException, as PostHog Cloud (is_cloud()) words it.
     ENTERPRISE_FEATURE = (
         "This feature is part of the premium PostHog offering. To use it, subscribe to PostHog "

@@ -105,6 +105,10 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
         "/api/projects/1/persons/funnel/",
         {"GET", "HEAD", "POST", "PATCH", "OPTIONS"},
     ),
+    "persons.funnel_correlation": (
+        "/api/projects/1/persons/funnel/correlation/",
+        {"GET", "HEAD", "POST", "PATCH", "OPTIONS"},
+    ),
     "persons.lifecycle": (
         "/api/projects/1/persons/lifecycle/",
         {"GET", "HEAD", "PATCH", "OPTIONS"},

@@ -1,8 +1,9 @@
 """The legacy actor endpoints of ``PersonViewSet`` (``posthog/api/person.py``): ``trends``
 (``TrendsActors``, ``posthog/queries/trends/trends_actors.py``; ``get_target_entity`` in
 ``posthog/api/utils.py``), ``funnel`` (``ClickhouseFunnelActors``, ``posthog/queries/funnels/``),
-``lifecycle`` (``LifecycleActors`` over ``LIFECYCLE_EVENTS_QUERY``,
-``posthog/queries/trends/lifecycle.py`` and ``sql.py``) and ``stickiness``
+``funnel/correlation`` (``FunnelCorrelationActors``, ``products/enterprise/backend/clickhouse/
+queries/funnels/funnel_correlation_persons.py``), ``lifecycle`` (``LifecycleActors`` over
+``LIFECYCLE_EVENTS_QUERY``, ``posthog/queries/trends/lifecycle.py`` and ``sql.py``) and ``stickiness``
 (``StickinessActors``, ``posthog/queries/stickiness/``). None names a scope, so personal API
 keys get PostHog's 403; the answers are checked through ``emulator.persons.actors``."""
 
@@ -207,6 +208,81 @@ def test_unordered_funnels_are_not_computed(site: Emulator) -> None:
         actors(site, "funnel", events=FUNNEL, funnel_step=1, funnel_order_type="unordered")
 
 
+# -- funnel correlation ------------------------------------------------------------------------
+@pytest.fixture
+def watched(site: Emulator) -> Emulator:
+    """u0 (converted) and u2 (dropped off) watch a video inside their time in the funnel; u1
+    only after signing up, so outside it."""
+    for who, at in (("u0", "2026-06-10T12:00:00Z"), ("u2", "2026-06-10T12:00:00Z")):
+        site.events.capture("watched_video", who, {}, timestamp=at)
+    site.events.capture("watched_video", "u1", {}, timestamp="2026-06-11T12:00:00Z")
+    return site
+
+
+VIDEO = json.dumps({"id": "watched_video", "type": "events"})
+
+
+@pytest.mark.parametrize(
+    ("converted", "expected"),
+    [("true", ["u0"]), ("false", ["u2"]), (None, ["u0", "u2"])],
+)
+def test_event_correlation_actors(
+    watched: Emulator, converted: str | None, expected: list[str]
+) -> None:
+    params = {"events": FUNNEL, "funnel_correlation_person_entity": VIDEO}
+    if converted is not None:
+        params["funnel_correlation_person_converted"] = converted
+    answer = actors(watched, "funnel/correlation", **params)
+    assert sorted(people(answer)) == expected
+    assert answer["missing_persons"] == 0 and answer["next"] is None
+    # persons/funnel/ hands a correlation entity to the same actors (get_funnel_actor_class).
+    assert sorted(people(actors(watched, "funnel", **params))) == expected
+
+
+def test_event_correlation_pages_with_its_own_offset(watched: Emulator) -> None:
+    answer = actors(
+        watched,
+        "funnel/correlation",
+        events=FUNNEL,
+        funnel_correlation_person_entity=VIDEO,
+        funnel_correlation_person_limit=1,
+    )
+    assert len(people(answer)) == 1
+    assert answer["next"] == answer["initial"] + "&funnel_correlation_person_offset=1"
+
+
+@pytest.mark.parametrize(("converted", "expected"), [("true", ["u1"]), ("false", ["u3"])])
+def test_property_correlation_actors(site: Emulator, converted: str, expected: list[str]) -> None:
+    pro = json.dumps([{"key": "plan", "type": "person", "value": "pro"}])
+    answer = actors(
+        site,
+        "funnel/correlation",
+        events=FUNNEL,
+        funnel_correlation_type="properties",
+        funnel_correlation_property_values=pro,
+        funnel_correlation_person_converted=converted,
+    )
+    assert people(answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [
+        ({}, "No entity for persons specified"),
+        (
+            {"funnel_correlation_type": "properties"},
+            "Property Correlation expects atleast one Property to get persons for",
+        ),
+    ],
+)
+def test_correlation_needs_what_to_correlate(
+    site: Emulator, params: dict[str, Any], detail: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        actors(site, "funnel/correlation", events=FUNNEL, **params)
+    assert raised.value.detail == detail
+
+
 # -- lifecycle ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("target_date", "status", "expected"),
@@ -271,6 +347,8 @@ def test_stickiness_actors_by_active_days(site: Emulator) -> None:
         ("GET", "trends", "persons_trends_retrieve"),
         ("GET", "funnel", "persons_funnel_retrieve"),
         ("POST", "funnel", "persons_funnel_create"),
+        ("GET", "funnel/correlation", "persons_funnel_correlation_retrieve"),
+        ("POST", "funnel/correlation", "persons_funnel_correlation_create"),
         ("GET", "lifecycle", "persons_lifecycle_retrieve"),
         ("GET", "stickiness", "persons_stickiness_retrieve"),
     ],

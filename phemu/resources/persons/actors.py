@@ -30,7 +30,7 @@ trends and breakdowns, test-account filters.
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,6 +55,8 @@ from phemu.resources.persons.legacy import LegacyFilter
 from phemu.resources.persons.legacy import Window
 from phemu.resources.persons.legacy import date_window
 from phemu.resources.persons.legacy import end_of_interval
+from phemu.resources.persons.legacy import flat_properties
+from phemu.resources.persons.legacy import json_param
 from phemu.resources.persons.legacy import parse_moment as legacy_parse
 from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import render_actor
@@ -65,6 +67,8 @@ if TYPE_CHECKING:
 
 #: ``DEFAULT_PAGE_LIMIT`` (``posthog/api/person.py``)
 DEFAULT_LIMIT = 100
+#: ``FUNNEL_CORRELATION_PERSON_OFFSET`` (``posthog/constants.py``)
+CORRELATION_OFFSET = "funnel_correlation_person_offset"
 #: ``PROPERTY_MATH_FUNCTIONS`` (``posthog/queries/trends/util.py``) as HogQL aggregates
 PROPERTY_MATH = {
     "sum": "sum",
@@ -260,7 +264,7 @@ def trends_actors(emulator: Emulator, project: int, params: Mapping[str, Any]) -
         raise _not_computed("cohort breakdowns")
     if kind and isinstance(breakdown, str) and isinstance(value, str):
         if str(chosen.get("breakdown_histogram_bin_count") or ""):
-            lower, upper = json.loads(value)
+            lower, upper = json_param(value)
             properties += [
                 {"key": breakdown, "type": kind, "value": lower, "operator": "gte"},
                 {"key": breakdown, "type": kind, "value": upper, "operator": "lt"},
@@ -285,8 +289,7 @@ def trends_actors(emulator: Emulator, project: int, params: Mapping[str, Any]) -
 def params_math_property(chosen: LegacyFilter, entity: Entity) -> str | None:
     """The entity's ``math_property`` (from the filter's entity lists)."""
     for kind in ("events", "actions"):
-        raw = chosen.get(kind)
-        listed = json.loads(raw) if isinstance(raw, str) else raw
+        listed = json_param(chosen.get(kind))
         for item in listed if isinstance(listed, list) else []:
             if isinstance(item, Mapping) and item.get("id") == entity.id:
                 found = item.get("math_property")
@@ -294,9 +297,7 @@ def params_math_property(chosen: LegacyFilter, entity: Entity) -> str | None:
     return None
 
 
-def funnel_actors(emulator: Emulator, project: int, params: Mapping[str, Any]) -> Page:
-    """``ClickhouseFunnelActors`` over an ordered funnel of the filter's entities."""
-    chosen, properties, limit, offset = prepared(params)
+def _check_funnel(chosen: LegacyFilter) -> None:
     order = chosen.get("funnel_order_type") or "ordered"
     if order != "ordered":
         raise _not_computed(f"{order} funnels")
@@ -304,11 +305,51 @@ def funnel_actors(emulator: Emulator, project: int, params: Mapping[str, Any]) -
         raise _not_computed("funnel trends")
     if chosen.get("funnel_step_breakdown") is not None or chosen.get("breakdown"):
         raise _not_computed("funnel breakdowns")
-    if chosen.get("funnel_correlation_person_entity"):
-        raise _not_computed("funnel correlation actors")
+    if chosen.aggregation_group_type_index is not None:
+        raise _not_computed("funnels of groups")
+
+
+def _moment(value: Any) -> datetime:
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def funnel_reach(
+    engine: Engine, chosen: LegacyFilter, properties: Sequence[Any], window: Window
+) -> dict[str, tuple[int, list[datetime]]]:
+    """Per person id: the furthest step of the ordered funnel of the filter's entities and when
+    each step was reached (the query engine's :func:`phemu.query.kinds.funnel_steps`)."""
     steps = chosen.entities
-    custom = chosen.get("funnel_custom_steps")
-    custom_steps = json.loads(custom) if isinstance(custom, str) else custom
+    if not steps:
+        return {}
+    conditions = [" AND ".join(engine.where(e, (), window)) for e in steps]
+    flags = ", ".join(f"if({c}, 1, 0) AS step_{i}" for i, c in enumerate(conditions))
+    where = [f"({' OR '.join(f'({c})' for c in conditions)})", *engine.kinds.filters(properties)]
+    text = (
+        f"SELECT person_id, timestamp, {flags} FROM events WHERE {' AND '.join(where)} "
+        "ORDER BY person_id, timestamp LIMIT 1000000000"
+    )
+    by_actor: dict[str, list[tuple[datetime, list[int]]]] = {}
+    for actor, moment, *matched in engine.rows(text):
+        found = [i for i, m in enumerate(matched) if m]
+        by_actor.setdefault(str(actor), []).append((_moment(moment), found))
+    size = _funnel_window(chosen)
+    return {
+        actor: engine.kinds.funnel_steps(events, len(steps), size)
+        for actor, events in by_actor.items()
+    }
+
+
+def funnel_actors(emulator: Emulator, project: int, params: Mapping[str, Any]) -> Page:
+    """``ClickhouseFunnelActors`` over an ordered funnel of the filter's entities; with a
+    ``funnel_correlation_person_entity``, ``get_funnel_actor_class`` picks the correlation
+    actors instead (paged by ``limit`` / ``offset`` here)."""
+    chosen, properties, limit, offset = prepared(params)
+    _check_funnel(chosen)
+    if chosen.get("funnel_correlation_person_entity"):
+        return correlation_actors(emulator, project, params, limit=limit, offset=offset)
+    steps = chosen.entities
+    custom_steps = json_param(chosen.get("funnel_custom_steps"))
     if custom_steps:
         wanted = {_int(step) for step in custom_steps}
     else:
@@ -318,27 +359,97 @@ def funnel_actors(emulator: Emulator, project: int, params: Mapping[str, Any]) -
         number = _int(step)
         wanted = set(range(number, len(steps) + 1)) if number >= 0 else {-number - 1}
     engine = Engine(emulator, project)
-    window = window_of(emulator, project, chosen)
-    conditions = [" AND ".join(engine.where(e, (), window)) for e in steps]
-    flags = ", ".join(f"if({c}, 1, 0) AS step_{i}" for i, c in enumerate(conditions))
-    where = [f"({' OR '.join(f'({c})' for c in conditions)})", *engine.kinds.filters(properties)]
-    text = (
-        f"SELECT person_id, timestamp, {flags} FROM events WHERE {' AND '.join(where)} "
-        "ORDER BY person_id, timestamp LIMIT 1000000000"
-    )
-    by_actor: dict[str, list[tuple[datetime, list[int]]]] = {}
-    for actor, moment, *matched in engine.rows(text) if steps else []:
-        when = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment))
-        when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-        by_actor.setdefault(str(actor), []).append((when, [i for i, m in enumerate(matched) if m]))
-    window_size = _funnel_window(chosen)
-    reached = {
-        actor: engine.kinds.funnel_steps(events, len(steps), window_size)[0]
-        for actor, events in by_actor.items()
-    }
-    chosen_ids = sorted(actor for actor, count in reached.items() if count in wanted)
+    reach = funnel_reach(engine, chosen, properties, window_of(emulator, project, chosen))
+    chosen_ids = sorted(actor for actor, (count, _) in reach.items() if count in wanted)
     rows = [(actor,) for actor in chosen_ids[offset : offset + limit]]
     return page_of(emulator, project, rows, limit, offset, with_values=False)
+
+
+def _converted(raw: Any) -> bool | None:
+    """``correlation_persons_converted``: ``true`` / ``false`` (any case), else unset."""
+    text = str(raw).lower() if raw is not None else ""
+    return {"true": True, "false": False}.get(text)
+
+
+def correlation_actors(
+    emulator: Emulator,
+    project: int,
+    params: Mapping[str, Any],
+    *,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> Page:
+    """``FunnelCorrelationActors`` (``products/enterprise/backend/clickhouse/queries/funnels/
+    funnel_correlation_persons.py``) over everyone who entered the ordered funnel:
+
+    - ``funnel_correlation_type=properties``: those matching ``funnel_correlation_property_values``
+      (added to the funnel's filters), converted (all steps) or not as
+      ``funnel_correlation_person_converted`` says;
+    - otherwise events: those with an event of ``funnel_correlation_person_entity`` (not a funnel
+      step) inside the funnel's window and inside their own time in the funnel: after their first
+      step and before their last step when they converted, else before the conversion window
+      ran out (``FunnelCorrelation._get_events_join_query``).
+
+    By person id, ``funnel_correlation_person_limit`` (100) from
+    ``funnel_correlation_person_offset``."""
+    chosen = LegacyFilter(params)
+    _check_funnel(chosen)
+    if limit is None:
+        limit = _int(chosen.get("funnel_correlation_person_limit")) or DEFAULT_LIMIT
+    if offset is None:
+        offset = _int(chosen.get("funnel_correlation_person_offset"))
+    converted = _converted(chosen.get("funnel_correlation_person_converted"))
+    properties: list[Any] = list(chosen.properties)
+    target_step = len(chosen.entities)
+    engine = Engine(emulator, project)
+    window = window_of(emulator, project, chosen)
+    if chosen.get("funnel_correlation_type") == "properties":
+        values = list(flat_properties(json_param(chosen.get("funnel_correlation_property_values"))))
+        if not values:
+            raise ValidationError(Msg.PERSONS_CORRELATION_NO_PROPERTY)
+        if converted is None:
+            raise ServerError()  # ``WHERE {conversion_filter}`` with no filter: a syntax error
+        reach = funnel_reach(engine, chosen, [*properties, *values], window)
+        matched = [
+            actor
+            for actor, (count, _) in reach.items()
+            if count >= 1 and (count == target_step) == converted
+        ]
+    else:
+        raw_entity = json_param(chosen.get("funnel_correlation_person_entity"))
+        if not isinstance(raw_entity, Mapping) or not raw_entity:
+            raise ValidationError(Msg.PERSONS_CORRELATION_NO_ENTITY)
+        entity = Entity(
+            id=raw_entity.get("id"),
+            type=str(raw_entity.get("type") or "events"),
+            order=0,
+            math=None,
+            properties=tuple(flat_properties(raw_entity.get("properties"))),
+        )
+        reach = funnel_reach(engine, chosen, properties, window)
+        step_names = {e.id for e in chosen.entities if e.type == "events"}
+        where = engine.where(entity, (), Window(window.start, window.end))
+        rows = engine.rows(
+            f"SELECT person_id, timestamp, event FROM events WHERE {' AND '.join(where)} "
+            "LIMIT 1000000000"
+        )
+        spans = {}
+        size = _funnel_window(chosen)
+        for actor, (count, times) in reach.items():
+            if count < 1 or (converted is not None and (count == target_step) != converted):
+                continue
+            spans[actor] = (times[0], times[-1] if count == target_step else times[0] + size)
+        found = set()
+        for actor, moment, name in rows:
+            span = spans.get(str(actor))
+            when = _moment(moment)
+            inside = span is not None and span[0] < when < span[1] and when < window.end
+            if inside and name not in step_names:
+                found.add(str(actor))
+        matched = list(found)
+    ordered = sorted(matched)
+    page_rows = [(actor,) for actor in ordered[offset : offset + limit]]
+    return page_of(emulator, project, page_rows, limit, offset, with_values=False)
 
 
 def _funnel_window(chosen: LegacyFilter) -> Any:
@@ -496,9 +607,21 @@ def paginated_url(url: str, count: int, offset: int, limit: int) -> str | None:
     return f"{parts.scheme}://{parts.netloc}{full_path}{joiner}offset={new_offset}"
 
 
+def query_params_url(url: str, offset: int, alias: str = "offset") -> str:
+    """``format_query_params_absolute_url`` (``posthog/utils.py``): ``url`` with ``alias``'s
+    value replaced by ``offset``, or appended when absent; unchanged for offset 0."""
+    if not offset:
+        return url
+    pattern = re.compile(rf"([&?]{re.escape(alias)}=)(\d+)")
+    if pattern.search(url):
+        return pattern.sub(rf"\g<1>{offset}", url)
+    return url + ("&" if "?" in url else "?") + f"{alias}={offset}"
+
+
 ACTIONS = {
     "trends": trends_actors,
     "funnel": funnel_actors,
+    "funnel/correlation": correlation_actors,
     "lifecycle": lifecycle_actors,
     "stickiness": stickiness_actors,
 }
@@ -523,9 +646,12 @@ def actors_answer(
             "results": [{"people": page.people, "count": len(page.people)}],
             "next": paginated_url(url, len(page.people), page.offset, page.limit),
         }
-    return cached_answer(
-        page,
-        paginated_url(url, page.raw_count, page.offset, page.limit),
-        url,
-        emulator.clock.now(),
-    )
+    if action == "funnel/correlation":
+        # ``calculate_funnel_correlation_persons``: its own offset parameter, appended or
+        # replaced in the absolute URL.
+        full = page.raw_count >= page.limit
+        offset = page.offset + page.limit
+        next_url = query_params_url(url, offset, CORRELATION_OFFSET) if full else None
+    else:
+        next_url = paginated_url(url, page.raw_count, page.offset, page.limit)
+    return cached_answer(page, next_url, url, emulator.clock.now())

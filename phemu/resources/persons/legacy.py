@@ -27,7 +27,7 @@ from phemu.query import dates
 DEFAULT_DATE_FROM_DAYS = 7
 
 
-def _json_param(raw: Any) -> Any:
+def json_param(raw: Any) -> Any:
     """A filter parameter that may be JSON text (query strings) or a value (JSON bodies);
     text that is not JSON is PostHog's unguarded ``json.loads`` error."""
     if isinstance(raw, str):
@@ -91,7 +91,7 @@ class LegacyFilter:
         """``events`` then ``actions``, ordered by their ``order`` (``EntitiesMixin``)."""
         found = []
         for kind in ("events", "actions"):
-            listed = _json_param(self.get(kind)) or []
+            listed = json_param(self.get(kind)) or []
             for index, raw in enumerate(listed if isinstance(listed, list) else []):
                 if not isinstance(raw, Mapping):
                     continue
@@ -109,13 +109,13 @@ class LegacyFilter:
 
     @property
     def properties(self) -> list[Mapping[str, Any]]:
-        return list(flat_properties(_json_param(self.get("properties"))))
+        return list(flat_properties(json_param(self.get("properties"))))
 
     @property
     def breakdown(self) -> Any:
         raw = self.get("breakdown")
         if isinstance(raw, str) and raw.startswith("["):
-            return _json_param(raw)
+            return json_param(raw)
         return raw
 
     @property

@@ -14,7 +14,6 @@ which leaves the URL alone for offset 0), given when the page is full; no ``coun
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -38,6 +37,7 @@ from phemu.resources.activity_log.responses import activity_response
 from phemu.resources.events.filters import holds
 from phemu.resources.events.filters import parse_properties
 from phemu.resources.events.models import convert_property_value
+from phemu.resources.persons.actors import query_params_url
 from phemu.resources.persons.models import ACTIVITY_SCOPE
 from phemu.resources.persons.models import Person
 from phemu.resources.persons.models import PersonsBackend
@@ -50,8 +50,6 @@ if TYPE_CHECKING:
     from phemu.context import RequestContext
 
 DEFAULT_LIMIT = 100
-#: ``posthog/utils.py``, ``format_query_params_absolute_url``
-_OFFSET = re.compile(r"([&?]offset=)(\d+)")
 
 
 def _email_text(person: Person) -> str:
@@ -82,15 +80,13 @@ def _int_param(raw: str | None) -> int:
     return value
 
 
-def _page_url(ctx: RequestContext, offset: int) -> str:
+def _request_url(ctx: RequestContext) -> str:
     base, query = request_url(ctx.request)
-    url = f"{base}?{query}" if query else base
-    if offset:
-        if _OFFSET.search(url):
-            url = _OFFSET.sub(rf"\g<1>{offset}", url, count=0)
-        else:
-            url += ("&" if "?" in url else "?") + f"offset={offset}"
-    return url
+    return f"{base}?{query}" if query else base
+
+
+def _page_url(ctx: RequestContext, offset: int) -> str:
+    return query_params_url(_request_url(ctx), offset)
 
 
 def list_(ctx: RequestContext) -> Response:
@@ -403,12 +399,10 @@ def delete_recordings(ctx: RequestContext) -> Response:
 
 def _actors(action: str) -> Callable[[RequestContext], Response]:
     def handler(ctx: RequestContext) -> Response:
-        base, query = request_url(ctx.request)
-        url = f"{base}?{query}" if query else base
         backend = PersonsBackend.of(ctx.emulator)
-        return json_response(
-            backend.actors(action, project=ctx.project_id, params=filter_params(ctx), url=url)
-        )
+        params = filter_params(ctx)
+        url = _request_url(ctx)
+        return json_response(backend.actors(action, project=ctx.project_id, params=params, url=url))
 
     return handler
 
@@ -417,3 +411,4 @@ trends = _actors("trends")
 funnel = _actors("funnel")
 lifecycle = _actors("lifecycle")
 stickiness = _actors("stickiness")
+funnel_correlation = _actors("funnel/correlation")

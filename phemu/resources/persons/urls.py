@@ -106,6 +106,12 @@ ROUTES: tuple[Route, ...] = (
     ),
     _keyless("/persons/trends/", "trends", ("GET",), responses.trends),
     _keyless("/persons/funnel/", "funnel", ("GET", "POST"), responses.funnel),
+    _keyless(
+        "/persons/funnel/correlation/",
+        "funnel_correlation",
+        ("GET", "POST"),
+        responses.funnel_correlation,
+    ),
     _keyless("/persons/lifecycle/", "lifecycle", ("GET",), responses.lifecycle),
     _keyless("/persons/stickiness/", "stickiness", ("GET",), responses.stickiness),
     _activity("/persons/activity/", "all_activity", responses.all_activity),

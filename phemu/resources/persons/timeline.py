@@ -15,7 +15,6 @@ key the first event is the only point. The answer also states the window it used
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from datetime import timezone
@@ -25,6 +24,7 @@ from typing import Any
 from phemu.errors import Msg
 from phemu.errors import QueryNotComputed
 from phemu.resources.events.models import project_zone
+from phemu.resources.events.models import raw_text
 from phemu.resources.persons.legacy import LegacyFilter
 from phemu.resources.persons.legacy import date_window
 from phemu.resources.persons.legacy import end_of_interval
@@ -49,15 +49,6 @@ def crucial_keys(chosen: LegacyFilter) -> list[str]:
     if breakdown and chosen.get("breakdown_type") == "person":
         keys.update(map(str, breakdown) if isinstance(breakdown, list) else [str(breakdown)])
     return sorted(keys)
-
-
-def _raw(value: Any) -> str:
-    """``replaceRegexpAll(JSONExtractRaw(person_properties, key), '^"|"$', '')``."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _stamp(moment: datetime) -> str:
@@ -93,7 +84,8 @@ def properties_timeline(
     starts: list[int] = []
     previous: tuple[str, ...] | None = None
     for index, record in enumerate(mine):
-        values = tuple(_raw(record.person_properties.get(k)) for k in keys)
+        props = record.person_properties
+        values = tuple(raw_text(props[k]) if k in props else "" for k in keys)
         if index == 0 or values != previous:
             starts.append(index)
         previous = values

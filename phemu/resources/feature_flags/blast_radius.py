@@ -7,7 +7,8 @@ condition's ``properties`` (its rollout percentage is left to the frontend), cap
 ``Team.persons_seen_so_far``, the number of persons; with a ``group_type_index``, the groups of
 that type whose properties satisfy them, out of all groups of that type. phemu counts the same
 records in its person store (persons and the groups ``$groupidentify`` made), matching each
-filter as a release condition matches it (``evaluation.property_matches``).
+filter as a release condition matches it (``evaluation.property_matches``), a cohort filter by
+the cohort's calculated members.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from phemu.errors import Msg
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
 from phemu.resources.events.models import project_zone
+from phemu.resources.feature_flags.evaluation import CohortSpec
 from phemu.resources.feature_flags.evaluation import Context
 from phemu.resources.feature_flags.evaluation import property_matches
 from phemu.resources.persons.models import PersonsTables
@@ -44,9 +46,16 @@ def blast_radius(
     total = len(persons)
     if not _flat(group):
         return total, total  # no filters: every person
-    flags = emulator.feature_flags
-    cohorts = emulator.cohorts.specs(project)
-    resolver = flags.resolver(project)
+    # ``person_id IN COHORT``: the persons of the cohort's last calculation (``cohortpeople``)
+    # or its static list, whatever its filters say now.
+    calculated = emulator.cohorts
+    named = {str(p.get("value")) for p in _flat(group) if p.get("type") == "cohort"}
+    cohorts = {
+        str(c.id): CohortSpec(id=c.id, is_static=True, members=frozenset(calculated.persons_in(c)))
+        for c in calculated.live(project)
+        if str(c.id) in named
+    }
+    resolver = emulator.feature_flags.resolver(project)
     now, zone = emulator.clock.now(), project_zone(emulator, project)
     affected = 0
     for person in persons:

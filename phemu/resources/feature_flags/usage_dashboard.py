@@ -44,10 +44,27 @@ def _query(key: str, *, unique: bool) -> dict[str, Any]:
     if unique:
         series["math"] = "dau"
     series["name"] = "$feature_flag_called"
+    return _trends(
+        {"breakdown": "$feature_flag_response", "breakdown_type": "event"},
+        ("$feature_flag", key),
+        [series],
+        "ActionsTable" if unique else "ActionsLineGraph",
+    )
+
+
+def _trends(
+    breakdown: dict[str, Any],
+    condition: tuple[str, str],
+    series: list[dict[str, Any]],
+    display: str,
+) -> dict[str, Any]:
+    """The ``TrendsQuery`` every template insight of a flag is: 30 days by day, events whose
+    property ``condition[0]`` is exactly ``condition[1]``."""
+    name, value = condition
     return {
         "kind": "InsightVizNode",
         "source": {
-            "breakdownFilter": {"breakdown": "$feature_flag_response", "breakdown_type": "event"},
+            "breakdownFilter": breakdown,
             "dateRange": {"date_from": "-30d", "explicitDate": False},
             "filterTestAccounts": False,
             "interval": "day",
@@ -58,20 +75,15 @@ def _query(key: str, *, unique: bool) -> dict[str, Any]:
                     {
                         "type": "AND",
                         "values": [
-                            {
-                                "key": "$feature_flag",
-                                "operator": "exact",
-                                "type": "event",
-                                "value": key,
-                            }
+                            {"key": name, "operator": "exact", "type": "event", "value": value}
                         ],
                     }
                 ],
             },
-            "series": [series],
+            "series": series,
             "trendsFilter": {
                 "aggregationAxisFormat": "numeric",
-                "display": "ActionsTable" if unique else "ActionsLineGraph",
+                "display": display,
                 "showAlertThresholdLines": False,
                 "showLegend": False,
                 "showPercentStackView": False,
@@ -161,53 +173,22 @@ ENRICHED: tuple[tuple[str, str, str], ...] = (
 
 
 def _enriched_query(key: str, event: str, label: str) -> dict[str, Any]:
-    """The enriched template's ``TrendsQuery``: the event's total and unique users over 30 days,
-    filtered on the ``feature_flag`` event property (the product-analytics SDKs' name)."""
-    return {
-        "kind": "InsightVizNode",
-        "source": {
-            "breakdownFilter": {"breakdown_type": "event"},
-            "dateRange": {"date_from": "-30d", "explicitDate": False},
-            "filterTestAccounts": False,
-            "interval": "day",
-            "kind": "TrendsQuery",
-            "properties": {
-                "type": "AND",
-                "values": [
-                    {
-                        "type": "AND",
-                        "values": [
-                            {
-                                "key": "feature_flag",
-                                "operator": "exact",
-                                "type": "event",
-                                "value": key,
-                            }
-                        ],
-                    }
-                ],
+    """The enriched template's query: the event's total and unique users over 30 days, filtered
+    on the ``feature_flag`` event property (the product-analytics SDKs' name)."""
+    return _trends(
+        {"breakdown_type": "event"},
+        ("feature_flag", key),
+        [
+            {"event": event, "kind": "EventsNode", "name": f"{label} - Total"},
+            {
+                "event": event,
+                "kind": "EventsNode",
+                "math": "dau",
+                "name": f"{label} - Unique users",
             },
-            "series": [
-                {"event": event, "kind": "EventsNode", "name": f"{label} - Total"},
-                {
-                    "event": event,
-                    "kind": "EventsNode",
-                    "math": "dau",
-                    "name": f"{label} - Unique users",
-                },
-            ],
-            "trendsFilter": {
-                "aggregationAxisFormat": "numeric",
-                "display": "ActionsLineGraph",
-                "showAlertThresholdLines": False,
-                "showLegend": False,
-                "showPercentStackView": False,
-                "showValuesOnSeries": False,
-                "smoothingIntervals": 1,
-                "yAxisScaleType": "linear",
-            },
-        },
-    }
+        ],
+        "ActionsLineGraph",
+    )
 
 
 def has_enriched_insights(emulator: Emulator, dashboard: int) -> bool:

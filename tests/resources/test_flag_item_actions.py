@@ -125,6 +125,9 @@ def depends_on(flag_id: int) -> dict[str, Any]:
 
 
 def test_has_active_dependents_lists_active_live_dependents_by_key(frozen: Emulator) -> None:
+    """``has_active_dependents``: the serializer's dependency check (active, not deleted, other
+    flags of the team with a ``flag`` filter whose key is this flag's id, ordered by key), each
+    as ``{"id", "key", "name": flag.name or flag.key}`` (``posthog/api/feature_flag.py``)."""
     flags = frozen.feature_flags
     base = flags.create(key="base", filters=EVERYONE)
     assert flags.has_active_dependents(base["id"]) == {
@@ -169,7 +172,7 @@ def test_dashboard_makes_a_new_usage_dashboard_each_time(frozen: Emulator) -> No
         .get_json()["results"]
     )
     frozen.advance_time(60)
-    assert flags.usage_dashboard(flag["id"]) == {"success": True}
+    assert flags.dashboard(flag["id"]) == {"success": True}
     again = flags.get(flag["id"])
     assert again is not None
     assert again["usage_dashboard"] not in (None, first)
@@ -181,14 +184,19 @@ def test_dashboard_makes_a_new_usage_dashboard_each_time(frozen: Emulator) -> No
 
 
 def test_dashboard_adds_enriched_insights_for_enriched_flags(frozen: Emulator) -> None:
+    """``dashboard``: ``add_enriched_insights_to_feature_flag_dashboard`` when
+    ``has_enriched_analytics`` and the new dashboard has none yet."""
     flag = frozen.feature_flags.create(key="tour", has_enriched_analytics=True, filters=EVERYONE)
     assert tile_names(frozen, flag["usage_dashboard"]) == BASIC  # the serializer adds none
-    frozen.feature_flags.usage_dashboard(flag["id"])
+    frozen.feature_flags.dashboard(flag["id"])
     board = frozen.feature_flags.get(flag["id"])["usage_dashboard"]
     assert tile_names(frozen, board) == BASIC + ENRICHED
 
 
 def test_enrich_usage_dashboard_preconditions_in_order(frozen: Emulator) -> None:
+    """``enrich_usage_dashboard``'s three 400s, in its order: no ``usage_dashboard``,
+    ``usage_dashboard_has_enriched_insights`` (``posthog/models/feature_flag/feature_flag.py``),
+    no ``has_enriched_analytics``."""
     flags = frozen.feature_flags
     none = flags.create(key="none", filters=EVERYONE, _should_create_usage_dashboard=False)
     assert flags.enrich_usage_dashboard(none["id"]) == {
@@ -286,6 +294,7 @@ def test_blast_radius_counts_persons_matching_the_condition(people: Emulator) ->
 
 
 def test_blast_radius_of_a_cohort_condition(people: Emulator) -> None:
+    """A cohort filter counts the cohort's persons (HogQL's ``person_id IN COHORT``)."""
     cohort = people.cohorts.create(
         name="Pros",
         filters={
@@ -303,6 +312,7 @@ def test_blast_radius_of_a_cohort_condition(people: Emulator) -> None:
 
 
 def test_blast_radius_needs_a_condition(people: Emulator) -> None:
+    """``"condition" not in request.data``: a ``ValidationError`` (``posthog/api/feature_flag.py``)."""
     with pytest.raises(ValidationError) as raised:
         people.feature_flags.user_blast_radius()
     assert raised.value.body() == {
@@ -314,6 +324,9 @@ def test_blast_radius_needs_a_condition(people: Emulator) -> None:
 
 
 def test_blast_radius_of_groups(frozen: Emulator) -> None:
+    """With ``group_type_index``: groups of that type out of ``groups_seen_so_far``; every
+    filter must carry that index (``$group_key`` takes it), else PostHog's ValidationError
+    (``posthog/models/feature_flag/user_blast_radius.py``)."""
     persons = frozen.persons
     persons.set_group("company", "acme", {"size": 50})
     persons.set_group("company", "initech", {"size": 5})

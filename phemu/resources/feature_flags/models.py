@@ -538,7 +538,7 @@ class FeatureFlagsBackend(Backend):
             ],
         }
 
-    def usage_dashboard(self, pk: int, *, user_id: int | None = None) -> dict[str, Any]:
+    def dashboard(self, pk: int, *, user_id: int | None = None) -> dict[str, Any]:
         """The ``dashboard`` action: ``_create_usage_dashboard`` again, a new dashboard every
         time, which the flag then names (``save()``: ``updated_at`` moves, ``version`` does
         not, and no activity is logged for a change of excluded fields only); a flag with

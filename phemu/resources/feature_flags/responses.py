@@ -456,9 +456,9 @@ def has_active_dependents(ctx: RequestContext) -> Response:
     return json_response(_backend(ctx).has_active_dependents(_find(ctx).id))
 
 
-def usage_dashboard(ctx: RequestContext) -> Response:
+def dashboard(ctx: RequestContext) -> Response:
     flag = _find(ctx)
-    return json_response(_backend(ctx).usage_dashboard(flag.id, user_id=ctx.owner.id))
+    return json_response(_backend(ctx).dashboard(flag.id, user_id=ctx.owner.id))
 
 
 def enrich_usage_dashboard(ctx: RequestContext) -> Response:

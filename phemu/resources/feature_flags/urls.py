@@ -94,7 +94,7 @@ ROUTES: tuple[Route, ...] = (
             ("evaluation_reasons", "GET", responses.evaluation_reasons),
             ("user_blast_radius", "POST", responses.user_blast_radius),
             ("<pk>/has_active_dependents", "POST", responses.has_active_dependents),
-            ("<pk>/dashboard", "POST", responses.usage_dashboard),
+            ("<pk>/dashboard", "POST", responses.dashboard),
             ("<pk>/enrich_usage_dashboard", "POST", responses.enrich_usage_dashboard),
         )
     ),

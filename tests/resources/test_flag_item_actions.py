@@ -311,6 +311,19 @@ def test_blast_radius_of_a_cohort_condition(people: Emulator) -> None:
     }
 
 
+def test_blast_radius_of_a_static_cohort(people: Emulator) -> None:
+    """A static cohort counts its listed persons (``person_static_cohort``); ``not_in``
+    counts the others."""
+    cohort = people.cohorts.create(name="Chosen", is_static=True)
+    chosen = [people.persons.get(f"user-{n}") for n in (1, 4)]
+    people.cohorts.add_persons(cohort["id"], [p.uuid for p in chosen if p is not None])
+    radius = people.feature_flags.user_blast_radius
+    member = {"key": "id", "value": cohort["id"], "type": "cohort"}
+    assert radius({"properties": [member]})["users_affected"] == 2
+    other = {**member, "operator": "not_in"}
+    assert radius({"properties": [other]})["users_affected"] == 8
+
+
 def test_blast_radius_needs_a_condition(people: Emulator) -> None:
     """``"condition" not in request.data``: a ``ValidationError`` (``posthog/api/feature_flag.py``)."""
     with pytest.raises(ValidationError) as raised:

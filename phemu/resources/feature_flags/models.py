@@ -530,7 +530,8 @@ class FeatureFlagsBackend(Backend):
     def has_active_dependents(self, pk: int) -> dict[str, Any]:
         """``has_active_dependents``: the other active, live flags of the project with a
         ``flag`` filter on this one (the flags that block disabling it), by key."""
-        dependents = self._dependents(self._existing(pk))
+        with self._emulator.store.lock:
+            dependents = self._dependents(self._existing(pk))
         return {
             "has_active_dependents": bool(dependents),
             "dependent_flags": [
@@ -583,7 +584,10 @@ class FeatureFlagsBackend(Backend):
 
         if condition is MISSING:
             raise ValidationError(Msg.FLAG_BLAST_RADIUS_NO_CONDITION)
-        affected, total = blast_radius(self._emulator, project, condition or {}, group_type_index)
+        with self._emulator.store.lock:
+            affected, total = blast_radius(
+                self._emulator, project, condition or {}, group_type_index
+            )
         return {"users_affected": affected, "total_users": total}
 
     # -- evaluation ----------------------------------------------------------------------------

@@ -434,11 +434,13 @@ OWN_ERROR_BODIES = {
     "persons.update_property": 400,
     "events.retrieve": 400,
 }
-#: ``Response(status=404)`` without a body: the ``activity`` action of an unknown flag.
+#: ``Response(status=404)`` without a body: the ``activity`` action of an unknown flag,
+#: ``remote_config`` of a flag that is not a remote configuration (or none).
 #: ``Response(status=404)`` of an item another project owns (``posthog/api/feature_flag.py``,
 #: ``posthog/api/survey.py``).
 EMPTY_ERROR_BODIES = {
     "feature_flags.item_activity": 404,
+    "feature_flags.remote_config": 404,
     "surveys.activity": 404,
     "surveys.duplicate_to_projects": 404,
 }

@@ -443,6 +443,7 @@ EMPTY_ERROR_BODIES = {
     "feature_flags.remote_config": 404,
     "surveys.activity": 404,
     "surveys.duplicate_to_projects": 404,
+    "surveys.summarize_responses": 404,
 }
 
 

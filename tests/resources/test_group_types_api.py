@@ -1,0 +1,194 @@
+"""``GroupsTypesViewSet`` (``posthog/api/group.py``, ``GroupTypeSerializer`` with
+``GROUP_TYPE_MAPPING_SERIALIZER_FIELDS`` of ``posthog/models/group_type_mapping.py``): ``list``
+and ``destroy`` (``group`` scopes), and ``update_metadata`` / ``set_default_columns``, actions
+without ``required_scopes``: personal API keys get PostHog's 403 there and the backend's
+methods of the same names give their answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from phemu.emulator import Emulator
+from phemu.errors import NotFound
+from phemu.errors import ServerError
+from phemu.errors import ValidationError
+from tests.resources.actions_support import action
+
+TYPES = "/api/projects/1/groups_types"
+NO_KEY_ACCESS = {
+    "type": "authentication_error",
+    "code": "permission_denied",
+    "detail": "This action does not support personal API key access",
+    "attr": None,
+}
+
+
+@pytest.fixture
+def typed(frozen: Emulator) -> Emulator:
+    """``company`` (index 0) then ``project`` (index 1), registered by ``$groups``."""
+    frozen.events.capture("$pageview", "u1", {"$groups": {"company": "acme"}})
+    frozen.clock.advance(60)
+    frozen.events.capture("$pageview", "u1", {"$groups": {"project": "web"}})
+    frozen.persons.set_group("company", "acme", {"plan": "pro"})
+    return frozen
+
+
+def row(group_type: str, index: int, created_at: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "group_type": group_type,
+        "group_type_index": index,
+        "name_singular": None,
+        "name_plural": None,
+        "detail_dashboard": None,
+        "default_columns": None,
+        "created_at": created_at,
+        **fields,
+    }
+
+
+def test_list(typed: Emulator) -> None:
+    """Every mapping of the project by index, unpaginated (``pagination_class = None``)."""
+    answer = action(typed, "GET", f"{TYPES}/", "groups_types_list")
+    assert answer == [
+        row("company", 0, "2026-06-15T10:00:00Z"),
+        row("project", 1, "2026-06-15T10:01:00Z"),
+    ]
+    assert typed.groups.types() == answer
+
+
+def test_update_metadata(typed: Emulator) -> None:
+    """Row by row, ``GroupTypeSerializer(instance, data=row)``: what a row leaves out stays;
+    the answer is the list."""
+    answer = typed.groups.update_metadata(
+        [
+            {"group_type_index": 0, "name_singular": "Company", "name_plural": "Companies"},
+            {"group_type_index": 1, "default_columns": ["name"], "group_type": "ignored"},
+        ]
+    )
+    assert answer == [
+        row("company", 0, "2026-06-15T10:00:00Z", name_singular="Company", name_plural="Companies"),
+        row("project", 1, "2026-06-15T10:01:00Z", default_columns=["name"]),
+    ]
+    again = typed.groups.update_metadata([{"group_type_index": "0", "name_plural": None}])
+    assert again[0]["name_singular"] == "Company" and again[0]["name_plural"] is None
+    assert action(typed, "GET", f"{TYPES}/", "groups_types_list") == again
+
+
+@pytest.mark.parametrize(
+    ("fields", "attr", "code", "detail"),
+    [
+        (
+            {"name_singular": "n" * 401},
+            "name_singular",
+            "max_length",
+            "Ensure this field has no more than 400 characters.",
+        ),
+        ({"name_plural": ["x"]}, "name_plural", "invalid", "Not a valid string."),
+        (
+            {"detail_dashboard": 999},
+            "detail_dashboard",
+            "does_not_exist",
+            'Invalid pk "999" - object does not exist.',
+        ),
+        (
+            {"default_columns": "name"},
+            "default_columns",
+            "not_a_list",
+            'Expected a list of items but got type "str".',
+        ),
+        (
+            {"created_at": "soon"},
+            "created_at",
+            "invalid",
+            "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
+        ),
+    ],
+)
+def test_update_metadata_validation(
+    typed: Emulator, fields: dict[str, Any], attr: str, code: str, detail: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        typed.groups.update_metadata([{"group_type_index": 0, **fields}])
+    assert (raised.value.attr, raised.value.detail) == (attr, detail)
+    assert raised.value.code == ("invalid_input" if code == "invalid" else code)
+
+
+def test_update_metadata_links_an_existing_dashboard(typed: Emulator) -> None:
+    dashboard = typed.dashboards.create(name="Accounts")
+    [company, _] = typed.groups.update_metadata(
+        [{"group_type_index": 0, "detail_dashboard": dashboard["id"]}]
+    )
+    assert company["detail_dashboard"] == dashboard["id"]
+
+
+@pytest.mark.parametrize(
+    "rows", [{"group_type_index": 0}, [{"group_type_index": 4}], [{"name_singular": "x"}], ["x"]]
+)
+def test_update_metadata_unguarded_lookups(typed: Emulator, rows: Any) -> None:
+    """``for row in request.data: GroupTypeMapping.objects.get(...row["group_type_index"])``:
+    no list of rows naming existing types is PostHog's 500."""
+    with pytest.raises(ServerError):
+        typed.groups.update_metadata(rows)
+
+
+def test_set_default_columns(typed: Emulator) -> None:
+    answer = typed.groups.set_default_columns({"group_type_index": 1, "default_columns": ["a"]})
+    assert answer == row("project", 1, "2026-06-15T10:01:00Z", default_columns=["a"])
+    cleared = typed.groups.set_default_columns({"group_type_index": 1, "default_columns": None})
+    assert cleared["default_columns"] is None
+    with pytest.raises(NotFound) as raised:
+        typed.groups.set_default_columns({"group_type_index": 3, "default_columns": []})
+    assert raised.value.detail == "Group type not found"
+    for body in (
+        {"default_columns": []},
+        {"group_type_index": 0},
+        {"group_type_index": 0, "default_columns": [1]},
+    ):
+        with pytest.raises(ServerError):
+            typed.groups.set_default_columns(body)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "operation"),
+    [
+        ("PATCH", "update_metadata/", "groups_types_update_metadata_partial_update"),
+        ("PUT", "set_default_columns/", "groups_types_set_default_columns_update"),
+    ],
+)
+def test_personal_api_keys_are_refused(
+    typed: Emulator, method: str, path: str, operation: str
+) -> None:
+    answer = action(typed, method, f"{TYPES}/{path}", operation, status=403, json=[])
+    assert answer == NO_KEY_ACCESS
+
+
+def test_destroy_keeps_the_groups(typed: Emulator) -> None:
+    """``DestroyModelMixin``: the mapping goes (204); groups stay under their index, and the
+    next new type takes the next free index (``group-type-manager.ts``)."""
+    assert action(typed, "DELETE", f"{TYPES}/0/", "groups_types_destroy", status=204) is None
+    assert [t["group_type"] for t in typed.groups.types()] == ["project"]
+    assert [g["group_key"] for g in typed.groups.list(0)["results"]] == ["acme"]
+    missing = action(typed, "DELETE", f"{TYPES}/0/", "groups_types_destroy", status=404)
+    assert missing["code"] == "not_found"
+    typed.events.capture("$pageview", "u1", {"$groups": {"team": "t1"}})
+    assert [(t["group_type_index"], t["group_type"]) for t in typed.groups.types()] == [
+        (1, "project"),
+        (2, "team"),
+    ]
+    # an orphaned group is kept in the state file by its index
+    state = typed.export_state()
+    copy = Emulator()
+    copy.import_state(state)
+    assert copy.groups.list(0)["results"] == typed.groups.list(0)["results"]
+    assert copy.groups.types() == typed.groups.types()
+
+
+def test_metadata_survives_the_state_file(typed: Emulator) -> None:
+    typed.groups.update_metadata([{"group_type_index": 0, "name_plural": "Companies"}])
+    typed.groups.set_default_columns({"group_type_index": 0, "default_columns": ["plan"]})
+    copy = Emulator()
+    copy.import_state(typed.export_state())
+    assert copy.groups.types() == typed.groups.types()
+    assert copy.groups.find(0, "acme") == typed.groups.find(0, "acme")

@@ -277,6 +277,8 @@ class Msg:
     )
     GROUPS_KEY_EXISTS = "A group with this key already exists"
     GROUP_TYPE_NOT_FOUND = "Group type not found"
+    # posthog/models/filters/utils.py, validate_group_type_index
+    GROUP_TYPE_INDEX_RANGE = "{name} is required to be at least 0 and less than {limit}"
     # products/enterprise/backend/clickhouse/queries/funnels/funnel_correlation_persons.py
     PERSONS_CORRELATION_NO_ENTITY = "No entity for persons specified"
     PERSONS_CORRELATION_NO_PROPERTY = (

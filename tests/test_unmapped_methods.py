@@ -226,6 +226,7 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
     # GroupsTypesViewSet (list, destroy and detail=False @actions).
     "groups.list": ("/api/projects/1/groups/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
     "groups.find": ("/api/projects/1/groups/find/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    "groups.related": ("/api/projects/1/groups/related/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
     "groups.update_property": (
         "/api/projects/1/groups/update_property/",
         {"POST", "PATCH", "OPTIONS"},

@@ -376,3 +376,80 @@ def test_activity_of_one_group(companies: Emulator) -> None:
     assert page["results"][0]["user"] == {"first_name": "System", "email": None, "is_system": True}
     missing = f"{GROUPS}/activity/?group_type_index=0&group_key=nope"
     assert action(companies, "GET", missing, "groups_activity_retrieve", status=404) == NOT_FOUND
+
+
+# -- related -----------------------------------------------------------------------------------------
+@pytest.fixture
+def shared(frozen: Emulator) -> Emulator:
+    """Ada and Bob use acme's web project; Cy uses initech; an old event and a personless one
+    do not count."""
+    for group_type, key in (("company", "acme"), ("company", "initech"), ("project", "web")):
+        frozen.persons.set_group(group_type, key, {"name": key})
+    capture = frozen.events.capture
+    capture("$pageview", "ada", {"$groups": {"company": "acme", "project": "web"}})
+    frozen.clock.advance(1)
+    capture("$pageview", "bob", {"$groups": {"company": "acme"}})
+    capture("$pageview", "cy", {"$groups": {"company": "initech", "project": "web"}})
+    capture(
+        "$pageview",
+        "ghost",
+        {"$groups": {"company": "acme"}, "$process_person_profile": False},
+    )
+    old = "2026-03-17T10:00:00Z"  # 90 days before the last event: outside the window
+    capture("$pageview", "dan", {"$groups": {"company": "acme"}}, timestamp=old)
+    capture("$pageview", "ada", {"$groups": {"company": "nope", "project": ""}})
+    frozen.clock.advance(1)
+    return frozen
+
+
+def test_related_of_a_group(shared: Emulator) -> None:
+    """Its persons (by their current distinct ids), then the groups of the other types on its
+    events, in the last 90 days."""
+    path = f"{GROUPS}/related/?group_type_index=0&id=acme"
+    answer = action(shared, "GET", path, "groups_related_retrieve")
+    ada, bob = shared.persons.get("ada"), shared.persons.get("bob")
+    assert ada is not None and bob is not None
+    assert [(a["type"], a["id"]) for a in answer] == [
+        ("person", ada.uuid),
+        ("person", bob.uuid),
+        ("group", "web"),
+    ]
+    assert answer[2] == {
+        "id": "web",
+        "type": "group",
+        "group_type_index": 1,
+        "group_key": "web",
+        "created_at": "2026-06-15T10:00:00Z",
+        "matched_recordings": [],
+        "properties": {"name": "web"},
+        "value_at_data_point": None,
+    }
+    assert answer[0]["distinct_ids"] == ["ada"] and answer[0]["value_at_data_point"] is None
+    assert shared.groups.related(0, "acme") == answer
+    web = [(a["type"], a.get("group_key")) for a in shared.groups.related(1, "web")]
+    assert web == [("person", None), ("person", None), ("group", "acme"), ("group", "initech")]
+
+
+def test_related_of_a_person(shared: Emulator) -> None:
+    """No type index: ``id`` is a person's uuid; only groups, of every type, that exist."""
+    ada = shared.persons.get("ada")
+    assert ada is not None
+    answer = action(shared, "GET", f"{GROUPS}/related/?id={ada.uuid}", "groups_related_retrieve")
+    assert [(a["group_type_index"], a["group_key"]) for a in answer] == [(0, "acme"), (1, "web")]
+
+
+def test_related_parameters(shared: Emulator) -> None:
+    operation = "groups_related_retrieve"
+    assert action(shared, "GET", f"{GROUPS}/related/", operation, status=500) == SERVER_ERROR
+    for index in ("5", "x", ""):
+        path = f"{GROUPS}/related/?group_type_index={index}&id=acme"
+        assert action(shared, "GET", path, operation, status=400) == {
+            "type": "validation_error",
+            "code": "invalid_input",
+            "detail": "group_type_index is required to be at least 0 and less than 5",
+            "attr": None,
+        }
+    # ClickHouse cannot read a person id that is no UUID
+    not_uuid = f"{GROUPS}/related/?id=ada"
+    assert action(shared, "GET", not_uuid, operation, status=500) == SERVER_ERROR
+    assert action(shared, "GET", f"{GROUPS}/related/?group_type_index=0&id=none", operation) == []

@@ -218,6 +218,19 @@ class GroupsBackend(Backend):
             )
             return render_group(group)
 
+    def related(
+        self, group_type_index: int | str | None, id: str, *, project: int = 1
+    ) -> builtins.list[dict[str, Any]]:
+        """``related``: the persons and groups sharing an event of the last 90 days with the
+        group ``id`` of type ``group_type_index`` (or, without one, the person whose uuid is
+        ``id``). See :mod:`phemu.resources.groups.related`."""
+        from phemu.resources.groups.related import group_type_index as checked
+        from phemu.resources.groups.related import related
+
+        index = checked(group_type_index)
+        with self.store.lock:
+            return related(self.emulator, project, index, id)
+
     def _group_type(self, group: Group) -> str:
         """``get_group_type_mapping_or_404``."""
         name = self._persons.group_types(group.project).get(group.group_type_index)

@@ -110,6 +110,13 @@ def delete_property(ctx: RequestContext) -> Response:
     return json_response(answer)
 
 
+def related(ctx: RequestContext) -> Response:
+    """``request.GET["id"]`` is read before the type index is checked."""
+    actor = _required(ctx, "id")
+    answer = _backend(ctx).related(ctx.arg("group_type_index"), actor, project=ctx.project_id)
+    return json_response(answer)
+
+
 def activity(ctx: RequestContext) -> Response:
     index, key = _object_params(ctx)
     group = _backend(ctx).get(index, key, project=ctx.project_id)

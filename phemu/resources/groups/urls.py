@@ -35,6 +35,7 @@ def _keyless(path: str, action: str, method: str, handler: Handler) -> Route:
 ROUTES: tuple[Route, ...] = (
     Route("/groups/", "groups.list", {"GET": responses.list_, "POST": responses.create}, "group"),
     _read("/groups/find/", "find", responses.find),
+    _read("/groups/related/", "related", responses.related),
     _write("/groups/update_property/", "update_property", responses.update_property),
     _write("/groups/delete_property/", "delete_property", responses.delete_property),
     Route("/groups/activity/", "groups.activity", {"GET": responses.activity}, "activity_log"),

@@ -238,6 +238,14 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
     "groups.activity": ("/api/projects/1/groups/activity/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
     "groups_types.list": ("/api/projects/1/groups_types/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
     "groups_types.destroy": ("/api/projects/1/groups_types/0/", {"DELETE", "OPTIONS"}),
+    "groups_types.metrics": (
+        "/api/projects/1/groups_types/0/metrics/",
+        {"GET", "HEAD", "POST", "PATCH", "OPTIONS"},
+    ),
+    "groups_types.metric": (
+        "/api/projects/1/groups_types/0/metrics/0a0a0a0a-0000-4000-8000-000000000000/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
     "groups_types.update_metadata": (
         "/api/projects/1/groups_types/update_metadata/",
         {"PATCH", "OPTIONS"},

@@ -172,6 +172,8 @@ def test_destroy_keeps_the_groups(typed: Emulator) -> None:
     assert [g["group_key"] for g in typed.groups.list(0)["results"]] == ["acme"]
     missing = action(typed, "DELETE", f"{TYPES}/0/", "groups_types_destroy", status=404)
     assert missing["code"] == "not_found"
+    # ``get_object_or_404`` answers 404 for what Django's ``int()`` refuses
+    assert action(typed, "DELETE", f"{TYPES}/x/", "groups_types_destroy", status=404) == missing
     typed.events.capture("$pageview", "u1", {"$groups": {"team": "t1"}})
     assert [(t["group_type_index"], t["group_type"]) for t in typed.groups.types()] == [
         (1, "project"),
@@ -192,3 +194,106 @@ def test_metadata_survives_the_state_file(typed: Emulator) -> None:
     copy.import_state(typed.export_state())
     assert copy.groups.types() == typed.groups.types()
     assert copy.groups.find(0, "acme") == typed.groups.find(0, "acme")
+
+
+# -- usage metrics -----------------------------------------------------------------------------------
+METRICS = f"{TYPES}/0/metrics"
+
+
+def test_metrics_crud(typed: Emulator) -> None:
+    """``GroupUsageMetricViewSet``: a ``ModelViewSet`` of one group type index (limit/offset
+    pages), the model's defaults for ``format``, ``interval`` and ``display``."""
+    body = {"name": "Events", "filters": {"events": [{"id": "$pageview"}]}}
+    created = action(
+        typed, "POST", f"{METRICS}/", "groups_types_metrics_create", status=201, json=body
+    )
+    assert created == {
+        "id": created["id"],
+        "name": "Events",
+        "format": "numeric",
+        "interval": 7,
+        "display": "number",
+        "filters": {"events": [{"id": "$pageview"}]},
+    }
+    page = action(typed, "GET", f"{METRICS}/", "groups_types_metrics_list")
+    assert page == {"count": 1, "next": None, "previous": None, "results": [created]}
+    assert action(typed, "GET", f"{TYPES}/1/metrics/", "groups_types_metrics_list")["count"] == 0
+    url = f"{METRICS}/{created['id']}/"
+    patch = {"display": "sparkline", "interval": "30"}
+    patched = action(typed, "PATCH", url, "groups_types_metrics_partial_update", json=patch)
+    assert (patched["display"], patched["interval"], patched["name"]) == ("sparkline", 30, "Events")
+    put = action(typed, "PUT", url, "groups_types_metrics_update", status=400, json={"name": "x"})
+    assert (put["attr"], put["code"]) == ("filters", "required")
+    assert action(typed, "GET", url, "groups_types_metrics_retrieve") == patched
+    assert typed.groups.metric(0, created["id"]) == patched
+    assert action(typed, "DELETE", url, "groups_types_metrics_destroy", status=204) is None
+    assert (
+        action(typed, "GET", url, "groups_types_metrics_retrieve", status=404)["code"]
+        == "not_found"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "attr", "code", "detail"),
+    [
+        ({"filters": {}}, "name", "required", "This field is required."),
+        ({"name": "", "filters": {}}, "name", "blank", "This field may not be blank."),
+        (
+            {"name": "n" * 256, "filters": {}},
+            "name",
+            "max_length",
+            "Ensure this field has no more than 255 characters.",
+        ),
+        (
+            {"name": "n", "format": "percent", "filters": {}},
+            "format",
+            "invalid_choice",
+            '"percent" is not a valid choice.',
+        ),
+        (
+            {"name": "n", "interval": "week", "display": "pie", "filters": {}},
+            "interval",
+            "invalid_input",
+            "A valid integer is required.",
+        ),
+        (
+            {"name": "n", "display": "pie", "filters": {}},
+            "display",
+            "invalid_choice",
+            '"pie" is not a valid choice.',
+        ),
+        ({"name": "n"}, "filters", "required", "This field is required."),
+        ({"name": "n", "filters": None}, "filters", "null", "This field may not be null."),
+    ],
+)
+def test_metric_validation(
+    typed: Emulator, body: dict[str, Any], attr: str, code: str, detail: str
+) -> None:
+    """``GroupUsageMetricSerializer``'s fields in order (``posthog/models/group_usage_metric.py``)."""
+    answer = action(
+        typed, "POST", f"{METRICS}/", "groups_types_metrics_create", status=400, json=body
+    )
+    assert answer == {"type": "validation_error", "code": code, "detail": detail, "attr": attr}
+
+
+def test_metric_names_are_unique_per_index(typed: Emulator) -> None:
+    """``unique_metric_name`` has no serializer validator: the insert fails (500)."""
+    typed.groups.create_metric(0, {"name": "Events", "filters": {}})
+    with pytest.raises(ServerError):
+        typed.groups.create_metric(0, {"name": "Events", "filters": {}})
+    assert typed.groups.create_metric(1, {"name": "Events", "filters": {}})["name"] == "Events"
+
+
+def test_metric_lookups(typed: Emulator) -> None:
+    """``int()`` of the path's index and a UUID id, else 404; a metric of another index too."""
+    metric = typed.groups.create_metric(0, {"name": "Events", "filters": {}})
+    for path in (f"{TYPES}/x/metrics/", f"{TYPES}/1/metrics/{metric['id']}/", f"{METRICS}/nope/"):
+        operation = (
+            "groups_types_metrics_list"
+            if path.endswith("metrics/")
+            else "groups_types_metrics_retrieve"
+        )
+        assert action(typed, "GET", path, operation, status=404)["code"] == "not_found"
+    copy = Emulator()
+    copy.import_state(typed.export_state())
+    assert copy.groups.metrics(0) == [metric]

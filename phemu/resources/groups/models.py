@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ from phemu.errors import NotFound
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
 from phemu.fields import expect_object
+from phemu.fields import lookup_int
 from phemu.fields import parse_datetime
 from phemu.fields import parse_int
 from phemu.fields import parse_list
@@ -38,6 +40,10 @@ from phemu.pagination import cursor_page
 from phemu.resources._base import Backend
 from phemu.resources.activity_log.models import change
 from phemu.resources.events.models import raw_text
+from phemu.resources.groups.metrics import SECTION as METRICS_SECTION
+from phemu.resources.groups.metrics import Metric
+from phemu.resources.groups.metrics import MetricsTables
+from phemu.resources.groups.metrics import validate as validate_metric
 from phemu.resources.persons.models import Group
 from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import PersonsTables
@@ -392,12 +398,97 @@ class GroupsBackend(Backend):
             self._persons.delete_group_type(project, index)
 
     def type_index(self, group_type_index: int | str, *, project: int = 1) -> int:
-        """The lookup of ``groups_types/<group_type_index>/``: no such type is 404 (a value
-        that is no number is Django's ``ValueError``, 500)."""
-        index = _lookup_index(group_type_index)
+        """The lookup of ``groups_types/<group_type_index>/``: no such type is 404, and so is
+        a value ``int()`` refuses (``get_object_or_404`` catches Django's ``ValueError``)."""
+        index = _path_index(group_type_index)
         if index not in self._persons.group_types(project):
             raise NotFound()
         return index
+
+    # -- usage metrics (``phemu/resources/groups/metrics.py``) -------------------------------
+    @property
+    def _metrics(self) -> dict[str, Metric]:
+        return self.store.state(MetricsTables).metrics
+
+    def metrics(
+        self, group_type_index: int | str, *, project: int = 1
+    ) -> builtins.list[dict[str, Any]]:
+        """The metrics of a group type index (any index: the type need not exist), oldest
+        first."""
+        index = _path_index(group_type_index)
+        with self.store.lock:
+            found = [
+                m
+                for m in self._metrics.values()
+                if (m.project, m.group_type_index) == (project, index)
+            ]
+            return [m.render() for m in sorted(found, key=lambda m: m.seq)]
+
+    def create_metric(
+        self, group_type_index: int | str, body: Any, *, project: int = 1
+    ) -> dict[str, Any]:
+        index = _path_index(group_type_index)
+        fields = validate_metric(body, partial=False)
+        with self.store.lock:
+            self._unique_name(project, index, fields["name"], None)
+            metric = Metric(
+                id=self.store.new_uuid(),
+                project=project,
+                group_type_index=index,
+                seq=self.store.next_id(METRICS_SECTION),
+                **fields,
+            )
+            self._metrics[metric.id] = metric
+            self.store.changed(METRICS_SECTION, metric.id)
+            return metric.render()
+
+    def metric(self, group_type_index: int | str, id: str, *, project: int = 1) -> dict[str, Any]:
+        with self.store.lock:
+            return self._metric(group_type_index, id, project).render()
+
+    def update_metric(
+        self,
+        group_type_index: int | str,
+        id: str,
+        body: Any,
+        *,
+        partial: bool = False,
+        project: int = 1,
+    ) -> dict[str, Any]:
+        """``PUT`` (``partial=False``: ``name`` and ``filters`` required) or ``PATCH``."""
+        with self.store.lock:
+            metric = self._metric(group_type_index, id, project)
+            fields = validate_metric(body, partial=partial)
+            if "name" in fields:
+                self._unique_name(project, metric.group_type_index, fields["name"], metric.id)
+            for name, value in fields.items():
+                setattr(metric, name, value)
+            self.store.changed(METRICS_SECTION, metric.id)
+            return metric.render()
+
+    def delete_metric(self, group_type_index: int | str, id: str, *, project: int = 1) -> None:
+        with self.store.lock:
+            metric = self._metric(group_type_index, id, project)
+            del self._metrics[metric.id]
+            self.store.changed(METRICS_SECTION, metric.id)
+
+    def _metric(self, group_type_index: int | str, id: str, project: int) -> Metric:
+        """``get_object``: 404 for an id that is no UUID or no metric of that index."""
+        index = _path_index(group_type_index)
+        try:
+            key = str(uuid.UUID(id))
+        except ValueError:
+            raise NotFound() from None
+        metric = self._metrics.get(key)
+        if metric is None or (metric.project, metric.group_type_index) != (project, index):
+            raise NotFound()
+        return metric
+
+    def _unique_name(self, project: int, index: int, name: str, other: str | None) -> None:
+        """``unique_metric_name``: the insert or update fails (500)."""
+        for m in self._metrics.values():
+            if (m.project, m.group_type_index, m.name) == (project, index, name) and m.id != other:
+                raise ServerError()
 
     def property_definitions(self, project: int = 1) -> dict[str, builtins.list[dict[str, Any]]]:
         """``property_definitions``: per group type index (as a string, in index order), each
@@ -494,6 +585,14 @@ def _compare(group: Group, position: str) -> int:
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
     return (group.created_at > at) - (group.created_at < at)
+
+
+def _path_index(value: int | str) -> int:
+    """A path's ``group_type_index``: ``int()`` of it, else 404 (``posthog/api/routing.py``)."""
+    index = value if isinstance(value, int) else lookup_int(value)
+    if index is None:
+        raise NotFound()
+    return index
 
 
 def _lookup_index(value: int | str) -> int:

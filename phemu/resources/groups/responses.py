@@ -13,6 +13,7 @@ from typing import Any
 from phemu.errors import Msg
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
+from phemu.pagination import paginate_list
 from phemu.pagination import request_url
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
@@ -138,3 +139,26 @@ def set_default_columns(ctx: RequestContext) -> Response:
 def destroy_type(ctx: RequestContext) -> Response:
     _backend(ctx).delete_type(ctx.path_values["group_type_index"], project=ctx.project_id)
     return empty_response(204)
+
+
+def metrics(ctx: RequestContext) -> Response:
+    index = ctx.path_values["group_type_index"]
+    backend = _backend(ctx)
+    if ctx.request.method == "POST":
+        return json_response(backend.create_metric(index, ctx.body, project=ctx.project_id), 201)
+    found = backend.metrics(index, project=ctx.project_id)
+    return json_response(paginate_list(ctx.request, found, lambda m: m))
+
+
+def metric(ctx: RequestContext) -> Response:
+    index, key = ctx.path_values["group_type_index"], ctx.path_values["pk"]
+    backend, method = _backend(ctx), ctx.request.method
+    if method == "DELETE":
+        backend.delete_metric(index, key, project=ctx.project_id)
+        return empty_response(204)
+    if method in ("PUT", "PATCH"):
+        answer = backend.update_metric(
+            index, key, ctx.body, partial=method == "PATCH", project=ctx.project_id
+        )
+        return json_response(answer)
+    return json_response(backend.metric(index, key, project=ctx.project_id))

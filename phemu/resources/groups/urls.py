@@ -4,6 +4,8 @@ lists no scope for them), under both prefixes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from phemu.resources.groups import responses
 from phemu.routing import Handler
 from phemu.routing import Route
@@ -11,6 +13,16 @@ from phemu.routing import ScopedRoute
 
 #: ``GroupsTypesViewSet`` is registered on ``projects_router`` only (``posthog/api/__init__.py``).
 PROJECTS = ("projects",)
+
+
+@dataclass(frozen=True, eq=False)
+class NestedListRoute(Route):
+    """The list route of a viewset nested under a parent's id (``groups_types/<index>/metrics/``
+    is ``GroupUsageMetricViewSet``'s list, not an action on one group type)."""
+
+    @property
+    def detail(self) -> bool:
+        return False
 
 
 def _read(path: str, action: str, handler: Handler) -> Route:
@@ -48,6 +60,20 @@ ROUTES: tuple[Route, ...] = (
         "/groups_types/<group_type_index>/",
         "groups_types.destroy",
         {"DELETE": responses.destroy_type},
+        "group",
+        prefixes=PROJECTS,
+    ),
+    NestedListRoute(
+        "/groups_types/<group_type_index>/metrics/",
+        "groups_types.metrics",
+        {"GET": responses.metrics, "POST": responses.metrics},
+        "group",
+        prefixes=PROJECTS,
+    ),
+    Route(
+        "/groups_types/<group_type_index>/metrics/<pk>/",
+        "groups_types.metric",
+        dict.fromkeys(("GET", "PUT", "PATCH", "DELETE"), responses.metric),
         "group",
         prefixes=PROJECTS,
     ),

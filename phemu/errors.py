@@ -277,6 +277,7 @@ class Msg:
     )
     GROUPS_KEY_EXISTS = "A group with this key already exists"
     GROUP_TYPE_NOT_FOUND = "Group type not found"
+    GROUP_TYPE_DASHBOARD_EXISTS = "Dashboard already exists for this group type."
     # posthog/models/filters/utils.py, validate_group_type_index
     GROUP_TYPE_INDEX_RANGE = "{name} is required to be at least 0 and less than {limit}"
     # products/enterprise/backend/clickhouse/queries/funnels/funnel_correlation_persons.py
@@ -573,6 +574,17 @@ class HandBuiltRequired(PostHogError):
 
     def body(self) -> dict[str, Any]:
         return {"attr": self.attr, "code": Msg.REQUIRED, "detail": "required", "type": self.type}
+
+
+class DetailOnly(PostHogError):
+    """A 400 a view builds as ``Response({"detail": ...}, status=400)``: no ``type``, ``code``
+    or ``attr``."""
+
+    status = 400
+    type = "validation_error"
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.detail}
 
 
 class ParseError(PostHogError):

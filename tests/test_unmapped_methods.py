@@ -250,6 +250,10 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
         "/api/projects/1/groups_types/update_metadata/",
         {"PATCH", "OPTIONS"},
     ),
+    "groups_types.create_detail_dashboard": (
+        "/api/projects/1/groups_types/create_detail_dashboard/",
+        {"PUT", "PATCH", "OPTIONS"},
+    ),
     "groups_types.set_default_columns": (
         "/api/projects/1/groups_types/set_default_columns/",
         {"PUT", "PATCH", "OPTIONS"},

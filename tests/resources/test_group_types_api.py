@@ -12,6 +12,7 @@ import pytest
 
 from phemu.emulator import Emulator
 from phemu.errors import NotFound
+from phemu.errors import PostHogError
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
 from tests.resources.actions_support import action
@@ -297,3 +298,66 @@ def test_metric_lookups(typed: Emulator) -> None:
     copy = Emulator()
     copy.import_state(typed.export_state())
     assert copy.groups.metrics(0) == [metric]
+
+
+# -- create_detail_dashboard -------------------------------------------------------------------------
+def test_create_detail_dashboard(typed: Emulator) -> None:
+    """``create_group_type_mapping_detail_dashboard`` (``posthog/helpers/dashboard_templates.py``):
+    a template dashboard named after the type's singular and plural names, five sample
+    insights on a two-column grid whose layouts name their tile; the type links it."""
+    typed.groups.update_metadata([{"group_type_index": 0, "name_singular": "account"}])
+    answer = typed.groups.create_detail_dashboard({"group_type_index": "0"})
+    dashboard_id = answer["detail_dashboard"]
+    assert answer == row(
+        "company", 0, "2026-06-15T10:00:00Z", name_singular="account", detail_dashboard=dashboard_id
+    )
+    dashboard = (
+        typed.client()
+        .get(f"/api/projects/1/dashboards/{dashboard_id}/", headers=typed.auth_headers)
+        .get_json()
+    )
+    assert dashboard["name"] == "Template dashboard for account overview"
+    assert dashboard["description"] == (
+        "This dashboard template powers the Overview page for all companys. Any insights will "
+        "automatically filter to the selected account."
+    )
+    assert dashboard["creation_mode"] == "template"
+    tiles = dashboard["tiles"]
+    assert [t["insight"]["name"] for t in tiles] == [
+        "Top paths",
+        "Top events",
+        "Weekly active users",
+        "Monthly active users",
+        "Retained users",
+    ]
+    assert [(t["layouts"]["sm"]["x"], t["layouts"]["sm"]["y"]) for t in tiles] == [
+        (0, 0),
+        (6, 0),
+        (0, 5),
+        (6, 5),
+        (0, 10),
+    ]
+    assert all(t["layouts"]["sm"]["i"] == t["layouts"]["xs"]["i"] == str(t["id"]) for t in tiles)
+    assert tiles[0]["insight"]["description"] == (
+        "Shows the most popular pages viewed by this account in the last 30 days"
+    )
+    assert all(t["insight"]["is_sample"] for t in tiles)
+    with pytest.raises(PostHogError) as raised:
+        typed.groups.create_detail_dashboard({"group_type_index": 0})
+    assert (raised.value.status, raised.value.body()) == (
+        400,
+        {"detail": "Dashboard already exists for this group type."},
+    )
+    with pytest.raises(NotFound):
+        typed.groups.create_detail_dashboard({"group_type_index": 4})
+    with pytest.raises(ServerError):
+        typed.groups.create_detail_dashboard({})
+    put = action(
+        typed,
+        "PUT",
+        f"{TYPES}/create_detail_dashboard/",
+        "groups_types_create_detail_dashboard_update",
+        status=403,
+        json={"group_type_index": 1},
+    )
+    assert put == NO_KEY_ACCESS

@@ -23,6 +23,7 @@ from datetime import datetime
 from datetime import timezone
 from typing import Any
 
+from phemu.errors import DetailOnly
 from phemu.errors import HandBuiltRequired
 from phemu.errors import Msg
 from phemu.errors import NotFound
@@ -377,6 +378,29 @@ class GroupsBackend(Backend):
                 raise ServerError()
             self._persons.update_group_type(project, index, default_columns=columns)
             return self._render_type(project, index, self._persons.group_types(project)[index])
+
+    def create_detail_dashboard(
+        self, body: Any, *, project: int = 1, user: int | None = None
+    ) -> dict[str, Any]:
+        """``create_detail_dashboard``: the group type's overview template dashboard (see
+        :mod:`phemu.resources.groups.dashboard`), linked as its ``detail_dashboard``. A type
+        that has one already is PostHog's bare 400; a missing ``group_type_index`` its 500, an
+        unknown one 404 "Group type not found"."""
+        from phemu.resources.groups.dashboard import create
+
+        if not isinstance(body, Mapping) or "group_type_index" not in body:
+            raise ServerError()
+        with self.store.lock:
+            index = self._mapping_or_404(project, body["group_type_index"])
+            meta = self._persons.group_type_meta(project, index)
+            if meta.detail_dashboard is not None:
+                raise DetailOnly(Msg.GROUP_TYPE_DASHBOARD_EXISTS)
+            name = self._persons.group_types(project)[index]
+            dashboard = create(
+                self.emulator, project, name, meta.name_singular, meta.name_plural, user
+            )
+            self._persons.update_group_type(project, index, detail_dashboard=dashboard)
+            return self._render_type(project, index, name)
 
     def _mapping_or_404(self, project: int, value: Any) -> int:
         """``GroupTypeMapping.objects.get(...)`` with ``DoesNotExist`` as 404 ``Group type not

@@ -136,6 +136,13 @@ def set_default_columns(ctx: RequestContext) -> Response:
     return json_response(_backend(ctx).set_default_columns(ctx.body, project=ctx.project_id))
 
 
+def create_detail_dashboard(ctx: RequestContext) -> Response:
+    answer = _backend(ctx).create_detail_dashboard(
+        ctx.body, project=ctx.project_id, user=ctx.owner.id
+    )
+    return json_response(answer)
+
+
 def destroy_type(ctx: RequestContext) -> Response:
     _backend(ctx).delete_type(ctx.path_values["group_type_index"], project=ctx.project_id)
     return empty_response(204)

@@ -81,6 +81,12 @@ ROUTES: tuple[Route, ...] = (
         "/groups_types/update_metadata/", "update_metadata", "PATCH", responses.update_metadata
     ),
     _keyless(
+        "/groups_types/create_detail_dashboard/",
+        "create_detail_dashboard",
+        "PUT",
+        responses.create_detail_dashboard,
+    ),
+    _keyless(
         "/groups_types/set_default_columns/",
         "set_default_columns",
         "PUT",

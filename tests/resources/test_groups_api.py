@@ -15,6 +15,7 @@ import pytest
 from phemu.emulator import Emulator
 from phemu.errors import NotFound
 from phemu.errors import ServerError
+from phemu.resources.persons.models import PersonsTables
 from tests.conftest import SERVER_ERROR
 from tests.resources.actions_support import action
 
@@ -453,3 +454,15 @@ def test_related_parameters(shared: Emulator) -> None:
     not_uuid = f"{GROUPS}/related/?id=ada"
     assert action(shared, "GET", not_uuid, operation, status=500) == SERVER_ERROR
     assert action(shared, "GET", f"{GROUPS}/related/?group_type_index=0&id=none", operation) == []
+
+
+def test_activity_follows_the_group_through_a_state_file(companies: Emulator) -> None:
+    """Groups keep their ids (the activity log's ``item_id``) in exported state."""
+    companies.groups.update_property(0, "hooli", "a", 1)
+    copy = Emulator()
+    copy.import_state(companies.export_state())
+    copy.groups.update_property(0, "hooli", "b", 2)
+    entries = copy.activity_log.all("Group")
+    assert [e["item_id"] for e in entries] == ["3", "3"]
+    copy.persons.set_group("company", "new")
+    assert copy.store.state(PersonsTables).groups[(1, 0, "new")].id == 5

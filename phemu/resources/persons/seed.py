@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.errors import SeedError
+from phemu.resources.persons.models import GROUP_SEQUENCE
 from phemu.resources.persons.models import GROUP_TYPES
 from phemu.resources.persons.models import GROUPS
 from phemu.resources.persons.models import MAX_GROUP_TYPES
@@ -139,7 +140,7 @@ def export_group_types(emulator: Emulator) -> list[dict[str, Any]]:
 
 def load_groups(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     """``{"project", "group_type" (or "group_type_index"), "group_key", "properties"?,
-    "created_at"?}``; a group type is named, or numbered when its mapping was deleted."""
+    "created_at"?, "id"?}``; a group type is named, or numbered when its mapping was deleted."""
     backend = PersonsBackend.of(emulator)
     tables = emulator.store.state(PersonsTables)
     for r in iter_records(emulator, GROUPS, records):
@@ -169,11 +170,14 @@ def load_groups(emulator: Emulator, records: list[dict[str, Any]]) -> None:
                 raise SeedError(f"{label}: {error}") from None
         if r.has("created_at"):
             group.created_at = r.instant("created_at")
+        if r.has("id"):  # the activity log names groups by id
+            group.id = r.id(GROUP_SEQUENCE)
 
 
 def export_group(tables: PersonsTables, group: Group) -> dict[str, Any]:
     name = tables.group_types.get(group.project, {}).get(group.group_type_index)
     return {
+        "id": group.id,
         "project": group.project,
         **({"group_type": name} if name is not None else {}),
         "group_type_index": group.group_type_index,

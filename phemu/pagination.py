@@ -10,6 +10,7 @@ import base64
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from typing import TypeVar
 from urllib.parse import parse_qs
@@ -229,33 +230,19 @@ def cursor_page(
     else:
         has_next, has_previous = has_following, current is not None or offset > 0
         next_position, previous_position = following, current
+    link = partial(
+        _cursor_link,
+        base,
+        query,
+        cursor,
+        page,
+        position_of,
+        page_size,
+        positions=(next_position, previous_position),
+    )
     return {
-        "next": _cursor_link(
-            base,
-            query,
-            cursor,
-            page,
-            position_of,
-            page_size,
-            forward=True,
-            positions=(next_position, previous_position),
-            other=has_previous,
-        )
-        if has_next
-        else None,
-        "previous": _cursor_link(
-            base,
-            query,
-            cursor,
-            page,
-            position_of,
-            page_size,
-            forward=False,
-            positions=(next_position, previous_position),
-            other=has_next,
-        )
-        if has_previous
-        else None,
+        "next": link(forward=True, other=has_previous) if has_next else None,
+        "previous": link(forward=False, other=has_next) if has_previous else None,
         "results": page,
     }
 

@@ -18,17 +18,10 @@ from phemu.errors import ServerError
 from phemu.resources.persons.models import PersonsTables
 from tests.conftest import SERVER_ERROR
 from tests.resources.actions_support import action
+from tests.resources.test_groups_properties import identify
 
 GROUPS = "/api/projects/1/groups"
 NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
-
-
-def identify(emulator: Emulator, group_type: str, key: str, **properties: Any) -> None:
-    emulator.events.capture(
-        "$groupidentify",
-        "server",
-        {"$group_type": group_type, "$group_key": key, "$group_set": properties},
-    )
 
 
 @pytest.fixture

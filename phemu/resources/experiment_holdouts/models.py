@@ -14,18 +14,13 @@ import copy
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
-from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu import fields
 from phemu.errors import Msg
 from phemu.errors import ValidationError
-from phemu.resources._base import Backend
 from phemu.resources.experiment_holdouts import rules
 from phemu.resources.experiments import named
-
-if TYPE_CHECKING:
-    from phemu.emulator import Emulator
 
 SEQUENCE = "experiment_holdout"
 
@@ -47,35 +42,26 @@ class HoldoutTables:
     holdouts: dict[int, Holdout] = field(default_factory=dict)
 
 
-class ExperimentHoldoutsBackend(Backend):
+class ExperimentHoldoutsBackend(named.NamedBackend[Holdout]):
     """Create, change, delete and read holdouts (the only writer of their table)."""
 
-    def __init__(self, emulator: Emulator) -> None:
-        super().__init__(emulator)
-        self._emulator = emulator
+    label = "holdout"
 
     @property
     def _tables(self) -> HoldoutTables:
-        return self._emulator.store.state(HoldoutTables)
+        return self.store.state(HoldoutTables)
+
+    def _table(self) -> dict[int, Holdout]:
+        return self._tables.holdouts
 
     # -- reads ---------------------------------------------------------------------------------
-    def record(self, pk: int) -> Holdout | None:
-        return self._tables.holdouts.get(pk)
-
     def in_project(self, project: int) -> list[Holdout]:
         """The viewset's ``ordering = "-created_at"``."""
         found = [h for h in self._tables.holdouts.values() if h.project == project]
         return sorted(found, key=lambda h: (h.created_at, h.id), reverse=True)
 
-    def get(self, pk: int) -> dict[str, Any] | None:
-        found = self.record(pk)
-        return None if found is None else self.render(found)
-
-    def all(self, project: int = 1) -> list[dict[str, Any]]:
-        return [self.render(h) for h in self.in_project(project)]
-
     def render(self, holdout: Holdout) -> dict[str, Any]:
-        store = self._emulator.store
+        store = self.emulator.store
         return {
             **named.render_common(store, holdout),
             "filters": copy.deepcopy(holdout.filters),
@@ -83,19 +69,6 @@ class ExperimentHoldoutsBackend(Backend):
         }
 
     # -- writes --------------------------------------------------------------------------------
-    def create(
-        self, project: int = 1, *, created_by: int | None = None, **body: Any
-    ) -> dict[str, Any]:
-        if project not in self._emulator.store.projects:
-            raise ValueError(f"project {project!r} does not exist")
-        return self.render(self.save(project, None, body, user_id=created_by, partial=False))
-
-    def update(self, pk: int, *, modified_by: int | None = None, **body: Any) -> dict[str, Any]:
-        found = self.record(pk)
-        if found is None:
-            raise KeyError(f"holdout {pk} does not exist")
-        return self.render(self.save(found.project, found, body, user_id=modified_by, partial=True))
-
     def save(
         self,
         project: int,
@@ -105,7 +78,7 @@ class ExperimentHoldoutsBackend(Backend):
         user_id: int | None,
         partial: bool,
     ) -> Holdout:
-        emulator = self._emulator
+        emulator = self.emulator
         with emulator.store.lock:
             data = fields.expect_object(body)
             values = named.parse_common(data, required=holdout is None or not partial)
@@ -140,11 +113,11 @@ class ExperimentHoldoutsBackend(Backend):
     def destroy(self, pk: int, *, user_id: int | None = None) -> None:
         """``ExperimentHoldoutViewSet.destroy``: the flags of the holdout's experiments lose
         their ``holdout_groups``, then the row goes (the experiments' ``holdout`` is nulled)."""
-        with self._emulator.store.lock:
+        with self.emulator.store.lock:
             if pk not in self._tables.holdouts:
                 raise KeyError(f"holdout {pk} does not exist")
-            self._emulator.experiments.set_holdout_groups(pk, None, user_id=user_id)
-            self._emulator.experiments.forget_holdout(pk)
+            self.emulator.experiments.set_holdout_groups(pk, None, user_id=user_id)
+            self.emulator.experiments.forget_holdout(pk)
             del self._tables.holdouts[pk]
 
     # -- seeds and state files -----------------------------------------------------------------
@@ -159,11 +132,11 @@ class ExperimentHoldoutsBackend(Backend):
             return created
 
         named.load_named(
-            self._emulator, "experiment_holdouts", records, save, self._tables.holdouts, SEQUENCE
+            self.emulator, "experiment_holdouts", records, save, self._tables.holdouts, SEQUENCE
         )
 
     def export(self) -> list[dict[str, Any]]:
-        store = self._emulator.store
+        store = self.emulator.store
         return [
             {**named.export_common(store, h), "filters": copy.deepcopy(h.filters)}
             for h in sorted(self._tables.holdouts.values(), key=lambda h: h.id)

@@ -3,16 +3,7 @@
 
 from __future__ import annotations
 
-from phemu.resources._records import collection_routes
 from phemu.resources.experiment_holdouts.responses import HANDLERS
 from phemu.routing import Route
 
-ROUTES: tuple[Route, ...] = collection_routes(
-    "experiment_holdouts",
-    "experiment",
-    list_=HANDLERS.list_,
-    create=HANDLERS.create,
-    retrieve=HANDLERS.retrieve,
-    update=HANDLERS.update,
-    destroy=HANDLERS.destroy,
-)
+ROUTES: tuple[Route, ...] = HANDLERS.routes("experiment_holdouts")

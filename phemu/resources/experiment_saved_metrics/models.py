@@ -11,17 +11,12 @@ import copy
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
-from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu import fields
 from phemu.context import has_list
-from phemu.resources._base import Backend
 from phemu.resources.experiment_saved_metrics import rules
 from phemu.resources.experiments import named
-
-if TYPE_CHECKING:
-    from phemu.emulator import Emulator
 
 SEQUENCE = "experiment_saved_metric"
 
@@ -44,34 +39,25 @@ class SavedMetricTables:
     saved_metrics: dict[int, SavedMetric] = field(default_factory=dict)
 
 
-class ExperimentSavedMetricsBackend(Backend):
+class ExperimentSavedMetricsBackend(named.NamedBackend[SavedMetric]):
     """Create, change, delete and read saved metrics (the only writer of their table)."""
 
-    def __init__(self, emulator: Emulator) -> None:
-        super().__init__(emulator)
-        self._emulator = emulator
+    label = "saved metric"
 
     @property
     def _tables(self) -> SavedMetricTables:
-        return self._emulator.store.state(SavedMetricTables)
+        return self.store.state(SavedMetricTables)
+
+    def _table(self) -> dict[int, SavedMetric]:
+        return self._tables.saved_metrics
 
     # -- reads ---------------------------------------------------------------------------------
-    def record(self, pk: int) -> SavedMetric | None:
-        return self._tables.saved_metrics.get(pk)
-
     def in_project(self, project: int) -> list[SavedMetric]:
         found = [m for m in self._tables.saved_metrics.values() if m.project == project]
         return sorted(found, key=lambda m: (m.name.lower(), m.id))
 
-    def get(self, pk: int) -> dict[str, Any] | None:
-        found = self.record(pk)
-        return None if found is None else self.render(found)
-
-    def all(self, project: int = 1) -> list[dict[str, Any]]:
-        return [self.render(m) for m in self.in_project(project)]
-
     def render(self, metric: SavedMetric) -> dict[str, Any]:
-        store = self._emulator.store
+        store = self.emulator.store
         return {
             **named.render_common(store, metric),
             "query": copy.deepcopy(metric.query),
@@ -80,19 +66,6 @@ class ExperimentSavedMetricsBackend(Backend):
         }
 
     # -- writes --------------------------------------------------------------------------------
-    def create(
-        self, project: int = 1, *, created_by: int | None = None, **body: Any
-    ) -> dict[str, Any]:
-        if project not in self._emulator.store.projects:
-            raise ValueError(f"project {project!r} does not exist")
-        return self.render(self.save(project, None, body, user_id=created_by, partial=False))
-
-    def update(self, pk: int, *, modified_by: int | None = None, **body: Any) -> dict[str, Any]:
-        found = self.record(pk)
-        if found is None:
-            raise KeyError(f"saved metric {pk} does not exist")
-        return self.render(self.save(found.project, found, body, user_id=modified_by, partial=True))
-
     def save(
         self,
         project: int,
@@ -102,7 +75,7 @@ class ExperimentSavedMetricsBackend(Backend):
         user_id: int | None,
         partial: bool,
     ) -> SavedMetric:
-        emulator = self._emulator
+        emulator = self.emulator
         with emulator.store.lock:
             data = fields.expect_object(body)
             required = metric is None or not partial
@@ -130,10 +103,10 @@ class ExperimentSavedMetricsBackend(Backend):
             return metric
 
     def destroy(self, pk: int, *, user_id: int | None = None) -> None:
-        with self._emulator.store.lock:
+        with self.emulator.store.lock:
             if pk not in self._tables.saved_metrics:
                 raise KeyError(f"saved metric {pk} does not exist")
-            self._emulator.experiments.forget_saved_metric(pk)
+            self.emulator.experiments.forget_saved_metric(pk)
             del self._tables.saved_metrics[pk]
 
     # -- seeds and state files -----------------------------------------------------------------
@@ -141,7 +114,7 @@ class ExperimentSavedMetricsBackend(Backend):
         """Records use the API's field names plus ``project``, ``id``, ``created_by``,
         ``created_at``."""
         named.load_named(
-            self._emulator,
+            self.emulator,
             "experiment_saved_metrics",
             records,
             lambda project, body, user_id: self.save(
@@ -152,7 +125,7 @@ class ExperimentSavedMetricsBackend(Backend):
         )
 
     def export(self) -> list[dict[str, Any]]:
-        store = self._emulator.store
+        store = self.emulator.store
         return [
             {
                 **named.export_common(store, m),

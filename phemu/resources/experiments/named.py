@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import MutableMapping
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Generic
 from typing import Protocol
 from typing import TypeVar
 
@@ -18,16 +20,19 @@ from werkzeug.wrappers import Response
 from phemu import fields
 from phemu.errors import NotFound
 from phemu.pagination import paginate_list
+from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
 from phemu.resources._base import path_pk
+from phemu.resources._records import collection_routes
 from phemu.resources._records import load_records
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
     from phemu.emulator import Emulator
+    from phemu.routing import Route
     from phemu.store import Store
 
 #: ``CharField(max_length=400)`` of both models.
@@ -90,15 +95,70 @@ def export_common(store: Store, record: Named) -> dict[str, Any]:
     }
 
 
-class NamedBackend(Protocol[N]):
-    """The backend calls the thin handlers below make."""
+class CrudBackend(Protocol):
+    """What the ``ModelViewSet`` handlers below call."""
 
-    def in_project(self, project: int) -> list[N]: ...
-    def render(self, record: N) -> dict[str, Any]: ...
+    def in_project(self, project: int) -> Sequence[Any]: ...
+    def listed(self, project: int) -> Sequence[Any]: ...
+    def render(self, record: Any) -> dict[str, Any]: ...
+    def save(
+        self, project: int, record: Any, body: Any, *, user_id: int | None, partial: bool
+    ) -> Any: ...
+    def destroy(self, pk: int, *, user_id: int | None = None) -> None: ...
+
+
+class NamedBackend(Backend, Generic[N]):
+    """The Python API both backends share; each says where its table is, how it lists,
+    renders, saves and destroys a record."""
+
+    #: what the Python API's ``KeyError`` calls a record
+    label = "record"
+
+    def _table(self) -> dict[int, N]:
+        raise NotImplementedError
+
+    def in_project(self, project: int) -> list[N]:
+        raise NotImplementedError
+
+    def render(self, record: N) -> dict[str, Any]:
+        raise NotImplementedError
+
     def save(
         self, project: int, record: N | None, body: Any, *, user_id: int | None, partial: bool
-    ) -> N: ...
-    def destroy(self, pk: int, *, user_id: int | None = None) -> None: ...
+    ) -> N:
+        raise NotImplementedError
+
+    def destroy(self, pk: int, *, user_id: int | None = None) -> None:
+        raise NotImplementedError
+
+    def listed(self, project: int) -> list[N]:
+        """What the list shows: every record of the project."""
+        return self.in_project(project)
+
+    def record(self, pk: int) -> N | None:
+        return self._table().get(pk)
+
+    def get(self, pk: int) -> dict[str, Any] | None:
+        found = self.record(pk)
+        return None if found is None else self.render(found)
+
+    def all(self, project: int = 1) -> list[dict[str, Any]]:
+        return [self.render(r) for r in self.in_project(project)]
+
+    def create(
+        self, project: int = 1, *, created_by: int | None = None, **body: Any
+    ) -> dict[str, Any]:
+        """Create with ``POST``'s validation; ``body`` uses the API's field names."""
+        if project not in self.store.projects:
+            raise ValueError(f"project {project!r} does not exist")
+        return self.render(self.save(project, None, body, user_id=created_by, partial=False))
+
+    def update(self, pk: int, *, modified_by: int | None = None, **body: Any) -> dict[str, Any]:
+        """Change with ``PATCH``'s validation."""
+        found = self.record(pk)
+        if found is None:
+            raise KeyError(f"{self.label} {pk} does not exist")
+        return self.render(self.save(found.project, found, body, user_id=modified_by, partial=True))
 
 
 def load_named(
@@ -120,10 +180,10 @@ def load_named(
 
 
 class Handlers:
-    """``ModelViewSet`` handlers over a :class:`NamedBackend`: objects of other projects are
+    """``ModelViewSet`` handlers over a :class:`CrudBackend`: objects of other projects are
     404, ``DELETE`` removes the row (204)."""
 
-    def __init__(self, backend: Callable[[RequestContext], NamedBackend[Any]]) -> None:
+    def __init__(self, backend: Callable[[RequestContext], CrudBackend]) -> None:
         self.backend = backend
 
     def _find(self, ctx: RequestContext) -> Any:
@@ -136,7 +196,7 @@ class Handlers:
     def list_(self, ctx: RequestContext) -> Response:
         backend = self.backend(ctx)
         return json_response(
-            paginate_list(ctx.request, backend.in_project(ctx.project_id), backend.render)
+            paginate_list(ctx.request, backend.listed(ctx.project_id), backend.render)
         )
 
     def create(self, ctx: RequestContext) -> Response:
@@ -157,3 +217,16 @@ class Handlers:
     def destroy(self, ctx: RequestContext) -> Response:
         self.backend(ctx).destroy(self._find(ctx).id, user_id=ctx.owner.id)
         return empty_response(204)
+
+    def routes(self, segment: str) -> tuple[Route, ...]:
+        """``{segment}/`` and ``{segment}/<pk>/``, registered on ``projects_router`` with the
+        ``experiment`` scope (``posthog/api/__init__.py``)."""
+        return collection_routes(
+            segment,
+            "experiment",
+            list_=self.list_,
+            create=self.create,
+            retrieve=self.retrieve,
+            update=self.update,
+            destroy=self.destroy,
+        )

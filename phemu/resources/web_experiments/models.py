@@ -39,17 +39,22 @@ class WebExperimentsBackend(Backend):
         return ExperimentsBackend.of(self._emulator)
 
     # -- reads ---------------------------------------------------------------------------------
-    def in_project(self, project: int, *, deleted: bool = True) -> list[Experiment]:
-        """The project's web experiments, newest first (``order_by("-created_at")``)."""
-        found = [e for e in self._experiments.of_type(project, "web") if deleted or not e.deleted]
+    def in_project(self, project: int) -> list[Experiment]:
+        """The project's web experiments, newest first (``order_by("-created_at")``); the
+        detail routes see soft-deleted ones too."""
+        found = self._experiments.of_type(project, "web")
         return sorted(found, key=lambda e: (e.created_at, e.id), reverse=True)
+
+    def listed(self, project: int) -> list[Experiment]:
+        """The list hides soft-deleted experiments (``safely_get_queryset``)."""
+        return [e for e in self.in_project(project) if not e.deleted]
 
     def get(self, pk: int) -> dict[str, Any] | None:
         found = self._experiments.record(pk)
         return None if found is None or found.type != "web" else self.render(found)
 
     def all(self, project: int = 1) -> list[dict[str, Any]]:
-        return [self.render(e) for e in self.in_project(project, deleted=False)]
+        return [self.render(e) for e in self.listed(project)]
 
     def render(self, experiment: Experiment) -> dict[str, Any]:
         flag = FeatureFlagsBackend.of(self._emulator).record(experiment.feature_flag)

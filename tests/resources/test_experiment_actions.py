@@ -399,3 +399,20 @@ def test_recalculation_refusals(frozen: Emulator) -> None:
     ):  # fmt: skip
         status, answer = _error(frozen, "POST", path, body)
         assert (status, answer["detail"]) == (400, message)
+
+
+def test_recalculation_stores_a_scalar_fingerprint_as_text(frozen: Emulator) -> None:
+    """``fingerprint`` is a ``CharField``: Django stores ``str()`` of a number, the answer
+    echoes the request's value, and the text names the same request."""
+    started = _experiment(frozen, start_date="2026-06-14T00:00:00Z")
+    path = f"{EXPERIMENTS}{started['id']}/recalculate_timeseries/"
+    first = action(
+        frozen, "POST", path, "experiments_recalculate_timeseries_create", status=201,
+        json={"metric": METRIC, "fingerprint": 123},
+    )  # fmt: skip
+    assert first["fingerprint"] == 123
+    again = action(
+        frozen, "POST", path, "experiments_recalculate_timeseries_create", status=200,
+        json={"metric": METRIC, "fingerprint": "123"},
+    )  # fmt: skip
+    assert again["id"] == first["id"]

@@ -340,3 +340,22 @@ def test_web_experiment_flag_rules_apply_and_delete_keeps_the_flag(frozen: Emula
     assert any(f["key"] == created["feature_flag_key"] for f in frozen.feature_flags.all())
     product = frozen.experiments.create(name="P", feature_flag_key="p")
     assert _call(frozen, "GET", f"{WEB}{product['id']}/")[0] == 404  # not of type web
+
+
+def test_a_web_typed_experiment_is_a_web_experiment(frozen: Emulator) -> None:
+    """``ExperimentSerializer.create`` copies a ``web`` experiment's variant rollouts onto it,
+    and ``WebExperiment`` (the experiments of type ``web``) lists it."""
+    status, created = _call(
+        frozen, "POST", f"{P1}/experiments/", {"name": "W", "feature_flag_key": "w", "type": "web"}
+    )
+    assert status == 201
+    listed = action(frozen, "GET", WEB, "web_experiments_list")
+    assert listed["results"] == [
+        {
+            "id": created["id"],
+            "name": "W",
+            "created_at": created["created_at"],
+            "feature_flag_key": "w",
+            "variants": {"control": {"rollout_percentage": 50}, "test": {"rollout_percentage": 50}},
+        }
+    ]

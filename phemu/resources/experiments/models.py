@@ -447,10 +447,6 @@ class ExperimentsBackend(Backend):
         if isinstance(filters, Mapping) and filters.get("properties"):
             raise ValidationError(Msg.EXPERIMENT_GLOBAL_PROPERTIES)
         holdout_groups = self._holdout_groups(values.get("holdout", experiment.holdout))
-        if replace_links:
-            for link in self.links(experiment.id):
-                del self._tables.saved_metric_links[link.id]
-            self._link(experiment, saved_metrics)
         if experiment.is_draft and parameters:
             new_filters = copy.deepcopy(flag.filters)
             new_filters["groups"] = flag.filters.get("groups", [])
@@ -479,6 +475,10 @@ class ExperimentsBackend(Backend):
                 values[name] = rules.with_fingerprints(metrics, start, stats_config, exposure)
         if experiment.is_draft and values.get("start_date") is not None:
             flags.save(experiment.project, flag, {"active": True}, user_id=user_id, partial=True)
+        if replace_links:  # all replaced, as PostHog does (after the checks: nothing is half done)
+            for link in self.links(experiment.id):
+                del self._tables.saved_metric_links[link.id]
+            self._link(experiment, saved_metrics)
         for name, value in values.items():
             setattr(experiment, name, value)
         experiment.updated_at = self._emulator.clock.now()

@@ -157,9 +157,11 @@ def recalculate_timeseries(ctx: RequestContext) -> Response:
         raise ValidationError(Msg.EXPERIMENT_FINGERPRINT_REQUIRED)
     if experiment.start_date is None:
         raise ValidationError(Msg.EXPERIMENT_RECALCULATE_NOT_STARTED)
-    if not isinstance(metric, Mapping) or not isinstance(fingerprint, str):
-        raise ServerError()  # ``metric.get("uuid")``; a non-text fingerprint for a CharField
-    request, created = _backend(ctx).request_recalculation(experiment.id, metric, fingerprint)
+    if not isinstance(metric, Mapping) or isinstance(fingerprint, (dict, list)):
+        raise ServerError()  # ``metric.get("uuid")``; a JSON structure in a CharField lookup
+    # Django's CharField stores (and looks up) ``str()`` of a scalar
+    stored = fingerprint if isinstance(fingerprint, str) else str(fingerprint)
+    request, created = _backend(ctx).request_recalculation(experiment.id, metric, stored)
     answer = {
         "id": request.id,
         "experiment_id": experiment.id,

@@ -289,6 +289,11 @@ class Msg:
     COHORT_PERSON_ID_UUID = "person_id must be a valid UUID"
     COHORT_PERSON_NOT_IN_TEAM = "Person with this UUID does not exist in the cohort's team"
     COHORT_PERSON_NOT_MEMBER = "Person is not part of the cohort"
+    COHORT_DUPLICATE_STATIC = "Cannot duplicate a static cohort as a static cohort."
+    EXPERIMENT_NO_FLAG = "Experiment does not have a feature flag"
+    EXPERIMENT_NO_START_DATE = "Experiment does not have a start date"
+    EXPERIMENT_HAS_EXPOSURE_COHORT = "Experiment already has an exposure cohort"
+    EXPERIMENT_INVALID_ACTION_ID = "Invalid action ID"
 
     # Annotations (posthog/api/annotation.py).
     ANNOTATION_INVALID_SCOPE = "Invalid scope: {scope}"

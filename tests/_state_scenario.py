@@ -419,6 +419,7 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
                                                   "feature_flag_key": "exp-checkout",
                                                   "metrics": [metric]})  # fmt: skip
     step("PATCH", f"{P1}/experiments/{running['id']}/", {"start_date": "2026-06-18T12:00:00Z"})
+    step("POST", f"{P1}/experiments/{running['id']}/create_exposure_cohort_for_experiment/", {})
     step("POST", f"{P1}/experiments/{running['id']}/recalculate_timeseries/",
          {"metric": metric, "fingerprint": "f" * 64})  # fmt: skip
     holdout = step("POST", f"{P1}/experiment_holdouts/", {

@@ -185,7 +185,9 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
         "/api/projects/1/feature_flags/1/activity/",
         {"GET", "HEAD", "OPTIONS"},
     ),
-    # posthog/api/cohort.py: a ModelViewSet plus two PATCH @actions.
+    # posthog/api/cohort.py: a ModelViewSet plus @actions (activity, calculation_history,
+    # duplicate_as_static_cohort; two PATCH actions for static members). The flag's and the
+    # experiment's cohort actions: posthog/api/feature_flag.py, ee/clickhouse/views/experiments.py.
     "cohorts.list": ("/api/projects/1/cohorts/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
     "cohorts.detail": (
         "/api/projects/1/cohorts/1/",
@@ -198,6 +200,27 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
     "cohorts.remove_person_from_static_cohort": (
         "/api/projects/1/cohorts/1/remove_person_from_static_cohort/",
         {"PATCH", "OPTIONS"},
+    ),
+    "cohorts.all_activity": (
+        "/api/projects/1/cohorts/activity/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "cohorts.activity": ("/api/projects/1/cohorts/1/activity/", {"GET", "HEAD", "OPTIONS"}),
+    "cohorts.calculation_history": (
+        "/api/projects/1/cohorts/1/calculation_history/",
+        {"GET", "HEAD", "OPTIONS"},
+    ),
+    "cohorts.duplicate_as_static_cohort": (
+        "/api/projects/1/cohorts/1/duplicate_as_static_cohort/",
+        {"GET", "HEAD", "OPTIONS"},
+    ),
+    "feature_flags.create_static_cohort_for_flag": (
+        "/api/projects/1/feature_flags/1/create_static_cohort_for_flag/",
+        {"POST", "OPTIONS"},
+    ),
+    "experiments.create_exposure_cohort_for_experiment": (
+        "/api/projects/1/experiments/1/create_exposure_cohort_for_experiment/",
+        {"POST", "OPTIONS"},
     ),
     # posthog/api/annotation.py, ee/clickhouse/views/experiments.py, posthog/api/survey.py:
     # ModelViewSets (``surveys/responses_count`` a detail=False @action).

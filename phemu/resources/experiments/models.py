@@ -695,8 +695,8 @@ class ExperimentsBackend(Backend):
         """Records use the API's field names (``feature_flag_key`` names the flag, created
         unless a live flag of the project has that key) plus ``project``, ``id``,
         ``created_by``, ``created_at``; metrics keep their fingerprints. ``variants`` (a web
-        experiment's), ``saved_metric_links`` and ``timeseries_recalculations`` (state files)
-        are stored as given; a web experiment
+        experiment's), ``exposure_cohort`` (a cohort's id), ``saved_metric_links`` and
+        ``timeseries_recalculations`` (state files) are stored as given; a web experiment
         names its flag by key without the experiments' eligibility check (PostHog's web
         serializer does not make one)."""
         created: list[tuple[Experiment, int]] = []
@@ -710,6 +710,11 @@ class ExperimentsBackend(Backend):
                 experiment = self.save(project, None, body, user_id=user_id, partial=False)
             if "variants" in record:
                 experiment.variants = copy.deepcopy(record["variants"])
+            if record.get("exposure_cohort") is not None:
+                cohort = self._emulator.cohorts.record(record["exposure_cohort"])
+                if cohort is None or cohort.project != project:
+                    raise ValueError("'exposure_cohort' must name a cohort of the project")
+                experiment.exposure_cohort = cohort.id
             for raw in record.get("saved_metric_links") or []:
                 self._restore_link(experiment, raw)
             for raw in record.get("timeseries_recalculations") or []:
@@ -732,7 +737,12 @@ class ExperimentsBackend(Backend):
             create,
             self._tables.experiments,
             sequence="experiment",
-            extra=("variants", "timeseries_recalculations", "saved_metric_links"),
+            extra=(
+                "variants",
+                "timeseries_recalculations",
+                "saved_metric_links",
+                "exposure_cohort",
+            ),
         )
         # ``load_records`` gives a record its explicit id after creating it.
         tables = self._tables
@@ -811,6 +821,7 @@ class ExperimentsBackend(Backend):
                     "primary_metrics_ordered_uuids": e.primary_metrics_ordered_uuids,
                     "secondary_metrics_ordered_uuids": e.secondary_metrics_ordered_uuids,
                     "holdout_id": e.holdout,
+                    "exposure_cohort": e.exposure_cohort,
                     "saved_metric_links": [
                         {
                             "id": link.id,

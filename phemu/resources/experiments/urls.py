@@ -5,6 +5,7 @@ its ``@action``s (``ee/clickhouse/views/experiments.py``) take the ``experiment`
 from __future__ import annotations
 
 from phemu.resources._records import collection_routes
+from phemu.resources.cohorts import other_routes as cohorts
 from phemu.resources.experiments import responses
 from phemu.routing import Route
 
@@ -57,5 +58,12 @@ ROUTES: tuple[Route, ...] = (
                 "experiment",
             ),
         )
+    ),
+    Route(
+        "/experiments/<pk>/create_exposure_cohort_for_experiment/",
+        "experiments.create_exposure_cohort_for_experiment",
+        {"POST": cohorts.exposure_cohort},
+        "experiment",
+        prefixes=("projects",),
     ),
 )

@@ -18,6 +18,7 @@ from phemu.resources import experiment_saved_metrics
 from phemu.resources import experiments
 from phemu.resources import feature_flags
 from phemu.resources import generic
+from phemu.resources import groups
 from phemu.resources import insights
 from phemu.resources import organization_members
 from phemu.resources import organization_projects
@@ -55,6 +56,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     definitions.RESOURCE,  # after the events and group types it derives from
     cohorts.RESOURCE,
     feature_flags.RESOURCE,
+    groups.RESOURCE,  # reads the groups of the person store
     experiment_holdouts.RESOURCE,
     experiment_saved_metrics.RESOURCE,
     experiments.RESOURCE,  # after the flags, holdouts and saved metrics they use

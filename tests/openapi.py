@@ -1,4 +1,4 @@
-"""Validate phemu responses against PostHog's published OpenAPI schema (``fixtures/``).
+"""Validate phemu responses against PostHog's published OpenAPI schema (the copy phemu vendors).
 
 PostHog publishes OpenAPI 3.0, whose ``nullable`` and ``$ref``-with-siblings are not JSON
 Schema; :func:`to_json_schema` rewrites a schema into plain JSON Schema (2020-12) so
@@ -14,18 +14,14 @@ import re
 import uuid
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema import FormatChecker
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-SPEC_PATH = FIXTURES / "posthog-openapi-subset.json"
-#: The Insight and Dashboard components of the same published schema (fixtures/README.md).
-BOARDS_PATH = FIXTURES / "posthog-openapi-boards.json"
-#: The definitions, persons and events components of the same published schema.
-COMPONENTS_PATH = FIXTURES / "posthog-openapi-components.json"
+from phemu.openapi.document import components
+from phemu.openapi.document import document
+
 _DROP = {"example", "nullable", "description", "title"}
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
 
@@ -62,18 +58,21 @@ UNTYPED_METHOD_FIELDS: dict[str, frozenset[str]] = {
 }
 
 
-@cache
 def spec() -> dict[str, Any]:
-    return json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    """PostHog's published document as ``phemu/data/`` vendors it (read-only)."""
+    return document()
+
+
+def schemas() -> dict[str, Any]:
+    """Every component schema of the published document, by name."""
+    return components()
 
 
 @cache
-def schemas() -> dict[str, Any]:
-    """Every component schema the fixtures hold (the subset's win on a shared name)."""
-    found: dict[str, Any] = {}
-    for path in (BOARDS_PATH, COMPONENTS_PATH):
-        found.update(json.loads(path.read_text(encoding="utf-8"))["components"]["schemas"])
-    return {**found, **spec()["components"]["schemas"]}
+def _templates() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Path templates, literal ones first: ``persons/cohorts/`` is not ``persons/{id}/``."""
+    ordered = sorted(spec()["paths"], key=lambda t: (t.count("{"), t))
+    return tuple((template, _template_regex(template)) for template in ordered)
 
 
 Nullable = tuple[tuple[str, str], ...]
@@ -175,9 +174,9 @@ def _template_regex(template: str) -> re.Pattern[str]:
 def operation(path: str, method: str) -> dict[str, Any] | None:
     """The OpenAPI operation for a concrete path (``/api/projects/...`` is the same API)."""
     concrete = re.sub(r"^/api/projects/", "/api/environments/", path)
-    for template, item in spec()["paths"].items():
-        if _template_regex(template).match(concrete):
-            found = item.get(method.lower())
+    for template, regex in _templates():
+        if regex.match(concrete):
+            found = spec()["paths"][template].get(method.lower())
             return found if isinstance(found, dict) else None
     return None
 
@@ -191,10 +190,10 @@ def _response_validator(path_template: str, method: str, status: str) -> Draft20
 
 def response_validator(path: str, method: str, status: int) -> Draft202012Validator | None:
     concrete = re.sub(r"^/api/projects/", "/api/environments/", path)
-    for template, item in spec()["paths"].items():
-        if not _template_regex(template).match(concrete):
+    for template, regex in _templates():
+        if not regex.match(concrete):
             continue
-        op = item.get(method.lower())
+        op = spec()["paths"][template].get(method.lower())
         response = (op or {}).get("responses", {}).get(str(status))
         if response and "application/json" in (response.get("content") or {}):
             return _response_validator(template, method.lower(), str(status))

@@ -23,6 +23,7 @@ from datetime import time
 from typing import Any
 
 from phemu.context import FormBody
+from phemu.context import has_list
 from phemu.errors import Msg
 from phemu.errors import ValidationError
 from phemu.fields import parse_bool
@@ -63,7 +64,7 @@ def _object(
         if field.read_only:
             continue
         attr = name if prefix is None else f"{prefix}__{name}"
-        present, raw = _read(data, name, field)
+        present, raw = _read(data, name, field, partial)
         if not present:
             if name in flat.required and not partial and not field.has_default:
                 raise ValidationError(Msg.REQUIRED, code="required", attr=attr)
@@ -73,7 +74,7 @@ def _object(
     return out
 
 
-def _read(data: Mapping[str, Any], name: str, field: Node) -> tuple[bool, Any]:
+def _read(data: Mapping[str, Any], name: str, field: Node, partial: bool) -> tuple[bool, Any]:
     """Whether the body carries ``name``, and its raw value, as DRF's fields read them."""
     if isinstance(data, FormBody):
         if field.kind == "array" and node(field.items).kind in ("object", "union"):
@@ -81,7 +82,8 @@ def _read(data: Mapping[str, Any], name: str, field: Node) -> tuple[bool, Any]:
             # plain form value of that name is not one.
             return False, None
         if field.kind == "array":
-            return name in data, data.getlist(name)
+            # ``ListField.get_value``: the repeated key, else ``name[0]``... unless partial.
+            return has_list(data, name, partial=partial), data.getlist(name)
         if field.kind in ("object", "union"):
             # A dict or nested serializer is read from a form as ``name.key`` fields
             # (DRF's html.parse_html_dict); without them the field is absent.

@@ -33,7 +33,7 @@ from phemu.query.records import ProjectData
 from phemu.query.trends import trends_query
 
 #: The ``kind`` tags of ``QueryRequest.query``, in PostHog's union order (the published schema's
-#: ``Query_1``; vendored in ``fixtures/query/``).
+#: ``Query_1`` in ``phemu/data/posthog-openapi.json.gz``).
 KNOWN_KINDS = [
     "EventsNode",
     "ActionsNode",

@@ -167,3 +167,25 @@ def test_form_bodies_are_parsed_like_drf(emulator: Emulator) -> None:
     )
     assert response.status_code == 201
     assert (body(response)["name"], body(response)["post_to_slack"]) == ("from-form", True)
+
+
+def test_form_list_fields_read_the_indexed_form(emulator: Emulator) -> None:
+    """DRF's ``ListField.get_value``: a form's list is the repeated key, else ``key[0]``,
+    ``key[1]``... in index order, and on a partial update only the key itself counts."""
+    client, headers = emulator.client(), emulator.auth_headers
+    created = body(
+        client.post(
+            ACTIONS,
+            data={"name": "indexed", "tags[1]": "second", "tags[0]": "first"},
+            headers=headers,
+        )
+    )
+    assert created["tags"] == ["first", "second"]
+    repeated = body(
+        client.post(ACTIONS, data={"name": "repeated", "tags": ["a", "b"]}, headers=headers)
+    )
+    assert repeated["tags"] == ["a", "b"]
+    patched = body(
+        client.patch(f"{ACTIONS}{created['id']}/", data={"tags[0]": "ignored"}, headers=headers)
+    )
+    assert patched["tags"] == ["first", "second"]

@@ -2,7 +2,7 @@
 
 Key order and defaults follow PostHog's serializers (``posthog/api/insight.py``,
 ``posthog/api/dashboards/dashboard.py``) and the published ``Insight``, ``Dashboard`` and
-``DashboardBasic`` schemas (``fixtures/posthog-openapi-boards.json``); the defaults are what
+``DashboardBasic`` schemas (``phemu/data/posthog-openapi.json.gz``); the defaults are what
 PostHog answers for objects created by the default seed's owner (``user_access_level``
 ``manager``) with nothing computed or cached.
 """

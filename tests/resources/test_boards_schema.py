@@ -2,7 +2,7 @@
 
 Every representation (full, basic/list, the tiles inside a dashboard) must carry exactly the
 fields of its serializer: the published ``Insight``, ``Dashboard`` and ``DashboardBasic``
-components (``fixtures/posthog-openapi-boards.json``), minus write-only fields, plus what the
+components (``phemu/data/posthog-openapi.json.gz``), minus write-only fields, plus what the
 schema leaves out on purpose (``filters`` and ``saved``: ``@extend_schema_serializer(
 exclude_fields=["filters", "saved"])`` in ``posthog/api/insight.py``), and validate against it.
 """

@@ -14,6 +14,7 @@ import pytest
 pytest.importorskip("duckdb")
 
 from phemu.emulator import Emulator
+from phemu.openapi.document import components
 from tests.conftest import add_key
 from tests.openapi import assert_valid
 from tests.query.dataset import NOW
@@ -375,3 +376,13 @@ def test_malformed_kinds_answer_parse_errors(seeded: Emulator, query: dict[str, 
     status, body = post(seeded, query)
     assert (status, body["code"]) == (400, "parse_error")
     assert body["detail"].startswith("JSON parse error - 1 validation error for QueryRequest")
+
+
+def test_unknown_kind_lists_the_published_tags_in_union_order(seeded: Emulator) -> None:
+    """pydantic names every tag of ``QueryRequest.query`` in its union's order; the published
+    schema's ``Query_1`` is that union (``posthog/schema.py``)."""
+    union = components()["Query_1"]["oneOf"]
+    tags = ", ".join(f"'{ref['$ref'].rsplit('/', 1)[-1]}'" for ref in union)
+    status, body = post(seeded, {"kind": "NoSuchQuery"})
+    assert (status, body["code"]) == (400, "parse_error")
+    assert f"does not match any of the expected tags: {tags} [" in body["detail"]

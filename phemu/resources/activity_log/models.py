@@ -179,12 +179,12 @@ class ActivityLogBackend(Backend):
     def load(self, records: list[dict[str, Any]]) -> None:
         from phemu.clock import parse_instant
         from phemu.errors import SeedError
+        from phemu.seed import iter_records
         from phemu.seed import user_ref
-        from phemu.seed import where
 
         store = self._emulator.store
-        for position, record in enumerate(records):
-            label = where("activity_log", position, record)
+        for r in iter_records(self._emulator, SECTION, records):
+            record, label = r.record, r.label
             try:
                 entry = ActivityEntry(
                     id=str(record.get("id") or store.new_uuid()),

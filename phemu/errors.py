@@ -248,6 +248,25 @@ class Msg:
     PERSONS_BULK_TOO_MANY = "You can only pass 1000 {name} in one call"
     PERSONS_BULK_NOTHING = "You need to specify either distinct_ids or ids"
     PERSONS_RESET_DISTINCT_ID = "distinct_id is required"
+    # posthog/api/person.py, PersonViewSet.safely_get_object
+    PERSONS_NOT_A_PERSON_ID = (
+        "The ID provided does not look like a personID. If you are using a distinctId, please "
+        "use /persons?distinct_id={id} instead."
+    )
+    # posthog/api/person.py, PersonViewSet.lifecycle
+    PERSONS_MISSING_PARAMETER = "Missing parameter"
+    PERSONS_LIFECYCLE_NO_DATE = "Must include specified date"
+    PERSONS_LIFECYCLE_NO_TYPE = "Must include lifecycle type"
+    # posthog/api/utils.py, get_target_entity
+    PERSONS_ENTITY_REQUIRED = (
+        "An entity id and the entity type must be provided to determine an entity"
+    )
+    PERSONS_TARGET_ENTITY_REQUIRED = "An entity must be provided for target entity to be determined"
+    # products/enterprise/backend/clickhouse/queries/funnels/funnel_correlation_persons.py
+    PERSONS_CORRELATION_NO_ENTITY = "No entity for persons specified"
+    PERSONS_CORRELATION_NO_PROPERTY = (
+        "Property Correlation expects atleast one Property to get persons for"
+    )
     # posthog/exceptions.py, EnterpriseFeatureException, as PostHog Cloud (is_cloud()) words it.
     ENTERPRISE_FEATURE = (
         "This feature is part of the premium PostHog offering. To use it, subscribe to PostHog "
@@ -289,6 +308,11 @@ class Msg:
     COHORT_PERSON_ID_UUID = "person_id must be a valid UUID"
     COHORT_PERSON_NOT_IN_TEAM = "Person with this UUID does not exist in the cohort's team"
     COHORT_PERSON_NOT_MEMBER = "Person is not part of the cohort"
+    COHORT_DUPLICATE_STATIC = "Cannot duplicate a static cohort as a static cohort."
+    EXPERIMENT_NO_FLAG = "Experiment does not have a feature flag"
+    EXPERIMENT_NO_START_DATE = "Experiment does not have a start date"
+    EXPERIMENT_HAS_EXPOSURE_COHORT = "Experiment already has an exposure cohort"
+    EXPERIMENT_INVALID_ACTION_ID = "Invalid action ID"
 
     # Annotations (posthog/api/annotation.py).
     ANNOTATION_INVALID_SCOPE = "Invalid scope: {scope}"
@@ -323,6 +347,11 @@ class Msg:
         "(e.g. 2024-01-01T00:00:00Z or 2024-01-01T00:00:00+00:00)"
     )
     SURVEY_STATS_DATE_ORDER = "date_from must be before date_to"
+    # posthog/api/survey.py, SurveyViewSet.summarize_responses
+    SURVEY_SUMMARY_QUESTION_REQUIRED = "question_index or question_id is required"
+    SURVEY_SUMMARY_QUESTION_TEXT = "the text of the question is required"
+    SURVEY_SUMMARY_NO_RESPONSES = "No responses to analyze."
+    SURVEY_SUMMARY_FAILED = "Failed to generate summary. Please try again."
     SURVEY_APPEARANCE_OBJECT = "Appearance must be an object"
     SURVEY_THANK_YOU_CONTENT_TYPE = (
         "thankYouMessageDescriptionContentType must be one of ['text', 'html']"
@@ -505,6 +534,17 @@ class ValidationError(PostHogError):
         """The same error one level deeper: ``attr`` becomes ``<prefix>__<attr>``."""
         attr = str(prefix) if self.attr is None else f"{prefix}__{self.attr}"
         return ValidationError(self.detail, code=self.code, attr=attr)
+
+
+class MissingParameter(PostHogError):
+    """The 400 ``PersonViewSet.lifecycle`` builds by hand (``posthog/api/person.py``): a
+    ``message`` and a ``detail``, not DRF's error shape."""
+
+    status = 400
+    type = "validation_error"
+
+    def body(self) -> dict[str, Any]:
+        return {"message": Msg.PERSONS_MISSING_PARAMETER, "detail": self.detail}
 
 
 class ParseError(PostHogError):

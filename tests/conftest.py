@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -13,6 +14,12 @@ from werkzeug.test import Client
 
 from phemu.emulator import Emulator
 from tests import hypothesis_profiles
+
+# duckdb's extension module cannot be initialised twice in one process (duckdb 2 aborts);
+# pytester's in-process runs (README snippets) drop every module first imported inside them, so
+# the query extra is loaded once, before any of them, when it is installed.
+with contextlib.suppress(ImportError):
+    import duckdb  # noqa: F401
 
 pytest_plugins = ["pytester"]
 

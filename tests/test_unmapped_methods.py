@@ -91,6 +91,32 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
     ),
     "persons.split": ("/api/projects/1/persons/1/split/", {"POST", "OPTIONS"}),
     "persons.delete_events": ("/api/projects/1/persons/1/delete_events/", {"POST", "OPTIONS"}),
+    "persons.delete_recordings": (
+        "/api/projects/1/persons/1/delete_recordings/",
+        {"POST", "OPTIONS"},
+    ),
+    # Actions without required_scopes: every method is refused to personal API keys.
+    "persons.properties_timeline": (
+        "/api/projects/1/persons/1/properties_timeline/",
+        {"GET", "HEAD", "OPTIONS"},
+    ),
+    "persons.trends": ("/api/projects/1/persons/trends/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    "persons.funnel": (
+        "/api/projects/1/persons/funnel/",
+        {"GET", "HEAD", "POST", "PATCH", "OPTIONS"},
+    ),
+    "persons.funnel_correlation": (
+        "/api/projects/1/persons/funnel/correlation/",
+        {"GET", "HEAD", "POST", "PATCH", "OPTIONS"},
+    ),
+    "persons.lifecycle": (
+        "/api/projects/1/persons/lifecycle/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "persons.stickiness": (
+        "/api/projects/1/persons/stickiness/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
     "persons.all_activity": (
         "/api/projects/1/persons/activity/",
         {"GET", "HEAD", "PATCH", "OPTIONS"},
@@ -121,6 +147,10 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
         {"GET", "HEAD", "PATCH", "OPTIONS"},
     ),
     "surveys.activity": ("/api/projects/1/surveys/1/activity/", {"GET", "HEAD", "OPTIONS"}),
+    "surveys.summarize_responses": (
+        "/api/projects/1/surveys/1/summarize_responses/",
+        {"POST", "OPTIONS"},
+    ),
     # posthog/api/event_definition.py and property_definition.py: list, retrieve, update and
     # destroy mixins plus @action routes (``metrics`` is detail=True).
     "event_definitions.list": (
@@ -185,7 +215,9 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
         "/api/projects/1/feature_flags/1/activity/",
         {"GET", "HEAD", "OPTIONS"},
     ),
-    # posthog/api/cohort.py: a ModelViewSet plus two PATCH @actions.
+    # posthog/api/cohort.py: a ModelViewSet plus @actions (activity, calculation_history,
+    # duplicate_as_static_cohort; two PATCH actions for static members). The flag's and the
+    # experiment's cohort actions: posthog/api/feature_flag.py, ee/clickhouse/views/experiments.py.
     "cohorts.list": ("/api/projects/1/cohorts/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
     "cohorts.detail": (
         "/api/projects/1/cohorts/1/",
@@ -198,6 +230,27 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
     "cohorts.remove_person_from_static_cohort": (
         "/api/projects/1/cohorts/1/remove_person_from_static_cohort/",
         {"PATCH", "OPTIONS"},
+    ),
+    "cohorts.all_activity": (
+        "/api/projects/1/cohorts/activity/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "cohorts.activity": ("/api/projects/1/cohorts/1/activity/", {"GET", "HEAD", "OPTIONS"}),
+    "cohorts.calculation_history": (
+        "/api/projects/1/cohorts/1/calculation_history/",
+        {"GET", "HEAD", "OPTIONS"},
+    ),
+    "cohorts.duplicate_as_static_cohort": (
+        "/api/projects/1/cohorts/1/duplicate_as_static_cohort/",
+        {"GET", "HEAD", "OPTIONS"},
+    ),
+    "feature_flags.create_static_cohort_for_flag": (
+        "/api/projects/1/feature_flags/1/create_static_cohort_for_flag/",
+        {"POST", "OPTIONS"},
+    ),
+    "experiments.create_exposure_cohort_for_experiment": (
+        "/api/projects/1/experiments/1/create_exposure_cohort_for_experiment/",
+        {"POST", "OPTIONS"},
     ),
     # posthog/api/annotation.py, ee/clickhouse/views/experiments.py, posthog/api/survey.py:
     # ModelViewSets (``surveys/responses_count`` a detail=False @action).
@@ -234,6 +287,10 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
     "organization_members.detail": (
         "/api/organizations/@current/members/@me/",
         {"PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "organization_members.scoped_api_keys": (
+        "/api/organizations/@current/members/@me/scoped_api_keys/",
+        {"GET", "HEAD", "OPTIONS"},
     ),
     # posthog/api/organization.py and posthog/api/project.py: ModelViewSets.
     "organizations.list": ("/api/organizations/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),

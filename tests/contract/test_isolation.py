@@ -262,6 +262,12 @@ def test_members_of_someone_elses_organization_are_invisible(world: World) -> No
         f"/api/organizations/{ORG_A}/members/{ADA_UUID}/",
         f"{missing}{ADA_UUID}/",
     )
+    _same_as_missing(
+        world,
+        EVE_KEY,
+        f"/api/organizations/{ORG_A}/members/{ADA_UUID}/scoped_api_keys/",
+        f"{missing}{ADA_UUID}/scoped_api_keys/",
+    )
     status, raw = _call(world, "GET", f"/api/organizations/{ORG_A}/members/", TEAM1_KEY)
     assert (status, json.loads(raw)) == (
         403,
@@ -397,6 +403,7 @@ def test_every_route_is_covered() -> None:
         "personal_api_keys.roll",
         "organization_members.list",
         "organization_members.detail",
+        "organization_members.scoped_api_keys",
         *CAPTURE_ROUTES,
         "flags.evaluate",
         "flags.decide",

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
@@ -155,11 +156,29 @@ def _not_a_count(value: Any) -> bool:
         return True
 
 
+def _not_a_person_key(value: Any) -> bool:
+    """A ``person_id`` that is neither an integer nor a UUID: ``query_event_list.py`` reads it
+    with an unguarded ``int()`` after the UUID check fails (``None``: not sent)."""
+    if value is None or value == "":
+        return False
+    text = str(value)
+    try:
+        uuid.UUID(text)
+        return False
+    except ValueError:
+        pass
+    try:
+        int(text)
+        return False
+    except ValueError:
+        return True
+
+
 def explain_rule(case: Any, response: Any, op_id: str) -> str | None:
     """A PostHog rule about the events list's query that the schema cannot say, checked
     against what was sent: ``limit``/``offset`` are read with an unguarded ``int()`` and handed
     to ClickHouse, which refuses a negative one (a 500 either way, ``posthog/api/event.py`` via
-    ``query_event_list.py``), and a ``properties`` filter that is no property JSON is refused
+    ``query_event_list.py``), so is a ``person_id`` that is no number and no UUID, and a ``properties`` filter that is no property JSON is refused
     (``Properties are unparsable!``, ``posthog/models/filters/mixins/property.py``)."""
     query = case.query or {}
     raw = response.content
@@ -170,6 +189,13 @@ def explain_rule(case: Any, response: Any, op_id: str) -> str | None:
         and any(_not_a_count(query.get(name)) for name in ("limit", "offset"))
     ):
         return "events-limit-not-a-count-500"
+    if (
+        op_id.endswith("events_list")
+        and response.status_code == 500
+        and is_server_error(raw)
+        and _not_a_person_key(query.get("person_id"))
+    ):
+        return "events-person-id-500"
     if (
         op_id.endswith("events_list")
         and response.status_code == 400

@@ -31,6 +31,8 @@ from phemu.errors import ValidationError
 from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
 from phemu.resources._records import load_records
+from phemu.resources.activity_log.models import change
+from phemu.resources.activity_log.models import changes_between
 from phemu.resources.cohorts import rules
 from phemu.resources.feature_flags.evaluation import CohortSpec
 from phemu.resources.feature_flags.evaluation import Context
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
 
 #: ``DEFAULT_COHORT_INSERT_BATCH_SIZE``: the most persons one ``add_persons`` call takes.
 MAX_ADD = 1000
+#: ``log_activity(scope="Cohort", ...)`` in ``posthog/api/cohort.py``.
+ACTIVITY_SCOPE = "Cohort"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -278,16 +282,89 @@ class CohortsBackend(Backend):
         *,
         user_id: int | None,
         method: str,
+        journal: bool = True,
     ) -> Cohort:
-        """Validate in the serializer's field order, then create or update."""
+        """Validate in the serializer's field order, then create or update; the write is
+        logged as ``CohortViewSet.perform_create`` / ``perform_update`` log it, unless
+        ``journal`` is false (seed loads, and the actions that save a ``CohortSerializer``
+        themselves, which PostHog does not log)."""
         store = self._emulator.store
         with store.lock:
             data = fields.expect_object(body)
             values = self._validate(project, cohort, data, partial=method == "PATCH")
             if cohort is None:
-                return self._create(project, values, user_id)
+                created = self._create(project, values, user_id)
+                if journal:
+                    # PostHog synthesizes the one change it logs on create: the members.
+                    people = self.logged_fields(created)["people"]
+                    changes = changes_between(ACTIVITY_SCOPE, {"people": []}, {"people": people})
+                    self._log(created, "created", user_id, changes)
+                return created
+            before = self.logged_fields(cohort)
             self._update(cohort, values, method)
+            if journal:
+                after = self.logged_fields(cohort)
+                self._log(
+                    cohort, "updated", user_id, changes_between(ACTIVITY_SCOPE, before, after)
+                )
             return cohort
+
+    def logged_fields(self, cohort: Cohort) -> dict[str, Any]:
+        """``Cohort.to_dict()`` (``posthog/models/cohort/cohort.py``): its fields less
+        ``field_exclusions["Cohort"]`` and the common exclusions (``id``, ``team_id``,
+        ``created_at``; ``last_error_at`` is excluded for cohorts), so ``created_by_id`` stays.
+        ``people`` are the Postgres ``CohortPeople`` rows: a static cohort's members (dynamic
+        cohorts are calculated in ClickHouse and have none). PostHog compares the keys of a
+        set, in no stable order; phemu keeps ``to_dict``'s order."""
+        persons = self._emulator.persons
+        people = []
+        if cohort.is_static:
+            for person_uuid in self.members(cohort):
+                person = persons.by_uuid(person_uuid)
+                if person is None:
+                    continue
+                people.append(
+                    {
+                        "id": person.id,
+                        "email": person.properties.get("email") or "(no email)",
+                        "distinct_id": person.distinct_ids[0]
+                        if person.distinct_ids
+                        else "(no distinct id)",
+                    }
+                )
+        return {
+            "name": cohort.name,
+            "description": cohort.description,
+            "deleted": cohort.deleted,
+            "filters": copy.deepcopy(cohort.filters),
+            "query": copy.deepcopy(cohort.query),
+            "groups": copy.deepcopy(cohort.groups),
+            "is_static": cohort.is_static,
+            "cohort_type": cohort.cohort_type,
+            "created_by_id": cohort.created_by,
+            "people": people,
+        }
+
+    def _log(
+        self,
+        cohort: Cohort,
+        activity: str,
+        user_id: int | None,
+        changes: list[dict[str, Any]],
+        *,
+        named: bool = True,
+    ) -> None:
+        """``log_activity(scope="Cohort", item_id=cohort.id, detail=Detail(...))``; the static
+        members' actions log no name."""
+        self._emulator.activity_log.log(
+            project=cohort.project,
+            scope=ACTIVITY_SCOPE,
+            item_id=cohort.id,
+            activity=activity,
+            user=user_id,
+            changes=changes,
+            name=cohort.name if named else None,
+        )
 
     def _lookup(self, project: int) -> Any:
         def lookup(pk: int) -> Cohort | None:
@@ -300,6 +377,9 @@ class CohortsBackend(Backend):
         self, project: int, cohort: Cohort | None, data: Mapping[str, Any], *, partial: bool
     ) -> dict[str, Any]:
         values: dict[str, Any] = {}
+        # ``validate_filters`` skips static cohorts by the raw value's truthiness
+        # (``self.initial_data.get("is_static")``): a form body's "false" skips it too, while the
+        # field itself and the type check read it as a boolean.
         static_now = bool(data.get("is_static")) or bool(cohort is not None and cohort.is_static)
         if "name" in data:
             name = data["name"]
@@ -454,19 +534,29 @@ class CohortsBackend(Backend):
 
     # -- static cohorts ------------------------------------------------------------------------
     def _add_members(self, cohort: Cohort, person_ids: Iterable[Any]) -> int:
+        """The given uuids of the cohort's project's persons, how many were valid."""
         persons = self._emulator.persons
-        added = 0
+        found = []
         for raw in person_ids:
             person = persons.by_uuid(str(raw).lower()) if isinstance(raw, str) else None
-            if person is None or person.project != cohort.project:
-                continue
-            if person.uuid not in cohort.person_uuids:
-                cohort.person_uuids.append(person.uuid)
-            added += 1
-        return added
+            if person is not None and person.project == cohort.project:
+                found.append(person)
+        self._insert(cohort, [p.uuid for p in found])
+        return len(found)
 
-    def add_persons(self, pk: int, person_ids: Any) -> dict[str, Any]:
-        """``add_persons_to_static_cohort`` (person uuids of the cohort's project)."""
+    def _insert(self, cohort: Cohort, person_uuids: Iterable[str]) -> None:
+        """``insert_users_list_by_uuid``: new members, a batch in person id order (its
+        ``DISTINCT ON (pk)`` insert), after the earlier ones."""
+        persons = self._emulator.persons
+        batch = {u for u in person_uuids if u not in cohort.person_uuids}
+        found = [p for p in (persons.by_uuid(u) for u in batch) if p is not None]
+        cohort.person_uuids.extend(p.uuid for p in sorted(found, key=lambda p: p.id))
+
+    def add_persons(
+        self, pk: int, person_ids: Any, *, user_id: int | None = None
+    ) -> dict[str, Any]:
+        """``add_persons_to_static_cohort`` (person uuids of the cohort's project), logged
+        ``persons_added_manually``."""
         with self._emulator.store.lock:
             cohort = self._require(pk)
             if not cohort.is_static:
@@ -481,10 +571,17 @@ class CohortsBackend(Backend):
                 raise ValidationError(Msg.COHORT_NO_VALID_USERS)
             cohort.is_calculating = False
             cohort.last_calculation = self._emulator.clock.now()
+            self._log_members(cohort, "persons_added_manually", user_id)
             return {"success": True}
 
-    def remove_person(self, pk: int, person_id: Any) -> dict[str, Any]:
-        """``remove_person_from_static_cohort``."""
+    def _log_members(self, cohort: Cohort, activity: str, user_id: int | None) -> None:
+        # ``Detail(changes=[Change(type="Cohort", action="changed")])``: no field, no name.
+        self._log(cohort, activity, user_id, [change(ACTIVITY_SCOPE, "changed", None)], named=False)
+
+    def remove_person(
+        self, pk: int, person_id: Any, *, user_id: int | None = None
+    ) -> dict[str, Any]:
+        """``remove_person_from_static_cohort``, logged ``person_removed_manually``."""
         with self._emulator.store.lock:
             cohort = self._require(pk)
             if not cohort.is_static:
@@ -504,7 +601,50 @@ class CohortsBackend(Backend):
                 raise NotFound(Msg.COHORT_PERSON_NOT_MEMBER)
             cohort.person_uuids = [u for u in cohort.person_uuids if u != person.uuid]
             cohort.distinct_ids = [d for d in cohort.distinct_ids if d not in person.distinct_ids]
+            self._log_members(cohort, "person_removed_manually", user_id)
             return {"success": True}
+
+    # -- cohorts other objects make (``derived.py``) ----------------------------------------
+    def fill_static(self, cohort: Cohort, person_uuids: list[str], *, calculated: bool) -> None:
+        """A static cohort's members as its Celery task inserts them; a ``calculated`` task
+        saves the count and ``last_calculation`` when it finishes (before the next request)."""
+        with self._emulator.store.lock:
+            self._insert(cohort, person_uuids)
+            if calculated:
+                cohort.calculation_requested = self._emulator.clock.now()
+
+    def duplicate_as_static(self, pk: int, *, created_by: int | None = None) -> dict[str, Any]:
+        """``duplicate_as_static_cohort``: a static copy of a dynamic cohort's persons."""
+        from phemu.resources.cohorts import derived
+
+        with self._emulator.store.lock:
+            return self.render(derived.duplicate_as_static(self, self._require(pk), created_by))
+
+    def for_flag(self, flag_id: int, *, created_by: int | None = None) -> dict[str, Any]:
+        """``create_static_cohort_for_flag``: ``{"cohort": ...}`` of the flag's persons."""
+        from phemu.resources.cohorts import derived
+
+        with self._emulator.store.lock:
+            flag = FeatureFlagsBackend.of(self._emulator).record(flag_id)
+            if flag is None:
+                raise KeyError(f"feature flag {flag_id} does not exist")
+            return {"cohort": self.render(derived.for_flag(self, flag, created_by))}
+
+    def exposure_cohort(
+        self, experiment_id: int, *, created_by: int | None = None
+    ) -> dict[str, Any]:
+        """``create_exposure_cohort_for_experiment``: ``{"cohort": ...}``, the experiment's
+        exposure cohort from now on."""
+        from phemu.resources.cohorts import derived
+
+        with self._emulator.store.lock:
+            experiment = self._emulator.experiments.record(experiment_id)
+            if experiment is None:
+                raise KeyError(f"experiment {experiment_id} does not exist")
+            cohort = derived.exposure_cohort(self, experiment, created_by)
+            # ``experiment.save(update_fields=["exposure_cohort"])``: no other field changes.
+            experiment.exposure_cohort = cohort.id
+            return {"cohort": self.render(cohort)}
 
     def _require(self, pk: int) -> Cohort:
         cohort = self.record(pk)
@@ -526,7 +666,7 @@ class CohortsBackend(Backend):
             person_ids = record.get("person_ids") or []
             if distinct_ids or person_ids:
                 body.setdefault("is_static", True)
-            cohort = self.save(project, None, body, user_id=user_id, method="POST")
+            cohort = self.save(project, None, body, user_id=user_id, method="POST", journal=False)
             cohort.distinct_ids = [str(d) for d in distinct_ids]
             cohort.person_uuids = [str(p) for p in person_ids]
             if record.get("created_at"):

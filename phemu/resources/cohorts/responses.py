@@ -7,10 +7,16 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from phemu.errors import ServerError
+from phemu.fields import lookup_int
 from phemu.pagination import paginate_list
+from phemu.resources._base import empty_response
 from phemu.resources._base import find_in_project
 from phemu.resources._base import json_response
 from phemu.resources._base import path_pk
+from phemu.resources.activity_log.responses import activity_response
+from phemu.resources.cohorts import derived
+from phemu.resources.cohorts.models import ACTIVITY_SCOPE
 from phemu.resources.cohorts.models import CohortsBackend
 from phemu.resources.persons.responses import actor_page
 
@@ -97,12 +103,16 @@ def _body_value(ctx: RequestContext, name: str) -> Any:
 
 def add_persons(ctx: RequestContext) -> Response:
     cohort = _find(ctx)
-    return json_response(_backend(ctx).add_persons(cohort.id, _body_value(ctx, "person_ids")))
+    backend = _backend(ctx)
+    person_ids = _body_value(ctx, "person_ids")
+    return json_response(backend.add_persons(cohort.id, person_ids, user_id=ctx.owner.id))
 
 
 def remove_person(ctx: RequestContext) -> Response:
     cohort = _find(ctx)
-    return json_response(_backend(ctx).remove_person(cohort.id, _body_value(ctx, "person_id")))
+    backend = _backend(ctx)
+    person_id = _body_value(ctx, "person_id")
+    return json_response(backend.remove_person(cohort.id, person_id, user_id=ctx.owner.id))
 
 
 def persons(ctx: RequestContext) -> Response:
@@ -113,3 +123,39 @@ def persons(ctx: RequestContext) -> Response:
     members = _backend(ctx).persons_in(cohort)
     people = [p for p in ctx.emulator.persons.all(ctx.project_id) if p.uuid in members]
     return actor_page(ctx, people, hide_future=False, distinct_id_limit=10)
+
+
+def all_activity(ctx: RequestContext) -> Response:
+    return activity_response(ctx, ACTIVITY_SCOPE, None)
+
+
+def activity(ctx: RequestContext) -> Response:
+    """``activity``: ``Cohort.objects.filter(id=pk, team__project_id=...)`` (deleted cohorts
+    too) or a bare 404; the path's spelling is the item id PostHog filters the log by."""
+    pk = lookup_int(ctx.path_values["pk"])
+    if pk is None:
+        raise ServerError()  # ``filter(id="abc")``: Django's ValueError, PostHog's generic 500
+    cohort = _backend(ctx).record(pk)
+    if cohort is None or cohort.project != ctx.project_id:
+        return empty_response(404)
+    return activity_response(ctx, ACTIVITY_SCOPE, [ctx.path_values["pk"]])
+
+
+def _query_int(ctx: RequestContext, name: str, default: str) -> int:
+    # ``int(request.query_params.get(...))`` unguarded: PostHog's generic 500.
+    try:
+        return int(ctx.query.get(name, default))
+    except ValueError:
+        raise ServerError() from None
+
+
+def calculation_history(ctx: RequestContext) -> Response:
+    limit = _query_int(ctx, "limit", "100")
+    offset = _query_int(ctx, "offset", "0")
+    _find(ctx)
+    return json_response(derived.calculation_history(limit, offset))
+
+
+def duplicate_as_static(ctx: RequestContext) -> Response:
+    cohort = _find(ctx)
+    return json_response(_backend(ctx).duplicate_as_static(cohort.id, created_by=ctx.owner.id))

@@ -325,7 +325,14 @@ def validate_cohort_type(
     chosen = fields.parse_choice(value, "cohort_type", (*COHORT_TYPES, ""))
     if not chosen:
         return chosen
-    is_static = data.get("is_static", getattr(current, "is_static", False))
+    # The type serializer reads ``is_static`` with a ``BooleanField``: the form body's "false"
+    # is false there (``validate_filters`` reads the same raw value by truthiness instead).
+    try:
+        is_static = fields.parse_bool(
+            data.get("is_static", getattr(current, "is_static", False)), "is_static"
+        )
+    except ValidationError:
+        raise _invalid(Msg.COHORT_TYPE_INVALID, attr="cohort_type") from None
     query = data.get("query", getattr(current, "query", None))
     filters = data.get("filters", getattr(current, "filters", None))
     if filters is not None and not isinstance(filters, dict):

@@ -29,6 +29,28 @@ ROUTES: tuple[Route, ...] = (
             ("remove_person_from_static_cohort", responses.remove_person),
         )
     ),
+    *(
+        Route(path, f"cohorts.{name}", {"GET": handler}, "activity_log", prefixes=("projects",))
+        for path, name, handler in (
+            ("/cohorts/activity/", "all_activity", responses.all_activity),
+            ("/cohorts/<pk>/activity/", "activity", responses.activity),
+        )
+    ),
+    Route(
+        "/cohorts/<pk>/calculation_history/",
+        "cohorts.calculation_history",
+        {"GET": responses.calculation_history},
+        "cohort",
+        prefixes=("projects",),
+    ),
+    ScopedRoute(
+        "/cohorts/<pk>/duplicate_as_static_cohort/",
+        "cohorts.duplicate_as_static_cohort",
+        {"GET": responses.duplicate_as_static},
+        "cohort",
+        prefixes=("projects",),
+        scopes=("cohort:write",),
+    ),
     ScopedRoute(
         "/cohorts/<pk>/persons/",
         "cohorts.persons",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from phemu.resources.activity_log.responses import activity_response
 from phemu.resources.capture.responses import project_for_token
+from phemu.resources.cohorts import other_routes as cohorts
 from phemu.resources.feature_flags import responses
 from phemu.routing import Handler
 from phemu.routing import Route
@@ -94,6 +95,14 @@ ROUTES: tuple[Route, ...] = (
             ("my_flags", responses.my_flags),
             ("evaluation_reasons", responses.evaluation_reasons),
         )
+    ),
+    ScopedRoute(
+        "/feature_flags/<pk>/create_static_cohort_for_flag/",
+        "feature_flags.create_static_cohort_for_flag",
+        {"POST": cohorts.for_flag},
+        "feature_flag",
+        prefixes=PROJECTS,
+        scopes=None,
     ),
     Route(
         "/feature_flags/<pk>/status/",

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -102,6 +103,47 @@ class OrganizationMembersBackend(Backend):
             "has_social_auth": False,
             "last_login": format_datetime(row.last_login or user.date_joined),
         }
+
+    def scoped_api_keys(
+        self, organization: str, user_uuid: str, *, by: int | None = None
+    ) -> dict[str, Any]:
+        """``scoped_api_keys`` (``posthog/api/organization_member.py``) over
+        ``OrganizationMembership.get_scoped_api_keys`` (``posthog/models/organization.py``): the
+        member's personal API keys that reach this organization (scoped to it, to one of its
+        projects, or to nothing at all), whether any was used in the last seven days, and each
+        key's label and last use. ``@me`` is the member ``by`` names."""
+        store = self._emulator.store
+        with store.lock:
+            if user_uuid == "@me":
+                member = store.users.get(by) if by is not None else None
+            else:
+                member = self.find(organization, user_uuid)
+            if member is None or organization not in member.memberships:
+                raise NotFound()
+            teams = {p.id for p in store.projects_of(organization)}
+            keys = sorted(
+                (
+                    k
+                    for k in store.keys.values()
+                    if k.user == member.id
+                    and (
+                        organization in (k.scoped_organizations or [])
+                        or teams.intersection(k.scoped_teams or [])
+                        or (not k.scoped_organizations and not k.scoped_teams)
+                    )
+                ),
+                key=lambda k: (k.created_at, k.id),
+            )
+            week_ago = self._emulator.clock.now() - timedelta(days=7)
+            return {
+                "has_keys": bool(keys),
+                "has_keys_active_last_week": any(
+                    k.last_used_at is not None and k.last_used_at >= week_ago for k in keys
+                ),
+                "keys": [
+                    {"name": k.label, "last_used_at": format_datetime(k.last_used_at)} for k in keys
+                ],
+            }
 
     # -- writes --------------------------------------------------------------------------------
     def check_edit(self, organization: str, actor: User, member: User, level: int | None) -> None:

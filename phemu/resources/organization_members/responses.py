@@ -59,3 +59,12 @@ def destroy(ctx: RequestContext) -> Response:
     organization = _organization(ctx)
     _backend(ctx).remove(organization.id, ctx.path_values["user_uuid"], by=ctx.owner.id)
     return empty_response(204)
+
+
+def scoped_api_keys(ctx: RequestContext) -> Response:
+    organization = _organization(ctx)
+    return json_response(
+        _backend(ctx).scoped_api_keys(
+            organization.id, ctx.path_values["user_uuid"], by=ctx.owner.id
+        )
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from phemu.resources.organization_members import responses
 from phemu.routing import Route
+from phemu.routing import ScopedRoute
 
 ROUTES: tuple[Route, ...] = (
     Route(
@@ -26,5 +27,16 @@ ROUTES: tuple[Route, ...] = (
         nested=False,
         restriction="organization",
         target=responses.target,
+    ),
+    # An @action without required_scopes: personal API keys get PostHog's 403.
+    ScopedRoute(
+        "/api/organizations/<organization>/members/<user_uuid>/scoped_api_keys/",
+        "organization_members.scoped_api_keys",
+        {"GET": responses.scoped_api_keys},
+        "organization_member",
+        nested=False,
+        restriction="organization",
+        target=responses.target,
+        scopes=None,
     ),
 )

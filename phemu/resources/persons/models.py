@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.errors import Msg
+from phemu.errors import NotFound
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
 from phemu.resources._base import Backend
@@ -169,6 +170,60 @@ class PersonsBackend(Backend):
         else its numeric id (Django's ``int()``; a ``ValueError`` when it is none)."""
         person = self.by_uuid(str(uuid.UUID(key))) if is_uuid(key) else self.by_id(int(key))
         return person if person is not None and person.project == project else None
+
+    def require(self, project: int, key: str) -> Person:
+        """``safely_get_object`` (``posthog/api/person.py``): :meth:`lookup`, with a 400 for a
+        key that is neither a UUID nor a number and a 404 for no such person."""
+        try:
+            person = self.lookup(project, key)
+        except ValueError:
+            raise ValidationError(Msg.PERSONS_NOT_A_PERSON_ID.format(id=key)) from None
+        if person is None:
+            raise NotFound()
+        return person
+
+    def properties_timeline(
+        self,
+        person: str | int,
+        *,
+        project: int = 1,
+        params: Mapping[str, Any] | None = None,
+        **filters: Any,
+    ) -> dict[str, Any]:
+        """``persons/{id}/properties_timeline/`` for a person's id or uuid; ``params`` (or
+        keywords) are the legacy filter's: ``date_from``, ``date_to``, ``interval``,
+        ``events``, ``properties``, ``breakdown``... See :mod:`phemu.resources.persons.timeline`."""
+        from phemu.resources.persons.timeline import properties_timeline
+
+        with self._emulator.store.lock:
+            found = self.require(project, str(person))
+            return properties_timeline(self._emulator, found, {**(params or {}), **filters})
+
+    def actors(
+        self,
+        action: str,
+        *,
+        project: int = 1,
+        params: Mapping[str, Any] | None = None,
+        url: str | None = None,
+        **filters: Any,
+    ) -> dict[str, Any]:
+        """The legacy actor endpoints ``persons/<action>/`` (``trends``, ``funnel``,
+        ``lifecycle``, ``stickiness``) for the legacy filter ``params`` (or keywords), as asked
+        at ``url`` (by default ``http://localhost/api/projects/<project>/persons/<action>/``
+        with the parameters as its query), which the pagination links are made of. See
+        :mod:`phemu.resources.persons.actors`."""
+        from urllib.parse import urlencode
+
+        from phemu.resources.persons.actors import actors_answer
+
+        chosen = {**(params or {}), **filters}
+        if url is None:
+            query = urlencode({k: v for k, v in chosen.items() if isinstance(v, (str, int))})
+            url = f"http://localhost/api/projects/{project}/persons/{action}/"
+            url += f"?{query}" if query else ""
+        with self._emulator.store.lock:
+            return actors_answer(self._emulator, project, action, chosen, url)
 
     def all(self, project: int = 1) -> list[Person]:
         """The project's persons, newest first (PostHog's default order)."""

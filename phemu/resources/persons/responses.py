@@ -14,7 +14,6 @@ which leaves the URL alone for offset 0), given when the page is full; no ``coun
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -38,6 +37,7 @@ from phemu.resources.activity_log.responses import activity_response
 from phemu.resources.events.filters import holds
 from phemu.resources.events.filters import parse_properties
 from phemu.resources.events.models import convert_property_value
+from phemu.resources.persons.actors import query_params_url
 from phemu.resources.persons.models import ACTIVITY_SCOPE
 from phemu.resources.persons.models import Person
 from phemu.resources.persons.models import PersonsBackend
@@ -50,12 +50,6 @@ if TYPE_CHECKING:
     from phemu.context import RequestContext
 
 DEFAULT_LIMIT = 100
-#: ``posthog/utils.py``, ``format_query_params_absolute_url``
-_OFFSET = re.compile(r"([&?]offset=)(\d+)")
-_NOT_A_PERSON_ID = (
-    "The ID provided does not look like a personID. If you are using a distinctId, please use "
-    "/persons?distinct_id={id} instead."
-)
 
 
 def _email_text(person: Person) -> str:
@@ -86,15 +80,13 @@ def _int_param(raw: str | None) -> int:
     return value
 
 
-def _page_url(ctx: RequestContext, offset: int) -> str:
+def _request_url(ctx: RequestContext) -> str:
     base, query = request_url(ctx.request)
-    url = f"{base}?{query}" if query else base
-    if offset:
-        if _OFFSET.search(url):
-            url = _OFFSET.sub(rf"\g<1>{offset}", url, count=0)
-        else:
-            url += ("&" if "?" in url else "?") + f"offset={offset}"
-    return url
+    return f"{base}?{query}" if query else base
+
+
+def _page_url(ctx: RequestContext, offset: int) -> str:
+    return query_params_url(_request_url(ctx), offset)
 
 
 def list_(ctx: RequestContext) -> Response:
@@ -164,14 +156,7 @@ def create(ctx: RequestContext) -> Response:
 
 def find(ctx: RequestContext) -> Person:
     """``get_pk_or_uuid``: a UUID names the person's uuid, anything else its numeric id."""
-    wanted = ctx.path_values["pk"]
-    try:
-        person = PersonsBackend.of(ctx.emulator).lookup(ctx.project_id, wanted)
-    except ValueError:
-        raise ValidationError(_NOT_A_PERSON_ID.format(id=wanted)) from None
-    if person is None:
-        raise NotFound()
-    return person
+    return PersonsBackend.of(ctx.emulator).require(ctx.project_id, ctx.path_values["pk"])
 
 
 def retrieve(ctx: RequestContext) -> Response:
@@ -383,3 +368,47 @@ def all_activity(ctx: RequestContext) -> Response:
 
 def activity(ctx: RequestContext) -> Response:
     return activity_response(ctx, ACTIVITY_SCOPE, [str(find(ctx).id)])
+
+
+def filter_params(ctx: RequestContext) -> dict[str, Any]:
+    """``Filter(request=request)``: the query string (last value of each key), then for a POST
+    the body's keys over it."""
+    params: dict[str, Any] = {key: ctx.arg(key) for key in ctx.request.args}
+    if ctx.request.method == "POST":
+        params.update(_body(ctx))
+    return params
+
+
+def properties_timeline(ctx: RequestContext) -> Response:
+    person = find(ctx)
+    backend = PersonsBackend.of(ctx.emulator)
+    return json_response(
+        backend.properties_timeline(person.uuid, project=ctx.project_id, params=filter_params(ctx))
+    )
+
+
+def delete_recordings(ctx: RequestContext) -> Response:
+    """``delete_recordings``: PostHog starts the ``delete-recordings-with-person`` Temporal
+    workflow for the person's distinct ids and answers 202 at once. phemu keeps no session
+    recordings (``phemu/resources/session_recordings/`` serves only the AI endpoints), so there
+    is nothing to delete: the person is looked up as PostHog does (400, 404) and the answer is
+    the same empty 202."""
+    find(ctx)
+    return empty_response(202)
+
+
+def _actors(action: str) -> Callable[[RequestContext], Response]:
+    def handler(ctx: RequestContext) -> Response:
+        backend = PersonsBackend.of(ctx.emulator)
+        params = filter_params(ctx)
+        url = _request_url(ctx)
+        return json_response(backend.actors(action, project=ctx.project_id, params=params, url=url))
+
+    return handler
+
+
+trends = _actors("trends")
+funnel = _actors("funnel")
+lifecycle = _actors("lifecycle")
+stickiness = _actors("stickiness")
+funnel_correlation = _actors("funnel/correlation")

@@ -20,6 +20,20 @@ def _write_action(path: str, action: str, handler: Handler) -> Route:
     )
 
 
+def _keyless(path: str, action: str, methods: tuple[str, ...], handler: Handler) -> Route:
+    """An ``@action`` without ``required_scopes``: personal API keys get PostHog's 403
+    (``APIScopePermission``); the backend's Python API computes the same answers."""
+    return ScopedRoute(
+        path,
+        f"persons.{action}",
+        dict.fromkeys(methods, handler),
+        "person",
+        throttle="clickhouse",
+        json_only=True,
+        scopes=None,
+    )
+
+
 def _activity(path: str, action: str, handler: Handler) -> Route:
     return Route(path, f"persons.{action}", {"GET": handler}, "activity_log", throttle="clickhouse")
 
@@ -81,6 +95,25 @@ ROUTES: tuple[Route, ...] = (
     ),
     _write_action("/persons/<pk>/split/", "split", responses.split),
     _write_action("/persons/<pk>/delete_events/", "delete_events", responses.delete_events),
+    _write_action(
+        "/persons/<pk>/delete_recordings/", "delete_recordings", responses.delete_recordings
+    ),
+    _keyless(
+        "/persons/<pk>/properties_timeline/",
+        "properties_timeline",
+        ("GET",),
+        responses.properties_timeline,
+    ),
+    _keyless("/persons/trends/", "trends", ("GET",), responses.trends),
+    _keyless("/persons/funnel/", "funnel", ("GET", "POST"), responses.funnel),
+    _keyless(
+        "/persons/funnel/correlation/",
+        "funnel_correlation",
+        ("GET", "POST"),
+        responses.funnel_correlation,
+    ),
+    _keyless("/persons/lifecycle/", "lifecycle", ("GET",), responses.lifecycle),
+    _keyless("/persons/stickiness/", "stickiness", ("GET",), responses.stickiness),
     _activity("/persons/activity/", "all_activity", responses.all_activity),
     _activity("/persons/<pk>/activity/", "activity", responses.activity),
 )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from phemu.resources._records import collection_routes
 from phemu.resources.surveys import responses
+from phemu.resources.surveys import summary
 from phemu.routing import Route
+from phemu.routing import ScopedRoute
 
 ROUTES: tuple[Route, ...] = (
     *collection_routes(
@@ -36,6 +38,15 @@ ROUTES: tuple[Route, ...] = (
             ("/surveys/activity/", "all_activity", responses.all_activity),
             ("/surveys/<pk>/activity/", "activity", responses.activity),
         )
+    ),
+    # ``@action(required_scopes=["survey:read"])`` on a POST.
+    ScopedRoute(
+        "/surveys/<pk>/summarize_responses/",
+        "surveys.summarize_responses",
+        {"POST": summary.summarize},
+        "survey",
+        prefixes=("projects",),
+        scopes=("survey:read",),
     ),
     Route(
         "/surveys/responses_count/",

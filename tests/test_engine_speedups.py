@@ -101,7 +101,7 @@ def test_memoised_hook_discovery_still_sees_per_instance_and_per_class_hooks() -
 FIRST_USE_MODULES = (
     "dateutil.parser",  # instants the standard library cannot read (phemu/clock.py)
     "importlib.metadata",  # entry-point plugins, when the first emulator is built
-    "phemu.query",  # event date filters (phemu/resources/events/responses.py)
+    "phemu.query.records",  # the engine's records (phemu/query/__init__.py loads them on access)
     "phemu.throttling",  # rate_limits=
     "phemu.resources.subscriptions.rules",
     "phemu.resources.subscriptions.schedule",

@@ -239,6 +239,14 @@ class Msg:
         "Please enable the dependency flags first."
     )
     FLAG_INVALID_IDS = "Invalid flag IDs provided"
+    # posthog/api/feature_flag.py, FeatureFlagViewSet.user_blast_radius, and
+    # posthog/models/feature_flag/user_blast_radius.py
+    FLAG_BLAST_RADIUS_NO_CONDITION = "Missing condition for which to get blast radius"
+    FLAG_BLAST_RADIUS_GROUP_INDEX = "Invalid group type index for feature flag condition."
+    # posthog/api/feature_flag.py, FeatureFlagViewSet.enrich_usage_dashboard ("error" of a 400)
+    FLAG_USAGE_DASHBOARD_MISSING = "Usage dashboard not found"
+    FLAG_USAGE_DASHBOARD_ENRICHED = "Usage dashboard already has enriched data"
+    FLAG_NO_ENRICHED_ANALYTICS = "No enriched analytics available for this feature flag"
     # posthog/api/person.py, PersonViewSet.create
     PERSONS_CREATE = (
         "Creating persons via this API is not allowed. Please create persons by sending an "

@@ -13,7 +13,7 @@ The table below is PostHog's action map per route, written out by hand from its 
 ``posthog/api/cohort.py``, ``posthog/api/annotation.py``, ``ee/clickhouse/views/experiments.py``,
 ``posthog/api/survey.py``, ``posthog/api/organization_member.py``,
 ``posthog/api/event_definition.py``, ``posthog/api/property_definition.py``;
-``posthog/api/user.py``, ``posthog/api/event.py``; ``@action`` routes:
+``posthog/api/user.py``, ``posthog/api/event.py``, ``posthog/api/group.py``; ``@action`` routes:
 ``posthog/api/session.py``, ``posthog/session_recordings/session_recording_api.py``).
 """
 
@@ -201,6 +201,35 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
     "feature_flags.status": (
         "/api/projects/1/feature_flags/1/status/",
         {"GET", "HEAD", "OPTIONS"},
+    ),
+    "feature_flags.remote_config": (
+        "/api/projects/1/feature_flags/1/remote_config/",
+        {"GET", "HEAD", "OPTIONS"},
+    ),
+    "feature_flags.user_blast_radius": (
+        "/api/projects/1/feature_flags/user_blast_radius/",
+        {"POST", "PATCH", "OPTIONS"},
+    ),
+    "feature_flags.item_has_active_dependents": (
+        "/api/projects/1/feature_flags/1/has_active_dependents/",
+        {"POST", "OPTIONS"},
+    ),
+    "feature_flags.item_dashboard": (
+        "/api/projects/1/feature_flags/1/dashboard/",
+        {"POST", "OPTIONS"},
+    ),
+    "feature_flags.item_enrich_usage_dashboard": (
+        "/api/projects/1/feature_flags/1/enrich_usage_dashboard/",
+        {"POST", "OPTIONS"},
+    ),
+    # posthog/api/group.py: two detail=False @actions of GroupsViewSet.
+    "groups.property_definitions": (
+        "/api/projects/1/groups/property_definitions/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "groups.property_values": (
+        "/api/projects/1/groups/property_values/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
     ),
     # posthog/api/query.py: ``create`` on the list route, ``retrieve`` and ``destroy`` on the
     # detail route (no update actions).

@@ -16,6 +16,7 @@ from phemu.resources import events
 from phemu.resources import experiments
 from phemu.resources import feature_flags
 from phemu.resources import generic
+from phemu.resources import groups
 from phemu.resources import insights
 from phemu.resources import organization_members
 from phemu.resources import organization_projects
@@ -52,6 +53,7 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     definitions.RESOURCE,  # after the events and group types it derives from
     cohorts.RESOURCE,
     feature_flags.RESOURCE,
+    groups.RESOURCE,  # reads the groups of the person store
     experiments.RESOURCE,  # after the flags they use
     surveys.RESOURCE,
     annotations.RESOURCE,

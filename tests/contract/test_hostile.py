@@ -305,7 +305,8 @@ def deliberate_500(req: dict[str, Any]) -> bool:
     - ``posthog/api/person.py`` and ``posthog/api/event.py``: ``limit`` (and the persons'
       ``offset``) read with ``int()``, negative values refused by ClickHouse;
       ``delete_property``'s unguarded ``.get()`` and ``request.data["$unset"]``; ``cohorts``'
-      ``request.GET["person_id"]``; ``bulk_delete``'s ``len()`` and uuid lookup.
+      ``request.GET["person_id"]``; ``bulk_delete``'s ``len()`` and uuid lookup;
+    - ``groups/property_values/``'s unguarded parameters and ``remote_config``'s lookups.
     """
     route: Route = req["route"]
     if req["deep"] and not route.public:
@@ -323,6 +324,16 @@ def deliberate_500(req: dict[str, Any]) -> bool:
         # ``len()`` of ``distinct_ids``/``ids`` and Django's uuid lookup are unguarded.
         return bool(req["parsed"].get("distinct_ids") or req["parsed"].get("ids"))
     if route.endpoint.endswith("activity"):
+        return True
+    if route.endpoint == "groups.property_values":
+        # ``request.GET["group_type_index"]`` and ``["key"]`` are unguarded, and ClickHouse
+        # cannot read an index that is not a number (``posthog/api/group.py``).
+        last = dict(req["query"])
+        index = last.get("group_type_index", "").strip()
+        return "key" not in last or not (index.isascii() and index.isdigit())
+    if route.endpoint == "feature_flags.remote_config":
+        # ``kwargs["pk"].isdigit()`` then ``get(pk=...)``: digits ``int()`` refuses (``²``), a
+        # key several flags share, a payload that is not text (``posthog/api/feature_flag.py``).
         return True
     if segment(route) in ("experiments", "surveys"):
         return True
@@ -423,13 +434,16 @@ OWN_ERROR_BODIES = {
     "persons.update_property": 400,
     "events.retrieve": 400,
 }
-#: ``Response(status=404)`` without a body: the ``activity`` action of an unknown flag.
+#: ``Response(status=404)`` without a body: the ``activity`` action of an unknown flag,
+#: ``remote_config`` of a flag that is not a remote configuration (or none).
 #: ``Response(status=404)`` of an item another project owns (``posthog/api/feature_flag.py``,
 #: ``posthog/api/survey.py``).
 EMPTY_ERROR_BODIES = {
     "feature_flags.item_activity": 404,
+    "feature_flags.remote_config": 404,
     "surveys.activity": 404,
     "surveys.duplicate_to_projects": 404,
+    "surveys.summarize_responses": 404,
 }
 
 

@@ -236,6 +236,12 @@ def _matches(prop: Mapping[str, Any], properties: Mapping[str, Any], ctx: Contex
     return match_property(prop, properties, now=ctx.now, tz=ctx.tz)
 
 
+def property_matches(prop: Mapping[str, Any], properties: Mapping[str, Any], ctx: Context) -> bool:
+    """One filter of a release condition against a person's or a group's ``properties``
+    (cohort and flag filters read ``ctx``), as a condition's filters are matched."""
+    return _matches(prop, properties, ctx)
+
+
 def in_cohort(cohort_id: int, ctx: Context) -> bool:
     """Whether ``ctx``'s person belongs to the cohort (what counting a cohort asks per person)."""
     return _in_cohort({"value": cohort_id}, ctx, set())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -25,10 +26,12 @@ from phemu.context import has_list
 from phemu.context import list_value
 from phemu.errors import Msg
 from phemu.errors import PostHogError
+from phemu.errors import ServerError
 from phemu.errors import ValidationError
 from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
 from phemu.resources.activity_log.models import changes_between
+from phemu.resources.dashboards.models import DashboardsBackend
 from phemu.resources.feature_flags import rules
 from phemu.resources.feature_flags import usage_dashboard as usage
 from phemu.resources.feature_flags.evaluation import Context
@@ -38,6 +41,9 @@ from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
+
+#: An argument the request did not send (``user_blast_radius`` without ``condition``).
+MISSING: Any = object()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -478,6 +484,112 @@ class FeatureFlagsBackend(Backend):
         ]
         return sorted(found, key=lambda f: f.key)
 
+    # -- FeatureFlagViewSet's actions ----------------------------------------------------------
+    def _existing(self, pk: int) -> FeatureFlag:
+        flag = self.record(pk)
+        if flag is None:
+            raise KeyError(f"feature flag {pk} does not exist")
+        return flag
+
+    def remote_config(self, flag: int | str, *, project: int = 1) -> Any:
+        """``remote_config``: the ``"true"`` payload of a remote-configuration flag, found by id
+        (digits) or key, soft-deleted or not, as a personal API key reads it (decrypted:
+        ``get_decrypted_flag_payloads``). ``KeyError`` where PostHog answers its bare 404: no
+        such flag in the project, or one that is not ``is_remote_configuration``."""
+        found = self._remote_config_flag(project, str(flag))
+        if found is None or not found.is_remote_configuration:
+            raise KeyError(f"no remote configuration flag {flag!r} in project {project}")
+        payloads = found.filters.get("payloads", {})
+        if not isinstance(payloads, Mapping):
+            raise ServerError()  # ``payloads.get`` on what is not a dict
+        if not found.has_encrypted_payloads:
+            return payloads.get("true") or None
+        # Every payload is decrypted (``value.encode``), then ``decrypted["true"]`` is read:
+        # a payload that is not text, or no "true" payload, is PostHog's unguarded error.
+        if "true" not in payloads or not all(isinstance(v, str) for v in payloads.values()):
+            raise ServerError()
+        return payloads["true"] or None
+
+    def _remote_config_flag(self, project: int, text: str) -> FeatureFlag | None:
+        """``FeatureFlag.objects.get(pk=...)`` when ``text.isdigit()``, else ``get(key=...)``,
+        within the project; several flags with one key is ``MultipleObjectsReturned``."""
+        if text.isdigit():
+            try:
+                pk = int(text)
+            except ValueError:  # digits ``int`` refuses (superscripts, 4,301 of them): a 500
+                raise ServerError() from None
+            found = self.record(pk)
+            return found if found is not None and found.project == project else None
+        same_key = [
+            f for f in self._tables.flags.values() if f.project == project and f.key == text
+        ]
+        if len(same_key) > 1:
+            raise ServerError()
+        return same_key[0] if same_key else None
+
+    def has_active_dependents(self, pk: int) -> dict[str, Any]:
+        """``has_active_dependents``: the other active, live flags of the project with a
+        ``flag`` filter on this one (the flags that block disabling it), by key."""
+        with self._emulator.store.lock:
+            dependents = self._dependents(self._existing(pk))
+        return {
+            "has_active_dependents": bool(dependents),
+            "dependent_flags": [
+                {"id": f.id, "key": f.key, "name": f.name or f.key} for f in dependents
+            ],
+        }
+
+    def dashboard(self, pk: int, *, user_id: int | None = None) -> dict[str, Any]:
+        """The ``dashboard`` action: ``_create_usage_dashboard`` again, a new dashboard every
+        time, which the flag then names (``save()``: ``updated_at`` moves, ``version`` does
+        not, and no activity is logged for a change of excluded fields only); a flag with
+        ``has_enriched_analytics`` also gets the enriched insights."""
+        emulator = self._emulator
+        store = emulator.store
+        with store.lock:
+            flag = self._existing(pk)
+            board = usage.create(emulator, flag, user_id)
+            flag.usage_dashboard = board
+            flag.updated_at = emulator.clock.now()
+            if flag.has_enriched_analytics and not usage.has_enriched_insights(emulator, board):
+                usage.enrich(emulator, flag, board)
+            store.changed(SECTION, flag.id)
+        return {"success": True}
+
+    def enrich_usage_dashboard(self, pk: int) -> dict[str, Any]:
+        """``enrich_usage_dashboard``: PostHog's answer body, ``{"success": true}`` once the
+        enriched insights are on the usage dashboard, else ``success: false`` and the ``error``
+        of the first unmet precondition (the API answers those with 400)."""
+        emulator = self._emulator
+        with emulator.store.lock:
+            flag = self._existing(pk)
+            board = flag.usage_dashboard
+            if board is None or DashboardsBackend.of(emulator).table.get(board) is None:
+                return {"success": False, "error": Msg.FLAG_USAGE_DASHBOARD_MISSING}
+            if usage.has_enriched_insights(emulator, board):
+                return {"success": False, "error": Msg.FLAG_USAGE_DASHBOARD_ENRICHED}
+            if not flag.has_enriched_analytics:
+                return {"success": False, "error": Msg.FLAG_NO_ENRICHED_ANALYTICS}
+            usage.enrich(emulator, flag, board)
+        return {"success": True}
+
+    def user_blast_radius(
+        self, condition: Any = MISSING, *, group_type_index: Any = None, project: int = 1
+    ) -> dict[str, int]:
+        """``user_blast_radius``: how many persons (or groups of ``group_type_index``) a
+        release condition's properties select (``{"properties": [...]}``; its rollout is left
+        out, as PostHog leaves it to the frontend), and how many there are. A request without
+        ``condition`` (``MISSING``) is PostHog's 400."""
+        from phemu.resources.feature_flags.blast_radius import blast_radius
+
+        if condition is MISSING:
+            raise ValidationError(Msg.FLAG_BLAST_RADIUS_NO_CONDITION)
+        with self._emulator.store.lock:
+            affected, total = blast_radius(
+                self._emulator, project, condition or {}, group_type_index
+            )
+        return {"users_affected": affected, "total_users": total}
+
     # -- evaluation ----------------------------------------------------------------------------
     def context(
         self,
@@ -502,8 +614,6 @@ class FeatureFlagsBackend(Backend):
                 **base,
                 **dict((group_properties or {}).get(group_type, {})),
             }
-        live = {str(f.id): f.definition() for f in self.live(project)}
-        live.update({f["key"]: f for f in list(live.values())})
         return Context(
             distinct_id=distinct_id,
             person_properties={**stored, **dict(person_properties or {})},
@@ -512,10 +622,16 @@ class FeatureFlagsBackend(Backend):
             group_properties=merged_groups,
             group_type_mapping={str(i): n for i, n in persons.group_types(project).items()},
             cohorts=emulator.cohorts.specs(project),
-            flag_by_id=live.get,
+            flag_by_id=self.resolver(project),
             now=emulator.clock.now(),
             tz=_zone(emulator, project),
         )
+
+    def resolver(self, project: int) -> Callable[[str], Mapping[str, Any] | None]:
+        """How ``flag`` filters (dependencies) find the project's live flags: by id or key."""
+        live = {str(f.id): f.definition() for f in self.live(project)}
+        live.update({f["key"]: f for f in list(live.values())})
+        return live.get
 
     def evaluate(
         self,

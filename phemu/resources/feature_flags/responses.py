@@ -28,6 +28,7 @@ from phemu.resources._base import json_response
 from phemu.resources.activity_log.responses import activity_response
 from phemu.resources.capture.decoding import decompress
 from phemu.resources.capture.responses import project_for_token
+from phemu.resources.feature_flags.models import MISSING
 from phemu.resources.feature_flags.models import FeatureFlag
 from phemu.resources.feature_flags.models import FeatureFlagsBackend
 from phemu.resources.feature_flags.models import status_of
@@ -436,3 +437,44 @@ def evaluation_reasons(ctx: RequestContext) -> Response:
             ctx.arg("distinct_id") or "", project=ctx.project_id, groups=groups
         )
     )
+
+
+# -- FeatureFlagViewSet's other actions ----------------------------------------------------------
+
+
+def remote_config(ctx: RequestContext) -> Response:
+    """``remote_config``: the bare 404s of ``Response(status=404)``; no payload is DRF's
+    rendering of ``None``, an empty body without a content type."""
+    try:
+        payload = _backend(ctx).remote_config(ctx.path_values["pk"], project=ctx.project_id)
+    except KeyError:
+        return empty_response(404)
+    return empty_response(200) if payload is None else json_response(payload)
+
+
+def has_active_dependents(ctx: RequestContext) -> Response:
+    return json_response(_backend(ctx).has_active_dependents(_find(ctx).id))
+
+
+def dashboard(ctx: RequestContext) -> Response:
+    flag = _find(ctx)
+    return json_response(_backend(ctx).dashboard(flag.id, user_id=ctx.owner.id))
+
+
+def enrich_usage_dashboard(ctx: RequestContext) -> Response:
+    answer = _backend(ctx).enrich_usage_dashboard(_find(ctx).id)
+    return json_response(answer, status=200 if answer["success"] else 400)
+
+
+def user_blast_radius(ctx: RequestContext) -> Response:
+    body = ctx.body
+    if not isinstance(body, Mapping):
+        if isinstance(body, list) and "condition" in body:
+            raise ServerError()  # ``request.data.get`` on a list
+        body = {}
+    answer = _backend(ctx).user_blast_radius(
+        body.get("condition", MISSING),
+        group_type_index=body.get("group_type_index"),
+        project=ctx.project_id,
+    )
+    return json_response(answer)

@@ -81,19 +81,22 @@ ROUTES: tuple[Route, ...] = (
     ),
     *(
         # Actions without required_scopes: no personal API key may call them (403), the
-        # app's session users can; their answers are the backend's my_flags and
-        # evaluation_reasons.
+        # app's session users can; their answers are the backend's methods of the same names.
         ScopedRoute(
             f"/feature_flags/{action}/",
-            f"feature_flags.{action}",
-            {"GET": handler},
+            f"feature_flags.{action.replace('<pk>/', 'item_')}",
+            {method: handler},
             "feature_flag",
             prefixes=PROJECTS,
             scopes=None,
         )
-        for action, handler in (
-            ("my_flags", responses.my_flags),
-            ("evaluation_reasons", responses.evaluation_reasons),
+        for action, method, handler in (
+            ("my_flags", "GET", responses.my_flags),
+            ("evaluation_reasons", "GET", responses.evaluation_reasons),
+            ("user_blast_radius", "POST", responses.user_blast_radius),
+            ("<pk>/has_active_dependents", "POST", responses.has_active_dependents),
+            ("<pk>/dashboard", "POST", responses.dashboard),
+            ("<pk>/enrich_usage_dashboard", "POST", responses.enrich_usage_dashboard),
         )
     ),
     ScopedRoute(
@@ -103,6 +106,13 @@ ROUTES: tuple[Route, ...] = (
         "feature_flag",
         prefixes=PROJECTS,
         scopes=None,
+    ),
+    Route(
+        "/feature_flags/<pk>/remote_config/",
+        "feature_flags.remote_config",
+        {"GET": responses.remote_config},
+        "feature_flag",
+        prefixes=PROJECTS,
     ),
     Route(
         "/feature_flags/<pk>/status/",

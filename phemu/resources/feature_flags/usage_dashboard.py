@@ -1,7 +1,9 @@
 """A feature flag's usage dashboard: the dashboard and two insights PostHog generates for every
 flag its serializer creates (``_create_usage_dashboard`` in ``posthog/api/feature_flag.py``,
 ``create_feature_flag_dashboard`` and ``update_feature_flag_dashboard`` in
-``posthog/helpers/dashboard_templates.py``).
+``posthog/helpers/dashboard_templates.py``), and the two "enriched analytics" insights
+``add_enriched_insights_to_feature_flag_dashboard`` adds to it for flags with
+``has_enriched_analytics``.
 
 The dashboard and its insights are written through the dashboards and insights backends, so
 they are ordinary rows of ``dashboards/`` and ``insights/``. Flags loaded from seeds get none:
@@ -42,10 +44,27 @@ def _query(key: str, *, unique: bool) -> dict[str, Any]:
     if unique:
         series["math"] = "dau"
     series["name"] = "$feature_flag_called"
+    return _trends(
+        {"breakdown": "$feature_flag_response", "breakdown_type": "event"},
+        ("$feature_flag", key),
+        [series],
+        "ActionsTable" if unique else "ActionsLineGraph",
+    )
+
+
+def _trends(
+    breakdown: dict[str, Any],
+    condition: tuple[str, str],
+    series: list[dict[str, Any]],
+    display: str,
+) -> dict[str, Any]:
+    """The ``TrendsQuery`` every template insight of a flag is: 30 days by day, events whose
+    property ``condition[0]`` is exactly ``condition[1]``."""
+    name, value = condition
     return {
         "kind": "InsightVizNode",
         "source": {
-            "breakdownFilter": {"breakdown": "$feature_flag_response", "breakdown_type": "event"},
+            "breakdownFilter": breakdown,
             "dateRange": {"date_from": "-30d", "explicitDate": False},
             "filterTestAccounts": False,
             "interval": "day",
@@ -56,20 +75,15 @@ def _query(key: str, *, unique: bool) -> dict[str, Any]:
                     {
                         "type": "AND",
                         "values": [
-                            {
-                                "key": "$feature_flag",
-                                "operator": "exact",
-                                "type": "event",
-                                "value": key,
-                            }
+                            {"key": name, "operator": "exact", "type": "event", "value": value}
                         ],
                     }
                 ],
             },
-            "series": [series],
+            "series": series,
             "trendsFilter": {
                 "aggregationAxisFormat": "numeric",
-                "display": "ActionsTable" if unique else "ActionsLineGraph",
+                "display": display,
                 "showAlertThresholdLines": False,
                 "showLegend": False,
                 "showPercentStackView": False,
@@ -145,6 +159,69 @@ def rename(emulator: Emulator, flag: FeatureFlag, old_key: str) -> None:
         if condition.get("key") == "$feature_flag" and condition.get("value") == old_key:
             condition["value"] = flag.key
             insights.rewrite(insight, query=insight.query, description=describe(flag.key))
+
+
+#: ``ENRICHED_DASHBOARD_INSIGHT_IDENTIFIER`` (``posthog/constants.py``): a dashboard "has
+#: enriched insights" when one of its tiles shows an insight whose name contains it.
+ENRICHED_IDENTIFIER = "Feature Viewed"
+ENRICHED_DESCRIPTION = "Shows the total number of times this feature was viewed and interacted with"
+#: The enriched insights, in creation order: name, the event counted, its series' label.
+ENRICHED: tuple[tuple[str, str, str], ...] = (
+    (f"{ENRICHED_IDENTIFIER} Total Volume", "$feature_view", "Feature View"),
+    ("Feature Interaction Total Volume", "$feature_interaction", "Feature Interaction"),
+)
+
+
+def _enriched_query(key: str, event: str, label: str) -> dict[str, Any]:
+    """The enriched template's query: the event's total and unique users over 30 days, filtered
+    on the ``feature_flag`` event property (the product-analytics SDKs' name)."""
+    return _trends(
+        {"breakdown_type": "event"},
+        ("feature_flag", key),
+        [
+            {"event": event, "kind": "EventsNode", "name": f"{label} - Total"},
+            {
+                "event": event,
+                "kind": "EventsNode",
+                "math": "dau",
+                "name": f"{label} - Unique users",
+            },
+        ],
+        "ActionsLineGraph",
+    )
+
+
+def has_enriched_insights(emulator: Emulator, dashboard: int) -> bool:
+    """``FeatureFlag.usage_dashboard_has_enriched_insights``: a tile of the dashboard (through
+    ``DashboardTile``'s manager: not soft-deleted, on a dashboard that is not) shows an insight
+    named with ``ENRICHED_IDENTIFIER``."""
+    boards = DashboardsBackend.of(emulator).table
+    board = boards.get(dashboard)
+    if board is None or board.deleted:
+        return False
+    insights = InsightsBackend.of(emulator).table
+    for tile in boards.tiles_of_dashboard(dashboard):
+        insight = insights.get(tile.insight)
+        if not tile.deleted and insight is not None and ENRICHED_IDENTIFIER in (insight.name or ""):
+            return True
+    return False
+
+
+def enrich(emulator: Emulator, flag: FeatureFlag, dashboard: int) -> None:
+    """``add_enriched_insights_to_feature_flag_dashboard``: two sample insights on tiles without
+    layouts or colour, created by nobody (the template passes no user)."""
+    insights = InsightsBackend.of(emulator)
+    for name, event, label in ENRICHED:
+        insights.generate(
+            flag.project,
+            name=name,
+            description=ENRICHED_DESCRIPTION,
+            query=_enriched_query(flag.key, event, label),
+            created_by=None,
+            dashboard=dashboard,
+            layouts={},
+            color=None,
+        )
 
 
 def _obj(value: Any) -> dict[str, Any]:

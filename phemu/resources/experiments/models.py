@@ -160,6 +160,13 @@ class ExperimentsBackend(Backend):
             e.id for e in self._tables.experiments.values() if e.exposure_cohort == cohort_id
         )
 
+    def set_exposure_cohort(self, experiment_id: int, cohort_id: int) -> None:
+        """``create_exposure_cohort_for_experiment`` saves only this field
+        (``experiment.save(update_fields=["exposure_cohort"])``)."""
+        with self._emulator.store.lock:
+            experiment = self._tables.experiments[experiment_id]
+            experiment.exposure_cohort = cohort_id
+
     def forget_exposure_cohort(self, cohort_id: int) -> None:
         """A deleted cohort is detached from its experiments (``experiment_set.set([])``)."""
         with self._emulator.store.lock:

@@ -49,7 +49,9 @@ def _searched(ctx: RequestContext, found: list[Experiment]) -> list[Experiment]:
     return [e for e in found if term.lower() in e.name.lower()] if term else found
 
 
-def _find(ctx: RequestContext) -> Experiment:
+def find(ctx: RequestContext) -> Experiment:
+    """The experiment of the path as the viewset's ``get_object`` finds it (live, in the
+    project, narrowed by ``search`` like the list)."""
     pk = path_pk(ctx)
     visible = {e.id: e for e in _searched(ctx, _backend(ctx).live(ctx.project_id))}
     found = visible.get(pk) if pk is not None else None
@@ -108,11 +110,11 @@ def create(ctx: RequestContext) -> Response:
 
 
 def retrieve(ctx: RequestContext) -> Response:
-    return json_response(_backend(ctx).render(_find(ctx)))
+    return json_response(_backend(ctx).render(find(ctx)))
 
 
 def update(ctx: RequestContext) -> Response:
-    found = _find(ctx)
+    found = find(ctx)
     backend = _backend(ctx)
     body: Any = ctx.body
     backend.save(ctx.project_id, found, body, user_id=ctx.owner.id, partial=ctx.method == "PATCH")
@@ -121,7 +123,7 @@ def update(ctx: RequestContext) -> Response:
 
 def duplicate(ctx: RequestContext) -> Response:
     backend = _backend(ctx)
-    found = backend.copy(_find(ctx), ctx.body, user_id=ctx.owner.id)
+    found = backend.copy(find(ctx), ctx.body, user_id=ctx.owner.id)
     return json_response(backend.render(found), status=201)
 
 
@@ -140,13 +142,13 @@ def stats(ctx: RequestContext) -> Response:
 
 
 def timeseries_results(ctx: RequestContext) -> Response:
-    return json_response(actions.timeseries_results(ctx.emulator, _find(ctx), ctx.query))
+    return json_response(actions.timeseries_results(ctx.emulator, find(ctx), ctx.query))
 
 
 def recalculate_timeseries(ctx: RequestContext) -> Response:
     """``recalculate_timeseries``: the active request for the fingerprint (200) or a new
     ``pending`` one (201)."""
-    experiment = _find(ctx)
+    experiment = find(ctx)
     body: Any = ctx.body
     if not isinstance(body, Mapping):
         raise ServerError()  # ``request.data.get`` on a list

@@ -16,8 +16,6 @@ from datetime import timedelta
 from datetime import timezone
 from functools import lru_cache
 
-from dateutil.parser import isoparse
-
 #: The common shape of seeded instants, which the standard library parses (dateutil's parser
 #: handles every other ISO 8601 spelling, at many times the cost).
 _PLAIN_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{3}|\.\d{6})?(?:Z|[+-]\d\d:\d\d)?")
@@ -29,6 +27,10 @@ def _parse_text(value: str) -> datetime:
     # immutable, so parsing each string once per process is safe.
     if _PLAIN_ISO.fullmatch(value):
         return _to_utc(datetime.fromisoformat(value[:-1] + "+00:00" if value[-1] == "Z" else value))
+    # Imported here: dateutil's parser costs more to import than the rest of the clock, and most
+    # processes never meet an instant the standard library cannot read.
+    from dateutil.parser import isoparse
+
     return _to_utc(isoparse(value))
 
 

@@ -39,7 +39,6 @@ from phemu.routing import Route
 from phemu.routing import RouteTable
 from phemu.routing import build_table
 from phemu.store import Store
-from phemu.throttling import Throttler
 
 if TYPE_CHECKING:
     import pluggy
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
     from werkzeug.test import Client
 
     from phemu.persistence import StateFile
+    from phemu.throttling import Throttler
 
 PROFILES = ("docs", "cloud")
 B = TypeVar("B", bound=Backend)
@@ -124,6 +124,8 @@ class Emulator:
         self.routes: RouteTable = build_table(self._all_routes())
         self.throttler: Throttler | None = None
         if rate_limits:
+            from phemu.throttling import Throttler  # off by default: most emulators never throttle
+
             self.throttler = Throttler.from_setting(rate_limits)
         self.outbox = Outbox(on_delivery=self._deliver)
         self.journal = Journal()

@@ -30,8 +30,8 @@ import inspect
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib.metadata import entry_points
 from types import ModuleType
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import cast
 
@@ -41,11 +41,26 @@ from pluggy import HookimplOpts
 from phemu import hookspecs
 from phemu.errors import ConfigurationError
 
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
 PROJECT_NAME = "phemu"
 ENTRY_POINT_GROUP = "phemu"
 HOOK_PREFIX = "phemu_"
 
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+def entry_points(*, group: str) -> Iterable[EntryPoint]:
+    """The installed entry points of ``group`` (tests replace this function).
+
+    ``importlib.metadata`` is imported here, when an emulator first looks for plugins, not when
+    ``phemu.emulator`` is imported: it costs as much to import as several resources, and test
+    runners (pytest, requests) have usually imported it already by then.
+    """
+    from importlib.metadata import entry_points as installed
+
+    return installed(group=group)
 
 
 class PhemuPluginManager(pluggy.PluginManager):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import pytest
 
@@ -92,3 +94,42 @@ def test_memoised_hook_discovery_still_sees_per_instance_and_per_class_hooks() -
         assert sorted(r[0] for r in results) == ["class:docs", "instance:docs"]
     plain = build_plugin_manager(plugins=[Bare()], load_entrypoints=False)
     assert plain.hook.phemu_routes(profile="docs") == []
+
+
+#: Modules ``import phemu.emulator`` leaves for their first use (``benchmarks/bench_frontdoors.py``
+#: measure (c')): each is imported by the function that needs it.
+FIRST_USE_MODULES = (
+    "dateutil.parser",  # instants the standard library cannot read (phemu/clock.py)
+    "importlib.metadata",  # entry-point plugins, when the first emulator is built
+    "phemu.query.records",  # the engine's records (phemu/query/__init__.py loads them on access)
+    "phemu.throttling",  # rate_limits=
+    "phemu.resources.subscriptions.rules",
+    "phemu.resources.subscriptions.schedule",
+    "phemu.resources.definitions.rules",
+    "phemu.resources.definitions.taxonomy",
+)
+
+
+def test_importing_the_engine_leaves_first_use_modules_unloaded() -> None:
+    code = (
+        "import sys; before = set(sys.modules); import phemu.emulator; "
+        f"print(sorted(m for m in {FIRST_USE_MODULES!r} if m in sys.modules and m not in before))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert output.stdout.strip() == "[]"
+
+
+def test_first_use_imports_what_the_engine_left_out() -> None:
+    code = (
+        "import sys; from phemu.clock import parse_instant; from phemu.emulator import Emulator; "
+        "emulator = Emulator(rate_limits='posthog'); "
+        "print(parse_instant('2026-06-15 10:00:00+0000').isoformat()); "
+        "print(sorted(m for m in ('dateutil.parser', 'importlib.metadata', 'phemu.throttling') "
+        "if m not in sys.modules))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert output.stdout.split() == ["2026-06-15T10:00:00+00:00", "[]"]

@@ -13,15 +13,33 @@ them, and :func:`available` tells whether the engine can run.
 from __future__ import annotations
 
 from importlib.util import find_spec
+from typing import TYPE_CHECKING
+from typing import Any
 
-from phemu.query.records import EventRecord
-from phemu.query.records import PersonRecord
-from phemu.query.records import ProjectData
-from phemu.query.records import SessionRecord
-from phemu.query.records import StaticData
+if TYPE_CHECKING:
+    from phemu.query.records import EventRecord
+    from phemu.query.records import PersonRecord
+    from phemu.query.records import ProjectData
+    from phemu.query.records import SessionRecord
+    from phemu.query.records import StaticData
 
 #: The one-line hint for a missing engine.
 INSTALL_HINT = "pip install 'phemu[query]'"
+
+
+_RECORD_NAMES = frozenset(
+    {"EventRecord", "PersonRecord", "ProjectData", "SessionRecord", "StaticData"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    # The record classes load on first access: resources import ``phemu.query.dates`` with the
+    # engine, and should not pay for the records' dataclasses then.
+    if name in _RECORD_NAMES:
+        from phemu.query import records
+
+        return getattr(records, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def available() -> bool:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Response
 
 from phemu.resources._base import json_response
-from phemu.resources.capture.decoding import decode
 
 if TYPE_CHECKING:
     from phemu.context import RequestContext
@@ -31,6 +30,10 @@ def project_for_token(store: Store, token: str) -> Project | None:
 
 
 def capture(ctx: RequestContext) -> Response:
+    # The decoders (gzip, lz64, base64 forms) are imported by the first capture, not with the
+    # engine.
+    from phemu.resources.capture.decoding import decode
+
     request = ctx.request
     batch = decode(
         request.get_data(cache=True),

@@ -642,8 +642,7 @@ class CohortsBackend(Backend):
             if experiment is None:
                 raise KeyError(f"experiment {experiment_id} does not exist")
             cohort = derived.exposure_cohort(self, experiment, created_by)
-            # ``experiment.save(update_fields=["exposure_cohort"])``: no other field changes.
-            experiment.exposure_cohort = cohort.id
+            self._emulator.experiments.set_exposure_cohort(experiment.id, cohort.id)
             return {"cohort": self.render(cohort)}
 
     def _require(self, pk: int) -> Cohort:

@@ -29,7 +29,7 @@ def for_flag(ctx: RequestContext) -> Response:
 def exposure_cohort(ctx: RequestContext) -> Response:
     """``create_exposure_cohort_for_experiment`` (``ee/clickhouse/views/experiments.py``): the
     experiment as the viewset's ``get_object`` finds it."""
-    from phemu.resources.experiments.responses import _find as find_experiment
+    from phemu.resources.experiments.responses import find as find_experiment
 
     experiment = find_experiment(ctx)
     answer = ctx.emulator.cohorts.exposure_cohort(experiment.id, created_by=ctx.owner.id)

@@ -28,7 +28,6 @@ from phemu.pagination import paginate
 from phemu.pagination import paginate_list
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
-from phemu.resources.definitions import rules
 from phemu.resources.definitions.models import DefinitionsBackend
 from phemu.resources.definitions.models import EventDefinition
 from phemu.resources.definitions.models import PropertyDefinition
@@ -58,6 +57,8 @@ def _name(value: Any, name: str) -> str:
 
 
 def list_events(ctx: RequestContext) -> Response:
+    from phemu.resources.definitions import rules  # on first use: keeps the import cheap
+
     with ctx.store.lock:
         rows = rules.event_rows(
             _backend(ctx).catch_up(ctx.project_id), ctx.arg, ctx.query.getlist("ordering")
@@ -117,6 +118,8 @@ def event_metrics(ctx: RequestContext) -> Response:
 
 
 def list_properties(ctx: RequestContext) -> Response:
+    from phemu.resources.definitions import rules  # on first use: keeps the import cheap
+
     query = rules.property_query(ctx.query)
     with ctx.store.lock:
         rows = rules.property_rows(_backend(ctx).catch_up(ctx.project_id), query)

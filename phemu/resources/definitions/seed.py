@@ -15,7 +15,6 @@ from phemu.resources.definitions.inference import TYPES
 from phemu.resources.definitions.models import DefinitionsBackend
 from phemu.resources.definitions.models import render_event
 from phemu.resources.definitions.responses import TYPES as PROPERTY_TYPES
-from phemu.resources.definitions.taxonomy import GROUP_TYPES_LIMIT
 from phemu.seed import RecordReader
 from phemu.seed import iter_records
 
@@ -56,6 +55,9 @@ def load_events(emulator: Emulator, records: list[dict[str, Any]]) -> None:
 def load_properties(emulator: Emulator, records: list[dict[str, Any]]) -> None:
     """``{"name", "project"?, "type"? (event, person, group, session), "group_type_index"?,
     "property_type"?, "is_numerical"?, "id"?}``."""
+    # Imported on first use, as the list rules are: ``import phemu.emulator`` stays cheap.
+    from phemu.resources.definitions.taxonomy import GROUP_TYPES_LIMIT
+
     backend = DefinitionsBackend.of(emulator)
     known = ("project", "name", "id", "type", "group_type_index", "property_type", "is_numerical")
     for r in iter_records(emulator, "property_definitions", records, "name"):

@@ -32,8 +32,6 @@ from datetime import timezone
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 from typing import Any
-from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
 
 from phemu.clock import parse_instant
 from phemu.errors import SeedError
@@ -479,6 +477,11 @@ def _flatten(items: list[Any], depth: int = 10) -> Iterator[Any]:
 
 def project_zone(emulator: Emulator, project: int) -> tzinfo:
     """The project's time zone (``Team.timezone_info``); UTC when it names none phemu knows."""
+    # zoneinfo (and the tz search path it reads) is imported by the first project that needs
+    # its zone, not with the engine.
+    from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfoNotFoundError
+
     found = emulator.store.projects.get(project)
     try:
         return ZoneInfo(found.timezone) if found is not None else timezone.utc

@@ -24,14 +24,12 @@ from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlencode
 
-from dateutil import parser as date_parser
 from werkzeug.wrappers import Response
 
 from phemu.errors import NotFound
 from phemu.errors import QueryError
 from phemu.errors import ServerError
 from phemu.pagination import request_url
-from phemu.query.dates import parse_date
 from phemu.resources._base import json_response
 from phemu.resources.events.filters import holds
 from phemu.resources.events.filters import parse_properties
@@ -83,6 +81,12 @@ def render_event(record: EventRecord, person: Person | None) -> dict[str, Any]:
 def _moment(raw: str, now: datetime) -> datetime:
     """``parse_timestamp``: ISO 8601 (naive is UTC), else ``relative_date_parse``: a date
     dateutil reads, else a relative date (``-7d``), else now."""
+    # Imported here, not at module level: dateutil's parser and the query package cost more to
+    # import than this whole resource, and only date filters need them.
+    from dateutil import parser as date_parser
+
+    from phemu.query.dates import parse_date
+
     try:
         parsed = date_parser.isoparse(raw)
     except (ValueError, OverflowError):

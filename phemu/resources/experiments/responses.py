@@ -5,17 +5,21 @@ action ``search``es names; ``order`` sorts by a field, ``duration`` or ``status`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.wrappers import Response
 
+from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import ServerError
+from phemu.errors import ValidationError
 from phemu.pagination import paginate_list
 from phemu.resources._base import json_response
 from phemu.resources._base import path_pk
+from phemu.resources.experiments import actions
 from phemu.resources.experiments.models import ExperimentsBackend
 
 if TYPE_CHECKING:
@@ -45,7 +49,9 @@ def _searched(ctx: RequestContext, found: list[Experiment]) -> list[Experiment]:
     return [e for e in found if term.lower() in e.name.lower()] if term else found
 
 
-def _find(ctx: RequestContext) -> Experiment:
+def find(ctx: RequestContext) -> Experiment:
+    """The experiment of the path as the viewset's ``get_object`` finds it (live, in the
+    project, narrowed by ``search`` like the list)."""
     pk = path_pk(ctx)
     visible = {e.id: e for e in _searched(ctx, _backend(ctx).live(ctx.project_id))}
     found = visible.get(pk) if pk is not None else None
@@ -104,12 +110,66 @@ def create(ctx: RequestContext) -> Response:
 
 
 def retrieve(ctx: RequestContext) -> Response:
-    return json_response(_backend(ctx).render(_find(ctx)))
+    return json_response(_backend(ctx).render(find(ctx)))
 
 
 def update(ctx: RequestContext) -> Response:
-    found = _find(ctx)
+    found = find(ctx)
     backend = _backend(ctx)
     body: Any = ctx.body
     backend.save(ctx.project_id, found, body, user_id=ctx.owner.id, partial=ctx.method == "PATCH")
     return json_response(backend.render(found))
+
+
+def duplicate(ctx: RequestContext) -> Response:
+    backend = _backend(ctx)
+    found = backend.copy(find(ctx), ctx.body, user_id=ctx.owner.id)
+    return json_response(backend.render(found), status=201)
+
+
+def eligible_feature_flags(ctx: RequestContext) -> Response:
+    status, body = actions.eligible_feature_flags(ctx.emulator, ctx.project_id, ctx.query)
+    return json_response(body, status=status)
+
+
+def requires_flag_implementation(ctx: RequestContext) -> Response:
+    found = actions.requires_flag_implementation(ctx.emulator, ctx.project_id, ctx.query)
+    return json_response({"result": found})
+
+
+def stats(ctx: RequestContext) -> Response:
+    return json_response(actions.stats(ctx.emulator, ctx.project_id))
+
+
+def timeseries_results(ctx: RequestContext) -> Response:
+    return json_response(actions.timeseries_results(ctx.emulator, find(ctx), ctx.query))
+
+
+def recalculate_timeseries(ctx: RequestContext) -> Response:
+    """``recalculate_timeseries``: the active request for the fingerprint (200) or a new
+    ``pending`` one (201)."""
+    experiment = find(ctx)
+    body: Any = ctx.body
+    if not isinstance(body, Mapping):
+        raise ServerError()  # ``request.data.get`` on a list
+    metric, fingerprint = body.get("metric"), body.get("fingerprint")
+    if not metric:
+        raise ValidationError(Msg.EXPERIMENT_METRIC_REQUIRED)
+    if not fingerprint:
+        raise ValidationError(Msg.EXPERIMENT_FINGERPRINT_REQUIRED)
+    if experiment.start_date is None:
+        raise ValidationError(Msg.EXPERIMENT_RECALCULATE_NOT_STARTED)
+    if not isinstance(metric, Mapping) or isinstance(fingerprint, (dict, list)):
+        raise ServerError()  # ``metric.get("uuid")``; a JSON structure in a CharField lookup
+    # Django's CharField stores (and looks up) ``str()`` of a scalar
+    stored = fingerprint if isinstance(fingerprint, str) else str(fingerprint)
+    request, created = _backend(ctx).request_recalculation(experiment.id, metric, stored)
+    answer = {
+        "id": request.id,
+        "experiment_id": experiment.id,
+        "metric_uuid": request.metric.get("uuid"),
+        "fingerprint": fingerprint,
+        "status": request.status,
+        "created_at": request.created_at.isoformat(),
+    }
+    return json_response(answer, status=201 if created else 200)

@@ -17,7 +17,6 @@ from typing import Any
 from phemu.errors import ServerError
 from phemu.resources.dashboards.models import DashboardsState
 from phemu.resources.insights.models import InsightsState
-from phemu.resources.subscriptions.schedule import following_delivery
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
@@ -182,6 +181,9 @@ def _unpark(store: Store, state: SubscriptionsState) -> None:
 
 def _deliver_run(store: Store, state: SubscriptionsState, run: datetime) -> list[dict[str, Any]]:
     """One scheduler run at ``run``: the outbox entries, in due date then id order."""
+    # Imported when a run fires, not with the module: most processes never deliver anything.
+    from phemu.resources.subscriptions.schedule import following_delivery
+
     horizon = run + LOOK_AHEAD
     fired: set[int] = set()
     due: list[Subscription] = []

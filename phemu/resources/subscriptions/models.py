@@ -31,19 +31,17 @@ from phemu.resources._base import created_by
 from phemu.resources._cache import RenderCache
 from phemu.resources.subscriptions import delivery
 from phemu.resources.subscriptions.delivery import SECTION
-from phemu.resources.subscriptions.rules import check_object
-from phemu.resources.subscriptions.rules import content_type_of
-from phemu.resources.subscriptions.rules import validate_fields
-from phemu.resources.subscriptions.schedule import Rule
-from phemu.resources.subscriptions.schedule import first_delivery
-from phemu.resources.subscriptions.schedule import summary
 from phemu.seed import user_ref
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request
 
+    from phemu.resources.subscriptions.schedule import Rule
     from phemu.store import Store
+
+# The validation rules and the schedule (dateutil's rrule) are imported where a subscription is
+# written or its schedule read: ``import phemu.emulator`` should not pay for them.
 
 SEQUENCE = "subscription"
 #: ``created_by=`` of :meth:`SubscriptionsBackend.create` when not given.
@@ -81,6 +79,8 @@ class Subscription:
     content_type: str = "insight"
 
     def rule(self) -> Rule:
+        from phemu.resources.subscriptions.schedule import Rule
+
         return Rule.of(
             frequency=self.frequency,
             interval=self.interval,
@@ -93,6 +93,8 @@ class Subscription:
 
     @property
     def summary(self) -> str:
+        from phemu.resources.subscriptions.schedule import summary
+
         return summary(self.frequency, self.interval, self.byweekday, self.bysetpos)
 
 
@@ -345,6 +347,11 @@ class SubscriptionsBackend(Backend):
         self, project: int, data: Mapping[str, Any], *, user_id: int | None, notify: bool = True
     ) -> Subscription:
         """Validate ``data`` as ``POST`` does and store the new subscription."""
+        from phemu.resources.subscriptions.rules import check_object
+        from phemu.resources.subscriptions.rules import content_type_of
+        from phemu.resources.subscriptions.rules import validate_fields
+        from phemu.resources.subscriptions.schedule import first_delivery
+
         store = self.store
         with store.lock:
             values = validate_fields(store, data, creating=True, partial=False)
@@ -386,6 +393,10 @@ class SubscriptionsBackend(Backend):
         self, sub: Subscription, data: Mapping[str, Any], *, partial: bool, notify: bool = True
     ) -> Subscription:
         """Validate ``data`` as ``PATCH`` (``partial``) or ``PUT`` does and apply it."""
+        from phemu.resources.subscriptions.rules import check_object
+        from phemu.resources.subscriptions.rules import validate_fields
+        from phemu.resources.subscriptions.schedule import first_delivery
+
         store = self.store
         table = self.table
         with store.lock:

@@ -20,11 +20,6 @@ from phemu.resources.subscriptions.delivery import SECTION as KEY
 from phemu.resources.subscriptions.models import Subscription
 from phemu.resources.subscriptions.models import SubscriptionsBackend
 from phemu.resources.subscriptions.models import first_member
-from phemu.resources.subscriptions.rules import FIELD_NAMES
-from phemu.resources.subscriptions.rules import check_object
-from phemu.resources.subscriptions.rules import content_type_of
-from phemu.resources.subscriptions.rules import validate_fields
-from phemu.resources.subscriptions.schedule import first_delivery
 from phemu.seed import RecordReader
 from phemu.seed import SeedSection
 from phemu.seed import exported
@@ -44,6 +39,13 @@ _NOT_EXPORTED = frozenset({"summary", "invite_message"})
 
 def build(r: RecordReader) -> Subscription:
     """A validated, not yet stored subscription from a seed record (``id`` 0: not given)."""
+    # Imported on the first seeded subscription, as the backend does (see its module).
+    from phemu.resources.subscriptions.rules import FIELD_NAMES
+    from phemu.resources.subscriptions.rules import check_object
+    from phemu.resources.subscriptions.rules import content_type_of
+    from phemu.resources.subscriptions.rules import validate_fields
+    from phemu.resources.subscriptions.schedule import first_delivery
+
     store = r.emulator.store
     r.reject_unknown(FIELD_NAMES | _EXTRA_KEYS | _IGNORED_KEYS)
     project = r.project()

@@ -9,22 +9,18 @@ evaluation; both SDKs send it where they send a personal API key: ``Authorizatio
 
 from __future__ import annotations
 
-import json
-import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from posthog import Posthog
 
-import phemu
 from phemu.emulator import Emulator
 from tests._server_support import Serve
-from tests.interop.test_posthog_node_sdk import NODE_DIR
 from tests.interop.test_posthog_node_sdk import _missing as node_missing
+from tests.interop.test_posthog_node_sdk import run_flow
 from tests.interop.test_posthog_python_sdk import PRO_ONLY
-from tests.interop.test_posthog_python_sdk import TOKEN
 from tests.interop.test_posthog_python_sdk import VARIANTS
+from tests.interop.test_posthog_python_sdk import client_for
 from tests.interop.test_posthog_python_sdk import seed_flags
 
 pytestmark = [
@@ -36,21 +32,7 @@ SECRET = "phs_phemuDefaultProjectSecretKey0000000000000000"
 
 
 def sdk(host: str, secret: str) -> Posthog:
-    return Posthog(
-        TOKEN,
-        host=host,
-        personal_api_key=secret,
-        poll_interval=3600,
-        feature_flags_request_timeout_seconds=5,
-        sync_mode=True,
-    )
-
-
-@pytest.fixture
-def mocked(emulator: Emulator) -> Iterator[Emulator]:
-    seed_flags(emulator)
-    with phemu.mock(emulator):
-        yield emulator
+    return client_for(host, secret=secret, sync_mode=True)
 
 
 def test_python_sdk_evaluates_locally_with_the_secret(mocked: Emulator) -> None:
@@ -118,16 +100,7 @@ def test_node_sdk_evaluates_locally_with_the_secret() -> None:
         }
         flags = Emulator(load_entrypoints=False, seeds=[seed])  # the same flags, same hashing
         assert requests.post(f"{served.url}/_phemu/seed", json=seed, timeout=10).status_code == 200
-        result = subprocess.run(
-            ["node", "flow.mjs", served.url, TOKEN, SECRET],
-            cwd=NODE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        seen = json.loads(result.stdout.strip().splitlines()[-1])
+        seen = run_flow(served.url, SECRET)
         assert seen["localPro"] is True
         assert seen["variants"] == {
             d: flags.feature_flags.value("pricing-test", d) for d in seen["variants"]

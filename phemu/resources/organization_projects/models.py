@@ -39,6 +39,8 @@ from phemu.store import Store
 from phemu.store import mask_key
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from phemu.store import PersonalAPIKey
     from phemu.store import User
 
@@ -316,10 +318,7 @@ class OrganizationProjectsBackend(Backend):
     ) -> dict[str, Any]:
         """What ``PATCH .../projects/:id/rotate_secret_token/`` answers (``environment=True``:
         the ``Team`` that ``.../environments/:id/rotate_secret_token/`` answers)."""
-        user = self._user(by)
-        found = self.project_in(user, self._org(user, organization), str(project))
-        self.rotate_secret(user, found)
-        return self._render(user, found, environment=environment)
+        return self._secret_action(self.rotate_secret, project, organization, by, environment)
 
     def delete_secret_token_backup(
         self,
@@ -331,16 +330,25 @@ class OrganizationProjectsBackend(Backend):
     ) -> dict[str, Any]:
         """What ``PATCH .../delete_secret_token_backup/`` answers (see
         :meth:`rotate_secret_token`)."""
+        return self._secret_action(
+            self.delete_secret_backup, project, organization, by, environment
+        )
+
+    def _secret_action(
+        self,
+        step: Callable[[User, Project], None],
+        project: int,
+        organization: str,
+        by: int | str | None,
+        environment: bool,
+    ) -> dict[str, Any]:
         user = self._user(by)
         found = self.project_in(user, self._org(user, organization), str(project))
-        self.delete_secret_backup(user, found)
-        return self._render(user, found, environment=environment)
-
-    def _render(self, user: User, project: Project, *, environment: bool) -> dict[str, Any]:
+        step(user, found)
         with self.store.lock:
             if environment:
-                return self.render_environment(user, project)
-            return self.render_project(user, project)
+                return self.render_environment(user, found)
+            return self.render_project(user, found)
 
     def delete(
         self, project: int, organization: str = "@current", *, by: int | str | None = None

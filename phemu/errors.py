@@ -354,6 +354,39 @@ class Msg:
     EXPERIMENT_CANT_UPDATE_VARIANTS = "Can't update feature_flag_variants on Experiment"
     EXPERIMENT_CANT_UPDATE_HOLDOUT = "Can't update holdout on running Experiment"
     EXPERIMENT_GLOBAL_PROPERTIES = "Experiments do not support global filter properties"
+    EXPERIMENT_INVALID_LIMIT = "Invalid limit or offset"
+    EXPERIMENT_NO_ACTION = "Action ID {id} does not exist!"
+    EXPERIMENT_ACTION_NONE = "Action ID cannot be None!"
+    EXPERIMENT_METRIC_UUID_REQUIRED = "metric_uuid query parameter is required"
+    EXPERIMENT_FINGERPRINT_PARAM_REQUIRED = "fingerprint query parameter is required"
+    EXPERIMENT_NOT_STARTED = "Experiment has not been started yet"
+    EXPERIMENT_METRIC_REQUIRED = "metric is required"
+    EXPERIMENT_FINGERPRINT_REQUIRED = "fingerprint is required"
+    EXPERIMENT_RECALCULATE_NOT_STARTED = (
+        "Cannot recalculate timeseries for experiment that hasn't started"
+    )
+    # ee/clickhouse/views/experiment_holdouts.py
+    HOLDOUT_ROLLOUT_PRESENT = "Rollout percentage must be present."
+    HOLDOUT_ROLLOUT_RANGE = "Rollout percentage must be between 0 and 100."
+    HOLDOUT_FILTERS_REQUIRED = "Filters are required to create an holdout group"
+    # ee/clickhouse/views/experiment_saved_metrics.py
+    SAVED_METRIC_QUERY_REQUIRED = "Query is required to create a saved metric"
+    SAVED_METRIC_KIND = (
+        "Metric query kind must be 'ExperimentMetric', 'ExperimentTrendsQuery' or "
+        "'ExperimentFunnelsQuery'"
+    )
+    SAVED_METRIC_NEEDS_TYPE = "ExperimentMetric requires a metric_type"
+    SAVED_METRIC_TYPE = "ExperimentMetric metric_type must be 'mean', 'funnel', or 'ratio'"
+    # posthog/api/web_experiment.py
+    WEB_EXPERIMENT_NO_VARIANTS = "Experiment does not have any variants"
+    WEB_EXPERIMENT_VARIANTS_DICT = (
+        "Experiment variants should be a dictionary of keys -> transforms"
+    )
+    WEB_EXPERIMENT_NEEDS_CONTROL = "Experiment should contain a control variant"
+    WEB_EXPERIMENT_NO_ROLLOUT = "Experiment variant '{name}' does not have any rollout percentage"
+    WEB_EXPERIMENT_NO_SELECTOR = (
+        "Experiment transform [${index}] variant '{name}' does not have a valid selector"
+    )
 
     # Surveys (posthog/api/survey.py, SurveySerializerCreateUpdateOnly).
     # posthog/api/survey.py, SurveyViewSet._validate_and_parse_dates

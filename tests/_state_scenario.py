@@ -34,6 +34,7 @@ P2 = "/api/projects/2"
 COLLECTIONS = (
     "dashboards", "insights", "subscriptions", "feature_flags", "persons", "cohorts",
     "experiments", "surveys", "annotations", "event_definitions", "property_definitions",
+    "experiment_holdouts", "experiment_saved_metrics", "web_experiments",
 )  # fmt: skip
 #: A step: (method, path, JSON body or None, which key answers for it: 1 default, 2 other).
 Step = tuple[str, str, Any, int]
@@ -418,6 +419,21 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
                                                   "feature_flag_key": "exp-checkout",
                                                   "metrics": [metric]})  # fmt: skip
     step("PATCH", f"{P1}/experiments/{running['id']}/", {"start_date": "2026-06-18T12:00:00Z"})
+    step("POST", f"{P1}/experiments/{running['id']}/create_exposure_cohort_for_experiment/", {})
+    step("POST", f"{P1}/experiments/{running['id']}/recalculate_timeseries/",
+         {"metric": metric, "fingerprint": "f" * 64})  # fmt: skip
+    holdout = step("POST", f"{P1}/experiment_holdouts/", {
+        "name": "Holdout", "filters": [{"properties": [], "rollout_percentage": 5}]})  # fmt: skip
+    shared = step("POST", f"{P1}/experiment_saved_metrics/", {
+        "name": "Shared", "query": metric, "tags": ["core"]})  # fmt: skip
+    held = step("POST", f"{P1}/experiments/", {
+        "name": "Held", "feature_flag_key": "exp-held", "holdout_id": holdout["id"],
+        "saved_metrics_ids": [{"id": shared["id"], "metadata": {"type": "secondary"}}],
+    })  # fmt: skip
+    step("POST", f"{P1}/experiments/{held['id']}/duplicate/", {})
+    step("POST", f"{P1}/web_experiments/", {"name": "Hero", "variants": {
+        "test": {"rollout_percentage": 30, "transforms": [{"selector": "h1", "text": "Hi"}]},
+        "control": {"rollout_percentage": 70}}})  # fmt: skip
     shelved = step("POST", f"{P1}/experiments/", {"name": "Old", "feature_flag_key": "exp-old"})
     step("PATCH", f"{P1}/experiments/{shelved['id']}/", {"archived": True})
     gone = step("POST", f"{P1}/experiments/", {"name": "Gone", "feature_flag_key": "exp-gone"})
@@ -475,6 +491,7 @@ def reads(emulator: Emulator) -> Iterator[tuple[str, str, Any, int]]:
         yield "GET", f"{base}/insights/?basic=true", None, who
         yield "GET", f"{base}/subscriptions/?deleted=true", None, who
         yield "GET", f"{base}/experiments/?archived=true", None, who
+        yield "GET", f"{base}/experiments/stats/", None, who
         yield "GET", f"{base}/surveys/responses_count/", None, who
         yield "GET", f"{base}/feature_flags/activity/?limit=100", None, who
         yield "GET", f"{base}/property_definitions/?type=person", None, who
@@ -502,9 +519,14 @@ def reads(emulator: Emulator) -> Iterator[tuple[str, str, Any, int]]:
         yield "GET", f"/api/organizations/{organization['id']}/", None, 2
         yield "GET", f"/api/organizations/{organization['id']}/members/", None, 2
         yield "GET", f"/api/organizations/{organization['id']}/members/", None, 1
-    for section in ("cohorts", "experiments", "surveys", "annotations"):
+    for section in ("cohorts", "experiments", "surveys", "annotations", "experiment_holdouts",
+                    "experiment_saved_metrics"):  # fmt: skip
         for record in state[section]:
             yield "GET", f"/api/projects/{record['project']}/{section}/{record['id']}/", None, 2
+    for record in state["experiments"]:
+        if record["start_date"] and not record["deleted"]:
+            path = f"/api/projects/{record['project']}/experiments/{record['id']}/"
+            yield "GET", f"{path}timeseries_results/?metric_uuid=m1&fingerprint={'f' * 64}", None, 1
     for section in ("event_definitions", "property_definitions"):
         for record in state[section]:
             who = record["project"]  # the default key is not in project 2's organization

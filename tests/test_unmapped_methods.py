@@ -299,6 +299,42 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
         "/api/projects/1/experiments/1/",
         {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
     ),
+    # ee/clickhouse/views/experiments.py @actions (detail=False ones also map a list's PATCH).
+    "experiments.duplicate": ("/api/projects/1/experiments/1/duplicate/", {"POST", "OPTIONS"}),
+    "experiments.eligible_feature_flags": (
+        "/api/projects/1/experiments/eligible_feature_flags/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "experiments.requires_flag_implementation": (
+        "/api/projects/1/experiments/requires_flag_implementation/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "experiments.stats": (
+        "/api/projects/1/experiments/stats/",
+        {"GET", "HEAD", "PATCH", "OPTIONS"},
+    ),
+    "experiments.timeseries_results": (
+        "/api/projects/1/experiments/1/timeseries_results/",
+        {"GET", "HEAD", "OPTIONS"},
+    ),
+    "experiments.recalculate_timeseries": (
+        "/api/projects/1/experiments/1/recalculate_timeseries/",
+        {"POST", "OPTIONS"},
+    ),
+    # ee/clickhouse/views/experiment_holdouts.py, experiment_saved_metrics.py and
+    # posthog/api/web_experiment.py: ModelViewSets.
+    **{
+        f"{name}.{level}": (path, methods)
+        for name in ("experiment_holdouts", "experiment_saved_metrics", "web_experiments")
+        for level, path, methods in (
+            ("list", f"/api/projects/1/{name}/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
+            (
+                "detail",
+                f"/api/projects/1/{name}/1/",
+                {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+            ),
+        )
+    },
     "surveys.list": ("/api/projects/1/surveys/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
     "surveys.detail": (
         "/api/projects/1/surveys/00000000-0000-4000-8000-000000000000/",

@@ -13,6 +13,8 @@ from phemu.resources import cohorts
 from phemu.resources import dashboards
 from phemu.resources import definitions
 from phemu.resources import events
+from phemu.resources import experiment_holdouts
+from phemu.resources import experiment_saved_metrics
 from phemu.resources import experiments
 from phemu.resources import feature_flags
 from phemu.resources import generic
@@ -30,6 +32,7 @@ from phemu.resources import sessions
 from phemu.resources import subscriptions
 from phemu.resources import surveys
 from phemu.resources import users
+from phemu.resources import web_experiments
 from phemu.resources._base import Backend
 from phemu.resources._base import Resource
 
@@ -54,7 +57,10 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     cohorts.RESOURCE,
     feature_flags.RESOURCE,
     groups.RESOURCE,  # reads the groups of the person store
-    experiments.RESOURCE,  # after the flags they use
+    experiment_holdouts.RESOURCE,
+    experiment_saved_metrics.RESOURCE,
+    experiments.RESOURCE,  # after the flags, holdouts and saved metrics they use
+    web_experiments.RESOURCE,  # the experiments of type ``web``
     surveys.RESOURCE,
     annotations.RESOURCE,
     query.RESOURCE,

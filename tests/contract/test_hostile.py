@@ -297,7 +297,11 @@ def deliberate_500(req: dict[str, Any]) -> bool:
       a page outside Django's ``Paginator`` range, a non-numeric flag id in ``filter(id=...)``;
     - experiments (``ee/clickhouse/views/experiments.py``): ``parameters``,
       ``exposure_criteria``, ``stats_config`` or metrics of the wrong JSON type, an unknown
-      ``order`` field; surveys (``posthog/api/survey.py``): non-string question text, choices or
+      ``order`` field, an action's unparsable ``events``/``actions`` or ``limit``, a negative
+      ``limit``, a non-object ``metric``; holdouts, saved metrics and web experiments
+      (``ee/clickhouse/views/experiment_holdouts.py``, ``experiment_saved_metrics.py``,
+      ``posthog/api/web_experiment.py``): filters, queries and variants their checks cannot
+      read; surveys (``posthog/api/survey.py``): non-string question text, choices or
       links, a non-numeric popup delay, sampling limits without an interval, an unknown
       ``targeting_flag_id``;
     - an insight ``query`` holding NUL (or a lone surrogate): Postgres refuses it in ``jsonb``
@@ -335,7 +339,13 @@ def deliberate_500(req: dict[str, Any]) -> bool:
         # ``kwargs["pk"].isdigit()`` then ``get(pk=...)``: digits ``int()`` refuses (``²``), a
         # key several flags share, a payload that is not text (``posthog/api/feature_flag.py``).
         return True
-    if segment(route) in ("experiments", "surveys"):
+    if segment(route) in (
+        "experiments",
+        "surveys",
+        "experiment_holdouts",
+        "experiment_saved_metrics",
+        "web_experiments",
+    ):
         return True
     if segment(route) == "subscriptions":
         for key, value in req["query"]:
@@ -426,8 +436,11 @@ def snapshot(world: World) -> dict[str, Any]:
 #: (posthog/api/feature_flag.py): ``status`` 404 ``{"status": "unknown", "reason": ...}`` and
 #: ``bulk_keys`` 400 ``{"error": "Invalid flag IDs provided"}``; posthog/api/person.py:
 #: ``update``/``update_property`` 400 ``{"attr", "code", "detail", "type"}`` in that order;
-#: posthog/api/event.py: ``retrieve`` 400 ``{"detail": "Invalid UUID", ...}`` without ``attr``.
+#: posthog/api/event.py: ``retrieve`` 400 ``{"detail": "Invalid UUID", ...}`` without ``attr``;
+#: ee/clickhouse/views/experiments.py: ``eligible_feature_flags`` 400
+#: ``{"error": "Invalid limit or offset"}``.
 OWN_ERROR_BODIES = {
+    "experiments.eligible_feature_flags": 400,
     "feature_flags.status": 404,
     "feature_flags.bulk_keys": 400,
     "persons.retrieve": 400,

@@ -5,17 +5,21 @@ action ``search``es names; ``order`` sorts by a field, ``duration`` or ``status`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.wrappers import Response
 
+from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import ServerError
+from phemu.errors import ValidationError
 from phemu.pagination import paginate_list
 from phemu.resources._base import json_response
 from phemu.resources._base import path_pk
+from phemu.resources.experiments import actions
 from phemu.resources.experiments.models import ExperimentsBackend
 
 if TYPE_CHECKING:
@@ -113,3 +117,57 @@ def update(ctx: RequestContext) -> Response:
     body: Any = ctx.body
     backend.save(ctx.project_id, found, body, user_id=ctx.owner.id, partial=ctx.method == "PATCH")
     return json_response(backend.render(found))
+
+
+def duplicate(ctx: RequestContext) -> Response:
+    backend = _backend(ctx)
+    found = backend.copy(_find(ctx), ctx.body, user_id=ctx.owner.id)
+    return json_response(backend.render(found), status=201)
+
+
+def eligible_feature_flags(ctx: RequestContext) -> Response:
+    status, body = actions.eligible_feature_flags(ctx.emulator, ctx.project_id, ctx.query)
+    return json_response(body, status=status)
+
+
+def requires_flag_implementation(ctx: RequestContext) -> Response:
+    found = actions.requires_flag_implementation(ctx.emulator, ctx.project_id, ctx.query)
+    return json_response({"result": found})
+
+
+def stats(ctx: RequestContext) -> Response:
+    return json_response(actions.stats(ctx.emulator, ctx.project_id))
+
+
+def timeseries_results(ctx: RequestContext) -> Response:
+    return json_response(actions.timeseries_results(ctx.emulator, _find(ctx), ctx.query))
+
+
+def recalculate_timeseries(ctx: RequestContext) -> Response:
+    """``recalculate_timeseries``: the active request for the fingerprint (200) or a new
+    ``pending`` one (201)."""
+    experiment = _find(ctx)
+    body: Any = ctx.body
+    if not isinstance(body, Mapping):
+        raise ServerError()  # ``request.data.get`` on a list
+    metric, fingerprint = body.get("metric"), body.get("fingerprint")
+    if not metric:
+        raise ValidationError(Msg.EXPERIMENT_METRIC_REQUIRED)
+    if not fingerprint:
+        raise ValidationError(Msg.EXPERIMENT_FINGERPRINT_REQUIRED)
+    if experiment.start_date is None:
+        raise ValidationError(Msg.EXPERIMENT_RECALCULATE_NOT_STARTED)
+    if not isinstance(metric, Mapping) or isinstance(fingerprint, (dict, list)):
+        raise ServerError()  # ``metric.get("uuid")``; a JSON structure in a CharField lookup
+    # Django's CharField stores (and looks up) ``str()`` of a scalar
+    stored = fingerprint if isinstance(fingerprint, str) else str(fingerprint)
+    request, created = _backend(ctx).request_recalculation(experiment.id, metric, stored)
+    answer = {
+        "id": request.id,
+        "experiment_id": experiment.id,
+        "metric_uuid": request.metric.get("uuid"),
+        "fingerprint": fingerprint,
+        "status": request.status,
+        "created_at": request.created_at.isoformat(),
+    }
+    return json_response(answer, status=201 if created else 200)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Callable
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone
 from typing import Any
@@ -51,7 +53,19 @@ _IGNORED_IN_FINGERPRINT = ("uuid", "name", "kind", "fingerprint")
 _EXPOSURE_EVENT_FIELDS = frozenset({"kind", "event", "properties", "response"})
 
 
-def validate(data: Mapping[str, Any], *, creating: bool, partial: bool) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Lookups:
+    """What validation reads: whether a holdout (``ExperimentHoldout.objects.all()``, any
+    project) and a saved metric exist."""
+
+    holdout: Callable[[int], bool]
+    #: the id of the saved metric an id names (as Django casts it), ``None`` if none
+    saved_metric: Callable[[Any], int | None]
+
+
+def validate(
+    data: Mapping[str, Any], *, creating: bool, partial: bool, lookups: Lookups
+) -> dict[str, Any]:
     """The fields in ``Meta.fields`` order, then ``validate``'s date check."""
     values: dict[str, Any] = {}
     required = creating or not partial
@@ -70,17 +84,19 @@ def validate(data: Mapping[str, Any], *, creating: bool, partial: bool) -> dict[
         values["feature_flag_key"] = fields.parse_text(
             fields.require(data, "feature_flag_key"), "feature_flag_key", allow_blank=False
         )
-    if "holdout_id" in data and data["holdout_id"] is not None:
-        # No holdouts are emulated, so every id is PostHog's "does not exist".
-        fields.parse_pk(data["holdout_id"], "holdout_id", lambda _pk: False)
     if "holdout_id" in data:
-        values["holdout"] = None
+        raw = data["holdout_id"]
+        values["holdout"] = (
+            None if raw is None else fields.parse_pk(raw, "holdout_id", lookups.holdout)
+        )
     if "parameters" in data:
         values["parameters"] = validate_parameters(data["parameters"])
     if "secondary_metrics" in data:
         values["secondary_metrics"] = copy.deepcopy(data["secondary_metrics"])
     if "saved_metrics_ids" in data:
-        values["saved_metrics_ids"] = validate_saved_metrics(data["saved_metrics_ids"])
+        values["saved_metrics_ids"] = validate_saved_metrics(
+            data["saved_metrics_ids"], lookups.saved_metric
+        )
     if "filters" in data:
         fields.not_null(data["filters"], "filters")
         values["filters"] = copy.deepcopy(data["filters"])
@@ -137,7 +153,7 @@ def validate_parameters(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def validate_saved_metrics(value: Any) -> Any:
+def validate_saved_metrics(value: Any, find: Callable[[Any], int | None]) -> Any:
     if value is None:
         return None
     if isinstance(value, (str, dict)) or not isinstance(value, list):
@@ -155,10 +171,15 @@ def validate_saved_metrics(value: Any) -> Any:
             raise ValidationError(Msg.EXPERIMENT_METADATA_OBJECT, attr="saved_metrics_ids")
         if "metadata" in item and "type" not in item["metadata"]:
             raise ValidationError(Msg.EXPERIMENT_METADATA_TYPE, attr="saved_metrics_ids")
-    if value:
-        # No saved metrics are emulated: any id names a missing one.
+    # ``filter(id__in=ids).count() != len(value)``: a repeated id counts once.
+    found = {find(item["id"]) for item in value}
+    if None in found or len(found) != len(value):
         raise ValidationError(Msg.EXPERIMENT_SAVED_METRIC_MISSING, attr="saved_metrics_ids")
-    return []
+    for item in value:
+        # ``ExperimentToSavedMetricSerializer``: ``metadata`` is a non-null JSONField.
+        if item.get("metadata") is None:
+            raise ValidationError(Msg.NULL, code="null", attr="metadata")
+    return copy.deepcopy(value)
 
 
 def validate_exposure_criteria(value: Any) -> Any:

@@ -1,4 +1,6 @@
-"""Routes: ``posthog/api/__init__.py`` registers the experiments viewset on ``projects_router``."""
+"""Routes: ``posthog/api/__init__.py`` registers the experiments viewset on ``projects_router``;
+its ``@action``s (``ee/clickhouse/views/experiments.py``) take the ``experiment`` scope, except
+``eligible_feature_flags`` (``feature_flag:read``)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,47 @@ ROUTES: tuple[Route, ...] = (
         create=responses.create,
         retrieve=responses.retrieve,
         update=responses.update,
+    ),
+    *(
+        Route(path, f"experiments.{name}", {method: handler}, scope, prefixes=("projects",))
+        for path, name, method, handler, scope in (
+            (
+                "/experiments/<pk>/duplicate/",
+                "duplicate",
+                "POST",
+                responses.duplicate,
+                "experiment",
+            ),
+            (
+                "/experiments/eligible_feature_flags/",
+                "eligible_feature_flags",
+                "GET",
+                responses.eligible_feature_flags,
+                "feature_flag",
+            ),
+            (
+                "/experiments/requires_flag_implementation/",
+                "requires_flag_implementation",
+                "GET",
+                responses.requires_flag_implementation,
+                "experiment",
+            ),
+            ("/experiments/stats/", "stats", "GET", responses.stats, "experiment"),
+            (
+                "/experiments/<pk>/timeseries_results/",
+                "timeseries_results",
+                "GET",
+                responses.timeseries_results,
+                "experiment",
+            ),
+            (
+                "/experiments/<pk>/recalculate_timeseries/",
+                "recalculate_timeseries",
+                "POST",
+                responses.recalculate_timeseries,
+                "experiment",
+            ),
+        )
     ),
     Route(
         "/experiments/<pk>/create_exposure_cohort_for_experiment/",

@@ -1,0 +1,9 @@
+"""Routes: ``posthog/api/__init__.py`` registers ``ExperimentHoldoutViewSet`` on
+``projects_router`` (scope ``experiment``)."""
+
+from __future__ import annotations
+
+from phemu.resources.experiment_holdouts.responses import HANDLERS
+from phemu.routing import Route
+
+ROUTES: tuple[Route, ...] = HANDLERS.routes("experiment_holdouts")

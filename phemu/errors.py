@@ -277,6 +277,16 @@ class Msg:
         "An entity id and the entity type must be provided to determine an entity"
     )
     PERSONS_TARGET_ENTITY_REQUIRED = "An entity must be provided for target entity to be determined"
+    # posthog/api/group.py (GroupsViewSet, GroupsTypesViewSet)
+    GROUPS_LIST_TYPE_INDEX = (
+        "You must pass ?group_type_index= in this URL. To get a list of valid group types, "
+        "call /api/:project_id/groups_types/."
+    )
+    GROUPS_KEY_EXISTS = "A group with this key already exists"
+    GROUP_TYPE_NOT_FOUND = "Group type not found"
+    GROUP_TYPE_DASHBOARD_EXISTS = "Dashboard already exists for this group type."
+    # posthog/models/filters/utils.py, validate_group_type_index
+    GROUP_TYPE_INDEX_RANGE = "{name} is required to be at least 0 and less than {limit}"
     # products/enterprise/backend/clickhouse/queries/funnels/funnel_correlation_persons.py
     PERSONS_CORRELATION_NO_ENTITY = "No entity for persons specified"
     PERSONS_CORRELATION_NO_PROPERTY = (
@@ -593,6 +603,28 @@ class MissingParameter(PostHogError):
 
     def body(self) -> dict[str, Any]:
         return {"message": Msg.PERSONS_MISSING_PARAMETER, "detail": self.detail}
+
+
+class HandBuiltRequired(PostHogError):
+    """The 400 ``update_property`` / ``delete_property`` of ``GroupsViewSet`` build by hand
+    (``posthog/api/group.py``): DRF's keys, with ``code`` and ``detail`` swapped."""
+
+    status = 400
+    type = "validation_error"
+
+    def body(self) -> dict[str, Any]:
+        return {"attr": self.attr, "code": Msg.REQUIRED, "detail": "required", "type": self.type}
+
+
+class DetailOnly(PostHogError):
+    """A 400 a view builds as ``Response({"detail": ...}, status=400)``: no ``type``, ``code``
+    or ``attr``."""
+
+    status = 400
+    type = "validation_error"
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.detail}
 
 
 class ParseError(PostHogError):

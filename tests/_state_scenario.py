@@ -318,6 +318,13 @@ def build(emulator: Emulator, after: Callable[[], None] = lambda: None) -> None:
     after()
     tick(60)
 
+    # -- groups: a written property, group type metadata and a usage metric ---------------------
+    step("POST", f"{P1}/groups/update_property/?group_type_index=0&group_key=acme",
+         {"key": "tier", "value": 2})  # fmt: skip
+    emulator.groups.update_metadata([{"group_type_index": 0, "name_plural": "companies"}])
+    after()
+    step("POST", f"{P1}/groups_types/0/metrics/", {"name": "Events", "filters": {"events": []}})
+
     # -- cohorts and feature flags ------------------------------------------------------------
     # Static members named by distinct id (the Python API, as a CSV upload), and by person uuid.
     static = emulator.cohorts.create(name="Static", distinct_ids=["user-1", "anon-2"])
@@ -498,6 +505,10 @@ def reads(emulator: Emulator) -> Iterator[tuple[str, str, Any, int]]:
         yield "GET", f"{base}/events/?limit=1000", None, who
         yield "GET", f"{base}/feature_flags/local_evaluation/", None, who
         yield "GET", f"{base}/sessions/property_definitions/", None, who
+        yield "GET", f"{base}/groups_types/", None, who
+        yield "GET", f"{base}/groups_types/0/metrics/", None, who
+        yield "GET", f"{base}/groups/?group_type_index=0", None, who
+        yield "GET", f"{base}/groups/activity/?group_type_index=0&group_key=acme", None, who
         for key in ("$entry_utm_source", "$channel_type", "$entry_current_url"):
             yield "GET", f"{base}/sessions/values/?key={key}", None, who
         for table in ("events", "persons", "sessions"):

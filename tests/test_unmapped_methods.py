@@ -222,7 +222,42 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
         "/api/projects/1/feature_flags/1/enrich_usage_dashboard/",
         {"POST", "OPTIONS"},
     ),
-    # posthog/api/group.py: two detail=False @actions of GroupsViewSet.
+    # posthog/api/group.py: GroupsViewSet (list, create and detail=False @actions) and
+    # GroupsTypesViewSet (list, destroy and detail=False @actions).
+    "groups.list": ("/api/projects/1/groups/", {"GET", "HEAD", "POST", "PATCH", "OPTIONS"}),
+    "groups.find": ("/api/projects/1/groups/find/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    "groups.related": ("/api/projects/1/groups/related/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    "groups.update_property": (
+        "/api/projects/1/groups/update_property/",
+        {"POST", "PATCH", "OPTIONS"},
+    ),
+    "groups.delete_property": (
+        "/api/projects/1/groups/delete_property/",
+        {"POST", "PATCH", "OPTIONS"},
+    ),
+    "groups.activity": ("/api/projects/1/groups/activity/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    "groups_types.list": ("/api/projects/1/groups_types/", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    "groups_types.destroy": ("/api/projects/1/groups_types/0/", {"DELETE", "OPTIONS"}),
+    "groups_types.metrics": (
+        "/api/projects/1/groups_types/0/metrics/",
+        {"GET", "HEAD", "POST", "PATCH", "OPTIONS"},
+    ),
+    "groups_types.metric": (
+        "/api/projects/1/groups_types/0/metrics/0a0a0a0a-0000-4000-8000-000000000000/",
+        {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
+    ),
+    "groups_types.update_metadata": (
+        "/api/projects/1/groups_types/update_metadata/",
+        {"PATCH", "OPTIONS"},
+    ),
+    "groups_types.create_detail_dashboard": (
+        "/api/projects/1/groups_types/create_detail_dashboard/",
+        {"PUT", "PATCH", "OPTIONS"},
+    ),
+    "groups_types.set_default_columns": (
+        "/api/projects/1/groups_types/set_default_columns/",
+        {"PUT", "PATCH", "OPTIONS"},
+    ),
     "groups.property_definitions": (
         "/api/projects/1/groups/property_definitions/",
         {"GET", "HEAD", "PATCH", "OPTIONS"},

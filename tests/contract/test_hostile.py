@@ -310,7 +310,12 @@ def deliberate_500(req: dict[str, Any]) -> bool:
       ``offset``) read with ``int()``, negative values refused by ClickHouse;
       ``delete_property``'s unguarded ``.get()`` and ``request.data["$unset"]``; ``cohorts``'
       ``request.GET["person_id"]``; ``bulk_delete``'s ``len()`` and uuid lookup;
-    - ``groups/property_values/``'s unguarded parameters and ``remote_config``'s lookups.
+    - ``groups/property_values/``'s unguarded parameters and ``remote_config``'s lookups;
+    - the rest of ``GroupsViewSet`` (``posthog/api/group.py``): ``request.GET[...]`` of
+      ``group_type_index``/``group_key``/``id``, ``int()`` of the index, a cursor position
+      Django cannot read, ``request.data.get()`` and property lookups of the write actions,
+      ``group_properties`` that is no object, a person id that is no UUID (``related``), and
+      a usage metric name taken at its index (``unique_metric_name``).
     """
     route: Route = req["route"]
     if req["deep"] and not route.public:
@@ -337,6 +342,8 @@ def deliberate_500(req: dict[str, Any]) -> bool:
         last = dict(req["query"])
         index = last.get("group_type_index", "").strip()
         return "key" not in last or not (index.isascii() and index.isdigit())
+    if route.endpoint.startswith(("groups.", "groups_types.metric")):
+        return _groups_500(route.endpoint, req["method"], dict(req["query"]), req["parsed"])
     if route.endpoint == "feature_flags.remote_config":
         # ``kwargs["pk"].isdigit()`` then ``get(pk=...)``: digits ``int()`` refuses (``²``), a
         # key several flags share, a payload that is not text (``posthog/api/feature_flag.py``).
@@ -371,6 +378,31 @@ def deliberate_500(req: dict[str, Any]) -> bool:
         except ValueError:
             return False
         return regex_body_crashes(parsed)
+    return False
+
+
+def _groups_500(endpoint: str, method: str, last: dict[str, str], parsed: Any) -> bool:
+    index = last.get("group_type_index")
+    bad_index = index is not None and _not_int(index)
+    if endpoint == "groups.list" and method == "POST":
+        return isinstance(parsed, dict) and not isinstance(parsed.get("group_properties", {}), dict)
+    if endpoint == "groups.list":
+        return bool(index) and (bad_index or "cursor" in last)
+    if endpoint == "groups.find":
+        return index is None or "group_key" not in last or bad_index
+    if endpoint == "groups.related":
+        return "id" not in last or index is None
+    return endpoint.startswith("groups_types.metric") or endpoint in (
+        "groups.update_property",
+        "groups.delete_property",
+    )
+
+
+def _not_int(value: str) -> bool:
+    try:
+        int(value)
+    except ValueError:
+        return True
     return False
 
 

@@ -185,7 +185,7 @@ def test_journal_marks_every_answer_with_its_tier(emulator: Emulator) -> None:
     client, headers = emulator.client(), emulator.auth_headers
     client.get("/api/projects/1/subscriptions/", headers=headers)
     client.get(ACTIONS, headers=headers)
-    client.get("/api/projects/1/groups/find/", headers=headers)
+    client.get("/api/environments/1/web_vitals/", headers=headers)
     client.get("/api/projects/1/nothing_here/", headers=headers)
     assert [e.tier for e in emulator.requests()] == ["exact", "stateful", "shaped", None]
 

@@ -55,6 +55,8 @@ MAX_GROUP_TYPES = 5
 #: Seed sections (``seed.py``) and the id sequence of persons.
 PERSONS, GROUP_TYPES, GROUPS = "persons", "group_types", "groups"
 PERSON_SEQUENCE = "person"
+#: The id sequence of groups (``posthog_group``'s primary key, the activity log's ``item_id``).
+GROUP_SEQUENCE = "group"
 #: ``PERSON_UUIDV5_NAMESPACE`` (``posthog/models/person/missing_person.py``): a split-off
 #: distinct id's person is ``uuid5(namespace, f"{team_id}:{distinct_id}")``.
 PERSON_UUIDV5_NAMESPACE = uuid.UUID("932979b4-65c3-4424-8467-0b66ec27bc22")
@@ -128,6 +130,19 @@ class Group:
     group_key: str
     properties: dict[str, Any]
     created_at: datetime
+    id: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class GroupTypeMeta:
+    """The editable columns of ``GroupTypeMapping`` (``posthog/models/group_type_mapping.py``);
+    its ``group_type`` and ``group_type_index`` are the key of ``PersonsTables.group_types``."""
+
+    created_at: datetime | None = None
+    name_singular: str | None = None
+    name_plural: str | None = None
+    detail_dashboard: int | None = None
+    default_columns: list[str] | None = None
 
 
 @dataclass
@@ -136,6 +151,7 @@ class PersonsTables:
     by_distinct_id: dict[tuple[int, str], str] = field(default_factory=dict)  # -> uuid
     group_types: dict[int, dict[int, str]] = field(default_factory=dict)  # project -> idx -> name
     groups: dict[tuple[int, int, str], Group] = field(default_factory=dict)
+    group_type_meta: dict[tuple[int, int], GroupTypeMeta] = field(default_factory=dict)
     #: bumped on every change of persons, so readers (the query engine) can cache them
     revision: int = 0
 
@@ -461,7 +477,7 @@ class PersonsBackend(Backend):
         properties: Mapping[str, Any] = event.get("properties") or {}
         if name == "$groupidentify":
             self._group_identify(project, properties, at)
-        self._register_groups(project, properties)
+        self._register_groups(project, properties, at)
         if properties.get("$process_person_profile") is False:
             return self.person_id_for(project, distinct_id)
         other_key = MERGE_EVENTS.get(name) or ("alias" if name == "$merge_dangerously" else None)
@@ -534,45 +550,82 @@ class PersonsBackend(Backend):
         if changed:
             person.version += 1
 
-    def _group_type(self, project: int, name: str) -> int | None:
+    def _group_type(self, project: int, name: str, at: datetime) -> int | None:
+        """The index of a group type, registered on first sight as the plugin server does
+        (``plugin-server/src/worker/ingestion/groups/group-type-manager.ts``): it tries the
+        number of known types, then the next free index, up to five types."""
         types = self._tables.group_types.setdefault(project, {})
         for index, known in types.items():
             if known == name:
                 return index
-        if len(types) >= MAX_GROUP_TYPES:
-            return None
         index = len(types)
+        while index in types:
+            index += 1
+        if index >= MAX_GROUP_TYPES:
+            return None
         types[index] = name
+        self._tables.group_type_meta[(project, index)] = GroupTypeMeta(created_at=at)
         self._emulator.store.changed(GROUP_TYPES, (project, index))
         return index
 
-    def _register_groups(self, project: int, properties: Mapping[str, Any]) -> None:
+    def _register_groups(self, project: int, properties: Mapping[str, Any], at: datetime) -> None:
         groups = properties.get("$groups")
         if isinstance(groups, Mapping):
             for name in groups:
-                self._group_type(project, str(name))
+                self._group_type(project, str(name), at)
 
     def _group_identify(self, project: int, properties: Mapping[str, Any], at: datetime) -> None:
         group_type, group_key = properties.get("$group_type"), properties.get("$group_key")
         if group_type is None or group_key is None:
             return
-        index = self._group_type(project, str(group_type))
+        index = self._group_type(project, str(group_type), at)
         if index is None:
             return
-        key = (project, index, str(group_key))
-        group = self._tables.groups.get(key)
+        group = self._tables.groups.get((project, index, str(group_key)))
         if group is None:
-            group = self._tables.groups[key] = Group(
-                project=project,
-                group_type_index=index,
-                group_key=str(group_key),
-                properties={},
-                created_at=at,
-            )
+            group = self.add_group(project, index, str(group_key), {}, at)
         updates = properties.get("$group_set")
-        if isinstance(updates, Mapping):
-            group.properties.update(updates)
-        self._emulator.store.changed(GROUPS, (project, str(group_type), str(group_key)))
+        if isinstance(updates, Mapping) and updates:
+            self.save_group(group, {**group.properties, **updates})
+
+    def add_group(
+        self, project: int, index: int, key: str, properties: dict[str, Any], at: datetime
+    ) -> Group:
+        """A new group (``create_group``, ``posthog/models/group/util.py``); the caller knows
+        the key is free."""
+        group = self._tables.groups[(project, index, key)] = Group(
+            project=project,
+            group_type_index=index,
+            group_key=key,
+            properties=properties,
+            created_at=at,
+            id=self._emulator.store.next_id(GROUP_SEQUENCE),
+        )
+        self._emulator.store.changed(GROUPS, (project, index, key))
+        return group
+
+    def save_group(self, group: Group, properties: dict[str, Any]) -> None:
+        """Replace a group's properties (``save_group``)."""
+        group.properties = properties
+        self._emulator.store.changed(
+            GROUPS, (group.project, group.group_type_index, group.group_key)
+        )
+
+    def group_type_meta(self, project: int, index: int) -> GroupTypeMeta:
+        return self._tables.group_type_meta.setdefault((project, index), GroupTypeMeta())
+
+    def update_group_type(self, project: int, index: int, **fields: Any) -> None:
+        """Set some of a group type's editable columns (``GroupTypeMeta``'s fields)."""
+        meta = self.group_type_meta(project, index)
+        for name, value in fields.items():
+            setattr(meta, name, value)
+        self._emulator.store.changed(GROUP_TYPES, (project, index))
+
+    def delete_group_type(self, project: int, index: int) -> None:
+        """``GroupTypeMapping.delete()``: the mapping goes, its groups stay (under their index)."""
+        self._tables.group_types.get(project, {}).pop(index, None)
+        self._tables.group_type_meta.pop((project, index), None)
+        self._emulator.store.changed(GROUP_TYPES, (project, index))
 
     def set_group(
         self,

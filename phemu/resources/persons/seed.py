@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from phemu.errors import SeedError
+from phemu.resources.persons.models import GROUP_SEQUENCE
 from phemu.resources.persons.models import GROUP_TYPES
 from phemu.resources.persons.models import GROUPS
 from phemu.resources.persons.models import MAX_GROUP_TYPES
 from phemu.resources.persons.models import PERSON_SEQUENCE
 from phemu.resources.persons.models import PERSONS
 from phemu.resources.persons.models import Group
+from phemu.resources.persons.models import GroupTypeMeta
 from phemu.resources.persons.models import Person
 from phemu.resources.persons.models import PersonsBackend
 from phemu.resources.persons.models import PersonsTables
@@ -76,9 +78,11 @@ def export_one_person(emulator: Emulator, key: Any) -> dict[str, Any] | None:
 
 
 def load_group_types(emulator: Emulator, records: list[dict[str, Any]]) -> None:
-    """``{"project", "group_type_index", "group_type"}``: the group types a project has seen, in
-    the order PostHog numbered them (groups and ``$groups`` register them too)."""
+    """``{"project", "group_type_index", "group_type", "name_singular"?, "name_plural"?,
+    "default_columns"?, "detail_dashboard"?, "created_at"?}``: the group types a project has
+    seen, in the order PostHog numbered them (groups and ``$groups`` register them too)."""
     tables = emulator.store.state(PersonsTables)
+    backend = PersonsBackend.of(emulator)
     for r in iter_records(emulator, GROUP_TYPES, records, "group_type", "group type"):
         project = r.project()
         index, name = r.integer("group_type_index"), r.text("group_type", blank=False)
@@ -89,53 +93,94 @@ def load_group_types(emulator: Emulator, records: list[dict[str, Any]]) -> None:
         if clash is not None:
             raise r.error(f"group type {name!r} already has index {clash}")
         types[index] = name
-        emulator.store.changed(GROUP_TYPES, (project, index))
-
-
-def export_group_types(emulator: Emulator) -> list[dict[str, Any]]:
-    tables = emulator.store.state(PersonsTables)
-    return [
-        {"project": project, "group_type_index": index, "group_type": name}
-        for project, types in sorted(tables.group_types.items())
-        for index, name in sorted(types.items())
-    ]
+        columns = r.record.get("default_columns")
+        if columns is not None and not (
+            isinstance(columns, list) and all(isinstance(c, str) for c in columns)
+        ):
+            raise r.error("'default_columns' must be a list of strings")
+        backend.update_group_type(
+            project,
+            index,
+            name_singular=r.record.get("name_singular"),
+            name_plural=r.record.get("name_plural"),
+            detail_dashboard=r.integer("detail_dashboard"),
+            default_columns=columns,
+            created_at=r.instant("created_at") if r.has("created_at") else emulator.clock.now(),
+        )
 
 
 def export_one_group_type(emulator: Emulator, key: Any) -> dict[str, Any] | None:
     project, index = key
-    name = emulator.store.state(PersonsTables).group_types.get(project, {}).get(index)
-    return (
-        None
-        if name is None
-        else {"project": project, "group_type_index": index, "group_type": name}
+    tables = emulator.store.state(PersonsTables)
+    name = tables.group_types.get(project, {}).get(index)
+    if name is None:
+        return None
+    meta = tables.group_type_meta.get((project, index), GroupTypeMeta())
+    return {
+        "project": project,
+        "group_type_index": index,
+        "group_type": name,
+        "name_singular": meta.name_singular,
+        "name_plural": meta.name_plural,
+        "detail_dashboard": meta.detail_dashboard,
+        "default_columns": meta.default_columns,
+        "created_at": format_datetime(meta.created_at),
+    }
+
+
+def export_group_types(emulator: Emulator) -> list[dict[str, Any]]:
+    tables = emulator.store.state(PersonsTables)
+    found = (
+        export_one_group_type(emulator, (project, index))
+        for project, types in sorted(tables.group_types.items())
+        for index in sorted(types)
     )
+    return [record for record in found if record is not None]
 
 
 def load_groups(emulator: Emulator, records: list[dict[str, Any]]) -> None:
-    """``{"project", "group_type", "group_key", "properties"?, "created_at"?}``."""
+    """``{"project", "group_type" (or "group_type_index"), "group_key", "properties"?,
+    "created_at"?, "id"?}``; a group type is named, or numbered when its mapping was deleted."""
     backend = PersonsBackend.of(emulator)
+    tables = emulator.store.state(PersonsTables)
     for r in iter_records(emulator, GROUPS, records):
         record, label = r.record, r.label
         group_type, group_key = record.get("group_type"), record.get("group_key")
-        if not isinstance(group_type, str) or not isinstance(group_key, (str, int)):
+        if group_type is None and r.has("group_type_index") and isinstance(group_key, str):
+            index = r.integer("group_type_index")
+            if index is None or not 0 <= index < MAX_GROUP_TYPES:
+                raise r.error(f"'group_type_index' must be 0 to {MAX_GROUP_TYPES - 1}")
+            project = r.project()
+            with emulator.store.lock:
+                group = tables.groups.get((project, index, group_key)) or backend.add_group(
+                    project, index, group_key, {}, emulator.clock.now()
+                )
+                backend.save_group(group, dict(r.mapping("properties")))
+        elif not isinstance(group_type, str) or not isinstance(group_key, (str, int)):
             raise SeedError(f"{label}: 'group_type' and 'group_key' are required strings")
-        try:
-            group = backend.set_group(
-                group_type,
-                str(group_key),
-                record.get("properties") or {},
-                project=r.project(),
-            )
-        except ValueError as error:
-            raise SeedError(f"{label}: {error}") from None
+        else:
+            try:
+                group = backend.set_group(
+                    group_type,
+                    str(group_key),
+                    record.get("properties") or {},
+                    project=r.project(),
+                )
+            except ValueError as error:
+                raise SeedError(f"{label}: {error}") from None
         if r.has("created_at"):
             group.created_at = r.instant("created_at")
+        if r.has("id"):  # the activity log names groups by id
+            group.id = r.id(GROUP_SEQUENCE)
 
 
 def export_group(tables: PersonsTables, group: Group) -> dict[str, Any]:
+    name = tables.group_types.get(group.project, {}).get(group.group_type_index)
     return {
+        "id": group.id,
         "project": group.project,
-        "group_type": tables.group_types[group.project][group.group_type_index],
+        **({"group_type": name} if name is not None else {}),
+        "group_type_index": group.group_type_index,
         "group_key": group.group_key,
         "properties": dict(group.properties),
         "created_at": format_datetime(group.created_at),
@@ -144,21 +189,16 @@ def export_group(tables: PersonsTables, group: Group) -> dict[str, Any]:
 
 def export_groups(emulator: Emulator) -> list[dict[str, Any]]:
     tables = emulator.store.state(PersonsTables)
-    return [export_group(tables, g) for g in tables.groups.values()]
+    return [export_group(tables, g) for g in sorted(tables.groups.values(), key=lambda g: g.id)]
 
 
 def export_one_group(emulator: Emulator, key: Any) -> dict[str, Any] | None:
-    project, group_type, group_key = key
     tables = emulator.store.state(PersonsTables)
-    index = next(
-        (i for i, name in tables.group_types.get(project, {}).items() if name == group_type), None
-    )
-    found = None if index is None else tables.groups.get((project, index, group_key))
-    return exported(found, lambda g: export_group(tables, g))
+    return exported(tables.groups.get(key), lambda g: export_group(tables, g))
 
 
 def _group_key(record: Any) -> Any:
-    return (record.get("project"), record.get("group_type"), record.get("group_key"))
+    return (record.get("project"), record.get("group_type_index"), record.get("group_key"))
 
 
 SECTIONS = (

@@ -107,6 +107,26 @@ FIRST_USE_MODULES = (
     "phemu.resources.subscriptions.schedule",
     "phemu.resources.definitions.rules",
     "phemu.resources.definitions.taxonomy",
+    # the flag engine and flag validation: evaluation, matching (its date regexes and
+    # relativedelta), rules; zoneinfo for the project's timezone
+    "phemu.resources.feature_flags.evaluation",
+    "phemu.resources.feature_flags.matching",
+    "phemu.resources.feature_flags.rules",
+    "dateutil.relativedelta",
+    "zoneinfo",
+    "phemu.resources.capture.decoding",  # compressed /flags bodies
+    "phemu.resources.cohorts.derived",
+    "phemu.resources.cohorts.rules",
+    "phemu.resources.experiments.actions",
+    "phemu.resources.experiments.rules",
+    "phemu.resources.persons.actors",  # persons/<insight>/ actors and their legacy filters
+    "phemu.resources.persons.legacy",
+    "phemu.query.dates",
+    "phemu.resources.surveys.rules",  # survey writes: nh3 cleans HTML, rrule iterations
+    "nh3",
+    "dateutil.rrule",
+    "phemu.openapi.validate",  # schema-driven writes and answers
+    "phemu.openapi.instances",
 )
 
 
@@ -133,3 +153,21 @@ def test_first_use_imports_what_the_engine_left_out() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert output.stdout.split() == ["2026-06-15T10:00:00+00:00", "[]"]
+
+
+def test_first_use_loads_the_flag_engine_and_answers() -> None:
+    code = (
+        "import sys; from phemu.emulator import Emulator; "
+        "emulator = Emulator(load_entrypoints=False); "
+        "emulator.feature_flags.create(key='beta', filters={'groups': [{'properties': [{'key': "
+        "'plan', 'value': ['pro'], 'type': 'person'}], 'rollout_percentage': 100}]}); "
+        "print(emulator.feature_flags.value('beta', 'u1', person_properties={'plan': 'pro'})); "
+        "print(emulator.feature_flags.value('beta', 'u1', person_properties={'plan': 'free'})); "
+        "print(sorted(m for m in ('phemu.resources.feature_flags.evaluation', "
+        "'phemu.resources.feature_flags.matching', 'phemu.resources.feature_flags.rules') "
+        "if m not in sys.modules))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert output.stdout.split() == ["True", "False", "[]"]

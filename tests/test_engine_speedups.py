@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -129,6 +130,10 @@ FIRST_USE_MODULES = (
     "phemu.openapi.instances",
 )
 
+#: The default AI responder's rule modules: the plugin loads with every first ``Emulator()``,
+#: each rule module (regular expressions compiled at import) with the first request it answers.
+AI_RULE_MODULES = ("phemu_ai_rules.filter_rules", "phemu_ai_rules.regex_rules")
+
 
 def test_importing_the_engine_leaves_first_use_modules_unloaded() -> None:
     code = (
@@ -171,3 +176,27 @@ def test_first_use_loads_the_flag_engine_and_answers() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert output.stdout.split() == ["True", "False", "[]"]
+
+
+def test_ai_rules_compile_on_the_first_ai_request_not_with_the_plugin() -> None:
+    code = (
+        "import sys; from phemu.emulator import Emulator; emulator = Emulator(); "
+        "names = dict(emulator.hooks.list_name_plugin()); "
+        f"modules = {AI_RULE_MODULES!r}; "
+        "print('ai_rules' in names, sorted(m for m in modules if m in sys.modules)); "
+        "response = emulator.client().post('/api/projects/1/session_recordings/ai/regex/', "
+        "json={'regex': 'emails ending in gmail.com'}, headers=emulator.auth_headers); "
+        "print(response.status_code, response.get_data(as_text=True)); "
+        "print(sorted(m for m in modules if m in sys.modules))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded, answered, after = output.stdout.splitlines()
+    assert loaded == "True []"
+    status, body = answered.split(" ", 1)
+    assert (status, json.loads(body)) == (
+        "200",
+        {"result": "success", "data": {"output": r"[^@\s]+@gmail\.com$"}},
+    )
+    assert after == "['phemu_ai_rules.regex_rules']"  # filter rules wait for a filters request

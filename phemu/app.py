@@ -29,7 +29,9 @@ from phemu.context import RequestContext
 from phemu.errors import DroppedConnection
 from phemu.errors import EndpointNotFound
 from phemu.errors import MethodNotAllowed
+from phemu.errors import Msg
 from phemu.errors import NoPersonalAPIKeyAccess
+from phemu.errors import PermissionDenied
 from phemu.errors import PlainTextError
 from phemu.errors import PluginFault
 from phemu.errors import PostHogError
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
     from phemu.emulator import Emulator
+    from phemu.store import Project
 
 CONTROL_PREFIX = "/_phemu"
 
@@ -203,8 +206,13 @@ class PostHogApp:
         if ctx.route.public:
             # Ingestion and flags doors authenticate by project token in their handlers.
             return
-        ctx.user, ctx.key = auth.authenticate(ctx)
         route = ctx.route
+        if route.secret_keys:
+            secret = auth.authenticate_secret(ctx)
+            if secret is not None:
+                self.check_secret(ctx, secret)
+                return
+        ctx.user, ctx.key = auth.authenticate(ctx)
         if self.emulator.profile == "cloud" and route.cloud == "refuse_keys":
             raise NoPersonalAPIKeyAccess()
         if not route.maps(ctx.method) or route.required_scopes(ctx.method) is None:
@@ -226,9 +234,28 @@ class PostHogApp:
         if throttler is not None and ctx.key is not None:
             throttler.check(route.throttle, ctx.key.secure_value, ctx.now)
 
+    def check_secret(self, ctx: RequestContext, secret: Project) -> None:
+        """A project secret API key: PostHog's scope, access-control and membership permissions
+        let it through; ``ProjectSecretAPITokenPermission`` (``posthog/permissions.py``) then
+        wants the project the request is about to be the key's (403 otherwise). Its synthetic
+        user's current project is the key's, which is what ``@current`` names."""
+        ctx.secret_project = secret
+        route = ctx.route
+        if route.nested:
+            project = ctx.project = self.resolve_project(ctx)
+        else:
+            project = route.target(ctx)[0] if route.target is not None else None
+        if project is not None and project.id != secret.id:
+            raise PermissionDenied(Msg.PERMISSION_DENIED)
+
     def resolve_project(self, ctx: RequestContext) -> Any:
         raw = ctx.path_values.get("project", "")
-        project_id = ctx.owner.current_project if raw == "@current" else lookup_int(raw)
+        if raw != "@current":
+            project_id = lookup_int(raw)
+        elif ctx.secret_project is not None:
+            project_id = ctx.secret_project.id
+        else:
+            project_id = ctx.owner.current_project
         project = self.emulator.store.projects.get(project_id) if project_id is not None else None
         if project is None:
             raise ProjectNotFound()

@@ -1,4 +1,5 @@
-"""Personal API key authentication, key restrictions and scopes.
+"""Personal API key authentication, key restrictions and scopes; project secret API keys where
+a route takes them (``Route.secret_keys``).
 
 PostHog reads the key from the first source that has one (``Authorization: Bearer``, then the
 body's ``personal_api_key``, then the query string) and tries only that candidate. Restrictions
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from phemu.store import User
 
 _BEARER = re.compile(r"^Bearer\s+(\S.+)$")
+_SECRET_BEARER = re.compile(r"^Bearer\s+(phs_[a-zA-Z0-9]+)$")
 _LAST_USED_RESOLUTION = timedelta(hours=1)
 
 
@@ -55,6 +57,24 @@ def find_candidate(ctx: RequestContext) -> tuple[str, str] | None:
     if value:
         return value, "query string"
     return None
+
+
+def authenticate_secret(ctx: RequestContext) -> Project | None:
+    """The project a project secret API key names, or ``None`` (PostHog then tries the
+    personal API key: a ``phs_`` key no project has is an invalid personal key, 401).
+
+    ``ProjectSecretAPIKeyAuthentication`` (``posthog/auth.py``) reads a ``phs_`` bearer token,
+    else the body's ``secret_api_key``, and never refuses; the token or the backup kept since
+    the last rotation authenticates (``rotate_secret_token_and_save`` caches both,
+    ``posthog/models/team/team.py``).
+    """
+    match = _SECRET_BEARER.match(ctx.request.headers.get("Authorization", ""))
+    if match:
+        token: Any = match.group(1)
+    else:
+        body: Any = ctx.body
+        token = body.get("secret_api_key") if isinstance(body, dict) else None
+    return ctx.store.project_for_secret(token) if isinstance(token, str) else None
 
 
 def authenticate(ctx: RequestContext) -> tuple[User, PersonalAPIKey]:

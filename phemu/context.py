@@ -155,6 +155,9 @@ class RequestContext:
     user: User | None = None
     key: PersonalAPIKey | None = None
     project: Project | None = None
+    #: The project whose secret API key authenticated the request (``Route.secret_keys``);
+    #: ``user`` and ``key`` are then ``None``, as PostHog's synthetic ``ProjectSecretAPIKeyUser``.
+    secret_project: Project | None = None
     prefix: str | None = None
     #: How the answer is made (``exact``, ``stateful``, ``shaped``, ``scripted``), for the journal.
     tier: str | None = None

@@ -42,6 +42,12 @@ class Msg:
     PERSONAL_KEY_SELF_ACCESS = "This action does not support Personal API Key access"
     ORGANIZATION_LEVEL_INSUFFICIENT = "Your organization access level is insufficient."
     NO_PROJECT_ACCESS = "You don't have access to the project."
+    # DRF's BasePermission.message: ProjectSecretAPITokenPermission (posthog/permissions.py)
+    # refuses a project secret API key of another project with it.
+    PERMISSION_DENIED = "You do not have permission to perform this action."
+    # TeamMemberStrictManagementPermission (posthog/permissions.py): rotate_secret_token,
+    # delete_secret_token_backup need an admin of the project.
+    PROJECT_PERMISSIONS_INSUFFICIENT = "You don't have sufficient permissions in the project."
     ORG_DISALLOWS_KEYS = (
         "Organization '{name}' does not allow using personal API keys. "
         "Contact an admin to enable personal API keys for this organization."
@@ -183,8 +189,9 @@ class Msg:
         "Failed to parse request: {error}. Please ensure your request is properly formatted and "
         "all required fields are present."
     )
-    DEFINITIONS_NO_KEY = "No personal API key provided"
-    DEFINITIONS_INVALID_KEY = "Invalid personal API key"
+    # FlagError::SecretApiTokenInvalid (JSON, as DRF's AuthenticationFailed); a missing or
+    # refused personal API key answers DRF's own NOT_AUTHENTICATED / AUTHENTICATION_FAILED.
+    DEFINITIONS_INVALID_SECRET = "Secret API token is invalid."
 
     # Feature flags (posthog/api/feature_flag.py, FeatureFlagSerializer).
     # posthog/api/feature_flag.py, FeatureFlagViewSet.evaluation_reasons

@@ -77,6 +77,11 @@ class Route:
         viewsets only ``projects_router`` registers (``posthog/api/__init__.py``).
     :param mapped: methods PostHog's viewset maps to an action that phemu does not emulate
         (``PUT`` on insights): they need the write scope, then answer 405.
+    :param secret_keys: the action also takes a project secret API key
+        (``ProjectSecretAPIKeyAuthentication`` and ``ProjectSecretAPITokenPermission`` in
+        ``posthog/auth.py``, ``posthog/permissions.py``): ``local_evaluation`` and
+        ``remote_config`` of feature flags. Everywhere else a ``phs_`` key is an unknown
+        personal API key.
     :param operations: the PostHog operation each method implements, by its ``operationId`` under
         ``/api/projects/`` (``{"GET": "subscriptions_list"}``); nested routes also claim the
         ``environments_`` twin. This is how a hand-written route claims operations of PostHog's
@@ -100,6 +105,7 @@ class Route:
     name: str = ""
     description: str = field(default="", repr=False)
     prefixes: tuple[str, ...] = PREFIXES
+    secret_keys: bool = False
     operations: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @cached_property

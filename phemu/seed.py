@@ -11,6 +11,7 @@ on load and never kept; exports carry only ``secure_value``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -488,7 +489,26 @@ def _load_projects(emulator: Emulator, records: list[dict[str, Any]]) -> None:
             created_at=r.instant("created_at"),
             updated_at=r.instant("updated_at"),
             custom_channel_types=list(channel_types),
+            secret_api_token=_secret_token(store, r, project_id, "secret_api_token"),
+            secret_api_token_backup=_secret_token(store, r, project_id, "secret_api_token_backup"),
         )
+
+
+#: What ``ProjectSecretAPIKeyAuthentication`` reads from a bearer header (``posthog/auth.py``):
+#: a seeded token of another shape could never authenticate there.
+_SECRET_TOKEN = re.compile(r"phs_[a-zA-Z0-9]+")
+
+
+def _secret_token(store: Any, r: RecordReader, project_id: int, name: str) -> str | None:
+    value = r.raw(name, None)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _SECRET_TOKEN.fullmatch(value):
+        raise r.error(f"{name!r} must be 'phs_' followed by letters and digits, or null")
+    owner = store.project_for_secret(value)
+    if owner is not None and owner.id != project_id:
+        raise r.error(f"{name!r} is already a secret API token of project {owner.id}")
+    return value
 
 
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -618,6 +638,8 @@ def _export_projects(emulator: Emulator) -> list[dict[str, Any]]:
             "api_token": p.api_token,
             "timezone": p.timezone,
             "custom_channel_types": list(p.custom_channel_types),
+            "secret_api_token": p.secret_api_token,
+            "secret_api_token_backup": p.secret_api_token_backup,
             "created_at": format_datetime(p.created_at),
             "updated_at": format_datetime(p.updated_at),
         }

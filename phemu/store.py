@@ -63,6 +63,11 @@ class Project:
     created_at: datetime
     updated_at: datetime
     custom_channel_types: list[str] = field(default_factory=list)
+    #: The team's "feature flags secure API key" and the one it replaced at the last rotation
+    #: (``Team.secret_api_token`` / ``secret_api_token_backup``, ``posthog/models/team/team.py``):
+    #: both authenticate local evaluation until the backup is deleted.
+    secret_api_token: str | None = None
+    secret_api_token_backup: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -291,6 +296,16 @@ class Store:
     # -- platform lookups ------------------------------------------------------------------
     def find_key(self, plaintext: str) -> PersonalAPIKey | None:
         return self.keys.get(hash_key(plaintext))
+
+    def project_for_secret(self, token: str) -> Project | None:
+        """The project whose secret API token or its backup is ``token`` (the flags service's
+        ``Team::from_pg_by_secret_token``, ``rust/feature-flags/src/team/team_operations.rs``)."""
+        if not token:
+            return None
+        for project in self.projects.values():
+            if token in (project.secret_api_token, project.secret_api_token_backup):
+                return project
+        return None
 
     def user_by_email(self, email: str) -> User | None:
         for user in self.users.values():

@@ -367,6 +367,24 @@ ACTIONS: dict[str, tuple[str, set[str]]] = {
         "/api/organizations/@current/projects/1/",
         {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"},
     ),
+    # posthog/api/project.py (ProjectViewSet) and posthog/api/team.py (TeamViewSet): PATCH
+    # @action routes of the project secret API key.
+    "organization_projects.rotate_secret_token": (
+        "/api/organizations/@current/projects/1/rotate_secret_token/",
+        {"PATCH", "OPTIONS"},
+    ),
+    "organization_projects.delete_secret_token_backup": (
+        "/api/organizations/@current/projects/1/delete_secret_token_backup/",
+        {"PATCH", "OPTIONS"},
+    ),
+    "environments.rotate_secret_token": (
+        "/api/projects/1/environments/1/rotate_secret_token/",
+        {"PATCH", "OPTIONS"},
+    ),
+    "environments.delete_secret_token_backup": (
+        "/api/projects/1/environments/1/delete_secret_token_backup/",
+        {"PATCH", "OPTIONS"},
+    ),
 }
 
 

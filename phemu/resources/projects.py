@@ -98,6 +98,9 @@ def project_detail(store: Store, user: User, project: Project) -> dict[str, Any]
         "modifiers": {},
         "default_modifiers": {},
         "person_on_events_querying_enabled": True,
+        # Read-only fields of ProjectBackwardCompatSerializer and TeamSerializer.
+        "secret_api_token": project.secret_api_token,
+        "secret_api_token_backup": project.secret_api_token_backup,
     }
 
 

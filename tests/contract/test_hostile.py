@@ -327,7 +327,9 @@ def deliberate_500(req: dict[str, Any]) -> bool:
     if route.endpoint == "persons.bulk_delete" and isinstance(req["parsed"], dict):
         # ``len()`` of ``distinct_ids``/``ids`` and Django's uuid lookup are unguarded.
         return bool(req["parsed"].get("distinct_ids") or req["parsed"].get("ids"))
-    if route.endpoint.endswith("activity"):
+    if route.endpoint.rstrip("/").endswith("activity"):
+        # Hand-written (``surveys.activity``) and generic (``generic:project:/insights/<id>/
+        # activity/``) activity actions read ``limit``/``page`` alike.
         return True
     if route.endpoint == "groups.property_values":
         # ``request.GET["group_type_index"]`` and ``["key"]`` are unguarded, and ClickHouse

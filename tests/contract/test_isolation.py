@@ -256,6 +256,16 @@ def test_organization_routes_refuse_scoped_keys(world: World) -> None:
     )
 
 
+def test_secret_token_actions_of_someone_elses_project_are_invisible(world: World) -> None:
+    """No scope on these actions (``posthog/api/project.py``): every key gets the same 403,
+    whoever's project and organization the path names."""
+    missing = "/api/organizations/01928a6e-3c1d-7000-8000-00000000ffff/projects/7/"
+    for action in ("rotate_secret_token", "delete_secret_token_backup"):
+        path = f"/api/organizations/{ORG_B}/projects/7/{action}/"
+        _same_as_missing(world, DEFAULT_KEY, path, f"{missing}{action}/")
+        _same_as_missing(world, EVE_KEY, f"/api/organizations/{ORG_A}/projects/1/{action}/", path)
+
+
 def test_members_of_someone_elses_organization_are_invisible(world: World) -> None:
     missing = "/api/organizations/01928a6e-3c1d-7000-8000-00000000ffff/members/"
     _same_as_missing(world, EVE_KEY, f"/api/organizations/{ORG_A}/members/", missing)
@@ -401,6 +411,8 @@ def test_every_route_is_covered() -> None:
         "organizations.list",
         "organization_projects.list",
         "organization_projects.detail",
+        "organization_projects.rotate_secret_token",
+        "organization_projects.delete_secret_token_backup",
         "personal_api_keys.list",
         "personal_api_keys.detail",
         "personal_api_keys.roll",

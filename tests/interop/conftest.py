@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
+import phemu
 from phemu.emulator import Emulator
 
 SUBSCRIPTION = {
@@ -26,3 +31,13 @@ def make_insight(emulator: Emulator) -> int:
     )
     assert response.status_code == 201, response.get_data(as_text=True)
     return int(response.get_json()["id"])
+
+
+@pytest.fixture
+def mocked(emulator: Emulator) -> Iterator[Emulator]:
+    """The SDK tests' flags, behind the in-process ``requests`` door."""
+    from tests.interop.test_posthog_python_sdk import seed_flags
+
+    seed_flags(emulator)
+    with phemu.mock(emulator):
+        yield emulator

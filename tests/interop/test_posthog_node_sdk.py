@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,21 @@ pytestmark = [
     pytest.mark.skipif(_missing() is not None, reason=_missing() or ""),
     pytest.mark.timeout(90),
 ]
+
+
+def run_flow(url: str, key: str) -> dict[str, Any]:
+    """What ``flow.mjs`` saw, driving the SDK at ``url`` with ``key`` for local evaluation."""
+    result = subprocess.run(
+        ["node", "flow.mjs", url, TOKEN, key],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    seen: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return seen
 
 
 @pytest.fixture
@@ -77,16 +93,7 @@ def test_node_sdk_flow(served: Serve) -> None:
     import requests
 
     assert requests.post(f"{served.url}/_phemu/seed", json=seed, timeout=10).status_code == 200
-    result = subprocess.run(
-        ["node", "flow.mjs", served.url, TOKEN, served.key],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    seen = run_flow(served.url, served.key)
     assert seen["remoteEnabled"] is True
     assert seen["remoteOther"] is False
     assert seen["remotePayload"] == {"discount": 20}

@@ -7,13 +7,11 @@ once through the in-process ``requests`` door and once over HTTP against the liv
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from posthog import Posthog
 
-import phemu
 from phemu.emulator import Emulator
 
 pytestmark = [
@@ -59,13 +57,6 @@ def client_for(host: str, *, secret: str | None = None, **options: Any) -> Posth
         feature_flags_request_timeout_seconds=5,
         **options,
     )
-
-
-@pytest.fixture
-def mocked(emulator: Emulator) -> Iterator[Emulator]:
-    seed_flags(emulator)
-    with phemu.mock(emulator):
-        yield emulator
 
 
 def test_capture_set_alias_flush_and_shutdown(mocked: Emulator) -> None:

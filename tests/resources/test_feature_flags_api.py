@@ -478,7 +478,13 @@ def test_definitions_etag_and_auth(emulator: Emulator, auth: dict[str, str]) -> 
     )
     emulator.feature_flags.create(key="two", filters=ROLLOUT)
     assert _definitions(emulator, {**auth, "If-None-Match": etag}).status_code == 200
-    assert _definitions(emulator, {}).get_data(as_text=True) == "No personal API key provided"
+    # rust/feature-flags/src/api/errors.rs: FlagError::NoAuthenticationProvided, DRF-shaped.
+    assert _definitions(emulator, {}).get_json() == {
+        "type": "authentication_error",
+        "code": "not_authenticated",
+        "detail": "Authentication credentials were not provided.",
+        "attr": None,
+    }
     assert _definitions(emulator, {"Authorization": "Bearer phx_nope"}).status_code == 401
     assert _definitions(emulator, auth, "?token=phc_nobody").status_code == 401
     legacy = emulator.client().get(

@@ -15,8 +15,10 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from phemu.auth import has_scope
+from phemu.errors import AuthenticationFailed
 from phemu.errors import FlagsServiceError
 from phemu.errors import Msg
+from phemu.errors import NotAuthenticated
 from phemu.errors import NotFound
 from phemu.errors import PermissionDenied
 from phemu.errors import ProjectNotFound
@@ -170,7 +172,8 @@ def status(ctx: RequestContext) -> Response:
 
 
 def local_evaluation(ctx: RequestContext) -> Response:
-    """Django's ``local_evaluation`` action (personal API key, ``feature_flag:read``)."""
+    """Django's ``local_evaluation`` action (personal API key with ``feature_flag:read``, or the
+    project's secret API key: ``PostHogApp.check_secret``)."""
     project = ctx.project
     if project is None:
         project = _legacy_project(ctx)
@@ -184,6 +187,11 @@ def local_evaluation(ctx: RequestContext) -> Response:
 def _legacy_project(ctx: RequestContext) -> Project:
     token = ctx.query.get("token")
     found = project_for_token(ctx.store, token) if token else None
+    if ctx.secret_project is not None:
+        # The token's project was compared with the key's (PostHogApp.check_secret).
+        if found is None and token:
+            raise ProjectNotFound()
+        return found or ctx.secret_project
     if found is None and not token and ctx.owner.current_project is not None:
         found = ctx.store.projects.get(ctx.owner.current_project)
     if found is None or found.organization not in ctx.owner.memberships:
@@ -234,19 +242,30 @@ def definitions(ctx: RequestContext) -> Response:
 
 
 def _authenticate_definitions(ctx: RequestContext, project: Project) -> None:
+    """``authenticate_flag_definitions`` (``rust/feature-flags/src/api/auth.rs``): a ``phs_``
+    bearer token must be the project's secret (or its backup), anything else a personal API key
+    with ``feature_flag:read`` that reaches the project; refusals are DRF-shaped JSON 401s."""
     header = ctx.request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        raise FlagsServiceError(401, Msg.DEFINITIONS_NO_KEY)
-    key = ctx.store.find_key(value.strip())
+    token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
+    if not token:
+        raise NotAuthenticated()
+    if token.startswith("phs_"):
+        owner = ctx.store.project_for_secret(token)
+        if owner is None or owner.id != project.id:
+            raise AuthenticationFailed(Msg.DEFINITIONS_INVALID_SECRET)
+        return
+    key = ctx.store.find_key(token)
     user = ctx.store.users.get(key.user) if key is not None else None
     if key is None or user is None or not user.is_active:
-        raise FlagsServiceError(401, Msg.DEFINITIONS_INVALID_KEY)
-    allowed = project.organization in user.memberships and (
-        not key.scoped_teams or project.id in key.scoped_teams
-    )
-    if not allowed or not has_scope(key.scopes, "feature_flag:read"):
-        raise FlagsServiceError(401, Msg.DEFINITIONS_INVALID_KEY)
+        raise AuthenticationFailed.for_source("Authorization header")
+    if key.scoped_organizations:
+        reaches = project.organization in key.scoped_organizations
+    else:
+        reaches = project.organization in user.memberships
+    if key.scoped_teams and project.id not in key.scoped_teams:
+        reaches = False
+    if not reaches or not has_scope(key.scopes, "feature_flag:read"):
+        raise AuthenticationFailed.for_source("Authorization header")
 
 
 def _version(raw: str | None) -> int | None:

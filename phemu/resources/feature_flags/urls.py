@@ -48,6 +48,7 @@ ROUTES: tuple[Route, ...] = (
         {"GET": responses.local_evaluation},
         "feature_flag",
         prefixes=PROJECTS,
+        secret_keys=True,
     ),
     Route(
         "/feature_flags/bulk_keys/",
@@ -113,6 +114,7 @@ ROUTES: tuple[Route, ...] = (
         {"GET": responses.remote_config},
         "feature_flag",
         prefixes=PROJECTS,
+        secret_keys=True,
     ),
     Route(
         "/feature_flags/<pk>/status/",
@@ -128,6 +130,7 @@ ROUTES: tuple[Route, ...] = (
         "feature_flag",
         nested=False,
         target=_token_project,
+        secret_keys=True,
     ),
     _door("/flags/", "flags.evaluate", responses.flags, ("GET", "POST", "OPTIONS"), "Flags"),
     _door("/decide/", "flags.decide", responses.decide, ("GET", "POST", "OPTIONS"), "Decide"),

@@ -22,6 +22,7 @@ from phemu.errors import PermissionDenied
 from phemu.openapi.index import component
 from phemu.resources._base import Backend
 from phemu.resources._base import project_basic
+from phemu.resources.activity_log.models import change
 from phemu.resources.generic.models import ALNUM
 from phemu.resources.organizations import current_organization
 from phemu.resources.organizations import organization_detail
@@ -32,12 +33,33 @@ from phemu.store import ADMIN
 from phemu.store import OWNER
 from phemu.store import Organization
 from phemu.store import Project
+from phemu.store import Store
+from phemu.store import mask_key
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from phemu.store import PersonalAPIKey
     from phemu.store import User
 
 DEFAULT_PROJECT_NAME = "Default project"
+#: ``BASE62`` of ``posthog/models/utils.py`` (``int_to_base``'s digits).
+BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def new_secret_token(store: Store) -> str:
+    """``generate_random_token_secret`` (``posthog/models/utils.py``): ``phs_`` and 35 random
+    bytes written in base 62 (``int_to_base``), drawn from the store's seeded generator."""
+    number = store.rng.getrandbits(35 * 8)
+    digits = ""
+    while number:
+        number, index = divmod(number, 62)
+        digits = BASE62[index] + digits
+    return "phs_" + (digits or "0")
+
+
+def _masked(token: str | None) -> str | None:
+    return mask_key(token) if token else None
 
 
 class OrganizationProjectsBackend(Backend):
@@ -155,6 +177,66 @@ class OrganizationProjectsBackend(Backend):
             project.updated_at = self.emulator.clock.now()
             return self.render_project(user, project)
 
+    def render_environment(self, user: User, project: Project) -> dict[str, Any]:
+        """``Team``: what the ``/api/projects/:id/environments/:id/`` actions answer for the
+        project's one environment (same id), the component's other fields at their schema
+        defaults."""
+        now = format_datetime(self.emulator.clock.now()) or ""
+        defaults = instance(component("Team"), now, full=True)
+        detail = project_detail(self.store, user, project)
+        return {name: detail.get(name, default) for name, default in defaults.items()}
+
+    def _require_project_admin(self, user: User, project: Project) -> None:
+        # TeamMemberStrictManagementPermission (posthog/permissions.py): writes need an admin.
+        if user.memberships.get(project.organization, 0) < ADMIN:
+            raise PermissionDenied(Msg.PROJECT_PERMISSIONS_INSUFFICIENT)
+
+    def rotate_secret(self, user: User, project: Project) -> None:
+        """``Team.rotate_secret_token_and_save`` (``posthog/models/team/team.py``): a new
+        secret, the current one becomes the backup (both authenticate), the old backup stops
+        working; the activity log shows masked values, ``created`` for a first secret."""
+        self._require_project_admin(user, project)
+        store = self.store
+        with store.lock:
+            old_primary, expired = project.secret_api_token, project.secret_api_token_backup
+            new = new_secret_token(store)
+            project.secret_api_token, project.secret_api_token_backup = new, old_primary
+            project.updated_at = self.emulator.clock.now()
+        before: dict[str, Any] = {"secret_api_token": _masked(old_primary)}
+        after: dict[str, Any] = {"secret_api_token": _masked(new)}
+        if old_primary:
+            before["secret_api_token_backup"] = _masked(expired)
+            after["secret_api_token_backup"] = _masked(old_primary)
+        action = "created" if old_primary is None else "changed"
+        self._log_team(user, project, change("Team", action, "secret_api_token", before, after))
+
+    def delete_secret_backup(self, user: User, project: Project) -> None:
+        """``Team.delete_secret_token_backup_and_save``: nothing to do (and nothing logged)
+        without a backup."""
+        self._require_project_admin(user, project)
+        old_backup = project.secret_api_token_backup
+        if not old_backup:
+            return
+        with self.store.lock:
+            project.secret_api_token_backup = None
+            project.updated_at = self.emulator.clock.now()
+        self._log_team(
+            user,
+            project,
+            change("Team", "deleted", "secret_api_token_backup", _masked(old_backup), None),
+        )
+
+    def _log_team(self, user: User, project: Project, entry: dict[str, Any]) -> None:
+        self.emulator.activity_log.log(
+            project=project.id,
+            scope="Team",
+            item_id=project.id,
+            activity="updated",
+            user=user.id,
+            changes=[entry],
+            name=project.name,
+        )
+
     def remove_project(self, user: User, org: Organization, project: Project) -> None:
         """``DELETE``, by an admin; users whose current project it was move to another one."""
         self._require_admin(user, org)
@@ -231,6 +313,48 @@ class OrganizationProjectsBackend(Backend):
         user = self._user(by)
         found = self.project_in(user, self._org(user, organization), str(project))
         return self.change_project(user, found, fields, partial=partial)
+
+    def rotate_secret_token(
+        self,
+        project: int,
+        organization: str = "@current",
+        *,
+        by: int | str | None = None,
+        environment: bool = False,
+    ) -> dict[str, Any]:
+        """What ``PATCH .../projects/:id/rotate_secret_token/`` answers (``environment=True``:
+        the ``Team`` that ``.../environments/:id/rotate_secret_token/`` answers)."""
+        return self._secret_action(self.rotate_secret, project, organization, by, environment)
+
+    def delete_secret_token_backup(
+        self,
+        project: int,
+        organization: str = "@current",
+        *,
+        by: int | str | None = None,
+        environment: bool = False,
+    ) -> dict[str, Any]:
+        """What ``PATCH .../delete_secret_token_backup/`` answers (see
+        :meth:`rotate_secret_token`)."""
+        return self._secret_action(
+            self.delete_secret_backup, project, organization, by, environment
+        )
+
+    def _secret_action(
+        self,
+        step: Callable[[User, Project], None],
+        project: int,
+        organization: str,
+        by: int | str | None,
+        environment: bool,
+    ) -> dict[str, Any]:
+        user = self._user(by)
+        found = self.project_in(user, self._org(user, organization), str(project))
+        step(user, found)
+        with self.store.lock:
+            if environment:
+                return self.render_environment(user, found)
+            return self.render_project(user, found)
 
     def delete(
         self, project: int, organization: str = "@current", *, by: int | str | None = None

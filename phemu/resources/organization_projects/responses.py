@@ -92,3 +92,38 @@ def delete_project(ctx: RequestContext) -> Response:
     org, project = _project(ctx)
     _backend(ctx).remove_project(ctx.owner, org, project)
     return empty_response(204)
+
+
+# -- the project secret API key ------------------------------------------------------------------
+
+
+def rotate_secret_token(ctx: RequestContext) -> Response:
+    _, project = _project(ctx)
+    _backend(ctx).rotate_secret(ctx.owner, project)
+    return json_response(_backend(ctx).render_project(ctx.owner, project))
+
+
+def delete_secret_token_backup(ctx: RequestContext) -> Response:
+    _, project = _project(ctx)
+    _backend(ctx).delete_secret_backup(ctx.owner, project)
+    return json_response(_backend(ctx).render_project(ctx.owner, project))
+
+
+def _environment(ctx: RequestContext) -> Project:
+    """The project's one environment shares its id (``phemu/store.py``)."""
+    project = ctx.project
+    if project is None or ctx.path_values["pk"] != str(project.id):
+        raise NotFound()
+    return project
+
+
+def rotate_environment_secret_token(ctx: RequestContext) -> Response:
+    project = _environment(ctx)
+    _backend(ctx).rotate_secret(ctx.owner, project)
+    return json_response(_backend(ctx).render_environment(ctx.owner, project))
+
+
+def delete_environment_secret_token_backup(ctx: RequestContext) -> Response:
+    project = _environment(ctx)
+    _backend(ctx).delete_secret_backup(ctx.owner, project)
+    return json_response(_backend(ctx).render_environment(ctx.owner, project))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from phemu.resources.organization_projects import responses
 from phemu.routing import Route
+from phemu.routing import ScopedRoute
 
 ROUTES = (
     Route(
@@ -48,5 +49,38 @@ ROUTES = (
             "PUT": "update_2",
             "DELETE": "destroy_2",
         },
+    ),
+    # The project secret API key's actions (ProjectViewSet in posthog/api/project.py, TeamViewSet
+    # in posthog/api/team.py): no required_scopes, so personal API keys get 403; their answers
+    # are the backend's rotate_secret_token / delete_secret_token_backup.
+    *(
+        ScopedRoute(
+            f"/api/organizations/<organization_id>/projects/<id>/{action}/",
+            f"organization_projects.{action}",
+            {"PATCH": handler},
+            "project",
+            nested=False,
+            restriction="organization",
+            target=responses.target,
+            scopes=None,
+        )
+        for action, handler in (
+            ("rotate_secret_token", responses.rotate_secret_token),
+            ("delete_secret_token_backup", responses.delete_secret_token_backup),
+        )
+    ),
+    *(
+        ScopedRoute(
+            f"/environments/<pk>/{action}/",
+            f"environments.{action}",
+            {"PATCH": handler},
+            "project",
+            prefixes=("projects",),
+            scopes=None,
+        )
+        for action, handler in (
+            ("rotate_secret_token", responses.rotate_environment_secret_token),
+            ("delete_secret_token_backup", responses.delete_environment_secret_token_backup),
+        )
     ),
 )

@@ -181,6 +181,8 @@ class OrganizationProjectsBackend(Backend):
         """``Team``: what the ``/api/projects/:id/environments/:id/`` actions answer for the
         project's one environment (same id), the component's other fields at their schema
         defaults."""
+        from phemu.openapi.instances import instance
+
         now = format_datetime(self.emulator.clock.now()) or ""
         defaults = instance(component("Team"), now, full=True)
         detail = project_detail(self.store, user, project)

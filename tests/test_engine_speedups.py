@@ -135,15 +135,21 @@ FIRST_USE_MODULES = (
 AI_RULE_MODULES = ("phemu_ai_rules.filter_rules", "phemu_ai_rules.regex_rules")
 
 
+def fresh_python(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (what it imports is not imported here yet)."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout
+
+
 def test_importing_the_engine_leaves_first_use_modules_unloaded() -> None:
     code = (
         "import sys; before = set(sys.modules); import phemu.emulator; "
         f"print(sorted(m for m in {FIRST_USE_MODULES!r} if m in sys.modules and m not in before))"
     )
-    output = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert output.stdout.strip() == "[]"
+    output = fresh_python(code)
+    assert output.strip() == "[]"
 
 
 def test_first_use_imports_what_the_engine_left_out() -> None:
@@ -154,10 +160,8 @@ def test_first_use_imports_what_the_engine_left_out() -> None:
         "print(sorted(m for m in ('dateutil.parser', 'importlib.metadata', 'phemu.throttling') "
         "if m not in sys.modules))"
     )
-    output = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert output.stdout.split() == ["2026-06-15T10:00:00+00:00", "[]"]
+    output = fresh_python(code)
+    assert output.split() == ["2026-06-15T10:00:00+00:00", "[]"]
 
 
 def test_first_use_loads_the_flag_engine_and_answers() -> None:
@@ -172,10 +176,8 @@ def test_first_use_loads_the_flag_engine_and_answers() -> None:
         "'phemu.resources.feature_flags.matching', 'phemu.resources.feature_flags.rules') "
         "if m not in sys.modules))"
     )
-    output = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert output.stdout.split() == ["True", "False", "[]"]
+    output = fresh_python(code)
+    assert output.split() == ["True", "False", "[]"]
 
 
 def test_ai_rules_compile_on_the_first_ai_request_not_with_the_plugin() -> None:
@@ -189,10 +191,8 @@ def test_ai_rules_compile_on_the_first_ai_request_not_with_the_plugin() -> None:
         "print(response.status_code, response.get_data(as_text=True)); "
         "print(sorted(m for m in modules if m in sys.modules))"
     )
-    output = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    loaded, answered, after = output.stdout.splitlines()
+    output = fresh_python(code)
+    loaded, answered, after = output.splitlines()
     assert loaded == "True []"
     status, body = answered.split(" ", 1)
     assert (status, json.loads(body)) == (

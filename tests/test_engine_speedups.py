@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -107,7 +108,39 @@ FIRST_USE_MODULES = (
     "phemu.resources.subscriptions.schedule",
     "phemu.resources.definitions.rules",
     "phemu.resources.definitions.taxonomy",
+    # the flag engine and flag validation: evaluation, matching (its date regexes and
+    # relativedelta), rules; zoneinfo for the project's timezone
+    "phemu.resources.feature_flags.evaluation",
+    "phemu.resources.feature_flags.matching",
+    "phemu.resources.feature_flags.rules",
+    "dateutil.relativedelta",
+    "zoneinfo",
+    "phemu.resources.capture.decoding",  # compressed /flags bodies
+    "phemu.resources.cohorts.derived",
+    "phemu.resources.cohorts.rules",
+    "phemu.resources.experiments.actions",
+    "phemu.resources.experiments.rules",
+    "phemu.resources.persons.actors",  # persons/<insight>/ actors and their legacy filters
+    "phemu.resources.persons.legacy",
+    "phemu.query.dates",
+    "phemu.resources.surveys.rules",  # survey writes: nh3 cleans HTML, rrule iterations
+    "nh3",
+    "dateutil.rrule",
+    "phemu.openapi.validate",  # schema-driven writes and answers
+    "phemu.openapi.instances",
 )
+
+#: The default AI responder's rule modules: the plugin loads with every first ``Emulator()``,
+#: each rule module (regular expressions compiled at import) with the first request it answers.
+AI_RULE_MODULES = ("phemu_ai_rules.filter_rules", "phemu_ai_rules.regex_rules")
+
+
+def fresh_python(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (what it imports is not imported here yet)."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout
 
 
 def test_importing_the_engine_leaves_first_use_modules_unloaded() -> None:
@@ -115,10 +148,8 @@ def test_importing_the_engine_leaves_first_use_modules_unloaded() -> None:
         "import sys; before = set(sys.modules); import phemu.emulator; "
         f"print(sorted(m for m in {FIRST_USE_MODULES!r} if m in sys.modules and m not in before))"
     )
-    output = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert output.stdout.strip() == "[]"
+    output = fresh_python(code)
+    assert output.strip() == "[]"
 
 
 def test_first_use_imports_what_the_engine_left_out() -> None:
@@ -129,7 +160,43 @@ def test_first_use_imports_what_the_engine_left_out() -> None:
         "print(sorted(m for m in ('dateutil.parser', 'importlib.metadata', 'phemu.throttling') "
         "if m not in sys.modules))"
     )
-    output = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    output = fresh_python(code)
+    assert output.split() == ["2026-06-15T10:00:00+00:00", "[]"]
+
+
+def test_first_use_loads_the_flag_engine_and_answers() -> None:
+    code = (
+        "import sys; from phemu.emulator import Emulator; "
+        "emulator = Emulator(load_entrypoints=False); "
+        "emulator.feature_flags.create(key='beta', filters={'groups': [{'properties': [{'key': "
+        "'plan', 'value': ['pro'], 'type': 'person'}], 'rollout_percentage': 100}]}); "
+        "print(emulator.feature_flags.value('beta', 'u1', person_properties={'plan': 'pro'})); "
+        "print(emulator.feature_flags.value('beta', 'u1', person_properties={'plan': 'free'})); "
+        "print(sorted(m for m in ('phemu.resources.feature_flags.evaluation', "
+        "'phemu.resources.feature_flags.matching', 'phemu.resources.feature_flags.rules') "
+        "if m not in sys.modules))"
     )
-    assert output.stdout.split() == ["2026-06-15T10:00:00+00:00", "[]"]
+    output = fresh_python(code)
+    assert output.split() == ["True", "False", "[]"]
+
+
+def test_ai_rules_compile_on_the_first_ai_request_not_with_the_plugin() -> None:
+    code = (
+        "import sys; from phemu.emulator import Emulator; emulator = Emulator(); "
+        "names = dict(emulator.hooks.list_name_plugin()); "
+        f"modules = {AI_RULE_MODULES!r}; "
+        "print('ai_rules' in names, sorted(m for m in modules if m in sys.modules)); "
+        "response = emulator.client().post('/api/projects/1/session_recordings/ai/regex/', "
+        "json={'regex': 'emails ending in gmail.com'}, headers=emulator.auth_headers); "
+        "print(response.status_code, response.get_data(as_text=True)); "
+        "print(sorted(m for m in modules if m in sys.modules))"
+    )
+    output = fresh_python(code)
+    loaded, answered, after = output.splitlines()
+    assert loaded == "True []"
+    status, body = answered.split(" ", 1)
+    assert (status, json.loads(body)) == (
+        "200",
+        {"result": "success", "data": {"output": r"[^@\s]+@gmail\.com$"}},
+    )
+    assert after == "['phemu_ai_rules.regex_rules']"  # filter rules wait for a filters request

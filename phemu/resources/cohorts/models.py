@@ -33,15 +33,12 @@ from phemu.resources._base import created_by as render_user
 from phemu.resources._records import load_records
 from phemu.resources.activity_log.models import change
 from phemu.resources.activity_log.models import changes_between
-from phemu.resources.cohorts import rules
-from phemu.resources.feature_flags.evaluation import CohortSpec
-from phemu.resources.feature_flags.evaluation import Context
-from phemu.resources.feature_flags.evaluation import in_cohort
 from phemu.resources.feature_flags.models import FeatureFlagsBackend
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
+    from phemu.resources.feature_flags.evaluation import CohortSpec
     from phemu.resources.feature_flags.models import FeatureFlag
 
 #: ``DEFAULT_COHORT_INSERT_BATCH_SIZE``: the most persons one ``add_persons`` call takes.
@@ -84,6 +81,8 @@ class Cohort:
         return {}
 
     def is_behavioral(self) -> bool:
+        from phemu.resources.cohorts import rules
+
         return any(p.get("type") == "behavioral" for p in rules.flat(self.properties))
 
 
@@ -164,6 +163,9 @@ class CohortsBackend(Backend):
         """The person uuids a dynamic cohort's calculation holds (PostHog's ``cohortpeople``),
         newest person first; ``None`` while never calculated, for behavioural filters and for
         ``query`` cohorts, which phemu does not run."""
+        from phemu.resources.feature_flags.evaluation import Context
+        from phemu.resources.feature_flags.evaluation import in_cohort
+
         if cohort.last_calculation is None or cohort.is_behavioral() or cohort.query:
             return None
         emulator = self._emulator
@@ -220,6 +222,8 @@ class CohortsBackend(Backend):
 
     def specs(self, project: int) -> dict[str, CohortSpec]:
         """What the flag engine needs: static members as person uuids, property groups as given."""
+        from phemu.resources.feature_flags.evaluation import CohortSpec
+
         return {
             str(c.id): CohortSpec(
                 id=c.id,
@@ -376,6 +380,8 @@ class CohortsBackend(Backend):
     def _validate(
         self, project: int, cohort: Cohort | None, data: Mapping[str, Any], *, partial: bool
     ) -> dict[str, Any]:
+        from phemu.resources.cohorts import rules
+
         values: dict[str, Any] = {}
         # ``validate_filters`` skips static cohorts by the raw value's truthiness
         # (``self.initial_data.get("is_static")``): a form body's "false" skips it too, while the
@@ -422,6 +428,8 @@ class CohortsBackend(Backend):
 
     def _check_flag_constraints(self, cohort: Cohort, raw: Any) -> None:
         """``_validate_feature_flag_constraints``: no events in a cohort active flags use."""
+        from phemu.resources.cohorts import rules
+
         if not self._flags_using(cohort):
             return
         group = raw.get("properties") if isinstance(raw, Mapping) else None
@@ -441,6 +449,8 @@ class CohortsBackend(Backend):
                         )
 
     def _dependencies(self, cohort: Cohort | None) -> list[Cohort]:
+        from phemu.resources.cohorts import rules
+
         found: list[Cohort] = []
         pending = [cohort] if cohort is not None else []
         while pending:
@@ -501,6 +511,8 @@ class CohortsBackend(Backend):
         return cohort
 
     def _update(self, cohort: Cohort, values: dict[str, Any], method: str) -> None:
+        from phemu.resources.cohorts import rules
+
         deleted = values.pop("deleted", None)
         values.pop("person_ids", None)
         if method == "PUT" and "name" not in values:

@@ -15,7 +15,6 @@ from phemu.resources._base import find_in_project
 from phemu.resources._base import json_response
 from phemu.resources._base import path_pk
 from phemu.resources.activity_log.responses import activity_response
-from phemu.resources.cohorts import derived
 from phemu.resources.cohorts.models import ACTIVITY_SCOPE
 from phemu.resources.cohorts.models import CohortsBackend
 from phemu.resources.persons.responses import actor_page
@@ -150,6 +149,8 @@ def _query_int(ctx: RequestContext, name: str, default: str) -> int:
 
 
 def calculation_history(ctx: RequestContext) -> Response:
+    from phemu.resources.cohorts import derived
+
     limit = _query_int(ctx, "limit", "100")
     offset = _query_int(ctx, "offset", "0")
     _find(ctx)

@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 
 from phemu.errors import ValidationError
-from phemu.resources.feature_flags.matching import match_property
 from phemu.resources.sessions.like import like_matcher
 
 UNPARSABLE = "Properties are unparsable!"
@@ -89,6 +88,8 @@ def match(prop: Mapping[str, Any], values: Mapping[str, Any], now: datetime) -> 
         return present is not _MISSING
     if operator == "is_not_set":
         return present is _MISSING
+    from phemu.resources.feature_flags.matching import match_property
+
     return match_property(prop, values, now=now)  # dates, semver: the flags matcher
 
 

@@ -27,12 +27,12 @@ from phemu.errors import ValidationError
 from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
 from phemu.resources._records import load_records
-from phemu.resources.experiments import rules
 from phemu.resources.feature_flags.models import FeatureFlagsBackend
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
+    from phemu.resources.experiments import rules
     from phemu.resources.feature_flags.models import FeatureFlag
 
 
@@ -194,6 +194,8 @@ class ExperimentsBackend(Backend):
         return sorted(found, key=lambda link: link.id)
 
     def _lookups(self) -> rules.Lookups:
+        from phemu.resources.experiments import rules
+
         emulator = self._emulator
 
         def saved_metric(raw: Any) -> int | None:
@@ -276,6 +278,8 @@ class ExperimentsBackend(Backend):
     ) -> list[dict[str, Any]]:
         """``ExperimentToSavedMetricSerializer`` rows, with ``to_representation``'s date ranges
         and each query's fingerprint (so clients know which timeseries to ask for)."""
+        from phemu.resources.experiments import rules
+
         metrics = self._emulator.experiment_saved_metrics
         rows = []
         for link in self.links(experiment.id):
@@ -330,6 +334,8 @@ class ExperimentsBackend(Backend):
         user_id: int | None,
         partial: bool,
     ) -> Experiment:
+        from phemu.resources.experiments import rules
+
         store = self._emulator.store
         with store.lock:
             data = fields.expect_object(body)
@@ -342,6 +348,8 @@ class ExperimentsBackend(Backend):
             return experiment
 
     def _create(self, project: int, values: dict[str, Any], user_id: int | None) -> Experiment:
+        from phemu.resources.experiments import rules
+
         emulator = self._emulator
         flags = FeatureFlagsBackend.of(emulator)
         saved_metrics = values.pop("saved_metrics_ids", None) or []
@@ -420,6 +428,8 @@ class ExperimentsBackend(Backend):
             self._tables.saved_metric_links[link.id] = link
 
     def _update(self, experiment: Experiment, values: dict[str, Any], user_id: int | None) -> None:
+        from phemu.resources.experiments import rules
+
         flags = FeatureFlagsBackend.of(self._emulator)
         flag = self._flag(experiment)
         replace_links = "saved_metrics_ids" in values
@@ -778,6 +788,8 @@ class ExperimentsBackend(Backend):
         self._tables.saved_metric_links[link.id] = link
 
     def _restore_web(self, project: int, body: dict[str, Any], user_id: int | None) -> Experiment:
+        from phemu.resources.experiments import rules
+
         key = body.get("feature_flag_key")
         flag = FeatureFlagsBackend.of(self._emulator).by_key(key, project) if key else None
         if flag is None:

@@ -19,7 +19,6 @@ from phemu.errors import ValidationError
 from phemu.pagination import paginate_list
 from phemu.resources._base import json_response
 from phemu.resources._base import path_pk
-from phemu.resources.experiments import actions
 from phemu.resources.experiments.models import ExperimentsBackend
 
 if TYPE_CHECKING:
@@ -128,20 +127,28 @@ def duplicate(ctx: RequestContext) -> Response:
 
 
 def eligible_feature_flags(ctx: RequestContext) -> Response:
+    from phemu.resources.experiments import actions
+
     status, body = actions.eligible_feature_flags(ctx.emulator, ctx.project_id, ctx.query)
     return json_response(body, status=status)
 
 
 def requires_flag_implementation(ctx: RequestContext) -> Response:
+    from phemu.resources.experiments import actions
+
     found = actions.requires_flag_implementation(ctx.emulator, ctx.project_id, ctx.query)
     return json_response({"result": found})
 
 
 def stats(ctx: RequestContext) -> Response:
+    from phemu.resources.experiments import actions
+
     return json_response(actions.stats(ctx.emulator, ctx.project_id))
 
 
 def timeseries_results(ctx: RequestContext) -> Response:
+    from phemu.resources.experiments import actions
+
     return json_response(actions.timeseries_results(ctx.emulator, find(ctx), ctx.query))
 
 

@@ -18,8 +18,6 @@ from datetime import datetime
 from datetime import timedelta
 from typing import TYPE_CHECKING
 from typing import Any
-from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
 
 from phemu import fields
 from phemu.context import has_list
@@ -32,15 +30,14 @@ from phemu.resources._base import Backend
 from phemu.resources._base import created_by as render_user
 from phemu.resources.activity_log.models import changes_between
 from phemu.resources.dashboards.models import DashboardsBackend
-from phemu.resources.feature_flags import rules
 from phemu.resources.feature_flags import usage_dashboard as usage
-from phemu.resources.feature_flags.evaluation import Context
-from phemu.resources.feature_flags.evaluation import FlagMatch
-from phemu.resources.feature_flags.evaluation import evaluate
 from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
+    from phemu.resources.feature_flags import rules
+    from phemu.resources.feature_flags.evaluation import Context
+    from phemu.resources.feature_flags.evaluation import FlagMatch
 
 #: An argument the request did not send (``user_blast_radius`` without ``condition``).
 MISSING: Any = object()
@@ -269,6 +266,7 @@ class FeatureFlagsBackend(Backend):
         """What validation reads; ``stored``: for a stored record (seeds, state files), which
         may be soft-deleted (``deleted``: its key is not unique then) and may point at flags and
         cohorts that are soft-deleted or disabled since."""
+        from phemu.resources.feature_flags import rules
 
         def key_taken(key: str) -> bool:
             if deleted:
@@ -317,6 +315,8 @@ class FeatureFlagsBackend(Backend):
         lookups: rules.FlagLookups,
     ) -> dict[str, Any]:
         """The fields of ``body``, validated in the serializer's order."""
+        from phemu.resources.feature_flags import rules
+
         data = fields.expect_object(body)
         changes: dict[str, Any] = {}
         if "name" in data:
@@ -601,6 +601,8 @@ class FeatureFlagsBackend(Backend):
         group_properties: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> Context:
         """The server's view of a user: stored person and group properties under the overrides."""
+        from phemu.resources.feature_flags.evaluation import Context
+
         emulator = self._emulator
         persons = emulator.persons
         person = persons.get(distinct_id, project=project)
@@ -646,6 +648,8 @@ class FeatureFlagsBackend(Backend):
     ) -> dict[str, tuple[FeatureFlag, FlagMatch]]:
         """Every active flag for one user, as ``/flags`` computes it (``runtime``: the caller's
         ``evaluation_runtime``, which hides flags meant for the other runtime)."""
+        from phemu.resources.feature_flags.evaluation import evaluate
+
         ctx = self.context(
             project,
             distinct_id,
@@ -888,6 +892,9 @@ def _as_int(value: Any) -> int:
 
 
 def _zone(emulator: Emulator, project: int) -> Any:
+    from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfoNotFoundError
+
     found = emulator.store.projects.get(project)
     try:
         return ZoneInfo(found.timezone) if found is not None else ZoneInfo("UTC")

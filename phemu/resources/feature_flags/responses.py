@@ -28,7 +28,6 @@ from phemu.pagination import paginate_list
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
 from phemu.resources.activity_log.responses import activity_response
-from phemu.resources.capture.decoding import decompress
 from phemu.resources.capture.responses import project_for_token
 from phemu.resources.feature_flags.models import MISSING
 from phemu.resources.feature_flags.models import FeatureFlag
@@ -279,6 +278,8 @@ def _version(raw: str | None) -> int | None:
 
 
 def _request_body(ctx: RequestContext) -> dict[str, Any]:
+    from phemu.resources.capture.decoding import decompress
+
     request = ctx.request
     raw = request.get_data(cache=True)
     content_type = request.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()

@@ -30,10 +30,7 @@ from phemu.errors import PostHogError
 from phemu.openapi.index import Operation
 from phemu.openapi.index import ResourceModel
 from phemu.openapi.index import operation_index
-from phemu.openapi.instances import conform
-from phemu.openapi.instances import instance
 from phemu.openapi.schema import node
-from phemu.openapi.validate import validate_body
 from phemu.resources._base import Backend
 from phemu.resources._base import user_basic
 from phemu.resources.activity_log.models import ActivityLogBackend
@@ -122,6 +119,8 @@ class GenericBackend(Backend):
         Records of organization collections take ``organization=``, root collections
         ``project=None``; nested collections take their parent ids in ``parents``.
         """
+        from phemu.openapi.validate import validate_body
+
         model = self.model(resource)
         where = self.where(model, project=project, organization=organization, parents=parents)
         owner = self._user(user, where)
@@ -172,6 +171,8 @@ class GenericBackend(Backend):
         user: int | str | None = None,
     ) -> dict[str, Any]:
         """PATCH a record (``deleted=True`` soft-deletes where the schema has the flag)."""
+        from phemu.openapi.validate import validate_body
+
         model, where, record = self._locate(resource, key, project, organization, parents)
         if record is None:
             raise NotFound()
@@ -441,6 +442,8 @@ class GenericBackend(Backend):
 
     def render(self, model: ResourceModel, record: Record, schema: Any) -> dict[str, Any]:
         """The record as ``schema`` describes it (the record schema when ``None``)."""
+        from phemu.openapi.instances import conform
+
         target = schema if schema is not None else model.record
         if target is None:
             return copy.deepcopy(record.data)
@@ -542,6 +545,8 @@ def _properties(model: ResourceModel) -> dict[str, Any]:
 
 
 def _new_record(model: ResourceModel, now: str) -> dict[str, Any]:
+    from phemu.openapi.instances import instance
+
     if model.record is None:
         return {}
     base = instance(model.record, now, full=True)

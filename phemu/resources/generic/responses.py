@@ -24,10 +24,7 @@ from phemu.fields import lookup_int
 from phemu.openapi.document import ref_name
 from phemu.openapi.index import ResourceModel
 from phemu.openapi.index import operation_index
-from phemu.openapi.instances import conform
-from phemu.openapi.instances import instance
 from phemu.openapi.schema import node
-from phemu.openapi.validate import validate_body
 from phemu.pagination import limit_offset
 from phemu.pagination import link_with
 from phemu.pagination import links
@@ -199,6 +196,8 @@ def _probe(
 
 # -- CRUD --------------------------------------------------------------------------------------
 def _validated(ctx: RequestContext, op: Operation, *, partial: bool) -> dict[str, Any]:
+    from phemu.openapi.validate import validate_body
+
     if op.request is None:
         return dict(expect_object(ctx.body))
     return validate_body(ctx.body, op.request, partial=partial)
@@ -255,6 +254,8 @@ def _render(
 
 
 def _shaped(backend: GenericBackend, op: Operation, data: dict[str, Any]) -> Any:
+    from phemu.openapi.instances import conform
+
     if op.response is None:
         return data
     return conform(data, op.response, backend.now)
@@ -367,6 +368,9 @@ def _action(
     record: Record | None,
     current: dict[str, Any] | None,
 ) -> Response:
+    from phemu.openapi.instances import instance
+    from phemu.openapi.validate import validate_body
+
     body = ctx.body if op.method in ("POST", "PUT", "PATCH") else {}
     answer = derived(op)
     if answer is not None:

@@ -20,8 +20,6 @@ from phemu.errors import Msg
 from phemu.errors import NotFound
 from phemu.errors import PermissionDenied
 from phemu.openapi.index import component
-from phemu.openapi.instances import instance
-from phemu.openapi.validate import validate_body
 from phemu.resources._base import Backend
 from phemu.resources._base import project_basic
 from phemu.resources.activity_log.models import change
@@ -108,6 +106,8 @@ class OrganizationProjectsBackend(Backend):
     def render_project(self, user: User, project: Project) -> dict[str, Any]:
         """``ProjectBackwardCompat``: the detail ``/api/projects/:id/`` answers, completed with
         the component's other fields (their schema defaults), in the component's order."""
+        from phemu.openapi.instances import instance
+
         now = format_datetime(self.emulator.clock.now()) or ""
         defaults = instance(component("ProjectBackwardCompat"), now, full=True)
         detail = project_detail(self.store, user, project)
@@ -116,6 +116,8 @@ class OrganizationProjectsBackend(Backend):
     # -- writes ---------------------------------------------------------------------------------
     def add_organization(self, user: User, body: Any) -> dict[str, Any]:
         """``POST /api/organizations/``: the creator becomes its owner."""
+        from phemu.openapi.validate import validate_body
+
         data = validate_body(body, component("Organization"), partial=False)
         store, now = self.store, self.emulator.clock.now()
         with store.lock:
@@ -139,6 +141,8 @@ class OrganizationProjectsBackend(Backend):
 
     def add_project(self, user: User, org: Organization, body: Any) -> dict[str, Any]:
         """``POST .../projects/``: a project with a fresh token, by an admin."""
+        from phemu.openapi.validate import validate_body
+
         self._require_admin(user, org)
         data = validate_body(body, component("ProjectBackwardCompat"), partial=False)
         store, now = self.store, self.emulator.clock.now()
@@ -163,6 +167,8 @@ class OrganizationProjectsBackend(Backend):
         self, user: User, project: Project, body: Any, *, partial: bool
     ) -> dict[str, Any]:
         """``PATCH`` / ``PUT``: the name and time zone are what phemu's projects hold."""
+        from phemu.openapi.validate import validate_body
+
         schema = component("PatchedProjectBackwardCompat")
         data = validate_body(body, schema, partial=partial)
         with self.store.lock:
@@ -175,6 +181,8 @@ class OrganizationProjectsBackend(Backend):
         """``Team``: what the ``/api/projects/:id/environments/:id/`` actions answer for the
         project's one environment (same id), the component's other fields at their schema
         defaults."""
+        from phemu.openapi.instances import instance
+
         now = format_datetime(self.emulator.clock.now()) or ""
         defaults = instance(component("Team"), now, full=True)
         detail = project_detail(self.store, user, project)

@@ -37,7 +37,6 @@ from phemu.resources.activity_log.responses import activity_response
 from phemu.resources.events.filters import holds
 from phemu.resources.events.filters import parse_properties
 from phemu.resources.events.models import convert_property_value
-from phemu.resources.persons.actors import query_params_url
 from phemu.resources.persons.models import ACTIVITY_SCOPE
 from phemu.resources.persons.models import Person
 from phemu.resources.persons.models import PersonsBackend
@@ -86,6 +85,8 @@ def _request_url(ctx: RequestContext) -> str:
 
 
 def _page_url(ctx: RequestContext, offset: int) -> str:
+    from phemu.resources.persons.actors import query_params_url
+
     return query_params_url(_request_url(ctx), offset)
 
 

@@ -31,7 +31,6 @@ from phemu.resources._records import load_records
 from phemu.resources.activity_log.models import change
 from phemu.resources.activity_log.models import changes_between
 from phemu.resources.feature_flags.models import FeatureFlagsBackend
-from phemu.resources.surveys import rules
 from phemu.resources.surveys import stats
 from phemu.resources.surveys.stats import json_string
 from phemu.resources.surveys.stats import unique_sent
@@ -287,6 +286,8 @@ class SurveysBackend(Backend):
     ) -> Survey:
         """Validate and write; every write is logged as the serializer's ``create`` and
         ``update`` log it, unless ``journal`` is false (seed loads)."""
+        from phemu.resources.surveys import rules
+
         store = self._emulator.store
         with store.lock:
             data = fields.expect_object(body)
@@ -318,6 +319,8 @@ class SurveysBackend(Backend):
         conditions' flag variant, actions and events; PostHog ``bulk_create``s them, so no
         internal targeting flag is made until a copy is next saved. ``source_id`` is the
         survey's id as the request spelled it (the log's ``source_survey_id``)."""
+        from phemu.resources.surveys import rules
+
         store = self._emulator.store
         with store.lock:
             source = self.record(pk)
@@ -413,6 +416,8 @@ class SurveysBackend(Backend):
     ) -> None:
         """``validate``: the linked flag and its variant, unique names, targeting, sampling,
         external surveys."""
+        from phemu.resources.surveys import rules
+
         flags = FeatureFlagsBackend.of(self._emulator)
         linked_id = values.get("linked_flag_id")
         linked = None
@@ -620,6 +625,8 @@ class SurveysBackend(Backend):
 
     def _assign(self, survey: Survey, values: Mapping[str, Any]) -> None:
         """Set the validated fields, then what the model's ``pre_save`` derives."""
+        from phemu.resources.surveys import rules
+
         for name, value in values.items():
             setattr(survey, name, value)
         dates, current, reset = rules.iterations(
@@ -730,6 +737,8 @@ class SurveysBackend(Backend):
     def _restore(
         self, project: int, record: Mapping[str, Any], body: dict[str, Any], user_id: int | None
     ) -> Survey:
+        from phemu.resources.surveys import rules
+
         values = rules.validate_fields(body, creating=True, partial=False)
         for name in ("targeting_flag_id", "targeting_flag_filters", "remove_targeting_flag"):
             values.pop(name, None)

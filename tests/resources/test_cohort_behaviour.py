@@ -405,3 +405,51 @@ def test_an_experiments_exposure_cohort_counts_the_exposed(shop: Emulator) -> No
     assert len(expected) == 2
     assert shop.cohorts.get(cohort["id"])["count"] == 2  # type: ignore[index]
     assert members(shop, cohort["id"]) == expected
+
+
+BOUGHT = behaviour("performed_event", time_value=7, time_interval="day")
+NOT_BOUGHT = {**BOUGHT, "negation": True}
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        group(NOT_BOUGHT),
+        group(NOT_BOUGHT, {**plan_is("pro"), "negation": True}),
+        group(plan_is("pro"), NOT_BOUGHT, kind="OR"),
+        {
+            "properties": {
+                "type": "OR",
+                "values": [{"type": "AND", "values": [BOUGHT]}, {"type": "AND", "values": []}],
+            }
+        },
+    ],
+    ids=["negated alone", "all negated", "or with a negation", "an empty group"],
+)
+def test_conditions_posthog_refuses_count_null(shop: Emulator, filters: dict[str, Any]) -> None:
+    """``_get_conditions`` (``HogQLCohortQuery``): a condition that ends negated (a negated
+    filter alone, an AND of negations, an OR mixing both, rewritten by De Morgan's law) is
+    ``Top level condition cannot be negated``, an empty group ``Cohort has a property group
+    with no condition``: the calculation fails and the count stays ``null``."""
+    pk = shop.cohorts.create(name="n", filters=filters)["id"]
+    assert shop.cohorts.get(pk)["count"] is None  # type: ignore[index]
+
+
+def test_a_negation_inside_an_or_of_and_groups(shop: Emulator) -> None:
+    """``(pro AND NOT bought) OR viewed``: the AND's set subtracts, the OR unites."""
+    start = day_start(NOW - timedelta(days=7))
+    bought = {u for u, ts in times(shop, "purchase").items() if any(start <= t <= NOW for t in ts)}
+    viewed = {u for u, ts in times(shop, "pageview").items() if any(start <= t <= NOW for t in ts)}
+    pros = {p.uuid for p in shop.persons.all() if p.properties["plan"] == "pro"}
+    expected = (pros - bought) | viewed
+    viewing = behaviour("performed_event", key="pageview", time_value=7, time_interval="day")
+    filters = {
+        "properties": {
+            "type": "OR",
+            "values": [
+                {"type": "AND", "values": [plan_is("pro"), NOT_BOUGHT]},
+                {"type": "AND", "values": [viewing]},
+            ],
+        }
+    }
+    check(shop, filters, expected)

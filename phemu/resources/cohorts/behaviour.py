@@ -112,6 +112,8 @@ class _Calculation:
             raise NotComputed
         else:
             group = cohort.properties
+            if cohort.is_behavioral() and _negated(group):
+                raise NotComputed  # ``Top level condition cannot be negated``: the task fails
             found = {
                 p.uuid
                 for p in self.persons
@@ -222,6 +224,27 @@ class _Calculation:
             before = any(start <= e.timestamp < split for e in matching)
             return recently and first is not None and first < split and not before
         raise NotComputed
+
+
+def _negated(node: Mapping[str, Any]) -> bool:
+    """Whether ``_get_conditions``' set query for ``node`` stands for its complement.
+
+    PostHog builds each group from its children's person sets: an AND intersects its positive
+    children and subtracts the negated ones, a group whose children are all negated is the
+    union (AND) or intersection (OR) of them, negated, and an OR mixing both is rewritten by De
+    Morgan's law into a negated AND. Evaluating the tree per person over all persons gives the
+    same members unless the whole condition ends negated, which PostHog refuses; a group
+    without values is refused too (``Cohort has a property group with no condition``).
+    """
+    if "values" not in node or "key" in node:
+        return bool(node.get("negation"))
+    values = node.get("values") or []
+    if not values:
+        raise NotComputed
+    children = [_negated(v) for v in values]
+    if all(children):
+        return True
+    return str(node.get("type", "AND")).upper() == "OR" and any(children)
 
 
 def _reader(event: EventRecord) -> Callable[[Mapping[str, Any]], Mapping[str, Any]]:

@@ -233,14 +233,25 @@ class CohortsBackend(Backend):
 
         A cohort with behavioural filters is read as its calculated members (the flags service
         reads ``cohortpeople`` for cohorts it cannot evaluate from properties); one phemu does
-        not compute holds no one."""
+        not compute holds no one. Flags never target such a cohort directly (their validation
+        and the cohort's refuse it), so only the ones another cohort names are calculated: a
+        ``/flags`` request reads no events for an experiment's exposure cohort."""
         from phemu.resources.cohorts import behaviour
+        from phemu.resources.cohorts.rules import flat
         from phemu.resources.feature_flags.evaluation import CohortSpec
 
         cohorts = [
             c for c in self._tables.cohorts.values() if c.project == project and not c.deleted
         ]
-        behavioural = [c for c in cohorts if not c.is_static and c.is_behavioral()]
+        named = {
+            str(p.get("value"))
+            for c in cohorts
+            for p in flat(c.properties)
+            if p.get("type") == "cohort"
+        }
+        behavioural = [
+            c for c in cohorts if not c.is_static and str(c.id) in named and c.is_behavioral()
+        ]
         calculated = behaviour.all_members(self, behavioural)
         return {
             str(c.id): CohortSpec(

@@ -204,6 +204,13 @@ def test_performed_event_first_time(shop: Emulator) -> None:
     )
 
 
+def two_windows(value: str) -> dict[str, Any]:
+    """The last 30 days, split 5 days ago (``time_value`` and ``seq_time_value``)."""
+    return behaviour(
+        value, time_value=30, time_interval="day", seq_time_value=5, seq_time_interval="day"
+    )
+
+
 def test_stopped_performing_event(shop: Emulator) -> None:
     """``get_stopped_performing_event``: in the ``time_value`` window EXCEPT in the
     ``seq_time_value`` one."""
@@ -214,14 +221,7 @@ def test_stopped_performing_event(shop: Emulator) -> None:
         if any(full <= t <= NOW for t in ts) and not any(recent <= t <= NOW for t in ts)
     }
     assert expected
-    prop = behaviour(
-        "stopped_performing_event",
-        time_value=30,
-        time_interval="day",
-        seq_time_value=5,
-        seq_time_interval="day",
-    )
-    check(shop, group(prop), expected)
+    check(shop, group(two_windows("stopped_performing_event")), expected)
 
 
 def test_restarted_performing_event(shop: Emulator) -> None:
@@ -236,14 +236,7 @@ def test_restarted_performing_event(shop: Emulator) -> None:
         and not any(start <= t < split for t in ts)
     }
     assert expected  # u3: 40 days ago, then 2 hours ago
-    prop = behaviour(
-        "restarted_performing_event",
-        time_value=30,
-        time_interval="day",
-        seq_time_value=5,
-        seq_time_interval="day",
-    )
-    check(shop, group(prop), expected)
+    check(shop, group(two_windows("restarted_performing_event")), expected)
 
 
 # -- groups, negation, person properties -----------------------------------------------------

@@ -257,8 +257,8 @@ def test_duplicate_as_static_copies_the_last_calculation(people: Emulator) -> No
 
 
 def test_duplicate_of_an_unnamed_or_behavioural_cohort(people: Emulator) -> None:
-    """``f"{cohort.name} (static copy)"`` of no name; a behavioural source has no calculation
-    in phemu, so its copy is calculated empty."""
+    """``f"{cohort.name} (static copy)"`` of no name; a behavioural source no one matches (no
+    events) is copied empty, and the copy is calculated."""
     source = create(people, filters=BEHAVIOURAL)
     copy = people.cohorts.duplicate_as_static(source["id"])
     assert copy["name"] == "None (static copy)"

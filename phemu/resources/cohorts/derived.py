@@ -145,7 +145,8 @@ def _default_properties(prop: Any, specs: Mapping[str, Any], seen: set[str]) -> 
 def exposure_cohort(backend: CohortsBackend, experiment: Experiment, user_id: int | None) -> Cohort:
     """``Users exposed to experiment "<name>"``: a dynamic cohort of the persons who performed
     the exposure event (``$feature_flag_called`` for the flag, or the custom exposure filter's
-    first entity) since the start; behavioural, so phemu stores it without counting it."""
+    first entity) since the start; counted from the events like every behavioural cohort
+    (``behaviour.py``)."""
     flag = FeatureFlagsBackend.of(backend.emulator).record(experiment.feature_flag)
     if flag is None:
         raise ValidationError(Msg.EXPERIMENT_NO_FLAG)

@@ -6,8 +6,8 @@ user before their first event) or dynamic (``filters``: PostHog's property group
 computed from the person store: PostHog calculates a cohort asynchronously after each write
 (``is_calculating`` true in the write's answer) and stores the count; phemu's calculation
 finishes before the next request and its count follows the persons as they change.
-Behavioural filters are stored and validated but not evaluated against events: such cohorts
-count ``null``.
+Behavioural filters are evaluated against the event store when read (``behaviour.py``); the
+behaviours it does not compute count ``null``.
 """
 
 from __future__ import annotations
@@ -161,14 +161,22 @@ class CohortsBackend(Backend):
 
     def matching(self, cohort: Cohort) -> list[str] | None:
         """The person uuids a dynamic cohort's calculation holds (PostHog's ``cohortpeople``),
-        newest person first; ``None`` while never calculated, for behavioural filters and for
-        ``query`` cohorts, which phemu does not run."""
+        newest person first; ``None`` while never calculated, for ``query`` cohorts, which phemu
+        does not run, and for behaviours ``behaviour.py`` does not compute. Behavioural
+        filters are evaluated against the events now (``behaviour.py``)."""
         from phemu.resources.feature_flags.evaluation import Context
         from phemu.resources.feature_flags.evaluation import in_cohort
 
-        if cohort.last_calculation is None or cohort.is_behavioral() or cohort.query:
+        if cohort.last_calculation is None or cohort.query:
             return None
         emulator = self._emulator
+        if cohort.is_behavioral():
+            from phemu.resources.cohorts import behaviour
+
+            found_set = behaviour.members(self, cohort)
+            if found_set is None:
+                return None
+            return [p.uuid for p in emulator.persons.all(cohort.project) if p.uuid in found_set]
         specs = self.specs(cohort.project)
         now = emulator.clock.now()
         found = []
@@ -221,18 +229,40 @@ class CohortsBackend(Backend):
         }
 
     def specs(self, project: int) -> dict[str, CohortSpec]:
-        """What the flag engine needs: static members as person uuids, property groups as given."""
+        """What the flag engine needs: static members as person uuids, property groups as given.
+
+        A cohort with behavioural filters is read as its calculated members (the flags service
+        reads ``cohortpeople`` for cohorts it cannot evaluate from properties); one phemu does
+        not compute holds no one. Flags never target such a cohort directly (their validation
+        and the cohort's refuse it), so only the ones another cohort names are calculated: a
+        ``/flags`` request reads no events for an experiment's exposure cohort."""
+        from phemu.resources.cohorts import behaviour
+        from phemu.resources.cohorts.rules import flat
         from phemu.resources.feature_flags.evaluation import CohortSpec
 
+        cohorts = [
+            c for c in self._tables.cohorts.values() if c.project == project and not c.deleted
+        ]
+        named = {
+            str(p.get("value"))
+            for c in cohorts
+            for p in flat(c.properties)
+            if p.get("type") == "cohort"
+        }
+        behavioural = [
+            c for c in cohorts if not c.is_static and str(c.id) in named and c.is_behavioral()
+        ]
+        calculated = behaviour.all_members(self, behavioural)
         return {
             str(c.id): CohortSpec(
                 id=c.id,
-                is_static=c.is_static,
-                members=frozenset(self.members(c)) if c.is_static else frozenset(),
+                is_static=c.is_static or c.id in calculated,
+                members=frozenset(self.members(c))
+                if c.is_static
+                else frozenset(calculated.get(c.id) or ()),
                 properties=c.properties,
             )
-            for c in self._tables.cohorts.values()
-            if c.project == project and not c.deleted
+            for c in cohorts
         }
 
     def _settle(self, cohort: Cohort) -> None:

@@ -1,0 +1,292 @@
+"""Members of cohorts with behavioural filters, computed from the event store.
+
+PostHog calculates a dynamic cohort into ``cohortpeople`` with ``HogQLCohortQuery``
+(``posthog/hogql_queries/hogql_cohort_query.py``, run by ``recalculate_cohortpeople`` in
+``posthog/models/cohort/util.py``) on a schedule and after each save; every reader
+(``count``, ``cohorts/:id/persons/``, ``persons/cohorts``, flag cohort conditions) reads that
+table. phemu computes the same members whenever one of them reads, from the events and persons
+it holds at the emulator's clock: the answer is the one a calculation finishing just before
+the read gives.
+
+The behaviours and their windows (``date_from`` is ``explicit_datetime`` or
+``-<time_value><first letter of time_interval>``, parsed as PostHog's relative dates, so
+``minute`` reads as months as in PostHog):
+
+- ``performed_event``: an event in ``[date_from, now]`` (a trends actors query);
+- ``performed_event_multiple``: the count of events after ``date_from`` compared with
+  ``operator_value`` by ``operator`` (``gte``/``lte``/``gt``/``lt``/``eq``/``exact``/none: ``=``);
+- ``performed_event_first_time``: the person's first such event ever falls in the window;
+- ``stopped_performing_event``: in the ``time_value`` window but not in the ``seq_time_value``
+  one;
+- ``restarted_performing_event``: in ``[-seq_time_value, now]``, not for the first time, and not
+  in ``[-time_value, -seq_time_value)`` (event filters and ``explicit_datetime`` are not read,
+  as in PostHog).
+
+``event_filters`` are event property filters (``posthog/models/property``), matched with the
+events list's rules. Persons are the events' distinct ids resolved to today's persons.
+``performed_event_sequence``, ``performed_event_regularly``, actions (``event_type``
+``"actions"``), other event filter kinds and unparsable values are not computed: such a cohort
+counts ``null`` (``docs/deviations.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+from typing import Any
+
+from phemu.errors import QueryNotComputed
+from phemu.query.dates import parse_date
+from phemu.resources.events.filters import holds
+from phemu.resources.events.models import project_zone
+
+if TYPE_CHECKING:
+    from phemu.resources.cohorts.models import Cohort
+    from phemu.resources.cohorts.models import CohortsBackend
+    from phemu.resources.events.models import EventRecord
+
+#: ``INTERVAL_TO_SECONDS`` (``posthog/queries/foss_cohort_query.py``): ``validate_interval``.
+INTERVALS = ("minute", "hour", "day", "week", "month", "year")
+#: ``get_performed_event_multiple``'s count comparisons.
+_COUNT: dict[str | None, Callable[[int, int], bool]] = {
+    "gte": lambda n, v: n >= v,
+    "lte": lambda n, v: n <= v,
+    "gt": lambda n, v: n > v,
+    "lt": lambda n, v: n < v,
+    "eq": lambda n, v: n == v,
+    "exact": lambda n, v: n == v,
+    None: lambda n, v: n == v,
+}
+
+
+class NotComputed(Exception):
+    """A filter phemu does not evaluate: the cohort counts ``null``."""
+
+
+def _positive(value: Any) -> int:
+    # ``parse_and_validate_positive_integer``
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise NotComputed from None
+    if number <= 0:
+        raise NotComputed
+    return number
+
+
+def _relative(value: Any, interval: Any) -> str:
+    if interval not in INTERVALS:
+        raise NotComputed
+    return f"-{_positive(value)}{str(interval)[:1]}"
+
+
+class _Calculation:
+    """One calculation of a project's behavioural cohorts at one instant."""
+
+    def __init__(self, backend: CohortsBackend, project: int) -> None:
+        emulator = backend.emulator
+        self.backend = backend
+        self.project = project
+        self.now = emulator.clock.now()
+        self.local_now = self.now.astimezone(project_zone(emulator, project))
+        self.persons = emulator.persons.all(project)
+        owner = {d: p.uuid for p in self.persons for d in p.distinct_ids}
+        self.events: dict[str, list[EventRecord]] = {}
+        for event in emulator.events.records(project):
+            person = owner.get(event.distinct_id) if event.distinct_id is not None else None
+            if person is not None:
+                self.events.setdefault(person, []).append(event)
+        self.done: dict[int, set[str]] = {}
+
+    # -- one cohort ----------------------------------------------------------------------------
+    def members(self, cohort: Cohort, seen: frozenset[int] = frozenset()) -> set[str]:
+        if cohort.id in self.done:
+            return self.done[cohort.id]
+        if cohort.id in seen:
+            raise NotComputed
+        if cohort.is_static:
+            found = set(self.backend.members(cohort))
+        elif cohort.query:
+            raise NotComputed
+        else:
+            group = cohort.properties
+            if cohort.is_behavioral() and _negated(group):
+                raise NotComputed  # ``Top level condition cannot be negated``: the task fails
+            found = {
+                p.uuid
+                for p in self.persons
+                if self._group(group, p.uuid, p.properties, seen | {cohort.id})
+            }
+        self.done[cohort.id] = found
+        return found
+
+    def _group(
+        self, group: Mapping[str, Any], person: str, props: Mapping[str, Any], seen: frozenset[int]
+    ) -> bool:
+        values = group.get("values") or []
+        if not values:
+            return True
+        results = []
+        for item in values:
+            if "values" in item:
+                results.append(self._group(item, person, props, seen))
+            else:
+                results.append(
+                    self._filter(item, person, props, seen) != bool(item.get("negation"))
+                )
+        return all(results) if group.get("type", "AND") == "AND" else any(results)
+
+    def _filter(
+        self, item: Mapping[str, Any], person: str, props: Mapping[str, Any], seen: frozenset[int]
+    ) -> bool:
+        from phemu.resources.feature_flags.matching import match_property
+
+        kind = item.get("type")
+        if kind == "behavioral":
+            return self._behaviour(item, self.events.get(person, []))
+        if kind == "cohort":
+            nested = self.backend.record(_as_int(item.get("value")))
+            if nested is None or nested.deleted or nested.project != self.project:
+                return False
+            return person in self.members(nested, seen)
+        return match_property(item, props, now=self.now)
+
+    # -- one behaviour -------------------------------------------------------------------------
+    def _date(self, text: str) -> datetime:
+        try:
+            return parse_date(text, self.local_now)
+        except QueryNotComputed:
+            raise NotComputed from None
+
+    def _window_start(self, item: Mapping[str, Any]) -> datetime:
+        explicit = item.get("explicit_datetime")
+        if explicit:
+            return self._date(str(explicit))
+        return self._date(_relative(item.get("time_value"), item.get("time_interval")))
+
+    def _matching(
+        self, item: Mapping[str, Any], events: list[EventRecord], *, filtered: bool = True
+    ) -> list[EventRecord]:
+        if item.get("event_type") != "events":
+            raise NotComputed
+        key = item.get("key")
+        conditions = item.get("event_filters") if filtered else None
+        for prop in _flat(conditions):
+            if (prop.get("type") or "event") != "event":
+                raise NotComputed
+        return [
+            e
+            for e in events
+            if e.event == key and (not conditions or holds(conditions, _reader(e), self.now))
+        ]
+
+    def _behaviour(self, item: Mapping[str, Any], events: list[EventRecord]) -> bool:
+        value = item.get("value")
+        now = self.now
+        if value == "performed_event":
+            start = self._window_start(item)
+            return any(start <= e.timestamp <= now for e in self._matching(item, events))
+        if value == "performed_event_multiple":
+            compare = _COUNT.get(item.get("operator"))
+            if compare is None:
+                raise NotComputed
+            wanted = _positive(item.get("operator_value"))
+            start = self._window_start(item)
+            found = sum(1 for e in self._matching(item, events) if start < e.timestamp <= now)
+            # A person without events in the window is no row of the events query.
+            return found > 0 and compare(found, wanted)
+        if value == "performed_event_first_time":
+            start = self._window_start(item)
+            matching = self._matching(item, events)
+            first = min((e.timestamp for e in matching), default=None)
+            return first is not None and start <= first <= now
+        if value == "stopped_performing_event":
+            matching = self._matching(item, events)
+            full = self._window_start(item)
+            recent = self._window_start(
+                {
+                    **item,
+                    "time_value": item.get("seq_time_value"),
+                    "time_interval": item.get("seq_time_interval"),
+                }
+            )
+            return any(full <= e.timestamp <= now for e in matching) and not any(
+                recent <= e.timestamp <= now for e in matching
+            )
+        if value == "restarted_performing_event":
+            matching = self._matching(item, events, filtered=False)
+            start = self._date(_relative(item.get("time_value"), item.get("time_interval")))
+            split = self._date(_relative(item.get("seq_time_value"), item.get("seq_time_interval")))
+            first = min((e.timestamp for e in matching), default=None)
+            recently = any(split <= e.timestamp <= now for e in matching)
+            before = any(start <= e.timestamp < split for e in matching)
+            return recently and first is not None and first < split and not before
+        raise NotComputed
+
+
+def _negated(node: Mapping[str, Any]) -> bool:
+    """Whether ``_get_conditions``' set query for ``node`` stands for its complement.
+
+    PostHog builds each group from its children's person sets: an AND intersects its positive
+    children and subtracts the negated ones, a group whose children are all negated is the
+    union (AND) or intersection (OR) of them, negated, and an OR mixing both is rewritten by De
+    Morgan's law into a negated AND. Evaluating the tree per person over all persons gives the
+    same members unless the whole condition ends negated, which PostHog refuses; a group
+    without values is refused too (``Cohort has a property group with no condition``).
+    """
+    if "values" not in node or "key" in node:
+        return bool(node.get("negation"))
+    values = node.get("values") or []
+    if not values:
+        raise NotComputed
+    children = [_negated(v) for v in values]
+    if all(children):
+        return True
+    return str(node.get("type", "AND")).upper() == "OR" and any(children)
+
+
+def _reader(event: EventRecord) -> Callable[[Mapping[str, Any]], Mapping[str, Any]]:
+    """Every event filter reads the event's own properties."""
+    return lambda _prop: event.properties
+
+
+def _flat(raw: Any) -> list[Mapping[str, Any]]:
+    if isinstance(raw, list):
+        return [p for item in raw for p in _flat(item)]
+    if isinstance(raw, Mapping):
+        if isinstance(raw.get("values"), list) and "key" not in raw:
+            return _flat(raw["values"])
+        return [raw]
+    return []
+
+
+def _as_int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def members(backend: CohortsBackend, cohort: Cohort) -> set[str] | None:
+    """The person uuids of a cohort with behavioural filters now; ``None`` when it names a
+    behaviour (or a nested cohort, or a value) phemu does not compute."""
+    try:
+        return _Calculation(backend, cohort.project).members(cohort)
+    except NotComputed:
+        return None
+
+
+def all_members(backend: CohortsBackend, cohorts: list[Cohort]) -> dict[int, set[str] | None]:
+    """:func:`members` of several cohorts of one project, reading the events once."""
+    if not cohorts:
+        return {}
+    calculation = _Calculation(backend, cohorts[0].project)
+    found: dict[int, set[str] | None] = {}
+    for cohort in cohorts:
+        try:
+            found[cohort.id] = calculation.members(cohort)
+        except NotComputed:
+            found[cohort.id] = None
+    return found

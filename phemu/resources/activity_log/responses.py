@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+from typing import Any
 
 from werkzeug.wrappers import Response
 
 from phemu.errors import ServerError
+from phemu.fields import lookup_int
 from phemu.pagination import request_url
+from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
 from phemu.resources.activity_log.models import page_of
 
@@ -52,3 +56,23 @@ def activity_response(ctx: RequestContext, scope: str, item_ids: list[str] | Non
             "total_count": found.total_count,
         }
     )
+
+
+def item_activity_response(
+    ctx: RequestContext,
+    scope: str,
+    record_of: Callable[[int], Any],
+    *,
+    key_as_sent: bool = False,
+) -> Response:
+    """The ``activity`` action of an integer-keyed model: ``filter(id=pk, team__project_id=...)``
+    first (a key Django cannot read as an integer is its generic 500; a record of another
+    project, or none, the bare ``Response(status=404)``), then the log of the item: the key as
+    sent when the view passes ``kwargs["pk"]`` on (``key_as_sent``), else ``str(pk)``."""
+    pk = lookup_int(ctx.path_values["pk"])
+    if pk is None:
+        raise ServerError()
+    record = record_of(pk)
+    if record is None or record.project != ctx.project_id:
+        return empty_response(404)
+    return activity_response(ctx, scope, [ctx.path_values["pk"] if key_as_sent else str(pk)])

@@ -125,18 +125,9 @@ class _Calculation:
     def _group(
         self, group: Mapping[str, Any], person: str, props: Mapping[str, Any], seen: frozenset[int]
     ) -> bool:
-        values = group.get("values") or []
-        if not values:
-            return True
-        results = []
-        for item in values:
-            if "values" in item:
-                results.append(self._group(item, person, props, seen))
-            else:
-                results.append(
-                    self._filter(item, person, props, seen) != bool(item.get("negation"))
-                )
-        return all(results) if group.get("type", "AND") == "AND" else any(results)
+        from phemu.resources.feature_flags.matching import filter_tree
+
+        return filter_tree(group, lambda item: self._filter(item, person, props, seen))
 
     def _filter(
         self, item: Mapping[str, Any], person: str, props: Mapping[str, Any], seen: frozenset[int]

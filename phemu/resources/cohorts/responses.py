@@ -8,13 +8,12 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from phemu.errors import ServerError
-from phemu.fields import lookup_int
 from phemu.pagination import paginate_list
-from phemu.resources._base import empty_response
 from phemu.resources._base import find_in_project
 from phemu.resources._base import json_response
 from phemu.resources._base import path_pk
 from phemu.resources.activity_log.responses import activity_response
+from phemu.resources.activity_log.responses import item_activity_response
 from phemu.resources.cohorts.models import ACTIVITY_SCOPE
 from phemu.resources.cohorts.models import CohortsBackend
 from phemu.resources.persons.responses import actor_page
@@ -130,14 +129,8 @@ def all_activity(ctx: RequestContext) -> Response:
 
 def activity(ctx: RequestContext) -> Response:
     """``activity``: ``Cohort.objects.filter(id=pk, team__project_id=...)`` (deleted cohorts
-    too) or a bare 404; the path's spelling is the item id PostHog filters the log by."""
-    pk = lookup_int(ctx.path_values["pk"])
-    if pk is None:
-        raise ServerError()  # ``filter(id="abc")``: Django's ValueError, PostHog's generic 500
-    cohort = _backend(ctx).record(pk)
-    if cohort is None or cohort.project != ctx.project_id:
-        return empty_response(404)
-    return activity_response(ctx, ACTIVITY_SCOPE, [ctx.path_values["pk"]])
+    too); the path's spelling is the item id PostHog filters the log by."""
+    return item_activity_response(ctx, ACTIVITY_SCOPE, _backend(ctx).record, key_as_sent=True)
 
 
 def _query_int(ctx: RequestContext, name: str, default: str) -> int:

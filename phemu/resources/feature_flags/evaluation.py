@@ -23,6 +23,7 @@ from datetime import timezone
 from datetime import tzinfo
 from typing import Any
 
+from phemu.resources.feature_flags.matching import filter_tree
 from phemu.resources.feature_flags.matching import match_property
 
 LONG_SCALE = float(0xFFFFFFFFFFFFFFF)
@@ -262,20 +263,13 @@ def _in_cohort(prop: Mapping[str, Any], ctx: Context, seen: set[str]) -> bool:
 
 def _property_group(group: Mapping[str, Any], ctx: Context, seen: set[str]) -> bool:
     """A cohort's AND/OR tree of person filters (``negation`` flips one filter)."""
-    values = group.get("values") or []
-    if not values:
-        return True
-    results = []
-    for item in values:
-        if "values" in item:
-            results.append(_property_group(item, ctx, seen))
-            continue
+
+    def leaf(item: Mapping[str, Any]) -> bool:
         if item.get("type") == "cohort":
-            matched = _in_cohort(item, ctx, seen)
-        else:
-            matched = match_property(item, ctx.person_properties, now=ctx.now, tz=ctx.tz)
-        results.append(matched != bool(item.get("negation")))
-    return all(results) if group.get("type", "AND") == "AND" else any(results)
+            return _in_cohort(item, ctx, seen)
+        return match_property(item, ctx.person_properties, now=ctx.now, tz=ctx.tz)
+
+    return filter_tree(group, leaf)
 
 
 def _dependency(prop: Mapping[str, Any], ctx: Context) -> bool:

@@ -83,6 +83,19 @@ _I64_MIN = -(2**63)
 # -- values as serde_json holds them -------------------------------------------------------------
 
 
+def filter_tree(group: Mapping[str, Any], leaf: Callable[[Mapping[str, Any]], bool]) -> bool:
+    """A cohort's AND/OR tree of filters, as the flags service and the cohort calculation read
+    it: an empty group holds, ``negation`` flips one filter, ``leaf`` decides the others."""
+    values = group.get("values") or []
+    if not values:
+        return True
+    results = [
+        filter_tree(item, leaf) if "values" in item else leaf(item) != bool(item.get("negation"))
+        for item in values
+    ]
+    return all(results) if group.get("type", "AND") == "AND" else any(results)
+
+
 def as_text(value: Any) -> str:
     """A value as the flags service compares it: strings as they are, others as serde_json text."""
     if isinstance(value, str):

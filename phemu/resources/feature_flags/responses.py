@@ -27,7 +27,7 @@ from phemu.fields import lookup_int
 from phemu.pagination import paginate_list
 from phemu.resources._base import empty_response
 from phemu.resources._base import json_response
-from phemu.resources.activity_log.responses import activity_response
+from phemu.resources.activity_log.responses import item_activity_response
 from phemu.resources.capture.responses import project_for_token
 from phemu.resources.feature_flags.models import MISSING
 from phemu.resources.feature_flags.models import FeatureFlag
@@ -129,13 +129,7 @@ def update(ctx: RequestContext) -> Response:
 
 def item_activity(ctx: RequestContext) -> Response:
     """``FeatureFlagViewSet.activity``: a flag of another project (or none) is a bare 404."""
-    pk = lookup_int(ctx.path_values["pk"])
-    if pk is None:
-        raise ServerError()  # ``filter(id="abc")``: Django's ValueError, PostHog's generic 500
-    flag = _backend(ctx).record(pk)
-    if flag is None or flag.project != ctx.project_id:
-        return empty_response(404)
-    return activity_response(ctx, "FeatureFlag", [str(pk)])
+    return item_activity_response(ctx, "FeatureFlag", _backend(ctx).record)
 
 
 def bulk_keys(ctx: RequestContext) -> Response:

@@ -1,7 +1,9 @@
 """PostHog's date strings (``-7d``, ``-24h``, ``mStart``, ISO dates) and interval buckets.
 
 After ``posthog/utils.py`` (``relative_date_parse``) and
-``posthog/hogql_queries/utils/query_date_range.py``; times are UTC.
+``posthog/hogql_queries/utils/query_date_range.py``. ``now`` is aware and in the project's zone:
+relative dates, ``dStart`` and interval starts are that zone's midnights, a date without an
+offset is read in that zone (as PostHog reads it in the team's).
 """
 
 from __future__ import annotations
@@ -46,7 +48,18 @@ def parse_date(text: str, now: datetime) -> datetime:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise QueryNotComputed(f"Unknown date: {text}") from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return (
+        moment.replace(tzinfo=now.tzinfo)
+        if moment.tzinfo is None
+        else moment.astimezone(now.tzinfo)
+    )
+
+
+def iso(moment: datetime) -> str:
+    """An aware moment as PostHog's JSON shows a DateTime: ``Z`` in UTC, else its offset."""
+    if str(moment.tzinfo) == "UTC":
+        return moment.replace(tzinfo=None).isoformat() + "Z"
+    return moment.isoformat()
 
 
 def relative_delta(text: str) -> tuple[int, str] | None:
@@ -84,8 +97,12 @@ def step(interval: str) -> relativedelta:
 def buckets(start: datetime, end: datetime, interval: str) -> list[datetime]:
     """Every interval start from ``start``'s bucket up to ``end``'s."""
     current, last = truncate(start, interval), truncate(end, interval)
+    zone = current.tzinfo
     found = []
     while current <= last:
         found.append(current)
-        current = current + step(interval)
+        if interval in ("minute", "hour"):  # elapsed steps: no 02:00 on a spring-forward day
+            current = (current.astimezone(timezone.utc) + step(interval)).astimezone(zone)
+        else:  # calendar steps: a day across a DST change is 23 or 25 hours
+            current = current + step(interval)
     return found

@@ -28,6 +28,7 @@ from datetime import timezone
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -43,6 +44,7 @@ from phemu.query.schema import PERSONS
 from phemu.query.schema import SESSIONS
 from phemu.query.schema import physical
 from phemu.query.schema import quote
+from phemu.query.schema import quote_text
 
 #: Events per INSERT: bounds the Python lists held at once while loading.
 CHUNK = 100_000
@@ -51,11 +53,24 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICRO = timedelta(microseconds=1)
 
 
-def _micros(moment: datetime | None) -> int | None:
+def zone_name(moment: datetime) -> str:
+    """The IANA name of an aware moment's zone (``UTC`` for a fixed UTC one)."""
+    return str(getattr(moment.tzinfo, "key", "UTC"))
+
+
+def _micros(moment: datetime | None, zone: ZoneInfo | None = None) -> int | None:
+    """Microseconds since the epoch of ``moment``'s wall time in ``zone`` (UTC if ``None``).
+
+    Tables hold DateTime columns as the project's wall time: ClickHouse shows and computes
+    (``toStartOfDay``, ``toDate``, string comparisons) in the column's zone, which PostHog's
+    printer sets to the team's (``posthog/hogql/printer.py``).
+    """
     if moment is None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
+    if zone is not None:
+        moment = moment.astimezone(zone).replace(tzinfo=timezone.utc)
     return (moment - _EPOCH) // _MICRO
 
 
@@ -118,6 +133,7 @@ class _Loaded:
     seq: int
     persons_revision: Hashable
     sessions_revision: Hashable
+    zone: str
 
 
 def _ddl(project: int, table: str, columns: Sequence[tuple[str, str]]) -> str:
@@ -134,7 +150,9 @@ class Database:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        self._zone: ZoneInfo | None = None
         self._connection: duckdb.DuckDBPyConnection | None = None
+        self._session_zone = "UTC"
         self._loaded: dict[int, _Loaded] = {}
         #: Per project, PostHog's property definitions: HogQL reads typed properties as their
         #: type (``posthog/hogql/transforms/property_types.py``).
@@ -147,14 +165,18 @@ class Database:
     def connection(self) -> duckdb.DuckDBPyConnection:
         if self._connection is None:
             self._connection = duckdb.connect(":memory:")
-            self._connection.execute("SET TimeZone = 'UTC'")  # times are UTC (docs/query.md)
+            self._connection.execute("SET TimeZone = 'UTC'")
+            self._session_zone = "UTC"
         return self._connection
 
     # -- loading ----------------------------------------------------------------------------
-    def sync(self, project: int, data: ProjectData) -> None:
-        """Bring the project's tables up to date with ``data``."""
+    def sync(self, project: int, data: ProjectData, zone: str = "UTC") -> None:
+        """Bring the project's tables up to date with ``data``, times as wall time in ``zone``."""
         with self._lock:
             loaded = self._loaded.get(project)
+            if loaded is not None and loaded.zone != zone:
+                loaded = None  # the project's time zone changed: every time column changes
+            self._zone = None if zone == "UTC" else ZoneInfo(zone)
             count = data.event_count
             if (
                 loaded is None
@@ -174,7 +196,7 @@ class Database:
             if loaded is None or loaded.sessions_revision != sessions_revision:
                 self._load_sessions(project, data.sessions())
             self._loaded[project] = _Loaded(
-                data.events_revision, count, seq, persons_revision, sessions_revision
+                data.events_revision, count, seq, persons_revision, sessions_revision, zone
             )
 
     def _create_events(self, project: int) -> None:
@@ -198,14 +220,15 @@ class Database:
         self, project: int, data: ProjectData, batch: Sequence[EventRecord]
     ) -> None:
         self.property_types[project].learn_events(data, batch)
+        zone = self._zone
         columns: list[list[Any]] = [
             [e.uuid for e in batch],
             [e.event for e in batch],
             [_json_text(e.properties) for e in batch],
-            [_micros(e.timestamp) for e in batch],
+            [_micros(e.timestamp, zone) for e in batch],
             [e.distinct_id or "" for e in batch],
             [e.elements_chain for e in batch],
-            [_micros(e.created_at or e.timestamp) for e in batch],
+            [_micros(e.created_at or e.timestamp, zone) for e in batch],
             [_text(e.properties.get("$session_id")) for e in batch],
             [_text(e.properties.get("$window_id")) for e in batch],
             [e.person_id for e in batch],
@@ -250,7 +273,7 @@ class Database:
             person_columns,
             [
                 [p.id for p in rows],
-                [_micros(p.created_at) for p in rows],
+                [_micros(p.created_at, self._zone) for p in rows],
                 [_json_text(p.properties) for p in rows],
                 [p.is_identified for p in rows],
             ],
@@ -274,7 +297,9 @@ class Database:
         for name, _duck_type in columns[2:]:
             column = [s.properties.get(name) for s in rows]
             if name in _TIMESTAMP_COLUMNS:
-                column = [_micros(v) if isinstance(v, datetime) else None for v in column]
+                column = [
+                    _micros(v, self._zone) if isinstance(v, datetime) else None for v in column
+                ]
             values.append(column)
         self._insert(project, "sessions", columns, values)
 
@@ -284,10 +309,17 @@ class Database:
         return types.event_types(), types.person_types()
 
     # -- querying ---------------------------------------------------------------------------
-    def execute(self, sql: str) -> tuple[list[tuple[Any, ...]], list[str]]:
-        """Rows and DuckDB type names; DuckDB's own errors become a 400 with its message."""
+    def execute(self, sql: str, zone: str = "UTC") -> tuple[list[tuple[Any, ...]], list[str]]:
+        """Rows and DuckDB type names; DuckDB's own errors become a 400 with its message.
+
+        DuckDB's session zone is the project's, so text read as a time (a DateTime property,
+        ``toDateTime('2024-01-01 10:00')``) means wall time there, as in ClickHouse.
+        """
         with self._lock:
             try:
+                if zone != self._session_zone:
+                    self.connection.execute(f"SET TimeZone = {quote_text(zone)}")
+                    self._session_zone = zone
                 cursor = self.connection.execute(sql)
                 rows = cursor.fetchall()
                 types = [str(column[1]) for column in cursor.description or []]
@@ -300,18 +332,20 @@ def _first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else "Query failed."
 
 
-def json_value(value: Any) -> Any:
-    """A DuckDB value as PostHog's JSON renders the ClickHouse one."""
+def json_value(value: Any, zone: ZoneInfo | None = None) -> Any:
+    """A DuckDB value as PostHog's JSON renders the ClickHouse one.
+
+    A naive time is wall time in ``zone`` (UTC if ``None``) and renders with its offset, as
+    ClickHouse's zoned DateTime does; UTC renders with ``Z``.
+    """
     if value is None or isinstance(value, (str, int, float)):
         return int(value) if isinstance(value, bool) else value
     if isinstance(value, datetime):
-        moment = value.replace(tzinfo=None) if value.tzinfo is None else value
-        text = (
-            moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
-            if (moment.tzinfo)
-            else moment.isoformat()
-        )
-        return text + "Z"
+        if value.tzinfo is not None:
+            value = value.astimezone(zone or timezone.utc).replace(tzinfo=None)
+        if zone is None:
+            return value.isoformat() + "Z"
+        return value.replace(tzinfo=zone).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -319,9 +353,9 @@ def json_value(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, (list, tuple)):
-        return [json_value(v) for v in value]
+        return [json_value(v, zone) for v in value]
     if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
+        return {str(k): json_value(v, zone) for k, v in value.items()}
     if isinstance(value, timedelta):
         return value.total_seconds()
     return str(value)

@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
 import sqlglot
 from sqlglot import exp
@@ -21,6 +23,7 @@ from sqlglot import exp
 from phemu.errors import Msg
 from phemu.errors import QueryError
 from phemu.errors import QueryNotComputed
+from phemu.query.schema import quote_text
 
 Builder = Callable[[Sequence[exp.Expr]], exp.Expr]
 
@@ -94,9 +97,27 @@ def _json(kind: str) -> Builder:
 
 
 def clock_functions(now: datetime) -> dict[str, Builder]:
-    """``now()``, ``today()``, ``yesterday()`` from the emulator's clock, not the machine's."""
+    """``now()``, ``today()``, ``yesterday()`` from the emulator's clock, not the machine's, in
+    ``now``'s zone (the project's), with ``toTimeZone`` from that zone."""
     moment = now.replace(tzinfo=None).isoformat(sep=" ")
+    home = str(getattr(now.tzinfo, "key", "UTC"))
+
+    def to_time_zone(args: Sequence[exp.Expr]) -> exp.Expr:
+        # Wall time in the project's zone -> the same instant's wall time in ``zone``.
+        zone = args[1] if len(args) == 2 else None
+        if not isinstance(zone, exp.Literal) or not zone.is_string:
+            raise QueryError(Msg.HOGQL_UNSUPPORTED_FUNCTION.format(name="toTimeZone"))
+        try:
+            ZoneInfo(zone.this)
+        except (ValueError, ZoneInfoNotFoundError):
+            feature = f"the time zone {zone.this!r}"
+            raise QueryNotComputed(Msg.QUERY_FEATURE_NOT_COMPUTED.format(feature=feature)) from None
+        instant = f"timezone({quote_text(home)}, CAST(_0 AS TIMESTAMP))"
+        node = _template(f"timezone({quote_text(zone.this)}, {instant})")(args[:1])
+        return _typed(node, f"DateTime64(6, '{zone.this}')")
+
     return {
+        "toTimeZone": to_time_zone,
         "now": lambda _args: _template(f"TIMESTAMP '{moment}'")([]),
         "today": lambda _args: _template(f"CAST(TIMESTAMP '{moment}' AS DATE)")([]),
         "yesterday": lambda _args: _template(
@@ -237,7 +258,8 @@ FUNCTIONS: dict[str, Builder] = {
     "toMinute": _template("minute(_0)"),
     "toYYYYMM": _template("year(_0) * 100 + month(_0)"),
     "toYYYYMMDD": _template("year(_0) * 10000 + month(_0) * 100 + day(_0)"),
-    "toUnixTimestamp": _template("CAST(epoch(_0) AS BIGINT)"),
+    # times are the project's wall time: the session zone (the project's) gives the instant
+    "toUnixTimestamp": _template("CAST(epoch(CAST(_0 AS TIMESTAMPTZ)) AS BIGINT)"),
     "addDays": _template("_0 + to_days(CAST(_1 AS INTEGER))"),
     "addHours": _template("_0 + to_hours(CAST(_1 AS BIGINT))"),
     "subtractDays": _template("_0 - to_days(CAST(_1 AS INTEGER))"),

@@ -8,16 +8,19 @@ a top-level SELECT without LIMIT is paginated (``LIMIT 101`` run, 100 rows answe
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlglot import exp
 
 from phemu.query.engine import Database
 from phemu.query.engine import json_value
+from phemu.query.engine import zone_name
 from phemu.query.functions import clock_functions
 from phemu.query.parse import hogql_text
 from phemu.query.parse import parse_select
@@ -132,7 +135,8 @@ def run_select(
                 select.limit(DEFAULT_RETURNED_ROWS, copy=False)
             _clamp(select)
     printed = hogql_text(tree, pretty=True)
-    database.sync(project, data)
+    zone = zone_name(now)
+    database.sync(project, data, zone)
     timings.mark("load")
     learned_events, learned_persons = database.types_of(project)
     declared_events, declared_persons = data.declared_types()
@@ -145,18 +149,19 @@ def run_select(
     translated, outputs = translator.query(tree.copy())
     sql = translated.sql(dialect="duckdb")
     timings.mark("translate")
-    rows, duck_types = database.execute(sql)
+    rows, duck_types = database.execute(sql, zone)
     timings.mark("execute")
     names = _column_names(tree, text, [name for name, _ in outputs])
     types = [
-        output.ch_type or clickhouse_type(duck_type)
+        _zoned(output.ch_type or clickhouse_type(duck_type), zone)
         for (_, output), duck_type in zip(outputs, duck_types, strict=False)
     ]
     booleans = [kind.endswith("Bool)") or kind == "Bool" for kind in types]
+    zones = [_zone_of(kind) for kind in types]
     results = [
         [
-            value if flag and isinstance(value, bool) else json_value(value)
-            for value, flag in zip(row, booleans, strict=False)
+            value if flag and isinstance(value, bool) else json_value(value, column_zone)
+            for value, flag, column_zone in zip(row, booleans, zones, strict=False)
         ]
         for row in rows
     ]
@@ -172,6 +177,21 @@ def run_select(
             has_more,
         )
     return SelectResult(results, names, types, printed)
+
+
+_ZONED = re.compile(r"DateTime(?:64\(6, |\()'([^']+)'\)")
+
+
+def _zoned(kind: str, zone: str) -> str:
+    """A DateTime type without a zone of its own is in the project's (``posthog/hogql/printer.py``
+    prints the team's zone into every DateTime)."""
+    return kind.replace("'UTC')", f"'{zone}')") if zone != "UTC" and "'UTC')" in kind else kind
+
+
+def _zone_of(kind: str) -> ZoneInfo | None:
+    """The zone a column's values render in; ``None`` for UTC (and for non-time columns)."""
+    match = _ZONED.search(kind)
+    return None if match is None or match.group(1) == "UTC" else ZoneInfo(match.group(1))
 
 
 def _members(tree: exp.Expr) -> list[exp.Select]:

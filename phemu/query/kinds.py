@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from datetime import timezone
 from statistics import median
 from typing import Any
 
@@ -338,7 +339,9 @@ def funnels_query(ctx: Context, query: Mapping[str, Any], timings: Timings) -> d
     rows = _select(ctx, text, timings).results
     by_actor: dict[str, list[tuple[datetime, list[int]]]] = {}
     for actor, moment, *matched in rows:
-        when = dates.parse_date(moment, ctx.now)
+        # elapsed time, not wall time: a window across a DST change is exact seconds, as
+        # ClickHouse's ``windowFunnel`` counts them
+        when = dates.parse_date(moment, ctx.now).astimezone(timezone.utc)
         by_actor.setdefault(actor, []).append((when, [i for i, m in enumerate(matched) if m]))
     counts = [0] * len(series)
     durations: list[list[float]] = [[] for _ in series]

@@ -16,7 +16,9 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from datetime import datetime
 from datetime import timedelta
+from datetime import timezone as _tz
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from phemu.errors import Msg
 from phemu.errors import ParseError
@@ -214,6 +216,9 @@ def run(
     if runner is None:
         raise ValidationError(Msg.QUERY_KIND_NOT_COMPUTED.format(kind=kind))
     timings = Timings()
+    # Every date the query reads or computes is in the project's zone (``posthog/hogql/context.py``
+    # carries the team's; ``posthog/hogql/printer.py`` prints it into each DateTime).
+    now = now.astimezone(_tz.utc if timezone_name == "UTC" else ZoneInfo(timezone_name))
     try:
         answer = runner(Context(database, project, data, now), query, timings)
     except RecursionError:
@@ -236,5 +241,5 @@ def run(
 
 
 def _stamp(moment: datetime) -> str:
-    text = moment.replace(tzinfo=None).isoformat()
+    text = moment.astimezone(_tz.utc).replace(tzinfo=None).isoformat()
     return text + "Z"

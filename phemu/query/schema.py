@@ -115,6 +115,11 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_text(text: str) -> str:
+    """A DuckDB string constant."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def physical(project: int, table: str) -> str:
     """The DuckDB table of a virtual table in one project."""
     return quote(f"p{project}_{table}")

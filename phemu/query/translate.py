@@ -119,9 +119,10 @@ _TYPED_READS = {
     "Numeric": ("TRY_CAST(_0 AS DOUBLE)", "Nullable(Float64)"),
     "Boolean": ("CASE _0 WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END", "Nullable(Bool)"),
     "DateTime": (
-        "COALESCE(TRY_CAST(TRY_CAST(_0 AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP), "
+        # casts between zoned and wall time use DuckDB's session zone, the project's
+        "COALESCE(TRY_CAST(TRY_CAST(_0 AS TIMESTAMPTZ) AS TIMESTAMP), "
         "CASE WHEN regexp_full_match(_0, '[0-9]{9,10}(\\.[0-9]+)?') "
-        "THEN CAST(to_timestamp(CAST(_0 AS DOUBLE)) AT TIME ZONE 'UTC' AS TIMESTAMP) END)",
+        "THEN CAST(to_timestamp(CAST(_0 AS DOUBLE)) AS TIMESTAMP) END)",
         "Nullable(DateTime64(6, 'UTC'))",
     ),
 }

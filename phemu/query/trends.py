@@ -150,7 +150,7 @@ def _label(moment: datetime, interval: str) -> str:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.replace(tzinfo=None).isoformat() + "Z"
+    return dates.iso(moment)
 
 
 def _day(moment: datetime, interval: str) -> str:

@@ -65,11 +65,14 @@ class QueryBackend(Backend):
             from phemu.query.run import run
         except ImportError:
             raise QueryEngineMissing() from None
+        from phemu.resources.events.models import project_zone
         from phemu.resources.query.adapter import project_data
 
         emulator, store = self.emulator, self.store
         with store.lock:
-            timezone_name = store.projects[project].timezone if project in store.projects else "UTC"
+            # HogQL runs in the team's zone (``posthog/hogql/context.py``); a name zoneinfo does
+            # not know falls back to UTC, as everywhere else in phemu.
+            timezone_name = str(getattr(project_zone(emulator, project), "key", "UTC"))
             data = project_data(emulator, project)
             database = store.state(QueryState).database()
             now = emulator.clock.now()

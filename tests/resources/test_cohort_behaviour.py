@@ -446,3 +446,49 @@ def test_a_negation_inside_an_or_of_and_groups(shop: Emulator) -> None:
         }
     }
     check(shop, filters, expected)
+
+
+def test_reused_calculations_follow_every_write(shop: Emulator) -> None:
+    """Reads reuse the last calculation while nothing changed; a person's new property, an
+    edited cohort, removed events and a reset each give the answer of a new calculation."""
+    start = day_start(NOW - timedelta(days=7))
+
+    def expected(event: str, plan: str) -> set[str]:
+        stamps = times(shop, event)
+        return {
+            p.uuid
+            for p in shop.persons.all()
+            if p.properties.get("plan") == plan and any(start <= t <= NOW for t in stamps[p.uuid])
+        }
+
+    plan = {"key": "plan", "value": ["pro"], "operator": "exact", "type": "person"}
+    pk = shop.cohorts.create(
+        name="pro buyers",
+        filters=group(behaviour("performed_event", time_value=7, time_interval="day"), plan),
+    )["id"]
+    assert members(shop, pk) == expected("purchase", "pro") != set()
+    assert members(shop, pk) == expected("purchase", "pro")
+    shop.events.capture("$identify", "u1", {"$set": {"plan": "free"}})
+    assert members(shop, pk) == expected("purchase", "pro")
+    shop.cohorts.update(
+        pk,
+        filters=group(
+            behaviour("performed_event", "pageview", time_value=7, time_interval="day"), plan
+        ),
+    )
+    assert members(shop, pk) == expected("pageview", "pro")
+    shop.events.capture("pageview", "u5")
+    assert members(shop, pk) == expected("pageview", "pro") != set()
+    shop.events.clear()
+    assert members(shop, pk) == set()
+    shop.reset()
+    shop.freeze_time(NOW)
+    shop.events.capture("$identify", "u9", {"$set": {"plan": "pro"}})
+    shop.events.capture("pageview", "u9")
+    again = shop.cohorts.create(
+        name="again",
+        filters=group(
+            behaviour("performed_event", "pageview", time_value=7, time_interval="day"), plan
+        ),
+    )["id"]
+    assert members(shop, again) == expected("pageview", "pro") != set()

@@ -34,6 +34,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Mapping
 from datetime import datetime
+from datetime import tzinfo
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from phemu.resources.cohorts.models import Cohort
     from phemu.resources.cohorts.models import CohortsBackend
     from phemu.resources.events.models import EventRecord
+    from phemu.resources.persons.models import Person
 
 #: ``INTERVAL_TO_SECONDS`` (``posthog/queries/foss_cohort_query.py``): ``validate_interval``.
 INTERVALS = ("minute", "hour", "day", "week", "month", "year")
@@ -59,6 +62,9 @@ _COUNT: dict[str | None, Callable[[int, int], bool]] = {
     "exact": lambda n, v: n == v,
     None: lambda n, v: n == v,
 }
+
+
+_NONE: Mapping[str, list[EventRecord]] = MappingProxyType({})
 
 
 class NotComputed(Exception):
@@ -82,23 +88,82 @@ def _relative(value: Any, interval: Any) -> str:
     return f"-{_positive(value)}{str(interval)[:1]}"
 
 
+class EventIndex:
+    """A project's events by person and event name, with what it was built from.
+
+    Every behaviour reads one event name of one person, so a read builds (or reuses) this index
+    instead of filtering all of a person's events per filter. It is valid while the event store
+    (same tables, same number of events, no removals) and the person store (same tables, same
+    ``revision``, bumped by every person write) are unchanged; the tables are held, not their
+    ids, so a ``reset()`` can never be mistaken for the old state.
+    """
+
+    __slots__ = ("by_person", "calculation", "key", "signature")
+
+    def __init__(self, key: tuple[Any, ...], by_person: dict[str, dict[str, list[EventRecord]]]):
+        self.key = key
+        self.by_person = by_person
+        #: the last calculation on this index, and the instant, time zone and cohort
+        #: definitions it was made for: the same answers while none of them changes
+        self.signature: tuple[Any, ...] | None = None
+        self.calculation: _Calculation | None = None
+
+
+def _index(backend: CohortsBackend, project: int, persons: list[Person]) -> EventIndex:
+    from phemu.resources.events.models import EventTables
+    from phemu.resources.persons.models import PersonsTables
+
+    store = backend.emulator.store
+    event_tables = store.state(EventTables)
+    person_tables = store.state(PersonsTables)
+    records = event_tables.projects.get(project, [])
+    key = (
+        event_tables,
+        len(records),
+        event_tables.generations.get(project, 0),
+        person_tables,
+        person_tables.revision,
+    )
+    cached = backend.behaviour_indexes.get(project)
+    if cached is not None and _same(cached.key, key):
+        return cached
+    owner = {d: p.uuid for p in persons for d in p.distinct_ids}
+    by_person: dict[str, dict[str, list[EventRecord]]] = {}
+    for event in records:
+        person = owner.get(event.distinct_id) if event.distinct_id is not None else None
+        if person is not None:
+            by_person.setdefault(person, {}).setdefault(event.event, []).append(event)
+    built = backend.behaviour_indexes[project] = EventIndex(key, by_person)
+    return built
+
+
+def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    # Tables by identity (a swapped store is another state), counters by value.
+    return all(
+        a is b if i in (0, 3) else a == b for i, (a, b) in enumerate(zip(old, new, strict=True))
+    )
+
+
 class _Calculation:
     """One calculation of a project's behavioural cohorts at one instant."""
 
-    def __init__(self, backend: CohortsBackend, project: int) -> None:
-        emulator = backend.emulator
+    def __init__(
+        self,
+        backend: CohortsBackend,
+        project: int,
+        now: datetime,
+        zone: tzinfo,
+        persons: list[Person],
+        events: dict[str, dict[str, list[EventRecord]]],
+    ) -> None:
         self.backend = backend
         self.project = project
-        self.now = emulator.clock.now()
-        self.local_now = self.now.astimezone(project_zone(emulator, project))
-        self.persons = emulator.persons.all(project)
-        owner = {d: p.uuid for p in self.persons for d in p.distinct_ids}
-        self.events: dict[str, list[EventRecord]] = {}
-        for event in emulator.events.records(project):
-            person = owner.get(event.distinct_id) if event.distinct_id is not None else None
-            if person is not None:
-                self.events.setdefault(person, []).append(event)
+        self.now = now
+        self.local_now = now.astimezone(zone)
+        self.persons = persons
+        self.events = events
         self.done: dict[int, set[str]] = {}
+        self.dates: dict[str, datetime] = {}
 
     # -- one cohort ----------------------------------------------------------------------------
     def members(self, cohort: Cohort, seen: frozenset[int] = frozenset()) -> set[str]:
@@ -136,7 +201,7 @@ class _Calculation:
 
         kind = item.get("type")
         if kind == "behavioral":
-            return self._behaviour(item, self.events.get(person, []))
+            return self._behaviour(item, self.events.get(person, _NONE))
         if kind == "cohort":
             nested = self.backend.record(_as_int(item.get("value")))
             if nested is None or nested.deleted or nested.project != self.project:
@@ -146,10 +211,14 @@ class _Calculation:
 
     # -- one behaviour -------------------------------------------------------------------------
     def _date(self, text: str) -> datetime:
-        try:
-            return parse_date(text, self.local_now)
-        except QueryNotComputed:
-            raise NotComputed from None
+        # Every person reads the same few window bounds at the calculation's instant.
+        found = self.dates.get(text)
+        if found is None:
+            try:
+                found = self.dates[text] = parse_date(text, self.local_now)
+            except QueryNotComputed:
+                raise NotComputed from None
+        return found
 
     def _window_start(self, item: Mapping[str, Any]) -> datetime:
         explicit = item.get("explicit_datetime")
@@ -158,7 +227,11 @@ class _Calculation:
         return self._date(_relative(item.get("time_value"), item.get("time_interval")))
 
     def _matching(
-        self, item: Mapping[str, Any], events: list[EventRecord], *, filtered: bool = True
+        self,
+        item: Mapping[str, Any],
+        events: Mapping[str, list[EventRecord]],
+        *,
+        filtered: bool = True,
     ) -> list[EventRecord]:
         if item.get("event_type") != "events":
             raise NotComputed
@@ -167,13 +240,12 @@ class _Calculation:
         for prop in _flat(conditions):
             if (prop.get("type") or "event") != "event":
                 raise NotComputed
-        return [
-            e
-            for e in events
-            if e.event == key and (not conditions or holds(conditions, _reader(e), self.now))
-        ]
+        named = events.get(key, []) if isinstance(key, str) else []
+        if not conditions:
+            return named
+        return [e for e in named if holds(conditions, _reader(e), self.now)]
 
-    def _behaviour(self, item: Mapping[str, Any], events: list[EventRecord]) -> bool:
+    def _behaviour(self, item: Mapping[str, Any], events: Mapping[str, list[EventRecord]]) -> bool:
         value = item.get("value")
         now = self.now
         if value == "performed_event":
@@ -260,11 +332,25 @@ def _as_int(value: Any) -> int:
         return -1
 
 
+def _calculation(backend: CohortsBackend, project: int) -> _Calculation:
+    """The calculation of the project's cohorts now, reused while nothing it read changed."""
+    emulator = backend.emulator
+    now = emulator.clock.now()
+    zone = project_zone(emulator, project)
+    persons = emulator.persons.all(project)
+    index = _index(backend, project, persons)
+    signature = (now, zone, backend.definitions())
+    if index.calculation is None or index.signature != signature:
+        index.calculation = _Calculation(backend, project, now, zone, persons, index.by_person)
+        index.signature = signature
+    return index.calculation
+
+
 def members(backend: CohortsBackend, cohort: Cohort) -> set[str] | None:
     """The person uuids of a cohort with behavioural filters now; ``None`` when it names a
     behaviour (or a nested cohort, or a value) phemu does not compute."""
     try:
-        return _Calculation(backend, cohort.project).members(cohort)
+        return _calculation(backend, cohort.project).members(cohort)
     except NotComputed:
         return None
 
@@ -273,7 +359,7 @@ def all_members(backend: CohortsBackend, cohorts: list[Cohort]) -> dict[int, set
     """:func:`members` of several cohorts of one project, reading the events once."""
     if not cohorts:
         return {}
-    calculation = _Calculation(backend, cohorts[0].project)
+    calculation = _calculation(backend, cohorts[0].project)
     found: dict[int, set[str] | None] = {}
     for cohort in cohorts:
         try:

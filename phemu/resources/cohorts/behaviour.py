@@ -232,10 +232,11 @@ class _Calculation:
         events: Mapping[str, list[EventRecord]],
         *,
         filtered: bool = True,
+        key: Any = None,
     ) -> list[EventRecord]:
         if item.get("event_type") != "events":
             raise NotComputed
-        key = item.get("key")
+        key = item.get("key") if key is None else key
         conditions = item.get("event_filters") if filtered else None
         for prop in _flat(conditions):
             if (prop.get("type") or "event") != "event":
@@ -286,7 +287,94 @@ class _Calculation:
             recently = any(split <= e.timestamp <= now for e in matching)
             before = any(start <= e.timestamp < split for e in matching)
             return recently and first is not None and first < split and not before
+        if value == "performed_event_sequence":
+            return self._sequence(item, events)
         raise NotComputed
+
+    def _sequence(self, item: Mapping[str, Any], events: Mapping[str, list[EventRecord]]) -> bool:
+        """A two-step ordered funnel, ``key`` then ``seq_event``, converting within
+        ``seq_time_value`` ``seq_time_interval`` (``get_performed_event_sequence``), its steps
+        matched as PostHog's funnel UDF does (``rust/`` ``aggregate_funnel``, ``steps.rs``)."""
+        if item.get("seq_event_type") != "events":
+            raise NotComputed
+        first, second = item.get("key"), item.get("seq_event")
+        if not isinstance(second, str):
+            raise NotComputed
+        start = self._window_start(item)
+        end = self.now
+        if item.get("explicit_datetime") and item.get("explicit_datetime_to"):
+            end = self._date(str(item["explicit_datetime_to"]))
+        interval = item.get("seq_time_interval")
+        if interval not in INTERVALS:
+            raise NotComputed
+        window = _positive(item.get("seq_time_value")) * _SECONDS[str(interval)]
+        steps: dict[str, tuple[int, ...]] = {}
+        for name in (first, second):
+            if isinstance(name, str):
+                steps[name] = tuple(n for n, k in ((1, first), (2, second)) if k == name)
+        found = sorted(
+            (e for name in steps for e in self._matching(item, events, filtered=False, key=name)),
+            key=lambda e: (e.timestamp, e.seq),
+        )
+        return _converts(
+            [
+                (e.timestamp.timestamp(), e.uuid, steps[e.event])
+                for e in found
+                if start <= e.timestamp <= end
+            ],
+            window,
+        )
+
+
+#: ``INTERVAL_TO_SECONDS`` (``posthog/queries/foss_cohort_query.py``): a sequence's window.
+_SECONDS = {
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "week": 604800,
+    "month": 2592000,
+    "year": 31536000,
+}
+#: ``SIMULTANEITY_WINDOW_SECONDS`` of the funnel UDF: closer events count as simultaneous.
+_SIMULTANEOUS = 0.05
+
+
+def _converts(events: list[tuple[float, str, tuple[int, ...]]], window: float) -> bool:
+    """Whether a person's time-ordered (seconds, uuid, steps) reach step 2 of an ordered
+    two-step funnel: a step-2 event at most ``window`` seconds after the person entered step 1.
+
+    Step 1 is entered at the start of the group of simultaneous events holding it; a group of
+    different steps is replayed step 1 first, so a step-2 event there converts on a step-1 event
+    of the same group, though never on itself (``group_simultaneous``, ``process_event``).
+    """
+    groups: list[list[tuple[float, str, tuple[int, ...]]]] = []
+    group_start = 0.0
+    for event in events:
+        if groups and event[0] - group_start <= _SIMULTANEOUS:
+            groups[-1].append(event)
+        else:
+            group_start = event[0]
+            groups.append([event])
+    entered: tuple[float, str] | None = None  # step 1: (timestamp, uuid of its event)
+    for group in groups:
+        began = group[0][0]
+        if len(group) == 1 or len({steps for _, _, steps in group}) == 1:
+            replay = [(e, sorted(e[2], reverse=True), False) for e in group]
+        else:
+            split = sorted(((e, [step]) for e in group for step in e[2]), key=lambda x: x[1][0])
+            replay = [(e, s, True) for e, s in split]
+        for (moment, uuid, _), order, several in replay:
+            for step in order:
+                if step == 2:
+                    if (
+                        entered is not None
+                        and moment - entered[0] <= window
+                        and not (several and entered[1] == uuid)
+                    ):
+                        return True
+                elif step == 1:
+                    entered = (began, uuid)
+    return False
 
 
 def _negated(node: Mapping[str, Any]) -> bool:

@@ -4,6 +4,8 @@ and timestamps, ``ModelViewSet`` CRUD with a hard delete, and the seed section o
 
 from __future__ import annotations
 
+from abc import ABC
+from abc import abstractmethod
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import MutableMapping
@@ -107,29 +109,29 @@ class CrudBackend(Protocol):
     def destroy(self, pk: int, *, user_id: int | None = None) -> None: ...
 
 
-class NamedBackend(Backend, Generic[N]):
+class NamedBackend(Backend, ABC, Generic[N]):
     """The Python API both backends share; each says where its table is, how it lists,
     renders, saves and destroys a record."""
 
     #: what the Python API's ``KeyError`` calls a record
     label = "record"
 
-    def _table(self) -> dict[int, N]:
-        raise NotImplementedError
+    @abstractmethod
+    def _table(self) -> dict[int, N]: ...
 
-    def in_project(self, project: int) -> list[N]:
-        raise NotImplementedError
+    @abstractmethod
+    def in_project(self, project: int) -> list[N]: ...
 
-    def render(self, record: N) -> dict[str, Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def render(self, record: N) -> dict[str, Any]: ...
 
+    @abstractmethod
     def save(
         self, project: int, record: N | None, body: Any, *, user_id: int | None, partial: bool
-    ) -> N:
-        raise NotImplementedError
+    ) -> N: ...
 
-    def destroy(self, pk: int, *, user_id: int | None = None) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def destroy(self, pk: int, *, user_id: int | None = None) -> None: ...
 
     def listed(self, project: int) -> list[N]:
         """What the list shows: every record of the project."""

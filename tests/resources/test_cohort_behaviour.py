@@ -323,8 +323,8 @@ def test_flag_cohort_conditions_read_the_calculated_members(shop: Emulator) -> N
             "performed_event_sequence",
             time_value=7,
             time_interval="day",
-            seq_event="pageview",
-            seq_event_type="events",
+            seq_event=1,
+            seq_event_type="actions",
             seq_time_value=1,
             seq_time_interval="day",
         ),
@@ -347,11 +347,72 @@ def test_flag_cohort_conditions_read_the_calculated_members(shop: Emulator) -> N
     ],
 )
 def test_behaviours_phemu_does_not_compute_count_null(shop: Emulator, prop: dict[str, Any]) -> None:
-    """Sequences (a funnel), regular performance (stickiness), actions and values PostHog's
+    """Sequences ending in an action, regular performance (stickiness), actions and values PostHog's
     calculation rejects have no calculation in phemu: ``count`` stays ``null``, no persons."""
     pk = shop.cohorts.create(name="n", filters=group(prop))["id"]
     assert shop.cohorts.get(pk)["count"] is None
     assert members(shop, pk) == set()
+
+
+# -- performed_event_sequence ---------------------------------------------------------------
+
+#: (distinct id, event, time before NOW): signup then purchase within the hour, or not
+SEQUENCES = [
+    ("s1", "signup", timedelta(days=5)),
+    ("s1", "purchase", timedelta(days=5) - timedelta(minutes=30)),  # converts
+    ("s2", "signup", timedelta(days=5)),
+    ("s2", "purchase", timedelta(days=5) - timedelta(hours=2)),  # too late
+    ("s3", "purchase", timedelta(days=5)),
+    ("s3", "signup", timedelta(days=5) - timedelta(minutes=10)),  # wrong order
+    ("s4", "signup", timedelta(days=10)),
+    ("s4", "purchase", timedelta(days=10) - timedelta(minutes=10)),  # before the 7 days
+    ("s5", "signup", timedelta(days=3)),
+    ("s5", "purchase", timedelta(days=3) - timedelta(hours=3)),
+    ("s5", "signup", timedelta(days=2)),
+    ("s5", "purchase", timedelta(days=2) - timedelta(minutes=20)),  # a later entry converts
+    ("s6", "purchase", timedelta(days=1)),
+    ("s6", "signup", timedelta(days=1) - timedelta(milliseconds=10)),  # simultaneous
+    ("s7", "signup", timedelta(hours=5)),
+    ("s8", "purchase", timedelta(days=4)),
+    ("s8", "purchase", timedelta(days=4) - timedelta(minutes=40)),  # twice within the hour
+    ("s9", "purchase", timedelta(days=4)),
+    ("s9", "purchase", timedelta(days=4) - timedelta(minutes=90)),
+]
+
+
+@pytest.mark.parametrize(("first", "then"), [("signup", "purchase"), ("purchase", "purchase")])
+def test_performed_event_sequence(frozen: Emulator, first: str, then: str) -> None:
+    """``get_performed_event_sequence``: persons converting in a two-step ordered funnel
+    (``FunnelsActorsQuery``, ``funnelStep=2``) over ``[date_from, now]`` whose window is
+    ``seq_time_value`` x ``INTERVAL_TO_SECONDS[seq_time_interval]``; the funnel UDF
+    (``aggregate_funnel``) lets a step follow within 50 ms in either order."""
+    for distinct_id, event, before in SEQUENCES:
+        frozen.events.capture(event, distinct_id, timestamp=NOW - before)
+    start, window, tie = day_start(NOW - timedelta(days=7)), timedelta(hours=1), 0.05
+    one, two = times(frozen, first), times(frozen, then)
+    expected = {
+        person
+        for person in one
+        if any(
+            start <= a and b <= NOW and -tie <= (b - a).total_seconds() and b - a <= window
+            for i, a in enumerate(one[person])
+            for j, b in enumerate(two[person])
+            if not (first == then and (i == j or b <= a))
+        )
+    }
+    assert expected  # the data has converting persons and others
+    assert expected != set(one)
+    prop = behaviour(
+        "performed_event_sequence",
+        first,
+        time_value=7,
+        time_interval="day",
+        seq_event=then,
+        seq_event_type="events",
+        seq_time_value=1,
+        seq_time_interval="hour",
+    )
+    check(frozen, group(prop), expected)
 
 
 # -- cohorts other objects make --------------------------------------------------------------
@@ -446,3 +507,49 @@ def test_a_negation_inside_an_or_of_and_groups(shop: Emulator) -> None:
         }
     }
     check(shop, filters, expected)
+
+
+def test_reused_calculations_follow_every_write(shop: Emulator) -> None:
+    """Reads reuse the last calculation while nothing changed; a person's new property, an
+    edited cohort, removed events and a reset each give the answer of a new calculation."""
+    start = day_start(NOW - timedelta(days=7))
+
+    def expected(event: str, plan: str) -> set[str]:
+        stamps = times(shop, event)
+        return {
+            p.uuid
+            for p in shop.persons.all()
+            if p.properties.get("plan") == plan and any(start <= t <= NOW for t in stamps[p.uuid])
+        }
+
+    plan = {"key": "plan", "value": ["pro"], "operator": "exact", "type": "person"}
+    pk = shop.cohorts.create(
+        name="pro buyers",
+        filters=group(behaviour("performed_event", time_value=7, time_interval="day"), plan),
+    )["id"]
+    assert members(shop, pk) == expected("purchase", "pro") != set()
+    assert members(shop, pk) == expected("purchase", "pro")
+    shop.events.capture("$identify", "u1", {"$set": {"plan": "free"}})
+    assert members(shop, pk) == expected("purchase", "pro")
+    shop.cohorts.update(
+        pk,
+        filters=group(
+            behaviour("performed_event", "pageview", time_value=7, time_interval="day"), plan
+        ),
+    )
+    assert members(shop, pk) == expected("pageview", "pro")
+    shop.events.capture("pageview", "u5")
+    assert members(shop, pk) == expected("pageview", "pro") != set()
+    shop.events.clear()
+    assert members(shop, pk) == set()
+    shop.reset()
+    shop.freeze_time(NOW)
+    shop.events.capture("$identify", "u9", {"$set": {"plan": "pro"}})
+    shop.events.capture("pageview", "u9")
+    again = shop.cohorts.create(
+        name="again",
+        filters=group(
+            behaviour("performed_event", "pageview", time_value=7, time_interval="day"), plan
+        ),
+    )["id"]
+    assert members(shop, again) == expected("pageview", "pro") != set()

@@ -34,6 +34,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Mapping
 from datetime import datetime
+from datetime import tzinfo
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from phemu.resources.cohorts.models import Cohort
     from phemu.resources.cohorts.models import CohortsBackend
     from phemu.resources.events.models import EventRecord
+    from phemu.resources.persons.models import Person
 
 #: ``INTERVAL_TO_SECONDS`` (``posthog/queries/foss_cohort_query.py``): ``validate_interval``.
 INTERVALS = ("minute", "hour", "day", "week", "month", "year")
@@ -59,6 +62,9 @@ _COUNT: dict[str | None, Callable[[int, int], bool]] = {
     "exact": lambda n, v: n == v,
     None: lambda n, v: n == v,
 }
+
+
+_NONE: Mapping[str, list[EventRecord]] = MappingProxyType({})
 
 
 class NotComputed(Exception):
@@ -82,23 +88,82 @@ def _relative(value: Any, interval: Any) -> str:
     return f"-{_positive(value)}{str(interval)[:1]}"
 
 
+class EventIndex:
+    """A project's events by person and event name, with what it was built from.
+
+    Every behaviour reads one event name of one person, so a read builds (or reuses) this index
+    instead of filtering all of a person's events per filter. It is valid while the event store
+    (same tables, same number of events, no removals) and the person store (same tables, same
+    ``revision``, bumped by every person write) are unchanged; the tables are held, not their
+    ids, so a ``reset()`` can never be mistaken for the old state.
+    """
+
+    __slots__ = ("by_person", "calculation", "key", "signature")
+
+    def __init__(self, key: tuple[Any, ...], by_person: dict[str, dict[str, list[EventRecord]]]):
+        self.key = key
+        self.by_person = by_person
+        #: the last calculation on this index, and the instant, time zone and cohort
+        #: definitions it was made for: the same answers while none of them changes
+        self.signature: tuple[Any, ...] | None = None
+        self.calculation: _Calculation | None = None
+
+
+def _index(backend: CohortsBackend, project: int, persons: list[Person]) -> EventIndex:
+    from phemu.resources.events.models import EventTables
+    from phemu.resources.persons.models import PersonsTables
+
+    store = backend.emulator.store
+    event_tables = store.state(EventTables)
+    person_tables = store.state(PersonsTables)
+    records = event_tables.projects.get(project, [])
+    key = (
+        event_tables,
+        len(records),
+        event_tables.generations.get(project, 0),
+        person_tables,
+        person_tables.revision,
+    )
+    cached = backend.behaviour_indexes.get(project)
+    if cached is not None and _same(cached.key, key):
+        return cached
+    owner = {d: p.uuid for p in persons for d in p.distinct_ids}
+    by_person: dict[str, dict[str, list[EventRecord]]] = {}
+    for event in records:
+        person = owner.get(event.distinct_id) if event.distinct_id is not None else None
+        if person is not None:
+            by_person.setdefault(person, {}).setdefault(event.event, []).append(event)
+    built = backend.behaviour_indexes[project] = EventIndex(key, by_person)
+    return built
+
+
+def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    # Tables by identity (a swapped store is another state), counters by value.
+    return all(
+        a is b if i in (0, 3) else a == b for i, (a, b) in enumerate(zip(old, new, strict=True))
+    )
+
+
 class _Calculation:
     """One calculation of a project's behavioural cohorts at one instant."""
 
-    def __init__(self, backend: CohortsBackend, project: int) -> None:
-        emulator = backend.emulator
+    def __init__(
+        self,
+        backend: CohortsBackend,
+        project: int,
+        now: datetime,
+        zone: tzinfo,
+        persons: list[Person],
+        events: dict[str, dict[str, list[EventRecord]]],
+    ) -> None:
         self.backend = backend
         self.project = project
-        self.now = emulator.clock.now()
-        self.local_now = self.now.astimezone(project_zone(emulator, project))
-        self.persons = emulator.persons.all(project)
-        owner = {d: p.uuid for p in self.persons for d in p.distinct_ids}
-        self.events: dict[str, list[EventRecord]] = {}
-        for event in emulator.events.records(project):
-            person = owner.get(event.distinct_id) if event.distinct_id is not None else None
-            if person is not None:
-                self.events.setdefault(person, []).append(event)
+        self.now = now
+        self.local_now = now.astimezone(zone)
+        self.persons = persons
+        self.events = events
         self.done: dict[int, set[str]] = {}
+        self.dates: dict[str, datetime] = {}
 
     # -- one cohort ----------------------------------------------------------------------------
     def members(self, cohort: Cohort, seen: frozenset[int] = frozenset()) -> set[str]:
@@ -136,7 +201,7 @@ class _Calculation:
 
         kind = item.get("type")
         if kind == "behavioral":
-            return self._behaviour(item, self.events.get(person, []))
+            return self._behaviour(item, self.events.get(person, _NONE))
         if kind == "cohort":
             nested = self.backend.record(_as_int(item.get("value")))
             if nested is None or nested.deleted or nested.project != self.project:
@@ -146,10 +211,14 @@ class _Calculation:
 
     # -- one behaviour -------------------------------------------------------------------------
     def _date(self, text: str) -> datetime:
-        try:
-            return parse_date(text, self.local_now)
-        except QueryNotComputed:
-            raise NotComputed from None
+        # Every person reads the same few window bounds at the calculation's instant.
+        found = self.dates.get(text)
+        if found is None:
+            try:
+                found = self.dates[text] = parse_date(text, self.local_now)
+            except QueryNotComputed:
+                raise NotComputed from None
+        return found
 
     def _window_start(self, item: Mapping[str, Any]) -> datetime:
         explicit = item.get("explicit_datetime")
@@ -158,22 +227,26 @@ class _Calculation:
         return self._date(_relative(item.get("time_value"), item.get("time_interval")))
 
     def _matching(
-        self, item: Mapping[str, Any], events: list[EventRecord], *, filtered: bool = True
+        self,
+        item: Mapping[str, Any],
+        events: Mapping[str, list[EventRecord]],
+        *,
+        filtered: bool = True,
+        key: Any = None,
     ) -> list[EventRecord]:
         if item.get("event_type") != "events":
             raise NotComputed
-        key = item.get("key")
+        key = item.get("key") if key is None else key
         conditions = item.get("event_filters") if filtered else None
         for prop in _flat(conditions):
             if (prop.get("type") or "event") != "event":
                 raise NotComputed
-        return [
-            e
-            for e in events
-            if e.event == key and (not conditions or holds(conditions, _reader(e), self.now))
-        ]
+        named = events.get(key, []) if isinstance(key, str) else []
+        if not conditions:
+            return named
+        return [e for e in named if holds(conditions, _reader(e), self.now)]
 
-    def _behaviour(self, item: Mapping[str, Any], events: list[EventRecord]) -> bool:
+    def _behaviour(self, item: Mapping[str, Any], events: Mapping[str, list[EventRecord]]) -> bool:
         value = item.get("value")
         now = self.now
         if value == "performed_event":
@@ -214,7 +287,94 @@ class _Calculation:
             recently = any(split <= e.timestamp <= now for e in matching)
             before = any(start <= e.timestamp < split for e in matching)
             return recently and first is not None and first < split and not before
+        if value == "performed_event_sequence":
+            return self._sequence(item, events)
         raise NotComputed
+
+    def _sequence(self, item: Mapping[str, Any], events: Mapping[str, list[EventRecord]]) -> bool:
+        """A two-step ordered funnel, ``key`` then ``seq_event``, converting within
+        ``seq_time_value`` ``seq_time_interval`` (``get_performed_event_sequence``), its steps
+        matched as PostHog's funnel UDF does (``rust/`` ``aggregate_funnel``, ``steps.rs``)."""
+        if item.get("seq_event_type") != "events":
+            raise NotComputed
+        first, second = item.get("key"), item.get("seq_event")
+        if not isinstance(second, str):
+            raise NotComputed
+        start = self._window_start(item)
+        end = self.now
+        if item.get("explicit_datetime") and item.get("explicit_datetime_to"):
+            end = self._date(str(item["explicit_datetime_to"]))
+        interval = item.get("seq_time_interval")
+        if interval not in INTERVALS:
+            raise NotComputed
+        window = _positive(item.get("seq_time_value")) * _SECONDS[str(interval)]
+        steps: dict[str, tuple[int, ...]] = {}
+        for name in (first, second):
+            if isinstance(name, str):
+                steps[name] = tuple(n for n, k in ((1, first), (2, second)) if k == name)
+        found = sorted(
+            (e for name in steps for e in self._matching(item, events, filtered=False, key=name)),
+            key=lambda e: (e.timestamp, e.seq),
+        )
+        return _converts(
+            [
+                (e.timestamp.timestamp(), e.uuid, steps[e.event])
+                for e in found
+                if start <= e.timestamp <= end
+            ],
+            window,
+        )
+
+
+#: ``INTERVAL_TO_SECONDS`` (``posthog/queries/foss_cohort_query.py``): a sequence's window.
+_SECONDS = {
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "week": 604800,
+    "month": 2592000,
+    "year": 31536000,
+}
+#: ``SIMULTANEITY_WINDOW_SECONDS`` of the funnel UDF: closer events count as simultaneous.
+_SIMULTANEOUS = 0.05
+
+
+def _converts(events: list[tuple[float, str, tuple[int, ...]]], window: float) -> bool:
+    """Whether a person's time-ordered (seconds, uuid, steps) reach step 2 of an ordered
+    two-step funnel: a step-2 event at most ``window`` seconds after the person entered step 1.
+
+    Step 1 is entered at the start of the group of simultaneous events holding it; a group of
+    different steps is replayed step 1 first, so a step-2 event there converts on a step-1 event
+    of the same group, though never on itself (``group_simultaneous``, ``process_event``).
+    """
+    groups: list[list[tuple[float, str, tuple[int, ...]]]] = []
+    group_start = 0.0
+    for event in events:
+        if groups and event[0] - group_start <= _SIMULTANEOUS:
+            groups[-1].append(event)
+        else:
+            group_start = event[0]
+            groups.append([event])
+    entered: tuple[float, str] | None = None  # step 1: (timestamp, uuid of its event)
+    for group in groups:
+        began = group[0][0]
+        if len(group) == 1 or len({steps for _, _, steps in group}) == 1:
+            replay = [(e, sorted(e[2], reverse=True), False) for e in group]
+        else:
+            split = sorted(((e, [step]) for e in group for step in e[2]), key=lambda x: x[1][0])
+            replay = [(e, s, True) for e, s in split]
+        for (moment, uuid, _), order, several in replay:
+            for step in order:
+                if step == 2:
+                    if (
+                        entered is not None
+                        and moment - entered[0] <= window
+                        and not (several and entered[1] == uuid)
+                    ):
+                        return True
+                elif step == 1:
+                    entered = (began, uuid)
+    return False
 
 
 def _negated(node: Mapping[str, Any]) -> bool:
@@ -260,11 +420,25 @@ def _as_int(value: Any) -> int:
         return -1
 
 
+def _calculation(backend: CohortsBackend, project: int) -> _Calculation:
+    """The calculation of the project's cohorts now, reused while nothing it read changed."""
+    emulator = backend.emulator
+    now = emulator.clock.now()
+    zone = project_zone(emulator, project)
+    persons = emulator.persons.all(project)
+    index = _index(backend, project, persons)
+    signature = (now, zone, backend.definitions())
+    if index.calculation is None or index.signature != signature:
+        index.calculation = _Calculation(backend, project, now, zone, persons, index.by_person)
+        index.signature = signature
+    return index.calculation
+
+
 def members(backend: CohortsBackend, cohort: Cohort) -> set[str] | None:
     """The person uuids of a cohort with behavioural filters now; ``None`` when it names a
     behaviour (or a nested cohort, or a value) phemu does not compute."""
     try:
-        return _Calculation(backend, cohort.project).members(cohort)
+        return _calculation(backend, cohort.project).members(cohort)
     except NotComputed:
         return None
 
@@ -273,7 +447,7 @@ def all_members(backend: CohortsBackend, cohorts: list[Cohort]) -> dict[int, set
     """:func:`members` of several cohorts of one project, reading the events once."""
     if not cohorts:
         return {}
-    calculation = _Calculation(backend, cohorts[0].project)
+    calculation = _calculation(backend, cohorts[0].project)
     found: dict[int, set[str] | None] = {}
     for cohort in cohorts:
         try:

@@ -13,6 +13,7 @@ behaviours it does not compute count ``null``.
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -38,6 +39,7 @@ from phemu.serialization import format_datetime
 
 if TYPE_CHECKING:
     from phemu.emulator import Emulator
+    from phemu.resources.cohorts.behaviour import EventIndex
     from phemu.resources.feature_flags.evaluation import CohortSpec
     from phemu.resources.feature_flags.models import FeatureFlag
 
@@ -112,6 +114,8 @@ class CohortsBackend(Backend):
     def __init__(self, emulator: Emulator) -> None:
         super().__init__(emulator)
         self._emulator = emulator
+        #: per project, the event index of the last behavioural calculation (``behaviour.py``)
+        self.behaviour_indexes: dict[int, EventIndex] = {}
 
     @property
     def _tables(self) -> CohortTables:
@@ -137,6 +141,23 @@ class CohortsBackend(Backend):
 
     def all(self, project: int = 1) -> list[dict[str, Any]]:
         return [self.render(c) for c in self.live(project)]
+
+    def definitions(self) -> tuple[Any, ...]:
+        """What a calculation reads of every cohort (a nested one may be in any project), so
+        a calculation made for the same definitions can be reused (``behaviour.py``)."""
+        return tuple(
+            (
+                c.id,
+                c.project,
+                c.deleted,
+                c.is_static,
+                c.query is not None,
+                json.dumps(c.properties, sort_keys=True, default=str),
+                tuple(c.person_uuids),
+                tuple(c.distinct_ids),
+            )
+            for c in self._tables.cohorts.values()
+        )
 
     def members(self, cohort: Cohort) -> list[str]:
         """The person uuids of a static cohort that name existing persons, in insertion order."""

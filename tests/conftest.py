@@ -36,6 +36,19 @@ SERVER_ERROR = {
     "detail": "A server error occurred.",
     "attr": None,
 }
+#: PostHog's 403 for an action without a personal-API-key scope (``posthog/permissions.py``).
+NO_KEY_ACCESS = {
+    "type": "authentication_error",
+    "code": "permission_denied",
+    "detail": "This action does not support personal API key access",
+    "attr": None,
+}
+
+
+def invalid_input(detail: str) -> dict[str, Any]:
+    """A 400 ``invalid_input`` body with no ``attr``, as a dict."""
+    return {"type": "validation_error", "code": "invalid_input", "detail": detail, "attr": None}
+
 
 #: The default seed's user as PostHog's ``UserBasic`` (``created_by`` everywhere).
 ADA = {

@@ -22,14 +22,9 @@ from __future__ import annotations
 import pytest
 
 from phemu.emulator import Emulator
+from tests.conftest import NO_KEY_ACCESS
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-NO_KEY_ACCESS = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "This action does not support personal API key access",
-    "attr": None,
-}
 
 #: endpoint -> (a concrete path, the methods PostHog maps to an action there)
 ACTIONS: dict[str, tuple[str, set[str]]] = {

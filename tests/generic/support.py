@@ -21,12 +21,6 @@ from tests.openapi import FORMATS
 
 NOW = "2026-06-15T10:00:00Z"
 PARENT_VALUES = {"integer": "1", "uuid": "00000000-0000-4000-8000-0000000000a1", "string": "p1"}
-NO_KEY_ACCESS = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "This action does not support personal API key access",
-    "attr": None,
-}
 #: Collections whose records are hand-written ones: the object behind their paths.
 PLATFORM_KEYS = {
     "users": "@me",

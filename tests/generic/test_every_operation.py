@@ -16,8 +16,8 @@ import pytest
 
 from phemu.openapi.index import Operation
 from phemu.openapi.index import operation_index
+from tests.conftest import NO_KEY_ACCESS
 from tests.conftest import body
-from tests.generic.support import NO_KEY_ACCESS
 from tests.generic.support import SUBSCRIPTION
 from tests.generic.support import call
 from tests.generic.support import schema_errors

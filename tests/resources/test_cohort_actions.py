@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from phemu.emulator import Emulator
+from tests.conftest import NO_KEY_ACCESS
+from tests.conftest import invalid_input
 from tests.resources.actions_support import action
 
 COHORTS = "/api/projects/1/cohorts/"
@@ -40,16 +42,6 @@ BEHAVIOURAL = {
         ],
     }
 }
-NO_KEY_ACCESS = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "This action does not support personal API key access",
-    "attr": None,
-}
-
-
-def bad_request(detail: str) -> dict[str, Any]:
-    return {"type": "validation_error", "code": "invalid_input", "detail": detail, "attr": None}
 
 
 @pytest.fixture
@@ -253,7 +245,7 @@ def test_duplicate_as_static_copies_the_last_calculation(people: Emulator) -> No
     assert activity(people, copy["id"])["total_count"] == 0
     assert action(
         people, "GET", f"{COHORTS}{copy['id']}/duplicate_as_static_cohort/", op, status=400
-    ) == bad_request("Cannot duplicate a static cohort as a static cohort.")
+    ) == invalid_input("Cannot duplicate a static cohort as a static cohort.")
 
 
 def test_duplicate_of_an_unnamed_or_behavioural_cohort(people: Emulator) -> None:
@@ -375,7 +367,7 @@ def test_exposure_cohort_of_a_started_experiment(people: Emulator) -> None:
         }
     }
     assert people.experiments.get(started["id"])["exposure_cohort"] == cohort["id"]  # type: ignore[index]
-    assert exposure(people, started["id"], status=400) == bad_request(
+    assert exposure(people, started["id"], status=400) == invalid_input(
         "Experiment already has an exposure cohort"
     )
     # Not logged: PostHog saves the serializer itself, outside perform_create.
@@ -384,7 +376,7 @@ def test_exposure_cohort_of_a_started_experiment(people: Emulator) -> None:
 
 def test_exposure_cohort_needs_a_start_date(people: Emulator) -> None:
     draft = experiment(people)
-    assert exposure(people, draft["id"], status=400) == bad_request(
+    assert exposure(people, draft["id"], status=400) == invalid_input(
         "Experiment does not have a start date"
     )
 
@@ -426,7 +418,7 @@ def test_exposure_cohort_of_a_custom_exposure_filter(people: Emulator) -> None:
         start_date="2026-06-01T00:00:00Z",
         parameters={"custom_exposure_filter": {"actions": [{"id": "nope", "type": "actions"}]}},
     )
-    assert exposure(people, actions["id"], status=400) == bad_request("Invalid action ID")
+    assert exposure(people, actions["id"], status=400) == invalid_input("Invalid action ID")
 
 
 # -- form bodies -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from phemu.emulator import Emulator
+from tests.conftest import SERVER_ERROR
 from tests.conftest import add_key
 from tests.resources.actions_support import action
 
@@ -16,12 +17,6 @@ PLANS = {"u1": "pro", "u2": "free", "u3": "pro", "u4": "enterprise"}
 PRO = {
     "type": "AND",
     "values": [{"key": "plan", "value": "pro", "type": "person", "operator": "exact"}],
-}
-SERVER_ERROR = {
-    "type": "server_error",
-    "code": "error",
-    "detail": "A server error occurred.",
-    "attr": None,
 }
 
 

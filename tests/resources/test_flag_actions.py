@@ -11,14 +11,9 @@ import pytest
 
 from phemu.emulator import Emulator
 from phemu.errors import ValidationError
+from tests.conftest import NO_KEY_ACCESS
 from tests.resources.actions_support import action
 
-NO_KEY_ACCESS = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "This action does not support personal API key access",
-    "attr": None,
-}
 PRO = {"key": "plan", "value": ["pro"], "operator": "exact", "type": "person"}
 
 

@@ -13,18 +13,13 @@ import pytest
 from phemu.emulator import Emulator
 from phemu.errors import ValidationError
 from tests.conftest import DEFAULT_ORG
+from tests.conftest import NO_KEY_ACCESS
 from tests.conftest import SERVER_ERROR
 from tests.conftest import add_key
 from tests.resources.actions_support import action
 
 FLAGS = "/api/projects/1/feature_flags"
 EVERYONE = {"groups": [{"properties": [], "rollout_percentage": 100}]}
-NO_KEY_ACCESS = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "This action does not support personal API key access",
-    "attr": None,
-}
 
 
 def remote(emulator: Emulator, key: str, payload: Any = None, **fields: Any) -> dict[str, Any]:

@@ -15,15 +15,10 @@ from phemu.errors import NotFound
 from phemu.errors import PostHogError
 from phemu.errors import ServerError
 from phemu.errors import ValidationError
+from tests.conftest import NO_KEY_ACCESS
 from tests.resources.actions_support import action
 
 TYPES = "/api/projects/1/groups_types"
-NO_KEY_ACCESS = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "This action does not support personal API key access",
-    "attr": None,
-}
 
 
 @pytest.fixture

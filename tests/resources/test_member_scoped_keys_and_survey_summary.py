@@ -17,16 +17,12 @@ import pytest
 
 from phemu.emulator import Emulator
 from phemu.errors import NotFound
+from tests.conftest import NO_KEY_ACCESS
+from tests.conftest import invalid_input
 from tests.resources.actions_support import action
 
 ORG_A = "01928a6e-3c1d-7000-8000-0000000000aa"
 ORG_B = "01928a6e-3c1d-7000-8000-0000000000bb"
-NO_KEY_ACCESS = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "This action does not support personal API key access",
-    "attr": None,
-}
 
 
 def _key(label: str, **fields: Any) -> dict[str, Any]:
@@ -137,10 +133,6 @@ def summarize(emulator: Emulator, survey_id: str, query: str, status: int = 200)
     return action(emulator, "POST", path, OPERATION, status=status)
 
 
-def invalid(detail: str) -> dict[str, Any]:
-    return {"type": "validation_error", "code": "invalid_input", "detail": detail, "attr": None}
-
-
 NO_RESPONSES = {
     "content": "No responses to analyze.",
     "response_count": 0,
@@ -165,7 +157,7 @@ def test_without_responses_no_model_is_asked(frozen: Emulator, survey: str, quer
     ],
 )
 def test_which_question(frozen: Emulator, survey: str, query: str, detail: str) -> None:
-    assert summarize(frozen, survey, query, status=400) == invalid(detail)
+    assert summarize(frozen, survey, query, status=400) == invalid_input(detail)
 
 
 def test_an_unknown_survey_is_a_bare_404(frozen: Emulator) -> None:

@@ -11,19 +11,11 @@ from typing import Any
 import pytest
 
 from phemu.emulator import Emulator
+from tests.conftest import SERVER_ERROR
+from tests.conftest import invalid_input
 from tests.resources.actions_support import action
 
 BASE = "/api/projects/1/persons/"
-SERVER_ERROR = {
-    "type": "server_error",
-    "code": "error",
-    "detail": "A server error occurred.",
-    "attr": None,
-}
-
-
-def invalid(detail: str) -> dict[str, Any]:
-    return {"type": "validation_error", "code": "invalid_input", "detail": detail, "attr": None}
 
 
 @pytest.fixture
@@ -97,10 +89,10 @@ def test_bulk_delete_logs_each_deletion(crowd: Emulator) -> None:
 @pytest.mark.parametrize(
     ("body", "status", "answer"),
     [
-        ({}, 400, invalid("You need to specify either distinct_ids or ids")),
-        ({"distinct_ids": [], "ids": []}, 400, invalid("You need to specify either distinct_ids or ids")),
-        ({"distinct_ids": [f"d{n}" for n in range(1001)]}, 400, invalid("You can only pass 1000 distinct_ids in one call")),
-        ({"ids": [str(uuid.uuid4()) for _ in range(1001)]}, 400, invalid("You can only pass 1000 ids in one call")),
+        ({}, 400, invalid_input("You need to specify either distinct_ids or ids")),
+        ({"distinct_ids": [], "ids": []}, 400, invalid_input("You need to specify either distinct_ids or ids")),
+        ({"distinct_ids": [f"d{n}" for n in range(1001)]}, 400, invalid_input("You can only pass 1000 distinct_ids in one call")),
+        ({"ids": [str(uuid.uuid4()) for _ in range(1001)]}, 400, invalid_input("You can only pass 1000 ids in one call")),
         ({"ids": ["not-a-uuid"]}, 500, SERVER_ERROR),
         ({"distinct_ids": 7}, 500, SERVER_ERROR),
     ],
@@ -188,7 +180,7 @@ def test_reset_person_distinct_id(crowd: Emulator) -> None:
     path, op = f"{BASE}reset_person_distinct_id/", "persons_reset_person_distinct_id_create"
     assert action(crowd, "POST", path, op, status=202, json={"distinct_id": "u1"}) is None
     for body in ({}, {"distinct_id": ""}, {"distinct_id": 5}):
-        assert action(crowd, "POST", path, op, status=400, json=body) == invalid(
+        assert action(crowd, "POST", path, op, status=400, json=body) == invalid_input(
             "distinct_id is required"
         )
 

@@ -18,14 +18,9 @@ from phemu.emulator import Emulator
 from phemu.errors import MissingParameter
 from phemu.errors import QueryNotComputed
 from phemu.errors import ValidationError
+from tests.conftest import NO_KEY_ACCESS
 from tests.resources.actions_support import action
 
-NO_KEY_ACCESS = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "This action does not support personal API key access",
-    "attr": None,
-}
 PAGEVIEWS = json.dumps([{"id": "pageview", "type": "events", "order": 0}])
 FUNNEL = json.dumps(
     [

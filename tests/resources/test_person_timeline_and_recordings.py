@@ -14,14 +14,9 @@ import pytest
 from phemu.emulator import Emulator
 from phemu.errors import NotFound
 from phemu.errors import ValidationError
+from tests.conftest import NO_KEY_ACCESS
 from tests.resources.actions_support import action
 
-NO_KEY_ACCESS = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "This action does not support personal API key access",
-    "attr": None,
-}
 PLAN_FILTER = json.dumps([{"key": "plan", "type": "person", "value": "pro"}])
 
 

@@ -31,6 +31,7 @@ from phemu.emulator import Emulator
 from phemu.errors import PermissionDenied
 from phemu.errors import SeedError
 from phemu.openapi.index import component
+from tests.conftest import NO_KEY_ACCESS
 from tests.conftest import bearer
 from tests.generic.support import schema_errors
 from tests.resources.actions_support import action
@@ -38,12 +39,6 @@ from tests.resources.actions_support import action
 SECRET = "phs_phemuDefaultProjectSecretKey0000000000000000"
 TOKEN = "phc_phemuDefaultProjectToken0000000000000000000"
 OTHER_SECRET = "phs_otherProjectSecret0000000000000001"
-NO_KEY_ACCESS = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "This action does not support personal API key access",
-    "attr": None,
-}
 NOT_AUTHENTICATED = {
     "type": "authentication_error",
     "code": "not_authenticated",
